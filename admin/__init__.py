@@ -1,0 +1,1 @@
+"""PLUS Store's headless admin: the catalog, the curator tooling and the operator commands."""

@@ -1,0 +1,164 @@
+"""Values derived from the catalog once, so every page, feed, API and report shows the same number."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
+
+from .models import Comparison, PricePoint, Product, Retailer, Settings, Unit
+
+CENT = Decimal("0.01")
+
+
+@dataclass(frozen=True)
+class Badge:
+    """A label on a product, computed from its data, never typed by a curator."""
+
+    code: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Saving:
+    """What a product saves against one reference, at the reference's size."""
+
+    comparison: Comparison
+    retailer: Retailer
+    ratio: Decimal
+    """Our price per unit divided by the reference's: 0.1 is 1折."""
+    saving: Decimal
+    """Yuan saved buying the reference's amount here."""
+    per_label: str | None
+    """Set when sizes differ and prices are compared per unit, e.g. 每100g."""
+    our_unit_price: Decimal | None
+    ref_unit_price: Decimal | None
+    stale: bool
+
+    @property
+    def zhe(self) -> Decimal:
+        """The discount in 折, rounded up to one decimal so the saving is never overstated."""
+        value = (self.ratio * 10).quantize(Decimal("0.1"), rounding=ROUND_CEILING)
+        return value.normalize() if value == value.to_integral() else value
+
+    @property
+    def zhe_label(self) -> str:
+        """`1折`, `6.5折`."""
+        return f"{self.zhe:f}折"
+
+    @property
+    def price_label(self) -> str:
+        """`山姆价` for Sam's Club, `爱慕价` for Aimer."""
+        return f"{self.retailer.label}价"
+
+
+@dataclass(frozen=True)
+class ProductFacts:
+    """Everything derived about one product."""
+
+    savings: tuple[Saving, ...]
+    badges: tuple[Badge, ...]
+    lowest_in_window: Decimal | None
+    is_window_low: bool
+    last_drop: tuple[PricePoint, PricePoint] | None
+
+    @property
+    def best(self) -> Saving:
+        """The comparison with the biggest saving, shown on cards."""
+        return self.savings[0]
+
+
+def _per_label(unit: Unit) -> tuple[Decimal, str]:
+    """The amount unit prices are quoted per, and its zh-CN label."""
+    if unit.measure.dimension == "mass":
+        return Decimal(100), "每100g"
+    if unit.measure.dimension == "volume":
+        return Decimal(100), "每100ml"
+    return Decimal(1), f"每{unit.measure.label}"
+
+
+def base_amount(unit: Unit) -> Decimal:
+    """How many base units (g, ml or items) a sale holds."""
+    return unit.quantity * unit.measure.in_base
+
+
+def compute_saving(
+    product: Product, comparison: Comparison, retailer: Retailer, *, today: dt.date, settings: Settings
+) -> Saving:
+    """Compare a product's price with one reference, per unit where the sizes differ."""
+    ours, theirs = product.unit, comparison.unit
+    per_label = our_unit = ref_unit = None
+    if ours and theirs and base_amount(ours) != base_amount(theirs) and ours.measure.dimension == theirs.measure.dimension:
+        per, per_label = _per_label(theirs)
+        our_unit = product.price / base_amount(ours) * per
+        ref_unit = comparison.price / base_amount(theirs) * per
+        ratio = our_unit / ref_unit
+        same_amount_here = product.price / base_amount(ours) * base_amount(theirs)
+        saving = comparison.price - same_amount_here
+        our_unit = our_unit.quantize(CENT, ROUND_HALF_UP)
+        ref_unit = ref_unit.quantize(CENT, ROUND_HALF_UP)
+    else:
+        ratio = product.price / comparison.price
+        saving = comparison.price - product.price
+    age = (today - comparison.observed_on).days
+    return Saving(
+        comparison=comparison,
+        retailer=retailer,
+        ratio=ratio,
+        saving=saving.quantize(CENT, ROUND_HALF_UP),
+        per_label=per_label,
+        our_unit_price=our_unit,
+        ref_unit_price=ref_unit,
+        stale=age > settings.compare_max_age_days,
+    )
+
+
+def window_low(product: Product, *, end: dt.date, days: int) -> Decimal | None:
+    """The lowest of our own observed prices in the `days` before `end` (inclusive)."""
+    start = end - dt.timedelta(days=days)
+    prices = [p.price for p in product.price_history if start <= p.date <= end]
+    return min(prices) if prices else None
+
+
+def last_drop(product: Product) -> tuple[PricePoint, PricePoint] | None:
+    """The latest observation that was cheaper than the one before it, with that one."""
+    history = sorted(product.price_history, key=lambda p: p.date)
+    for before, after in zip(reversed(history[:-1]), reversed(history[1:])):
+        if after.price < before.price:
+            return before, after
+    return None
+
+
+def product_facts(
+    product: Product, retailers: dict[str, Retailer], *, today: dt.date, settings: Settings
+) -> ProductFacts:
+    """Derive savings and badges for a product whose references all resolve."""
+    savings = sorted(
+        (
+            compute_saving(product, c, retailers[c.reference], today=today, settings=settings)
+            for c in product.compare
+        ),
+        key=lambda s: (s.ratio, -s.saving),
+    )
+    lowest = window_low(product, end=today, days=settings.floor_window_days)
+    is_low = lowest is not None and product.price <= lowest
+    badges: list[Badge] = []
+    for retailer_id in dict.fromkeys(c.reference for c in product.compare):
+        retailer = retailers[retailer_id]
+        if retailer.badge:
+            badges.append(Badge(f"alt-{retailer_id}", retailer.badge))
+    badges.append(Badge("discount", savings[0].zhe_label))
+    badges.append(Badge(f"sourcing-{product.sourcing.value}", product.sourcing.label))
+    if is_low:
+        badges.append(Badge("window-low", f"{settings.floor_window_days}天最低价"))
+    if product.member_price is not None:
+        badges.append(Badge("member-price", "PLUS会员价"))
+    if product.members_only:
+        badges.append(Badge("members-only", "会员专享"))
+    return ProductFacts(
+        savings=tuple(savings),
+        badges=tuple(badges),
+        lowest_in_window=lowest,
+        is_window_low=is_low,
+        last_drop=last_drop(product),
+    )

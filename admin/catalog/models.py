@@ -1,0 +1,286 @@
+"""The content contract: pydantic models for every catalog file.
+
+Field names are fixed (curators, the checkout and outside tools depend on them). Unknown keys
+are errors, so a typo never passes silently. Money is Decimal: positive, finite, two places.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from enum import Enum
+from typing import Annotated, Literal
+
+from pydantic import (
+    BeforeValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
+
+SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+
+
+def _no_bool(value: object) -> object:
+    if isinstance(value, bool):
+        raise ValueError("must be a number, not true/false")
+    return value
+
+
+Money = Annotated[
+    Decimal,
+    BeforeValidator(_no_bool),
+    Field(gt=0, max_digits=12, decimal_places=2),
+]
+"""A positive CNY amount with at most 2 decimal places (¥0.01 to ¥9,999,999,999.99)."""
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+"""A short, non-empty line of curator text."""
+
+LongText = Annotated[str, StringConstraints(max_length=20_000)]
+"""Markdown prose written by a curator."""
+
+Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN, max_length=80)]
+"""A lowercase ASCII id such as `aux-vacuum`, used in file names and URLs."""
+
+Quantity = Annotated[Decimal, BeforeValidator(_no_bool), Field(gt=0, max_digits=12, decimal_places=3)]
+PositiveInt = Annotated[int, Field(ge=1, le=1_000_000)]
+
+
+class Strict(BaseModel):
+    """The base of every catalog model: unknown keys are errors, values never change after loading."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class Sourcing(str, Enum):
+    """The two kinds of endorsement the store gives a product."""
+
+    SAME_SOURCE = "same-source"  # 真同源: the retailer's own supplier, same materials
+    SAME_CRAFT = "same-craft"  # 同工同料: same quality, craft and material, no shared OEM
+
+    @property
+    def label(self) -> str:
+        """The zh-CN badge text shoppers see."""
+        return {"same-source": "真同源", "same-craft": "同工同料"}[self.value]
+
+
+class Measure(str, Enum):
+    """Units a product or a reference can be sold by; unit prices compare within one dimension."""
+
+    G = "g"
+    KG = "kg"
+    ML = "ml"
+    L = "l"
+    PIECE = "piece"
+    PAIR = "pair"
+    SET = "set"
+
+    @property
+    def dimension(self) -> str:
+        """What the unit measures: mass, volume or count."""
+        return {"g": "mass", "kg": "mass", "ml": "volume", "l": "volume"}.get(self.value, "count")
+
+    @property
+    def in_base(self) -> Decimal:
+        """How many base units (g, ml, or items) one of this unit is."""
+        return {"kg": Decimal(1000), "l": Decimal(1000)}.get(self.value, Decimal(1))
+
+    @property
+    def label(self) -> str:
+        """The zh-CN unit name."""
+        return {
+            "g": "g", "kg": "kg", "ml": "ml", "l": "L",
+            "piece": "件", "pair": "双", "set": "套",
+        }[self.value]
+
+
+class Unit(Strict):
+    """How much one sale holds, e.g. 500 g or 3 pairs."""
+
+    quantity: Quantity
+    measure: Measure
+
+
+class Image(Strict):
+    """A picture in `content/images/`, with the text a screen reader reads instead."""
+
+    src: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._/-]*\.(?:png|jpg|jpeg|webp|svg)$")]
+    alt: Text
+
+
+class Tier(Strict):
+    """A wholesale price from a quantity on (for small-B buyers)."""
+
+    min_qty: PositiveInt
+    price: Money
+
+
+class Comparison(Strict):
+    """A reference product this one is an alternative to, with the price seen there."""
+
+    retailer: Slug | None = None
+    brand: Slug | None = None
+    name: Text
+    price: Money
+    unit: Unit | None = None
+    spec: Text | None = None
+    observed_on: dt.date
+    source: Text
+
+    @model_validator(mode="after")
+    def _one_reference(self) -> "Comparison":
+        if (self.retailer is None) == (self.brand is None):
+            raise ValueError("give exactly one of `retailer` or `brand`")
+        return self
+
+    @property
+    def reference(self) -> str:
+        """The id in retailers.yaml this comparison points at."""
+        return self.retailer or self.brand or ""
+
+
+class PricePoint(Strict):
+    """One observation of our own price."""
+
+    date: dt.date
+    price: Money
+
+
+class Product(Strict):
+    """A product file, `content/products/<id>.yaml`."""
+
+    title: Text
+    category: Slug
+    factory: Slug
+    sourcing: Sourcing
+    price: Money
+    member_price: Money | None = None
+    members_only: bool = False
+    moq: PositiveInt = 1
+    tiers: list[Tier] = Field(default_factory=list, max_length=20)
+    stock: Annotated[int, Field(ge=0)] | None = None
+    unit: Unit | None = None
+    spec: Text | None = None
+    compare: list[Comparison] = Field(min_length=1, max_length=10)
+    price_history: list[PricePoint] = Field(default_factory=list, max_length=1000)
+    images: list[Image] = Field(min_length=1, max_length=12)
+    description: LongText = ""
+    tags: list[Text] = Field(default_factory=list, max_length=30)
+    added_on: dt.date
+
+
+class Disclosure(str, Enum):
+    """Whether the store may name an OEM brand."""
+
+    PUBLIC = "public"
+    NDA = "nda"
+
+
+class OemBrand(Strict):
+    """A brand the factory makes goods for."""
+
+    brand: Text
+    disclosure: Disclosure
+    aliases: list[Text] = Field(default_factory=list)
+    """Other spellings of the brand: under NDA, none of them may reach an output file either."""
+
+    @property
+    def names(self) -> list[str]:
+        """The brand and every alias."""
+        return [self.brand, *self.aliases]
+
+
+class Verification(Strict):
+    """The platform's audit of a factory: the four checks and when they were made."""
+
+    audited_on: dt.date
+    qualification: bool  # 资质
+    oem_contract: bool  # 代工合同
+    supply_chain: bool  # 供应链
+    production_line: bool  # 产线
+    auditor: Text | None = None
+    notes: LongText = ""
+
+    CHECKS: dict[str, str] = {
+        "qualification": "资质",
+        "oem_contract": "代工合同",
+        "supply_chain": "供应链",
+        "production_line": "产线",
+    }
+
+    @property
+    def passed(self) -> list[str]:
+        """The checks that passed, by field name."""
+        return [name for name in self.CHECKS if getattr(self, name)]
+
+    @property
+    def complete(self) -> bool:
+        """True when all four checks passed."""
+        return len(self.passed) == len(self.CHECKS)
+
+
+class Factory(Strict):
+    """A factory file, `content/factories/<id>.yaml`."""
+
+    name: Text
+    region: Text
+    industry_belt: Slug | None = None
+    founded: Annotated[int, Field(ge=1800, le=2100)] | None = None
+    oem_for: list[OemBrand] = Field(default_factory=list)
+    verification: Verification
+    certifications: list[Text] = Field(default_factory=list)
+    description: LongText = ""
+    images: list[Image] = Field(default_factory=list, max_length=12)
+
+    @property
+    def public_brands(self) -> list[str]:
+        """The OEM brands the store may name."""
+        return [o.brand for o in self.oem_for if o.disclosure is Disclosure.PUBLIC]
+
+    @property
+    def nda_names(self) -> list[str]:
+        """Every spelling of every brand under NDA: none may be published."""
+        return [n for o in self.oem_for if o.disclosure is Disclosure.NDA for n in o.names]
+
+
+class Category(Strict):
+    """An entry of `content/categories.yaml`."""
+
+    zh: Text
+    en: Text
+    group: Literal["standard", "trend"] = "standard"
+
+
+class Retailer(Strict):
+    """An entry of `content/retailers.yaml`: a retailer or brand products are compared with."""
+
+    name: Text
+    short: Text | None = None
+    kind: Literal["retailer", "brand"] = "retailer"
+    badge: Text | None = None
+    """A badge products compared against it carry, e.g. 山姆平替 for Sam's Club."""
+
+    @property
+    def label(self) -> str:
+        """The short name badges use, e.g. 山姆 for 山姆会员店."""
+        return self.short or self.name
+
+
+class Belt(Strict):
+    """An entry of `content/belts.yaml`: an industrial belt (产业带)."""
+
+    name: Text
+    region: Text
+    description: LongText = ""
+
+
+class Settings(Strict):
+    """`content/settings.yaml`: the rule parameters a store can tune."""
+
+    price_floor_tolerance: Annotated[Decimal, Field(ge=0, le=1)] = Decimal("0.05")
+    compare_max_age_days: Annotated[int, Field(ge=1, le=3650)] = 180
+    audit_max_age_days: Annotated[int, Field(ge=1, le=3650)] = 365
+    floor_window_days: Annotated[int, Field(ge=1, le=365)] = 30

@@ -1,0 +1,223 @@
+"""Safe, fast YAML for catalog files: libyaml's C parser, no duplicate keys, no aliases.
+
+Values are built straight from the C parser; source positions are only looked up again
+(by composing the file's nodes) when a problem has to be reported, so a valid catalog
+pays nothing for them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+try:  # libyaml is ~8x faster than PyYAML's pure-Python parser.
+    _BaseLoader = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover - only on a PyYAML built without libyaml
+    _BaseLoader = yaml.SafeLoader
+
+MAX_FILE_BYTES = 512 * 1024
+"""A catalog file is a few KB; anything far larger is a mistake, not content."""
+
+
+class YamlProblem(Exception):
+    """A file that is not usable YAML, with the 1-based line and column it fails at."""
+
+    def __init__(self, message: str, line: int = 1, column: int = 1):
+        super().__init__(message)
+        self.message = message
+        self.line = line
+        self.column = column
+
+
+def _mark_position(mark: Any) -> tuple[int, int]:
+    if mark is None:
+        return 1, 1
+    return mark.line + 1, mark.column + 1
+
+
+class CatalogLoader(_BaseLoader):  # type: ignore[misc, valid-type]
+    """The C safe loader whose floats are exact Decimals (used for non-string scalars only)."""
+
+    def construct_yaml_float(self, node: yaml.ScalarNode) -> Decimal:
+        """Read a number with a fraction as an exact Decimal, never a binary float."""
+        text = str(self.construct_scalar(node)).replace("_", "")
+        try:
+            return Decimal(text)
+        except InvalidOperation:
+            # .inf, .nan and other YAML spellings: keep them as non-finite Decimals so the
+            # models can say "must be a finite number" at the right place.
+            lowered = text.lower()
+            if "nan" in lowered:
+                return Decimal("NaN")
+            return Decimal("-Infinity") if lowered.startswith("-") else Decimal("Infinity")
+
+
+CatalogLoader.add_constructor("tag:yaml.org,2002:float", CatalogLoader.construct_yaml_float)
+
+_STR = "tag:yaml.org,2002:str"
+_MAP = "tag:yaml.org,2002:map"
+_SEQ = "tag:yaml.org,2002:seq"
+_PLAIN_SCALARS = {
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:null",
+    "tag:yaml.org,2002:timestamp",
+}
+
+
+class _Builder:
+    """Turns the C-composed node tree into plain values, refusing what catalogs must not hold.
+
+    Leaner than PyYAML's generic constructor (which is pure Python even with libyaml), and the
+    one place that refuses duplicate keys, aliases (a node reached twice) and unusual tags.
+    """
+
+    def __init__(self, loader: CatalogLoader):
+        self.loader = loader
+        self.seen: set[int] = set()
+
+    def build(self, node: yaml.Node) -> Any:
+        """Build one node and everything below it."""
+        if id(node) in self.seen:
+            raise YamlProblem(
+                "anchors and aliases (& and *) are not allowed in catalog files: write the value out",
+                *_mark_position(node.start_mark),
+            )
+        self.seen.add(id(node))
+        tag = node.tag
+        if isinstance(node, yaml.ScalarNode):
+            if tag == _STR:
+                return node.value
+            if tag in _PLAIN_SCALARS:
+                return self.loader.construct_object(node)
+        elif isinstance(node, yaml.MappingNode) and tag == _MAP:
+            return self.mapping(node)
+        elif isinstance(node, yaml.SequenceNode) and tag == _SEQ:
+            return [self.build(item) for item in node.value]
+        raise YamlProblem(f"YAML tag {tag!r} is not allowed in catalog files", *_mark_position(node.start_mark))
+
+    def mapping(self, node: yaml.MappingNode) -> dict[str, Any]:
+        """Build a mapping, refusing a key that appears twice (PyYAML keeps the last silently)."""
+        result: dict[str, Any] = {}
+        first_line: dict[str, int] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
+                raise YamlProblem("a key must be a plain word: lists, mappings and << merges are not allowed as keys", *_mark_position(key_node.start_mark))
+            key = key_node.value
+            if key in result:
+                raise YamlProblem(
+                    f"duplicate key {key!r} (first given on line {first_line[key]})", *_mark_position(key_node.start_mark)
+                )
+            first_line[key] = key_node.start_mark.line + 1
+            result[key] = self.build(value_node)
+        return result
+
+
+def parse_text(text: str | bytes) -> Any:
+    """Parse one YAML document into plain Python values, raising `YamlProblem` on any fault."""
+    loader = CatalogLoader(text)
+    try:
+        node = loader.get_single_node()
+        return None if node is None else _Builder(loader).build(node)
+    except YamlProblem:
+        raise
+    except yaml.MarkedYAMLError as exc:
+        line, column = _mark_position(exc.problem_mark or exc.context_mark)
+        raise YamlProblem(_describe_yaml_error(exc), line, column) from None
+    except yaml.YAMLError as exc:  # reader errors: bad bytes, bad encoding
+        line, column = _reader_position(text, exc)
+        raise YamlProblem(f"not readable as UTF-8 YAML text: {_first_line(exc)}", line, column) from None
+    except RecursionError:
+        raise YamlProblem("nested too deeply to be catalog content") from None
+    finally:
+        loader.dispose()
+
+
+def _describe_yaml_error(exc: yaml.MarkedYAMLError) -> str:
+    parts = [p for p in (exc.context, exc.problem) if p]
+    return "invalid YAML: " + (", ".join(parts) if parts else _first_line(exc))
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or ["unknown error"])[0]
+
+
+def _reader_position(text: str | bytes, exc: yaml.YAMLError) -> tuple[int, int]:
+    position = getattr(exc, "position", None)
+    if isinstance(position, int) and isinstance(text, (bytes, bytearray)):
+        before = bytes(text[:position])
+        line = before.count(b"\n") + 1
+        return line, position - (before.rfind(b"\n") + 1) + 1
+    return 1, 1
+
+
+def read_bytes(path: Path) -> bytes:
+    """Read one catalog file's bytes, refusing what cannot be catalog text."""
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise YamlProblem(f"cannot read the file: {exc.strerror or exc}") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise YamlProblem(f"file is larger than {MAX_FILE_BYTES} bytes, the most a catalog file may hold")
+    if b"\x00" in data:
+        raise YamlProblem("not a text file (it contains NUL bytes)", *_byte_position(data, data.index(b"\x00")))
+    return data
+
+
+def read_file(path: Path) -> Any:
+    """Read and parse one catalog file; every fault becomes a `YamlProblem`."""
+    return parse_text(read_bytes(path))
+
+
+def _byte_position(data: bytes, index: int) -> tuple[int, int]:
+    before = data[:index]
+    return before.count(b"\n") + 1, index - (before.rfind(b"\n") + 1) + 1
+
+
+@dataclass(frozen=True)
+class Position:
+    """Where a value stands in a file (1-based)."""
+
+    line: int
+    column: int
+
+
+def locate(path: Path, loc: tuple[Any, ...], *, missing: bool = False, at_key: bool = False) -> Position:
+    """Find where `loc` (a pydantic-style path of keys and indexes) stands in `path`.
+
+    Walks as deep as the document allows. For a missing key it points at the key of the
+    mapping that should hold it; with `at_key` it points at the key rather than its value.
+    """
+    try:
+        root = yaml.compose(path.read_bytes(), Loader=_BaseLoader)
+    except (OSError, yaml.YAMLError, RecursionError):
+        return Position(1, 1)
+    if root is None:
+        return Position(1, 1)
+    node: yaml.Node = root
+    key_node: yaml.Node | None = None
+    for part in loc:
+        child = _child(node, part)
+        if child is None:
+            break
+        key_node, node = child
+    target = key_node if (missing or at_key) and key_node is not None else node
+    return Position(target.start_mark.line + 1, target.start_mark.column + 1)
+
+
+def _child(node: yaml.Node, part: Any) -> tuple[yaml.Node | None, yaml.Node] | None:
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            if isinstance(key, yaml.ScalarNode) and key.value == str(part):
+                return key, value
+        return None
+    if isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+        if 0 <= part < len(node.value):
+            return None, node.value[part]
+    return None

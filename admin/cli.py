@@ -1,0 +1,75 @@
+"""`plus`: the curator and operator command line."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import click
+
+from .catalog import load_catalog
+
+DEFAULT_CONTENT = "content"
+
+
+def content_option(function):
+    """The `--content DIR` option every catalog command takes."""
+    return click.option(
+        "--content",
+        "content",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=DEFAULT_CONTENT,
+        show_default=True,
+        envvar="PLUS_CONTENT",
+        help="The content folder (products/, factories/, categories.yaml, …).",
+    )(function)
+
+
+def today_option(function):
+    """`--today`, so checks of dates can be reproduced."""
+    return click.option(
+        "--today",
+        type=click.DateTime(formats=["%Y-%m-%d"]),
+        default=None,
+        envvar="PLUS_TODAY",
+        help="Judge dates as if today were this day (YYYY-MM-DD).",
+    )(function)
+
+
+@click.group()
+@click.version_option(package_name="plus-store")
+def cli() -> None:
+    """PLUS Store: validate the catalog, build the site, run the checkout, operate orders."""
+
+
+@cli.command()
+@content_option
+@click.option("--format", "fmt", type=click.Choice(["text", "github"]), default="text", show_default=True, help="github prints workflow annotations.")
+@click.option("--strict", is_flag=True, help="Treat warnings (such as stale comparisons) as errors.")
+@today_option
+def validate(content: Path, fmt: str, strict: bool, today: dt.datetime | None) -> None:
+    """Check every content file; exit 1 when anything must be fixed."""
+    result = load_catalog(content, today=today.date() if today else None, strict=strict)
+    for problem in sorted(result.problems):
+        click.echo(problem.as_github() if fmt == "github" else problem.as_text())
+    errors, warnings = len(result.errors), len(result.warnings)
+    if result.catalog is not None:
+        catalog = result.catalog
+        summary = f"ok: {len(catalog.products)} products, {len(catalog.factories)} factories"
+        summary += f", {warnings} warning(s)" if warnings else ""
+        click.echo(summary)
+        return
+    click.echo(f"failed: {errors} error(s), {warnings} warning(s)", err=fmt == "github")
+    raise SystemExit(1)
+
+
+
+
+def _register_command_groups() -> None:
+    from . import checkout_commands, curator_commands, site_commands
+
+    for module in (site_commands, checkout_commands, curator_commands):
+        module.register(cli)
+
+
+_register_command_groups()

@@ -1,0 +1,27 @@
+"""`./dev bench` (python -m bench): run every benchmark and print its table."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import sys
+import time
+
+BENCHMARKS = ["bench.bench_validate"]
+OPTIONAL = ["bench.bench_build", "bench.bench_checkout", "bench.bench_serve"]
+
+
+def main() -> None:
+    """Run each benchmark module's `main()` in turn."""
+    names = BENCHMARKS + [name for name in OPTIONAL if importlib.util.find_spec(name)]
+    for name in names:
+        print(f"\n== {name.split('.')[-1]}", flush=True)
+        started = time.perf_counter()
+        module = importlib.import_module(name)
+        sys.argv = [name]
+        module.main()
+        print(f"({time.perf_counter() - started:.1f} s)", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,37 @@
+"""Property: whatever bytes a curator commits, validation answers with our own problems, never a crash."""
+
+import shutil
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from admin.catalog import load_catalog
+from tests.conftest import PRODUCT, ContentTree
+
+yaml_like = st.one_of(
+    st.binary(max_size=300),
+    st.text(max_size=300),
+    st.lists(
+        st.sampled_from(
+            ["title: x", "price: 1.5", "price: .nan", "- a", "  - b", "&a [x]", "*a", "{", "]", "'", '"',
+             "compare:", "  - retailer: sams", "!!binary AA==", "? [a]\n: b", "<<: {a: 1}", "%YAML 1.1", "---",
+             "price: 1e999", "moq: 99999999999999999999", "tiers: [{min_qty: 1, price: 0.001}]", "\t", "\ufeff"]
+        ),
+        max_size=12,
+    ).map("\n".join),
+    # mutate a valid file: drop or repeat a line
+    st.integers(min_value=0, max_value=15).map(lambda i: "\n".join(l for n, l in enumerate(PRODUCT.splitlines()) if n != i)),
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=yaml_like)
+def test_arbitrary_input_yields_only_our_problems(tmp_path_factory, data):
+    root = tmp_path_factory.mktemp("c")
+    tree = ContentTree(root / "content")
+    tree.product("fuzz", data.encode() if isinstance(data, str) else data)
+    result = load_catalog(tree.root)
+    for problem in result.problems:
+        assert problem.line >= 1 and problem.column >= 1
+        assert problem.message
+    shutil.rmtree(root)

@@ -1,0 +1,104 @@
+"""Derived values: discounts, unit prices and badges come from the data, computed once."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from admin.catalog import load_catalog
+from admin.catalog.derive import last_drop
+from admin.catalog.models import Product
+from tests.conftest import PRODUCT
+
+
+def facts_of(content, today, text, pid="aux-vacuum"):
+    content.product(pid, text)
+    result = load_catalog(content.root, today=today)
+    assert result.catalog is not None, [p.as_text() for p in result.problems]
+    return result.catalog.facts[pid]
+
+
+def with_price(price, reference):
+    return PRODUCT.replace("price: 69.00", f"price: {price}").replace("price: 690.00", f"price: {reference}")
+
+
+@pytest.mark.parametrize(
+    ("price", "reference", "label"),
+    [
+        ("69.00", "690.00", "1折"),  # AUX vacuum, SEED-FACTS
+        ("8.55", "42.75", "2折"),  # 24-rib umbrella, SEED-FACTS
+        ("65.00", "100.00", "6.5折"),
+        ("60.01", "100.00", "6.1折"),  # rounded up: never overstate the saving
+        ("99.99", "100.00", "10折"),
+    ],
+)
+def test_discount_label(content, today, price, reference, label):
+    assert facts_of(content, today, with_price(price, reference)).best.zhe_label == label
+
+
+def test_vacuum_saving_and_badges(content, today):
+    facts = facts_of(content, today, PRODUCT)
+    assert facts.best.saving == Decimal("621.00")
+    assert facts.best.price_label == "山姆价"
+    assert [b.label for b in facts.badges] == ["山姆平替", "1折", "真同源"]
+
+
+APRICOTS = PRODUCT.replace("price: 69.00", "price: 25.90\nunit:\n  quantity: 200\n  measure: g").replace(
+    "    price: 690.00\n", "    price: 109.00\n    unit:\n      quantity: 500\n      measure: g\n"
+)
+
+
+def test_sizes_that_differ_are_compared_per_100_g(content, today):
+    saving = facts_of(content, today, APRICOTS).best
+    assert saving.per_label == "每100g"
+    assert saving.our_unit_price == Decimal("12.95")
+    assert saving.ref_unit_price == Decimal("21.80")
+    assert saving.zhe_label == "6折"  # 12.95 / 21.80 = 0.594 → 5.95 → rounded up
+    assert saving.saving == Decimal("44.25")  # 500 g here costs 64.75
+
+
+def test_kilograms_compare_with_grams(content, today):
+    text = APRICOTS.replace("quantity: 500\n      measure: g", "quantity: 0.5\n      measure: kg")
+    assert facts_of(content, today, text).best.ref_unit_price == Decimal("21.80")
+
+
+def test_member_and_members_only_badges(content, today):
+    text = PRODUCT.replace("price: 69.00", "price: 69.00\nmember_price: 59.00\nmembers_only: true")
+    labels = [b.label for b in facts_of(content, today, text).badges]
+    assert labels[-2:] == ["PLUS会员价", "会员专享"]
+
+
+def history(*points):
+    return "price_history:\n" + "".join(f"  - date: {d}\n    price: {p}\n" for d, p in points)
+
+
+def test_thirty_day_low_badge_only_when_the_price_is_the_lowest(content, today):
+    low = facts_of(content, today, PRODUCT + history(("2026-11-01", "72.00"), ("2026-11-20", "69.00")))
+    assert low.is_window_low and "30天最低价" in [b.label for b in low.badges]
+    not_low = facts_of(content, today, PRODUCT + history(("2026-11-01", "68.00"), ("2026-11-20", "69.00")))
+    assert not not_low.is_window_low and "30天最低价" not in [b.label for b in not_low.badges]
+    # without observations there is nothing to claim
+    assert not facts_of(content, today, PRODUCT).is_window_low
+
+
+def test_best_comparison_is_the_biggest_saving(content, today):
+    text = PRODUCT.replace(
+        "images:",
+        "  - retailer: taobao\n    name: 同款\n    price: 99.00\n    observed_on: 2026-11-02\n    source: 淘宝\nimages:",
+    )
+    facts = facts_of(content, today, text)
+    assert [s.retailer.name for s in facts.savings] == ["山姆会员店", "淘宝"]
+
+
+def test_last_drop_finds_the_latest_fall():
+    base = dict(
+        title="x", category="home", factory="aux", sourcing="same-craft", price=Decimal(5),
+        compare=[dict(retailer="sams", name="x", price=Decimal(9), observed_on=dt.date(2026, 1, 1), source="s")],
+        images=[dict(src="a.png", alt="a")], added_on=dt.date(2026, 1, 1),
+    )
+    points = [("2026-01-01", 9), ("2026-02-01", 7), ("2026-03-01", 8), ("2026-04-01", 6), ("2026-05-01", 6)]
+    product = Product.model_validate({**base, "price_history": [{"date": d, "price": p} for d, p in points]})
+    before, after = last_drop(product)
+    assert (str(before.date), after.price) == ("2026-03-01", 6)
+    flat = Product.model_validate({**base, "price_history": [{"date": "2026-01-01", "price": 5}]})
+    assert last_drop(flat) is None

@@ -1,0 +1,136 @@
+"""Loading a content folder: valid content loads; every fault is reported with file:line:col."""
+
+from decimal import Decimal
+
+import pytest
+
+from admin.catalog import ContentError, Severity, load_catalog, require_catalog
+from tests.conftest import PRODUCT
+
+
+def problems_of(content, today):
+    result = load_catalog(content.root, today=today)
+    return result, [(p.path.name, p.line, p.field, p.message) for p in result.problems]
+
+
+def test_valid_content_loads_with_no_problems(content, today):
+    result, problems = problems_of(content, today)
+    assert problems == []
+    product = result.catalog.products["aux-vacuum"]
+    assert product.price == Decimal("69.00") and isinstance(product.price, Decimal)
+    assert result.catalog.factories["aux"].name == "奥克斯电器"
+    assert result.catalog.retailers["taobao"].name == "淘宝"  # shorthand form
+
+
+def test_unknown_key_is_an_error_at_that_key_with_a_suggestion(content, today):
+    content.product("aux-vacuum", PRODUCT.replace("price: 69.00", "prise: 69.00"))
+    result, problems = problems_of(content, today)
+    assert result.catalog is None
+    assert ("aux-vacuum.yaml", 5, "prise", "unknown field (did you mean 'price'?)") in problems
+    # the missing `price` points at the top of the file (its parent)
+    assert ("aux-vacuum.yaml", 1, "price", "required field is missing") in problems
+
+
+def test_missing_nested_field_points_at_its_parent_item(content, today):
+    content.product("aux-vacuum", PRODUCT.replace("    source: 山姆App 截图\n", ""))
+    _, problems = problems_of(content, today)
+    assert ("aux-vacuum.yaml", 7, "compare.0.source", "required field is missing") in problems
+
+
+@pytest.mark.parametrize(
+    ("replacement", "field", "fragment"),
+    [
+        ("price: 69.001", "price", "no more than 2 decimal places"),
+        ("price: -1.00", "price", "greater than 0"),
+        ("price: .nan", "price", "finite number"),
+        ("price: .inf", "price", "finite number"),
+        ("price: true", "price", "not true/false"),
+        ("price: [1]", "price", "Decimal input should be"),
+        ("price: 69.00\nmembers_only: maybe", "members_only", "valid boolean"),
+        ("price: 69.00\nmoq: 0", "moq", "greater than or equal to 1"),
+        ("price: 69.00\nstock: -3", "stock", "greater than or equal to 0"),
+    ],
+)
+def test_bad_values_are_errors_at_their_line(content, today, replacement, field, fragment):
+    content.product("aux-vacuum", PRODUCT.replace("price: 69.00", replacement))
+    result, problems = problems_of(content, today)
+    assert result.catalog is None
+    matching = [p for p in problems if p[2] == field]
+    assert matching, problems
+    if fragment:
+        assert fragment in matching[0][3]
+    assert matching[0][1] in (5, 6)
+
+
+def test_sourcing_duplicate_key_is_reported(content, today):
+    content.product("aux-vacuum", PRODUCT.replace("sourcing: same-source", "sourcing: same-source\nsourcing: same-craft"))
+    _, problems = problems_of(content, today)
+    assert problems == [("aux-vacuum.yaml", 5, "", "duplicate key 'sourcing' (first given on line 4)")]
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("", "file is empty"),
+        ("- a\n- b\n", "found a list"),
+        ("just text\n", "found a single text value"),
+        (b"\xff\xfe\x00junk", "NUL"),
+    ],
+)
+def test_wrong_shapes_are_reported_never_raised(content, today, text, fragment):
+    content.product("broken", text)
+    result, problems = problems_of(content, today)
+    assert result.catalog is None
+    assert any(p[0] == "broken.yaml" and fragment in p[3] for p in problems), problems
+
+
+def test_file_name_must_be_a_slug(content, today):
+    content.product("Aux_Vacuum", PRODUCT)
+    _, problems = problems_of(content, today)
+    assert any(p[0] == "Aux_Vacuum.yaml" and "lowercase ASCII slug" in p[3] for p in problems)
+
+
+def test_yml_extension_is_not_silently_ignored(content, today):
+    content.product("other", PRODUCT).rename(content.root / "products" / "other.yml")
+    _, problems = problems_of(content, today)
+    assert any(p[0] == "other.yml" and "rename" in p[3] for p in problems)
+
+
+def test_every_problem_in_one_run(content, today):
+    content.product("one", PRODUCT.replace("price: 69.00", "price: 0"))
+    content.product("two", PRODUCT.replace("category: home", "category: nope"))
+    content.factory("bad", "name: x\n")
+    result, problems = problems_of(content, today)
+    assert {p[0] for p in problems} >= {"one.yaml", "two.yaml", "bad.yaml"}
+
+
+def test_require_catalog_raises_content_error_with_problems(content, today):
+    content.product("one", "title: [\n")
+    with pytest.raises(ContentError) as caught:
+        require_catalog(content.root, today=today)
+    assert caught.value.problems[0].path.name == "one.yaml"
+
+
+def test_index_files_are_validated(content, today):
+    content.write("categories.yaml", "Home:\n  zh: 家居\n  en: Home\n")
+    _, problems = problems_of(content, today)
+    assert any(p[0] == "categories.yaml" and "lowercase ASCII id" in p[3] for p in problems)
+
+
+def test_strict_turns_warnings_into_errors(content, today):
+    content.product("aux-vacuum", PRODUCT.replace("observed_on: 2026-11-01", "observed_on: 2025-01-01"))
+    relaxed = load_catalog(content.root, today=today)
+    assert relaxed.catalog is not None
+    assert [p.severity for p in relaxed.problems] == [Severity.WARNING]
+    strict = load_catalog(content.root, today=today, strict=True)
+    assert strict.catalog is None and strict.errors
+
+
+def test_text_of_a_problem_is_path_line_col_field_message(content, today, monkeypatch):
+    content.product("aux-vacuum", PRODUCT.replace("price: 69.00", "price: 0"))
+    monkeypatch.chdir(content.root.parent)
+    problem = load_catalog(content.root, today=today).problems[0]
+    assert problem.as_text() == "content/products/aux-vacuum.yaml:5:8: price: Input should be greater than 0 (got 0)"
+    assert problem.as_github() == (
+        "::error file=content/products/aux-vacuum.yaml,line=5,col=8::price: Input should be greater than 0 (got 0)"
+    )

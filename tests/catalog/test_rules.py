@@ -1,0 +1,168 @@
+"""Cross-file rules: each has a case that breaks it and must be reported at the right place."""
+
+import pytest
+
+from admin.catalog import Severity, load_catalog
+from tests.conftest import FACTORY, PRODUCT
+
+
+def findings(content, today):
+    result = load_catalog(content.root, today=today)
+    return result, [(p.path.name, p.line, p.field, p.message, p.severity) for p in result.problems]
+
+
+def only_error(content, today, field):
+    result, found = findings(content, today)
+    assert result.catalog is None, "the rule did not stop the catalog"
+    hits = [f for f in found if f[2] == field and f[4] is Severity.ERROR]
+    assert hits, found
+    return hits[0]
+
+
+WHOLESALE = PRODUCT.replace(
+    "price: 69.00",
+    "price: 69.00\nmoq: 5\ntiers:\n  - min_qty: 10\n    price: 60.00\n  - min_qty: 50\n    price: 55.00",
+)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "field", "fragment"),
+    [
+        ("category: home", "category: garden", "category", "unknown category 'garden'"),
+        ("factory: aux", "factory: nobody", "factory", "no file content/factories/nobody.yaml"),
+        ("src: products/vacuum.png", "src: products/missing.png", "images.0.src", "image file not found"),
+        ("price: 69.00", "price: 69.00\nmember_price: 69.00", "member_price", "must be below the price"),
+        ("added_on: 2026-10-01", "added_on: 2026-12-01", "added_on", "in the future"),
+        ("observed_on: 2026-11-01", "observed_on: 2026-11-26", "compare.0.observed_on", "in the future"),
+        ("retailer: sams", "retailer: costco", "compare.0.retailer", "unknown retailer 'costco'"),
+        ("retailer: sams", "retailer: aimer", "compare.0.retailer", "is a brand"),
+        ("price: 690.00", "price: 69.00", "compare.0.price", "no saving"),
+    ],
+)
+def test_product_rule(content, today, old, new, field, fragment):
+    content.product("aux-vacuum", PRODUCT.replace(old, new))
+    hit = only_error(content, today, field)
+    assert fragment in hit[3]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "field", "fragment"),
+    [
+        ("min_qty: 10", "min_qty: 3", "tiers.0.min_qty", "below the minimum order"),
+        ("price: 60.00", "price: 70.00", "tiers.0.price", "must be below the price"),
+        ("min_qty: 50", "min_qty: 10", "tiers.1.min_qty", "must rise in quantity"),
+        ("price: 55.00", "price: 61.00", "tiers.1.price", "must fall as quantity rises"),
+    ],
+)
+def test_tier_rules(content, today, old, new, field, fragment):
+    content.product("aux-vacuum", WHOLESALE)
+    assert findings(content, today)[1] == []
+    content.product("aux-vacuum", WHOLESALE.replace(old, new))
+    hit = only_error(content, today, field)
+    assert fragment in hit[3]
+    assert hit[1] > 5
+
+
+def history(*points):
+    return "price_history:\n" + "".join(f"  - date: {d}\n    price: {p}\n" for d, p in points)
+
+
+def test_price_may_not_exceed_the_30_day_low_by_more_than_the_tolerance(content, today):
+    ok = PRODUCT + history(("2026-10-01", "59.00"), ("2026-10-20", "66.00"), ("2026-11-15", "69.00"))
+    content.product("aux-vacuum", ok)  # low of the 30 days to 11-15 is 66.00: 69.00 is within 5%
+    assert findings(content, today)[1] == []
+    content.product("aux-vacuum", ok.replace("66.00", "65.00"))  # 65 * 1.05 = 68.25 < 69
+    hit = only_error(content, today, "price")
+    assert "lowest price of the 30 days up to 2026-11-15 (65.00)" in hit[3]
+    assert hit[1] == 5
+
+
+def test_the_floor_tolerance_is_configurable(content, today):
+    content.product("aux-vacuum", PRODUCT + history(("2026-11-10", "60.00"), ("2026-11-15", "69.00")))
+    assert load_catalog(content.root, today=today).catalog is None
+    content.write("settings.yaml", "price_floor_tolerance: 0.20\n")
+    assert load_catalog(content.root, today=today).catalog is not None
+
+
+def test_history_dates_must_be_in_order_and_not_in_the_future(content, today):
+    content.product("aux-vacuum", PRODUCT + history(("2026-11-10", "69.00"), ("2026-11-01", "69.00")))
+    assert "date order" in only_error(content, today, "price_history.1.date")[3]
+    content.product("aux-vacuum", PRODUCT + history(("2026-11-10", "69.00"), ("2026-12-01", "69.00")))
+    assert "future" in only_error(content, today, "price_history.1.date")[3]
+
+
+def test_stale_comparison_is_a_warning_with_configurable_age(content, today):
+    content.product("aux-vacuum", PRODUCT.replace("observed_on: 2026-11-01", "observed_on: 2026-05-01"))
+    result, found = findings(content, today)
+    assert result.catalog is not None
+    assert [(f[2], f[4]) for f in found] == [("compare.0.observed_on", Severity.WARNING)]
+    content.write("settings.yaml", "compare_max_age_days: 365\n")
+    assert findings(content, today)[1] == []
+
+
+def test_units_of_different_kinds_cannot_be_compared(content, today):
+    text = PRODUCT.replace("price: 69.00", "price: 69.00\nunit:\n  quantity: 500\n  measure: g")
+    text = text.replace("    source: 山姆App 截图", "    source: 山姆App 截图\n    unit:\n      quantity: 1\n      measure: l")
+    content.product("aux-vacuum", text)
+    assert "measure different things" in only_error(content, today, "compare.0.unit")[3]
+
+
+def test_same_source_needs_a_verified_oem_contract(content, today):
+    content.factory("aux", FACTORY.replace("oem_contract: true", "oem_contract: false"))
+    result, found = findings(content, today)
+    assert any(f[2] == "sourcing" and "代工合同" in f[3] for f in found)
+    # and a factory with products must be fully audited
+    assert any(f[0] == "aux.yaml" and f[2] == "verification" and f[4] is Severity.ERROR for f in found)
+
+
+def test_incomplete_audit_of_a_factory_without_products_is_only_a_warning(content, today):
+    content.factory("new-one", FACTORY.replace("production_line: true", "production_line: false"))
+    result, found = findings(content, today)
+    assert result.catalog is not None
+    assert [(f[0], f[4]) for f in found] == [("new-one.yaml", Severity.WARNING)]
+
+
+def test_factory_rules(content, today):
+    content.factory("aux", FACTORY.replace("industry_belt: haining-socks", "industry_belt: mars"))
+    assert "unknown industrial belt" in only_error(content, today, "industry_belt")[3]
+    content.factory("aux", FACTORY.replace("audited_on: 2026-09-01", "audited_on: 2026-12-01"))
+    assert "future" in only_error(content, today, "verification.audited_on")[3]
+    content.factory("aux", FACTORY.replace("audited_on: 2026-09-01", "audited_on: 2025-09-01"))
+    result, found = findings(content, today)
+    assert result.catalog is not None
+    assert [(f[2], f[4]) for f in found] == [("verification.audited_on", Severity.WARNING)]
+
+
+NDA_FACTORY = FACTORY.replace(
+    "  - brand: 山姆会员店\n    disclosure: public",
+    "  - brand: 山姆会员店\n    disclosure: public\n  - brand: 名创优品\n    disclosure: nda\n    aliases: [MINISO]",
+)
+
+
+def test_nda_brand_may_appear_only_in_the_confidential_oem_record(content, today):
+    content.factory("aux", NDA_FACTORY)
+    assert findings(content, today)[1] == []
+
+
+@pytest.mark.parametrize(
+    ("kind", "old", "new", "field"),
+    [
+        ("product", "title: 奥克斯家用大吸尘器", "title: 名创优品同厂吸尘器", "title"),
+        ("product", "alt: 白色吸尘器", "alt: 白色 miniso 吸尘器", "images.0.alt"),
+        ("factory", "description: 为山姆供货的家电工厂。", "description: 为 Miniso 供货。", "description"),
+    ],
+)
+def test_nda_brand_in_published_text_is_an_error(content, today, kind, old, new, field):
+    content.factory("aux", NDA_FACTORY)
+    if kind == "product":
+        content.product("aux-vacuum", PRODUCT.replace(old, new))
+    else:
+        content.factory("aux", NDA_FACTORY.replace(old, new))
+    assert "brand under NDA" in only_error(content, today, field)[3]
+
+
+def test_nda_brand_cannot_be_a_comparison_reference(content, today):
+    content.factory("aux", NDA_FACTORY)
+    content.product("aux-vacuum", PRODUCT.replace("retailer: sams", "brand: mc"))
+    content.write("retailers.yaml", "sams: 山姆会员店\nmc:\n  name: 名创优品\n  kind: brand\n")
+    assert "may not be compared with publicly" in only_error(content, today, "compare.0.brand")[3]

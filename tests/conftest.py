@@ -1,0 +1,136 @@
+"""Fixtures shared by every test: a small valid content folder written to disk, and the seed."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import textwrap
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SEED = REPO / "content"
+TODAY = dt.date(2026, 11, 25)
+
+CATEGORIES = """\
+home:
+  zh: 家居百货
+  en: Home
+food:
+  zh: 食品
+  en: Food
+"""
+
+RETAILERS = """\
+sams:
+  name: 山姆会员店
+  short: 山姆
+  badge: 山姆平替
+taobao: 淘宝
+aimer:
+  name: 爱慕
+  kind: brand
+"""
+
+BELTS = """\
+haining-socks:
+  name: 海宁袜业
+  region: 浙江海宁
+"""
+
+FACTORY = """\
+name: 奥克斯电器
+region: 浙江宁波
+industry_belt: haining-socks
+oem_for:
+  - brand: 山姆会员店
+    disclosure: public
+verification:
+  audited_on: 2026-09-01
+  qualification: true
+  oem_contract: true
+  supply_chain: true
+  production_line: true
+description: 为山姆供货的家电工厂。
+"""
+
+PRODUCT = """\
+title: 奥克斯家用大吸尘器
+category: home
+factory: aux
+sourcing: same-source
+price: 69.00
+compare:
+  - retailer: sams
+    name: 家用大吸尘器
+    price: 690.00
+    observed_on: 2026-11-01
+    source: 山姆App 截图
+images:
+  - src: products/vacuum.png
+    alt: 白色吸尘器
+added_on: 2026-10-01
+"""
+
+# A 1x1 PNG: real image bytes for the image-exists rule.
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
+    "0000000d49444154789c63f8cfc0f01f0005000201a5f2b0e90000000049454e44ae426082"
+)
+
+
+class ContentTree:
+    """A content folder in a temporary directory that a test can change file by file."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        for name, text in (("categories", CATEGORIES), ("retailers", RETAILERS), ("belts", BELTS)):
+            self.write(f"{name}.yaml", text)
+        (root / "products").mkdir(parents=True, exist_ok=True)
+        (root / "factories").mkdir(parents=True, exist_ok=True)
+        self.image("products/vacuum.png")
+        self.factory("aux", FACTORY)
+        self.product("aux-vacuum", PRODUCT)
+
+    def write(self, relative: str, text: str | bytes) -> Path:
+        """Write a file below the content root (text is dedented)."""
+        path = self.root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(text, bytes):
+            path.write_bytes(text)
+        else:
+            path.write_text(textwrap.dedent(text), encoding="utf-8")
+        return path
+
+    def product(self, pid: str, text: str | bytes) -> Path:
+        """Write `products/<pid>.yaml`."""
+        return self.write(f"products/{pid}.yaml", text)
+
+    def factory(self, fid: str, text: str | bytes) -> Path:
+        """Write `factories/<fid>.yaml`."""
+        return self.write(f"factories/{fid}.yaml", text)
+
+    def image(self, relative: str) -> Path:
+        """Write a real PNG below `images/`."""
+        return self.write(f"images/{relative}", PNG)
+
+
+@pytest.fixture
+def content(tmp_path: Path) -> ContentTree:
+    """A small valid content folder: one factory, one product, the index files."""
+    return ContentTree(tmp_path / "content")
+
+
+@pytest.fixture
+def seed_copy(tmp_path: Path) -> Path:
+    """A private copy of the seed content, safe to change."""
+    target = tmp_path / "seed"
+    shutil.copytree(SEED, target)
+    return target
+
+
+@pytest.fixture
+def today() -> dt.date:
+    """The fixed day tests judge dates by."""
+    return TODAY
