@@ -2,8 +2,63 @@
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
+from pathlib import Path
+
 import click
+
+from .catalog import ContentError
 
 
 def register(cli: click.Group) -> None:
     """Add this module's commands to the `plus` group."""
+    from .cli import content_option, today_option
+
+    @cli.command()
+    @content_option
+    @click.option(
+        "--output",
+        type=click.Path(file_okay=False, path_type=Path),
+        default="output",
+        show_default=True,
+        help="Where the site goes; replaced only by a build that fully succeeds.",
+    )
+    @click.option("--publish", is_flag=True, help="Use publishconf.py: absolute SITEURL for canonical URLs, feeds and sitemap.")
+    @click.option(
+        "--settings",
+        "settings_file",
+        type=click.Path(dir_okay=False, exists=True, path_type=Path),
+        default=None,
+        help="A Pelican settings file instead of pelicanconf.py / publishconf.py.",
+    )
+    @today_option
+    def build(content: Path, output: Path, publish: bool, settings_file: Path | None, today: dt.datetime | None) -> None:
+        """Validate the catalog and build the static store into --output (atomically)."""
+        from storefront.build import PUBLISH_SETTINGS, BarProgress, RenderError, build_site, progress_wanted
+        from storefront.nda import NdaLeak
+        from storefront.search import SearchIndexError
+
+        settings_file = settings_file or (PUBLISH_SETTINGS if publish else None)
+        bar = BarProgress() if progress_wanted() else None
+        try:
+            with bar or contextlib.nullcontext():
+                report = build_site(
+                    content, output, today=today.date() if today else None, settings_file=settings_file, progress=bar
+                )
+        except ContentError as exc:
+            for problem in sorted(exc.problems):
+                click.echo(problem.as_text(), err=True)
+            errors = sum(1 for p in exc.problems if p.severity.value == "error")
+            click.echo(f"build failed: {errors} content error(s); {output} was left as it was", err=True)
+            raise SystemExit(1) from None
+        except (NdaLeak, RenderError, SearchIndexError) as exc:
+            click.echo(f"build failed: {exc}; {output} was left as it was", err=True)
+            raise SystemExit(1) from None
+        for problem in report.catalog.warnings:
+            click.echo(problem.as_text(), err=True)
+        steps = ", ".join(f"{name} {seconds:.2f}s" for name, seconds in report.timings.items())
+        click.echo(
+            f"built {len(report.catalog.products)} products, {report.files} files into {output} "
+            f"in {report.seconds:.2f}s ({steps})"
+        )

@@ -32,6 +32,7 @@ def write_catalog(root: Path, products: int, seed: int = 7) -> Path:
     for f in range(FACTORY_COUNT):
         (root / "factories" / f"factory-{f}.yaml").write_text(
             f"name: 工厂{f}号\nregion: 浙江\nindustry_belt: haining-socks\n"
+            "oem_for:\n  - brand: 山姆会员店\n    disclosure: public\n"
             "verification:\n  audited_on: 2026-09-01\n  qualification: true\n  oem_contract: true\n"
             "  supply_chain: true\n  production_line: true\n"
             f"description: 为知名品牌代工的第{f}号工厂。\n",
@@ -45,7 +46,7 @@ def write_catalog(root: Path, products: int, seed: int = 7) -> Path:
             f"title: 工厂直供{word} {i}号\n"
             f"category: {rng.choice(list(CATEGORIES))}\n"
             f"factory: factory-{i % FACTORY_COUNT}\n"
-            f"sourcing: {'same-source' if i % 3 else 'same-craft'}\n"
+            f"sourcing: {'same-source' if i % 2 else 'same-craft'}\n"
             f"price: {price / 100:.2f}\n"
             "compare:\n"
             f"  - retailer: {'sams' if i % 2 else 'taobao'}\n"

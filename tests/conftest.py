@@ -72,6 +72,13 @@ images:
     alt: 白色吸尘器
 added_on: 2026-10-01
 """
+PRODUCT_NO_HISTORY = PRODUCT
+HISTORY = """\
+price_history:
+  - date: 2026-11-20
+    price: 69
+"""
+PRODUCT = PRODUCT_NO_HISTORY + HISTORY
 
 # A 1x1 PNG: real image bytes for the image-exists rule.
 PNG = bytes.fromhex(

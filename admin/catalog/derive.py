@@ -121,11 +121,13 @@ def window_low(product: Product, *, end: dt.date, days: int) -> Decimal | None:
 
 
 def last_drop(product: Product) -> tuple[PricePoint, PricePoint] | None:
-    """The latest observation that was cheaper than the one before it, with that one."""
+    """The newest observation and the one before it, when the newest is cheaper and still current."""
     history = sorted(product.price_history, key=lambda p: p.date)
-    for before, after in zip(reversed(history[:-1]), reversed(history[1:])):
-        if after.price < before.price:
-            return before, after
+    if len(history) < 2:
+        return None
+    before, after = history[-2], history[-1]
+    if after.price < before.price and product.price <= after.price:
+        return before, after
     return None
 
 

@@ -270,7 +270,10 @@ def _kind(value: Any) -> str:
 
 
 def _finding_problem(root: Path, finding: Finding) -> Problem:
-    folder = "products" if finding.kind == "product" else "factories"
-    path = root / folder / f"{finding.id}.yaml"
+    if finding.kind in _INDEX_ADAPTERS:
+        path = root / f"{finding.kind}.yaml"
+    else:
+        folder = "products" if finding.kind == "product" else "factories"
+        path = root / folder / f"{finding.id}.yaml"
     position = locate(path, finding.loc)
     return Problem(path, position.line, position.column, _dotted(finding.loc), finding.message, finding.severity)

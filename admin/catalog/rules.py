@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -17,13 +18,15 @@ from .models import Factory, Product, Retailer, Settings
 from .problems import Severity
 
 Loc = tuple[Any, ...]
+MIN_PLAUSIBLE_RATIO = Decimal("0.1")
+"""Below 1折 a reference price is more likely a typo than a bargain."""
 
 
 @dataclass(frozen=True)
 class Finding:
     """A rule broken at `loc` in one product's or factory's file."""
 
-    kind: str  # "product" or "factory"
+    kind: str  # "product", "factory", or an index file: "categories", "retailers", "belts"
     id: str
     loc: Loc
     message: str
@@ -73,8 +76,17 @@ def check_product(pid: str, p: Product, ix: Indexes) -> Iterator[Finding]:
     factory = ix.factories.get(p.factory)
     if factory is None:
         yield err(("factory",), f"unknown factory {p.factory!r}: no file content/factories/{p.factory}.yaml")
-    elif p.sourcing.value == "same-source" and not factory.verification.oem_contract:
-        yield err(("sourcing",), "same-source (真同源) needs the factory's OEM contract (代工合同) to be verified")
+    elif p.sourcing.value == "same-source":
+        if not factory.verification.oem_contract:
+            yield err(("sourcing",), "same-source (真同源) needs the factory's OEM contract (代工合同) to be verified")
+        references = [ix.retailers[c.reference] for c in p.compare if c.reference in ix.retailers]
+        if references and not any(supplies(factory, r) for r in references):
+            brands = ", ".join(factory.public_brands) or "none listed"
+            yield err(
+                ("sourcing",),
+                f"same-source (真同源) must be compared with a retailer or brand the factory makes goods for "
+                f"(its public oem_for: {brands}); compare with one of them, or use same-craft",
+            )
     yield from _check_images(("images",), p.images, ix, err)
     if p.member_price is not None and p.member_price >= p.price:
         yield err(("member_price",), f"member price {p.member_price} must be below the price {p.price}")
@@ -96,6 +108,8 @@ def _check_tiers(p: Product, err) -> Iterator[Finding]:
     for i, tier in enumerate(p.tiers):
         if tier.min_qty < p.moq:
             yield err(("tiers", i, "min_qty"), f"tier starts at {tier.min_qty}, below the minimum order (moq) of {p.moq}")
+        elif i == 0 and tier.min_qty == p.moq:
+            yield err(("tiers", i, "min_qty"), f"the first tier starts at the minimum order ({p.moq}), so the list price {p.price} is never paid: set `price` to the tier price", Severity.WARNING)
         if previous is None:
             if tier.price >= p.price:
                 yield err(("tiers", i, "price"), f"tier price {tier.price} must be below the price {p.price}")
@@ -116,6 +130,7 @@ def _check_history(p: Product, ix: Indexes, err) -> Iterator[Finding]:
             yield err(("price_history", i, "date"), f"price history must be in date order, one entry a day: {point.date} after {previous}")
         previous = point.date
     if not p.price_history:
+        yield err(("price",), f"no price_history: the {ix.settings.floor_window_days}-day price rule cannot be checked; record today's price", Severity.WARNING)
         return
     newest = max(point.date for point in p.price_history)
     days = ix.settings.floor_window_days
@@ -140,9 +155,14 @@ def _check_comparisons(p: Product, ix: Indexes, err) -> Iterator[Finding]:
         if p.unit and c.unit and p.unit.measure.dimension != c.unit.measure.dimension:
             yield err(("compare", i, "unit"), f"cannot compare {p.unit.measure.value} with {c.unit.measure.value}: they measure different things")
             continue
+        if (p.unit is None) != (c.unit is None):
+            yield err(("compare", i), "give `unit` on both the product and the comparison, or on neither: otherwise different amounts would be compared as if equal")
+            continue
         saving = compute_saving(p, c, retailer, today=ix.today, settings=ix.settings)
         if saving.ratio >= 1:
             yield err(("compare", i, "price"), f"reference price {c.price} is not above ours ({p.price}{' per unit' if saving.per_label else ''}): there is no saving to show")
+        elif saving.ratio < MIN_PLAUSIBLE_RATIO:
+            yield err(("compare", i, "price"), f"{saving.zhe_label} is below 1折: check the reference price {c.price} for a typo", Severity.WARNING)
         if saving.stale:
             yield err(
                 ("compare", i, "observed_on"),
@@ -184,25 +204,42 @@ def check_nda(ix: Indexes) -> Iterator[Finding]:
     pattern = nda_pattern(ix.factories)
     if pattern is None:
         return
+    for kind, items in (("product", ix.products), ("factory", ix.factories)):
+        for item_id, item in items.items():
+            if match := pattern.search(item_id):
+                yield Finding(kind, item_id, (), f"the id (file name) {_quote(match)}: ids become URLs; rename the file")
+            for loc, text in _strings(item):
+                if loc and loc[0] == "oem_for":
+                    continue  # the confidential record itself; never rendered
+                if match := pattern.search(text):
+                    yield Finding(kind, item_id, loc, _quote(match))
+    for index, entries in (("categories", ix.categories), ("retailers", ix.retailers), ("belts", ix.belts)):
+        for entry_id, entry in entries.items():
+            if match := pattern.search(entry_id):
+                yield Finding(index, entry_id, (entry_id,), _quote(match))
+            for loc, text in _strings(entry, (entry_id,)):
+                if match := pattern.search(text):
+                    yield Finding(index, entry_id, loc, _quote(match))
     for pid, product in ix.products.items():
-        for loc, text in _strings(product):
-            if match := pattern.search(text):
-                yield Finding("product", pid, loc, f"names {match.group(0)!r}, a brand under NDA: it may not be published anywhere")
-    for fid, factory in ix.factories.items():
-        for loc, text in _strings(factory):
-            if loc and loc[0] == "oem_for":
-                continue  # the confidential record itself; never rendered
-            if match := pattern.search(text):
-                yield Finding("factory", fid, loc, f"names {match.group(0)!r}, a brand under NDA: it may not be published anywhere")
-    used = {c.reference for p in ix.products.values() for c in p.compare}
-    for rid in used:
-        retailer = ix.retailers.get(rid)
-        if retailer and pattern.search(f"{retailer.name} {retailer.short or ''} {rid}"):
-            for pid, product in ix.products.items():
-                for i, c in enumerate(product.compare):
-                    if c.reference == rid:
-                        field = "retailer" if c.retailer else "brand"
-                        yield Finding("product", pid, ("compare", i, field), f"{rid!r} is a brand under NDA: it may not be compared with publicly")
+        for i, c in enumerate(product.compare):
+            retailer = ix.retailers.get(c.reference)
+            if retailer and pattern.search(f"{retailer.name} {retailer.short or ''} {c.reference}"):
+                field = "retailer" if c.retailer else "brand"
+                yield Finding("product", pid, ("compare", i, field), f"{c.reference!r} is a brand under NDA: it may not be compared with publicly")
+
+
+def _quote(match: re.Match[str]) -> str:
+    text = match.string
+    start, end = max(0, match.start() - 8), min(len(text), match.end() + 8)
+    context = ("…" if start else "") + text[start:end] + ("…" if end < len(text) else "")
+    return f"names {match.group(0)!r} (in {context!r}), a brand under NDA: it may not be published anywhere"
+
+
+def supplies(factory: Factory, retailer: Retailer) -> bool:
+    """Whether a factory lists a retailer or brand among the ones it makes goods for."""
+    ours = {n.casefold() for n in (retailer.name, retailer.short) if n}
+    theirs = {n.casefold() for o in factory.oem_for for n in o.names}
+    return any(a == b or a in b or b in a for a in ours for b in theirs)
 
 
 def _strings(model: BaseModel, loc: Loc = ()) -> Iterator[tuple[Loc, str]]:

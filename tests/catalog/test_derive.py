@@ -8,7 +8,7 @@ import pytest
 from admin.catalog import load_catalog
 from admin.catalog.derive import last_drop
 from admin.catalog.models import Product
-from tests.conftest import PRODUCT
+from tests.conftest import PRODUCT, PRODUCT_NO_HISTORY
 
 
 def facts_of(content, today, text, pid="aux-vacuum"):
@@ -19,7 +19,7 @@ def facts_of(content, today, text, pid="aux-vacuum"):
 
 
 def with_price(price, reference):
-    return PRODUCT.replace("price: 69.00", f"price: {price}").replace("price: 690.00", f"price: {reference}")
+    return PRODUCT_NO_HISTORY.replace("price: 69.00", f"price: {price}").replace("price: 690.00", f"price: {reference}")
 
 
 @pytest.mark.parametrize(
@@ -40,7 +40,7 @@ def test_vacuum_saving_and_badges(content, today):
     facts = facts_of(content, today, PRODUCT)
     assert facts.best.saving == Decimal("621.00")
     assert facts.best.price_label == "山姆价"
-    assert [b.label for b in facts.badges] == ["山姆平替", "1折", "真同源"]
+    assert [b.label for b in facts.badges] == ["山姆平替", "1折", "真同源", "30天最低价"]
 
 
 APRICOTS = PRODUCT.replace("price: 69.00", "price: 25.90\nunit:\n  quantity: 200\n  measure: g").replace(
@@ -73,12 +73,12 @@ def history(*points):
 
 
 def test_thirty_day_low_badge_only_when_the_price_is_the_lowest(content, today):
-    low = facts_of(content, today, PRODUCT + history(("2026-11-01", "72.00"), ("2026-11-20", "69.00")))
+    low = facts_of(content, today, PRODUCT_NO_HISTORY + history(("2026-11-01", "72.00"), ("2026-11-20", "69.00")))
     assert low.is_window_low and "30天最低价" in [b.label for b in low.badges]
-    not_low = facts_of(content, today, PRODUCT + history(("2026-11-01", "68.00"), ("2026-11-20", "69.00")))
+    not_low = facts_of(content, today, PRODUCT_NO_HISTORY + history(("2026-11-01", "68.00"), ("2026-11-20", "69.00")))
     assert not not_low.is_window_low and "30天最低价" not in [b.label for b in not_low.badges]
     # without observations there is nothing to claim
-    assert not facts_of(content, today, PRODUCT).is_window_low
+    assert not facts_of(content, today, PRODUCT_NO_HISTORY).is_window_low
 
 
 def test_best_comparison_is_the_biggest_saving(content, today):
@@ -96,9 +96,14 @@ def test_last_drop_finds_the_latest_fall():
         compare=[dict(retailer="sams", name="x", price=Decimal(9), observed_on=dt.date(2026, 1, 1), source="s")],
         images=[dict(src="a.png", alt="a")], added_on=dt.date(2026, 1, 1),
     )
-    points = [("2026-01-01", 9), ("2026-02-01", 7), ("2026-03-01", 8), ("2026-04-01", 6), ("2026-05-01", 6)]
-    product = Product.model_validate({**base, "price_history": [{"date": d, "price": p} for d, p in points]})
-    before, after = last_drop(product)
-    assert (str(before.date), after.price) == ("2026-03-01", 6)
-    flat = Product.model_validate({**base, "price_history": [{"date": "2026-01-01", "price": 5}]})
-    assert last_drop(flat) is None
+    def drop(*points, price=5):
+        history = [{"date": d, "price": p} for d, p in points]
+        return last_drop(Product.model_validate({**base, "price": price, "price_history": history}))
+
+    before, after = drop(("2026-01-01", 9), ("2026-02-01", 7), ("2026-03-01", 8), ("2026-04-01", 5))
+    assert (str(before.date), before.price, after.price) == ("2026-03-01", 8, 5)
+    # a fall that has since been undone is no longer a price drop
+    assert drop(("2026-01-01", 9), ("2026-02-01", 5), ("2026-03-01", 6), price=6) is None
+    # nor is a newest observation the current price has risen above
+    assert drop(("2026-01-01", 9), ("2026-02-01", 5), price=6) is None
+    assert drop(("2026-01-01", 5)) is None

@@ -3,7 +3,7 @@
 import pytest
 
 from admin.catalog import Severity, load_catalog
-from tests.conftest import FACTORY, PRODUCT
+from tests.conftest import FACTORY, PRODUCT, PRODUCT_NO_HISTORY
 
 
 def findings(content, today):
@@ -68,7 +68,7 @@ def history(*points):
 
 
 def test_price_may_not_exceed_the_30_day_low_by_more_than_the_tolerance(content, today):
-    ok = PRODUCT + history(("2026-10-01", "59.00"), ("2026-10-20", "66.00"), ("2026-11-15", "69.00"))
+    ok = PRODUCT_NO_HISTORY + history(("2026-10-01", "59.00"), ("2026-10-20", "66.00"), ("2026-11-15", "69.00"))
     content.product("aux-vacuum", ok)  # low of the 30 days to 11-15 is 66.00: 69.00 is within 5%
     assert findings(content, today)[1] == []
     content.product("aux-vacuum", ok.replace("66.00", "65.00"))  # 65 * 1.05 = 68.25 < 69
@@ -78,16 +78,16 @@ def test_price_may_not_exceed_the_30_day_low_by_more_than_the_tolerance(content,
 
 
 def test_the_floor_tolerance_is_configurable(content, today):
-    content.product("aux-vacuum", PRODUCT + history(("2026-11-10", "60.00"), ("2026-11-15", "69.00")))
+    content.product("aux-vacuum", PRODUCT_NO_HISTORY + history(("2026-11-10", "60.00"), ("2026-11-15", "69.00")))
     assert load_catalog(content.root, today=today).catalog is None
     content.write("settings.yaml", "price_floor_tolerance: 0.20\n")
     assert load_catalog(content.root, today=today).catalog is not None
 
 
 def test_history_dates_must_be_in_order_and_not_in_the_future(content, today):
-    content.product("aux-vacuum", PRODUCT + history(("2026-11-10", "69.00"), ("2026-11-01", "69.00")))
+    content.product("aux-vacuum", PRODUCT_NO_HISTORY + history(("2026-11-10", "69.00"), ("2026-11-01", "69.00")))
     assert "date order" in only_error(content, today, "price_history.1.date")[3]
-    content.product("aux-vacuum", PRODUCT + history(("2026-11-10", "69.00"), ("2026-12-01", "69.00")))
+    content.product("aux-vacuum", PRODUCT_NO_HISTORY + history(("2026-11-10", "69.00"), ("2026-12-01", "69.00")))
     assert "future" in only_error(content, today, "price_history.1.date")[3]
 
 
@@ -166,3 +166,48 @@ def test_nda_brand_cannot_be_a_comparison_reference(content, today):
     content.product("aux-vacuum", PRODUCT.replace("retailer: sams", "brand: mc"))
     content.write("retailers.yaml", "sams: 山姆会员店\nmc:\n  name: 名创优品\n  kind: brand\n")
     assert "may not be compared with publicly" in only_error(content, today, "compare.0.brand")[3]
+
+
+def test_same_source_must_be_compared_with_a_reference_the_factory_supplies(content, today):
+    content.factory("aux", FACTORY.replace("brand: 山姆会员店", "brand: 爱慕"))
+    hit = only_error(content, today, "sourcing")
+    assert "makes goods for" in hit[3] and "爱慕" in hit[3]
+    # same-craft makes no such claim
+    content.product("aux-vacuum", PRODUCT.replace("sourcing: same-source", "sourcing: same-craft"))
+    assert findings(content, today)[1] == []
+
+
+def test_a_unit_on_one_side_only_is_an_error(content, today):
+    content.product("aux-vacuum", PRODUCT.replace("price: 69.00", "price: 69.00\nunit:\n  quantity: 2\n  measure: piece"))
+    assert "on both the product and the comparison" in only_error(content, today, "compare.0")[3]
+
+
+def test_a_discount_below_1_zhe_is_a_warning(content, today):
+    content.product("aux-vacuum", PRODUCT.replace("price: 690.00", "price: 6900.00"))
+    result, found = findings(content, today)
+    assert result.catalog is not None
+    assert [(f[2], f[4]) for f in found] == [("compare.0.price", Severity.WARNING)]
+    assert "below 1折" in found[0][3]
+
+
+def test_missing_price_history_is_a_warning(content, today):
+    content.product("aux-vacuum", PRODUCT_NO_HISTORY)
+    result, found = findings(content, today)
+    assert [(f[2], f[4]) for f in found] == [("price", Severity.WARNING)]
+
+
+def test_a_first_tier_at_the_moq_makes_the_list_price_unpayable(content, today):
+    content.product("aux-vacuum", WHOLESALE.replace("min_qty: 10", "min_qty: 5"))
+    result, found = findings(content, today)
+    assert [(f[2], f[4]) for f in found] == [("tiers.0.min_qty", Severity.WARNING)]
+
+
+def test_nda_brand_in_an_id_or_index_file_is_an_error(content, today):
+    content.factory("aux", NDA_FACTORY)
+    content.product("miniso-vacuum", PRODUCT)
+    content.write("belts.yaml", "haining-socks:\n  name: 海宁袜业\n  region: 浙江海宁\n  description: 名创优品的袜子也在这里做\n")
+    result, found = findings(content, today)
+    assert any(f[0] == "miniso-vacuum.yaml" and "ids become URLs" in f[3] for f in found)
+    belt = [f for f in found if f[0] == "belts.yaml"]
+    assert belt and belt[0][2] == "haining-socks.description" and belt[0][1] == 4
+    assert "(in '名创优品的袜子也在这里做')" in belt[0][3]

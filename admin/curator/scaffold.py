@@ -1,0 +1,177 @@
+"""`plus new`: a product or factory file holding every field, with zh-CN comments, to fill in.
+
+Required values are written as `~` (empty): an unfilled file fails `plus validate` at exactly
+the lines still to fill in. Optional values are written with their defaults, so the file
+validates as soon as the required ones are given.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import re
+from decimal import Decimal
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+from admin.catalog import load_catalog
+from admin.catalog.models import SLUG_PATTERN, Factory, Product
+
+from .fields import content_fields, help_zh, shape_of
+
+log = logging.getLogger(__name__)
+
+MODELINE = "# yaml-language-server: $schema=../../schema/{kind}.schema.json"
+MAX_ID_LENGTH = 80
+_PLAIN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]*$")
+
+
+class ScaffoldError(Exception):
+    """A file that cannot be created: bad id, existing file, unknown factory."""
+
+
+def check_id(item_id: str) -> None:
+    """Refuse an id that is not a lowercase ASCII slug (ids are file names and URLs)."""
+    if not re.match(SLUG_PATTERN, item_id) or len(item_id) > MAX_ID_LENGTH:
+        raise ScaffoldError(
+            f"invalid id {item_id!r}: use lowercase ASCII letters, digits and single hyphens, "
+            f"at most {MAX_ID_LENGTH} characters, e.g. 'aux-vacuum'"
+        )
+
+
+def new_product(content: Path, pid: str, *, factory: str, today: dt.date | None = None) -> Path:
+    """Write `products/<pid>.yaml` for a product of `factory`; never overwrites."""
+    check_id(pid)
+    check_id(factory)
+    if not (content / "factories" / f"{factory}.yaml").is_file():
+        known = sorted(p.stem for p in (content / "factories").glob("*.yaml"))
+        hint = ", ".join(known[:10]) + (", …" if len(known) > 10 else "") if known else "none yet: run `plus new factory ID` first"
+        raise ScaffoldError(f"unknown factory {factory!r}: no file {content / 'factories' / (factory + '.yaml')} (known: {hint})")
+    today = today or dt.date.today()
+    prefill = {
+        "factory": factory,
+        "added_on": today,
+        "compare.0.observed_on": today,
+        "images.0.src": f"products/{pid}.png",
+    }
+    options = _catalog_options(content, today)
+    head = [
+        f"# 新商品 {pid}：把每个标着“必填”的 ~ 换成真实内容，可选项可删可留；",
+        f"# 把图片放到 content/images/products/{pid}.png，然后运行 `plus validate`。字段说明见 CURATING.md。",
+    ]
+    return _write(content / "products" / f"{pid}.yaml", "product", head, Product, prefill, options)
+
+
+def new_factory(content: Path, fid: str) -> Path:
+    """Write `factories/<fid>.yaml`; never overwrites."""
+    check_id(fid)
+    head = [
+        f"# 新工厂 {fid}：把每个标着“必填”的 ~ 换成真实内容（审核四项填 true 或 false）；",
+        "# 保密（nda）品牌只写在 oem_for 里，别处一律不写。然后运行 `plus validate`。字段说明见 CURATING.md。",
+    ]
+    options = _catalog_options(content, dt.date.today())
+    return _write(content / "factories" / f"{fid}.yaml", "factory", head, Factory, {}, options)
+
+
+def render(model: type[BaseModel], prefill: dict[str, Any], options: dict[str, list[str]] | None = None) -> list[str]:
+    """The YAML lines of a template for `model`: help comments, then `key: value`."""
+    return _model_lines(model, prefill, options or {}, "")
+
+
+def _write(path: Path, kind: str, head: list[str], model: type[BaseModel], prefill: dict, options: dict) -> Path:
+    if path.exists():
+        raise ScaffoldError(f"{path} already exists: edit it, or choose another id")
+    lines = [MODELINE.format(kind=kind), *head, "", *render(model, prefill, options)]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("x", encoding="utf-8") as out:  # "x": never overwrite, even in a race
+        out.write("\n".join(lines) + "\n")
+    log.info("wrote %s", path)
+    return path
+
+
+def _catalog_options(content: Path, today: dt.date) -> dict[str, list[str]]:
+    """Ids a curator may choose from, when the current content validates."""
+    catalog = load_catalog(content, today=today).catalog
+    if catalog is None:
+        return {}
+    return {
+        "category": sorted(catalog.categories),
+        "retailer": sorted(k for k, r in catalog.retailers.items() if r.kind == "retailer"),
+        "brand": sorted(k for k, r in catalog.retailers.items() if r.kind == "brand"),
+        "industry_belt": sorted(catalog.belts),
+    }
+
+
+def _model_lines(model: type[BaseModel], prefill: dict, options: dict, path: str) -> list[str]:
+    lines: list[str] = []
+    for name, field in content_fields(model).items():
+        key = f"{path}{name}"
+        shape = shape_of(field)
+        required = field.is_required()
+        lines.append(f"# {help_zh(model, name)}｜{'必填' if required else '可选'}{_choices(name, shape, options)}")
+        if shape.holds_model:
+            nested = _model_lines(shape.inner, prefill, options, f"{key}.0." if shape.kind == "list" else f"{key}.")
+            if shape.kind == "list":
+                nested = _as_item(nested)
+            if required:
+                lines += [f"{name}:", *_indent(nested)]
+            else:
+                lines += [f"{name}: {'[]' if shape.kind == 'list' else '~'}", "#   例如："]
+                lines += ["#" + line[1:] if line.startswith(" ") else "#  " + line for line in _indent(nested)]
+        elif key in prefill:
+            lines.append(f"{name}: {_scalar(prefill[key])}")
+        elif required:
+            lines.append(f"{name}: ~")
+        else:
+            lines.append(f"{name}: {_scalar(field.get_default(call_default_factory=True))}")
+    return lines
+
+
+def _choices(name: str, shape: Any, options: dict) -> str:
+    if shape.kind == "enum":
+        return "｜可选值：" + ", ".join(_enum_choice(member) for member in shape.inner)
+    if options.get(name):
+        return "｜现有：" + ", ".join(options[name])
+    return ""
+
+
+def _enum_choice(member: Enum) -> str:
+    label = getattr(member, "label", None)
+    return f"{member.value}（{label}）" if isinstance(label, str) and label != member.value else str(member.value)
+
+
+def _as_item(lines: list[str]) -> list[str]:
+    """Turn a mapping's lines into one list item: `- ` before the first key."""
+    out, started = [], False
+    for line in lines:
+        if not started and not line.startswith("#"):
+            out.append(f"- {line}")
+            started = True
+        else:
+            out.append(f"  {line}")
+    return out
+
+
+def _indent(lines: list[str]) -> list[str]:
+    return [f"  {line}" for line in lines]
+
+
+def _scalar(value: Any) -> str:
+    if value is None:
+        return "~"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, Decimal)):
+        return str(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, list):
+        return "[" + ", ".join(_scalar(v) for v in value) + "]"
+    if isinstance(value, Enum):
+        return _scalar(value.value)
+    text = str(value)
+    return text if _PLAIN.match(text) and text not in ("true", "false", "null", "yes", "no", "on", "off") else json.dumps(text, ensure_ascii=False)
