@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Install the Debian packages the full test suite uses (as root; a no-op for what is already there).
+# Install the Debian packages the full test suite uses, plus any named as arguments
+# (as root; a no-op for what is already there).
 set -euo pipefail
-packages=(postgresql chromium nginx fonts-wqy-microhei)
+packages=(postgresql chromium nginx fonts-wqy-microhei "$@")
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

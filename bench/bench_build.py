@@ -1,0 +1,163 @@
+"""Storefront build benchmark: full and incremental builds, peak memory, page weight, next to Hugo.
+
+For generated 1,000- and 10,000-product catalogs: `plus build` (validation, Pelican, Pagefind), a
+rebuild after one product changes, the peak memory of the build, the gzip weight of a product page
+(HTML + CSS), and Debian's `hugo` plus the same Pagefind over the same catalog with a comparable
+product template (bench/hugo_site). Goal (issue 3): plus build <= 1.5x hugo + pagefind at 10,000.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import gzip
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from admin.catalog import require_catalog  # noqa: E402
+from bench.catalog_gen import write_catalog  # noqa: E402
+
+HUGO_SITE = REPO / "bench" / "hugo_site"
+TODAY = "2026-11-25"
+
+
+def timed(command: list[str], **kwargs) -> tuple[float, int]:
+    """Run a command; return its wall time and its peak resident memory in MiB."""
+    env = {**os.environ, "CI": "true", "PLUS_TODAY": TODAY, **kwargs.pop("env", {})}
+    started = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, **kwargs)
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - started
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        raise SystemExit(f"{command[0]} failed ({process.returncode}): {process.stderr.read().decode()[-2000:]}")
+    process.stderr.close()
+    return elapsed, usage.ru_maxrss // 1024
+
+
+def plus_build(content: Path, output: Path) -> tuple[float, int]:
+    """Time `plus build` (validate, render, index)."""
+    plus = Path(sys.executable).with_name("plus")
+    return timed([str(plus), "build", "--content", str(content), "--output", str(output)])
+
+
+def change_one_product(content: Path) -> None:
+    """A curator's typical edit: one product's description."""
+    path = content / "products" / "product-0.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("价格只有几分之一", "价格只有几分之一，本周补货"), encoding="utf-8")
+
+
+def hugo_content(content: Path, site: Path) -> None:
+    """Write the same catalog as Hugo pages (outside the timing), discounts from the catalog."""
+    catalog = require_catalog(content, today=dt.date.fromisoformat(TODAY))
+    shutil.copytree(HUGO_SITE, site)
+    (site / "static" / "images").mkdir(parents=True)
+    shutil.copy(content / "images" / "p.png", site / "static" / "images" / "p.png")
+    (site / "static" / "style.css").write_text("body{font-family:system-ui;margin:0 auto;max-width:60rem}", encoding="utf-8")
+    for category, entry in catalog.categories.items():
+        (site / "content" / category).mkdir(parents=True, exist_ok=True)
+        (site / "content" / category / "_index.md").write_text(f'---\ntitle: "{entry.zh}"\n---\n', encoding="utf-8")
+    for fid, factory in catalog.factories.items():
+        (site / "content" / "factories").mkdir(parents=True, exist_ok=True)
+        (site / "content" / "factories" / f"{fid}.md").write_text(
+            json.dumps({"title": factory.name, "region": factory.region}, ensure_ascii=False) + "\n" + factory.description,
+            encoding="utf-8",
+        )
+    for pid, product in catalog.products.items():
+        facts = catalog.facts[pid]
+        front = {
+            "title": product.title,
+            "type": "products",
+            "price": str(product.price),
+            "image": product.images[0].src,
+            "alt": product.images[0].alt,
+            "badges": [b.label for b in facts.badges],
+            "factory": catalog.factories[product.factory].name,
+            "region": catalog.factories[product.factory].region,
+            "compare": [
+                {
+                    "label": s.price_label, "name": s.comparison.name, "price": str(s.comparison.price),
+                    "zhe": s.zhe_label, "saving": str(s.saving), "observed_on": str(s.comparison.observed_on),
+                    "source": s.comparison.source,
+                }
+                for s in facts.savings
+            ],
+        }
+        page = site / "content" / product.category / f"{pid}.md"
+        page.write_text(json.dumps(front, ensure_ascii=False) + "\n" + product.description, encoding="utf-8")
+
+
+def hugo_build(site: Path, output: Path) -> tuple[float, int, float, int]:
+    """Time Hugo, then Pagefind over its output."""
+    hugo_s, hugo_mb = timed(["hugo", "--quiet", "-s", str(site), "-d", str(output)])
+    pagefind_s, pagefind_mb = timed([sys.executable, "-m", "pagefind", "--site", str(output)])
+    return hugo_s, hugo_mb, pagefind_s, pagefind_mb
+
+
+def product_page_weight(output: Path) -> tuple[int, int]:
+    """Gzip bytes of one product page's HTML and of the CSS it links."""
+    pages = [p for p in output.rglob("*.html") if "product-0" in str(p.relative_to(output)) and "product-0" in p.read_text(encoding="utf-8")]
+    if not pages:
+        return 0, 0
+    html = pages[0].read_bytes()
+    css = 0
+    for href in re.findall(rb'<link[^>]+rel="?stylesheet"?[^>]*href="([^"]+)"', html) + re.findall(rb'<link[^>]+href="([^"]+\.css)"', html):
+        target = output / href.decode().split("?")[0].lstrip("/")
+        if target.is_file():
+            css += len(gzip.compress(target.read_bytes(), 9))
+            break
+    return len(gzip.compress(html, 9)), css
+
+
+def run(products: int, with_hugo: bool) -> dict:
+    """Measure one catalog size."""
+    base = Path("/dev/shm") if Path("/dev/shm").is_dir() else None
+    with tempfile.TemporaryDirectory(dir=base) as tmp:
+        tmp = Path(tmp)
+        content = write_catalog(tmp / "content", products)
+        full_s, full_mb = plus_build(content, tmp / "output")
+        html_gz, css_gz = product_page_weight(tmp / "output")
+        change_one_product(content)
+        rebuild_s, _ = plus_build(content, tmp / "output")
+        row = {"products": products, "full_s": full_s, "peak_mb": full_mb, "rebuild_s": rebuild_s, "html_gz": html_gz, "css_gz": css_gz}
+        if with_hugo and shutil.which("hugo"):
+            hugo_content(content, tmp / "hugo")
+            hugo_s, hugo_mb, pf_s, pf_mb = hugo_build(tmp / "hugo", tmp / "hugo-out")
+            row.update(hugo_s=hugo_s, pagefind_s=pf_s, hugo_total_s=hugo_s + pf_s, ratio=full_s / (hugo_s + pf_s))
+    return row
+
+
+def main() -> None:
+    """Print the table."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--sizes", default="1000,10000", help="comma-separated catalog sizes")
+    parser.add_argument("--no-hugo", action="store_true", help="skip the Hugo comparison")
+    args = parser.parse_args()
+    print(
+        f"{'products':>8} | {'plus build':>10} | {'rebuild 1':>9} | {'peak MiB':>8} | {'page gz (html+css)':>18} | "
+        f"{'hugo+pagefind':>13} | {'ratio':>5} | goal"
+    )
+    for size in (int(s) for s in args.sizes.split(",")):
+        row = run(size, with_hugo=not args.no_hugo)
+        hugo = f"{row['hugo_s']:.1f}+{row['pagefind_s']:.1f}s" if "hugo_s" in row else "n/a"
+        ratio = f"{row['ratio']:.2f}x" if "ratio" in row else "n/a"
+        weight = f"{(row['html_gz'] + row['css_gz']) / 1024:.1f} KB ({row['html_gz'] / 1024:.1f}+{row['css_gz'] / 1024:.1f})"
+        print(
+            f"{row['products']:>8,} | {row['full_s']:>9.1f}s | {row['rebuild_s']:>8.1f}s | {row['peak_mb']:>8} | "
+            f"{weight:>18} | {hugo:>13} | {ratio:>5} | <=1.5x, <30 KB",
+            flush=True,
+        )
+
+
+if __name__ == "__main__":
+    main()
