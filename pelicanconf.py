@@ -1,0 +1,45 @@
+"""Pelican settings for the PLUS store (local builds). `plus build` reads this file.
+
+Production overrides live in publishconf.py (`plus build --publish`).
+"""
+
+SITENAME = "PLUS会员店"
+SITE_DESCRIPTION = "工厂直供的大牌平替：为山姆、爱慕等代工的工厂，用自己的厂牌卖同款，每件商品都标出对标价和折扣。"
+SITEURL = ""  # root-relative links; publishconf.py sets the public address
+TIMEZONE = "Asia/Shanghai"
+DEFAULT_LANG = "zh-cn"  # pages say lang="zh-CN"; Pelican wants the lowercase form
+
+THEME = "theme"
+THEME_STATIC_DIR = "theme"
+PLUGINS = ["storefront"]
+
+# The catalog comes in through the storefront plugin, not Pelican's readers: PATH is the content
+# folder (`plus build` passes it) only so that images/ is copied; no generator reads its YAML.
+PATH = "content"
+ARTICLE_PATHS = []
+PAGE_PATHS = []
+STATIC_PATHS = ["images"]
+DIRECT_TEMPLATES = []
+PAGINATED_TEMPLATES = {}
+FEED_ALL_ATOM = None
+FEED_ALL_RSS = None
+CATEGORY_FEED_ATOM = None
+TRANSLATION_FEED_ATOM = None
+AUTHOR_FEED_ATOM = None
+AUTHOR_FEED_RSS = None
+
+# Curator text is untrusted: every template variable is HTML-escaped unless marked safe.
+JINJA_ENVIRONMENT = {
+    "autoescape": True,
+    "trim_blocks": True,
+    "lstrip_blocks": True,
+    "extensions": [],
+}
+
+# Where the Flask checkout answers (`POST {CHECKOUT_API}/checkout`, `GET {CHECKOUT_API}/me`).
+CHECKOUT_API = "/api"
+# Where a visitor signs in or joins PLUS.
+MEMBERSHIP_URL = "/account/"
+
+# Used by `pelican -s pelicanconf.py` only (plus build passes the date with --today).
+PLUS_TODAY = None

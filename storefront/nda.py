@@ -1,0 +1,69 @@
+"""The last gate before publishing: no byte of the output may name a brand held under NDA."""
+
+from __future__ import annotations
+
+import gzip
+import html
+import json
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+GZIP_MAGIC = b"\x1f\x8b"
+
+
+@dataclass(frozen=True)
+class Leak:
+    """An NDA brand found in an output file (reported by factory, so logs never repeat the name)."""
+
+    path: Path
+    factory: str
+
+
+class NdaLeak(Exception):
+    """The output names a brand under NDA: it must not be published."""
+
+    def __init__(self, leaks: list[Leak], root: Path):
+        self.leaks = leaks
+        shown = ", ".join(f"{leak.path.relative_to(root)} (factory {leak.factory})" for leak in leaks[:10])
+        more = f" and {len(leaks) - 10} more" if len(leaks) > 10 else ""
+        super().__init__(f"{len(leaks)} output file(s) name a brand under NDA: {shown}{more}")
+
+
+def needles(name: str) -> set[bytes]:
+    """The byte forms a name can take in HTML, JSON, URLs or plain text, lowercased for ASCII."""
+    forms = {
+        name,
+        html.escape(name),
+        json.dumps(name)[1:-1],  # \uXXXX escapes
+        quote(name, safe=""),
+    }
+    return {form.encode("utf-8").lower() for form in forms if form.strip()}
+
+
+def file_texts(path: Path) -> list[bytes]:
+    """A file's bytes, and its decompressed bytes too when it is gzip (Pagefind's .pf_* files)."""
+    data = path.read_bytes()
+    texts = [data]
+    if data.startswith(GZIP_MAGIC):
+        try:
+            texts.append(gzip.decompress(data))
+        except (OSError, EOFError, zlib.error):
+            pass  # not really gzip: the raw bytes are still scanned
+    return texts
+
+
+def scan_output(root: Path, names_by_factory: dict[str, list[str]]) -> list[Leak]:
+    """Every file below `root` that contains any NDA name, case-insensitively for ASCII."""
+    patterns = [(fid, needle) for fid, names in sorted(names_by_factory.items()) for name in names for needle in needles(name)]
+    if not patterns:
+        return []
+    leaks = []
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        haystacks = [text.lower() for text in file_texts(path)]
+        for fid, needle in patterns:
+            if any(needle in haystack for haystack in haystacks):
+                leaks.append(Leak(path, fid))
+                break
+    return leaks

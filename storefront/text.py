@@ -1,0 +1,126 @@
+"""Turning curator text and catalog values into safe output: Markdown, JSON-LD, money, dates."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import json
+import re
+from decimal import Decimal
+from functools import lru_cache
+from typing import Any
+
+import markdown as markdown_lib
+import nh3
+from markupsafe import Markup
+
+ALLOWED_TAGS = {
+    "p", "br", "strong", "em", "b", "i", "del", "ul", "ol", "li", "a", "h3", "h4",
+    "blockquote", "code", "pre", "hr", "table", "thead", "tbody", "tr", "th", "td",
+}
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "th": {"align"}, "td": {"align"}}
+URL_SCHEMES = {"http", "https", "mailto"}
+
+# One converter reused for every description: building a Markdown instance costs more than converting.
+_MARKDOWN = markdown_lib.Markdown(extensions=["tables", "sane_lists"], output_format="html")
+
+_JSON_SCRIPT_ESCAPES = {
+    "<": "\\u003c",
+    ">": "\\u003e",
+    "&": "\\u0026",
+    "\u2028": "\\u2028",
+    "\u2029": "\\u2029",
+}
+_JSON_SCRIPT_RE = re.compile("[<>&\u2028\u2029]")
+
+
+@lru_cache(maxsize=4096)
+def _converted(text: str) -> str:
+    """Markdown to (unsanitised) HTML; cached because a page uses a description several times."""
+    return _MARKDOWN.reset().convert(text)
+
+
+def markdown_html(text: str) -> Markup:
+    """Curator Markdown as sanitised HTML: raw HTML, scripts and `javascript:` links are dropped."""
+    if not text:
+        return Markup("")
+    converted = _converted(text)
+    cleaned = nh3.clean(
+        converted,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=URL_SCHEMES,
+        link_rel="nofollow noopener noreferrer",
+    )
+    return Markup(cleaned)
+
+
+def plain_text(text: str, limit: int | None = None) -> str:
+    """Curator Markdown reduced to one line of plain text (to be escaped by whoever writes it)."""
+    if not text:
+        return ""
+    flat = html.unescape(nh3.clean(_converted(text), tags=set()))
+    flat = " ".join(flat.split())
+    if limit is not None and len(flat) > limit:
+        flat = flat[: limit - 1].rstrip() + "…"
+    return flat
+
+
+def json_for_script(data: Any) -> Markup:
+    """JSON safe inside a `<script>` element: `<`, `>` and `&` become \\u escapes."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), default=_json_default)
+    return Markup(_JSON_SCRIPT_RE.sub(lambda m: _JSON_SCRIPT_ESCAPES[m.group(0)], text))
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return money(value)
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    raise TypeError(f"cannot serialise {type(value).__name__}")
+
+
+def money(value: Decimal) -> str:
+    """Exactly two decimals, as APIs and JSON-LD give prices: `69.00`."""
+    return f"{value.quantize(Decimal('0.01')):f}"
+
+
+def yuan(value: Decimal | None) -> str:
+    """A price as shoppers read it: `69`, `8.55`, `42.75`."""
+    if value is None:
+        return ""
+    value = value.quantize(Decimal("0.01"))
+    return f"{value:f}".removesuffix(".00")
+
+
+def quantity(value: Decimal) -> str:
+    """A quantity without trailing zeros or exponent: `500`, `1.5`."""
+    return f"{value.normalize():f}"
+
+
+def unit_text(unit) -> str:
+    """`500g`, `3双`; empty when there is no unit."""
+    return f"{quantity(unit.quantity)}{unit.measure.label}" if unit is not None else ""
+
+
+def percent(value: Decimal) -> str:
+    """A fraction as a percentage without trailing zeros: 0.05 → `5`."""
+    return quantity(value * 100)
+
+
+def zh_date(value: dt.date) -> str:
+    """`2026年11月1日`."""
+    return f"{value.year}年{value.month}月{value.day}日"
+
+
+FILTERS = {
+    "markdown": markdown_html,
+    "plain": plain_text,
+    "yuan": yuan,
+    "money": money,
+    "zh_date": zh_date,
+    "unit": unit_text,
+    "percent": percent,
+    "jsonld": json_for_script,
+}
+"""Jinja filters the storefront's templates use."""

@@ -1,0 +1,40 @@
+"""Running the stand-in: in a thread on a free port (tests, `plus serve`) or standalone."""
+
+from __future__ import annotations
+
+import threading
+from typing import Callable, NamedTuple
+
+from flask import Flask
+from werkzeug.serving import make_server
+
+from .app import create_app
+
+
+class Running(NamedTuple):
+    """A stand-in serving in a thread: its base URL and how to stop it."""
+
+    url: str
+    stop: Callable[[], None]
+
+
+def serve_in_thread(app_or_config: Flask | dict | None = None, *, host: str = "127.0.0.1",
+                    port: int = 0) -> Running:
+    """Serve the stand-in in a daemon thread (port 0 = a free port); returns (base URL, stop)."""
+    app = app_or_config if isinstance(app_or_config, Flask) else create_app(app_or_config)
+    server = make_server(host, port, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                              name="stripe-standin-http", daemon=True)
+    thread.start()
+    stopped = threading.Event()
+
+    def stop() -> None:
+        if stopped.is_set():
+            return
+        stopped.set()
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+        app.extensions["stripe_standin"].stop()
+
+    return Running(f"http://{host}:{server.port}", stop)

@@ -1,0 +1,99 @@
+"""A brand under NDA reaches no output byte; a build that would publish one fails and publishes nothing."""
+
+from __future__ import annotations
+
+import gzip
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from admin.cli import cli
+from admin.catalog import require_catalog
+from storefront.build import build_site
+from storefront.nda import NdaLeak, scan_output
+from tests.conftest import TODAY
+from tests.site.conftest import NDA_ALIAS, NDA_BRAND, build, settings_with, theme_copy
+
+NAMES = {"nda-home": [NDA_BRAND, NDA_ALIAS]}
+
+
+def tree_snapshot(root):
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("page.html", f"<p>made for {NDA_BRAND}</p>".encode()),
+        ("page.html", f"<p>{NDA_BRAND.lower()}</p>".encode()),
+        ("feed.xml", NDA_ALIAS.upper().encode()),
+        ("data.json", json.dumps({"b": NDA_ALIAS}).encode()),
+        ("pagefind/fragment/en_1.pf_fragment", gzip.compress(f"pagefind_dcd{NDA_BRAND}".encode())),
+    ],
+)
+def test_scanner_finds_nda_names_in_any_file_even_compressed(tmp_path, name, content):
+    path = tmp_path / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(content)
+    (tmp_path / "clean.html").write_text("<p>青禾家纺</p>", encoding="utf-8")
+    leaks = scan_output(tmp_path, NAMES)
+    assert [(leak.path, leak.factory) for leak in leaks] == [(path, "nda-home")]
+
+
+def test_scanner_finds_chinese_names_and_their_escaped_forms(tmp_path):
+    names = {"f": ["名创优品", "A&B"]}
+    (tmp_path / "a.html").write_text("<p>名创优品</p>", encoding="utf-8")
+    (tmp_path / "b.html").write_text("<p>A&amp;B</p>", encoding="utf-8")
+    (tmp_path / "c.json").write_text(json.dumps("名创优品"), encoding="ascii")  # \u540d…
+    (tmp_path / "d.html").write_text('<a href="/s?q=%E5%90%8D%E5%88%9B%E4%BC%98%E5%93%81">x</a>', encoding="utf-8")
+    (tmp_path / "ok.html").write_text("<p>名创 优品 A and B</p>", encoding="utf-8")
+    found = sorted(leak.path.name for leak in scan_output(tmp_path, names))
+    assert found == ["a.html", "b.html", "c.json", "d.html"]
+
+
+def test_shop_build_names_no_nda_brand_but_admits_there_is_one(shop_site):
+    assert scan_output(shop_site, NAMES) == []
+    assert any(shop_site.joinpath("pagefind").rglob("*.pf_fragment"))
+    factory_page = (shop_site / "factory/nda-home/index.html").read_text(encoding="utf-8")
+    assert "保密协议" in factory_page and "宜家家居" in factory_page
+
+
+def test_seed_build_names_no_nda_brand(seed_copy, tmp_path):
+    output = build(seed_copy, tmp_path / "out")
+    catalog = require_catalog(seed_copy, today=TODAY)
+    names = {fid: f.nda_names for fid, f in catalog.factories.items() if f.nda_names}
+    assert names, "the seed keeps at least one brand under NDA (Haixing Home's)"
+    assert scan_output(output, names) == []
+
+
+@pytest.fixture
+def leaking_settings(tmp_path):
+    """A theme whose factory page prints every OEM brand, NDA or not (a template mistake)."""
+    theme = theme_copy(tmp_path)
+    page = theme / "templates" / "factory.html"
+    leak = '{% for o in factory.factory.oem_for %}<i>{{ o.brand }}</i>{% endfor %}{% endblock %}'
+    text = page.read_text(encoding="utf-8")
+    page.write_text(text[: text.rindex("{% endblock %}")] + leak + "\n", encoding="utf-8")
+    return settings_with(tmp_path, THEME=str(theme))
+
+
+def test_build_that_would_publish_an_nda_brand_fails_and_keeps_the_old_site(shop, tmp_path, leaking_settings):
+    output = build(shop.root, tmp_path / "site")
+    before = tree_snapshot(output)
+    with pytest.raises(NdaLeak) as caught:
+        build_site(shop.root, output, today=TODAY, settings_file=leaking_settings)
+    assert any(leak.path.name == "index.html" and leak.factory == "nda-home" for leak in caught.value.leaks)
+    assert tree_snapshot(output) == before
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".site")] == []
+
+
+def test_cli_build_with_a_leak_exits_1_without_repeating_the_brand(shop, tmp_path, leaking_settings):
+    result = CliRunner().invoke(
+        cli,
+        ["build", "--content", str(shop.root), "--output", str(tmp_path / "out"), "--today", "2026-11-25", "--settings", str(leaking_settings)],
+    )
+    assert result.exit_code == 1, result.output
+    assert "brand under NDA" in result.output and "factory nda-home" in result.output
+    assert NDA_BRAND.lower() not in result.output.lower()
+    assert not (tmp_path / "out").exists()

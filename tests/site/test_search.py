@@ -1,0 +1,98 @@
+"""The static search index answers Chinese queries, filters and sorts, queried with Pagefind's own JS."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.site.conftest import parse
+
+NODE = shutil.which("node")
+QUERY_SCRIPT = Path(__file__).with_name("pagefind_query.mjs")
+pytestmark = pytest.mark.skipif(NODE is None, reason="node runs Pagefind's search JS against the built index")
+
+QUERIES = [
+    ("吸尘器", "/p/aux-vacuum/"),
+    ("雨伞", "/p/umbrella/"),
+    ("杏干", "/p/apricot/"),
+    ("毛巾", "/p/towel/"),
+    ("文胸", "/p/plus-bra/"),
+    ("晴雨两用", "/p/umbrella/"),
+    ("奥克斯", "/p/aux-vacuum/"),
+]
+
+
+def query(site: Path, requests: list[dict]) -> dict:
+    """Run the requests through pagefind.js in Node; returns the filters and one answer per request."""
+    result = subprocess.run(
+        [NODE, str(QUERY_SCRIPT), str(site), json.dumps(requests, ensure_ascii=False)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+@pytest.fixture(scope="module")
+def answers(shop_site):
+    requests = [{"term": term} for term, _ in QUERIES]
+    requests += [
+        {"term": None, "options": {"filters": {"sourcing": ["同工同料"]}}},
+        {"term": None, "options": {"filters": {"factory": ["青禾家纺"]}, "sort": {"price": "asc"}}},
+        {"term": None, "options": {"filters": {"category": ["家居百货"]}, "sort": {"saving": "desc"}}},
+        {"term": None, "options": {"filters": {"brand": ["山姆会员店"]}, "sort": {"discount": "asc"}}},
+    ]
+    return query(shop_site, requests)
+
+
+@pytest.mark.parametrize(("index", "term", "expected"), [(i, t, e) for i, (t, e) in enumerate(QUERIES)])
+def test_chinese_queries_find_their_products(answers, index, term, expected):
+    urls = [r["url"] for r in answers["answers"][index]]
+    assert urls and urls[0] == expected, (term, urls)
+
+
+def test_results_carry_title_price_image_and_corner_badge(answers):
+    (first, *_) = answers["answers"][0]
+    assert first["meta"]["title"] == "奥克斯家用大吸尘器"
+    assert first["meta"]["price"] == "69" and first["meta"]["corner"] == "山姆平替 · 1折"
+    assert first["meta"]["image"] == "/images/products/vacuum.png"
+
+
+def test_filters_cover_category_belt_sourcing_factory_and_brand(answers):
+    filters = answers["filters"]
+    assert set(filters) >= {"category", "belt", "sourcing", "factory", "brand"}
+    assert filters["sourcing"] == {"真同源": 3, "同工同料": 2}
+    assert filters["factory"]["青禾家纺"] == 2
+
+
+def test_sourcing_filter_selects_only_that_kind(answers):
+    urls = sorted(r["url"] for r in answers["answers"][len(QUERIES)])
+    assert urls == ["/p/plus-bra/", "/p/towel/"]
+
+
+def test_sort_by_price_and_by_saving(answers):
+    by_price = [r["url"] for r in answers["answers"][len(QUERIES) + 1]]
+    assert by_price == ["/p/towel/", "/p/plus-bra/"]  # 39 before 66
+    by_saving = [r["url"] for r in answers["answers"][len(QUERIES) + 2]]
+    # saving in yuan: vacuum 621, bra 333, towel 50, umbrella 34.20
+    assert by_saving == ["/p/aux-vacuum/", "/p/plus-bra/", "/p/towel/", "/p/umbrella/"]
+    by_discount = [r["url"] for r in answers["answers"][len(QUERIES) + 3]]
+    assert by_discount == ["/p/aux-vacuum/", "/p/umbrella/", "/p/apricot/"]
+
+
+def test_only_product_pages_are_indexed(shop_site):
+    entry = json.loads((shop_site / "pagefind/pagefind-entry.json").read_text(encoding="utf-8"))
+    assert sum(lang["page_count"] for lang in entry["languages"].values()) == 5
+
+
+def test_search_page_loads_its_script_from_the_site(shop_site):
+    page = parse(shop_site / "search/index.html")
+    sources = [e.attrs.get("src") or "" for e in page.find("script")]
+    assert any(s.startswith("/theme/js/search.js") for s in sources)
+    assert all(s.startswith("/") for s in sources)  # nothing from a CDN

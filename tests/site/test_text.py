@@ -1,0 +1,54 @@
+"""Curator text and values made safe for output: Markdown, JSON in script, money."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+import pytest
+
+from storefront.text import json_for_script, markdown_html, plain_text, yuan
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "<script>alert(1)</script>",
+        "[x](javascript:alert(1))",
+        '<a href="JaVaScRiPt:alert(1)">x</a>',
+        "<img src=x onerror=alert(1)>",
+        '<p style="background:url(javascript:alert(1))">x</p>',
+        "<iframe src=//evil.example></iframe>",
+    ],
+)
+def test_markdown_drops_anything_that_could_run(source):
+    html = str(markdown_html(source)).lower()
+    assert "<script" not in html and "javascript:" not in html and "onerror" not in html
+    assert "<iframe" not in html and "style=" not in html
+
+
+def test_markdown_keeps_formatting_and_safe_links():
+    html = str(markdown_html("**粗体** [链接](https://example.com)\n\n- 一\n- 二"))
+    assert "<strong>粗体</strong>" in html and "<li>一</li>" in html
+    assert 'href="https://example.com"' in html and 'rel="nofollow noopener noreferrer"' in html
+
+
+def test_plain_text_flattens_markdown_and_truncates():
+    assert plain_text("**海兴** 家居 <b>x</b> &amp;") == "海兴 家居 x &"
+    assert plain_text("一二三四五六", 4) == "一二三…"
+
+
+def test_json_for_script_cannot_close_the_script_element():
+    data = {"name": "</script><script>alert(1)</script> & \u2028"}
+    text = str(json_for_script(data))
+    assert "<" not in text and ">" not in text and "&" not in text and "\u2028" not in text
+    assert json.loads(text) == data
+
+
+def test_json_for_script_writes_money_as_two_decimal_strings():
+    assert json.loads(str(json_for_script({"price": Decimal("69")}))) == {"price": "69.00"}
+
+
+@pytest.mark.parametrize(("value", "shown"), [("69.00", "69"), ("8.55", "8.55"), ("42.75", "42.75"), ("9.90", "9.90"), ("690", "690")])
+def test_yuan_shows_whole_yuan_without_decimals(value, shown):
+    assert yuan(Decimal(value)) == shown

@@ -1,0 +1,144 @@
+"""PLUS membership subscriptions: checkout, periods, renewal, cancellation and lapse, with their webhooks."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import requests
+import stripe
+
+from stripe_standin.billing import add_interval
+
+from .conftest import pay, subscription_params
+
+
+@pytest.fixture
+def member(client, browser):
+    """A paid subscription checkout; the completed session."""
+    session = client.v1.checkout.sessions.create(params=subscription_params())
+    assert pay(browser, session).status_code == 303
+    return client.v1.checkout.sessions.retrieve(session.id)
+
+
+def one_year_after(timestamp: int) -> int:
+    moment = dt.datetime.fromtimestamp(timestamp, dt.timezone.utc)
+    try:
+        return int(moment.replace(year=moment.year + 1).timestamp())
+    except ValueError:  # 29 February
+        return int(moment.replace(year=moment.year + 1, day=28).timestamp())
+
+
+def test_subscription_checkout_creates_an_active_subscription_one_interval_long(client, member, hook):
+    assert (member.status, member.payment_status) == ("complete", "paid")
+    subscription = client.v1.subscriptions.retrieve(member.subscription)
+    assert subscription.status == "active"
+    assert subscription.customer == member.customer
+    assert subscription.metadata.to_dict() == {"account_id": "7"}
+    assert subscription.current_period_end == one_year_after(subscription.current_period_start)
+    assert subscription["items"].data[0].current_period_end == subscription.current_period_end
+    assert client.v1.customers.retrieve(member.customer).email == "member@example.cn"
+    invoice = client.v1.invoices.retrieve(subscription.latest_invoice)
+    assert (invoice.status, invoice.amount_paid, invoice.billing_reason) == ("paid", 9900, "subscription_create")
+    assert invoice.parent.subscription_details.subscription == subscription.id
+    events = hook.wait_for("customer.subscription.created", "invoice.paid", "checkout.session.completed")
+    order = [e.type for e in events]
+    assert order.index("customer.subscription.created") < order.index("checkout.session.completed")
+
+
+def test_subscriptions_take_cards_only(client):
+    with pytest.raises(stripe.InvalidRequestError) as caught:
+        client.v1.checkout.sessions.create(params=subscription_params(payment_method_types=["card", "alipay"]))
+    assert caught.value.param == "payment_method_types[1]"
+
+
+def test_subscription_mode_needs_a_recurring_price(client):
+    params = subscription_params()
+    del params["line_items"][0]["price_data"]["recurring"]
+    with pytest.raises(stripe.InvalidRequestError):
+        client.v1.checkout.sessions.create(params=params)
+
+
+def test_renew_bills_the_next_period(client, member, hook, standin):
+    before = client.v1.subscriptions.retrieve(member.subscription)
+    requests.post(f"{standin}/_standin/subscriptions/{member.subscription}/renew").raise_for_status()
+    after = client.v1.subscriptions.retrieve(member.subscription)
+    assert after.current_period_start == before.current_period_end
+    assert after.current_period_end == one_year_after(before.current_period_end)
+    assert after.latest_invoice != before.latest_invoice
+    assert client.v1.invoices.retrieve(after.latest_invoice).billing_reason == "subscription_cycle"
+    events = hook.wait_for("customer.subscription.updated")
+    updated = next(e for e in events if e.type == "customer.subscription.updated")
+    assert updated.data.previous_attributes.current_period_end == before.current_period_end
+    assert [e.type for e in events].count("invoice.paid") == 2
+
+
+def test_cancel_at_period_end_ends_the_subscription_at_renewal(client, member, hook, standin):
+    updated = client.v1.subscriptions.update(member.subscription, params={"cancel_at_period_end": True})
+    assert updated.cancel_at_period_end is True and updated.status == "active"
+    requests.post(f"{standin}/_standin/subscriptions/{member.subscription}/renew").raise_for_status()
+    ended = client.v1.subscriptions.retrieve(member.subscription)
+    assert ended.status == "canceled" and ended.ended_at == updated.current_period_end
+    hook.wait_for("customer.subscription.updated", "customer.subscription.deleted")
+
+
+def test_delete_cancels_now_and_only_once(client, member, hook):
+    canceled = client.v1.subscriptions.cancel(member.subscription)
+    assert canceled.status == "canceled" and canceled.ended_at is not None
+    with pytest.raises(stripe.InvalidRequestError):
+        client.v1.subscriptions.cancel(member.subscription)
+    deleted = [e for e in hook.wait_for("customer.subscription.deleted") if e.type == "customer.subscription.deleted"]
+    assert [e.data.object.id for e in deleted] == [member.subscription]
+    assert client.v1.subscriptions.list().data == []
+    assert len(client.v1.subscriptions.list(params={"status": "all"}).data) == 1
+
+
+def test_lapse_fails_the_renewal_and_ends_the_subscription(client, member, hook, standin):
+    requests.post(f"{standin}/_standin/subscriptions/{member.subscription}/lapse").raise_for_status()
+    lapsed = client.v1.subscriptions.retrieve(member.subscription)
+    assert lapsed.status == "canceled"
+    assert lapsed.cancellation_details.reason == "payment_failed"
+    hook.wait_for("invoice.payment_failed", "customer.subscription.deleted")
+
+
+def test_metadata_update_sends_previous_attributes(client, member, hook):
+    client.v1.subscriptions.update(member.subscription, params={"metadata": {"note": "vip"}})
+    event = next(e for e in hook.wait_for("customer.subscription.updated") if e.type == "customer.subscription.updated")
+    assert event.data.object.metadata.to_dict() == {"account_id": "7", "note": "vip"}
+    assert event.data.previous_attributes.metadata.to_dict() == {"account_id": "7"}
+
+
+@pytest.mark.parametrize("start, interval, count, end", [
+    ("2027-01-31", "month", 1, "2027-02-28"),
+    ("2027-01-31", "month", 2, "2027-03-31"),
+    ("2028-02-29", "year", 1, "2029-02-28"),
+    ("2026-11-25", "week", 2, "2026-12-09"),
+    ("2026-12-15", "month", 1, "2027-01-15"),
+])
+def test_periods_keep_the_anchor_day(start, interval, count, end):
+    def stamp(day: str) -> int:
+        return int(dt.datetime.fromisoformat(day).replace(tzinfo=dt.timezone.utc).timestamp())
+    assert add_interval(stamp(start), interval, count) == stamp(end)
+
+
+def test_a_returning_member_keeps_their_customer(client, browser, member, hook):
+    again = client.v1.checkout.sessions.create(params=subscription_params(customer=member.customer,
+                                                                          customer_email=None))
+    assert again.customer == member.customer
+    assert "member@example.cn" in browser.get(again.url).text
+    pay(browser, again, email="")
+    renewed = client.v1.checkout.sessions.retrieve(again.id)
+    assert renewed.customer == member.customer
+    assert client.v1.subscriptions.retrieve(renewed.subscription).customer == member.customer
+    hook.wait_for("checkout.session.completed", times=2)
+    assert hook.types().count("customer.created") == 1
+
+
+@pytest.mark.parametrize("customer, email, param, status", [
+    ("cus_unknown", None, "customer", 404),
+    ("cus_unknown", "a@b.cn", "customer", 400),
+])
+def test_customer_must_exist_and_excludes_customer_email(client, customer, email, param, status):
+    with pytest.raises(stripe.InvalidRequestError) as caught:
+        client.v1.checkout.sessions.create(params=subscription_params(customer=customer, customer_email=email))
+    assert (caught.value.param, caught.value.http_status) == (param, status)

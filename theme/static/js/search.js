@@ -1,0 +1,155 @@
+/* PLUS store search: Pagefind's own index (built by `plus build`), filters and sort by saving. */
+const SITE = document.body.dataset.site || "";
+const root = document.querySelector("[data-search]");
+const form = root.querySelector("[data-search-form]");
+const input = form.querySelector("input[name=q]");
+const sortSelect = form.querySelector("select[name=sort]");
+const filtersBox = root.querySelector("[data-search-filters]");
+const statusBox = root.querySelector("[data-search-status]");
+const resultsBox = root.querySelector("[data-search-results]");
+const FILTER_LABELS = { category: "分类", sourcing: "背书", belt: "产业带", factory: "工厂", brand: "对标与代工品牌" };
+const PAGE_SIZE = 24;
+
+const pagefind = await import(`${SITE}/pagefind/pagefind.js`);
+await pagefind.options({ baseUrl: `${SITE}/` });
+pagefind.init();
+
+function el(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+function stateFromUrl() {
+  const params = new URLSearchParams(location.search);
+  const filters = {};
+  for (const key of Object.keys(FILTER_LABELS)) {
+    const values = params.getAll(key);
+    if (values.length) filters[key] = values;
+  }
+  return { q: params.get("q") || "", sort: params.get("sort") || "", filters };
+}
+
+function stateToUrl(state) {
+  const params = new URLSearchParams();
+  if (state.q) params.set("q", state.q);
+  if (state.sort) params.set("sort", state.sort);
+  for (const [key, values] of Object.entries(state.filters)) values.forEach((v) => params.append(key, v));
+  const query = params.toString();
+  history.replaceState(null, "", query ? `?${query}` : location.pathname);
+}
+
+function currentState() {
+  const filters = {};
+  filtersBox.querySelectorAll("input:checked").forEach((box) => {
+    (filters[box.name] ||= []).push(box.value);
+  });
+  return { q: input.value.trim(), sort: sortSelect.value, filters };
+}
+
+async function drawFilters(selected) {
+  const available = await pagefind.filters();
+  const wide = window.matchMedia("(min-width: 960px)").matches;
+  filtersBox.textContent = "";
+  for (const [key, label] of Object.entries(FILTER_LABELS)) {
+    const values = available[key];
+    if (!values || !Object.keys(values).length) continue;
+    const chosen = selected[key] || [];
+    const group = el("details", "filter");
+    group.open = wide || chosen.length > 0;
+    group.appendChild(el("summary", "", label));
+    const fieldset = el("fieldset");
+    fieldset.appendChild(el("legend", "vh", label));
+    Object.keys(values).sort().forEach((value, i) => {
+      const id = `f-${key}-${i}`;
+      const box = el("input");
+      box.type = "checkbox";
+      box.name = key;
+      box.value = value;
+      box.id = id;
+      box.checked = chosen.includes(value);
+      box.addEventListener("change", run);
+      const labelNode = el("label", "", `${value} (${values[value]})`);
+      labelNode.htmlFor = id;
+      const row = el("div", "filter-row");
+      row.append(box, labelNode);
+      fieldset.appendChild(row);
+    });
+    group.appendChild(fieldset);
+    filtersBox.appendChild(group);
+  }
+}
+
+function card(data) {
+  const li = el("li", "card");
+  const link = el("a", "card-link");
+  link.href = data.url;
+  const frame = el("span", "card-img");
+  if (data.meta.image) {
+    const img = el("img");
+    img.src = data.meta.image;
+    img.alt = data.meta.image_alt || "";
+    img.loading = "lazy";
+    frame.appendChild(img);
+  }
+  if (data.meta.corner) frame.appendChild(el("span", "corner", data.meta.corner));
+  link.appendChild(frame);
+  link.appendChild(el("h2", "card-title", data.meta.title || ""));
+  const price = el("span", "card-price");
+  const amount = el("span", "price");
+  amount.append(el("small", "", "¥"), document.createTextNode(data.meta.price || ""));
+  price.appendChild(amount);
+  link.appendChild(price);
+  if (data.meta.factory) link.appendChild(el("span", "card-meta", data.meta.factory));
+  li.appendChild(link);
+  return li;
+}
+
+let generation = 0;
+
+async function run(event) {
+  if (event) event.preventDefault();
+  const state = currentState();
+  stateToUrl(state);
+  const mine = ++generation;
+  const hasFilters = Object.keys(state.filters).length > 0;
+  if (!state.q && !hasFilters && !state.sort) {
+    resultsBox.textContent = "";
+    statusBox.textContent = "输入关键词，或在左侧选择分类、产业带、背书筛选";
+    return;
+  }
+  const options = { filters: state.filters };
+  if (state.sort) {
+    const [key, direction] = state.sort.split(":");
+    options.sort = { [key]: direction };
+  }
+  statusBox.textContent = "搜索中…";
+  const search = await pagefind.search(state.q || null, options);
+  if (mine !== generation || !search) return;
+  resultsBox.textContent = "";
+  statusBox.textContent = search.results.length ? `找到${search.results.length}件商品` : "没有找到相关商品，换个词试试";
+  await showMore(search.results, 0, mine);
+}
+
+async function showMore(results, start, mine) {
+  const page = await Promise.all(results.slice(start, start + PAGE_SIZE).map((r) => r.data()));
+  if (mine !== generation) return;
+  page.forEach((data) => resultsBox.appendChild(card(data)));
+  root.querySelector("[data-more]")?.remove();
+  if (start + PAGE_SIZE < results.length) {
+    const more = el("button", "btn btn-ghost", "加载更多");
+    more.type = "button";
+    more.dataset.more = "";
+    more.addEventListener("click", () => showMore(results, start + PAGE_SIZE, mine));
+    resultsBox.after(more);
+  }
+}
+
+const initial = stateFromUrl();
+input.value = initial.q;
+sortSelect.value = initial.sort;
+await drawFilters(initial.filters);
+form.addEventListener("submit", run);
+sortSelect.addEventListener("change", run);
+run();
