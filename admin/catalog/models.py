@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 from enum import Enum
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import (
     BeforeValidator,
@@ -204,7 +204,7 @@ class Verification(Strict):
     auditor: Text | None = None
     notes: LongText = ""
 
-    CHECKS: dict[str, str] = {
+    CHECKS: ClassVar[dict[str, str]] = {
         "qualification": "资质",
         "oem_contract": "代工合同",
         "supply_chain": "供应链",

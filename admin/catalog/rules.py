@@ -18,7 +18,7 @@ from .models import Factory, Product, Retailer, Settings
 from .problems import Severity
 
 Loc = tuple[Any, ...]
-MIN_PLAUSIBLE_RATIO = Decimal("0.1")
+MIN_PLAUSIBLE_ZHE = Decimal(1)
 """Below 1折 a reference price is more likely a typo than a bargain."""
 
 
@@ -161,7 +161,7 @@ def _check_comparisons(p: Product, ix: Indexes, err) -> Iterator[Finding]:
         saving = compute_saving(p, c, retailer, today=ix.today, settings=ix.settings)
         if saving.ratio >= 1:
             yield err(("compare", i, "price"), f"reference price {c.price} is not above ours ({p.price}{' per unit' if saving.per_label else ''}): there is no saving to show")
-        elif saving.ratio < MIN_PLAUSIBLE_RATIO:
+        elif saving.zhe < MIN_PLAUSIBLE_ZHE:
             yield err(("compare", i, "price"), f"{saving.zhe_label} is below 1折: check the reference price {c.price} for a typo", Severity.WARNING)
         if saving.stale:
             yield err(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import Enum
 from types import UnionType
@@ -30,7 +31,8 @@ HELP: dict[str, dict[str, tuple[str, str]]] = {
         "stock": ("库存件数；0 表示缺货，不填表示不跟踪库存", "Units in stock; 0 is sold out, empty is not tracked"),
         "unit": ("每份规格（数量 + 单位），用于按单价对比", "What one sale holds (quantity + measure), for unit prices"),
         "spec": ("规格说明，如“500g×2袋”", "Spec text, e.g. 500g×2"),
-        "compare": ("对比参照：山姆等渠道或品牌的同款及其价格（至少一条）", "References (Sam's Club, a brand…) with their prices, at least one"),
+        "compare": ("对比参照：山姆等渠道或品牌的同款及其价格（至少一条）",
+                    "References (Sam's Club, a brand…) with their prices, at least one"),
         "price_history": ("本店历史价格记录，按日期先后，每天最多一条", "Our own price observations, in date order, one a day"),
         "images": ("商品图片（至少一张），放在 content/images/ 下", "Product pictures (at least one) under content/images/"),
         "description": ("商品介绍（Markdown）", "Description (Markdown)"),
@@ -113,6 +115,18 @@ HELP: dict[str, dict[str, tuple[str, str]]] = {
 }
 
 
+def id_choices(catalog: Any) -> dict[str, list[str]]:
+    """Ids a curator may pick for the fields that refer to an index file, keyed `Model.field`."""
+    if catalog is None:
+        return {}
+    return {
+        "Product.category": sorted(catalog.categories),
+        "Comparison.retailer": sorted(k for k, r in catalog.retailers.items() if r.kind == "retailer"),
+        "Comparison.brand": sorted(k for k, r in catalog.retailers.items() if r.kind == "brand"),
+        "Factory.industry_belt": sorted(catalog.belts),
+    }
+
+
 def content_fields(model: type[BaseModel]) -> dict[str, FieldInfo]:
     """The fields a curator writes for `model`, in declaration order."""
     return {n: f for n, f in model.model_fields.items() if (model.__name__, n) not in NOT_CONTENT}
@@ -121,6 +135,17 @@ def content_fields(model: type[BaseModel]) -> dict[str, FieldInfo]:
 def help_zh(model: type[BaseModel], name: str) -> str:
     """The zh-CN explanation of one field."""
     return HELP[model.__name__][name][0]
+
+
+LABELS = {("OemBrand", "disclosure"): "公开方式"}
+"""Short zh-CN labels where the help text does not start with one."""
+
+
+def label_zh(model: type[BaseModel], name: str) -> str:
+    """A short zh-CN name for a field: the help text up to its first pause, e.g. 售价."""
+    if (model.__name__, name) in LABELS:
+        return LABELS[(model.__name__, name)]
+    return re.split(r"[，：（；、 ]", help_zh(model, name), maxsplit=1)[0]
 
 
 def help_en(model: type[BaseModel], name: str) -> str:

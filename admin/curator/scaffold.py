@@ -21,7 +21,7 @@ from pydantic import BaseModel
 from admin.catalog import load_catalog
 from admin.catalog.models import SLUG_PATTERN, Factory, Product
 
-from .fields import content_fields, help_zh, shape_of
+from .fields import content_fields, help_zh, id_choices, shape_of
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +56,7 @@ def new_product(content: Path, pid: str, *, factory: str, today: dt.date | None 
         "factory": factory,
         "added_on": today,
         "compare.0.observed_on": today,
+        "price_history.0.date": today,  # the 30-day price rule needs at least today's price
         "images.0.src": f"products/{pid}.png",
     }
     options = _catalog_options(content, today)
@@ -95,47 +96,47 @@ def _write(path: Path, kind: str, head: list[str], model: type[BaseModel], prefi
 
 def _catalog_options(content: Path, today: dt.date) -> dict[str, list[str]]:
     """Ids a curator may choose from, when the current content validates."""
-    catalog = load_catalog(content, today=today).catalog
-    if catalog is None:
-        return {}
-    return {
-        "category": sorted(catalog.categories),
-        "retailer": sorted(k for k, r in catalog.retailers.items() if r.kind == "retailer"),
-        "brand": sorted(k for k, r in catalog.retailers.items() if r.kind == "brand"),
-        "industry_belt": sorted(catalog.belts),
-    }
+    return id_choices(load_catalog(content, today=today).catalog)
 
 
-def _model_lines(model: type[BaseModel], prefill: dict, options: dict, path: str) -> list[str]:
+def _model_lines(model: type[BaseModel], prefill: dict, options: dict, path: str, *, inline: bool = False) -> list[str]:
+    """Each field as `key: value`, its help on the line above (or after it, with `inline`)."""
     lines: list[str] = []
     for name, field in content_fields(model).items():
         key = f"{path}{name}"
         shape = shape_of(field)
         required = field.is_required()
-        lines.append(f"# {help_zh(model, name)}｜{'必填' if required else '可选'}{_choices(name, shape, options)}")
+        note = f"# {help_zh(model, name)}｜{'必填' if required else '可选'}{_choices(f'{model.__name__}.{name}', shape, options)}"
+        if not inline:
+            lines.append(note)
         if shape.holds_model:
-            nested = _model_lines(shape.inner, prefill, options, f"{key}.0." if shape.kind == "list" else f"{key}.")
-            if shape.kind == "list":
-                nested = _as_item(nested)
-            if required:
-                lines += [f"{name}:", *_indent(nested)]
+            is_list = shape.kind == "list"
+            tail = f"  {note}" if inline else ""
+            # A list with a prefilled first item (today's price) is written out like a required one.
+            if required or any(k.startswith(f"{key}.0.") for k in prefill):
+                nested = _model_lines(shape.inner, prefill, options, f"{key}.0." if is_list else f"{key}.", inline=inline)
+                lines += [f"{name}:{tail}", *_indent(_as_item(nested) if is_list else nested)]
             else:
-                lines += [f"{name}: {'[]' if shape.kind == 'list' else '~'}", "#   例如："]
-                lines += ["#" + line[1:] if line.startswith(" ") else "#  " + line for line in _indent(nested)]
-        elif key in prefill:
-            lines.append(f"{name}: {_scalar(prefill[key])}")
+                # An optional nested value stays empty; a commented example shows its fields.
+                nested = _model_lines(shape.inner, {}, options, f"{key}.", inline=True)
+                lines.append(f"{name}: {'[]' if is_list else '~'}{tail}")
+                lines += [f"#   {line}" for line in (_as_item(nested) if is_list else nested)]
+            continue
+        if key in prefill:
+            value = _scalar(prefill[key])
         elif required:
-            lines.append(f"{name}: ~")
+            value = "~"
         else:
-            lines.append(f"{name}: {_scalar(field.get_default(call_default_factory=True))}")
+            value = _scalar(field.get_default(call_default_factory=True))
+        lines.append(f"{name}: {value}" + (f"  {note}" if inline else ""))
     return lines
 
 
-def _choices(name: str, shape: Any, options: dict) -> str:
+def _choices(key: str, shape: Any, options: dict) -> str:
     if shape.kind == "enum":
         return "｜可选值：" + ", ".join(_enum_choice(member) for member in shape.inner)
-    if options.get(name):
-        return "｜现有：" + ", ".join(options[name])
+    if options.get(key):
+        return "｜现有：" + ", ".join(options[key])
     return ""
 
 
@@ -174,4 +175,6 @@ def _scalar(value: Any) -> str:
     if isinstance(value, Enum):
         return _scalar(value.value)
     text = str(value)
-    return text if _PLAIN.match(text) and text not in ("true", "false", "null", "yes", "no", "on", "off") else json.dumps(text, ensure_ascii=False)
+    if _PLAIN.match(text) and text not in ("true", "false", "null", "yes", "no", "on", "off"):
+        return text
+    return json.dumps(text, ensure_ascii=False)  # a JSON string is a valid double-quoted YAML scalar

@@ -211,3 +211,13 @@ def test_nda_brand_in_an_id_or_index_file_is_an_error(content, today):
     belt = [f for f in found if f[0] == "belts.yaml"]
     assert belt and belt[0][2] == "haining-socks.description" and belt[0][1] == 4
     assert "(in '名创优品的袜子也在这里做')" in belt[0][3]
+
+
+def test_a_discount_that_rounds_to_1_zhe_is_not_called_below_1_zhe(content, today):
+    content.product("aux-vacuum", PRODUCT.replace("price: 69.00", "price: 59.00", 1).replace("price: 690.00", "price: 599.00").replace("price: 69\n", "price: 59\n"))
+    assert findings(content, today)[1] == []
+
+
+def test_verification_checks_are_not_a_content_field(content, today):
+    content.factory("aux", FACTORY.replace("verification:\n", "verification:\n  CHECKS: {}\n"))
+    assert "unknown field" in only_error(content, today, "verification.CHECKS")[3]

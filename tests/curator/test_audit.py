@@ -1,0 +1,99 @@
+"""`plus audit`: findings in a catalog that validates, with exit codes a CI can act on."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from admin.cli import cli
+
+
+def audit(runner, content, *extra):
+    return runner.invoke(cli, ["audit", "--content", str(content.root), "--today", "2026-11-25", *extra])
+
+
+def edit(path, old, new):
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+@pytest.fixture
+def product(content):
+    return content.root / "products" / "aux-vacuum.yaml"
+
+
+def test_clean_catalog_exits_zero(runner, content):
+    result = audit(runner, content)
+    assert result.exit_code == 0, result.output
+    assert "ok: nothing to audit" in result.output
+
+
+def test_comparison_older_than_days_is_a_finding_at_its_line(runner, content, product):
+    result = audit(runner, content, "--days", "10")
+    assert result.exit_code == 1
+    lines = product.read_text(encoding="utf-8").splitlines()
+    line = next(i for i, text in enumerate(lines, 1) if "observed_on: 2026-11-01" in text)
+    assert f"aux-vacuum.yaml:{line}:" in result.output
+    assert "[stale-comparison]" in result.output and "已 24 天（上限 10 天）" in result.output
+    assert audit(runner, content, "--days", "24").exit_code == 0
+
+
+def test_default_limit_comes_from_the_settings(runner, content, product):
+    content.write("settings.yaml", "compare_max_age_days: 20\n")
+    result = audit(runner, content)
+    assert result.exit_code == 1
+    assert "上限 20 天" in result.output
+
+
+def test_factory_audit_over_a_year_old_is_due(runner, content):
+    edit(content.root / "factories" / "aux.yaml", "audited_on: 2026-09-01", "audited_on: 2025-11-01")
+    result = audit(runner, content)
+    assert result.exit_code == 1
+    assert "[audit-due]" in result.output and "aux.yaml" in result.output
+
+
+@pytest.mark.parametrize(
+    ("stock", "moq", "kind"),
+    [(0, 1, "out-of-stock"), (4, 5, "below-moq")],
+)
+def test_stock_findings(runner, content, product, stock, moq, kind):
+    edit(product, "price: 69.00\n", f"price: 69.00\nstock: {stock}\nmoq: {moq}\n")
+    result = audit(runner, content)
+    assert result.exit_code == 1
+    assert f"[{kind}]" in result.output
+
+
+def test_enough_stock_is_not_a_finding(runner, content, product):
+    edit(product, "price: 69.00\n", "price: 69.00\nstock: 5\nmoq: 5\n")
+    assert audit(runner, content).exit_code == 0
+
+
+def test_price_above_its_window_low_is_a_finding_though_it_validates(runner, content, product):
+    # 69.00 is within the 5% tolerance of 66.00, so the validator lets it pass; the audit does not.
+    edit(product, "price_history:\n", "price_history:\n  - date: 2026-11-10\n    price: 66.00\n")
+    result = audit(runner, content)
+    assert result.exit_code == 1, result.output
+    assert "[above-floor]" in result.output and "¥66.00" in result.output
+
+
+def test_json_format_counts_findings_by_kind(runner, content):
+    result = audit(runner, content, "--format", "json", "--days", "1")
+    assert result.exit_code == 1
+    document = json.loads(result.output)
+    assert document["counts"]["stale-comparison"] == 1
+    assert document["findings"][0]["subject"] == "aux-vacuum"
+    assert document["findings"][0]["field"] == "compare.0.observed_on"
+
+
+def test_github_format_is_workflow_annotations(runner, content):
+    result = audit(runner, content, "--format", "github", "--days", "1")
+    assert result.output.startswith("::warning file=")
+
+
+def test_catalog_that_does_not_validate_exits_two(runner, content, product):
+    edit(product, "category: home", "category: nowhere")
+    result = audit(runner, content)
+    assert result.exit_code == 2
+    assert "does not validate" in result.output
