@@ -75,20 +75,40 @@ def hugo_content(content: Path, site: Path) -> None:
         )
     for pid, product in catalog.products.items():
         facts = catalog.facts[pid]
+        factory = catalog.factories[product.factory]
+        best = facts.best
         front = {
             "title": product.title,
             "type": "products",
+            "category_name": catalog.categories[product.category].zh,
             "price": str(product.price),
+            "member_price": str(product.member_price) if product.member_price else None,
+            "zhe": str(best.zhe),
+            "saving": str(best.saving),
+            "unit_price": str(best.our_unit_price or ""),
+            "corner": " · ".join(b.label for b in facts.badges[:2]),
             "image": product.images[0].src,
             "alt": product.images[0].alt,
             "badges": [b.label for b in facts.badges],
-            "factory": catalog.factories[product.factory].name,
-            "region": catalog.factories[product.factory].region,
+            "sourcing": product.sourcing.label,
+            "factory_id": product.factory,
+            "factory": factory.name,
+            "region": factory.region,
+            "belt": catalog.belts[factory.industry_belt].name if factory.industry_belt else None,
+            "references": [s.retailer.name for s in facts.savings],
+            "brands": factory.public_brands,
+            "checks": [factory.verification.CHECKS[c] for c in factory.verification.passed],
+            "audited_on": str(factory.verification.audited_on),
+            "moq": product.moq,
+            "tiers": [{"label": f"{t.min_qty}件起", "price": str(t.price)} for t in product.tiers],
+            "history": [{"date": str(h.date), "price": str(h.price)} for h in product.price_history],
+            "tags": product.tags,
             "compare": [
                 {
-                    "label": s.price_label, "name": s.comparison.name, "price": str(s.comparison.price),
-                    "zhe": s.zhe_label, "saving": str(s.saving), "observed_on": str(s.comparison.observed_on),
-                    "source": s.comparison.source,
+                    "label": s.price_label, "retailer": s.retailer.name, "name": s.comparison.name,
+                    "price": str(s.comparison.price), "zhe": s.zhe_label, "saving": str(s.saving),
+                    "per": s.per_label, "ref_unit": str(s.ref_unit_price or ""),
+                    "observed_on": str(s.comparison.observed_on), "source": s.comparison.source,
                 }
                 for s in facts.savings
             ],

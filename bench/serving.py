@@ -1,0 +1,64 @@
+"""Start `plus serve` (or nginx) on a free loopback port for benchmarks and browser tests."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(url: str, timeout: float = 120.0, process: subprocess.Popen | None = None) -> None:
+    """Poll `url` until it answers (any HTTP status), or fail."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode} before answering {url}")
+        try:
+            urllib.request.urlopen(url, timeout=2).close()
+            return
+        except urllib.error.HTTPError:
+            return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            time.sleep(0.2)
+    raise TimeoutError(f"{url} did not answer within {timeout:.0f} s")
+
+
+@contextlib.contextmanager
+def plus_serve(instance: Path, *args: str, env: dict[str, str] | None = None, log: Path | None = None) -> Iterator[str]:
+    """Run `plus serve` in a subprocess with its own instance folder; yield its base URL."""
+    port = free_port()
+    plus = Path(sys.executable).with_name("plus")
+    environment = {**os.environ, "PLUS_INSTANCE": str(instance), "CI": "true", **(env or {})}
+    instance.mkdir(parents=True, exist_ok=True)
+    out = open(log or instance / "serve.log", "ab")
+    process = subprocess.Popen(
+        [str(plus), "serve", "--port", str(port), *args], cwd=REPO, env=environment, stdout=out, stderr=subprocess.STDOUT
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(base + "/", process=process)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        out.close()
