@@ -58,7 +58,8 @@ def register(cli: click.Group) -> None:
     @click.option("--no-build", is_flag=True, help="Serve the site as it is, without building it first.")
     def serve(content: Path, host: str, port: int, output: Path, no_build: bool) -> None:
         """Build the site if needed and serve it with the checkout on one port (no keys needed)."""
-        from checkout.serve import build_site_if_needed, serve as run
+        from checkout.serve import build_site_if_needed
+        from checkout.serve import serve as run
 
         _logging()
         if not no_build:
@@ -79,7 +80,8 @@ def register(cli: click.Group) -> None:
     @db.command()
     def upgrade() -> None:
         """Apply the database migrations."""
-        from checkout.db import get_database, upgrade as migrate
+        from checkout.db import get_database
+        from checkout.db import upgrade as migrate
 
         _logging()
         with _app() as app:

@@ -1,0 +1,89 @@
+"""`/account`: a member's orders and membership, and buying a year of PLUS."""
+
+from __future__ import annotations
+
+import logging
+
+import stripe
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from sqlalchemy import select
+
+from .auth import login_required
+from .catalogs import CatalogUnavailable, get_catalog
+from .config import payment_methods
+from .db import get_database, get_db
+from .membership import cancel_renewal as cancel_renewal_of
+from .models import MembershipPeriod, Order, User
+from .payments import PaymentProviderError, Settings, start_membership
+from .stripe_api import StripeNotConfigured, get_stripe
+
+log = logging.getLogger("plus.checkout.account")
+
+bp = Blueprint("account", __name__, url_prefix="/account")
+
+METHOD_LABELS = {"card": "银行卡（自动续费）", "alipay": "支付宝（一次付清一年）", "wechat_pay": "微信支付（一次付清一年）"}
+STATUS_LABELS = {"awaiting_payment": "待付款确认", "paid": "已付款", "payment_failed": "付款失败", "shipped": "已发货", "refunded": "已退款"}
+
+
+def _methods() -> list[str]:
+    return ["card"] + [m for m in payment_methods(current_app.config) if m != "card"]
+
+
+@bp.get("/")
+def index():
+    """The member's orders and membership."""
+    if g.user is None:
+        return redirect(url_for("auth.login", next=url_for("account.index")))
+    db = get_db()
+    orders = db.scalars(select(Order).where(Order.user_id == g.user.id).order_by(Order.created_at.desc()).limit(100)).all()
+    periods = db.scalars(select(MembershipPeriod).where(MembershipPeriod.user_id == g.user.id).order_by(MembershipPeriod.ends_at.desc())).all()
+    return render_template("account/index.html", orders=orders, periods=periods, status_labels=STATUS_LABELS, member=g.user.is_member())
+
+
+@bp.post("/membership/cancel")
+@login_required
+def cancel_renewal():
+    """Turn off the automatic yearly renewal of a card subscription."""
+    try:
+        with get_database().transaction() as db:
+            user = db.get(User, g.user.id)
+            stopped = cancel_renewal_of(db, user, client=get_stripe())
+    except (stripe.StripeError, StripeNotConfigured) as exc:
+        log.error("could not cancel the renewal of member %s: %s", g.user.id, exc)
+        flash("暂时无法取消自动续费，请稍后再试", "error")
+        return redirect(url_for("account.index"))
+    flash("已取消自动续费，会员权益保留至当前周期结束" if stopped else "没有需要取消的自动续费", "info")
+    return redirect(url_for("account.index"))
+
+
+@bp.route("/membership", methods=("GET", "POST"))
+@login_required
+def membership():
+    """Choose how to pay for a year of PLUS, then go to Stripe Checkout."""
+    methods = _methods()
+    price = current_app.config["PLUS_MEMBERSHIP_PRICE"]
+    if request.method == "POST":
+        method = request.form.get("method", "")
+        if method not in methods:
+            flash("请选择支付方式", "error")
+            return render_template("account/membership.html", methods=methods, labels=METHOD_LABELS, price=price), 400
+        try:
+            started = start_membership(
+                get_database(), get_stripe(), Settings.from_config(current_app.config), g.user, method,
+                revision=get_catalog().revision,
+            )
+        except (PaymentProviderError, StripeNotConfigured, CatalogUnavailable) as exc:
+            log.error("membership checkout could not start: %s", exc)
+            flash("支付服务暂时不可用，请稍后再试", "error")
+            return render_template("account/membership.html", methods=methods, labels=METHOD_LABELS, price=price), 503
+        return redirect(started.url, code=303)
+    return render_template("account/membership.html", methods=methods, labels=METHOD_LABELS, price=price)

@@ -1,0 +1,125 @@
+"""The operators' headless admin: `/api/admin/…` behind `Authorization: Bearer $PLUS_ADMIN_TOKEN`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import hmac
+
+from flask import Blueprint, Response, current_app, jsonify, request
+
+from . import orders as order_service
+from .db import get_database, get_db
+from .errors import api_error, json_body, require_json
+from .operations import OrderFilter, list_orders, order_json, orders_csv
+from .orders import OrderError
+from .stripe_api import StripeNotConfigured, get_stripe
+
+bp = Blueprint("admin", __name__, url_prefix="/api/admin")
+
+
+def token_required(view):
+    """Constant-time Bearer token check; the admin API is off when no token is configured."""
+
+    @functools.wraps(view)
+    def wrapped(**kwargs):
+        token = current_app.config.get("PLUS_ADMIN_TOKEN")
+        if not token:
+            return api_error(403, "admin_disabled", "admin API is disabled: set PLUS_ADMIN_TOKEN")
+        scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), token.encode()):
+            response, status = api_error(401, "unauthorized", "a valid Bearer token is required")
+            response.headers["WWW-Authenticate"] = 'Bearer realm="plus-admin"'
+            return response, status
+        return view(**kwargs)
+
+    return wrapped
+
+
+def _time(name: str) -> dt.datetime | None:
+    value = request.args.get(name)
+    if not value:
+        return None
+    parsed = dt.datetime.fromisoformat(value)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.timezone.utc)
+
+
+@bp.get("/orders")
+@token_required
+def orders():
+    """Orders, newest first, filtered and paginated; `?format=csv` exports the same selection."""
+    try:
+        wanted = OrderFilter(
+            status=request.args.get("status") or None,
+            email=request.args.get("email") or None,
+            product=request.args.get("product") or None,
+            since=_time("since"),
+            until=_time("until"),
+            limit=int(request.args.get("limit", 50)),
+            offset=int(request.args.get("offset", 0)),
+        )
+    except ValueError as exc:
+        return api_error(400, "bad_filter", str(exc))
+    fmt = request.args.get("format", "json")
+    if fmt not in ("json", "csv"):
+        return api_error(400, "bad_filter", "format must be json or csv")
+    page, total = list_orders(get_db(), wanted)
+    if fmt == "csv":
+        return Response(orders_csv(page), mimetype="text/csv", headers={"Content-Disposition": 'attachment; filename="orders.csv"'})
+    following = wanted.offset + len(page)
+    return jsonify({"orders": [order_json(o) for o in page], "total": total, "limit": wanted.limit, "offset": wanted.offset, "next_offset": following if following < total else None})
+
+
+@bp.get("/orders/<int:order_id>")
+@token_required
+def order(order_id: int):
+    """One order."""
+    try:
+        return jsonify(order_json(order_service.get_order(get_db(), order_id)))
+    except OrderError as exc:
+        return api_error(exc.status, exc.code, exc.message)
+
+
+def _optional_json() -> tuple[dict | None, tuple | None]:
+    if not request.get_data(cache=True):
+        return {}, None
+    if (refused := require_json()) is not None:
+        return None, refused
+    body = json_body()
+    if not isinstance(body, dict):
+        return None, api_error(400, "malformed_body", "the body must be a JSON object")
+    return body, None
+
+
+@bp.post("/orders/<int:order_id>/ship")
+@token_required
+def ship(order_id: int):
+    """Mark an order shipped, with an optional carrier and tracking number."""
+    body, refused = _optional_json()
+    if refused:
+        return refused
+    carrier, tracking = body.get("carrier"), body.get("tracking")
+    if any(v is not None and (not isinstance(v, str) or len(v) > 120) for v in (carrier, tracking)):
+        return api_error(400, "malformed_body", "carrier and tracking must be short strings")
+    try:
+        with get_database().transaction() as db:
+            shipped = order_json(order_service.ship(db, order_id, carrier=carrier, tracking=tracking))
+    except OrderError as exc:
+        return api_error(exc.status, exc.code, exc.message)
+    return jsonify(shipped)
+
+
+@bp.post("/orders/<int:order_id>/refund")
+@token_required
+def refund(order_id: int):
+    """Refund an order in full through Stripe."""
+    _body, refused = _optional_json()
+    if refused:
+        return refused
+    try:
+        refunded = order_json(order_service.refund(get_database(), order_id, client=get_stripe()))
+    except StripeNotConfigured:
+        return api_error(503, "payments_unavailable", "STRIPE_SECRET_KEY is not set")
+    except OrderError as exc:
+        return api_error(exc.status, exc.code, exc.message)
+    return jsonify(refunded)

@@ -1,0 +1,154 @@
+"""Sign up, log in, log out and reset a password (HTML forms, CSRF-protected, rate-limited)."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    Flask,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_limiter import Limiter
+
+from . import accounts
+from .db import get_database, get_db
+from .mail import send_mail
+from .models import User
+
+log = logging.getLogger("plus.checkout.auth")
+
+bp = Blueprint("auth", __name__, url_prefix="/auth")
+
+LIMITED = {"auth.login": "PLUS_RATE_LOGIN", "auth.signup": "PLUS_RATE_SIGNUP", "auth.reset_request": "PLUS_RATE_RESET", "auth.reset_confirm": "PLUS_RATE_RESET"}
+
+
+def apply_rate_limits(app: Flask, limiter: Limiter) -> None:
+    """Limit form posts of the log-in, sign-up and reset views per client address."""
+    for endpoint, key in LIMITED.items():
+        rule = app.config[key]
+        app.view_functions[endpoint] = limiter.limit(rule, methods=["POST"])(app.view_functions[endpoint])
+
+
+@bp.before_app_request
+def load_user() -> None:
+    """Put the logged-in user (or None) on `g`; a login older than a password reset is ended."""
+    g.user = None
+    uid, epoch = session.get("uid"), session.get("epoch")
+    if uid is None:
+        return
+    user = get_db().get(User, uid)
+    if user is None or user.session_epoch != epoch:
+        session.clear()
+        return
+    g.user = user
+
+
+def login_required(view):
+    """Send guests to the login page, then back."""
+
+    @functools.wraps(view)
+    def wrapped(**kwargs):
+        if g.user is None:
+            return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+        return view(**kwargs)
+
+    return wrapped
+
+
+def _safe_next(target: str | None) -> str:
+    """Only same-site paths are followed after logging in (no open redirect)."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target or urlsplit(target).netloc:
+        return url_for("account.index")
+    return target
+
+
+def _log_in(user: User) -> None:
+    # A new session for a new login: whatever the browser held before (incl. its CSRF token) goes.
+    session.clear()
+    session["uid"], session["epoch"] = user.id, user.session_epoch
+    session.permanent = True
+
+
+@bp.route("/signup", methods=("GET", "POST"))
+def signup():
+    """Create an account and log in."""
+    if request.method == "POST":
+        email, password = request.form.get("email", ""), request.form.get("password", "")
+        try:
+            if password != request.form.get("password2"):
+                raise accounts.AccountError("两次输入的密码不一致")
+            with get_database().transaction() as db:
+                user = accounts.sign_up(db, email, password)
+        except accounts.AccountError as exc:
+            flash(str(exc), "error")
+            return render_template("auth/signup.html", email=email), 400
+        _log_in(user)
+        log.info("account %s created", user.id)
+        return redirect(_safe_next(request.args.get("next")))
+    return render_template("auth/signup.html", email="")
+
+
+@bp.route("/login", methods=("GET", "POST"))
+def login():
+    """Log in with e-mail and password."""
+    if request.method == "POST":
+        email = request.form.get("email", "")
+        with get_database().transaction() as db:  # a login may upgrade an outdated hash
+            user = accounts.authenticate(db, email, request.form.get("password", ""))
+        if user is None:
+            flash("邮箱或密码不正确", "error")
+            return render_template("auth/login.html", email=email), 401
+        _log_in(user)
+        return redirect(_safe_next(request.args.get("next")))
+    return render_template("auth/login.html", email="")
+
+
+@bp.route("/logout", methods=("POST",))
+def logout():
+    """End the login."""
+    session.clear()
+    return redirect("/")
+
+
+@bp.route("/reset", methods=("GET", "POST"))
+def reset_request():
+    """Mail a one-time reset link; the answer is the same whether or not the address has an account."""
+    if request.method == "POST":
+        with get_database().transaction() as db:
+            found = accounts.start_reset(db, request.form.get("email", ""))
+        if found is not None:
+            user, token = found
+            link = f"{current_app.config['PUBLIC_URL']}{url_for('auth.reset_confirm', token=token)}"
+            send_mail(user.email, "重置您的PLUS会员店密码", f"请在1小时内打开以下链接设置新密码：\n{link}\n\n如果不是您本人操作，请忽略本邮件。")
+        flash("如果该邮箱已注册，重置链接已发送，请查收邮件。", "info")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/reset_request.html")
+
+
+@bp.route("/reset/<token>", methods=("GET", "POST"))
+def reset_confirm(token: str):
+    """Set a new password with a reset link."""
+    if request.method == "POST":
+        password = request.form.get("password", "")
+        try:
+            if password != request.form.get("password2"):
+                raise accounts.AccountError("两次输入的密码不一致")
+            with get_database().transaction() as db:
+                user = accounts.finish_reset(db, token, password)
+        except accounts.AccountError as exc:
+            flash(str(exc), "error")
+            return render_template("auth/reset_confirm.html", valid=accounts.reset_user(get_db(), token) is not None), 400
+        _log_in(user)
+        flash("密码已更新", "info")
+        return redirect(url_for("account.index"))
+    return render_template("auth/reset_confirm.html", valid=accounts.reset_user(get_db(), token) is not None)

@@ -1,0 +1,127 @@
+"""Settings: defaults, then the environment, then a test's mapping. Nothing is read at import time."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from urllib.parse import urlsplit
+
+ENV_KEYS = (
+    "PLUS_INSTANCE",
+    "SECRET_KEY",
+    "DATABASE_URL",
+    "STRIPE_SECRET_KEY",
+    "STRIPE_WEBHOOK_SECRET",
+    "STRIPE_API_BASE",
+    "PLUS_ADMIN_TOKEN",
+    "PUBLIC_URL",
+    "PLUS_CONTENT",
+    "PLUS_MEMBERSHIP_PRICE",
+    "PLUS_TODAY",
+    "PLUS_SITE_DIR",
+    "PLUS_PAYMENT_METHODS",
+    "PLUS_CHECKOUT_TTL_MINUTES",
+    "PLUS_CART_PATH",
+    "RATELIMIT_STORAGE_URI",
+    "PLUS_RATE_LOGIN",
+    "PLUS_RATE_SIGNUP",
+    "PLUS_RATE_RESET",
+    "MAIL_SERVER",
+    "MAIL_PORT",
+    "MAIL_USERNAME",
+    "MAIL_PASSWORD",
+    "MAIL_FROM",
+    "MAIL_STARTTLS",
+)
+"""Every environment variable the checkout reads (documented in checkout/README.md)."""
+
+
+def defaults(instance_path: str) -> dict[str, object]:
+    """The settings a fresh checkout runs with: a local SQLite file, the seed content, test mode."""
+    return {
+        "DATABASE_URL": f"sqlite:///{Path(instance_path) / 'plus.db'}",
+        "STRIPE_SECRET_KEY": None,
+        "STRIPE_WEBHOOK_SECRET": None,
+        "STRIPE_API_BASE": None,
+        "PLUS_ADMIN_TOKEN": None,
+        "PUBLIC_URL": "http://127.0.0.1:8000",
+        "PLUS_CONTENT": "content",
+        "PLUS_MEMBERSHIP_PRICE": Decimal("258.00"),
+        "PLUS_TODAY": None,
+        "PLUS_SITE_DIR": "output",
+        "PLUS_PAYMENT_METHODS": "card,alipay,wechat_pay",
+        "PLUS_CHECKOUT_TTL_MINUTES": 30,
+        "PLUS_CART_PATH": "/cart/",
+        "PLUS_CATALOG_RELOAD_SECONDS": 2.0,
+        "PLUS_WEBHOOK_TOLERANCE": 300,
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "PLUS_RATE_LOGIN": "10 per minute;50 per hour",
+        "PLUS_RATE_SIGNUP": "5 per minute;30 per hour",
+        "PLUS_RATE_RESET": "5 per minute;20 per hour",
+        "MAIL_SERVER": None,
+        "MAIL_PORT": 587,
+        "MAIL_USERNAME": None,
+        "MAIL_PASSWORD": None,
+        "MAIL_FROM": "PLUS会员店 <no-reply@plus.invalid>",
+        "MAIL_STARTTLS": True,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_NAME": "plus_session",
+        "WTF_CSRF_TIME_LIMIT": None,
+        "MAX_CONTENT_LENGTH": 256 * 1024,
+    }
+
+
+def from_environment(environ: os._Environ | dict[str, str] | None = None) -> dict[str, object]:
+    """The settings the environment sets (only the keys present)."""
+    environ = os.environ if environ is None else environ
+    return {key: environ[key] for key in ENV_KEYS if environ.get(key) not in (None, "")}
+
+
+def finish(config: dict, instance_path: str) -> None:
+    """Coerce types, derive production flags and make sure a secret key exists."""
+    config["PLUS_MEMBERSHIP_PRICE"] = _money(config["PLUS_MEMBERSHIP_PRICE"])
+    for key in ("PLUS_CHECKOUT_TTL_MINUTES", "MAIL_PORT", "PLUS_WEBHOOK_TOLERANCE"):
+        config[key] = int(config[key])
+    config["PLUS_CHECKOUT_TTL_MINUTES"] = max(30, min(24 * 60, config["PLUS_CHECKOUT_TTL_MINUTES"]))
+    if isinstance(config["MAIL_STARTTLS"], str):
+        config["MAIL_STARTTLS"] = config["MAIL_STARTTLS"].lower() not in ("0", "false", "no")
+    config["PUBLIC_URL"] = str(config["PUBLIC_URL"]).rstrip("/")
+    production = urlsplit(config["PUBLIC_URL"]).scheme == "https"
+    config.setdefault("PLUS_PRODUCTION", production)
+    config.setdefault("SESSION_COOKIE_SECURE", config["PLUS_PRODUCTION"])
+    if not config.get("SECRET_KEY"):
+        config["SECRET_KEY"] = _instance_secret(Path(instance_path))
+
+
+def payment_methods(config: dict) -> list[str]:
+    """The Stripe payment method types offered for one-time payments."""
+    return [m.strip() for m in str(config["PLUS_PAYMENT_METHODS"]).split(",") if m.strip()]
+
+
+def _money(value: object) -> Decimal:
+    try:
+        amount = Decimal(str(value)).quantize(Decimal("0.01"))
+    except InvalidOperation as exc:
+        raise ValueError(f"PLUS_MEMBERSHIP_PRICE must be an amount in yuan such as 258.00, not {value!r}") from exc
+    if amount <= 0:
+        raise ValueError("PLUS_MEMBERSHIP_PRICE must be positive")
+    return amount
+
+
+def _instance_secret(instance: Path) -> str:
+    """A random key kept in the instance folder, so logins survive a restart without configuration."""
+    path = instance / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    instance.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process wrote it first
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key

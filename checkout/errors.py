@@ -1,0 +1,22 @@
+"""The API's error shape: `{"error": {"code", "message"}}` with the right status."""
+
+from __future__ import annotations
+
+from flask import Response, jsonify, request
+
+
+def api_error(status: int, code: str, message: str) -> tuple[Response, int]:
+    """A JSON error response."""
+    return jsonify({"error": {"code": code, "message": message}}), status
+
+
+def require_json() -> tuple[Response, int] | None:
+    """A 415 error unless the request body is declared JSON (the API takes no forms)."""
+    if request.mimetype != "application/json":
+        return api_error(415, "unsupported_media_type", "请求体须为 JSON（Content-Type: application/json）")
+    return None
+
+
+def json_body() -> object:
+    """The parsed JSON body, or None when it does not parse."""
+    return request.get_json(silent=True)

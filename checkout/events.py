@@ -1,0 +1,97 @@
+"""Stripe webhook events: verify, record once by id, apply, all in one transaction.
+
+The event id is the primary key of the ledger, so a replay, a retry after a lost answer or two
+simultaneous deliveries apply an event once. The ledger row commits with the event's effects:
+an event that failed half-way is not recorded and Stripe's retry applies it again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import time
+
+import stripe
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from . import membership
+from .db import Database
+from .models import WebhookEvent, utcnow
+from .orders import apply_session_event
+
+log = logging.getLogger("plus.checkout.events")
+
+SESSION_EVENTS = {
+    "checkout.session.completed",
+    "checkout.session.async_payment_succeeded",
+    "checkout.session.async_payment_failed",
+    "checkout.session.expired",
+}
+SUBSCRIPTION_EVENTS = {"customer.subscription.created", "customer.subscription.updated", "customer.subscription.deleted"}
+INVOICE_EVENTS = {"invoice.paid"}
+HANDLED = SESSION_EVENTS | SUBSCRIPTION_EVENTS | INVOICE_EVENTS
+ATTEMPTS = 4
+
+
+class BadSignature(ValueError):
+    """The payload is not signed by our webhook secret, or its timestamp is out of bounds."""
+
+
+def verify(payload: bytes, header: str | None, secret: str, *, tolerance: int, now: float | None = None) -> dict:
+    """The event, if Stripe signed it with `secret` no more than `tolerance` seconds away from now."""
+    try:
+        stripe.Webhook.construct_event(payload, header, secret, tolerance=tolerance)
+    except (stripe.SignatureVerificationError, ValueError) as exc:
+        raise BadSignature(str(exc)) from exc
+    # The library refuses old timestamps only; a signed timestamp far ahead is refused here.
+    stamps = [part[2:] for part in (header or "").split(",") if part.startswith("t=")]
+    now = time.time() if now is None else now
+    if not stamps or not stamps[0].isdigit() or int(stamps[0]) > now + tolerance:
+        raise BadSignature("timestamp is in the future")
+    event = json.loads(payload)
+    if not isinstance(event, dict) or not isinstance(event.get("id"), str) or not isinstance(event.get("type"), str):
+        raise BadSignature("not an event")
+    return event
+
+
+def _first_delivery(db: Session, event: dict) -> bool:
+    if db.get(WebhookEvent, event["id"]) is not None:
+        return False
+    obj = (event.get("data") or {}).get("object") or {}
+    db.add(WebhookEvent(id=event["id"], type=event["type"], object_id=obj.get("id"), created=int(event.get("created") or 0), received_at=utcnow()))
+    db.flush()
+    return True
+
+
+def _apply(db: Session, event: dict, client: stripe.StripeClient | None, now: dt.datetime) -> str:
+    kind, obj = event["type"], event["data"]["object"]
+    if kind in SESSION_EVENTS:
+        return apply_session_event(db, kind, obj, client=client, now=now)
+    if client is None:
+        raise RuntimeError("a Stripe client is needed to apply subscription events")
+    if kind in SUBSCRIPTION_EVENTS:
+        membership.apply_subscription_event(db, obj, created=int(event.get("created") or 0), client=client, now=now)
+        return "synced"
+    membership.apply_invoice_paid(db, obj, client=client, now=now)
+    return "synced"
+
+
+def handle(database: Database, event: dict, client: stripe.StripeClient | None, *, now: dt.datetime | None = None) -> str:
+    """Apply a verified event exactly once; returns the outcome ("duplicate" for a replay)."""
+    if event["type"] not in HANDLED:
+        return "ignored"
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            with database.transaction() as db:
+                if not _first_delivery(db, event):
+                    return "duplicate"
+                return _apply(db, event, client, now or utcnow())
+        except IntegrityError:
+            # A simultaneous delivery of this event (or of a sibling about the same session)
+            # committed first; the next attempt sees its rows.
+            log.info("event %s collided with a concurrent delivery (attempt %d)", event["id"], attempt)
+            if attempt == ATTEMPTS:
+                raise
+    raise AssertionError("unreachable")

@@ -1,0 +1,200 @@
+"""PLUS membership: periods paid by subscription or by a one-time yearly payment, and reminders.
+
+A member's `member_until` is always recomputed from the periods, each keyed by its Stripe id
+(unique), so replayed or reordered events converge on the same state.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+
+import stripe
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from .models import CheckoutSession, MembershipPeriod, User, utcnow
+from .stripe_api import as_dict
+
+log = logging.getLogger("plus.checkout.membership")
+
+# Subscription states in which the member keeps PLUS until the period's end.
+KEEPS_ACCESS = {"active", "trialing", "past_due"}
+
+
+def add_year(moment: dt.datetime) -> dt.datetime:
+    """The same moment one year later (29 February becomes 28 February)."""
+    try:
+        return moment.replace(year=moment.year + 1)
+    except ValueError:
+        return moment.replace(year=moment.year + 1, day=28)
+
+
+def refresh_member_until(db: Session, user: User) -> None:
+    """Set `member_until` to the end of the user's latest period."""
+    db.flush()
+    user.member_until = db.scalar(select(func.max(MembershipPeriod.ends_at)).where(MembershipPeriod.user_id == user.id))
+
+
+def grant_year(db: Session, user: User, ref: str, now: dt.datetime) -> bool:
+    """Add a year paid once (Alipay, WeChat Pay) after any time already paid; False if `ref` was granted."""
+    if db.scalar(select(MembershipPeriod.id).where(MembershipPeriod.stripe_ref == ref)) is not None:
+        return False
+    start = max(now, user.member_until) if user.member_until else now
+    db.add(MembershipPeriod(user_id=user.id, kind="one_time", stripe_ref=ref, status="paid", starts_at=start, ends_at=add_year(start), synced_at=int(now.timestamp())))
+    refresh_member_until(db, user)
+    log.info("member %s: one year paid (%s), until %s", user.id, ref, user.member_until)
+    return True
+
+
+def _timestamp(value: object) -> dt.datetime | None:
+    return dt.datetime.fromtimestamp(int(value), dt.timezone.utc) if value else None
+
+
+def _period(sub: dict) -> tuple[dt.datetime | None, dt.datetime | None]:
+    """The current period of a subscription (on the items since Stripe's 2025 API versions)."""
+    start, end = sub.get("current_period_start"), sub.get("current_period_end")
+    items = (sub.get("items") or {}).get("data") or []
+    if end is None and items:
+        start, end = items[0].get("current_period_start"), items[0].get("current_period_end")
+    return _timestamp(start), _timestamp(end)
+
+
+def _subscription_user(db: Session, sub: dict) -> User | None:
+    metadata = sub.get("metadata") or {}
+    if str(metadata.get("plus_user", "")).isdigit():
+        return db.get(User, int(metadata["plus_user"]))
+    customer = sub.get("customer")
+    if customer:
+        return db.scalar(select(User).where(User.stripe_customer_id == customer))
+    return None
+
+
+def sync_subscription(db: Session, sub: dict, *, created: int, now: dt.datetime) -> None:
+    """Make the period of a subscription match the subscription object Stripe sent or returned."""
+    user = _subscription_user(db, sub)
+    if user is None:
+        log.warning("subscription %s belongs to no known member: ignored", sub.get("id"))
+        return
+    if sub.get("customer") and not user.stripe_customer_id:
+        user.stripe_customer_id = sub["customer"]
+    start, end = _period(sub)
+    status = sub.get("status", "incomplete")
+    start = start or now
+    end = end or start
+    if status not in KEEPS_ACCESS:
+        ended = _timestamp(sub.get("ended_at") or sub.get("canceled_at")) or now
+        end = min(end, ended)
+        start = min(start, end)
+    period = db.scalar(select(MembershipPeriod).where(MembershipPeriod.stripe_ref == sub["id"]))
+    if period is None:
+        period = MembershipPeriod(user_id=user.id, kind="subscription", stripe_ref=sub["id"])
+        db.add(period)
+    period.status, period.starts_at, period.ends_at = status, start, end
+    period.cancel_at_period_end = bool(sub.get("cancel_at_period_end"))
+    period.synced_at = max(created, period.synced_at or 0)
+    refresh_member_until(db, user)
+    log.info("member %s: subscription %s is %s until %s", user.id, sub["id"], status, end)
+
+
+def apply_subscription_event(db: Session, sub: dict, *, created: int, client: stripe.StripeClient, now: dt.datetime) -> None:
+    """Apply a subscription event; one older than the last applied is replaced by Stripe's current object."""
+    period = db.scalar(select(MembershipPeriod).where(MembershipPeriod.stripe_ref == sub["id"]))
+    if period is not None and created <= period.synced_at:
+        sub = as_dict(client.v1.subscriptions.retrieve(sub["id"]))
+        created = int(now.timestamp())
+    sync_subscription(db, sub, created=created, now=now)
+
+
+def invoice_subscription(invoice: dict) -> str | None:
+    """The subscription an invoice bills (its place moved in Stripe's 2025 API versions)."""
+    if invoice.get("subscription"):
+        sub = invoice["subscription"]
+        return sub if isinstance(sub, str) else sub.get("id")
+    details = ((invoice.get("parent") or {}).get("subscription_details") or {})
+    if details.get("subscription"):
+        return details["subscription"]
+    for line in (invoice.get("lines") or {}).get("data") or []:
+        parent = (line.get("parent") or {}).get("subscription_item_details") or {}
+        if line.get("subscription") or parent.get("subscription"):
+            return line.get("subscription") or parent.get("subscription")
+    return None
+
+
+def apply_invoice_paid(db: Session, invoice: dict, *, client: stripe.StripeClient, now: dt.datetime) -> None:
+    """A paid invoice renews its subscription: take the subscription's current state from Stripe."""
+    sub_id = invoice_subscription(invoice)
+    if sub_id is None:
+        return
+    sub = as_dict(client.v1.subscriptions.retrieve(sub_id))
+    sync_subscription(db, sub, created=int(now.timestamp()), now=now)
+
+
+def apply_checkout(db: Session, checkout: CheckoutSession, session: dict, *, event_type: str, client: stripe.StripeClient, now: dt.datetime) -> str:
+    """A membership checkout finished: start the subscription or grant the paid year."""
+    if event_type == "checkout.session.expired" or session.get("status") == "expired":
+        if checkout.status in ("pending", "open"):
+            checkout.status = "expired"
+        return "expired"
+    user = db.get(User, checkout.user_id) if checkout.user_id else None
+    if user is None:
+        log.warning("membership checkout %s has no member: ignored", checkout.id)
+        return "ignored"
+    if session.get("customer") and not user.stripe_customer_id:
+        user.stripe_customer_id = session["customer"]
+    checkout.status = "complete"
+    if checkout.mode == "subscription":
+        sub_id = session.get("subscription")
+        if not sub_id:
+            return "waiting"
+        sub = as_dict(client.v1.subscriptions.retrieve(sub_id if isinstance(sub_id, str) else sub_id["id"]))
+        sync_subscription(db, sub, created=int(now.timestamp()), now=now)
+        return "subscribed"
+    if event_type == "checkout.session.async_payment_failed":
+        return "payment_failed"
+    if session.get("payment_status") in ("paid", "no_payment_required"):
+        grant_year(db, user, session["id"], now)
+        return "granted"
+    return "waiting"
+
+
+def cancel_renewal(db: Session, user: User, *, client: stripe.StripeClient, now: dt.datetime | None = None) -> int:
+    """Stop a member's card subscriptions renewing (PLUS stays until the paid period ends)."""
+    now = now or utcnow()
+    periods = db.scalars(
+        select(MembershipPeriod).where(
+            MembershipPeriod.user_id == user.id,
+            MembershipPeriod.kind == "subscription",
+            MembershipPeriod.status.in_(tuple(KEEPS_ACCESS)),
+            MembershipPeriod.cancel_at_period_end.is_(False),
+        )
+    ).all()
+    for period in periods:
+        sub = client.v1.subscriptions.update(period.stripe_ref, {"cancel_at_period_end": True})
+        sync_subscription(db, as_dict(sub), created=int(now.timestamp()), now=now)
+    return len(periods)
+
+
+def remind_expiring(db: Session, *, days: int, send: Callable[[User], None], now: dt.datetime | None = None) -> int:
+    """Mail every member whose PLUS ends within `days` and will not renew by itself, once per end date."""
+    now = now or utcnow()
+    horizon = now + dt.timedelta(days=days)
+    renewing = select(MembershipPeriod.user_id).where(
+        MembershipPeriod.kind == "subscription",
+        MembershipPeriod.status.in_(("active", "trialing")),
+        MembershipPeriod.cancel_at_period_end.is_(False),
+        MembershipPeriod.ends_at > now,
+    )
+    users = db.scalars(
+        select(User).where(User.member_until > now, User.member_until <= horizon, User.id.not_in(renewing)).order_by(User.id)
+    ).all()
+    sent = 0
+    for user in users:
+        if user.reminded_for == user.member_until:
+            continue
+        send(user)
+        user.reminded_for = user.member_until
+        db.flush()
+        sent += 1
+    return sent

@@ -1,0 +1,232 @@
+"""The checkout's tables: members, memberships, reservations, orders and the webhook ledger.
+
+Money is stored as integer fen and read back as Decimal yuan; times are stored in UTC.
+Uniqueness that protects against doubled orders lives here as constraints, not as checks.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    TypeDecorator,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from admin.catalog.pricing import from_fen, to_fen
+
+
+def utcnow() -> dt.datetime:
+    """The current time, timezone-aware UTC."""
+    return dt.datetime.now(dt.timezone.utc)
+
+
+class Yuan(TypeDecorator):
+    """A Decimal amount in yuan, stored exactly as integer fen."""
+
+    impl = BigInteger
+    cache_ok = True
+
+    def process_bind_param(self, value: Decimal | None, dialect: Any) -> int | None:
+        return None if value is None else to_fen(Decimal(value))
+
+    def process_result_value(self, value: int | None, dialect: Any) -> Decimal | None:
+        return None if value is None else from_fen(value)
+
+
+class UTCDateTime(TypeDecorator):
+    """A timezone-aware datetime, stored as UTC (SQLite keeps no zone, so it is added back)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are ambiguous: pass an aware UTC time")
+        return value.astimezone(dt.timezone.utc)
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.timezone.utc) if value.tzinfo is None else value.astimezone(dt.timezone.utc)
+
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    """The declarative base with stable constraint names (Alembic compares them)."""
+
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class User(Base):
+    """A customer account; a member while `member_until` lies in the future."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0)
+    stripe_customer_id: Mapped[str | None] = mapped_column(String(255))
+    member_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    reminded_for: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    def is_member(self, now: dt.datetime | None = None) -> bool:
+        """True while a paid membership covers `now`."""
+        return self.member_until is not None and self.member_until > (now or utcnow())
+
+
+class PasswordReset(Base):
+    """A one-time password reset link; only a hash of its token is kept."""
+
+    __tablename__ = "password_resets"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class MembershipPeriod(Base):
+    """Paid PLUS time: a card subscription or a one-time yearly payment, keyed by its Stripe id."""
+
+    __tablename__ = "membership_periods"
+    __table_args__ = (CheckConstraint("kind IN ('subscription', 'one_time')", name="kind"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    stripe_ref: Mapped[str] = mapped_column(String(255), unique=True)
+    status: Mapped[str] = mapped_column(String(32))
+    starts_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    cancel_at_period_end: Mapped[bool] = mapped_column(Boolean, default=False)
+    synced_at: Mapped[int] = mapped_column(BigInteger, default=0)
+    """The `created` time of the newest Stripe event applied, to spot out-of-order deliveries."""
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class StockCounter(Base):
+    """Units of one product reserved or sold, counted against the catalog's `stock`."""
+
+    __tablename__ = "stock_counters"
+    __table_args__ = (CheckConstraint("committed >= 0", name="committed"),)
+
+    product_id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    committed: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class CheckoutSession(Base):
+    """A Stripe Checkout Session as the server priced it: the lines, the revision, the stock held."""
+
+    __tablename__ = "checkout_sessions"
+    __table_args__ = (
+        CheckConstraint("kind IN ('order', 'membership')", name="kind"),
+        Index("ix_checkout_sessions_status_expires_at", "status", "expires_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    stripe_session_id: Mapped[str | None] = mapped_column(String(255), unique=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    mode: Mapped[str] = mapped_column(String(20), default="payment")
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    lines: Mapped[list] = mapped_column(JSON)
+    amount_total: Mapped[Decimal] = mapped_column(Yuan)
+    currency: Mapped[str] = mapped_column(String(3), default="cny")
+    member_pricing: Mapped[bool] = mapped_column(Boolean, default=False)
+    catalog_revision: Mapped[str] = mapped_column(String(80))
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    """pending (no Stripe session yet), open, complete, expired or failed."""
+    stock_held: Mapped[bool] = mapped_column(Boolean, default=False)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Order(Base):
+    """A paid (or paying) order: its lines at the price charged, never recomputed."""
+
+    __tablename__ = "orders"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    checkout_id: Mapped[str] = mapped_column(ForeignKey("checkout_sessions.id"), unique=True)
+    stripe_session_id: Mapped[str] = mapped_column(String(255), unique=True)
+    stripe_payment_intent: Mapped[str | None] = mapped_column(String(255))
+    stripe_customer: Mapped[str | None] = mapped_column(String(255))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    email: Mapped[str | None] = mapped_column(String(254), index=True)
+    amount_total: Mapped[Decimal] = mapped_column(Yuan)
+    currency: Mapped[str] = mapped_column(String(3))
+    member_pricing: Mapped[bool] = mapped_column(Boolean, default=False)
+    catalog_revision: Mapped[str] = mapped_column(String(80))
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    """awaiting_payment, paid, payment_failed, shipped or refunded."""
+    carrier: Mapped[str | None] = mapped_column(String(80))
+    tracking: Mapped[str | None] = mapped_column(String(120))
+    stripe_refund_id: Mapped[str | None] = mapped_column(String(255))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    paid_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    shipped_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    refunded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    lines: Mapped[list["OrderLine"]] = relationship(
+        back_populates="order", order_by="OrderLine.id", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    @property
+    def number(self) -> str:
+        """The order number shoppers and operators quote."""
+        return f"PLUS{self.id:08d}"
+
+
+class OrderLine(Base):
+    """One product of an order, at the unit price computed when the session was created."""
+
+    __tablename__ = "order_lines"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    product_id: Mapped[str] = mapped_column(String(80), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    quantity: Mapped[int] = mapped_column(Integer)
+    unit_price: Mapped[Decimal] = mapped_column(Yuan)
+    basis: Mapped[str] = mapped_column(String(20))
+    line_total: Mapped[Decimal] = mapped_column(Yuan)
+
+    order: Mapped[Order] = relationship(back_populates="lines")
+
+
+class WebhookEvent(Base):
+    """Every Stripe event applied, by id: a replay finds its row and changes nothing."""
+
+    __tablename__ = "webhook_events"
+
+    id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    type: Mapped[str] = mapped_column(String(80))
+    object_id: Mapped[str | None] = mapped_column(String(255))
+    created: Mapped[int] = mapped_column(BigInteger)
+    received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,237 @@
+"""The OpenAPI 3.1 description of the JSON API (served at /api/openapi.json, checked by schemathesis)."""
+
+from __future__ import annotations
+
+from .operations import MAX_PAGE
+from .orders import STATUSES
+
+MONEY = {"type": "string", "pattern": r"^\d+\.\d{2}$", "description": "CNY yuan as a decimal string"}
+ERROR = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["code", "message"],
+            "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
+        }
+    },
+}
+NULLABLE_STRING = {"type": ["string", "null"]}
+NULLABLE_TIME = {"type": ["string", "null"], "format": "date-time"}
+
+
+def _errors(*codes: int) -> dict:
+    return {str(code): {"$ref": f"#/components/responses/Error{code}"} for code in codes}
+
+
+def _json(schema: dict) -> dict:
+    return {"application/json": {"schema": schema}}
+
+
+ORDER = {
+    "type": "object",
+    "required": ["id", "number", "status", "amount_total", "currency", "lines", "catalog_revision", "created_at"],
+    "properties": {
+        "id": {"type": "integer"},
+        "number": {"type": "string"},
+        "status": {"type": "string", "enum": list(STATUSES)},
+        "email": NULLABLE_STRING,
+        "user_id": {"type": ["integer", "null"]},
+        "amount_total": MONEY,
+        "currency": {"type": "string"},
+        "member_pricing": {"type": "boolean"},
+        "catalog_revision": {"type": "string"},
+        "stripe_session_id": {"type": "string"},
+        "stripe_payment_intent": NULLABLE_STRING,
+        "stripe_refund_id": NULLABLE_STRING,
+        "carrier": NULLABLE_STRING,
+        "tracking": NULLABLE_STRING,
+        "created_at": {"type": "string", "format": "date-time"},
+        "paid_at": NULLABLE_TIME,
+        "shipped_at": NULLABLE_TIME,
+        "refunded_at": NULLABLE_TIME,
+        "lines": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["product", "title", "quantity", "unit_price", "line_total"],
+                "properties": {
+                    "product": {"type": "string"},
+                    "title": {"type": "string"},
+                    "quantity": {"type": "integer", "minimum": 1},
+                    "unit_price": MONEY,
+                    "basis": {"type": "string"},
+                    "line_total": MONEY,
+                },
+            },
+        },
+    },
+}
+
+ORDER_ID = {"name": "order_id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}}
+OPTIONAL_BODY = {"required": False, "content": _json({"type": "object"})}
+
+
+def _paths() -> dict:
+    return {
+        "/api/checkout": {
+            "post": {
+                "summary": "Start a Stripe Checkout for a cart; prices come from the catalog, never from the body",
+                "operationId": "createCheckout",
+                "requestBody": {
+                    "required": True,
+                    "content": _json(
+                        {
+                            "type": "object",
+                            "required": ["items"],
+                            "properties": {
+                                "items": {
+                                    "type": "array",
+                                    "minItems": 1,
+                                    "maxItems": 50,
+                                    "items": {
+                                        "type": "object",
+                                        "required": ["product", "quantity"],
+                                        "properties": {"product": {"type": "string"}, "quantity": {"type": "integer", "minimum": 1, "maximum": 9999}},
+                                    },
+                                }
+                            },
+                        }
+                    ),
+                },
+                "responses": {
+                    "201": {
+                        "description": "The session to redirect the browser to",
+                        "content": _json({"type": "object", "required": ["id", "url"], "properties": {"id": {"type": "string"}, "url": {"type": "string"}}}),
+                    },
+                    **_errors(400, 403, 404, 409, 413, 415, 422, 503),
+                },
+            }
+        },
+        "/api/me": {
+            "get": {
+                "summary": "Who is logged in (for showing member prices)",
+                "operationId": "me",
+                "responses": {
+                    "200": {
+                        "description": "The visitor",
+                        "content": _json(
+                            {
+                                "type": "object",
+                                "required": ["authenticated", "email", "member", "member_until"],
+                                "properties": {
+                                    "authenticated": {"type": "boolean"},
+                                    "email": NULLABLE_STRING,
+                                    "member": {"type": "boolean"},
+                                    "member_until": NULLABLE_TIME,
+                                },
+                            }
+                        ),
+                    }
+                },
+            }
+        },
+        "/api/openapi.json": {
+            "get": {"summary": "This document", "operationId": "openapi", "responses": {"200": {"description": "OpenAPI 3.1", "content": _json({"type": "object"})}}}
+        },
+        "/api/stripe/webhook": {
+            "post": {
+                "summary": "Stripe's signed events (verified with STRIPE_WEBHOOK_SECRET)",
+                "operationId": "stripeWebhook",
+                "parameters": [{"name": "Stripe-Signature", "in": "header", "required": True, "schema": {"type": "string"}}],
+                "requestBody": {"required": True, "content": _json({"type": "object"})},
+                "responses": {
+                    "200": {"description": "Applied, a replay, or an event type the store ignores", "content": _json({"type": "object", "required": ["received"], "properties": {"received": {"type": "boolean"}, "outcome": {"type": "string"}}})},
+                    **_errors(400, 413, 503),
+                },
+            }
+        },
+        "/api/admin/orders": {
+            "get": {
+                "summary": "Orders, newest first (JSON or CSV)",
+                "operationId": "listOrders",
+                "security": [{"bearer": []}],
+                "parameters": [
+                    {"name": "status", "in": "query", "schema": {"type": "string", "enum": list(STATUSES)}},
+                    {"name": "email", "in": "query", "schema": {"type": "string"}},
+                    {"name": "product", "in": "query", "schema": {"type": "string"}},
+                    {"name": "since", "in": "query", "schema": {"type": "string", "format": "date-time"}},
+                    {"name": "until", "in": "query", "schema": {"type": "string", "format": "date-time"}},
+                    {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 50}},
+                    {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0, "maximum": 2**31 - 1, "default": 0}},
+                    {"name": "format", "in": "query", "schema": {"type": "string", "enum": ["json", "csv"], "default": "json"}},
+                ],
+                "responses": {
+                    "200": {
+                        "description": "One page of orders",
+                        "content": {
+                            **_json(
+                                {
+                                    "type": "object",
+                                    "required": ["orders", "total", "limit", "offset", "next_offset"],
+                                    "properties": {
+                                        "orders": {"type": "array", "items": {"$ref": "#/components/schemas/Order"}},
+                                        "total": {"type": "integer"},
+                                        "limit": {"type": "integer"},
+                                        "offset": {"type": "integer"},
+                                        "next_offset": {"type": ["integer", "null"]},
+                                    },
+                                }
+                            ),
+                            "text/csv": {"schema": {"type": "string"}},
+                        },
+                    },
+                    **_errors(400, 401, 403),
+                },
+            }
+        },
+        "/api/admin/orders/{order_id}": {
+            "get": {
+                "summary": "One order",
+                "operationId": "getOrder",
+                "security": [{"bearer": []}],
+                "parameters": [ORDER_ID],
+                "responses": {"200": {"description": "The order", "content": _json({"$ref": "#/components/schemas/Order"})}, **_errors(401, 403, 404)},
+            }
+        },
+        "/api/admin/orders/{order_id}/ship": {
+            "post": {
+                "summary": "Mark a paid order shipped",
+                "operationId": "shipOrder",
+                "security": [{"bearer": []}],
+                "parameters": [ORDER_ID],
+                "requestBody": {
+                    "required": False,
+                    "content": _json({"type": "object", "properties": {"carrier": {"type": "string", "maxLength": 120}, "tracking": {"type": "string", "maxLength": 120}}}),
+                },
+                "responses": {"200": {"description": "The shipped order", "content": _json({"$ref": "#/components/schemas/Order"})}, **_errors(400, 401, 403, 404, 409, 415)},
+            }
+        },
+        "/api/admin/orders/{order_id}/refund": {
+            "post": {
+                "summary": "Refund a paid order in full through Stripe",
+                "operationId": "refundOrder",
+                "security": [{"bearer": []}],
+                "parameters": [ORDER_ID],
+                "requestBody": OPTIONAL_BODY,
+                "responses": {"200": {"description": "The refunded order", "content": _json({"$ref": "#/components/schemas/Order"})}, **_errors(400, 401, 403, 404, 409, 415, 502, 503)},
+            }
+        },
+    }
+
+
+def spec(public_url: str) -> dict:
+    """The OpenAPI document for a store served at `public_url`."""
+    codes = (400, 401, 403, 404, 409, 413, 415, 422, 502, 503)
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "PLUS Store checkout API", "version": "1.0.0", "description": "Cart checkout, visitor state, Stripe webhooks and the operators' admin API."},
+        "servers": [{"url": public_url}],
+        "paths": _paths(),
+        "components": {
+            "schemas": {"Order": ORDER, "Error": ERROR},
+            "responses": {f"Error{code}": {"description": f"HTTP {code}", "content": _json({"$ref": "#/components/schemas/Error"})} for code in codes},
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "description": "PLUS_ADMIN_TOKEN"}},
+        },
+    }

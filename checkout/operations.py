@@ -1,0 +1,189 @@
+"""Operator work shared by the admin API and the `plus orders` commands: list, export, reconcile, sweep."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import logging
+from dataclasses import dataclass
+
+import stripe
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from .db import Database
+from .models import CheckoutSession, Order, OrderLine, utcnow
+from .orders import STATUSES, apply_session_event
+from .stock import release
+from .stripe_api import as_dict
+
+log = logging.getLogger("plus.checkout.operations")
+
+MAX_PAGE = 200
+# Cells starting with these run as formulas in spreadsheet programs.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass(frozen=True)
+class OrderFilter:
+    """What an operator asks for: status, e-mail, product, a time window, one page."""
+
+    status: str | None = None
+    email: str | None = None
+    product: str | None = None
+    since: dt.datetime | None = None
+    until: dt.datetime | None = None
+    limit: int = 50
+    offset: int = 0
+
+    def __post_init__(self) -> None:
+        if self.status is not None and self.status not in STATUSES:
+            raise ValueError(f"status must be one of {', '.join(STATUSES)}")
+        if not 1 <= self.limit <= MAX_PAGE or self.offset < 0:
+            raise ValueError(f"limit must be 1–{MAX_PAGE} and offset at least 0")
+
+
+def list_orders(db: Session, wanted: OrderFilter) -> tuple[list[Order], int]:
+    """One page of orders, newest first, and how many match in all."""
+    if any("\x00" in (value or "") for value in (wanted.email, wanted.product)):
+        return [], 0  # no stored value holds a NUL (and PostgreSQL refuses to compare with one)
+    query = select(Order)
+    if wanted.status:
+        query = query.where(Order.status == wanted.status)
+    if wanted.email:
+        query = query.where(Order.email == wanted.email.strip().lower())
+    if wanted.product:
+        query = query.where(Order.id.in_(select(OrderLine.order_id).where(OrderLine.product_id == wanted.product)))
+    if wanted.since:
+        query = query.where(Order.created_at >= wanted.since)
+    if wanted.until:
+        query = query.where(Order.created_at < wanted.until)
+    total = db.scalar(select(func.count()).select_from(query.subquery())) or 0
+    page = db.scalars(query.order_by(Order.created_at.desc(), Order.id.desc()).limit(wanted.limit).offset(wanted.offset)).all()
+    return list(page), total
+
+
+def order_json(order: Order) -> dict:
+    """An order as the admin API shows it (amounts as decimal strings in yuan)."""
+    stamp = lambda value: value.isoformat() if value else None  # noqa: E731
+    return {
+        "id": order.id,
+        "number": order.number,
+        "status": order.status,
+        "email": order.email,
+        "user_id": order.user_id,
+        "amount_total": str(order.amount_total),
+        "currency": order.currency,
+        "member_pricing": order.member_pricing,
+        "catalog_revision": order.catalog_revision,
+        "stripe_session_id": order.stripe_session_id,
+        "stripe_payment_intent": order.stripe_payment_intent,
+        "stripe_refund_id": order.stripe_refund_id,
+        "carrier": order.carrier,
+        "tracking": order.tracking,
+        "created_at": stamp(order.created_at),
+        "paid_at": stamp(order.paid_at),
+        "shipped_at": stamp(order.shipped_at),
+        "refunded_at": stamp(order.refunded_at),
+        "lines": [
+            {
+                "product": line.product_id,
+                "title": line.title,
+                "quantity": line.quantity,
+                "unit_price": str(line.unit_price),
+                "basis": line.basis,
+                "line_total": str(line.line_total),
+            }
+            for line in order.lines
+        ],
+    }
+
+
+def _cell(value: object) -> str:
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
+CSV_COLUMNS = ("number", "status", "created_at", "paid_at", "email", "amount_total", "currency", "member_pricing", "lines", "carrier", "tracking", "catalog_revision", "stripe_payment_intent")
+
+
+def orders_csv(orders: list[Order]) -> str:
+    """Orders as CSV for a spreadsheet, with formula-looking cells defused."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for order in orders:
+        data = order_json(order)
+        data["lines"] = "; ".join(f"{line['product']} × {line['quantity']} @ {line['unit_price']}" for line in data["lines"])
+        writer.writerow([_cell(data[column]) for column in CSV_COLUMNS])
+    return out.getvalue()
+
+
+@dataclass
+class ReconcileReport:
+    """What a reconciliation saw and did."""
+
+    checked: int = 0
+    recorded: list[str] | None = None
+    unknown: list[str] | None = None
+
+
+def reconcile(database: Database, client: stripe.StripeClient, *, since: dt.datetime | None = None, now: dt.datetime | None = None) -> ReconcileReport:
+    """Record an order for every paid Stripe session that has none (a webhook that never arrived)."""
+    report = ReconcileReport(recorded=[], unknown=[])
+    params: dict = {"status": "complete", "limit": 100}
+    if since is not None:
+        params["created"] = {"gte": int(since.timestamp())}
+    for session in client.v1.checkout.sessions.list(params).auto_paging_iter():
+        session = as_dict(session)
+        report.checked += 1
+        if session.get("payment_status") not in ("paid", "no_payment_required"):
+            continue
+        with database.transaction() as db:
+            if db.scalar(select(Order.id).where(Order.stripe_session_id == session["id"])) is not None:
+                continue
+            outcome = apply_session_event(db, "checkout.session.completed", session, client=client, now=now)
+        if outcome == "unknown_session":
+            report.unknown.append(session["id"])
+        elif outcome in ("paid", "granted", "subscribed"):
+            report.recorded.append(session["id"])
+            log.warning("reconcile: recorded session %s that no webhook had delivered (%s)", session["id"], outcome)
+    return report
+
+
+def _expired_at_stripe(client: stripe.StripeClient, session_id: str) -> dict:
+    """The session as Stripe has it, expired there first if it is still open."""
+    session = as_dict(client.v1.checkout.sessions.retrieve(session_id))
+    if session.get("status") == "open":
+        try:
+            session = as_dict(client.v1.checkout.sessions.expire(session_id))
+        except stripe.InvalidRequestError:  # paid in the meantime: the current object says so
+            session = as_dict(client.v1.checkout.sessions.retrieve(session_id))
+    return session
+
+
+def sweep_reservations(database: Database, client: stripe.StripeClient | None, *, now: dt.datetime | None = None) -> int:
+    """Release the stock of checkouts past their expiry once Stripe confirms they were not paid."""
+    now = now or utcnow()
+    with database.sessions() as db:
+        due = db.scalars(
+            select(CheckoutSession.id).where(CheckoutSession.stock_held.is_(True), CheckoutSession.status.in_(("pending", "open")), CheckoutSession.expires_at < now)
+        ).all()
+    released = 0
+    for checkout_id in due:
+        with database.transaction() as db:
+            checkout = db.get(CheckoutSession, checkout_id)
+            if checkout.stripe_session_id is None or client is None:
+                released += release(db, checkout, "expired")
+                continue
+            try:
+                session = _expired_at_stripe(client, checkout.stripe_session_id)
+            except stripe.StripeError as exc:
+                log.warning("sweep: could not check session %s with Stripe (%s); trying again next time", checkout.stripe_session_id, exc)
+                continue
+            outcome = apply_session_event(db, "checkout.session." + ("expired" if session["status"] == "expired" else "completed"), session, client=client, now=now)
+            released += outcome == "expired"
+    if released:
+        log.info("sweep: released the stock of %d expired checkout(s)", released)
+    return released

@@ -1,0 +1,184 @@
+"""Orders: recorded from a completed Checkout Session, at the prices stored when it was created.
+
+The order row is unique per session (a constraint, not a check), and its status only moves
+forward (awaiting_payment → paid → shipped → refunded), so replays and late events change nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from decimal import Decimal
+
+import stripe
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from . import membership
+from .db import Database
+from .models import CheckoutSession, Order, OrderLine, utcnow
+from .stock import release, take_unconditionally
+from .stripe_api import as_dict
+
+log = logging.getLogger("plus.checkout.orders")
+
+STATUSES = ("awaiting_payment", "paid", "payment_failed", "shipped", "refunded")
+PAID = ("paid", "no_payment_required")
+
+
+class OrderError(Exception):
+    """An operator action an order's state does not allow, with an API code and HTTP status."""
+
+    def __init__(self, status: int, code: str, message: str):
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+
+
+def find_checkout(db: Session, session: dict) -> CheckoutSession | None:
+    """The checkout record a Stripe session belongs to (by our reference, else by Stripe's id)."""
+    ref = (session.get("metadata") or {}).get("plus_ref") or session.get("client_reference_id")
+    checkout = db.get(CheckoutSession, ref) if ref else None
+    if checkout is None and session.get("id"):
+        checkout = db.scalar(select(CheckoutSession).where(CheckoutSession.stripe_session_id == session["id"]))
+    return checkout
+
+
+def _payment_intent(session: dict) -> str | None:
+    intent = session.get("payment_intent")
+    return intent.get("id") if isinstance(intent, dict) else intent
+
+
+def ensure_order(db: Session, checkout: CheckoutSession, session: dict, now: dt.datetime) -> Order:
+    """The order of a completed checkout, created from its stored lines if it does not exist yet."""
+    order = db.scalar(select(Order).where(Order.checkout_id == checkout.id))
+    if order is not None:
+        return order
+    details = session.get("customer_details") or {}
+    order = Order(
+        checkout_id=checkout.id,
+        stripe_session_id=session["id"],
+        stripe_payment_intent=_payment_intent(session),
+        stripe_customer=session.get("customer") if isinstance(session.get("customer"), str) else None,
+        user_id=checkout.user_id,
+        email=details.get("email") or session.get("customer_email"),
+        amount_total=checkout.amount_total,
+        currency=checkout.currency,
+        member_pricing=checkout.member_pricing,
+        catalog_revision=checkout.catalog_revision,
+        status="awaiting_payment",
+        created_at=now,
+        lines=[
+            OrderLine(
+                product_id=line["product"],
+                title=line["title"],
+                quantity=int(line["quantity"]),
+                unit_price=Decimal(line["unit_price"]),
+                basis=line["basis"],
+                line_total=Decimal(line["unit_price"]) * int(line["quantity"]),
+            )
+            for line in checkout.lines
+        ],
+    )
+    db.add(order)
+    db.flush()  # a concurrent twin fails here on the unique constraint; the caller retries
+    log.info("order %s recorded for session %s", order.number, session["id"])
+    return order
+
+
+def _complete(db: Session, checkout: CheckoutSession, session: dict, event_type: str, now: dt.datetime) -> str:
+    if not checkout.stock_held and checkout.status in ("expired", "failed"):
+        log.warning("checkout %s was paid after its stock was released: counting it as sold", checkout.id)
+        take_unconditionally(db, checkout.lines)
+        checkout.stock_held = True
+    checkout.status = "complete"
+    order = ensure_order(db, checkout, session, now)
+    if not order.stripe_payment_intent:
+        order.stripe_payment_intent = _payment_intent(session)
+    if event_type == "checkout.session.async_payment_failed":
+        if order.status == "awaiting_payment":
+            order.status = "payment_failed"
+            release(db, checkout, "complete")
+        return order.status
+    if session.get("payment_status") in PAID and order.status in ("awaiting_payment", "payment_failed"):
+        order.status, order.paid_at = "paid", now
+    return order.status
+
+
+def apply_session_event(
+    db: Session, event_type: str, session: dict, *, client: stripe.StripeClient | None, now: dt.datetime | None = None
+) -> str:
+    """Apply a checkout.session.* event to the checkout and its order; returns what happened."""
+    now = now or utcnow()
+    checkout = find_checkout(db, session)
+    if checkout is None:
+        log.warning("session %s was not started by this store: ignored", session.get("id"))
+        return "unknown_session"
+    if checkout.stripe_session_id is None:
+        checkout.stripe_session_id = session["id"]
+    contradicts = (checkout.status == "expired" and session.get("status") == "complete") or (
+        checkout.status == "complete" and session.get("status") == "expired"
+    )
+    if contradicts and client is not None:
+        # Out of order or a sweep raced the payment: Stripe's current object decides.
+        session = as_dict(client.v1.checkout.sessions.retrieve(session["id"]))
+    if checkout.kind == "membership":
+        return membership.apply_checkout(db, checkout, session, event_type=event_type, client=client, now=now)
+    if session.get("status") == "expired":
+        if checkout.status == "complete":
+            return "already_complete"
+        if not release(db, checkout, "expired"):
+            checkout.status = "expired"
+        return "expired"
+    if session.get("status") == "complete":
+        return _complete(db, checkout, session, event_type, now)
+    return "ignored"
+
+
+def ship(db: Session, order_id: int, *, carrier: str | None = None, tracking: str | None = None, now: dt.datetime | None = None) -> Order:
+    """Mark a paid order shipped (again: updates the tracking of a shipped one)."""
+    order = get_order(db, order_id)
+    if order.status not in ("paid", "shipped"):
+        raise OrderError(409, "not_shippable", f"订单 {order.number} 当前状态为 {order.status}，不能发货")
+    order.status = "shipped"
+    order.shipped_at = order.shipped_at or now or utcnow()
+    order.carrier = carrier or order.carrier
+    order.tracking = tracking or order.tracking
+    return order
+
+
+def refund(database: Database, order_id: int, *, client: stripe.StripeClient, now: dt.datetime | None = None) -> Order:
+    """Refund an order in full through Stripe; a second call changes nothing.
+
+    Stripe is called outside any database transaction (no lock is held while waiting for it);
+    the idempotency key per order makes a retried call return the same refund.
+    """
+    with database.sessions() as db:
+        order = get_order(db, order_id)
+        if order.status == "refunded":
+            return order
+        if order.status not in ("paid", "shipped") or not order.stripe_payment_intent:
+            raise OrderError(409, "not_refundable", f"订单 {order.number} 当前状态为 {order.status}，不能退款")
+    try:
+        result = client.v1.refunds.create(
+            {"payment_intent": order.stripe_payment_intent, "metadata": {"order": order.number}},
+            {"idempotency_key": f"plus-refund-{order.id}"},
+        )
+    except stripe.StripeError as exc:
+        log.error("Stripe refused the refund of %s: %s", order.number, exc)
+        raise OrderError(502, "refund_failed", "退款未成功：支付服务拒绝或不可用") from exc
+    with database.transaction() as db:
+        order = get_order(db, order_id)
+        if order.status != "refunded":
+            order.status, order.stripe_refund_id, order.refunded_at = "refunded", result.id, now or utcnow()
+            log.info("order %s refunded (%s)", order.number, result.id)
+    return order
+
+
+def get_order(db: Session, order_id: int) -> Order:
+    """An order by id, or OrderError 404."""
+    order = db.get(Order, order_id) if 0 < order_id < 2**31 else None
+    if order is None:
+        raise OrderError(404, "order_not_found", f"订单 {order_id} 不存在")
+    return order

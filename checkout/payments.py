@@ -1,0 +1,203 @@
+"""Starting Stripe Checkout: the server prices the cart, holds the stock, then asks Stripe for a session.
+
+The priced lines are stored with the session before Stripe is called, so the order a webhook
+records later is exactly what was charged, whatever the catalog says by then.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import uuid
+from dataclasses import dataclass
+from decimal import Decimal
+
+import stripe
+from sqlalchemy import update
+
+from admin.catalog.pricing import to_fen
+
+from .cart import Line
+from .db import Database
+from .models import CheckoutSession, User, utcnow
+from .stock import release, reserve
+
+log = logging.getLogger("plus.checkout.payments")
+
+MEMBERSHIP_PRODUCT = "plus-membership"
+MEMBERSHIP_TITLE = "PLUS会员 年卡"
+# Stripe refuses a session expiring less than 30 minutes after it is made; a minute of margin.
+EXPIRY_MARGIN = dt.timedelta(minutes=1)
+
+
+class PaymentProviderError(RuntimeError):
+    """Stripe could not be reached or refused the request."""
+
+
+@dataclass(frozen=True)
+class Started:
+    """A Stripe Checkout Session ready for the browser."""
+
+    id: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What starting a checkout needs from the app's configuration."""
+
+    public_url: str
+    cart_path: str
+    payment_methods: tuple[str, ...]
+    ttl_minutes: int
+    membership_price: Decimal
+
+    @classmethod
+    def from_config(cls, config: dict) -> "Settings":
+        """Read the settings from a Flask config."""
+        from .config import payment_methods
+
+        return cls(
+            public_url=config["PUBLIC_URL"],
+            cart_path=config["PLUS_CART_PATH"],
+            payment_methods=tuple(payment_methods(config)),
+            ttl_minutes=config["PLUS_CHECKOUT_TTL_MINUTES"],
+            membership_price=config["PLUS_MEMBERSHIP_PRICE"],
+        )
+
+
+def _method_params(methods: tuple[str, ...] | list[str]) -> dict:
+    params: dict = {"payment_method_types": list(methods)}
+    if "wechat_pay" in methods:
+        params["payment_method_options"] = {"wechat_pay": {"client": "web"}}
+    return params
+
+
+def _stripe_line(title: str, unit_price: Decimal, quantity: int, product_id: str, recurring: bool = False) -> dict:
+    price_data: dict = {"currency": "cny", "unit_amount": to_fen(unit_price), "product_data": {"name": title, "metadata": {"product": product_id}}}
+    if recurring:
+        price_data["recurring"] = {"interval": "year"}
+    return {"price_data": price_data, "quantity": quantity}
+
+
+def _open(database: Database, record: CheckoutSession, wanted: list[tuple[str, str, int, int | None]]) -> None:
+    """Commit the checkout record and its stock hold in one transaction."""
+    with database.transaction() as db:
+        record.stock_held = reserve(db, wanted)
+        db.add(record)
+
+
+def _create_session(database: Database, client: stripe.StripeClient, record: CheckoutSession, params: dict) -> Started:
+    """Ask Stripe for the session; on failure give the stock back, on success remember the id."""
+    try:
+        session = client.v1.checkout.sessions.create(params, {"idempotency_key": f"plus-checkout-{record.id}"})
+    except stripe.StripeError as exc:
+        log.error("Stripe refused checkout %s: %s", record.id, exc)
+        with database.transaction() as db:
+            current = db.get(CheckoutSession, record.id)
+            if not release(db, current, "failed"):
+                current.status = "failed"
+        raise PaymentProviderError("支付服务暂时不可用，请稍后再试") from exc
+    with database.transaction() as db:
+        db.execute(
+            update(CheckoutSession)
+            .where(CheckoutSession.id == record.id, CheckoutSession.status == "pending")
+            .values(stripe_session_id=session.id, status="open")
+        )
+    return Started(session.id, session.url)
+
+
+def start_order(
+    database: Database,
+    client: stripe.StripeClient,
+    settings: Settings,
+    lines: list[Line],
+    *,
+    revision: str,
+    member: bool,
+    user: User | None,
+    now: dt.datetime | None = None,
+) -> Started:
+    """Hold the stock for priced lines and open a Stripe Checkout Session for them."""
+    now = now or utcnow()
+    expires = now + dt.timedelta(minutes=settings.ttl_minutes) + EXPIRY_MARGIN
+    record = CheckoutSession(
+        id=str(uuid.uuid4()),
+        kind="order",
+        mode="payment",
+        user_id=user.id if user else None,
+        lines=[line.as_record() for line in lines],
+        amount_total=sum((line.total for line in lines), Decimal("0.00")),
+        currency="cny",
+        member_pricing=member,
+        catalog_revision=revision,
+        status="pending",
+        expires_at=expires,
+        created_at=now,
+    )
+    _open(database, record, [(line.product_id, line.title, line.quantity, line.stock_limit) for line in lines])
+    params = {
+        "mode": "payment",
+        "line_items": [_stripe_line(line.title, line.unit_price, line.quantity, line.product_id) for line in lines],
+        "success_url": f"{settings.public_url}/checkout/success?session_id={{CHECKOUT_SESSION_ID}}",
+        "cancel_url": f"{settings.public_url}{settings.cart_path}",
+        "client_reference_id": record.id,
+        "metadata": {"plus_ref": record.id, "kind": "order", "user": str(user.id) if user else ""},
+        "expires_at": int(expires.timestamp()),
+        **_method_params(settings.payment_methods),
+    }
+    if user is not None:
+        params["customer_email"] = user.email
+    return _create_session(database, client, record, params)
+
+
+def start_membership(
+    database: Database,
+    client: stripe.StripeClient,
+    settings: Settings,
+    user: User,
+    method: str,
+    *,
+    revision: str,
+    now: dt.datetime | None = None,
+) -> Started:
+    """A year of PLUS: a card subscription, or a one-time payment by Alipay or WeChat Pay."""
+    if method != "card" and method not in settings.payment_methods:
+        raise ValueError(f"unknown payment method {method!r}")
+    now = now or utcnow()
+    expires = now + dt.timedelta(minutes=settings.ttl_minutes) + EXPIRY_MARGIN
+    subscription = method == "card"
+    price = settings.membership_price
+    record = CheckoutSession(
+        id=str(uuid.uuid4()),
+        kind="membership",
+        mode="subscription" if subscription else "payment",
+        user_id=user.id,
+        lines=[{"product": MEMBERSHIP_PRODUCT, "title": MEMBERSHIP_TITLE, "quantity": 1, "unit_price": str(price), "basis": "membership", "stock_limited": False}],
+        amount_total=price,
+        currency="cny",
+        member_pricing=False,
+        catalog_revision=revision,
+        status="pending",
+        expires_at=expires,
+        created_at=now,
+    )
+    _open(database, record, [])
+    metadata = {"plus_ref": record.id, "kind": "membership", "user": str(user.id)}
+    params: dict = {
+        "mode": record.mode,
+        "line_items": [_stripe_line(MEMBERSHIP_TITLE, price, 1, MEMBERSHIP_PRODUCT, recurring=subscription)],
+        "success_url": f"{settings.public_url}/account/?membership=success",
+        "cancel_url": f"{settings.public_url}/account/membership",
+        "client_reference_id": record.id,
+        "metadata": metadata,
+        "expires_at": int(expires.timestamp()),
+        **_method_params(["card"] if subscription else [method]),
+    }
+    if subscription:
+        params["subscription_data"] = {"metadata": {"plus_user": str(user.id), "plus_ref": record.id}}
+    if user.stripe_customer_id:
+        params["customer"] = user.stripe_customer_id
+    else:
+        params["customer_email"] = user.email
+    return _create_session(database, client, record, params)

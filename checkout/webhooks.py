@@ -1,0 +1,39 @@
+"""`POST /api/stripe/webhook`: Stripe's signed events, applied once each."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, current_app, jsonify, request
+
+from . import events
+from .db import get_database
+from .errors import api_error
+from .stripe_api import StripeNotConfigured, get_stripe
+
+log = logging.getLogger("plus.checkout.webhooks")
+
+bp = Blueprint("webhooks", __name__)
+
+
+@bp.post("/api/stripe/webhook")
+def receive():
+    """Verify the signature on the raw body, then apply the event (a replay answers 200 and does nothing)."""
+    secret = current_app.config.get("STRIPE_WEBHOOK_SECRET")
+    if not secret:
+        return api_error(503, "webhooks_not_configured", "STRIPE_WEBHOOK_SECRET is not set")
+    try:
+        event = events.verify(
+            request.get_data(cache=False), request.headers.get("Stripe-Signature"), secret,
+            tolerance=current_app.config["PLUS_WEBHOOK_TOLERANCE"],
+        )
+    except events.BadSignature as exc:
+        log.warning("webhook refused: %s", exc)
+        return api_error(400, "bad_signature", "signature verification failed")
+    try:
+        client = get_stripe()
+    except StripeNotConfigured:
+        client = None
+    outcome = events.handle(get_database(), event, client)
+    log.info("webhook %s %s: %s", event["id"], event["type"], outcome)
+    return jsonify({"received": True, "outcome": outcome})

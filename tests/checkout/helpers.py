@@ -1,0 +1,147 @@
+"""Helpers the checkout tests share: fixture content, browser-like form posts, signed events."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import requests
+
+from checkout.stripe_api import event_payload, sign_payload
+
+PG_URL = os.environ.get("PLUS_TEST_POSTGRES_URL")
+BACKENDS = ["sqlite", "postgresql"] if PG_URL else ["sqlite"]
+WEBHOOK_SECRET = "whsec_test_" + "c" * 32
+ADMIN_TOKEN = "admin-token-" + "d" * 24
+PASSWORD = "correct horse battery"
+
+UMBRELLA = """\
+title: 24骨全自动雨伞
+category: home
+factory: aux
+sourcing: same-source
+price: 8.55
+member_price: 7.99
+tiers:
+  - min_qty: 10
+    price: 7.50
+stock: 10
+compare:
+  - retailer: sams
+    name: 全自动雨伞
+    price: 42.75
+    observed_on: 2026-11-01
+    source: 山姆App 截图
+images:
+  - src: products/vacuum.png
+    alt: 黑色雨伞
+added_on: 2026-10-01
+"""
+
+MEMBERS_ONLY = UMBRELLA.replace("title: 24骨全自动雨伞", "title: 会员专享茶盘").replace("stock: 10\n", "members_only: true\n")
+MOQ_TEE = UMBRELLA.replace("title: 24骨全自动雨伞", "title: 儿童T恤").replace("stock: 10\n", "moq: 5\n")
+
+
+def add_shop_products(content) -> None:
+    """The fixture products: a stocked umbrella with member and tier prices, a members-only tray, a tee with an MOQ."""
+    content.product("umbrella", UMBRELLA)
+    content.product("tea-tray", MEMBERS_ONLY)
+    content.product("kids-tee", MOQ_TEE)
+
+
+def app_config(db_url: str, content_root: Path, standin_url: str | None, today, **extra) -> dict:
+    """The test configuration of an app."""
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": "test-" + secrets.token_hex(8),
+        "DATABASE_URL": db_url,
+        "PLUS_CONTENT": str(content_root),
+        "PLUS_TODAY": today.isoformat(),
+        "PLUS_CATALOG_RELOAD_SECONDS": 0,
+        "STRIPE_SECRET_KEY": "sk_test_" + "a" * 24 if standin_url else None,
+        "STRIPE_API_BASE": standin_url,
+        "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
+        "PLUS_ADMIN_TOKEN": ADMIN_TOKEN,
+        "PUBLIC_URL": "http://shop.test",
+    }
+    config.update(extra)
+    return config
+
+
+def csrf_token(html: str) -> str:
+    """The CSRF token of the first form on a page."""
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match, "the page has no CSRF token"
+    return match.group(1)
+
+
+def form_post(client, path: str, data: dict, *, follow: bool = False):
+    """Load a form page, then submit it with its CSRF token, as a browser would."""
+    page = client.get(path)
+    return client.post(path, data={**data, "csrf_token": csrf_token(page.get_data(as_text=True))}, follow_redirects=follow)
+
+
+def sign_up(client, email: str, password: str = PASSWORD):
+    """Create an account through the sign-up form (and stay logged in)."""
+    response = form_post(client, "/auth/signup", {"email": email, "password": password, "password2": password})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return response
+
+
+def log_in(client, email: str, password: str = PASSWORD):
+    """Log in through the login form."""
+    return form_post(client, "/auth/login", {"email": email, "password": password})
+
+
+def post_event(client, event_type: str, obj: dict, *, event_id: str | None = None, created: int | None = None, secret: str = WEBHOOK_SECRET, timestamp: int | None = None):
+    """Deliver an event signed exactly as Stripe signs it."""
+    payload = event_payload(event_id or "evt_" + uuid.uuid4().hex, event_type, obj, created=created)
+    return client.post(
+        "/api/stripe/webhook", data=payload, content_type="application/json",
+        headers={"Stripe-Signature": sign_payload(payload, secret, timestamp)},
+    )
+
+
+def buy(client, items: list[dict], **extra):
+    """POST /api/checkout as the storefront's cart does."""
+    return client.post("/api/checkout", data=json.dumps({"items": items, **extra}), content_type="application/json")
+
+
+def pay(standin_url: str, session_id: str, method: str = "card", *, email: str = "buyer@example.com", fail: bool = False) -> requests.Response:
+    """Submit the stand-in's hosted pay page, as a buyer would."""
+    data = {"payment_method": method, "email": email, "card_number": "4242 4242 4242 4242"}
+    if fail:
+        data["fail"] = "1"
+    return requests.post(f"{standin_url}/pay/{session_id}", data=data, allow_redirects=False, timeout=10)
+
+
+@dataclass
+class Live:
+    """The app served over HTTP on loopback, so the stand-in can deliver webhooks to it."""
+
+    app: object
+    url: str
+    standin: str
+
+
+def flush(standin_url: str) -> None:
+    """Wait until the stand-in has delivered every due webhook."""
+    requests.post(f"{standin_url}/_standin/flush?timeout=20", timeout=30).raise_for_status()
+
+
+def wait_for(predicate, timeout: float = 10.0, interval: float = 0.05):
+    """Poll until `predicate()` is truthy (returns its value) or fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"condition not met within {timeout}s")
+

@@ -1,0 +1,122 @@
+"""`plus db|orders|members …`: the same service functions as the admin API, from the command line."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import inspect
+
+from admin.cli import cli
+from checkout.db import make_engine
+
+from .helpers import ADMIN_TOKEN, WEBHOOK_SECRET, buy, pay, post_event
+from .test_webhooks import as_paid, open_session
+
+
+@pytest.fixture
+def env(monkeypatch, app):
+    """Point the commands at the test app's database, content and Stripe."""
+    for key in ("DATABASE_URL", "PLUS_CONTENT", "STRIPE_API_BASE", "STRIPE_SECRET_KEY", "PUBLIC_URL"):
+        monkeypatch.setenv(key, str(app.config[key]))
+    monkeypatch.setenv("PLUS_TODAY", app.config["PLUS_TODAY"])
+    monkeypatch.setenv("SECRET_KEY", "cli")
+    monkeypatch.setenv("STRIPE_WEBHOOK_SECRET", WEBHOOK_SECRET)
+    monkeypatch.setenv("PLUS_ADMIN_TOKEN", ADMIN_TOKEN)
+    return app
+
+
+def plus(*args: str):
+    result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
+    return result
+
+
+def test_db_upgrade_creates_the_schema(db_url, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    monkeypatch.setenv("SECRET_KEY", "cli")
+    result = plus("db", "upgrade")
+    assert result.exit_code == 0, result.output
+    engine = make_engine(db_url)
+    assert {"orders", "users", "webhook_events"} <= set(inspect(engine).get_table_names())
+    engine.dispose()
+
+
+def test_orders_list_ship_in_every_format(env, client):
+    post_event(client, "checkout.session.completed", as_paid(env, open_session(client)))
+    table = plus("orders", "list")
+    assert table.exit_code == 0 and "PLUS00000001" in table.output and "umbrella×2" in table.output and "1 of 1" in table.output
+    listed = json.loads(plus("orders", "list", "--format", "json", "--status", "paid").output)
+    assert listed["total"] == 1 and listed["orders"][0]["amount_total"] == "17.10"
+    assert plus("orders", "list", "--format", "csv").output.splitlines()[0].startswith("number,status")
+    shipped = plus("orders", "ship", "PLUS00000001", "--carrier", "顺丰", "--tracking", "SF1")
+    assert shipped.exit_code == 0, shipped.output
+    assert json.loads(plus("orders", "list", "--format", "json").output)["orders"][0]["tracking"] == "SF1"
+
+
+def test_shipping_an_unpaid_or_unknown_order_fails_with_a_message(env, client):
+    post_event(client, "checkout.session.completed", as_paid(env, open_session(client), payment_status="unpaid"))
+    unpaid = plus("orders", "ship", "1")
+    assert unpaid.exit_code == 1 and "不能发货" in unpaid.output
+    assert plus("orders", "ship", "PLUS00000042").exit_code == 1
+    assert plus("orders", "ship", "nonsense").exit_code == 2
+
+
+def test_refund_from_the_command_line(env, client):
+    from .test_shop import stripe_session
+
+    session_id = buy(client, [{"product": "aux-vacuum", "quantity": 1}]).get_json()["id"]
+    pay(env.config["STRIPE_API_BASE"], session_id)
+    paid = stripe_session(env, session_id)  # complete and paid at the stand-in, with its payment intent
+    paid.pop("line_items")
+    post_event(client, "checkout.session.completed", paid)
+    result = plus("orders", "refund", "PLUS00000001")
+    assert result.exit_code == 0, result.output
+    assert "refunded (re_" in result.output
+    assert json.loads(plus("orders", "list", "--format", "json").output)["orders"][0]["status"] == "refunded"
+
+
+def test_reconcile_records_paid_sessions_no_webhook_delivered(env, client):
+    session_id = open_session(client)
+    assert pay(env.config["STRIPE_API_BASE"], session_id).status_code == 303  # no endpoint: no webhook
+    assert json.loads(plus("orders", "list", "--format", "json").output)["total"] == 0
+    first = plus("orders", "reconcile")
+    assert first.exit_code == 0, first.output
+    assert f"recorded {session_id}" in first.output
+    orders = json.loads(plus("orders", "list", "--format", "json").output)["orders"]
+    assert [(o["status"], o["amount_total"]) for o in orders] == [("paid", "17.10")]
+    again = plus("orders", "reconcile")
+    assert "0 recorded" in again.output
+
+
+def test_sweep_command_releases_expired_holds(env, client):
+    import requests
+
+    open_session(client)
+    requests.post(f"{env.config['STRIPE_API_BASE']}/_standin/clock?advance=7200", timeout=5).raise_for_status()
+    result = plus("orders", "sweep")
+    assert result.exit_code == 0, result.output
+    # the stand-in expired it; our clock has not passed the expiry yet, so nothing is due here
+    assert "released 0" in result.output
+
+
+def test_members_remind_mails_once(env, caplog):
+    import datetime as dt
+
+    from checkout.db import get_database
+    from checkout.models import User
+
+    with get_database(env).transaction() as db:
+        db.add(User(email="soon@example.com", password_hash="x", member_until=dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=3)))
+    with caplog.at_level(logging.INFO, logger="plus.checkout.mail"):
+        first = plus("members", "remind", "--days", "7")
+        second = plus("members", "remind", "--days", "7")
+    assert "reminded 1" in first.output and "reminded 0" in second.output
+    assert caplog.text.count("soon@example.com") == 1 and "/account/membership" in caplog.text
+
+
+def test_stripe_commands_need_a_key(env, monkeypatch):
+    monkeypatch.delenv("STRIPE_SECRET_KEY")
+    result = plus("orders", "reconcile")
+    assert result.exit_code == 1 and "STRIPE_SECRET_KEY" in result.output

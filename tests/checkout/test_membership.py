@@ -1,0 +1,136 @@
+"""PLUS membership, bought at the stand-in: a card subscription or a yearly Alipay / WeChat Pay payment."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import requests
+from sqlalchemy import select
+
+from checkout.db import get_database
+from checkout.membership import add_year, remind_expiring
+from checkout.models import MembershipPeriod, User, WebhookEvent
+
+from .helpers import csrf_token, flush, pay, post_event, sign_up, wait_for
+
+
+def buy_membership(live, client, method: str, *, fail: bool = False) -> str:
+    """Choose a payment method on /account/membership and pay at the stand-in; returns the session id."""
+    page = client.get("/account/membership")
+    assert "¥258.00" in page.get_data(as_text=True)
+    response = client.post("/account/membership", data={"method": method, "csrf_token": csrf_token(page.get_data(as_text=True))})
+    assert response.status_code == 303
+    assert response.headers["Location"].startswith(live.standin + "/pay/")
+    session_id = response.headers["Location"].rsplit("/", 1)[1]
+    assert pay(live.standin, session_id, method, email="member@example.com", fail=fail).status_code == 303
+    return session_id
+
+
+def member_until(app, email: str = "member@example.com") -> dt.datetime | None:
+    with get_database(app).sessions() as db:
+        return db.scalar(select(User.member_until).where(User.email == email))
+
+
+def subscription_id(app) -> str:
+    with get_database(app).sessions() as db:
+        return db.scalar(select(MembershipPeriod.stripe_ref).where(MembershipPeriod.kind == "subscription"))
+
+
+def about_a_year_from_now(moment: dt.datetime | None, years: int = 1) -> bool:
+    target = dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=365 * years)
+    return moment is not None and abs((moment - target).total_seconds()) < 3 * 86400
+
+
+def test_card_membership_is_a_yearly_subscription_that_renews_and_lapses(live, client):
+    sign_up(client, "member@example.com")
+    assert client.get("/api/me").get_json()["member"] is False
+    buy_membership(live, client, "card")
+    flush(live.standin)
+    assert about_a_year_from_now(member_until(live.app))
+    assert client.get("/api/me").get_json()["member"] is True
+    sub = subscription_id(live.app)
+    requests.post(f"{live.standin}/_standin/subscriptions/{sub}/renew", timeout=5).raise_for_status()
+    flush(live.standin)
+    assert about_a_year_from_now(member_until(live.app), years=2)
+    requests.post(f"{live.standin}/_standin/subscriptions/{sub}/lapse", timeout=5).raise_for_status()
+    flush(live.standin)
+    assert client.get("/api/me").get_json()["member"] is False
+
+
+def test_alipay_membership_is_one_paid_year_and_a_second_year_adds_on(live, client):
+    sign_up(client, "member@example.com")
+    buy_membership(live, client, "alipay")
+    wait_for(lambda: member_until(live.app))  # Alipay confirms asynchronously
+    assert about_a_year_from_now(member_until(live.app))
+    buy_membership(live, client, "wechat_pay")
+    wait_for(lambda: about_a_year_from_now(member_until(live.app), years=2))
+    with get_database(live.app).sessions() as db:
+        assert [p.kind for p in db.scalars(select(MembershipPeriod))] == ["one_time", "one_time"]
+
+
+def test_a_failed_alipay_payment_grants_nothing(live, client):
+    sign_up(client, "member@example.com")
+    buy_membership(live, client, "alipay", fail=True)
+
+    def failure_received() -> bool:
+        with get_database(live.app).sessions() as db:
+            return db.scalar(select(WebhookEvent.id).where(WebhookEvent.type == "checkout.session.async_payment_failed")) is not None
+
+    wait_for(failure_received)
+    assert member_until(live.app) is None
+
+
+def test_a_late_subscription_event_is_checked_against_stripe(live, client):
+    sign_up(client, "member@example.com")
+    buy_membership(live, client, "card")
+    flush(live.standin)
+    sub = subscription_id(live.app)
+    requests.post(f"{live.standin}/_standin/subscriptions/{sub}/lapse", timeout=5).raise_for_status()
+    flush(live.standin)
+    assert client.get("/api/me").get_json()["member"] is False
+    stale = {
+        "id": sub, "object": "subscription", "status": "active", "customer": None, "metadata": {},
+        "items": {"data": [{"current_period_start": 0, "current_period_end": int(dt.datetime(2030, 1, 1, tzinfo=dt.timezone.utc).timestamp())}]},
+    }
+    response = post_event(client, "customer.subscription.updated", stale, created=1)
+    assert response.status_code == 200
+    assert client.get("/api/me").get_json()["member"] is False
+
+
+def test_add_year_handles_the_leap_day():
+    assert add_year(dt.datetime(2028, 2, 29, tzinfo=dt.timezone.utc)) == dt.datetime(2029, 2, 28, tzinfo=dt.timezone.utc)
+
+
+def test_expiring_members_are_reminded_once(app, client, caplog):
+    now = dt.datetime.now(dt.timezone.utc)
+    with get_database(app).transaction() as db:
+        soon = User(email="soon@example.com", password_hash="x", member_until=now + dt.timedelta(days=5))
+        later = User(email="later@example.com", password_hash="x", member_until=now + dt.timedelta(days=60))
+        renewing = User(email="renewing@example.com", password_hash="x", member_until=now + dt.timedelta(days=5))
+        db.add_all([soon, later, renewing])
+        db.flush()
+        db.add(MembershipPeriod(user_id=renewing.id, kind="subscription", stripe_ref="sub_x", status="active", starts_at=now, ends_at=now + dt.timedelta(days=5)))
+    sent: list[str] = []
+    for _ in range(2):
+        with get_database(app).transaction() as db:
+            remind_expiring(db, days=7, send=lambda user: sent.append(user.email), now=now)
+    assert sent == ["soon@example.com"]
+
+
+def test_a_member_can_turn_off_renewal_and_keeps_the_paid_year(live, client):
+    sign_up(client, "member@example.com")
+    buy_membership(live, client, "card")
+    flush(live.standin)
+    page = client.get("/account/").get_data(as_text=True)
+    assert "取消自动续费" in page
+    response = client.post("/account/membership/cancel", data={"csrf_token": csrf_token(page)}, follow_redirects=True)
+    assert "已取消自动续费" in response.get_data(as_text=True)
+    assert about_a_year_from_now(member_until(live.app))
+    with get_database(live.app).sessions() as db:
+        assert db.scalar(select(MembershipPeriod.cancel_at_period_end))
+    import stripe
+
+    sub = stripe.StripeClient("sk_test_" + "a" * 24, base_addresses={"api": live.standin}).v1.subscriptions.retrieve(subscription_id(live.app))
+    assert sub.cancel_at_period_end is True
+    flush(live.standin)
+    assert client.get("/api/me").get_json()["member"] is True
