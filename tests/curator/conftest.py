@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -19,10 +18,6 @@ GIT_ENV = {
     "GIT_CONFIG_SYSTEM": os.devnull,
 }
 
-
-def pytest_configure(config: pytest.Config) -> None:
-    """Register the `browser` marker (headless Chromium tests)."""
-    config.addinivalue_line("markers", "browser: drives the browser editor in headless Chromium (needs chromium and node)")
 
 
 @pytest.fixture
@@ -59,10 +54,3 @@ def git_repo(content) -> GitRepo:
     return repo
 
 
-@pytest.fixture
-def chromium() -> str:
-    """Debian's Chromium, or a skip saying how to get it."""
-    path = shutil.which("chromium") or "/usr/bin/chromium"
-    if not Path(path).exists():
-        pytest.skip("chromium is not installed (apt-get install -y chromium)")
-    return path

@@ -17,13 +17,10 @@ import pytest
 
 from admin.catalog import load_catalog, require_catalog
 from admin.curator import cms
+from bench.serving import free_port
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM_FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
 DECAP_SERVER = cms.CMS_DIR / "node_modules" / "decap-server" / "dist" / "index.js"
 
 
@@ -36,12 +33,6 @@ def node() -> str:
     if not (cms.CMS_DIR / cms.BUNDLE / "decap-cms.js").is_file() or not DECAP_SERVER.is_file():
         subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=cms.CMS_DIR, check=True, timeout=600)
     return path
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def wait_for_port(port: int, process: subprocess.Popen, timeout: float = 20) -> None:
@@ -110,9 +101,7 @@ def wait_for_change(path: Path, before: bytes, timeout: float = 20) -> bytes:
     raise TimeoutError(f"{path.name} did not change")
 
 
-def test_price_edited_in_the_browser_is_saved_and_still_validates(site, chromium, today):
-    from playwright.sync_api import sync_playwright
-
+def test_price_edited_in_the_browser_is_saved_and_still_validates(site, browser, today):
     content, url = site
     catalog = require_catalog(content, today=today)
     # The AUX vacuum of SEED-FACTS: compared with Sam's Club at 690.00.
@@ -122,24 +111,23 @@ def test_price_edited_in_the_browser_is_saved_and_still_validates(site, chromium
     original = catalog.products[pid]
     new_price = original.price - 1
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
-        try:
-            page = browser.new_page()
-            errors: list[str] = []
-            page.on("pageerror", lambda error: errors.append(str(error)))
-            page.goto(url)
-            page.get_by_role("button", name="登录").click()  # decap-server needs no password
-            page.goto(f"{url}#/collections/products/entries/{pid}")
-            price = page.locator("input[id^='price-field-']").first
-            price.fill(f"{new_price}")
-            page.locator("input[id^='spec-field-']").first.fill("")  # a cleared optional field
-            page.get_by_role("button", name="发布").first.click()
-            page.get_by_role("menuitem", name="立即发布").click()
-            after = wait_for_change(path, before)
-            assert errors == []
-        finally:
-            browser.close()
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.goto(url)
+        page.get_by_role("button", name="登录").click()  # decap-server needs no password
+        page.goto(f"{url}#/collections/products/entries/{pid}")
+        price = page.locator("input[id^='price-field-']").first
+        price.fill(f"{new_price}")
+        page.locator("input[id^='spec-field-']").first.fill("")  # a cleared optional field
+        page.get_by_role("button", name="发布").first.click()
+        page.get_by_role("menuitem", name="立即发布").click()
+        after = wait_for_change(path, before)
+        assert errors == []
+    finally:
+        context.close()
 
     assert after != before
     result = load_catalog(content, today=today)

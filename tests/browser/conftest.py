@@ -1,0 +1,52 @@
+"""A real store (`plus serve`, local Stripe stand-in, SQLite) for the browser tests (`browser` is in tests/conftest.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bench.serving import plus_serve
+from tests.conftest import REPO, TODAY
+
+ARTIFACTS = REPO / "test-artifacts" / "screenshots"
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="session")
+def store(tmp_path_factory) -> Iterator[str]:
+    """`plus serve` on a free port with its own instance folder and site output; yields its URL."""
+    root = tmp_path_factory.mktemp("store")
+    env = {"PLUS_SITE_DIR": str(root / "output"), "PLUS_TODAY": TODAY.isoformat(), "PLUS_ADMIN_TOKEN": "browser-test-token"}
+    with plus_serve(root / "instance", env=env) as base:
+        yield base
+
+
+@pytest.fixture
+def phone(browser):
+    """A fresh phone-sized browser context (its own cookies and localStorage)."""
+    context = browser.new_context(viewport=PHONE, locale="zh-CN", device_scale_factor=1)
+    context.set_default_timeout(15_000)
+    yield context.new_page()
+    context.close()
+
+
+@pytest.fixture
+def desktop(browser):
+    """A fresh desktop-sized browser context."""
+    context = browser.new_context(viewport=DESKTOP, locale="zh-CN")
+    context.set_default_timeout(15_000)
+    yield context.new_page()
+    context.close()
+
+
+def screenshot(page, name: str) -> Path:
+    """Save a full-page screenshot as a test artifact."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path

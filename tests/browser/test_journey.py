@@ -1,0 +1,150 @@
+"""A shopper's whole journey through the real store in Chromium: search, compare, cart, sign up, pay."""
+
+from __future__ import annotations
+
+import json
+import re
+import urllib.request
+import uuid
+
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import screenshot
+
+PASSWORD = "correct horse battery"
+
+
+def search_and_open(page: Page, store: str, query: str, title_fragment: str) -> None:
+    """Search from the header box, as a shopper types, and open the first matching result."""
+    page.goto(store + "/")
+    box = page.get_by_role("searchbox").first
+    box.fill(query)
+    box.press("Enter")
+    result = page.get_by_role("link", name=re.compile(title_fragment)).first
+    expect(result).to_be_visible()
+    result.click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(title_fragment)
+
+
+def sign_up(page: Page, store: str) -> str:
+    """Create an account through the sign-up form; returns its email."""
+    email = f"shopper-{uuid.uuid4().hex[:8]}@example.com"
+    page.goto(store + "/auth/signup")
+    page.get_by_label("电子邮箱").fill(email)
+    page.get_by_label("密码（至少10个字符）").fill(PASSWORD)
+    page.get_by_label("再次输入密码").fill(PASSWORD)
+    page.get_by_role("button", name="注册").click()
+    expect(page).not_to_have_url(re.compile(r"/auth/signup"))
+    return email
+
+
+def add_to_cart(page: Page, quantity: int) -> None:
+    """Set the quantity on a product page and add it to the cart."""
+    page.get_by_label("数量").fill(str(quantity))
+    page.get_by_role("button", name="加入购物车").click()
+    expect(page.get_by_role("status")).to_contain_text("已加入购物车")
+
+
+def test_shopper_searches_compares_signs_up_pays_and_sees_the_order(phone: Page, store: str):
+    search_and_open(phone, store, "吸尘器", "奥克斯家用大吸尘器")
+    price_panel = phone.locator(".price-panel")
+    expect(price_panel).to_contain_text("1折")
+    expect(price_panel).to_contain_text("¥690")
+    screenshot(phone, "journey-product-phone")
+    add_to_cart(phone, 2)
+
+    email = sign_up(phone, store)
+    phone.goto(store + "/cart/")
+    expect(phone.locator("[data-cart-lines]")).to_contain_text("奥克斯家用大吸尘器")
+    expect(phone.locator("[data-cart-total]")).to_have_text("138")
+    screenshot(phone, "journey-cart-phone")
+    phone.get_by_role("button", name="去结算").click()
+
+    # The local Stripe stand-in's hosted page: the server-side total, in TEST MODE.
+    expect(phone.get_by_text("TEST MODE")).to_be_visible()
+    expect(phone.locator("body")).to_contain_text("138.00")
+    phone.get_by_role("button", name=re.compile("^支付")).click()
+
+    expect(phone).to_have_url(re.compile(r"/checkout/success"))
+    phone.goto(store + "/account/")
+    order = phone.locator("main")
+    for _ in range(20):  # the webhook is delivered asynchronously, as at Stripe
+        if "奥克斯家用大吸尘器" in order.inner_text():
+            break
+        phone.wait_for_timeout(250)
+        phone.reload()
+    expect(order).to_contain_text("奥克斯家用大吸尘器")
+    expect(order).to_contain_text("138")
+    screenshot(phone, "journey-account-with-order-phone")
+
+    # The operators see the same order, at the catalog price, in the admin API.
+    request = urllib.request.Request(
+        f"{store}/api/admin/orders?email={email}", headers={"Authorization": "Bearer browser-test-token"}
+    )
+    orders = json.load(urllib.request.urlopen(request, timeout=10))["orders"]
+    assert [(o["status"], o["amount_total"]) for o in orders] == [("paid", "138.00")]
+    assert [(line["product"], line["quantity"]) for line in orders[0]["lines"]] == [("aux-vacuum", 2)]
+
+
+def test_guest_is_refused_a_members_only_product_with_a_clear_message(phone: Page, store: str):
+    search_and_open(phone, store, "凤爪", "凤爪")
+    expect(phone.locator(".badges, .chips, .price-panel, .pd-info").first).to_contain_text("会员专享")
+    add_to_cart(phone, 1)
+    phone.goto(store + "/cart/")
+    phone.get_by_role("button", name="去结算").click()
+    expect(phone.get_by_role("alert")).to_contain_text("会员专享")
+    expect(phone).to_have_url(re.compile(r"/cart/"))
+
+
+def test_small_b_buyer_meets_the_minimum_order_and_the_tier_price(phone: Page, store: str):
+    phone.goto(store + "/p/shenjiang-wireless-bra/")
+    expect(phone.locator(".moq")).to_contain_text("5件起批")
+    tiers = phone.locator("table.tiers")
+    expect(tiers).to_contain_text("64")
+    quantity = phone.get_by_label("数量")
+    quantity.fill("3")
+    phone.get_by_role("button", name="加入购物车").click()
+    # the browser's own form validation stops it: nothing reaches the cart
+    assert quantity.evaluate("input => input.validity.rangeUnderflow") is True
+    assert quantity.evaluate("input => input.validationMessage") != ""
+    assert phone.evaluate("() => localStorage.getItem('plus-cart')") is None
+
+    add_to_cart(phone, 10)
+    phone.goto(store + "/cart/")
+    expect(phone.locator("[data-cart-total]")).to_have_text("640")
+    phone.get_by_role("button", name="去结算").click()
+    expect(phone.get_by_text("TEST MODE")).to_be_visible()
+    expect(phone.locator("body")).to_contain_text("640.00")  # the server applied the tier, too
+
+
+def test_the_server_refuses_a_quantity_below_the_minimum_order(phone: Page, store: str):
+    phone.goto(store + "/")
+    answer = phone.evaluate(
+        """async () => {
+            const r = await fetch('/api/checkout', {method: 'POST', headers: {'Content-Type': 'application/json'},
+              body: JSON.stringify({items: [{product: 'shenjiang-wireless-bra', quantity: 3, price: '0.01'}]})});
+            return {status: r.status, body: await r.json()};
+        }"""
+    )
+    assert answer["status"] == 422, answer
+    assert answer["body"]["error"]["code"] == "below_moq"
+
+
+def test_cart_survives_a_reload(phone: Page, store: str):
+    phone.goto(store + "/p/auto-umbrella-24-rib/")
+    expect(phone.locator(".price-panel")).to_contain_text("2折")
+    add_to_cart(phone, 3)
+    phone.reload()
+    expect(phone.locator("[data-cart-count]").first).to_have_text("1")
+    phone.goto(store + "/cart/")
+    quantity = phone.locator("[data-cart-lines] input[type=number]")
+    expect(quantity).to_have_value("3")
+
+
+def test_member_prices_follow_the_login(phone: Page, store: str):
+    """/api/me tells the static pages who is logged in (no membership yet: list prices)."""
+    sign_up(phone, store)
+    me = phone.evaluate("async () => (await fetch('/api/me')).json()")
+    assert me["authenticated"] is True and me["member"] is False
+
+
