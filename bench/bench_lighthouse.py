@@ -37,13 +37,13 @@ def ensure_lighthouse() -> Path:
     return binary
 
 
-def first_link(base: str, pattern: str) -> str:
-    """The first link on the home page whose path matches `pattern`."""
-    html = urllib.request.urlopen(base + "/", timeout=10).read().decode()
+def first_link(base: str, page: str, pattern: str) -> str:
+    """The first link on `page` whose path matches `pattern`."""
+    html = urllib.request.urlopen(page, timeout=10).read().decode()
     for href in re.findall(r'href="([^"#?]+)"', html):
         if re.search(pattern, href):
             return href if href.startswith("http") else base + "/" + href.lstrip("/")
-    raise LookupError(f"no link matching {pattern!r} on the home page")
+    raise LookupError(f"no link matching {pattern!r} on {page}")
 
 
 def audit(binary: Path, url: str) -> dict[str, int]:
@@ -83,7 +83,9 @@ def main() -> None:
 
 
 def _audit_all(binary: Path, base: str) -> dict[str, dict]:
-    pages = {"home": base + "/", "product": first_link(base, r"/products?/[a-z0-9-]+"), "factory": first_link(base, r"/factor(y|ies)/[a-z0-9-]+")}
+    product = first_link(base, base + "/", r"/p/[a-z0-9-]+/")
+    factory = first_link(base, product, r"/factory/[a-z0-9-]+/")
+    pages = {"home": base + "/", "product": product, "factory": factory}
     return {name: audit(binary, url) for name, url in pages.items()}
 
 

@@ -6,7 +6,14 @@ indexes the result with Pagefind and refuses output that names a brand under NDA
 
 from __future__ import annotations
 
+import logging
+
 from pelican.plugins import signals
+
+# Importing Pelican makes its de-duplicating logger class the default for every logger created
+# afterwards, anywhere in the process: two identical lines (the same mail logged twice, a repeated
+# error) would silently become one. Keep that behaviour to Pelican's own loggers.
+logging.setLoggerClass(logging.Logger)
 
 
 def get_generators(pelican):
