@@ -47,8 +47,11 @@ def _logging(verbose: bool = True) -> None:
 
 
 def register(cli: click.Group) -> None:
-    """Add this module's commands to the `plus` group."""
+    """Add this module's commands (and `plus deploy`) to the `plus` group."""
+    from . import deploy_commands
     from .cli import content_option
+
+    deploy_commands.register(cli)
 
     @cli.command()
     @content_option
@@ -56,7 +59,10 @@ def register(cli: click.Group) -> None:
     @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
     @click.option("--output", type=click.Path(file_okay=False, path_type=Path), default="output", show_default=True, envvar="PLUS_SITE_DIR", help="The built static site to serve.")
     @click.option("--no-build", is_flag=True, help="Serve the site as it is, without building it first.")
-    def serve(content: Path, host: str, port: int, output: Path, no_build: bool) -> None:
+    @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64), envvar="PLUS_WORKERS", help="Worker processes (gunicorn) when more than 1; 1 serves from this process.")
+    @click.option("--worker-class", type=click.Choice(["sync", "gthread"]), default="sync", show_default=True, help="gunicorn worker type (with --workers > 1).")
+    @click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 64), help="Threads per gthread worker.")
+    def serve(content: Path, host: str, port: int, output: Path, no_build: bool, workers: int, worker_class: str, threads: int) -> None:
         """Build the site if needed and serve it with the checkout on one port (no keys needed)."""
         from checkout.serve import build_site_if_needed
         from checkout.serve import serve as run
@@ -71,7 +77,7 @@ def register(cli: click.Group) -> None:
                 for problem in sorted(exc.problems):
                     click.echo(problem.as_text(), err=True)
                 raise click.ClickException("the content has errors: fix them (plus validate) and serve again") from None
-        run(host, port, {"PLUS_CONTENT": str(content), "PLUS_SITE_DIR": str(output)})
+        run(host, port, {"PLUS_CONTENT": str(content), "PLUS_SITE_DIR": str(output)}, workers=workers, worker_class=worker_class, threads=threads)
 
     @cli.group()
     def db() -> None:

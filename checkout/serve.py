@@ -1,30 +1,46 @@
 """`plus serve`: the static store and the checkout on one port; with no Stripe key, a local stand-in too.
 
-For production run the same app under gunicorn: `gunicorn 'checkout.serve:create_site()'`, with
-STRIPE_SECRET_KEY and friends in the environment (and `plus db upgrade` run once per release).
+One process (`plus serve`, threads) or several (`plus serve --workers N`: gunicorn in this process,
+the stand-in and the migrations run once here in the parent, the app in each worker). Behind a
+load balancer, run `plus serve --no-build --workers N` (or `gunicorn 'checkout.serve:create_site()'`)
+on each machine against one PostgreSQL: the stock-hold sweep and the migrations take a lock in the
+database, so any number of processes can run them without stepping on each other.
 """
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import fcntl
 import logging
 import os
 import secrets
+import signal
+import subprocess
+import sys
 import threading
-from collections.abc import Callable
+import zlib
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, jsonify
+from gunicorn.app.base import BaseApplication
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.serving import make_server
 
 from . import create_app
-from .db import get_database, upgrade
+from .catalogs import CatalogUnavailable, get_catalog
+from .db import Database, get_database, get_db, upgrade
 from .operations import sweep_reservations
 from .stripe_api import StripeNotConfigured, get_stripe
 
 log = logging.getLogger("plus.checkout.serve")
 
 SWEEP_EVERY = 60.0
+WORKER_CLASSES = ("sync", "gthread")
 
 
 @dataclass
@@ -63,6 +79,90 @@ def build_site_if_needed(content: Path, output: Path, *, force: bool = False) ->
     build_site(content, output)
 
 
+# -- locks shared by every process on one database ---------------------------------------------
+
+
+@contextlib.contextmanager
+def exclusive(database: Database, name: str, *, wait: bool) -> Iterator[bool]:
+    """Hold the lock `name` against every process using this database; yields whether it is held.
+
+    PostgreSQL: a session advisory lock (released if the holder dies). SQLite: an flock on a file
+    beside the database (SQLite is one machine's file, so its processes are on that machine).
+    """
+    engine = database.engine
+    if engine.dialect.name == "postgresql":
+        key = zlib.crc32(f"plus:{name}".encode())
+        with engine.connect() as connection:
+            if wait:
+                connection.execute(text("SELECT pg_advisory_lock(:k)"), {"k": key})
+            taken = wait or bool(connection.scalar(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}))
+            connection.commit()
+            try:
+                yield taken
+            finally:
+                if taken:
+                    connection.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
+                    connection.commit()
+        return
+    path = engine.url.database
+    if not path or path == ":memory:":  # a private in-memory database: nobody else can hold it
+        yield True
+        return
+    with open(f"{path}.{name}.lock", "a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
+            taken = True
+        except BlockingIOError:
+            taken = False
+        try:
+            yield taken
+        finally:
+            if taken:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def migrate(database: Database) -> None:
+    """Apply the migrations once, even when several workers or machines start together."""
+    with exclusive(database, "migrate", wait=True):
+        upgrade(database.engine)
+
+
+def sweep_once(app: Flask) -> int | None:
+    """Release expired stock holds, unless another process is sweeping right now (then None)."""
+    try:
+        client = get_stripe(app)
+    except StripeNotConfigured:
+        client = None
+    database = get_database(app)
+    with exclusive(database, "sweep", wait=False) as mine:
+        if not mine:
+            log.debug("sweep: another process is sweeping")
+            return None
+        return sweep_reservations(database, client)
+
+
+def _sweeper(app: Flask, every: float) -> Callable[[], None]:
+    """Release expired reservations in the background; returns a stop function."""
+    stopped = threading.Event()
+
+    def loop() -> None:
+        while not stopped.wait(every):
+            try:
+                sweep_once(app)
+            except Exception:  # a sweep failing (Stripe or the database down) must not end the loop; the next one retries
+                log.exception("sweep failed")
+
+    threading.Thread(target=loop, name="plus-sweeper", daemon=True).start()
+    return stopped.set
+
+
+# -- the local Stripe stand-in -----------------------------------------------------------------
+
+
+def _standin_settings(url: str, secret: str) -> dict:
+    return {"STRIPE_SECRET_KEY": "sk_test_local_" + secrets.token_hex(8), "STRIPE_API_BASE": url, "STRIPE_WEBHOOK_SECRET": secret}
+
+
 def start_standin(instance: Path, app_url: str) -> tuple[dict, Callable[[], None]]:
     """Start the local Stripe stand-in in this process; returns the settings that point the app at it."""
     from stripe_standin import serve_in_thread
@@ -73,27 +173,85 @@ def start_standin(instance: Path, app_url: str) -> tuple[dict, Callable[[], None
         {"DATABASE": str(instance / "stripe-standin.sqlite3"), "WEBHOOK_URL": f"{app_url}/api/stripe/webhook", "WEBHOOK_SECRET": secret}
     )
     log.warning("no STRIPE_SECRET_KEY: using the local Stripe stand-in at %s (test mode, nothing is charged)", running.url)
-    settings = {"STRIPE_SECRET_KEY": "sk_test_local_" + secrets.token_hex(8), "STRIPE_API_BASE": running.url, "STRIPE_WEBHOOK_SECRET": secret}
-    return settings, running.stop
+    return _standin_settings(running.url, secret), running.stop
 
 
-def _sweeper(app: Flask, every: float) -> Callable[[], None]:
-    """Release expired reservations in the background; returns a stop function."""
+_STANDIN_CHILD = "import sys; from checkout.serve import run_standin_child; run_standin_child(*sys.argv[1:])"
+
+
+def start_standin_process(instance: Path, app_url: str) -> tuple[dict, Callable[[], None]]:
+    """Start the stand-in in a process of its own, one for all workers (it ends when this process does)."""
+    secret = "whsec_local_" + secrets.token_hex(16)
+    instance.mkdir(parents=True, exist_ok=True)
+    command = [sys.executable, "-c", _STANDIN_CHILD, str(instance / "stripe-standin.sqlite3"), f"{app_url}/api/stripe/webhook", secret]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    url = (process.stdout.readline() if process.stdout else "").strip()
+    if not url.startswith("http://"):
+        process.kill()
+        process.wait()
+        raise RuntimeError("the local Stripe stand-in did not start (see the log above)")
+    log.warning("no STRIPE_SECRET_KEY: using the local Stripe stand-in at %s (test mode, nothing is charged)", url)
+
+    def stop() -> None:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+    return _standin_settings(url, secret), stop
+
+
+def run_standin_child(database: str, webhook_url: str, secret: str) -> None:
+    """The stand-in process of `plus serve --workers`: serve, announce the URL, end with the parent."""
+    from stripe_standin import serve_in_thread
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    parent = os.getppid()
     stopped = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
+    signal.signal(signal.SIGINT, lambda *_: stopped.set())  # Ctrl-C reaches the whole group: the parent stops us
+    running = serve_in_thread({"DATABASE": database, "WEBHOOK_URL": webhook_url, "WEBHOOK_SECRET": secret})
+    sys.stdout.write(running.url + "\n")  # the parent reads this one line: the URL with the port the OS chose
+    sys.stdout.flush()
+    while not stopped.wait(0.5) and os.getppid() == parent:  # a parent killed with -9 must not leave us behind
+        pass
+    running.stop()
 
-    def loop() -> None:
-        while not stopped.wait(every):
-            try:
-                client = get_stripe(app)
-            except StripeNotConfigured:
-                client = None
-            try:
-                sweep_reservations(get_database(app), client)
-            except Exception:  # a sweep failing (Stripe down) must not end the loop; the next one retries
-                log.exception("sweep failed")
 
-    threading.Thread(target=loop, name="plus-sweeper", daemon=True).start()
-    return stopped.set
+# -- the app as served -------------------------------------------------------------------------
+
+
+def health():
+    """`GET /api/health`: 200 when the database answers and a catalog is loaded, else 503 (for load balancers)."""
+    try:
+        get_db().execute(text("SELECT 1"))
+        revision = get_catalog().revision
+    except (SQLAlchemyError, CatalogUnavailable) as exc:
+        log.error("health check failed: %s", exc)
+        response = jsonify({"ok": False})
+        response.status_code = 503
+    else:
+        response = jsonify({"ok": True, "catalog_revision": revision})
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _served(app: Flask) -> Flask:
+    """Add what a served app needs: the health check, and client addresses from trusted proxies."""
+    app.add_url_rule("/api/health", "health", health)
+    proxies = int(app.config.get("PLUS_TRUSTED_PROXIES") or 0)
+    if proxies:  # nginx or a load balancer in front: the client is in X-Forwarded-For (rate limits key on it)
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)  # type: ignore[method-assign]
+    return app
+
+
+def _site_settings(settings: dict | None) -> dict:
+    settings = dict(settings or {})
+    settings.setdefault("PLUS_SERVE_SITE", True)
+    settings.setdefault("PLUS_TRUSTED_PROXIES", os.environ.get("PLUS_TRUSTED_PROXIES") or 0)
+    return settings
 
 
 def create_site() -> Flask:
@@ -103,8 +261,7 @@ def create_site() -> Flask:
 
 def prepare_site(settings: dict | None = None, *, sweep_every: float = SWEEP_EVERY) -> Site:
     """Create the app serving the site, migrate its database, start the stand-in when no key is set."""
-    settings = dict(settings or {})
-    settings.setdefault("PLUS_SERVE_SITE", True)
+    settings = _site_settings(settings)
     stops: list[Callable[[], None]] = []
     probe = create_app(settings)  # the configuration as the environment and settings make it
     if not probe.config.get("STRIPE_SECRET_KEY"):
@@ -112,17 +269,25 @@ def prepare_site(settings: dict | None = None, *, sweep_every: float = SWEEP_EVE
         settings.update(standin)
         stops.append(stop)
     get_database(probe).engine.dispose()
-    app = create_app(settings)
-    upgrade(get_database(app).engine)
+    app = _served(create_app(settings))
+    migrate(get_database(app))
     stops.append(_sweeper(app, sweep_every))
     return Site(app, stops)
 
 
-def serve(host: str, port: int, settings: dict | None = None) -> None:
-    """Serve until interrupted."""
+def _public_url(host: str, port: int, settings: dict) -> dict:
     settings = dict(settings or {})
     if "PUBLIC_URL" not in settings and not os.environ.get("PUBLIC_URL"):
         settings["PUBLIC_URL"] = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
+    return settings
+
+
+def serve(host: str, port: int, settings: dict | None = None, *, workers: int = 1, worker_class: str = "sync", threads: int = 4) -> None:
+    """Serve until interrupted: in this process (workers=1) or with gunicorn's worker processes."""
+    settings = _public_url(host, port, settings or {})
+    if workers > 1:
+        serve_workers(host, port, settings, workers=workers, worker_class=worker_class, threads=threads)
+        return
     site = prepare_site(settings)
     server = make_server(host, port, site.app, threaded=True)
     log.info("PLUS Store at %s (Ctrl+C to stop)", site.app.config["PUBLIC_URL"])
@@ -133,3 +298,72 @@ def serve(host: str, port: int, settings: dict | None = None) -> None:
     finally:
         server.server_close()
         site.stop()
+
+
+def _end_with_parent(arbiter, _worker) -> None:
+    """gunicorn's post_fork hook: on Linux a worker gets SIGTERM the moment its arbiter dies (even by kill -9)."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return  # not Linux: gunicorn's own parent check ends the worker, only later
+    if os.getppid() != arbiter.pid:  # the arbiter died before the line above
+        os.kill(os.getpid(), signal.SIGTERM)
+
+
+class _Gunicorn(BaseApplication):
+    """gunicorn run from this process: its arbiter forks the workers, each calls `load` once."""
+
+    def __init__(self, load: Callable[[], Flask], options: dict):
+        self._load = load
+        self._options = {
+            "control_socket_disable": True,  # gunicorn's default socket is one per user: two stores on a machine would share it
+            "graceful_timeout": 10,
+            "errorlog": "-",
+            "post_fork": _end_with_parent,
+            **options,
+        }
+        super().__init__()
+
+    def load_config(self) -> None:
+        """gunicorn's settings from the options (no command line, no config file)."""
+        for key, value in self._options.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> Flask:
+        """The app of one worker."""
+        return self._load()
+
+
+def serve_workers(host: str, port: int, settings: dict, *, workers: int, worker_class: str = "sync", threads: int = 4, sweep_every: float = SWEEP_EVERY) -> None:
+    """Serve with `workers` gunicorn processes; the stand-in and the migrations run once, here."""
+    if worker_class not in WORKER_CLASSES:
+        raise ValueError(f"worker_class must be one of {', '.join(WORKER_CLASSES)}")
+    settings = _site_settings(settings)
+    stops: list[Callable[[], None]] = []
+    probe = create_app(settings)
+    try:
+        if not probe.config.get("STRIPE_SECRET_KEY"):
+            standin, stop = start_standin_process(Path(probe.instance_path), probe.config["PUBLIC_URL"])
+            settings.update(standin)
+            stops.append(stop)
+        migrate(get_database(probe))
+        get_database(probe).engine.dispose()  # no connection may cross the fork into the workers
+        if str(probe.config["RATELIMIT_STORAGE_URI"]).startswith("memory://"):
+            log.warning("RATELIMIT_STORAGE_URI is memory://: each of the %d workers counts log-in attempts on its own; use redis://… to share them", workers)
+
+        def load() -> Flask:  # runs in each worker, after the fork
+            app = _served(create_app(settings))
+            _sweeper(app, sweep_every)
+            return app
+
+        options = {
+            "bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
+            "workers": workers,
+            "worker_class": worker_class,
+            "threads": threads if worker_class == "gthread" else 1,
+        }
+        log.info("PLUS Store at %s with %d %s workers (Ctrl+C to stop)", probe.config["PUBLIC_URL"], workers, worker_class)
+        _Gunicorn(load, options).run()
+    finally:
+        for stop in reversed(stops):
+            stop()

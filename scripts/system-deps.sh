@@ -2,7 +2,7 @@
 # Install the Debian packages the full test suite uses, plus any named as arguments
 # (as root; a no-op for what is already there).
 set -euo pipefail
-packages=(postgresql chromium nginx fonts-wqy-microhei "$@")
+packages=(postgresql chromium nginx libnginx-mod-http-brotli-static redis-server fonts-wqy-microhei "$@")
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
