@@ -5,13 +5,14 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from flask import Flask, current_app, jsonify, request
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
+from flask import Flask, current_app, jsonify, render_template, request
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import catalogs, config, db
+from admin.catalog.urls import product_url
+
+from . import catalogs, config, db, ratelimits
 from .security import SecurityHeaders, security_headers
 from .stripe_api import checkout_origin
 
@@ -32,15 +33,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     db.init_app(app)
     catalogs.init_app(app)
     csrf = CSRFProtect(app)
-    limiter = Limiter(get_remote_address, app=app, storage_uri=app.config["RATELIMIT_STORAGE_URI"], headers_enabled=True)
 
-    from . import account, admin, auth, shop, webhooks
+    from . import account, admin, auth, health, shop, webhooks
 
-    for module in (auth, shop, webhooks, account, admin):
+    for module in (auth, shop, health, webhooks, account, admin):
         app.register_blueprint(module.bp)
-    for module in (shop, webhooks, admin):
+    for module in (shop, health, webhooks, admin):
         csrf.exempt(module.bp)  # JSON-only or signed: no cookie-authenticated form posts there
-    auth.apply_rate_limits(app, limiter)
+    ratelimits.init_app(app)
     app.register_error_handler(HTTPException, _http_error)
     app.context_processor(lambda: {"site_css": _site_css(app), "product_url": _product_url})
 
@@ -52,13 +52,17 @@ def create_app(test_config: dict | None = None) -> Flask:
         wsgi = WhiteNoise(wsgi, root=str(site), index_file=True, autorefresh=not app.config["PLUS_PRODUCTION"])
         log.info("serving the static site from %s", site)
     headers = security_headers(checkout_origin=checkout_origin(app.config), production=app.config["PLUS_PRODUCTION"])
-    app.wsgi_app = SecurityHeaders(wsgi, headers)  # type: ignore[method-assign]
+    wsgi = SecurityHeaders(wsgi, headers)
+    proxies = app.config["PLUS_TRUSTED_PROXIES"]
+    if proxies:  # nginx or load balancers in front: the client's address is in X-Forwarded-For (rate limits key on it)
+        wsgi = ProxyFix(wsgi, x_for=proxies, x_proto=proxies, x_host=proxies)
+    app.wsgi_app = wsgi  # type: ignore[method-assign]
     return app
 
 
 def _product_url(product_id: str) -> str:
-    """Where the storefront publishes a product page (storefront.views.product_url)."""
-    return f"/p/{product_id}/"
+    """Where the storefront publishes a product page (the site is served from the root)."""
+    return "/" + product_url(product_id)
 
 
 def _site_css(app: Flask) -> list[str]:
@@ -77,6 +81,8 @@ def _http_error(error: HTTPException):
             page = Path(current_app.config["PLUS_SITE_DIR"]) / "404.html"
             if current_app.config.get("PLUS_SERVE_SITE") and page.is_file():
                 return page.read_text(encoding="utf-8"), 404
+        if error.code == 429:  # a form posted too often: say so in the shopper's language (Retry-After is added after)
+            return render_template("errors/429.html"), 429
         return error
     codes = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed", 413: "body_too_large", 415: "unsupported_media_type", 429: "rate_limited"}
     code = codes.get(error.code or 500, "error")

@@ -8,7 +8,6 @@ from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
-    Flask,
     current_app,
     flash,
     g,
@@ -18,7 +17,6 @@ from flask import (
     session,
     url_for,
 )
-from flask_limiter import Limiter
 
 from . import accounts
 from .db import get_database, get_db
@@ -28,15 +26,6 @@ from .models import User
 log = logging.getLogger("plus.checkout.auth")
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
-
-LIMITED = {"auth.login": "PLUS_RATE_LOGIN", "auth.signup": "PLUS_RATE_SIGNUP", "auth.reset_request": "PLUS_RATE_RESET", "auth.reset_confirm": "PLUS_RATE_RESET"}
-
-
-def apply_rate_limits(app: Flask, limiter: Limiter) -> None:
-    """Limit form posts of the log-in, sign-up and reset views per client address."""
-    for endpoint, key in LIMITED.items():
-        rule = app.config[key]
-        app.view_functions[endpoint] = limiter.limit(rule, methods=["POST"])(app.view_functions[endpoint])
 
 
 @bp.before_app_request

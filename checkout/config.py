@@ -8,6 +8,8 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from limits import parse_many
+
 ENV_KEYS = (
     "PLUS_INSTANCE",
     "SECRET_KEY",
@@ -24,7 +26,9 @@ ENV_KEYS = (
     "PLUS_PAYMENT_METHODS",
     "PLUS_CHECKOUT_TTL_MINUTES",
     "PLUS_CART_PATH",
+    "PLUS_TRUSTED_PROXIES",
     "RATELIMIT_STORAGE_URI",
+    "PLUS_RATE_CHECKOUT",
     "PLUS_RATE_LOGIN",
     "PLUS_RATE_SIGNUP",
     "PLUS_RATE_RESET",
@@ -36,6 +40,9 @@ ENV_KEYS = (
     "MAIL_STARTTLS",
 )
 """Every environment variable the checkout reads (documented in checkout/README.md)."""
+
+RATE_KEYS = ("PLUS_RATE_CHECKOUT", "PLUS_RATE_LOGIN", "PLUS_RATE_SIGNUP", "PLUS_RATE_RESET")
+"""The per-address limits (flask-limiter's notation, several separated by `;`)."""
 
 
 def defaults(instance_path: str) -> dict[str, object]:
@@ -56,7 +63,9 @@ def defaults(instance_path: str) -> dict[str, object]:
         "PLUS_CART_PATH": "/cart/",
         "PLUS_CATALOG_RELOAD_SECONDS": 2.0,
         "PLUS_WEBHOOK_TOLERANCE": 300,
+        "PLUS_TRUSTED_PROXIES": 0,
         "RATELIMIT_STORAGE_URI": "memory://",
+        "PLUS_RATE_CHECKOUT": "30 per minute;300 per hour",
         "PLUS_RATE_LOGIN": "10 per minute;50 per hour",
         "PLUS_RATE_SIGNUP": "5 per minute;30 per hour",
         "PLUS_RATE_RESET": "5 per minute;20 per hour",
@@ -86,6 +95,9 @@ def finish(config: dict, instance_path: str) -> None:
     for key in ("PLUS_CHECKOUT_TTL_MINUTES", "MAIL_PORT", "PLUS_WEBHOOK_TOLERANCE"):
         config[key] = int(config[key])
     config["PLUS_CHECKOUT_TTL_MINUTES"] = max(30, min(24 * 60, config["PLUS_CHECKOUT_TTL_MINUTES"]))
+    config["PLUS_TRUSTED_PROXIES"] = _proxies(config["PLUS_TRUSTED_PROXIES"])
+    for key in RATE_KEYS:
+        _check_rate(key, config[key])
     if isinstance(config["MAIL_STARTTLS"], str):
         config["MAIL_STARTTLS"] = config["MAIL_STARTTLS"].lower() not in ("0", "false", "no")
     config["PUBLIC_URL"] = str(config["PUBLIC_URL"]).rstrip("/")
@@ -99,6 +111,21 @@ def finish(config: dict, instance_path: str) -> None:
 def payment_methods(config: dict) -> list[str]:
     """The Stripe payment method types offered for one-time payments."""
     return [m.strip() for m in str(config["PLUS_PAYMENT_METHODS"]).split(",") if m.strip()]
+
+
+def _proxies(value: object) -> int:
+    text = str(value).strip()
+    if not text.isdigit():
+        raise ValueError(f"PLUS_TRUSTED_PROXIES must be the number of proxies in front of the app (0, 1, 2…), not {value!r}")
+    return int(text)
+
+
+def _check_rate(key: str, value: object) -> None:
+    """Refuse a limit flask-limiter cannot parse now, rather than with a 500 at the first request."""
+    try:
+        parse_many(str(value))
+    except ValueError as exc:
+        raise ValueError(f"{key} must be limits such as '30 per minute;300 per hour', not {value!r}") from exc
 
 
 def _money(value: object) -> Decimal:

@@ -105,7 +105,23 @@ def _paths() -> dict:
                         "description": "The session to redirect the browser to",
                         "content": _json({"type": "object", "required": ["id", "url"], "properties": {"id": {"type": "string"}, "url": {"type": "string"}}}),
                     },
-                    **_errors(400, 403, 404, 409, 413, 415, 422, 503),
+                    **_errors(400, 403, 404, 409, 413, 415, 422, 429, 503),
+                },
+            }
+        },
+        "/api/health": {
+            "get": {
+                "summary": "For load balancers: is the database answering and a catalog loaded",
+                "operationId": "health",
+                "responses": {
+                    "200": {
+                        "description": "Ready to sell",
+                        "content": _json({"type": "object", "required": ["ok", "catalog_revision"], "properties": {"ok": {"const": True}, "catalog_revision": {"type": "string"}}}),
+                    },
+                    "503": {
+                        "description": "The database or the catalog is unavailable",
+                        "content": _json({"type": "object", "required": ["ok"], "properties": {"ok": {"const": False}}}),
+                    },
                 },
             }
         },
@@ -223,10 +239,10 @@ def _paths() -> dict:
 
 def spec(public_url: str) -> dict:
     """The OpenAPI document for a store served at `public_url`."""
-    codes = (400, 401, 403, 404, 409, 413, 415, 422, 502, 503)
+    codes = (400, 401, 403, 404, 409, 413, 415, 422, 429, 502, 503)
     return {
         "openapi": "3.1.0",
-        "info": {"title": "PLUS Store checkout API", "version": "1.0.0", "description": "Cart checkout, visitor state, Stripe webhooks and the operators' admin API."},
+        "info": {"title": "PLUS Store checkout API", "version": "1.0.0", "description": "Cart checkout, visitor state, a health check, Stripe webhooks and the operators' admin API."},
         "servers": [{"url": public_url}],
         "paths": _paths(),
         "components": {

@@ -161,10 +161,44 @@ def start_membership(
     revision: str,
     now: dt.datetime | None = None,
 ) -> Started:
-    """A year of PLUS: a card subscription, or a one-time payment by Alipay or WeChat Pay."""
+    """A year of PLUS: a card subscription, or a one-time payment by Alipay or WeChat Pay.
+
+    A returning member pays as the Stripe customer their first subscription made (`customer`), so
+    Stripe keeps one customer per member; a new one is known by e-mail only (`customer_email`).
+    """
     if method != "card" and method not in settings.payment_methods:
         raise ValueError(f"unknown payment method {method!r}")
     now = now or utcnow()
+    customer = user.stripe_customer_id
+    try:
+        return _membership_session(database, client, settings, user, method, customer, revision=revision, now=now)
+    except PaymentProviderError as exc:
+        if customer is None or not _unknown_customer(exc.__cause__):
+            raise
+    # A customer Stripe does not know: deleted there, or made by the stand-in or in test mode before
+    # the live keys were set. Forget it, or this member could never pay again.
+    log.warning("member %s: Stripe has no customer %s any more: paying by e-mail instead", user.id, customer)
+    with database.transaction() as db:
+        db.execute(update(User).where(User.id == user.id, User.stripe_customer_id == customer).values(stripe_customer_id=None))
+    return _membership_session(database, client, settings, user, method, None, revision=revision, now=now)
+
+
+def _unknown_customer(error: BaseException | None) -> bool:
+    return isinstance(error, stripe.InvalidRequestError) and error.param == "customer" and error.code == "resource_missing"
+
+
+def _membership_session(
+    database: Database,
+    client: stripe.StripeClient,
+    settings: Settings,
+    user: User,
+    method: str,
+    customer: str | None,
+    *,
+    revision: str,
+    now: dt.datetime,
+) -> Started:
+    """Record a membership checkout and open its Stripe session (`customer` and `customer_email` exclude each other)."""
     expires = now + dt.timedelta(minutes=settings.ttl_minutes) + EXPIRY_MARGIN
     subscription = method == "card"
     price = settings.membership_price
@@ -196,8 +230,8 @@ def start_membership(
     }
     if subscription:
         params["subscription_data"] = {"metadata": {"plus_user": str(user.id), "plus_ref": record.id}}
-    if user.stripe_customer_id:
-        params["customer"] = user.stripe_customer_id
+    if customer:
+        params["customer"] = customer
     else:
         params["customer_email"] = user.email
     return _create_session(database, client, record, params)

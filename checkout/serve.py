@@ -24,16 +24,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from flask import Flask, jsonify
+from flask import Flask
 from gunicorn.app.base import BaseApplication
 from sqlalchemy import text
-from sqlalchemy.exc import SQLAlchemyError
-from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.serving import make_server
 
 from . import create_app
-from .catalogs import CatalogUnavailable, get_catalog
-from .db import Database, get_database, get_db, upgrade
+from .db import Database, get_database, upgrade
 from .operations import sweep_reservations
 from .stripe_api import StripeNotConfigured, get_stripe
 
@@ -223,34 +220,9 @@ def run_standin_child(database: str, webhook_url: str, secret: str) -> None:
 # -- the app as served -------------------------------------------------------------------------
 
 
-def health():
-    """`GET /api/health`: 200 when the database answers and a catalog is loaded, else 503 (for load balancers)."""
-    try:
-        get_db().execute(text("SELECT 1"))
-        revision = get_catalog().revision
-    except (SQLAlchemyError, CatalogUnavailable) as exc:
-        log.error("health check failed: %s", exc)
-        response = jsonify({"ok": False})
-        response.status_code = 503
-    else:
-        response = jsonify({"ok": True, "catalog_revision": revision})
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
-def _served(app: Flask) -> Flask:
-    """Add what a served app needs: the health check, and client addresses from trusted proxies."""
-    app.add_url_rule("/api/health", "health", health)
-    proxies = int(app.config.get("PLUS_TRUSTED_PROXIES") or 0)
-    if proxies:  # nginx or a load balancer in front: the client is in X-Forwarded-For (rate limits key on it)
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)  # type: ignore[method-assign]
-    return app
-
-
 def _site_settings(settings: dict | None) -> dict:
     settings = dict(settings or {})
     settings.setdefault("PLUS_SERVE_SITE", True)
-    settings.setdefault("PLUS_TRUSTED_PROXIES", os.environ.get("PLUS_TRUSTED_PROXIES") or 0)
     return settings
 
 
@@ -269,7 +241,7 @@ def prepare_site(settings: dict | None = None, *, sweep_every: float = SWEEP_EVE
         settings.update(standin)
         stops.append(stop)
     get_database(probe).engine.dispose()
-    app = _served(create_app(settings))
+    app = create_app(settings)
     migrate(get_database(app))
     stops.append(_sweeper(app, sweep_every))
     return Site(app, stops)
@@ -349,10 +321,10 @@ def serve_workers(host: str, port: int, settings: dict, *, workers: int, worker_
         migrate(get_database(probe))
         get_database(probe).engine.dispose()  # no connection may cross the fork into the workers
         if str(probe.config["RATELIMIT_STORAGE_URI"]).startswith("memory://"):
-            log.warning("RATELIMIT_STORAGE_URI is memory://: each of the %d workers counts log-in attempts on its own; use redis://… to share them", workers)
+            log.warning("RATELIMIT_STORAGE_URI is memory://: each of the %d workers counts log-ins and checkout starts on its own; use redis://… to share them", workers)
 
         def load() -> Flask:  # runs in each worker, after the fork
-            app = _served(create_app(settings))
+            app = create_app(settings)
             _sweeper(app, sweep_every)
             return app
 

@@ -162,6 +162,8 @@ class Product(Strict):
     moq: PositiveInt = 1
     tiers: list[Tier] = Field(default_factory=list, max_length=20)
     stock: Annotated[int, Field(ge=0)] | None = None
+    """Units allotted to online sale (absent: not tracked). Units held by open checkouts and units sold
+    count against it, and refunds give none back; restock by raising the number."""
     unit: Unit | None = None
     spec: Text | None = None
     compare: list[Comparison] = Field(min_length=1, max_length=10)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 import requests
 from sqlalchemy import select
 
 from checkout.db import get_database
 from checkout.membership import add_year, remind_expiring
 from checkout.models import MembershipPeriod, User, WebhookEvent
+from checkout.stripe_api import get_stripe
 
 from .helpers import csrf_token, flush, pay, post_event, sign_up, wait_for
 
@@ -134,3 +136,41 @@ def test_a_member_can_turn_off_renewal_and_keeps_the_paid_year(live, client):
     assert sub.cancel_at_period_end is True
     flush(live.standin)
     assert client.get("/api/me").get_json()["member"] is True
+
+
+def stored_customer(app, email: str = "member@example.com") -> str | None:
+    with get_database(app).sessions() as db:
+        return db.scalar(select(User.stripe_customer_id).where(User.email == email))
+
+
+@pytest.mark.parametrize("again_by", ["card", "alipay"])
+def test_a_returning_member_pays_again_as_the_same_stripe_customer(live, client, again_by):
+    stripe = get_stripe(live.app)
+    sign_up(client, "member@example.com")
+    first = stripe.v1.checkout.sessions.retrieve(buy_membership(live, client, "card"))
+    assert first.customer_email == "member@example.com"  # a new member is known by e-mail only
+    flush(live.standin)
+    customer = stored_customer(live.app)
+    assert customer is not None and customer == first.customer  # the customer their subscription made
+    requests.post(f"{live.standin}/_standin/subscriptions/{subscription_id(live.app)}/lapse", timeout=5).raise_for_status()
+    flush(live.standin)
+    assert client.get("/api/me").get_json()["member"] is False
+
+    again = stripe.v1.checkout.sessions.retrieve(buy_membership(live, client, again_by))
+    assert again.customer == customer and again.customer_email is None  # Stripe refuses both at once
+    wait_for(lambda: client.get("/api/me").get_json()["member"])  # Alipay confirms a moment later
+    assert [c.id for c in stripe.v1.customers.list({"email": "member@example.com"}).data] == [customer]
+    if again_by == "card":
+        assert len(stripe.v1.subscriptions.list({"customer": customer, "status": "all"}).data) == 2
+
+
+def test_a_customer_stripe_no_longer_knows_is_replaced_not_a_dead_end(live, client, caplog):
+    sign_up(client, "member@example.com")
+    with get_database(live.app).transaction() as db:  # e.g. made by the stand-in before the live keys were set
+        db.scalar(select(User).where(User.email == "member@example.com")).stripe_customer_id = "cus_from_before_the_live_keys"
+    session_id = buy_membership(live, client, "card")
+    assert get_stripe(live.app).v1.checkout.sessions.retrieve(session_id).customer_email == "member@example.com"
+    assert "cus_from_before_the_live_keys" in caplog.text
+    flush(live.standin)
+    assert client.get("/api/me").get_json()["member"] is True
+    assert stored_customer(live.app) == get_stripe(live.app).v1.checkout.sessions.retrieve(session_id).customer

@@ -115,6 +115,7 @@ def test_kill_9_during_a_webhook_stream_loses_no_acknowledged_order(tmp_path, ap
         "STRIPE_API_BASE": app.config["STRIPE_API_BASE"],
         "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
         "SECRET_KEY": "crash-test",
+        "PLUS_RATE_CHECKOUT": "1000 per minute",  # 80 checkouts from this one address
     }
     server = Server(tmp_path, env, ["--no-build"])
     servers.append(server.start())

@@ -155,3 +155,16 @@ def test_me_tells_guests_from_members(app, client):
     me = client.get("/api/me")
     assert me.get_json()["member"] and me.get_json()["member_until"]
     assert me.headers["Cache-Control"] == "no-store"
+
+
+def test_an_order_on_the_account_page_links_to_the_page_the_site_publishes(app, client):
+    from admin.catalog.urls import product_url
+
+    from .helpers import post_event
+    from .test_webhooks import as_paid
+
+    sign_up(client, "buyer@example.com")
+    session = as_paid(app, buy(client, [{"product": "umbrella", "quantity": 1}]).get_json()["id"])
+    assert post_event(client, "checkout.session.completed", session).status_code == 200
+    page = client.get("/account/").get_data(as_text=True)
+    assert f'href="/{product_url("umbrella")}"' in page
