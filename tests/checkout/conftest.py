@@ -4,25 +4,23 @@ local Stripe stand-in driven through the real `stripe` library, and a live serve
 from __future__ import annotations
 
 import threading
-import uuid
 from collections.abc import Iterator
 
 import pytest
 import requests
-from sqlalchemy import create_engine, text
 from werkzeug.serving import make_server
 
 from checkout import create_app
-from checkout.db import get_database, normalise_url, upgrade
+from checkout.db import get_database, upgrade
 from stripe_standin import serve_in_thread
 
 from .helpers import (
     BACKENDS,
-    PG_URL,
     WEBHOOK_SECRET,
     Live,
     add_shop_products,
     app_config,
+    private_pg_schema,
 )
 
 
@@ -32,15 +30,8 @@ def db_url(request, tmp_path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'plus.db'}"
         return
-    schema = "t_" + uuid.uuid4().hex[:12]
-    admin = create_engine(normalise_url(PG_URL))
-    with admin.begin() as connection:
-        connection.execute(text(f"CREATE SCHEMA {schema}"))
-    separator = "&" if "?" in PG_URL else "?"
-    yield f"{PG_URL}{separator}options=-csearch_path%3D{schema}"
-    with admin.begin() as connection:
-        connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-    admin.dispose()
+    with private_pg_schema("t_") as url:
+        yield url
 
 
 @pytest.fixture

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
 import secrets
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import requests
+from sqlalchemy import create_engine, text
 
+from checkout.db import normalise_url
 from checkout.stripe_api import event_payload, sign_payload
 
 PG_URL = os.environ.get("PLUS_TEST_POSTGRES_URL")
@@ -144,4 +148,20 @@ def wait_for(predicate, timeout: float = 10.0, interval: float = 0.05):
             return value
         time.sleep(interval)
     raise AssertionError(f"condition not met within {timeout}s")
+
+
+@contextlib.contextmanager
+def private_pg_schema(prefix: str) -> Iterator[str]:
+    """A fresh schema in the test PostgreSQL, as a URL whose search_path points at it; dropped afterwards."""
+    schema = prefix + uuid.uuid4().hex[:12]
+    admin = create_engine(normalise_url(PG_URL))
+    with admin.begin() as connection:
+        connection.execute(text(f"CREATE SCHEMA {schema}"))
+    separator = "&" if "?" in PG_URL else "?"
+    try:
+        yield f"{PG_URL}{separator}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
 

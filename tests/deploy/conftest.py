@@ -10,13 +10,11 @@ from pathlib import Path
 
 import pytest
 import requests
-from sqlalchemy import create_engine, text
 
-from checkout.db import normalise_url
 from deploy.compress import precompress
 from storefront.build import build_site
 from stripe_standin import serve_in_thread
-from tests.checkout.helpers import WEBHOOK_SECRET
+from tests.checkout.helpers import WEBHOOK_SECRET, private_pg_schema
 from tests.conftest import SEED, TODAY
 
 from .procs import Process, Redis, have
@@ -81,15 +79,8 @@ def pg_url() -> Iterator[str]:
     """A fresh schema in the test PostgreSQL (PLUS_TEST_POSTGRES_URL), dropped afterwards."""
     if not PG_URL:
         pytest.skip("PLUS_TEST_POSTGRES_URL is not set (./dev test starts a PostgreSQL when Debian's postgresql is installed)")
-    schema = "d_" + uuid.uuid4().hex[:12]
-    admin = create_engine(normalise_url(PG_URL))
-    with admin.begin() as connection:
-        connection.execute(text(f"CREATE SCHEMA {schema}"))
-    separator = "&" if "?" in PG_URL else "?"
-    yield f"{PG_URL}{separator}options=-csearch_path%3D{schema}"
-    with admin.begin() as connection:
-        connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-    admin.dispose()
+    with private_pg_schema("d_") as url:
+        yield url
 
 
 @pytest.fixture
