@@ -38,8 +38,16 @@ JINJA_ENVIRONMENT = {
 
 # Where the Flask checkout answers (`POST {CHECKOUT_API}/checkout`, `GET {CHECKOUT_API}/me`).
 CHECKOUT_API = "/api"
-# Where a visitor signs in or joins PLUS.
-MEMBERSHIP_URL = "/account/"
+# The checkout app's member pages (checkout/account.py and checkout/auth.py): the account with its
+# orders, buying a year of PLUS (guests are sent to log in first, then back), log-in and sign-up.
+ACCOUNT_URL = "/account/"
+MEMBERSHIP_URL = "/account/membership"
+LOGIN_URL = "/auth/login"
+SIGNUP_URL = "/auth/signup"
 
 # Used by `pelican -s pelicanconf.py` only (plus build passes the date with --today).
 PLUS_TODAY = None
+
+# Processes that render pages (forked, sharing the validated catalog); None leaves one core to
+# Pagefind, which indexes while the pages render.
+PLUS_RENDER_WORKERS = None

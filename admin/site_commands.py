@@ -32,10 +32,19 @@ def register(cli: click.Group) -> None:
         default=None,
         help="A Pelican settings file instead of pelicanconf.py / publishconf.py.",
     )
+    @click.option("--full", is_flag=True, help="Render every page again instead of reusing unchanged ones from --output.")
     @today_option
-    def build(content: Path, output: Path, publish: bool, settings_file: Path | None, today: dt.datetime | None) -> None:
-        """Validate the catalog and build the static store into --output (atomically)."""
-        from storefront.build import PUBLISH_SETTINGS, BarProgress, RenderError, build_site, progress_wanted
+    def build(
+        content: Path, output: Path, publish: bool, settings_file: Path | None, full: bool, today: dt.datetime | None
+    ) -> None:
+        """Validate the catalog and build the static store into --output (atomically, reusing unchanged pages)."""
+        from storefront.build import (
+            PUBLISH_SETTINGS,
+            BarProgress,
+            RenderError,
+            build_site,
+            progress_wanted,
+        )
         from storefront.nda import NdaLeak
         from storefront.search import SearchIndexError
 
@@ -44,7 +53,12 @@ def register(cli: click.Group) -> None:
         try:
             with bar or contextlib.nullcontext():
                 report = build_site(
-                    content, output, today=today.date() if today else None, settings_file=settings_file, progress=bar
+                    content,
+                    output,
+                    today=today.date() if today else None,
+                    settings_file=settings_file,
+                    progress=bar,
+                    incremental=not full,
                 )
         except ContentError as exc:
             for problem in sorted(exc.problems):
@@ -57,8 +71,11 @@ def register(cli: click.Group) -> None:
             raise SystemExit(1) from None
         for problem in report.catalog.warnings:
             click.echo(problem.as_text(), err=True)
+        for note in report.warnings:
+            click.echo(f"warning: {note}", err=True)
         steps = ", ".join(f"{name} {seconds:.2f}s" for name, seconds in report.timings.items())
         click.echo(
             f"built {len(report.catalog.products)} products, {report.files} files into {output} "
-            f"in {report.seconds:.2f}s ({steps})"
+            f"in {report.seconds:.2f}s ({steps}); {report.rendered} pages rendered, {report.reused} unchanged, "
+            f"search index {report.search_index}"
         )

@@ -1,13 +1,16 @@
-"""`plus build`: validate, render with Pelican, index, check for NDA names, then swap in atomically.
+"""`plus build`: validate, render with Pelican while Pagefind indexes, add the editor, check for NDA
+names, then swap in atomically.
 
 The site is built in a temporary sibling of the output folder. Only a build that rendered, indexed
-and passed the NDA scan replaces the previous output; anything else leaves it as it was.
+and passed the NDA scan replaces the previous output; anything else leaves it as it was. Pages whose
+inputs did not change since the previous build are hard-linked from it instead of rendered again.
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import gc
 import logging
 import os
 import shutil
@@ -22,19 +25,27 @@ from typing import Any
 
 from admin.catalog import Catalog, require_catalog
 
-from .generator import NoProgress, Progress
+from .early_index import EarlyIndex, SearchState, save_state
+from .generator import BuildState, NoProgress, Progress, RenderError
+from .incremental import Previous, link_tree, write_manifest
 from .nda import NdaLeak, scan_output
-from .search import index_site
+from .pagefind_service import ServiceError
+from .parallel import ErrorCollector
+from .search import (
+    BUNDLE,
+    PAGEFIND_TIMEOUT,
+    RecordIndexer,
+    fall_back_to_cli,
+    product_records,
+    records_digest,
+)
+from .views import Store, product_url
 
 log = logging.getLogger(__name__)
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_SETTINGS = REPO / "pelicanconf.py"
 PUBLISH_SETTINGS = REPO / "publishconf.py"
-
-
-class RenderError(Exception):
-    """Pelican logged errors while rendering: the output is not trustworthy."""
 
 
 @dataclass
@@ -46,6 +57,11 @@ class BuildReport:
     files: int
     seconds: float
     timings: dict[str, float] = field(default_factory=dict)
+    rendered: int = 0
+    reused: int = 0
+    search_index: str = "new"
+    """`new`; `continued` from records sent before validation; `reused` (no record changed); `cli`."""
+    warnings: list[str] = field(default_factory=list)
 
 
 def build_site(
@@ -56,46 +72,71 @@ def build_site(
     settings_file: Path | str | None = None,
     overrides: dict[str, Any] | None = None,
     progress: Progress | None = None,
+    cms_dir: Path | None = None,
+    incremental: bool = True,
 ) -> BuildReport:
     """Build the site from `content` into `output`; raises `ContentError`, `NdaLeak` or a render error."""
     started = time.perf_counter()
     progress = progress or NoProgress()
     timings: dict[str, float] = {}
-    progress.stage("校验商品库")
-    catalog = require_catalog(content, today=today)
-    timings["validate"] = time.perf_counter() - started
-    output = Path(output).resolve()
-    output.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.building-", dir=output.parent))
+    warnings: list[str] = []
+    content, output = Path(content), Path(output).resolve()
+    day = today or dt.date.today()
+    with _timed(timings, "early_index"):
+        previous = Previous.load(output) if incremental else None
+        last_search = SearchState.load(output) if previous is not None else None
+        early = EarlyIndex.begin(last_search, content, day, PAGEFIND_TIMEOUT) if last_search is not None else None
+    indexer = staging = None
     try:
-        with _timed(timings, "render"):
-            render(catalog, staging, settings_file=settings_file, overrides=overrides, progress=progress)
+        progress.stage("校验商品库")
+        with _timed(timings, "validate"):
+            catalog = require_catalog(content, today=day)
+        output.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.building-", dir=output.parent))
+        with _timed(timings, "prepare"):
+            settings = site_settings(catalog, staging, settings_file=settings_file, overrides=overrides, progress=progress)
+            state = BuildState(store=Store(catalog), previous=previous)
+            settings["PLUS_BUILD"] = state
+            records = product_records(state.store, siteurl=settings["SITEURL"], language=settings["DEFAULT_LANG"])
+            digest = records_digest(records)
+            indexer, early = _start_index(staging, records, digest, previous, early, last_search), None
+        with _timed(timings, "render"), _frozen_heap():
+            render(settings)
+        with _timed(timings, "editor"):
+            if note := write_editor(staging, catalog, cms_dir, site_url=settings["SITEURL"]):
+                warnings.append(note)
         progress.stage("建立搜索索引")
-        with _timed(timings, "index"):
-            index_site(staging)
+        with _timed(timings, "index_wait"):
+            search_index = _finish_index(staging, indexer)
+        with _timed(timings, "manifest"):
+            write_manifest(staging, state.keys, {"records": digest})
+            save_state(staging, content, day, records, _fragment_names(indexer, last_search))
         progress.stage("检查保密品牌")
         with _timed(timings, "nda_scan"):
-            names = {fid: f.nda_names for fid, f in catalog.factories.items() if f.nda_names}
-            if leaks := scan_output(staging, names):
-                raise NdaLeak(leaks, staging)
-        files = sum(1 for p in staging.rglob("*") if p.is_file())
+            _refuse_nda_names(staging, catalog)
+        files = sum(len(names) for _, _, names in os.walk(staging))
         _swap_in(staging, output)
     except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
+        if early is not None:
+            early.abort()
+        if indexer is not None:
+            indexer.close()
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)
         raise
-    return BuildReport(output, catalog, files, time.perf_counter() - started, timings)
+    seconds = time.perf_counter() - started
+    return BuildReport(output, catalog, files, seconds, timings, state.rendered, state.reused, search_index, warnings)
 
 
-def render(
+def site_settings(
     catalog: Catalog,
     target: Path,
     *,
     settings_file: Path | str | None = None,
     overrides: dict[str, Any] | None = None,
     progress: Progress | None = None,
-) -> None:
-    """Run Pelican with the storefront plugin, writing into `target`."""
-    from pelican import Pelican
+) -> dict[str, Any]:
+    """Pelican's settings for rendering `catalog` into `target`."""
     from pelican.settings import read_settings
 
     override = {
@@ -105,11 +146,79 @@ def render(
         "PLUS_CATALOG": catalog,
         "PLUS_PROGRESS": progress,
     }
-    settings = read_settings(str(settings_file or DEFAULT_SETTINGS), override=override)
+    return read_settings(str(settings_file or DEFAULT_SETTINGS), override=override)
+
+
+def render(settings: dict[str, Any]) -> None:
+    """Run Pelican with the storefront plugin."""
+    from pelican import Pelican
+
     with _errors_fail("pelican", "storefront") as errors, _pelican_console_quiet():
         Pelican(settings).run()
     if errors:
         raise RenderError("rendering logged errors: " + "; ".join(errors[:5]))
+
+
+def write_editor(site: Path, catalog: Catalog, cms_dir: Path | None = None, *, site_url: str = "") -> str | None:
+    """Add the browser editor at /admin/; without its JavaScript bundle, say so and go on without it."""
+    from admin.curator.cms import CMS_DIR, BundleMissing, write_admin
+
+    public = site_url if site_url.startswith(("http://", "https://")) else None  # the editor's "view live" links
+    try:
+        write_admin(site, catalog=catalog, cms_dir=cms_dir or CMS_DIR, site_url=public)
+    except BundleMissing as exc:
+        note = f"built without the browser editor (/admin/): {exc}"
+        log.warning("storefront: %s", note)
+        return note
+    return None
+
+
+def _start_index(
+    site: Path,
+    records: dict[str, str],
+    digest: str,
+    previous: Previous | None,
+    early: EarlyIndex | None,
+    last_search: SearchState | None,
+) -> RecordIndexer | None:
+    """Reuse the previous index when the records are the same; else index them, going on from
+    `early` and with the fragment files of unchanged records."""
+    old = previous.root / BUNDLE if previous is not None else None
+    if old is not None and previous.extra.get("records") == digest and (old / "pagefind-entry.json").is_file():
+        if early is not None:
+            early.abort()
+        link_tree(old, site / BUNDLE)
+        return None
+    fragments = last_search.fragments_for(records, BUNDLE) if last_search is not None else []
+    return RecordIndexer(site, records).start(early, fragments)
+
+
+def _fragment_names(indexer: RecordIndexer | None, last_search: SearchState | None) -> dict[str, str]:
+    """The fragment file of each page URL in the index just built (unknown after the CLI fallback)."""
+    if indexer is not None:
+        return indexer.fragments
+    if last_search is None:  # the index was linked from a build that did not say
+        return {}
+    return {"/" + product_url(pid): e.fragment for pid, e in last_search.entries.items() if e.fragment}
+
+
+def _finish_index(site: Path, indexer: RecordIndexer | None) -> str:
+    """Wait for the index; returns how it was made (see `BuildReport.search_index`)."""
+    if indexer is None:
+        return "reused"
+    try:
+        indexer.finish()
+    except ServiceError as exc:
+        fall_back_to_cli(site, exc)
+        return "cli"
+    return "continued" if indexer.continued else "new"
+
+
+def _refuse_nda_names(site: Path, catalog: Catalog) -> None:
+    """Raise `NdaLeak` when any file below `site` names a brand held under NDA."""
+    names = {fid: f.nda_names for fid, f in catalog.factories.items() if f.nda_names}
+    if leaks := scan_output(site, names):
+        raise NdaLeak(leaks, site)
 
 
 def _swap_in(staging: Path, output: Path) -> None:
@@ -124,6 +233,17 @@ def _swap_in(staging: Path, output: Path) -> None:
 
 
 @contextlib.contextmanager
+def _frozen_heap() -> Iterator[None]:
+    """Keep the catalog out of the garbage collector's full passes while pages render (each pass
+    would walk every object of a 10,000-product catalog), and out of forked workers' copied pages."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
+@contextlib.contextmanager
 def _timed(timings: dict[str, float], name: str) -> Iterator[None]:
     start = time.perf_counter()
     try:
@@ -132,20 +252,11 @@ def _timed(timings: dict[str, float], name: str) -> Iterator[None]:
         timings[name] = time.perf_counter() - start
 
 
-class _ErrorCollector(logging.Handler):
-    def __init__(self, sink: list[str]):
-        super().__init__(logging.ERROR)
-        self.sink = sink
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.sink.append(record.getMessage())
-
-
 @contextlib.contextmanager
 def _errors_fail(*logger_names: str) -> Iterator[list[str]]:
     """Collect ERROR records from these loggers (Pelican's `--fatal errors` idea)."""
     errors: list[str] = []
-    handler = _ErrorCollector(errors)
+    handler = ErrorCollector(errors)
     loggers = [logging.getLogger(name) for name in logger_names]
     for logger in loggers:
         logger.addHandler(handler)
@@ -179,7 +290,13 @@ class BarProgress:
 
     def __init__(self) -> None:
         from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+        )
 
         self._bar = Progress(
             TextColumn("{task.description}"),
@@ -188,10 +305,12 @@ class BarProgress:
             TimeElapsedColumn(),
             console=Console(stderr=True),
             transient=True,
+            auto_refresh=False,  # no refresh thread: rendering forks, and a threaded process must not
         )
         self._task = None
+        self._shown = 0.0
 
-    def __enter__(self) -> "BarProgress":
+    def __enter__(self) -> BarProgress:
         self._bar.start()
         return self
 
@@ -204,8 +323,16 @@ class BarProgress:
             task = self._bar.tasks[-1]
             self._bar.update(self._task, completed=task.total or 1, total=task.total or 1)
         self._task = self._bar.add_task(label, total=total)
+        self._refresh(force=True)
 
     def advance(self, amount: int = 1) -> None:
         """Count units done."""
         if self._task is not None:
             self._bar.advance(self._task, amount)
+            self._refresh()
+
+    def _refresh(self, force: bool = False) -> None:
+        now = time.monotonic()
+        if force or now - self._shown > 0.1:
+            self._shown = now
+            self._bar.refresh()

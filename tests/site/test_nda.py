@@ -8,8 +8,8 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from admin.cli import cli
 from admin.catalog import require_catalog
+from admin.cli import cli
 from storefront.build import build_site
 from storefront.nda import NdaLeak, scan_output
 from tests.conftest import TODAY

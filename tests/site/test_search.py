@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from storefront.pagefind_service import ServiceError
+from storefront.search import check_index, index_site
 from tests.site.conftest import parse
 
 NODE = shutil.which("node")
@@ -96,3 +98,47 @@ def test_search_page_loads_its_script_from_the_site(shop_site):
     sources = [e.attrs.get("src") or "" for e in page.find("script")]
     assert any(s.startswith("/theme/js/search.js") for s in sources)
     assert all(s.startswith("/") for s in sources)  # nothing from a CDN
+
+
+@pytest.fixture(scope="module")
+def cli_site(shop_site, tmp_path_factory):
+    """The shop's rendered pages indexed by the Pagefind CLI: the fallback when the service fails."""
+    site = tmp_path_factory.mktemp("cli") / "site"
+    shutil.copytree(shop_site, site, ignore=lambda folder, names: ["pagefind"] if Path(folder) == shop_site else [])
+    index_site(site)
+    return site
+
+
+def test_the_cli_index_of_the_pages_answers_like_the_record_index(answers, cli_site):
+    requests = [{"term": term} for term, _ in QUERIES] + [
+        {"term": None, "options": {"filters": {"sourcing": ["同工同料"]}}},
+        {"term": None, "options": {"filters": {"factory": ["青禾家纺"]}, "sort": {"price": "asc"}}},
+        {"term": None, "options": {"filters": {"category": ["家居百货"]}, "sort": {"saving": "desc"}}},
+        {"term": None, "options": {"filters": {"brand": ["山姆会员店"]}, "sort": {"discount": "asc"}}},
+    ]
+    pages = query(cli_site, requests)
+    assert pages["filters"] == answers["filters"]
+    for from_records, from_pages in zip(answers["answers"], pages["answers"]):
+        assert [(r["url"], r["meta"], r["filters"]) for r in from_pages] == [(r["url"], r["meta"], r["filters"]) for r in from_records]
+
+
+def test_a_failing_pagefind_service_falls_back_to_the_cli(shop, tmp_path, monkeypatch, caplog):
+    from tests.site.conftest import build
+
+    monkeypatch.setattr("storefront.pagefind_service.executable", lambda: Path("/bin/false"))  # dies at once
+    site = build(shop.root, tmp_path / "site")
+    assert "indexing the rendered pages with the CLI" in caplog.text
+    urls = [r["url"] for r in query(site, [{"term": "雨伞"}])["answers"][0]]
+    assert urls[0] == "/p/umbrella/"
+
+
+def test_a_truncated_index_file_is_refused(shop_site, tmp_path):
+    site = tmp_path / "site"
+    shutil.copytree(shop_site / "pagefind", site / "pagefind")
+    check_index(site, 5)
+    with pytest.raises(ServiceError, match="expected 6"):
+        check_index(site, 6)
+    fragment = next((site / "pagefind/fragment").iterdir())
+    fragment.write_bytes(fragment.read_bytes()[:-9])
+    with pytest.raises(ServiceError, match="truncated"):
+        check_index(site, 5)

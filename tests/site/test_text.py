@@ -46,7 +46,7 @@ def test_json_for_script_cannot_close_the_script_element():
 
 
 def test_json_for_script_writes_money_as_two_decimal_strings():
-    assert json.loads(str(json_for_script({"price": Decimal("69")}))) == {"price": "69.00"}
+    assert json.loads(str(json_for_script({"price": Decimal(69)}))) == {"price": "69.00"}
 
 
 @pytest.mark.parametrize(("value", "shown"), [("69.00", "69"), ("8.55", "8.55"), ("42.75", "42.75"), ("9.90", "9.90"), ("690", "690")])

@@ -1,0 +1,143 @@
+"""A small client for `pagefind --service`: the indexer as a separate process fed record by record.
+
+Pagefind's own Python wrapper polls for answers every 0.1 s, one answer per poll, which makes
+10,000 records take minutes (and stalls once the answers fill its pipe). This client speaks the
+same protocol, base64-encoded JSON messages each ended by a comma, without threads: requests go
+down a pipe, answers into a temporary file read when wanted. So the indexer works on its own core
+while this process renders pages, and may fork to render on more.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import os
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+
+class ServiceError(Exception):
+    """The Pagefind service is missing, refused a message, died or did not answer in time."""
+
+
+def executable() -> Path:
+    """The Pagefind binary the `pagefind` package installed (the extended one when present)."""
+    from pagefind.service import get_executable
+
+    path = get_executable()
+    if path is None:
+        raise ServiceError("no Pagefind binary: install pagefind[extended]")
+    return Path(path)
+
+
+class PagefindService:
+    """One `pagefind --service` process."""
+
+    def __init__(self, binary: Path | None = None):
+        self._answers_file = tempfile.TemporaryFile(prefix="pagefind-answers-")
+        self._errors_file = tempfile.TemporaryFile(prefix="pagefind-stderr-")
+        try:
+            self._process = subprocess.Popen(
+                [str(binary or executable()), "--service"],
+                stdin=subprocess.PIPE,
+                stdout=self._answers_file,
+                stderr=self._errors_file,
+            )
+        except OSError as exc:
+            self._answers_file.close()
+            self._errors_file.close()
+            raise ServiceError(f"cannot start Pagefind: {exc}") from exc
+        self._next_id = 0
+        self._read = 0
+        self._partial = b""
+        self._answers: dict[int, dict[str, Any]] = {}
+        self._refusal: str | None = None
+
+    def send(self, payload: dict[str, Any] | str) -> int:
+        """Queue one message (a mapping, or one already as JSON text); returns its id for `wait`."""
+        self._next_id += 1
+        body = payload if isinstance(payload, str) else json.dumps(payload, ensure_ascii=False)
+        message = f'{{"message_id":{self._next_id},"payload":{body}}}'
+        try:
+            self._process.stdin.write(base64.b64encode(message.encode("utf-8")) + b",")
+        except (BrokenPipeError, ValueError) as exc:
+            raise ServiceError(f"Pagefind stopped reading: {self._why()}") from exc
+        return self._next_id
+
+    def flush(self) -> None:
+        """Push queued messages to the process."""
+        try:
+            self._process.stdin.flush()
+        except (BrokenPipeError, ValueError) as exc:
+            raise ServiceError(f"Pagefind stopped reading: {self._why()}") from exc
+
+    def wait(self, message_id: int, timeout: float) -> dict[str, Any]:
+        """The answer to one message; raises `ServiceError` on a refusal, a dead process or timeout."""
+        self.flush()
+        deadline = time.monotonic() + timeout
+        pause = 0.001
+        while True:
+            self._absorb()
+            if self._refusal is not None:
+                raise ServiceError(f"Pagefind refused a message: {self._refusal}")
+            if message_id in self._answers:
+                return self._answers.pop(message_id)
+            if self._process.poll() is not None:
+                self._absorb()
+                if message_id in self._answers:
+                    return self._answers.pop(message_id)
+                raise ServiceError(f"Pagefind stopped (exit {self._process.returncode}): {self._why()}")
+            if time.monotonic() > deadline:
+                raise ServiceError(f"Pagefind did not answer within {timeout:.0f} s")
+            time.sleep(pause)
+            pause = min(pause * 2, 0.02)
+
+    def request(self, payload: dict[str, Any], timeout: float) -> dict[str, Any]:
+        """Send one message and wait for its answer."""
+        return self.wait(self.send(payload), timeout)
+
+    def close(self) -> None:
+        """End the process (it exits the moment its input closes) and reap it."""
+        try:
+            self._process.stdin.close()
+        except (BrokenPipeError, ValueError):
+            pass
+        try:
+            self._process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait()
+        self._answers_file.close()
+        self._errors_file.close()
+
+    def _absorb(self) -> None:
+        """Read the answers written since last time; keep all but the plain `IndexedFile` ones."""
+        chunks = []
+        while chunk := os.pread(self._answers_file.fileno(), 1 << 22, self._read):
+            chunks.append(chunk)
+            self._read += len(chunk)
+        if not chunks:
+            return
+        data = b"".join(chunks)
+        *messages, self._partial = (self._partial + data).split(b",")
+        for message in messages:
+            try:
+                answer = json.loads(base64.b64decode(message))
+            except ValueError as exc:
+                raise ServiceError(f"unreadable answer from Pagefind: {exc}") from exc
+            payload = answer.get("payload") or {}
+            kind = payload.get("type")
+            if kind == "Error":
+                self._refusal = self._refusal or str(payload.get("message"))
+            elif kind != "IndexedFile" and answer.get("message_id") is not None:
+                self._answers[answer["message_id"]] = payload
+
+    def _why(self) -> str:
+        data = os.pread(self._errors_file.fileno(), 1 << 16, 0)
+        return data.decode("utf-8", "replace").strip()[-2000:] or "no message"

@@ -1,0 +1,83 @@
+"""`plus build` ships the browser editor at /admin/, and builds without it when Decap is not installed."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from admin.cli import cli
+from admin.curator.cms import BUNDLE, EXTENSION
+from storefront.build import build_site
+from storefront.nda import NdaLeak
+from tests.conftest import TODAY
+from tests.site.conftest import NDA_ALIAS, parse
+
+
+def fake_decap(root, script="/* decap */"):
+    """A cms/ folder whose `npm ci` has run: the Decap bundle and our extension script."""
+    dist = root / BUNDLE
+    dist.mkdir(parents=True)
+    (dist / "decap-cms.js").write_text(script, encoding="utf-8")
+    (dist / "decap-cms.js.map").write_text("{}", encoding="utf-8")
+    (root / EXTENSION).write_text("/* plus */", encoding="utf-8")
+    return root
+
+
+def test_build_writes_the_editor_with_the_catalogs_choices(shop, tmp_path):
+    report = build_site(shop.root, tmp_path / "site", today=TODAY, cms_dir=fake_decap(tmp_path / "cms"))
+    admin = tmp_path / "site" / "admin"
+    assert {"index.html", "config.yml", "decap-cms.js", EXTENSION} <= {p.name for p in admin.iterdir()}
+    assert not (admin / "decap-cms.js.map").exists()
+    config = yaml.safe_load((admin / "config.yml").read_text(encoding="utf-8"))
+    products = next(c for c in config["collections"] if c["name"] == "products")
+    category = next(f for f in products["fields"] if f["name"] == "category")
+    assert category["options"] == ["food", "home"]
+    scripts = [e.attrs["src"] for e in parse(admin / "index.html").find("script")]
+    assert scripts == ["decap-cms.js", EXTENSION]  # the editor's own files, nothing from a CDN
+    assert report.warnings == []
+
+
+def test_the_editor_is_not_in_the_search_index(shop, tmp_path):
+    site = tmp_path / "site"
+    build_site(shop.root, site, today=TODAY, cms_dir=fake_decap(tmp_path / "cms"))
+    entry = json.loads((site / "pagefind/pagefind-entry.json").read_text(encoding="utf-8"))
+    assert (site / "admin/index.html").is_file()
+    assert sum(lang["page_count"] for lang in entry["languages"].values()) == 5
+
+
+def test_without_the_decap_bundle_the_site_builds_without_admin_and_says_why(shop, tmp_path):
+    empty = tmp_path / "cms"
+    empty.mkdir()
+    report = build_site(shop.root, tmp_path / "site", today=TODAY, cms_dir=empty)
+    assert (tmp_path / "site/index.html").is_file() and not (tmp_path / "site/admin").exists()
+    assert len(report.warnings) == 1 and "npm ci" in report.warnings[0]
+
+
+def test_cli_warns_when_the_editor_is_left_out(shop, tmp_path, monkeypatch):
+    empty = tmp_path / "cms"
+    empty.mkdir()
+    monkeypatch.setattr("admin.curator.cms.CMS_DIR", empty)
+    result = CliRunner().invoke(
+        cli, ["build", "--content", str(shop.root), "--output", str(tmp_path / "site"), "--today", "2026-11-25"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "warning: built without the browser editor (/admin/)" in result.output
+
+
+def test_the_nda_scan_covers_the_editor(shop, tmp_path):
+    cms = fake_decap(tmp_path / "cms", script=f"var brand = '{NDA_ALIAS}';")
+    with pytest.raises(NdaLeak) as caught:
+        build_site(shop.root, tmp_path / "site", today=TODAY, cms_dir=cms)
+    assert [leak.path.name for leak in caught.value.leaks] == ["decap-cms.js"]
+    assert not (tmp_path / "site").exists()
+
+
+def test_a_published_editor_links_to_the_live_site(shop, tmp_path):
+    from tests.site.conftest import REPO
+
+    build_site(shop.root, tmp_path / "site", today=TODAY, cms_dir=fake_decap(tmp_path / "cms"), settings_file=REPO / "publishconf.py")
+    config = yaml.safe_load((tmp_path / "site/admin/config.yml").read_text(encoding="utf-8"))
+    assert config["site_url"] == "https://plus.example.cn"

@@ -1,0 +1,190 @@
+"""Rebuilds reuse the pages whose inputs did not change, and end byte-identical to a full build."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from storefront.build import build_site
+from storefront.early_index import SEARCH_STATE
+from storefront.incremental import MANIFEST
+from tests.conftest import TODAY
+from tests.site.conftest import NDA_ALIAS, NDA_BRAND, settings_with, theme_copy
+
+
+def files(root):
+    """Every output file's bytes, by path; not the manifest (it holds file times) nor the search
+    index (Pagefind names its files differently on each run: test_search covers what it answers)."""
+    return {
+        str(p.relative_to(root)): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and p.name != MANIFEST and p.relative_to(root).parts[0] != "pagefind"
+    }
+
+
+def keyed_pages(site):
+    return json.loads((site / MANIFEST).read_text(encoding="utf-8"))["pages"]
+
+
+def rebuild_and_compare(shop, tmp_path, **kwargs):
+    """Rebuild `site` incrementally and build the same content afresh; both must be identical."""
+    site, fresh = tmp_path / "site", tmp_path / "fresh"
+    report = build_site(shop.root, site, today=TODAY, **kwargs)
+    build_site(shop.root, fresh, today=TODAY, incremental=False, **kwargs)
+    assert files(site) == files(fresh)
+    return report
+
+
+@pytest.fixture
+def built(shop, tmp_path):
+    """The shop built once into tmp/site."""
+    return build_site(shop.root, tmp_path / "site", today=TODAY)
+
+
+def test_a_rebuild_without_changes_renders_no_product_or_factory_page(shop, tmp_path, built):
+    before = files(tmp_path / "site")
+    report = build_site(shop.root, tmp_path / "site", today=TODAY)
+    assert report.reused == len(keyed_pages(tmp_path / "site")) > 5
+    assert report.rendered == built.rendered - report.reused
+    assert files(tmp_path / "site") == before
+
+
+def test_editing_one_description_renders_that_page_only(shop, tmp_path, built):
+    path = shop.root / "products/umbrella.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("一键自动开合", "一键自动开合，防紫外线"), encoding="utf-8")
+    report = rebuild_and_compare(shop, tmp_path)
+    assert report.reused == len(keyed_pages(tmp_path / "site")) - 1
+    assert "防紫外线" in (tmp_path / "site/p/umbrella/index.html").read_text(encoding="utf-8")
+
+
+def test_a_price_change_reaches_every_card_of_the_product(shop, tmp_path, built):
+    path = shop.root / "products/towel.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("price: 39.00", "price: 35.00"), encoding="utf-8")
+    report = rebuild_and_compare(shop, tmp_path)
+    # the towel, its sibling's page (which shows the towel's card), their factory, and listings
+    assert report.reused < len(keyed_pages(tmp_path / "site")) - 3
+    assert "<small>¥</small>35</span>" in (tmp_path / "site/p/plus-bra/index.html").read_text(encoding="utf-8")
+
+
+def test_a_factory_rename_reaches_the_cards_of_its_products(shop, tmp_path, built):
+    path = shop.root / "factories/snack-co.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("百味食品", "百味食品厂"), encoding="utf-8")
+    rebuild_and_compare(shop, tmp_path)
+    assert "百味食品厂" in (tmp_path / "site/c/food/index.html").read_text(encoding="utf-8")
+
+
+def test_a_new_day_renders_everything_again(shop, tmp_path, built):
+    report = build_site(shop.root, tmp_path / "site", today=TODAY.replace(day=26))
+    assert report.reused == 0
+
+
+def test_a_theme_change_renders_everything_again(shop, tmp_path, built):
+    theme = theme_copy(tmp_path)
+    css = theme / "static/css/store.css"
+    css.write_text(css.read_text(encoding="utf-8") + "\n.x{}\n", encoding="utf-8")
+    report = rebuild_and_compare(shop, tmp_path, settings_file=settings_with(tmp_path, THEME=str(theme)))
+    assert report.reused == 0
+
+
+def test_a_hand_edited_output_page_is_rendered_again(shop, tmp_path, built):
+    page = tmp_path / "site/p/apricot/index.html"
+    page.write_text(page.read_text(encoding="utf-8").replace("杏干", "XX"), encoding="utf-8")
+    report = rebuild_and_compare(shop, tmp_path)
+    assert report.reused == len(keyed_pages(tmp_path / "site")) - 1
+
+
+def test_unchanged_search_records_reuse_the_index(shop, tmp_path, built):
+    entry = tmp_path / "site/pagefind/pagefind-entry.json"
+    inode = entry.stat().st_ino
+    path = shop.root / "products/apricot.yaml"  # price history is not searched
+    path.write_text(path.read_text(encoding="utf-8") + "price_history:\n  - date: 2026-10-01\n    price: 31.00\n", encoding="utf-8")
+    build_site(shop.root, tmp_path / "site", today=TODAY)
+    assert entry.stat().st_ino == inode
+    shop.product("apricot", path.read_text(encoding="utf-8").replace("百味杏干", "百味杏脯"))
+    build_site(shop.root, tmp_path / "site", today=TODAY)
+    assert entry.stat().st_ino != inode
+
+
+def test_nda_names_are_not_in_the_page_keys(shop, tmp_path, built):
+    path = shop.root / "factories/nda-home.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace(NDA_ALIAS, "Another Secret Name"), encoding="utf-8")
+    report = build_site(shop.root, tmp_path / "site", today=TODAY)
+    assert report.reused == len(keyed_pages(tmp_path / "site"))
+    manifest = (tmp_path / "site" / MANIFEST).read_text(encoding="utf-8")
+    assert NDA_BRAND not in manifest and "nda-home" in manifest
+
+
+def test_a_full_build_ignores_the_previous_output(shop, tmp_path, built):
+    report = build_site(shop.root, tmp_path / "site", today=TODAY, incremental=False)
+    assert report.reused == 0 and report.rendered == built.rendered
+
+
+def test_a_description_edit_goes_on_indexing_from_the_records_sent_before_validation(shop, tmp_path, built):
+    from tests.site.test_search import query
+
+    path = shop.root / "products/towel.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + "description: 吸水速干的毛圈。\n", encoding="utf-8")
+    report = build_site(shop.root, tmp_path / "site", today=TODAY)
+    assert report.search_index == "continued"
+    answers = query(tmp_path / "site", [{"term": "速干"}, {"term": "雨伞"}, {"term": None, "options": {"filters": {"factory": ["青禾家纺"]}}}])
+    assert [r["url"] for r in answers["answers"][0]] == ["/p/towel/"]
+    assert [r["url"] for r in answers["answers"][1]][:1] == ["/p/umbrella/"]
+    assert sorted(r["url"] for r in answers["answers"][2]) == ["/p/plus-bra/", "/p/towel/"]
+    assert answers["filters"]["sourcing"] == {"真同源": 3, "同工同料": 2}
+
+
+def test_records_that_changed_without_their_file_start_a_fresh_index(shop, tmp_path, built):
+    from tests.site.conftest import REPO
+    from tests.site.test_search import query
+
+    path = shop.root / "products/towel.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + "description: 吸水速干的毛圈。\n", encoding="utf-8")
+    report = build_site(shop.root, tmp_path / "site", today=TODAY, settings_file=REPO / "publishconf.py")
+    assert report.search_index == "new"  # every record's image URL is absolute now
+    (result,) = query(tmp_path / "site", [{"term": "速干"}])["answers"][0]
+    assert result["meta"]["image"] == "https://plus.example.cn/images/products/towel.png"
+
+
+
+
+def pagefind_children() -> list[int]:
+    """Pagefind processes this test process started and has not reaped."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)
+        except OSError:
+            continue
+        if "pagefind" in fields[0] and int(fields[1].split()[1]) == os.getpid():
+            found.append(int(stat.parent.name))
+    return found
+
+
+def test_invalid_content_stops_the_indexer_started_before_validation(shop, tmp_path, built):
+    from admin.catalog import ContentError
+
+    path = shop.root / "products/towel.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("price: 39.00", "prise: 39.00"), encoding="utf-8")
+    with pytest.raises(ContentError):
+        build_site(shop.root, tmp_path / "site", today=TODAY)
+    assert pagefind_children() == []
+
+
+def fragment_inodes(site) -> dict[str, int]:
+    """The inode of each product's search fragment, by product id (from the saved search state)."""
+    state = json.loads((site / SEARCH_STATE).read_text(encoding="utf-8"))
+    return {pid: (site / "pagefind/fragment" / name).stat().st_ino for pid, _, _, name in state["products"]}
+
+
+def test_unchanged_products_keep_their_search_fragment_files(shop, tmp_path, built):
+    site = tmp_path / "site"
+    before = fragment_inodes(site)
+    path = shop.root / "products/towel.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + "description: 吸水速干的毛圈。\n", encoding="utf-8")
+    build_site(shop.root, site, today=TODAY)
+    after = fragment_inodes(site)
+    assert after.keys() == before.keys()
+    assert [pid for pid in after if after[pid] != before[pid]] == ["towel"]
