@@ -95,8 +95,14 @@ def write_sitemap(urls: list[tuple[str, dt.date | None]], output: Path, *, siteu
 
 
 def write_robots(output: Path, *, siteurl: str) -> None:
-    """Write robots.txt: everything may be crawled but the cart and search, here is the sitemap."""
-    lines = ["User-agent: *", "Disallow: /cart/", "Disallow: /search/", f"Sitemap: {absolute(siteurl, 'sitemap.xml')}", ""]
+    """Write robots.txt: everything may be crawled but the cart and search, here is the sitemap.
+
+    The Sitemap line must be an absolute URL, so a build without a site URL (a local preview) has none.
+    """
+    lines = ["User-agent: *", "Disallow: /cart/", "Disallow: /search/"]
+    if siteurl.startswith(("https://", "http://")):
+        lines.append(f"Sitemap: {absolute(siteurl, 'sitemap.xml')}")
+    lines.append("")
     (output / "robots.txt").write_text("\n".join(lines), encoding="utf-8")
 
 

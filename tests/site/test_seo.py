@@ -92,3 +92,12 @@ def test_products_json_has_what_the_cart_needs(shop_site):
     assert products["plus-bra"]["members_only"] is True
     assert products["aux-vacuum"]["member_price"] is None
     assert set(products) == {"aux-vacuum", "umbrella", "apricot", "towel", "plus-bra"}
+
+
+def test_a_preview_build_has_no_relative_sitemap_line(tmp_path):
+    """A Sitemap directive must be an absolute URL (crawlers and Lighthouse reject a relative one)."""
+    from storefront.feeds import write_robots
+
+    write_robots(tmp_path, siteurl="")
+    text = (tmp_path / "robots.txt").read_text(encoding="utf-8")
+    assert "Sitemap" not in text and "Disallow: /cart/" in text
