@@ -13,14 +13,11 @@ from typing import Any
 
 from admin.catalog import Badge, Catalog, Factory, Product, ProductFacts, Saving
 from admin.catalog.models import Belt, Category, Image, Retailer
+from admin.catalog.urls import product_url  # noqa: F401 - the one definition, shared with the checkout
 
 CARD_BADGE_CODES = ("alt-", "discount")
 """Badges the card shows in the image corner; the rest are chips under the price."""
 
-
-def product_url(pid: str) -> str:
-    """The site-relative URL of a product page."""
-    return f"p/{pid}/"
 
 
 def factory_url(fid: str) -> str:

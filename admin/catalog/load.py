@@ -18,7 +18,7 @@ from pydantic import BaseModel, BeforeValidator, TypeAdapter, ValidationError
 from . import models
 from .derive import ProductFacts, product_facts
 from .models import Belt, Category, Factory, Product, Retailer, Settings
-from .problems import ContentError, Problem, ProblemLog, Severity
+from .problems import BySeverity, ContentError, Problem, ProblemLog, Severity
 from .rules import Finding, Indexes, check_all
 from .yamlfile import YamlProblem, locate, parse_text, read_bytes
 
@@ -91,21 +91,11 @@ class Catalog:
 
 
 @dataclass
-class LoadResult:
+class LoadResult(BySeverity):
     """A catalog (None when any error was found) and every problem found."""
 
     catalog: Catalog | None
     problems: list[Problem]
-
-    @property
-    def errors(self) -> list[Problem]:
-        """The problems that stop publishing."""
-        return [p for p in self.problems if p.severity is Severity.ERROR]
-
-    @property
-    def warnings(self) -> list[Problem]:
-        """The problems that are advice."""
-        return [p for p in self.problems if p.severity is Severity.WARNING]
 
 
 def load_catalog(content: Path | str, *, today: dt.date | None = None, strict: bool = False) -> LoadResult:

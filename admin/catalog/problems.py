@@ -66,8 +66,24 @@ class ContentError(Exception):
         super().__init__(f"{len(errors)} content error(s)")
 
 
+class BySeverity:
+    """Splits `self.problems` into the ones that stop publishing and the ones that advise."""
+
+    problems: list[Problem]
+
+    @property
+    def errors(self) -> list[Problem]:
+        """The problems that stop publishing."""
+        return [p for p in self.problems if p.severity is Severity.ERROR]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        """The problems that are advice."""
+        return [p for p in self.problems if p.severity is Severity.WARNING]
+
+
 @dataclass
-class ProblemLog:
+class ProblemLog(BySeverity):
     """Collects problems in the order they are found."""
 
     problems: list[Problem] = field(default_factory=list)
@@ -75,13 +91,3 @@ class ProblemLog:
     def add(self, problem: Problem) -> None:
         """Record one problem."""
         self.problems.append(problem)
-
-    @property
-    def errors(self) -> list[Problem]:
-        """Only the problems that stop publishing."""
-        return [p for p in self.problems if p.severity is Severity.ERROR]
-
-    @property
-    def warnings(self) -> list[Problem]:
-        """Only the problems that are advice."""
-        return [p for p in self.problems if p.severity is Severity.WARNING]
