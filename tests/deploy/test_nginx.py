@@ -105,6 +105,12 @@ def test_a_product_page_is_served_by_nginx_from_the_site_folder(stack):
     assert headers["cache-control"] == PAGE  # nginx's map, not the app's whitenoise
 
 
+def test_the_builds_own_dotfiles_are_not_served(stack):
+    assert (stack.site / ".plus-build.json").is_file()
+    status, _, _ = raw_get(f"{stack.url}/.plus-build.json")
+    assert status == 404
+
+
 @pytest.mark.parametrize("encoding", ["gzip", "br"])
 def test_precompressed_copies_are_sent_as_written(stack, encoding):
     if encoding == "br" and not BROTLI_MODULE.exists():
