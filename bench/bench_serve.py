@@ -13,7 +13,6 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import re
 import shutil
@@ -21,7 +20,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -30,29 +28,12 @@ sys.path.insert(0, str(REPO))
 from bench.bench_build import TODAY, plus_build  # noqa: E402
 from bench.bench_checkout import create_sessions, percentile, pick_product  # noqa: E402
 from bench.catalog_gen import write_catalog  # noqa: E402
-from bench.serving import free_port, wait_for  # noqa: E402
+from bench.serving import free_port, running  # noqa: E402
 from deploy.compress import precompress  # noqa: E402
 from deploy.nginx import BROTLI_MODULE, NginxSite, render_nginx, standalone_conf  # noqa: E402
 
 PLUS = str(Path(sys.executable).with_name("plus"))
 WRK_CONNECTIONS, WRK_SECONDS = 32, 10
-
-
-@contextlib.contextmanager
-def running(command: list[str], ready: str, log: Path, env: dict | None = None) -> Iterator[subprocess.Popen]:
-    """A server process for the length of the block (stopped with SIGTERM, then SIGKILL)."""
-    with log.open("ab") as out:
-        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, cwd=REPO, env={**os.environ, **(env or {})})
-    try:
-        wait_for(ready, timeout=120, process=process)
-        yield process
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def plus_serve(work: Path, site: Path, content: Path, port: int, worker_class: str, name: str):

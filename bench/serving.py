@@ -40,25 +40,29 @@ def wait_for(url: str, timeout: float = 120.0, process: subprocess.Popen | None 
 
 
 @contextlib.contextmanager
+def running(command: list[str], ready: str, log: Path, env: dict | None = None, timeout: float = 120.0) -> Iterator[subprocess.Popen]:
+    """A server process for the length of the block, once `ready` answers (stopped with SIGTERM, then SIGKILL)."""
+    with log.open("ab") as out:
+        process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, cwd=REPO, env={**os.environ, **(env or {})})
+    try:
+        wait_for(ready, timeout=timeout, process=process)
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@contextlib.contextmanager
 def plus_serve(instance: Path, *args: str, env: dict[str, str] | None = None, log: Path | None = None) -> Iterator[str]:
     """Run `plus serve` in a subprocess with its own instance folder; yield its base URL."""
     port = free_port()
     plus = Path(sys.executable).with_name("plus")
-    environment = {**os.environ, "PLUS_INSTANCE": str(instance), "CI": "true", **(env or {})}
     instance.mkdir(parents=True, exist_ok=True)
-    out = open(log or instance / "serve.log", "ab")
-    process = subprocess.Popen(
-        [str(plus), "serve", "--port", str(port), *args], cwd=REPO, env=environment, stdout=out, stderr=subprocess.STDOUT
-    )
+    environment = {"PLUS_INSTANCE": str(instance), "CI": "true", **(env or {})}
     base = f"http://127.0.0.1:{port}"
-    try:
-        wait_for(base + "/", process=process)
+    with running([str(plus), "serve", "--port", str(port), *args], base + "/", log or instance / "serve.log", environment):
         yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        out.close()
