@@ -101,6 +101,22 @@ class PlusServe(Process):
         super().__init__([PLUS, "serve", "--port", str(self.port), *args], tmp / f"serve-{self.port}.log", env, ready=f"{self.url}/api/health")
 
 
+def start_two_instances(tmp: Path, env: dict, site: Path, started: list) -> tuple[PlusServe, PlusServe]:
+    """Two app instances on one store (one with 2 gunicorn workers), each with its own instance folder.
+
+    Both are started before either is awaited, so they come up (and migrate) concurrently; each is
+    appended to `started` so the caller's clean-up stops it.
+    """
+    serving = ("--no-build", "--output", str(site))
+    first = PlusServe(tmp, env, *serving, "--workers", "2")
+    second = PlusServe(tmp, {**env, "PLUS_INSTANCE": env["PLUS_INSTANCE"] + "-b"}, *serving)
+    for instance in (first, second):
+        started.append(instance.start(wait=False))
+    for instance in (first, second):
+        instance.wait_ready()
+    return first, second
+
+
 class Nginx(Process):
     """nginx in the foreground with its own prefix (config written by the test)."""
 

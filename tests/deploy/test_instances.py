@@ -13,7 +13,7 @@ from tests.checkout.helpers import (
 )
 
 from .conftest import add_webhook_endpoint, app_env
-from .procs import PlusServe, wait_for
+from .procs import start_two_instances, wait_for
 
 
 def sign_up(http: requests.Session, base: str, email: str) -> None:
@@ -31,13 +31,7 @@ def hold(http: requests.Session, base: str, quantity: int) -> requests.Response:
 def test_two_instances_on_one_postgresql_share_logins_stock_holds_and_orders(tmp_path, content, pg_url, standin, processes):
     add_shop_products(content)
     env = app_env(tmp_path, content.root, standin, pg_url, PLUS_ADMIN_TOKEN=ADMIN_TOKEN)
-    no_site = ("--no-build", "--output", str(tmp_path / "no-site"))
-    first = PlusServe(tmp_path, env, *no_site, "--workers", "2")
-    second = PlusServe(tmp_path, {**env, "PLUS_INSTANCE": env["PLUS_INSTANCE"] + "-b"}, *no_site)
-    for instance in (first, second):
-        processes.append(instance.start(wait=False))
-    for instance in (first, second):
-        instance.wait_ready()
+    first, second = start_two_instances(tmp_path, env, tmp_path / "no-site", processes)
     add_webhook_endpoint(standin, second.url)  # Stripe's events reach one instance only
     browser = requests.Session()
 

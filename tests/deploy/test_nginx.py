@@ -16,7 +16,7 @@ from deploy.nginx import BROTLI_MODULE, NginxSite, render_nginx, standalone_conf
 from stripe_standin import serve_in_thread
 
 from .conftest import app_env
-from .procs import Nginx, PlusServe, Process, Redis, free_port, have
+from .procs import Nginx, PlusServe, Process, Redis, free_port, have, start_two_instances
 
 pytestmark = pytest.mark.skipif(not have("nginx"), reason="nginx is not installed (apt-get install nginx)")
 
@@ -53,11 +53,7 @@ def stack(seed_site, tmp_path_factory):
         env = app_env(tmp, content, standin.url, f"sqlite:///{tmp / 'plus.db'}", PUBLIC_URL=f"http://127.0.0.1:{port}", PLUS_TRUSTED_PROXIES="1", PLUS_RATE_LOGIN="3 per minute")
         if redis:
             env["RATELIMIT_STORAGE_URI"] = redis.url
-        apps = [PlusServe(tmp, env, "--no-build", "--output", str(site), "--workers", "2"), PlusServe(tmp, {**env, "PLUS_INSTANCE": env["PLUS_INSTANCE"] + "-b"}, "--no-build", "--output", str(site))]
-        for app in apps:
-            started.append(app.start(wait=False))
-        for app in apps:
-            app.wait_ready()
+        apps = list(start_two_instances(tmp, env, site, started))
         origin = "{0.scheme}://{0.netloc}".format(urlsplit(standin.url))
         brotli = BROTLI_MODULE.exists()
         conf = render_nginx(NginxSite(root=site, upstreams=tuple(f"127.0.0.1:{app.port}" for app in apps), listen=f"127.0.0.1:{port}", brotli=brotli, checkout_origin=origin))

@@ -7,18 +7,12 @@ import requests
 from tests.checkout.helpers import csrf_token
 
 from .conftest import app_env
-from .procs import PlusServe
+from .procs import start_two_instances
 
 
 def test_login_limit_is_shared_by_two_instances_through_redis(tmp_path, content, standin, redis, processes):
     env = app_env(tmp_path, content.root, standin, f"sqlite:///{tmp_path / 'plus.db'}", RATELIMIT_STORAGE_URI=redis.url, PLUS_RATE_LOGIN="3 per minute")
-    no_site = ("--no-build", "--output", str(tmp_path / "no-site"))
-    first = PlusServe(tmp_path, env, *no_site, "--workers", "2")
-    second = PlusServe(tmp_path, {**env, "PLUS_INSTANCE": env["PLUS_INSTANCE"] + "-b"}, *no_site)
-    for instance in (first, second):
-        processes.append(instance.start(wait=False))
-    for instance in (first, second):
-        instance.wait_ready()
+    first, second = start_two_instances(tmp_path, env, tmp_path / "no-site", processes)
     browser = requests.Session()
     token = csrf_token(browser.get(f"{first.url}/auth/login", timeout=10).text)
     wrong = {"email": "nobody@example.com", "password": "wrong password", "csrf_token": token}
