@@ -57,10 +57,30 @@ def register(cli: click.Group) -> None:
     @content_option
     @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
     @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
-    @click.option("--output", type=click.Path(file_okay=False, path_type=Path), default="output", show_default=True, envvar="PLUS_SITE_DIR", help="The built static site to serve.")
+    @click.option(
+        "--output",
+        type=click.Path(file_okay=False, path_type=Path),
+        default="output",
+        show_default=True,
+        envvar="PLUS_SITE_DIR",
+        help="The built static site to serve.",
+    )
     @click.option("--no-build", is_flag=True, help="Serve the site as it is, without building it first.")
-    @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64), envvar="PLUS_WORKERS", help="Worker processes (gunicorn) when more than 1; 1 serves from this process.")
-    @click.option("--worker-class", type=click.Choice(["sync", "gthread"]), default="sync", show_default=True, help="gunicorn worker type (with --workers > 1).")
+    @click.option(
+        "--workers",
+        default=1,
+        show_default=True,
+        type=click.IntRange(1, 64),
+        envvar="PLUS_WORKERS",
+        help="Worker processes (gunicorn) when more than 1; 1 serves from this process.",
+    )
+    @click.option(
+        "--worker-class",
+        type=click.Choice(["sync", "gthread"]),
+        default="sync",
+        show_default=True,
+        help="gunicorn worker type (with --workers > 1).",
+    )
     @click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 64), help="Threads per gthread worker.")
     def serve(content: Path, host: str, port: int, output: Path, no_build: bool, workers: int, worker_class: str, threads: int) -> None:
         """Build the site if needed and serve it with the checkout on one port (no keys needed)."""
@@ -77,7 +97,14 @@ def register(cli: click.Group) -> None:
                 for problem in sorted(exc.problems):
                     click.echo(problem.as_text(), err=True)
                 raise click.ClickException("the content has errors: fix them (plus validate) and serve again") from None
-        run(host, port, {"PLUS_CONTENT": str(content), "PLUS_SITE_DIR": str(output)}, workers=workers, worker_class=worker_class, threads=threads)
+        run(
+            host,
+            port,
+            {"PLUS_CONTENT": str(content), "PLUS_SITE_DIR": str(output)},
+            workers=workers,
+            worker_class=worker_class,
+            threads=threads,
+        )
 
     @cli.group()
     def db() -> None:
@@ -112,7 +139,14 @@ def register(cli: click.Group) -> None:
         from checkout.operations import OrderFilter, list_orders, order_json, orders_csv
 
         with _app() as app:
-            wanted = OrderFilter(status=status, email=email, product=product, since=since.replace(tzinfo=dt.timezone.utc) if since else None, limit=limit, offset=offset)
+            wanted = OrderFilter(
+                status=status,
+                email=email,
+                product=product,
+                since=since.replace(tzinfo=dt.UTC) if since else None,
+                limit=limit,
+                offset=offset,
+            )
             with get_database(app).sessions() as session:
                 page, total = list_orders(session, wanted)
                 if fmt == "csv":
@@ -122,7 +156,9 @@ def register(cli: click.Group) -> None:
                 else:
                     for order in page:
                         items = ", ".join(f"{line.product_id}×{line.quantity}" for line in order.lines)
-                        click.echo(f"{order.number}  {order.created_at:%Y-%m-%d %H:%M}  {order.status:<16} ¥{order.amount_total:>10}  {order.email or '-'}  {items}")
+                        click.echo(
+                            f"{order.number}  {order.created_at:%Y-%m-%d %H:%M}  {order.status:<16} ¥{order.amount_total:>10}  {order.email or '-'}  {items}"
+                        )
                     click.echo(f"{len(page)} of {total} order(s)")
 
     @orders.command()
@@ -166,7 +202,7 @@ def register(cli: click.Group) -> None:
 
         _logging(verbose=False)
         with _app() as app:
-            report = run(get_database(app), _stripe(app), since=since.replace(tzinfo=dt.timezone.utc) if since else None)
+            report = run(get_database(app), _stripe(app), since=since.replace(tzinfo=dt.UTC) if since else None)
             for session_id in report.recorded:
                 click.echo(f"recorded {session_id}")
             for session_id in report.unknown:
@@ -190,7 +226,9 @@ def register(cli: click.Group) -> None:
         """PLUS members."""
 
     @members.command()
-    @click.option("--days", default=7, show_default=True, type=click.IntRange(1, 366), help="Remind memberships ending within this many days.")
+    @click.option(
+        "--days", default=7, show_default=True, type=click.IntRange(1, 366), help="Remind memberships ending within this many days."
+    )
     def remind(days: int) -> None:
         """Mail members whose PLUS ends soon and does not renew by itself (once per end date)."""
         from checkout.db import get_database

@@ -44,7 +44,9 @@ def cli() -> None:
 
 @cli.command()
 @content_option
-@click.option("--format", "fmt", type=click.Choice(["text", "github"]), default="text", show_default=True, help="github prints workflow annotations.")
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "github"]), default="text", show_default=True, help="github prints workflow annotations."
+)
 @click.option("--strict", is_flag=True, help="Treat warnings (such as stale comparisons) as errors.")
 @today_option
 def validate(content: Path, fmt: str, strict: bool, today: dt.datetime | None) -> None:
@@ -61,8 +63,6 @@ def validate(content: Path, fmt: str, strict: bool, today: dt.datetime | None) -
         return
     click.echo(f"failed: {errors} error(s), {warnings} warning(s)", err=fmt == "github")
     raise SystemExit(1)
-
-
 
 
 def _register_command_groups() -> None:

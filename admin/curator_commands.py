@@ -53,8 +53,13 @@ def register(cli: click.Group) -> None:
         _scaffold(lambda: scaffold.new_factory(content, fid), "")
 
     @cli.command("schema")
-    @click.option("--output", type=click.Path(file_okay=False, path_type=Path), default=Path("schema"), show_default=True,
-                  help="The folder to write product.schema.json and factory.schema.json into.")
+    @click.option(
+        "--output",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=Path("schema"),
+        show_default=True,
+        help="The folder to write product.schema.json and factory.schema.json into.",
+    )
     def schema_command(output: Path) -> None:
         """Write the JSON Schema of product and factory files, for editors."""
         for path in schema.write_schemas(output):

@@ -34,9 +34,7 @@ def register(cli: click.Group) -> None:
     )
     @click.option("--full", is_flag=True, help="Render every page again instead of reusing unchanged ones from --output.")
     @today_option
-    def build(
-        content: Path, output: Path, publish: bool, settings_file: Path | None, full: bool, today: dt.datetime | None
-    ) -> None:
+    def build(content: Path, output: Path, publish: bool, settings_file: Path | None, full: bool, today: dt.datetime | None) -> None:
         """Validate the catalog and build the static store into --output (atomically, reusing unchanged pages)."""
         from storefront.build import (
             PUBLISH_SETTINGS,

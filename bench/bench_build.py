@@ -105,10 +105,16 @@ def hugo_content(content: Path, site: Path) -> None:
             "tags": product.tags,
             "compare": [
                 {
-                    "label": s.price_label, "retailer": s.retailer.name, "name": s.comparison.name,
-                    "price": str(s.comparison.price), "zhe": s.zhe_label, "saving": str(s.saving),
-                    "per": s.per_label, "ref_unit": str(s.ref_unit_price or ""),
-                    "observed_on": str(s.comparison.observed_on), "source": s.comparison.source,
+                    "label": s.price_label,
+                    "retailer": s.retailer.name,
+                    "name": s.comparison.name,
+                    "price": str(s.comparison.price),
+                    "zhe": s.zhe_label,
+                    "saving": str(s.saving),
+                    "per": s.per_label,
+                    "ref_unit": str(s.ref_unit_price or ""),
+                    "observed_on": str(s.comparison.observed_on),
+                    "source": s.comparison.source,
                 }
                 for s in facts.savings
             ],
@@ -126,7 +132,9 @@ def hugo_build(site: Path, output: Path) -> tuple[float, int, float, int]:
 
 def product_page_weight(output: Path) -> tuple[int, int]:
     """Gzip bytes of one product page's HTML and of the CSS it links."""
-    pages = [p for p in output.rglob("*.html") if "product-0" in str(p.relative_to(output)) and "product-0" in p.read_text(encoding="utf-8")]
+    pages = [
+        p for p in output.rglob("*.html") if "product-0" in str(p.relative_to(output)) and "product-0" in p.read_text(encoding="utf-8")
+    ]
     if not pages:
         return 0, 0
     html = pages[0].read_bytes()

@@ -36,7 +36,9 @@ SECRET = "whsec_bench_" + "b" * 24
 def pick_product(content: Path, needed: int) -> str:
     """The product with the most stock that anyone may buy one of (stock reservation included)."""
     catalog = require_catalog(content)
-    eligible = [(p.stock if p.stock is not None else 10**9, pid) for pid, p in catalog.products.items() if not p.members_only and p.moq == 1]
+    eligible = [
+        (p.stock if p.stock is not None else 10**9, pid) for pid, p in catalog.products.items() if not p.members_only and p.moq == 1
+    ]
     stock, pid = max(eligible, default=(0, ""))
     if stock < needed:
         raise SystemExit(f"no product in {content} has {needed} units to sell one at a time")
@@ -81,7 +83,12 @@ def deliver(base: str, payloads: list[str], senders: int) -> tuple[list[float], 
     def one(payload: str) -> float:
         http = getattr(local, "http", None) or setattr(local, "http", requests.Session()) or local.http
         started = time.perf_counter()
-        answer = http.post(f"{base}/api/stripe/webhook", data=payload, headers={"Content-Type": "application/json", "Stripe-Signature": sign_payload(payload, SECRET)}, timeout=60)
+        answer = http.post(
+            f"{base}/api/stripe/webhook",
+            data=payload,
+            headers={"Content-Type": "application/json", "Stripe-Signature": sign_payload(payload, SECRET)},
+            timeout=60,
+        )
         answer.raise_for_status()
         return (time.perf_counter() - started) * 1000
 
@@ -93,7 +100,9 @@ def deliver(base: str, payloads: list[str], senders: int) -> tuple[list[float], 
 
 def count_orders(bin_dir: Path, env: dict) -> int:
     """How many orders the database holds (through `plus orders list`)."""
-    listed = subprocess.run([str(bin_dir / "plus"), "orders", "list", "--format", "json", "--limit", "1"], env=env, check=True, capture_output=True, text=True)
+    listed = subprocess.run(
+        [str(bin_dir / "plus"), "orders", "list", "--format", "json", "--limit", "1"], env=env, check=True, capture_output=True, text=True
+    )
     return json.loads(listed.stdout)["total"]
 
 
@@ -128,10 +137,30 @@ def main() -> None:
     }
     processes = []
     try:
-        processes.append(start([python, "-m", "stripe_standin", "--port", str(standin_port), "--database", str(work / "standin.sqlite3")], env, work / "standin.log", standin_url + "/_standin/"))
+        processes.append(
+            start(
+                [python, "-m", "stripe_standin", "--port", str(standin_port), "--database", str(work / "standin.sqlite3")],
+                env,
+                work / "standin.log",
+                standin_url + "/_standin/",
+            )
+        )
         subprocess.run([str(bin_dir / "plus"), "db", "upgrade"], env=env, check=True, capture_output=True)
         if args.server == "gunicorn":
-            command = [str(bin_dir / "gunicorn"), "-b", f"127.0.0.1:{app_port}", "-w", str(args.workers), "-k", "gthread", "--threads", "8", "--log-level", "warning", "checkout.serve:create_site()"]
+            command = [
+                str(bin_dir / "gunicorn"),
+                "-b",
+                f"127.0.0.1:{app_port}",
+                "-w",
+                str(args.workers),
+                "-k",
+                "gthread",
+                "--threads",
+                "8",
+                "--log-level",
+                "warning",
+                "checkout.serve:create_site()",
+            ]
         else:
             command = [str(bin_dir / "plus"), "serve", "--no-build", "--port", str(app_port)]
         processes.append(start(command, env, work / "app.log", base + "/api/me"))
@@ -140,7 +169,18 @@ def main() -> None:
         create_sessions(base, product, args.clients, 50)  # warm up connections and caches
         latencies, session_ids, wall = create_sessions(base, product, args.clients, args.sessions)
         payloads = [
-            event_payload("evt_" + uuid.uuid4().hex, "checkout.session.completed", {"id": sid, "object": "checkout.session", "status": "complete", "payment_status": "paid", "payment_intent": "pi_" + sid[-12:], "metadata": {}})
+            event_payload(
+                "evt_" + uuid.uuid4().hex,
+                "checkout.session.completed",
+                {
+                    "id": sid,
+                    "object": "checkout.session",
+                    "status": "complete",
+                    "payment_status": "paid",
+                    "payment_intent": "pi_" + sid[-12:],
+                    "metadata": {},
+                },
+            )
             for sid in session_ids
         ]
         hook_latencies, hook_wall = deliver(base, payloads, args.senders)
@@ -156,10 +196,16 @@ def main() -> None:
     print("| measure | value |\n|---|---|")
     print(f"| create session: clients | {args.clients} |")
     print(f"| create session: requests | {len(latencies)} in {wall:.1f} s = {len(latencies) / wall:.0f}/s |")
-    print(f"| create session: p50 / p90 / p99 | {statistics.median(latencies):.0f} / {percentile(latencies, 90):.0f} / {percentile(latencies, 99):.0f} ms |")
+    print(
+        f"| create session: p50 / p90 / p99 | {statistics.median(latencies):.0f} / {percentile(latencies, 90):.0f} / {percentile(latencies, 99):.0f} ms |"
+    )
     print(f"| webhook (new order): senders | {args.senders} |")
-    print(f"| webhook (new order): throughput | {len(payloads) / hook_wall:.0f} events/s (p50 {statistics.median(hook_latencies):.0f} ms, p99 {percentile(hook_latencies, 99):.0f} ms) |")
-    print(f"| webhook (replay): throughput | {len(payloads) / replay_wall:.0f} events/s (p50 {statistics.median(replay_latencies):.0f} ms) |")
+    print(
+        f"| webhook (new order): throughput | {len(payloads) / hook_wall:.0f} events/s (p50 {statistics.median(hook_latencies):.0f} ms, p99 {percentile(hook_latencies, 99):.0f} ms) |"
+    )
+    print(
+        f"| webhook (replay): throughput | {len(payloads) / replay_wall:.0f} events/s (p50 {statistics.median(replay_latencies):.0f} ms) |"
+    )
     print(f"| orders recorded | {orders} of {len(payloads)} sessions (replays made none) |")
     if orders != len(payloads):
         raise SystemExit("orders were lost or doubled")

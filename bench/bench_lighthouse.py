@@ -52,14 +52,24 @@ def audit(binary: Path, url: str) -> dict[str, int]:
         report = Path(tmp) / "report.json"
         env = {**os.environ, "CHROME_PATH": os.environ.get("CHROME_PATH", "/usr/bin/chromium")}
         subprocess.run(
-            [str(binary), url, "--quiet", "--output=json", f"--output-path={report}", f"--chrome-flags={CHROME_FLAGS}",
-             "--only-categories=" + ",".join(CATEGORIES)],
-            check=True, env=env, timeout=300,
+            [
+                str(binary),
+                url,
+                "--quiet",
+                "--output=json",
+                f"--output-path={report}",
+                f"--chrome-flags={CHROME_FLAGS}",
+                "--only-categories=" + ",".join(CATEGORIES),
+            ],
+            check=True,
+            env=env,
+            timeout=300,
         )
         data = json.loads(report.read_text())
     scores = {c: round((data["categories"][c]["score"] or 0) * 100) for c in CATEGORIES}
     failing = sorted(
-        a["id"] for a in data["audits"].values()
+        a["id"]
+        for a in data["audits"].values()
         if a.get("score") is not None and a["score"] < 0.9 and a.get("scoreDisplayMode") in ("binary", "numeric")
     )
     return {**scores, "failing": failing}
@@ -79,7 +89,9 @@ def main() -> None:
                 rows = _audit_all(binary, base)
     print(f"{'page':<10} | {'perf':>4} | {'a11y':>4} | {'best':>4} | {'seo':>4} | below 90")
     for name, row in rows.items():
-        print(f"{name:<10} | {row['performance']:>4} | {row['accessibility']:>4} | {row['best-practices']:>4} | {row['seo']:>4} | {', '.join(row['failing']) or '-'}")
+        print(
+            f"{name:<10} | {row['performance']:>4} | {row['accessibility']:>4} | {row['best-practices']:>4} | {row['seo']:>4} | {', '.join(row['failing']) or '-'}"
+        )
 
 
 def _audit_all(binary: Path, base: str) -> dict[str, dict]:

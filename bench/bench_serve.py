@@ -39,7 +39,12 @@ WRK_CONNECTIONS, WRK_SECONDS = 32, 10
 def plus_serve(work: Path, site: Path, content: Path, port: int, worker_class: str, name: str):
     """`plus serve --workers 2` on the built site (no keys: its own stand-in)."""
     env = {
-        "PLUS_INSTANCE": str(work / name), "PLUS_CONTENT": str(content), "PLUS_TODAY": TODAY, "PUBLIC_URL": f"http://127.0.0.1:{port}", "STRIPE_SECRET_KEY": "", "DATABASE_URL": "",
+        "PLUS_INSTANCE": str(work / name),
+        "PLUS_CONTENT": str(content),
+        "PLUS_TODAY": TODAY,
+        "PUBLIC_URL": f"http://127.0.0.1:{port}",
+        "STRIPE_SECRET_KEY": "",
+        "DATABASE_URL": "",
         "PLUS_RATE_CHECKOUT": "1000000 per minute",  # all the load comes from this one address
     }
     command = [PLUS, "serve", "--no-build", "--output", str(site), "--port", str(port), "--workers", "2", "--worker-class", worker_class]
@@ -52,7 +57,9 @@ def nginx(work: Path, site: Path, upstream_port: int, port: int):
     prefix.mkdir(exist_ok=True)
     brotli = BROTLI_MODULE.exists()
     conf = render_nginx(NginxSite(root=site, upstreams=(f"127.0.0.1:{upstream_port}",), listen=f"127.0.0.1:{port}", brotli=brotli))
-    (prefix / "nginx.conf").write_text(standalone_conf(conf, prefix, brotli_module=BROTLI_MODULE if brotli else None, workers="auto"), encoding="utf-8")
+    (prefix / "nginx.conf").write_text(
+        standalone_conf(conf, prefix, brotli_module=BROTLI_MODULE if brotli else None, workers="auto"), encoding="utf-8"
+    )
     return running(["nginx", "-p", str(prefix), "-c", str(prefix / "nginx.conf")], f"http://127.0.0.1:{port}/", work / "nginx.log")
 
 
@@ -63,7 +70,9 @@ def _ms(value: str) -> float:
 
 def wrk(url: str) -> dict:
     """Requests per second and latency percentiles of `wrk` on one URL."""
-    out = subprocess.run(["wrk", "-t2", f"-c{WRK_CONNECTIONS}", f"-d{WRK_SECONDS}s", "--latency", url], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        ["wrk", "-t2", f"-c{WRK_CONNECTIONS}", f"-d{WRK_SECONDS}s", "--latency", url], capture_output=True, text=True, check=True
+    ).stdout
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     socket_errors = re.search(r"Socket errors: (.*)", out)
     return {
@@ -110,13 +119,22 @@ def serving(args: argparse.Namespace, work: Path) -> list[tuple[str, str]]:
                 with nginx(work, site, port, nginx_port):
                     static["nginx"] = wrk(f"http://127.0.0.1:{nginx_port}{page}")
                     proxied = sessions(f"http://127.0.0.1:{nginx_port}", product, args.clients, args.sessions)
-    for name, label in (("sync", "plus serve, gunicorn sync ×2"), ("gthread", "plus serve, gunicorn gthread ×2 (4 threads)"), ("nginx", "nginx, same folder")):
+    for name, label in (
+        ("sync", "plus serve, gunicorn sync ×2"),
+        ("gthread", "plus serve, gunicorn gthread ×2 (4 threads)"),
+        ("nginx", "nginx, same folder"),
+    ):
         result = static[name]
         errors = f", {result['errors']} non-2xx" if result["errors"] else ""
         errors += f", socket errors {result['socket_errors']}" if result["socket_errors"] else ""
-        rows.append((f"static {page}: {label}", f"{result['rps']:,.0f} req/s (p50 {result['p50']:.1f} ms, p99 {result['p99']:.1f} ms{errors})"))
+        rows.append(
+            (f"static {page}: {label}", f"{result['rps']:,.0f} req/s (p50 {result['p50']:.1f} ms, p99 {result['p99']:.1f} ms{errors})")
+        )
     rows.append(("static: nginx ÷ plus serve (sync)", f"{static['nginx']['rps'] / static['sync']['rps']:.1f}x"))
-    for label, result in ((f"create session, {args.clients} clients: plus serve (sync ×2)", direct), (f"create session, {args.clients} clients: through nginx", proxied)):
+    for label, result in (
+        (f"create session, {args.clients} clients: plus serve (sync ×2)", direct),
+        (f"create session, {args.clients} clients: through nginx", proxied),
+    ):
         rows.append((label, f"p50 {result['p50']:.0f} ms, p99 {result['p99']:.0f} ms ({result['rate']:.0f}/s)"))
     return rows
 

@@ -25,9 +25,7 @@ def write_catalog(root: Path, products: int, seed: int = 7) -> Path:
     (root / "categories.yaml").write_text(
         "".join(f"{k}:\n  zh: {zh}\n  en: {en}\n" for k, (zh, en) in CATEGORIES.items()), encoding="utf-8"
     )
-    (root / "retailers.yaml").write_text(
-        "sams:\n  name: 山姆会员店\n  short: 山姆\n  badge: 山姆平替\ntaobao: 淘宝\n", encoding="utf-8"
-    )
+    (root / "retailers.yaml").write_text("sams:\n  name: 山姆会员店\n  short: 山姆\n  badge: 山姆平替\ntaobao: 淘宝\n", encoding="utf-8")
     (root / "belts.yaml").write_text("haining-socks:\n  name: 海宁袜业\n  region: 浙江海宁\n", encoding="utf-8")
     for f in range(FACTORY_COUNT):
         (root / "factories" / f"factory-{f}.yaml").write_text(

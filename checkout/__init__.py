@@ -23,7 +23,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     """Build the app: defaults, then the environment, then `test_config` (read now, never at import)."""
     environment = config.from_environment()
     instance = (test_config or {}).get("PLUS_INSTANCE") or environment.get("PLUS_INSTANCE")
-    app = Flask(__name__, instance_path=str(Path(instance).resolve()) if instance else None, instance_relative_config=True, static_url_path="/checkout/static")
+    app = Flask(
+        __name__,
+        instance_path=str(Path(instance).resolve()) if instance else None,
+        instance_relative_config=True,
+        static_url_path="/checkout/static",
+    )
     settings = config.defaults(app.instance_path)
     settings.update(environment)
     settings.update(test_config or {})
@@ -84,7 +89,16 @@ def _http_error(error: HTTPException):
         if error.code == 429:  # a form posted too often: say so in the shopper's language (Retry-After is added after)
             return render_template("errors/429.html"), 429
         return error
-    codes = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed", 413: "body_too_large", 415: "unsupported_media_type", 429: "rate_limited"}
+    codes = {
+        400: "bad_request",
+        401: "unauthorized",
+        403: "forbidden",
+        404: "not_found",
+        405: "method_not_allowed",
+        413: "body_too_large",
+        415: "unsupported_media_type",
+        429: "rate_limited",
+    }
     code = codes.get(error.code or 500, "error")
     message = error.description if error.code != 429 else "请求过于频繁，请稍后再试"
     response = jsonify({"error": {"code": code, "message": message}})

@@ -31,7 +31,13 @@ log = logging.getLogger("plus.checkout.account")
 bp = Blueprint("account", __name__, url_prefix="/account")
 
 METHOD_LABELS = {"card": "银行卡（自动续费）", "alipay": "支付宝（一次付清一年）", "wechat_pay": "微信支付（一次付清一年）"}
-STATUS_LABELS = {"awaiting_payment": "待付款确认", "paid": "已付款", "payment_failed": "付款失败", "shipped": "已发货", "refunded": "已退款"}
+STATUS_LABELS = {
+    "awaiting_payment": "待付款确认",
+    "paid": "已付款",
+    "payment_failed": "付款失败",
+    "shipped": "已发货",
+    "refunded": "已退款",
+}
 
 
 def _methods() -> list[str]:
@@ -45,7 +51,9 @@ def index():
         return redirect(url_for("auth.login", next=url_for("account.index")))
     db = get_db()
     orders = db.scalars(select(Order).where(Order.user_id == g.user.id).order_by(Order.created_at.desc()).limit(100)).all()
-    periods = db.scalars(select(MembershipPeriod).where(MembershipPeriod.user_id == g.user.id).order_by(MembershipPeriod.ends_at.desc())).all()
+    periods = db.scalars(
+        select(MembershipPeriod).where(MembershipPeriod.user_id == g.user.id).order_by(MembershipPeriod.ends_at.desc())
+    ).all()
     return render_template("account/index.html", orders=orders, periods=periods, status_labels=STATUS_LABELS, member=g.user.is_member())
 
 
@@ -78,7 +86,11 @@ def membership():
             return render_template("account/membership.html", methods=methods, labels=METHOD_LABELS, price=price), 400
         try:
             started = start_membership(
-                get_database(), get_stripe(), Settings.from_config(current_app.config), g.user, method,
+                get_database(),
+                get_stripe(),
+                Settings.from_config(current_app.config),
+                g.user,
+                method,
                 revision=get_catalog().revision,
             )
         except (PaymentProviderError, StripeNotConfigured, CatalogUnavailable) as exc:

@@ -108,15 +108,11 @@ def finish_reset(db: Session, token: str, password: str, now: dt.datetime | None
     user = reset_user(db, token, now)
     # Claim the token with a conditional UPDATE, so two simultaneous uses cannot both succeed.
     claimed = db.execute(
-        update(PasswordReset)
-        .where(PasswordReset.token_hash == _token_hash(token), PasswordReset.used_at.is_(None))
-        .values(used_at=now)
+        update(PasswordReset).where(PasswordReset.token_hash == _token_hash(token), PasswordReset.used_at.is_(None)).values(used_at=now)
     ).rowcount
     if user is None or claimed != 1:
         raise AccountError("重置链接无效或已过期，请重新申请")
-    db.execute(
-        update(PasswordReset).where(PasswordReset.user_id == user.id, PasswordReset.used_at.is_(None)).values(used_at=now)
-    )
+    db.execute(update(PasswordReset).where(PasswordReset.user_id == user.id, PasswordReset.used_at.is_(None)).values(used_at=now))
     user.password_hash = HASHER.hash(password)
     user.session_epoch += 1
     return user

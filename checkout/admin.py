@@ -41,7 +41,7 @@ def _time(name: str) -> dt.datetime | None:
     if not value:
         return None
     parsed = dt.datetime.fromisoformat(value)
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.timezone.utc)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
 
 
 @bp.get("/orders")
@@ -67,7 +67,15 @@ def orders():
     if fmt == "csv":
         return Response(orders_csv(page), mimetype="text/csv", headers={"Content-Disposition": 'attachment; filename="orders.csv"'})
     following = wanted.offset + len(page)
-    return jsonify({"orders": [order_json(o) for o in page], "total": total, "limit": wanted.limit, "offset": wanted.offset, "next_offset": following if following < total else None})
+    return jsonify(
+        {
+            "orders": [order_json(o) for o in page],
+            "total": total,
+            "limit": wanted.limit,
+            "offset": wanted.offset,
+            "next_offset": following if following < total else None,
+        }
+    )
 
 
 @bp.get("/orders/<int:order_id>")

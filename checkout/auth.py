@@ -118,7 +118,9 @@ def reset_request():
         if found is not None:
             user, token = found
             link = f"{current_app.config['PUBLIC_URL']}{url_for('auth.reset_confirm', token=token)}"
-            send_mail(user.email, "重置您的PLUS会员店密码", f"请在1小时内打开以下链接设置新密码：\n{link}\n\n如果不是您本人操作，请忽略本邮件。")
+            send_mail(
+                user.email, "重置您的PLUS会员店密码", f"请在1小时内打开以下链接设置新密码：\n{link}\n\n如果不是您本人操作，请忽略本邮件。"
+            )
         flash("如果该邮箱已注册，重置链接已发送，请查收邮件。", "info")
         return redirect(url_for("auth.login"))
     return render_template("auth/reset_request.html")

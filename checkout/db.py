@@ -48,7 +48,7 @@ def normalise_url(url: str) -> str:
     """Point `postgresql://` URLs at psycopg 3, the driver this project installs."""
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 

@@ -60,7 +60,11 @@ def _first_delivery(db: Session, event: dict) -> bool:
     if db.get(WebhookEvent, event["id"]) is not None:
         return False
     obj = (event.get("data") or {}).get("object") or {}
-    db.add(WebhookEvent(id=event["id"], type=event["type"], object_id=obj.get("id"), created=int(event.get("created") or 0), received_at=utcnow()))
+    db.add(
+        WebhookEvent(
+            id=event["id"], type=event["type"], object_id=obj.get("id"), created=int(event.get("created") or 0), received_at=utcnow()
+        )
+    )
     db.flush()
     return True
 

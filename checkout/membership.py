@@ -42,14 +42,24 @@ def grant_year(db: Session, user: User, ref: str, now: dt.datetime) -> bool:
     if db.scalar(select(MembershipPeriod.id).where(MembershipPeriod.stripe_ref == ref)) is not None:
         return False
     start = max(now, user.member_until) if user.member_until else now
-    db.add(MembershipPeriod(user_id=user.id, kind="one_time", stripe_ref=ref, status="paid", starts_at=start, ends_at=add_year(start), synced_at=int(now.timestamp())))
+    db.add(
+        MembershipPeriod(
+            user_id=user.id,
+            kind="one_time",
+            stripe_ref=ref,
+            status="paid",
+            starts_at=start,
+            ends_at=add_year(start),
+            synced_at=int(now.timestamp()),
+        )
+    )
     refresh_member_until(db, user)
     log.info("member %s: one year paid (%s), until %s", user.id, ref, user.member_until)
     return True
 
 
 def _timestamp(value: object) -> dt.datetime | None:
-    return dt.datetime.fromtimestamp(int(value), dt.timezone.utc) if value else None
+    return dt.datetime.fromtimestamp(int(value), dt.UTC) if value else None
 
 
 def _period(sub: dict) -> tuple[dt.datetime | None, dt.datetime | None]:
@@ -112,7 +122,7 @@ def invoice_subscription(invoice: dict) -> str | None:
     if invoice.get("subscription"):
         sub = invoice["subscription"]
         return sub if isinstance(sub, str) else sub.get("id")
-    details = ((invoice.get("parent") or {}).get("subscription_details") or {})
+    details = (invoice.get("parent") or {}).get("subscription_details") or {}
     if details.get("subscription"):
         return details["subscription"]
     for line in (invoice.get("lines") or {}).get("data") or []:
@@ -131,7 +141,9 @@ def apply_invoice_paid(db: Session, invoice: dict, *, client: stripe.StripeClien
     sync_subscription(db, sub, created=int(now.timestamp()), now=now)
 
 
-def apply_checkout(db: Session, checkout: CheckoutSession, session: dict, *, event_type: str, client: stripe.StripeClient, now: dt.datetime) -> str:
+def apply_checkout(
+    db: Session, checkout: CheckoutSession, session: dict, *, event_type: str, client: stripe.StripeClient, now: dt.datetime
+) -> str:
     """A membership checkout finished: start the subscription or grant the paid year."""
     if event_type == "checkout.session.expired" or session.get("status") == "expired":
         if checkout.status in ("pending", "open"):

@@ -93,7 +93,10 @@ def _paths() -> dict:
                                     "items": {
                                         "type": "object",
                                         "required": ["product", "quantity"],
-                                        "properties": {"product": {"type": "string"}, "quantity": {"type": "integer", "minimum": 1, "maximum": 9999}},
+                                        "properties": {
+                                            "product": {"type": "string"},
+                                            "quantity": {"type": "integer", "minimum": 1, "maximum": 9999},
+                                        },
                                     },
                                 }
                             },
@@ -103,7 +106,13 @@ def _paths() -> dict:
                 "responses": {
                     "201": {
                         "description": "The session to redirect the browser to",
-                        "content": _json({"type": "object", "required": ["id", "url"], "properties": {"id": {"type": "string"}, "url": {"type": "string"}}}),
+                        "content": _json(
+                            {
+                                "type": "object",
+                                "required": ["id", "url"],
+                                "properties": {"id": {"type": "string"}, "url": {"type": "string"}},
+                            }
+                        ),
                     },
                     **_errors(400, 403, 404, 409, 413, 415, 422, 429, 503),
                 },
@@ -116,7 +125,13 @@ def _paths() -> dict:
                 "responses": {
                     "200": {
                         "description": "Ready to sell",
-                        "content": _json({"type": "object", "required": ["ok", "catalog_revision"], "properties": {"ok": {"const": True}, "catalog_revision": {"type": "string"}}}),
+                        "content": _json(
+                            {
+                                "type": "object",
+                                "required": ["ok", "catalog_revision"],
+                                "properties": {"ok": {"const": True}, "catalog_revision": {"type": "string"}},
+                            }
+                        ),
                     },
                     "503": {
                         "description": "The database or the catalog is unavailable",
@@ -149,7 +164,11 @@ def _paths() -> dict:
             }
         },
         "/api/openapi.json": {
-            "get": {"summary": "This document", "operationId": "openapi", "responses": {"200": {"description": "OpenAPI 3.1", "content": _json({"type": "object"})}}}
+            "get": {
+                "summary": "This document",
+                "operationId": "openapi",
+                "responses": {"200": {"description": "OpenAPI 3.1", "content": _json({"type": "object"})}},
+            }
         },
         "/api/stripe/webhook": {
             "post": {
@@ -158,7 +177,16 @@ def _paths() -> dict:
                 "parameters": [{"name": "Stripe-Signature", "in": "header", "required": True, "schema": {"type": "string"}}],
                 "requestBody": {"required": True, "content": _json({"type": "object"})},
                 "responses": {
-                    "200": {"description": "Applied, a replay, or an event type the store ignores", "content": _json({"type": "object", "required": ["received"], "properties": {"received": {"type": "boolean"}, "outcome": {"type": "string"}}})},
+                    "200": {
+                        "description": "Applied, a replay, or an event type the store ignores",
+                        "content": _json(
+                            {
+                                "type": "object",
+                                "required": ["received"],
+                                "properties": {"received": {"type": "boolean"}, "outcome": {"type": "string"}},
+                            }
+                        ),
+                    },
                     **_errors(400, 413, 503),
                 },
             }
@@ -208,7 +236,10 @@ def _paths() -> dict:
                 "operationId": "getOrder",
                 "security": [{"bearer": []}],
                 "parameters": [ORDER_ID],
-                "responses": {"200": {"description": "The order", "content": _json({"$ref": "#/components/schemas/Order"})}, **_errors(401, 403, 404)},
+                "responses": {
+                    "200": {"description": "The order", "content": _json({"$ref": "#/components/schemas/Order"})},
+                    **_errors(401, 403, 404),
+                },
             }
         },
         "/api/admin/orders/{order_id}/ship": {
@@ -219,9 +250,20 @@ def _paths() -> dict:
                 "parameters": [ORDER_ID],
                 "requestBody": {
                     "required": False,
-                    "content": _json({"type": "object", "properties": {"carrier": {"type": "string", "maxLength": 120}, "tracking": {"type": "string", "maxLength": 120}}}),
+                    "content": _json(
+                        {
+                            "type": "object",
+                            "properties": {
+                                "carrier": {"type": "string", "maxLength": 120},
+                                "tracking": {"type": "string", "maxLength": 120},
+                            },
+                        }
+                    ),
                 },
-                "responses": {"200": {"description": "The shipped order", "content": _json({"$ref": "#/components/schemas/Order"})}, **_errors(400, 401, 403, 404, 409, 415)},
+                "responses": {
+                    "200": {"description": "The shipped order", "content": _json({"$ref": "#/components/schemas/Order"})},
+                    **_errors(400, 401, 403, 404, 409, 415),
+                },
             }
         },
         "/api/admin/orders/{order_id}/refund": {
@@ -231,7 +273,10 @@ def _paths() -> dict:
                 "security": [{"bearer": []}],
                 "parameters": [ORDER_ID],
                 "requestBody": OPTIONAL_BODY,
-                "responses": {"200": {"description": "The refunded order", "content": _json({"$ref": "#/components/schemas/Order"})}, **_errors(400, 401, 403, 404, 409, 415, 502, 503)},
+                "responses": {
+                    "200": {"description": "The refunded order", "content": _json({"$ref": "#/components/schemas/Order"})},
+                    **_errors(400, 401, 403, 404, 409, 415, 502, 503),
+                },
             }
         },
     }
@@ -242,12 +287,18 @@ def spec(public_url: str) -> dict:
     codes = (400, 401, 403, 404, 409, 413, 415, 422, 429, 502, 503)
     return {
         "openapi": "3.1.0",
-        "info": {"title": "PLUS Store checkout API", "version": "1.0.0", "description": "Cart checkout, visitor state, a health check, Stripe webhooks and the operators' admin API."},
+        "info": {
+            "title": "PLUS Store checkout API",
+            "version": "1.0.0",
+            "description": "Cart checkout, visitor state, a health check, Stripe webhooks and the operators' admin API.",
+        },
         "servers": [{"url": public_url}],
         "paths": _paths(),
         "components": {
             "schemas": {"Order": ORDER, "Error": ERROR},
-            "responses": {f"Error{code}": {"description": f"HTTP {code}", "content": _json({"$ref": "#/components/schemas/Error"})} for code in codes},
+            "responses": {
+                f"Error{code}": {"description": f"HTTP {code}", "content": _json({"$ref": "#/components/schemas/Error"})} for code in codes
+            },
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "description": "PLUS_ADMIN_TOKEN"}},
         },
     }

@@ -105,7 +105,21 @@ def _cell(value: object) -> str:
     return "'" + text if text.startswith(FORMULA_START) else text
 
 
-CSV_COLUMNS = ("number", "status", "created_at", "paid_at", "email", "amount_total", "currency", "member_pricing", "lines", "carrier", "tracking", "catalog_revision", "stripe_payment_intent")
+CSV_COLUMNS = (
+    "number",
+    "status",
+    "created_at",
+    "paid_at",
+    "email",
+    "amount_total",
+    "currency",
+    "member_pricing",
+    "lines",
+    "carrier",
+    "tracking",
+    "catalog_revision",
+    "stripe_payment_intent",
+)
 
 
 def orders_csv(orders: list[Order]) -> str:
@@ -129,7 +143,9 @@ class ReconcileReport:
     unknown: list[str] | None = None
 
 
-def reconcile(database: Database, client: stripe.StripeClient, *, since: dt.datetime | None = None, now: dt.datetime | None = None) -> ReconcileReport:
+def reconcile(
+    database: Database, client: stripe.StripeClient, *, since: dt.datetime | None = None, now: dt.datetime | None = None
+) -> ReconcileReport:
     """Record an order for every paid Stripe session that has none (a webhook that never arrived)."""
     report = ReconcileReport(recorded=[], unknown=[])
     params: dict = {"status": "complete", "limit": 100}
@@ -168,7 +184,9 @@ def sweep_reservations(database: Database, client: stripe.StripeClient | None, *
     now = now or utcnow()
     with database.sessions() as db:
         due = db.scalars(
-            select(CheckoutSession.id).where(CheckoutSession.stock_held.is_(True), CheckoutSession.status.in_(("pending", "open")), CheckoutSession.expires_at < now)
+            select(CheckoutSession.id).where(
+                CheckoutSession.stock_held.is_(True), CheckoutSession.status.in_(("pending", "open")), CheckoutSession.expires_at < now
+            )
         ).all()
     released = 0
     for checkout_id in due:
@@ -182,7 +200,9 @@ def sweep_reservations(database: Database, client: stripe.StripeClient | None, *
             except stripe.StripeError as exc:
                 log.warning("sweep: could not check session %s with Stripe (%s); trying again next time", checkout.stripe_session_id, exc)
                 continue
-            outcome = apply_session_event(db, "checkout.session." + ("expired" if session["status"] == "expired" else "completed"), session, client=client, now=now)
+            outcome = apply_session_event(
+                db, "checkout.session." + ("expired" if session["status"] == "expired" else "completed"), session, client=client, now=now
+            )
             released += outcome == "expired"
     if released:
         log.info("sweep: released the stock of %d expired checkout(s)", released)

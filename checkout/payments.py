@@ -53,7 +53,7 @@ class Settings:
     membership_price: Decimal
 
     @classmethod
-    def from_config(cls, config: dict) -> "Settings":
+    def from_config(cls, config: dict) -> Settings:
         """Read the settings from a Flask config."""
         from .config import payment_methods
 
@@ -74,7 +74,11 @@ def _method_params(methods: tuple[str, ...] | list[str]) -> dict:
 
 
 def _stripe_line(title: str, unit_price: Decimal, quantity: int, product_id: str, recurring: bool = False) -> dict:
-    price_data: dict = {"currency": "cny", "unit_amount": to_fen(unit_price), "product_data": {"name": title, "metadata": {"product": product_id}}}
+    price_data: dict = {
+        "currency": "cny",
+        "unit_amount": to_fen(unit_price),
+        "product_data": {"name": title, "metadata": {"product": product_id}},
+    }
     if recurring:
         price_data["recurring"] = {"interval": "year"}
     return {"price_data": price_data, "quantity": quantity}
@@ -207,7 +211,16 @@ def _membership_session(
         kind="membership",
         mode="subscription" if subscription else "payment",
         user_id=user.id,
-        lines=[{"product": MEMBERSHIP_PRODUCT, "title": MEMBERSHIP_TITLE, "quantity": 1, "unit_price": str(price), "basis": "membership", "stock_limited": False}],
+        lines=[
+            {
+                "product": MEMBERSHIP_PRODUCT,
+                "title": MEMBERSHIP_TITLE,
+                "quantity": 1,
+                "unit_price": str(price),
+                "basis": "membership",
+                "stock_limited": False,
+            }
+        ],
         amount_total=price,
         currency="cny",
         member_pricing=False,

@@ -306,7 +306,9 @@ class _Gunicorn(BaseApplication):
         return self._load()
 
 
-def serve_workers(host: str, port: int, settings: dict, *, workers: int, worker_class: str = "sync", threads: int = 4, sweep_every: float = SWEEP_EVERY) -> None:
+def serve_workers(
+    host: str, port: int, settings: dict, *, workers: int, worker_class: str = "sync", threads: int = 4, sweep_every: float = SWEEP_EVERY
+) -> None:
     """Serve with `workers` gunicorn processes; the stand-in and the migrations run once, here."""
     if worker_class not in WORKER_CLASSES:
         raise ValueError(f"worker_class must be one of {', '.join(WORKER_CLASSES)}")
@@ -321,7 +323,10 @@ def serve_workers(host: str, port: int, settings: dict, *, workers: int, worker_
         migrate(get_database(probe))
         get_database(probe).engine.dispose()  # no connection may cross the fork into the workers
         if str(probe.config["RATELIMIT_STORAGE_URI"]).startswith("memory://"):
-            log.warning("RATELIMIT_STORAGE_URI is memory://: each of the %d workers counts log-ins and checkout starts on its own; use redis://… to share them", workers)
+            log.warning(
+                "RATELIMIT_STORAGE_URI is memory://: each of the %d workers counts log-ins and checkout starts on its own; use redis://… to share them",
+                workers,
+            )
 
         def load() -> Flask:  # runs in each worker, after the fork
             app = create_app(settings)

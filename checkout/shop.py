@@ -32,8 +32,13 @@ def create_checkout():
         catalog = get_catalog()
         lines = price_items(catalog, parse_items(json_body()), member=member)
         started = start_order(
-            get_database(), get_stripe(), Settings.from_config(current_app.config), lines,
-            revision=catalog.revision, member=member, user=g.user,
+            get_database(),
+            get_stripe(),
+            Settings.from_config(current_app.config),
+            lines,
+            revision=catalog.revision,
+            member=member,
+            user=g.user,
         )
     except CartError as exc:
         return api_error(exc.status, exc.code, exc.message)

@@ -24,7 +24,9 @@ def receive():
         return api_error(503, "webhooks_not_configured", "STRIPE_WEBHOOK_SECRET is not set")
     try:
         event = events.verify(
-            request.get_data(cache=False), request.headers.get("Stripe-Signature"), secret,
+            request.get_data(cache=False),
+            request.headers.get("Stripe-Signature"),
+            secret,
             tolerance=current_app.config["PLUS_WEBHOOK_TOLERANCE"],
         )
     except events.BadSignature as exc:

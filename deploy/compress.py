@@ -124,5 +124,12 @@ def precompress(root: Path, *, use_brotli: bool = True, quality: int = 9, thread
         for one in pool.map(lambda p: _compress_one(p, use_brotli, quality), wanted):
             for name in ("files", "written", "fresh", "bytes_in", "bytes_gz", "bytes_br"):
                 setattr(report, name, getattr(report, name) + getattr(one, name))
-    log.info("precompressed %d of %d files below %s (%d up to date, %d stale copies removed)", report.written, report.files, root, report.fresh, report.removed)
+    log.info(
+        "precompressed %d of %d files below %s (%d up to date, %d stale copies removed)",
+        report.written,
+        report.files,
+        root,
+        report.fresh,
+        report.removed,
+    )
     return report

@@ -117,7 +117,9 @@ def render_nginx(site: NginxSite) -> str:
     )
 
 
-def standalone_conf(site_conf: str, prefix: Path, *, brotli_module: Path | None = None, access_log: bool = False, workers: str = "1") -> str:
+def standalone_conf(
+    site_conf: str, prefix: Path, *, brotli_module: Path | None = None, access_log: bool = False, workers: str = "1"
+) -> str:
     """A whole nginx.conf around `site_conf` that runs as this user in the foreground, files below `prefix`."""
     temp = {name: prefix / "tmp" / name for name in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")}
     for path in temp.values():

@@ -131,9 +131,16 @@ def briefs(d: Draw) -> None:
     for i, colour in enumerate(colours):
         dx, dy = 40 * i, 40 * i
         d.polygon(
-            ((60 + dx, 110 + dy), (320 + dx, 110 + dy), (300 + dx, 200 + dy), (210 + dx, 270 + dy),
-             (170 + dx, 270 + dy), (80 + dx, 200 + dy)),
-            fill=colour, outline=INK,
+            (
+                (60 + dx, 110 + dy),
+                (320 + dx, 110 + dy),
+                (300 + dx, 200 + dy),
+                (210 + dx, 270 + dy),
+                (170 + dx, 270 + dy),
+                (80 + dx, 200 + dy),
+            ),
+            fill=colour,
+            outline=INK,
         )
         d.rectangle((60 + dx, 110 + dy, 320 + dx, 130 + dy), fill=WHITE, outline=INK)
 
@@ -219,8 +226,24 @@ def beach_socks(d: Draw) -> None:
 
 
 def garment(d: Draw, body: str, trim: str, *, hood: bool = False, knit: bool = False) -> None:
-    d.polygon(((150, 110), (90, 150), (50, 270), (105, 285), (140, 210), (140, 410), (340, 410),
-               (340, 210), (375, 285), (430, 270), (390, 150), (330, 110)), fill=body, outline=INK)
+    d.polygon(
+        (
+            (150, 110),
+            (90, 150),
+            (50, 270),
+            (105, 285),
+            (140, 210),
+            (140, 410),
+            (340, 410),
+            (340, 210),
+            (375, 285),
+            (430, 270),
+            (390, 150),
+            (330, 110),
+        ),
+        fill=body,
+        outline=INK,
+    )
     if hood:
         d.pieslice((170, 50, 310, 190), start=180, end=360, fill=body, outline=INK, width=5)
         d.ellipse((205, 90, 275, 150), fill=trim)
@@ -254,8 +277,7 @@ def tote(d: Draw) -> None:
 
 def leggings(d: Draw) -> None:
     d.rectangle((150, 60, 330, 100), fill=PURPLE, outline=INK, width=5)
-    d.polygon(((150, 100), (330, 100), (330, 430), (260, 430), (240, 200), (220, 430), (150, 430)),
-              fill=PURPLE, outline=INK)
+    d.polygon(((150, 100), (330, 100), (330, 430), (260, 430), (240, 200), (220, 430), (150, 430)), fill=PURPLE, outline=INK)
     d.line((240, 110, 240, 200), fill=INK, width=3)
     d.line((165, 300, 230, 300), fill=PINK, width=4)
     d.line((250, 300, 318, 300), fill=PINK, width=4)

@@ -85,11 +85,7 @@ class SearchState:
         """The records of products whose files (and every shared file) look as they did last time."""
         if self.shared != shared_stamp(content, today):
             return {}
-        return {
-            pid: entry.record
-            for pid, entry in self.entries.items()
-            if _stamp(content / "products" / f"{pid}.yaml") == entry.stamp
-        }
+        return {pid: entry.record for pid, entry in self.entries.items() if _stamp(content / "products" / f"{pid}.yaml") == entry.stamp}
 
     def fragments_for(self, records: dict[str, str], bundle: str) -> list[Path]:
         """The old fragment files of the records that did not change."""

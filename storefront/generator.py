@@ -97,14 +97,12 @@ class Pager:
         return self.urls[self.number] if self.number < len(self.urls) else None
 
 
-def listing_pages(
-    template: str, group: Group, today: dt.date, page_size: int, fingerprints: Fingerprints | None = None
-) -> list[Page]:
+def listing_pages(template: str, group: Group, today: dt.date, page_size: int, fingerprints: Fingerprints | None = None) -> list[Page]:
     """A group's products split into pages of `page_size`: `c/x/`, `c/x/page/2/`, …"""
     chunks = [group.products[i : i + page_size] for i in range(0, len(group.products), page_size)] or [[]]
     urls = tuple(group.url if n == 1 else f"{group.url}page/{n}/" for n in range(1, len(chunks) + 1))
     pages = []
-    for n, (url, chunk) in enumerate(zip(urls, chunks), start=1):
+    for n, (url, chunk) in enumerate(zip(urls, chunks, strict=True), start=1):
         pager = Pager(n, urls)
         key = fingerprints.listing_page(template, group, chunk, pager) if fingerprints else None
         pages.append(Page(f"{url}index.html", template, url, today, values={"group": group, "items": chunk, "pager": pager}, key=key))
@@ -233,15 +231,17 @@ class StoreGenerator(Generator):
                 render(page)
                 self.progress.advance()
         self.state.rendered += len(todo)
-        feeds.write_feeds(
-            self.store, output, siteurl=siteurl, sitename=self.settings["SITENAME"], timezone=self.settings["TIMEZONE"]
-        )
+        feeds.write_feeds(self.store, output, siteurl=siteurl, sitename=self.settings["SITENAME"], timezone=self.settings["TIMEZONE"])
         feeds.write_sitemap([(p.url, p.lastmod) for p in self.pages if p.in_sitemap], output, siteurl=siteurl)
         feeds.write_robots(output, siteurl=siteurl)
         feeds.write_products_json(self.store, output, siteurl=siteurl)
         log.info(
             "storefront: %d pages for %d products (%d rendered by %d processes, %d unchanged)",
-            len(self.pages), len(self.store.products), self.state.rendered, workers, self.state.reused,
+            len(self.pages),
+            len(self.store.products),
+            self.state.rendered,
+            workers,
+            self.state.reused,
         )
 
     def _write_page(self, writer, page: Page) -> None:

@@ -37,9 +37,7 @@ def workers_for(pages: int, wanted: int | None) -> int:
     return max(1, min(wanted, pages // MIN_PAGES_PER_WORKER))
 
 
-def render_forked(
-    items: Sequence[Any], render: Callable[[Any], None], workers: int, done: Callable[[int], None] = lambda n: None
-) -> None:
+def render_forked(items: Sequence[Any], render: Callable[[Any], None], workers: int, done: Callable[[int], None] = lambda n: None) -> None:
     """Render `items` with `workers` processes (this one included), calling `done(n)` in this one
     as items finish; raises `WorkerFailed` when a worker failed."""
     children = []

@@ -19,7 +19,6 @@ CARD_BADGE_CODES = ("alt-", "discount")
 """Badges the card shows in the image corner; the rest are chips under the price."""
 
 
-
 def factory_url(fid: str) -> str:
     """The site-relative URL of a factory page."""
     return f"factory/{fid}/"
@@ -258,7 +257,9 @@ class Store:
             if not factories:
                 continue
             products = sorted((p for f in factories for p in f.products), key=lambda v: v.sort_key)
-            groups.append(Group(bid, belt.name, belt_url(bid), products, subtitle=belt.region, description=belt.description, extra=factories))
+            groups.append(
+                Group(bid, belt.name, belt_url(bid), products, subtitle=belt.region, description=belt.description, extra=factories)
+            )
         return groups
 
     @cached_property

@@ -52,11 +52,12 @@ def authenticate():
         except (ValueError, UnicodeDecodeError):
             key = ""
     if not key:
-        raise unauthenticated("You did not provide an API key. You need to provide your API key in the "
-                              "Authorization header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY').")
+        raise unauthenticated(
+            "You did not provide an API key. You need to provide your API key in the "
+            "Authorization header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY')."
+        )
     if not key.startswith(("sk_test_", "rk_test_")):
-        raise unauthenticated(f"Invalid API Key provided: {key[:8]}{'*' * 4}{key[-4:]} (the stand-in accepts test "
-                              "keys, sk_test_…, only)")
+        raise unauthenticated(f"Invalid API Key provided: {key[:8]}{'*' * 4}{key[-4:]} (the stand-in accepts test keys, sk_test_…, only)")
     g.api_key = key
 
 
@@ -75,6 +76,7 @@ def event_request() -> dict:
 
 def idempotent(view):
     """Replay the first response for a reused Idempotency-Key; refuse the key with different parameters."""
+
     @functools.wraps(view)
     def wrapper(**kwargs):
         key = request.headers.get("Idempotency-Key")
@@ -84,9 +86,13 @@ def idempotent(view):
             if key:
                 stored = store.idempotent_result(g.api_key, key)
                 if stored and stored[0] != fingerprint:
-                    raise StripeError(400, "Keys for idempotent requests can only be used with the same parameters "
-                                      f"they were first used with. Try using a key other than '{key}' if you meant "
-                                      "to execute a different request.", type="idempotency_error")
+                    raise StripeError(
+                        400,
+                        "Keys for idempotent requests can only be used with the same parameters "
+                        f"they were first used with. Try using a key other than '{key}' if you meant "
+                        "to execute a different request.",
+                        type="idempotency_error",
+                    )
                 if stored:
                     response = Response(stored[2], stored[1], mimetype="application/json")
                     response.headers["Idempotent-Replayed"] = "true"
@@ -96,6 +102,7 @@ def idempotent(view):
             if key:
                 store.remember(g.api_key, key, fingerprint, response.status_code, response.get_data(as_text=True))
             return response
+
     return wrapper
 
 
@@ -105,8 +112,7 @@ def render(obj: dict, paths: list[str] | None = None) -> dict:
     for path in expand_paths(params()) if paths is None else paths:
         segments = path.split(".")
         if obj["object"] == "checkout.session" and segments[0] == "line_items":
-            shown["line_items"] = list_object(sessions.line_items(obj), f"/v1/checkout/sessions/{obj['id']}/line_items",
-                                              has_more=False)
+            shown["line_items"] = list_object(sessions.line_items(obj), f"/v1/checkout/sessions/{obj['id']}/line_items", has_more=False)
         _expand(shown, segments, path)
     return shown
 
@@ -151,19 +157,18 @@ def paginate(items: list[dict], url: str, reader: Reader, kind: str) -> dict:
             raise missing(kind, cursor, name)
     if after:
         start = ids.index(after) + 1 if after in ids else len(ids)
-        page = items[start:start + limit]
+        page = items[start : start + limit]
         has_more = start + limit < len(items)
     elif before:
         end = ids.index(before) if before in ids else 0
-        page = items[max(0, end - limit):end]
+        page = items[max(0, end - limit) : end]
         has_more = end - limit > 0
     else:
         page, has_more = items[:limit], len(items) > limit
     paths = []
     for path in expand_paths(params()):
         if not path.startswith("data."):
-            raise invalid(f"This property cannot be expanded ({path}). List expansions start with `data.`",
-                          "expand")
+            raise invalid(f"This property cannot be expanded ({path}). List expansions start with `data.`", "expand")
         paths.append(path[5:])
     return list_object([render(item, paths) for item in page], url, has_more=has_more)
 
@@ -172,8 +177,7 @@ def _created_matches(created: int, reader: Reader) -> bool:
     if isinstance(reader.data["created"], str):
         return created == reader.int("created")
     bounds = reader.sub("created").only("gt", "gte", "lt", "lte")
-    checks = {"gt": lambda v: created > v, "gte": lambda v: created >= v,
-              "lt": lambda v: created < v, "lte": lambda v: created <= v}
+    checks = {"gt": lambda v: created > v, "gte": lambda v: created >= v, "lt": lambda v: created < v, "lte": lambda v: created <= v}
     return all(checks[name](bounds.int(name)) for name in checks if bounds.has(name))
 
 

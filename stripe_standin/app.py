@@ -77,12 +77,10 @@ def _http_error(error: HTTPException):
     if request.path.startswith(("/v1/", "/_standin/")):
         if error.code in (404, 405):
             return _stripe_error(routes.unrecognized())
-        return api.json_response({"error": {"type": "invalid_request_error", "message": error.description}},
-                                 error.code or 400)
+        return api.json_response({"error": {"type": "invalid_request_error", "message": error.description}}, error.code or 400)
     return error
 
 
 def _internal_error(error: Exception):
     log.exception("stripe stand-in bug on %s %s", request.method, request.path)
-    return api.json_response({"error": {"type": "api_error", "message": "The stand-in hit a bug; see its log."}},
-                             500)
+    return api.json_response({"error": {"type": "api_error", "message": "The stand-in hit a bug; see its log."}}, 500)

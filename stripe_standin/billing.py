@@ -18,7 +18,7 @@ def add_interval(timestamp: int, interval: str, count: int = 1) -> int:
         return timestamp + count * 86400
     if interval == "week":
         return timestamp + count * 7 * 86400
-    moment = dt.datetime.fromtimestamp(timestamp, dt.timezone.utc)
+    moment = dt.datetime.fromtimestamp(timestamp, dt.UTC)
     months = count * (12 if interval == "year" else 1)
     month_index = moment.month - 1 + months
     year, month = moment.year + month_index // 12, month_index % 12 + 1
@@ -32,32 +32,70 @@ def start(st, session: dict, now: int) -> dict:
     customer = st.store.get(session["customer"], "customer") if session["customer"] else None
     if customer is None:
         customer = {
-            "id": new_id("cus"), "object": "customer", "address": None, "balance": 0, "created": now,
-            "currency": session["currency"], "delinquent": False, "description": None, "email": email,
-            "livemode": False, "metadata": {}, "name": None, "phone": None,
+            "id": new_id("cus"),
+            "object": "customer",
+            "address": None,
+            "balance": 0,
+            "created": now,
+            "currency": session["currency"],
+            "delinquent": False,
+            "description": None,
+            "email": email,
+            "livemode": False,
+            "metadata": {},
+            "name": None,
+            "phone": None,
         }
         st.store.save(customer)
         st.webhooks.emit("customer.created", customer)
     cycle = recurring_lines(session)[0]["price"]["recurring"]
     period_end = add_interval(now, cycle["interval"], cycle["interval_count"])
     sub_id = new_id("sub")
-    items = [{
-        "id": new_id("si"), "object": "subscription_item", "created": now, "current_period_start": now,
-        "current_period_end": period_end, "metadata": {}, "price": line["price"], "quantity": line["quantity"],
-        "subscription": sub_id,
-    } for line in recurring_lines(session)]
+    items = [
+        {
+            "id": new_id("si"),
+            "object": "subscription_item",
+            "created": now,
+            "current_period_start": now,
+            "current_period_end": period_end,
+            "metadata": {},
+            "price": line["price"],
+            "quantity": line["quantity"],
+            "subscription": sub_id,
+        }
+        for line in recurring_lines(session)
+    ]
     data = session["_subscription_data"]
     subscription = {
-        "id": sub_id, "object": "subscription", "billing_cycle_anchor": now, "cancel_at": None,
-        "cancel_at_period_end": False, "canceled_at": None,
+        "id": sub_id,
+        "object": "subscription",
+        "billing_cycle_anchor": now,
+        "cancel_at": None,
+        "cancel_at_period_end": False,
+        "canceled_at": None,
         "cancellation_details": {"comment": None, "feedback": None, "reason": None},
-        "collection_method": "charge_automatically", "created": now, "currency": session["currency"],
-        "current_period_end": period_end, "current_period_start": now, "customer": customer["id"],
-        "description": data.get("description"), "ended_at": None,
-        "items": {"object": "list", "data": items, "has_more": False, "total_count": len(items),
-                  "url": f"/v1/subscription_items?subscription={sub_id}"},
-        "latest_invoice": None, "livemode": False, "metadata": data.get("metadata", {}), "start_date": now,
-        "status": "active", "trial_end": None, "trial_start": None,
+        "collection_method": "charge_automatically",
+        "created": now,
+        "currency": session["currency"],
+        "current_period_end": period_end,
+        "current_period_start": now,
+        "customer": customer["id"],
+        "description": data.get("description"),
+        "ended_at": None,
+        "items": {
+            "object": "list",
+            "data": items,
+            "has_more": False,
+            "total_count": len(items),
+            "url": f"/v1/subscription_items?subscription={sub_id}",
+        },
+        "latest_invoice": None,
+        "livemode": False,
+        "metadata": data.get("metadata", {}),
+        "start_date": now,
+        "status": "active",
+        "trial_end": None,
+        "trial_start": None,
         "_checkout_session": session["id"],
     }
     invoice = _invoice(st, subscription, session["_line_items"], "subscription_create", email, now)
@@ -78,8 +116,7 @@ def renew(st, subscription: dict) -> dict:
         previous = _period(subscription) | {"latest_invoice": subscription["latest_invoice"]}
         _advance_period(subscription)
         customer = st.store.get(subscription["customer"], "customer")
-        lines = [{"price": item["price"], "quantity": item["quantity"], "description": None}
-                 for item in subscription["items"]["data"]]
+        lines = [{"price": item["price"], "quantity": item["quantity"], "description": None} for item in subscription["items"]["data"]]
         invoice = _invoice(st, subscription, lines, "subscription_cycle", customer["email"], st.clock.now())
         subscription["latest_invoice"] = invoice["id"]
         subscription["status"] = "active"
@@ -97,8 +134,9 @@ def lapse(st, subscription: dict) -> dict:
         customer = st.store.get(subscription["customer"], "customer")
         invoice = _invoice_shape(subscription, [], "subscription_cycle", customer["email"], now)
         total = sum(item["price"]["unit_amount"] * item["quantity"] for item in subscription["items"]["data"])
-        invoice.update(amount_due=total, amount_remaining=total, subtotal=total, total=total, status="open",
-                       attempted=True, attempt_count=1)
+        invoice.update(
+            amount_due=total, amount_remaining=total, subtotal=total, total=total, status="open", attempted=True, attempt_count=1
+        )
         st.store.save(invoice)
         st.webhooks.emit("invoice.payment_failed", invoice)
         previous = {"status": subscription["status"], "latest_invoice": subscription["latest_invoice"]}
@@ -112,8 +150,7 @@ def update(st, subscription: dict, params: Reader, request: dict) -> dict:
     """`POST /v1/subscriptions/{id}`: metadata, description, cancel_at_period_end."""
     params.only("cancel_at_period_end", "metadata", "description")
     if subscription["status"] == "canceled" and params.has("cancel_at_period_end"):
-        raise invalid("A canceled subscription can only update its cancellation_details and metadata.",
-                      "cancel_at_period_end")
+        raise invalid("A canceled subscription can only update its cancellation_details and metadata.", "cancel_at_period_end")
     previous = {}
     metadata = params.metadata()
     if metadata is not None:
@@ -146,8 +183,7 @@ def cancel(st, subscription: dict, params: Reader, request: dict) -> dict:
 
 def _require_live(subscription: dict) -> None:
     if subscription["status"] == "canceled":
-        raise invalid(f"The subscription {subscription['id']} has already been canceled.",
-                      code="resource_already_canceled")
+        raise invalid(f"The subscription {subscription['id']} has already been canceled.", code="resource_already_canceled")
 
 
 def _end(st, subscription: dict, *, reason: str, at: int, request: dict | None = None) -> dict:
@@ -168,8 +204,7 @@ def _advance_period(subscription: dict) -> None:
     cycle = subscription["items"]["data"][0]["price"]["recurring"]
     subscription["_periods"] = subscription.get("_periods", 1) + 1
     start = subscription["current_period_end"]
-    end = add_interval(subscription["billing_cycle_anchor"], cycle["interval"],
-                       cycle["interval_count"] * subscription["_periods"])
+    end = add_interval(subscription["billing_cycle_anchor"], cycle["interval"], cycle["interval_count"] * subscription["_periods"])
     subscription.update(current_period_start=start, current_period_end=end)
     for item in subscription["items"]["data"]:
         item.update(current_period_start=start, current_period_end=end)
@@ -177,13 +212,26 @@ def _advance_period(subscription: dict) -> None:
 
 def _invoice(st, subscription: dict, lines: list[dict], reason: str, email: str | None, now: int) -> dict:
     invoice = _invoice_shape(subscription, lines, reason, email, now)
-    pi = payments.charge_now(st, amount=invoice["total"], currency=invoice["currency"], method="card",
-                             customer=subscription["customer"], email=email, metadata={},
-                             description="Subscription creation" if reason == "subscription_create"
-                             else "Subscription update")
-    invoice.update(amount_paid=invoice["total"], amount_remaining=0, attempted=True, attempt_count=1,
-                   paid=True, payment_intent=pi["id"], status="paid",
-                   status_transitions={"finalized_at": now, "paid_at": now})
+    pi = payments.charge_now(
+        st,
+        amount=invoice["total"],
+        currency=invoice["currency"],
+        method="card",
+        customer=subscription["customer"],
+        email=email,
+        metadata={},
+        description="Subscription creation" if reason == "subscription_create" else "Subscription update",
+    )
+    invoice.update(
+        amount_paid=invoice["total"],
+        amount_remaining=0,
+        attempted=True,
+        attempt_count=1,
+        paid=True,
+        payment_intent=pi["id"],
+        status="paid",
+        status_transitions={"finalized_at": now, "paid_at": now},
+    )
     st.store.save(invoice)
     return invoice
 
@@ -191,29 +239,55 @@ def _invoice(st, subscription: dict, lines: list[dict], reason: str, email: str 
 def _invoice_shape(subscription: dict, lines: list[dict], reason: str, email: str | None, now: int) -> dict:
     invoice_id = new_id("in")
     start, end = subscription["current_period_start"], subscription["current_period_end"]
-    invoice_lines = [{
-        "id": new_id("il"), "object": "line_item", "amount": line["price"]["unit_amount"] * line["quantity"],
-        "currency": line["price"]["currency"], "description": line.get("description"), "livemode": False,
-        "metadata": {}, "period": {"start": start, "end": end} if line["price"]["recurring"] else
-        {"start": now, "end": now},
-        "pricing": {"type": "price_details", "price_details": {"price": line["price"]["id"],
-                                                               "product": line["price"]["product"]}},
-        "quantity": line["quantity"],
-    } for line in lines]
+    invoice_lines = [
+        {
+            "id": new_id("il"),
+            "object": "line_item",
+            "amount": line["price"]["unit_amount"] * line["quantity"],
+            "currency": line["price"]["currency"],
+            "description": line.get("description"),
+            "livemode": False,
+            "metadata": {},
+            "period": {"start": start, "end": end} if line["price"]["recurring"] else {"start": now, "end": now},
+            "pricing": {"type": "price_details", "price_details": {"price": line["price"]["id"], "product": line["price"]["product"]}},
+            "quantity": line["quantity"],
+        }
+        for line in lines
+    ]
     total = sum(line["amount"] for line in invoice_lines)
     return {
-        "id": invoice_id, "object": "invoice", "amount_due": total, "amount_paid": 0, "amount_remaining": total,
-        "attempt_count": 0, "attempted": False, "billing_reason": reason, "collection_method": "charge_automatically",
-        "created": now, "currency": subscription["currency"], "customer": subscription["customer"],
-        "customer_email": email, "hosted_invoice_url": None,
-        "lines": {"object": "list", "data": invoice_lines, "has_more": False,
-                  "url": f"/v1/invoices/{invoice_id}/lines"},
-        "livemode": False, "metadata": {}, "number": None, "paid": False, "payment_intent": None,
-        "parent": {"type": "subscription_details", "quote_details": None, "subscription_details": {
-            "metadata": subscription["metadata"], "subscription": subscription["id"]}},
-        "period_end": end, "period_start": start, "status": "draft",
-        "status_transitions": {"finalized_at": None, "paid_at": None}, "subscription": subscription["id"],
-        "subtotal": total, "total": total,
+        "id": invoice_id,
+        "object": "invoice",
+        "amount_due": total,
+        "amount_paid": 0,
+        "amount_remaining": total,
+        "attempt_count": 0,
+        "attempted": False,
+        "billing_reason": reason,
+        "collection_method": "charge_automatically",
+        "created": now,
+        "currency": subscription["currency"],
+        "customer": subscription["customer"],
+        "customer_email": email,
+        "hosted_invoice_url": None,
+        "lines": {"object": "list", "data": invoice_lines, "has_more": False, "url": f"/v1/invoices/{invoice_id}/lines"},
+        "livemode": False,
+        "metadata": {},
+        "number": None,
+        "paid": False,
+        "payment_intent": None,
+        "parent": {
+            "type": "subscription_details",
+            "quote_details": None,
+            "subscription_details": {"metadata": subscription["metadata"], "subscription": subscription["id"]},
+        },
+        "period_end": end,
+        "period_start": start,
+        "status": "draft",
+        "status_transitions": {"finalized_at": None, "paid_at": None},
+        "subscription": subscription["id"],
+        "subtotal": total,
+        "total": total,
     }
 
 

@@ -17,8 +17,14 @@ bp = Blueprint("standin_control", __name__, url_prefix="/_standin")
 def info():
     """What the stand-in is configured with (endpoint URLs, never secrets) and how much is pending."""
     st = standin()
-    return json_response({"object": "standin", "webhook_endpoints": sorted(st.webhooks.endpoints),
-                          "pending_deliveries": st.webhooks.pending(), "now": st.clock.now()})
+    return json_response(
+        {
+            "object": "standin",
+            "webhook_endpoints": sorted(st.webhooks.endpoints),
+            "pending_deliveries": st.webhooks.pending(),
+            "now": st.clock.now(),
+        }
+    )
 
 
 @bp.get("/events")

@@ -6,8 +6,9 @@ from __future__ import annotations
 class StripeError(Exception):
     """An error the stand-in answers with, shaped like Stripe's."""
 
-    def __init__(self, status: int, message: str, *, type: str = "invalid_request_error",
-                 code: str | None = None, param: str | None = None):
+    def __init__(
+        self, status: int, message: str, *, type: str = "invalid_request_error", code: str | None = None, param: str | None = None
+    ):
         super().__init__(message)
         self.status = status
         self.message = message

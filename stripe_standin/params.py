@@ -77,12 +77,12 @@ class Reader:
         if not isinstance(value, str):
             raise invalid(f"Invalid string: {self.path(name)} must be a string", self.path(name))
         if len(value) > max_length:
-            raise invalid(f"Invalid string: {self.path(name)} must be at most {max_length} characters",
-                          self.path(name), code="string_too_long")
+            raise invalid(
+                f"Invalid string: {self.path(name)} must be at most {max_length} characters", self.path(name), code="string_too_long"
+            )
         return value
 
-    def int(self, name: str, *, need: bool = False, low: int | None = None,
-            high: int | None = None) -> int | None:
+    def int(self, name: str, *, need: bool = False, low: int | None = None, high: int | None = None) -> int | None:
         """An integer parameter within [low, high]."""
         raw = self.str(name, need=need)
         if raw is None:
@@ -110,8 +110,7 @@ class Reader:
         value = self.str(name, need=need)
         choices = list(choices)
         if value is not None and value not in choices:
-            raise invalid(f"Invalid {self.path(name)}: must be one of {', '.join(choices)}",
-                          self.path(name))
+            raise invalid(f"Invalid {self.path(name)}: must be one of {', '.join(choices)}", self.path(name))
         return value
 
     def sub(self, name: str, *, need: bool = False) -> Reader | None:
@@ -126,8 +125,7 @@ class Reader:
             return []
         if isinstance(value, (str, dict)):
             raise invalid(f"Invalid array: {self.path(name)} must be an array", self.path(name))
-        return [Reader(item, f"{self.path(name)}[{index}]") if isinstance(item, dict) else item
-                for index, item in enumerate(value)]
+        return [Reader(item, f"{self.path(name)}[{index}]") if isinstance(item, dict) else item for index, item in enumerate(value)]
 
     def metadata(self, name: str = "metadata") -> dict[str, str] | None:
         """Stripe metadata: at most 50 string keys of 40 characters, values of 500."""
@@ -140,8 +138,7 @@ class Reader:
             raise invalid("Invalid metadata: at most 50 string keys", self.path(name))
         for key, item in value.items():
             if len(key) > 40 or not isinstance(item, str) or len(item) > 500:
-                raise invalid("Metadata keys can be at most 40 characters and values at most 500 characters.",
-                              f"{self.path(name)}[{key}]")
+                raise invalid("Metadata keys can be at most 40 characters and values at most 500 characters.", f"{self.path(name)}[{key}]")
         return dict(value)
 
     def _get(self, name: str, need: bool):

@@ -41,8 +41,7 @@ def pay(st, session: dict, *, method: str, email: str | None, card: str = "", fa
         email = known_email(st, session) or email  # the store's email wins, as on Stripe's page
         if not email:
             raise invalid("请填写邮箱 An email address is required.", "email", code="email_invalid")
-        session["customer_details"] = {"address": None, "email": email,
-                                       "name": None, "phone": None, "tax_exempt": "none", "tax_ids": []}
+        session["customer_details"] = {"address": None, "email": email, "name": None, "phone": None, "tax_exempt": "none", "tax_ids": []}
         session["status"] = "complete"
         if session["mode"] == "subscription":
             billing.start(st, session, now)
@@ -86,9 +85,14 @@ def settle(st, session: dict) -> dict:
             st.store.save(session)
             st.webhooks.emit("checkout.session.async_payment_succeeded", session)
         else:
-            pi.update(status="requires_payment_method", last_payment_error={
-                "code": "payment_intent_payment_attempt_failed", "type": "invalid_request_error",
-                "message": "The customer did not complete the payment (simulated)."})
+            pi.update(
+                status="requires_payment_method",
+                last_payment_error={
+                    "code": "payment_intent_payment_attempt_failed",
+                    "type": "invalid_request_error",
+                    "message": "The customer did not complete the payment (simulated).",
+                },
+            )
             st.store.save(pi)
             st.webhooks.emit("payment_intent.payment_failed", pi)
             st.store.save(session)
@@ -96,11 +100,21 @@ def settle(st, session: dict) -> dict:
     return session
 
 
-def charge_now(st, *, amount: int, currency: str, method: str, customer: str | None, email: str | None,
-               metadata: dict, description: str | None) -> dict:
+def charge_now(
+    st, *, amount: int, currency: str, method: str, customer: str | None, email: str | None, metadata: dict, description: str | None
+) -> dict:
     """A payment intent that succeeds at once (invoices of subscriptions use it)."""
-    pi = _new_payment_intent(st, amount=amount, currency=currency, method=method, customer=customer,
-                             email=email, metadata=metadata, description=description, now=st.clock.now())
+    pi = _new_payment_intent(
+        st,
+        amount=amount,
+        currency=currency,
+        method=method,
+        customer=customer,
+        email=email,
+        metadata=metadata,
+        description=description,
+        now=st.clock.now(),
+    )
     st.store.save(pi)
     st.webhooks.emit("payment_intent.created", pi)
     succeed(st, pi)
@@ -112,12 +126,26 @@ def succeed(st, pi: dict) -> dict:
     now = st.clock.now()
     method = pi["payment_method_types"][0]
     charge = {
-        "id": new_id("ch"), "object": "charge", "amount": pi["amount"], "amount_captured": pi["amount"],
-        "amount_refunded": 0, "balance_transaction": None, "captured": True, "created": now,
-        "currency": pi["currency"], "customer": pi["customer"], "description": pi["description"],
-        "livemode": False, "metadata": dict(pi["metadata"]), "paid": True, "payment_intent": pi["id"],
-        "payment_method": pi["payment_method"], "payment_method_details": {"type": method, method: {}},
-        "receipt_email": pi["receipt_email"], "refunded": False, "status": "succeeded",
+        "id": new_id("ch"),
+        "object": "charge",
+        "amount": pi["amount"],
+        "amount_captured": pi["amount"],
+        "amount_refunded": 0,
+        "balance_transaction": None,
+        "captured": True,
+        "created": now,
+        "currency": pi["currency"],
+        "customer": pi["customer"],
+        "description": pi["description"],
+        "livemode": False,
+        "metadata": dict(pi["metadata"]),
+        "paid": True,
+        "payment_intent": pi["id"],
+        "payment_method": pi["payment_method"],
+        "payment_method_details": {"type": method, method: {}},
+        "receipt_email": pi["receipt_email"],
+        "refunded": False,
+        "status": "succeeded",
     }
     pi.update(status="succeeded", amount_received=pi["amount"], latest_charge=charge["id"])
     st.store.save(charge)
@@ -139,13 +167,23 @@ def refund(st, params: Reader, request: dict) -> dict:
         amount = remaining
     if amount > remaining:
         currency = charge["currency"]
-        raise invalid(f"Refund amount ({format_amount(amount, currency)}) is greater than unrefunded amount on "
-                      f"charge ({format_amount(remaining, currency)})", "amount", code="amount_too_large")
+        raise invalid(
+            f"Refund amount ({format_amount(amount, currency)}) is greater than unrefunded amount on "
+            f"charge ({format_amount(remaining, currency)})",
+            "amount",
+            code="amount_too_large",
+        )
     now = st.clock.now()
     result = {
-        "id": new_id("re"), "object": "refund", "amount": amount, "balance_transaction": None,
-        "charge": charge["id"], "created": now, "currency": charge["currency"],
-        "metadata": params.metadata() or {}, "payment_intent": charge["payment_intent"],
+        "id": new_id("re"),
+        "object": "refund",
+        "amount": amount,
+        "balance_transaction": None,
+        "charge": charge["id"],
+        "created": now,
+        "currency": charge["currency"],
+        "metadata": params.metadata() or {},
+        "payment_intent": charge["payment_intent"],
         "reason": params.enum("reason", ("duplicate", "fraudulent", "requested_by_customer")),
         "status": "succeeded",
     }
@@ -168,23 +206,36 @@ def _charge_to_refund(st, params: Reader) -> dict:
             raise missing("charge", charge_id, "charge")
         return charge
     if not params.has("payment_intent"):
-        raise invalid("One of the following params should be provided for this request: payment_intent or charge.",
-                      code="parameter_missing")
+        raise invalid(
+            "One of the following params should be provided for this request: payment_intent or charge.", code="parameter_missing"
+        )
     pi_id = params.str("payment_intent")
     pi = st.store.get(pi_id, "payment_intent")
     if pi is None:
         raise missing("payment_intent", pi_id, "payment_intent")
     if pi["status"] != "succeeded" or not pi["latest_charge"]:
-        raise StripeError(400, f"This PaymentIntent ({pi_id}) does not have a successful charge to refund.",
-                          code="charge_not_refundable", param="payment_intent")
+        raise StripeError(
+            400,
+            f"This PaymentIntent ({pi_id}) does not have a successful charge to refund.",
+            code="charge_not_refundable",
+            param="payment_intent",
+        )
     return st.store.get(pi["latest_charge"], "charge")
 
 
 def _open_payment_intent(st, session: dict, method: str, now: int) -> dict:
     data = session["_payment_intent_data"]
-    pi = _new_payment_intent(st, amount=session["amount_total"], currency=session["currency"], method=method,
-                             customer=session["customer"], email=session["customer_details"]["email"],
-                             metadata=data.get("metadata", {}), description=data.get("description"), now=now)
+    pi = _new_payment_intent(
+        st,
+        amount=session["amount_total"],
+        currency=session["currency"],
+        method=method,
+        customer=session["customer"],
+        email=session["customer_details"]["email"],
+        metadata=data.get("metadata", {}),
+        description=data.get("description"),
+        now=now,
+    )
     st.store.save(pi)
     st.webhooks.emit("payment_intent.created", pi)
     return pi
@@ -192,11 +243,25 @@ def _open_payment_intent(st, session: dict, method: str, now: int) -> dict:
 
 def _new_payment_intent(st, *, amount, currency, method, customer, email, metadata, description, now) -> dict:
     return {
-        "id": new_id("pi"), "object": "payment_intent", "amount": amount, "amount_capturable": 0,
-        "amount_received": 0, "canceled_at": None, "capture_method": "automatic",
-        "client_secret": None, "confirmation_method": "automatic", "created": now, "currency": currency,
-        "customer": customer, "description": description, "last_payment_error": None, "latest_charge": None,
-        "livemode": False, "metadata": dict(metadata), "payment_method": new_id("pm"),
-        "payment_method_types": [method], "receipt_email": email, "status": "requires_payment_method",
+        "id": new_id("pi"),
+        "object": "payment_intent",
+        "amount": amount,
+        "amount_capturable": 0,
+        "amount_received": 0,
+        "canceled_at": None,
+        "capture_method": "automatic",
+        "client_secret": None,
+        "confirmation_method": "automatic",
+        "created": now,
+        "currency": currency,
+        "customer": customer,
+        "description": description,
+        "last_payment_error": None,
+        "latest_charge": None,
+        "livemode": False,
+        "metadata": dict(metadata),
+        "payment_method": new_id("pm"),
+        "payment_method_types": [method],
+        "receipt_email": email,
+        "status": "requires_payment_method",
     }
-

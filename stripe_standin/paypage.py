@@ -30,8 +30,14 @@ def pay(session_id):
     methods = session["payment_method_types"]
     method = request.form.get("payment_method", methods[0])
     try:
-        payments.pay(standin(), session, method=method, email=request.form.get("email", "").strip() or None,
-                     card=request.form.get("card_number", ""), fail_later=request.form.get("fail") == "1")
+        payments.pay(
+            standin(),
+            session,
+            method=method,
+            email=request.form.get("email", "").strip() or None,
+            card=request.form.get("card_number", ""),
+            fail_later=request.form.get("fail") == "1",
+        )
     except payments.PaymentDeclined as declined:
         return _page(session, error=str(declined)), 402
     except StripeError as refused:
@@ -61,19 +67,29 @@ def _session(session_id: str) -> dict:
 
 def _page(session: dict, *, error: str | None = None, canceled: bool = False) -> str:
     currency = session["currency"]
-    lines = [{
-        "name": line["description"],
-        "image": _first_image(line["price"]["product"]),
-        "quantity": line["quantity"],
-        "unit": format_amount(line["price"]["unit_amount"], currency),
-        "amount": format_amount(line["amount_total"], currency),
-        "every": _every(line["price"]["recurring"]),
-    } for line in session["_line_items"]]
+    lines = [
+        {
+            "name": line["description"],
+            "image": _first_image(line["price"]["product"]),
+            "quantity": line["quantity"],
+            "unit": format_amount(line["price"]["unit_amount"], currency),
+            "amount": format_amount(line["amount_total"], currency),
+            "every": _every(line["price"]["recurring"]),
+        }
+        for line in session["_line_items"]
+    ]
     methods = [(name, METHOD_LABELS[name], name in ASYNC_METHODS) for name in session["payment_method_types"]]
-    return render_template("pay.html", session=session, email=payments.known_email(standin(), session),
-                           lines=lines, methods=methods, error=error,
-                           canceled=canceled, total=format_amount(session["amount_total"], currency),
-                           test_card=TEST_CARD)
+    return render_template(
+        "pay.html",
+        session=session,
+        email=payments.known_email(standin(), session),
+        lines=lines,
+        methods=methods,
+        error=error,
+        canceled=canceled,
+        total=format_amount(session["amount_total"], currency),
+        test_card=TEST_CARD,
+    )
 
 
 def _first_image(product_id: str) -> str | None:

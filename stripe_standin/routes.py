@@ -24,20 +24,27 @@ from .params import Reader
 
 def unrecognized() -> StripeError:
     """Stripe's answer for a URL it does not serve."""
-    return StripeError(404, f"Unrecognized request URL ({request.method}: {request.path}). Please see "
-                       "https://stripe.com/docs or stripe_standin/README.md for what the stand-in supports.")
+    return StripeError(
+        404,
+        f"Unrecognized request URL ({request.method}: {request.path}). Please see "
+        "https://stripe.com/docs or stripe_standin/README.md for what the stand-in supports.",
+    )
 
 
 # Checkout Sessions
+
 
 @bp.post("/checkout/sessions")
 @idempotent
 def create_session():
     """Create a Checkout Session."""
     st = standin()
-    session, products = sessions.create(Reader(params()), now=st.clock.now(),
-                                        pay_base=st.public_url or request.host_url,
-                                        customer_exists=lambda cid: st.store.get(cid, "customer") is not None)
+    session, products = sessions.create(
+        Reader(params()),
+        now=st.clock.now(),
+        pay_base=st.public_url or request.host_url,
+        customer_exists=lambda cid: st.store.get(cid, "customer") is not None,
+    )
     with st.store.transaction():
         for product in products:
             st.store.save(product)
@@ -68,8 +75,9 @@ def session_line_items(session_id):
 def list_sessions():
     """List Checkout Sessions, newest first."""
     standin().sweep()
-    return list_view("checkout.session", "/v1/checkout/sessions",
-                     ("status", "payment_intent", "subscription", "customer"), Reader(params()))
+    return list_view(
+        "checkout.session", "/v1/checkout/sessions", ("status", "payment_intent", "subscription", "customer"), Reader(params())
+    )
 
 
 @bp.post("/checkout/sessions/<session_id>/expire")
@@ -88,6 +96,7 @@ def expire_session(session_id):
 
 # Refunds
 
+
 @bp.post("/refunds")
 @idempotent
 def create_refund():
@@ -96,6 +105,7 @@ def create_refund():
 
 
 # Subscriptions
+
 
 @bp.get("/subscriptions/<subscription_id>")
 def retrieve_subscription(subscription_id):
@@ -137,6 +147,7 @@ def list_subscriptions():
 
 # Events
 
+
 @bp.get("/events/<event_id>")
 def retrieve_event(event_id):
     """Retrieve an event."""
@@ -151,8 +162,7 @@ def list_events():
     items = standin().store.all("event")
     if reader.has("type"):
         wanted = reader.str("type")
-        items = [item for item in items
-                 if item["type"] == wanted or (wanted.endswith("*") and item["type"].startswith(wanted[:-1]))]
+        items = [item for item in items if item["type"] == wanted or (wanted.endswith("*") and item["type"].startswith(wanted[:-1]))]
     if reader.has("types"):
         types = set(reader.list("types"))
         items = [item for item in items if item["type"] in types]
@@ -160,6 +170,7 @@ def list_events():
 
 
 # Plain retrieval and lists of the other objects
+
 
 @bp.get("/<collection>/<object_id>")
 def retrieve(collection, object_id):
@@ -177,4 +188,3 @@ def list_collection(collection):
         raise unrecognized()
     kind, filters = RETRIEVABLE[collection]
     return list_view(kind, f"/v1/{collection}", filters, Reader(params()))
-

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import threading
-from typing import Callable, NamedTuple
+from collections.abc import Callable
+from typing import NamedTuple
 
 from flask import Flask
 from werkzeug.serving import make_server
@@ -18,13 +19,11 @@ class Running(NamedTuple):
     stop: Callable[[], None]
 
 
-def serve_in_thread(app_or_config: Flask | dict | None = None, *, host: str = "127.0.0.1",
-                    port: int = 0) -> Running:
+def serve_in_thread(app_or_config: Flask | dict | None = None, *, host: str = "127.0.0.1", port: int = 0) -> Running:
     """Serve the stand-in in a daemon thread (port 0 = a free port); returns (base URL, stop)."""
     app = app_or_config if isinstance(app_or_config, Flask) else create_app(app_or_config)
     server = make_server(host, port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                              name="stripe-standin-http", daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="stripe-standin-http", daemon=True)
     thread.start()
     stopped = threading.Event()
 

@@ -19,9 +19,22 @@ _URL = re.compile(r"^https?://[^\s]+$")
 
 def create(params: Reader, *, now: int, pay_base: str, customer_exists) -> tuple[dict, list[dict]]:
     """A new open session (and the products its ad-hoc prices refer to) built from create parameters."""
-    params.only("mode", "line_items", "payment_method_types", "payment_method_options", "customer", "customer_email",
-                "client_reference_id", "metadata", "success_url", "cancel_url", "expires_at", "locale",
-                "subscription_data", "payment_intent_data")
+    params.only(
+        "mode",
+        "line_items",
+        "payment_method_types",
+        "payment_method_options",
+        "customer",
+        "customer_email",
+        "client_reference_id",
+        "metadata",
+        "success_url",
+        "cancel_url",
+        "expires_at",
+        "locale",
+        "subscription_data",
+        "payment_intent_data",
+    )
     mode = params.enum("mode", ("payment", "setup", "subscription"), need=True)
     if mode == "setup":
         raise invalid("The stand-in supports `payment` and `subscription` modes only.", "mode")
@@ -89,8 +102,11 @@ def recurring_lines(session: dict) -> list[dict]:
 def expire(session: dict, now: int) -> dict:
     """Mark an open session expired; Stripe refuses any other status."""
     if session["status"] != "open":
-        raise invalid('Only Checkout Sessions with a status in ["open"] can be expired. This Checkout Session '
-                      f'has a status of "{session["status"]}".', code=None)
+        raise invalid(
+            'Only Checkout Sessions with a status in ["open"] can be expired. This Checkout Session '
+            f'has a status of "{session["status"]}".',
+            code=None,
+        )
     session["status"] = "expired"
     session["url"] = None
     session["_expired_at"] = now
@@ -102,8 +118,9 @@ def _payment_methods(params: Reader, mode: str) -> list[str]:
     for index, method in enumerate(methods):
         param = f"payment_method_types[{index}]"
         if method not in PAYMENT_METHODS:
-            raise invalid(f"Invalid {param}: must be one of {', '.join(PAYMENT_METHODS)} "
-                          "(the payment methods the stand-in simulates)", param)
+            raise invalid(
+                f"Invalid {param}: must be one of {', '.join(PAYMENT_METHODS)} (the payment methods the stand-in simulates)", param
+            )
         if mode == "subscription" and method != "card":
             raise invalid(f"The payment method type `{method}` cannot be used in `subscription` mode.", param)
     if len(set(methods)) != len(methods):
@@ -127,17 +144,23 @@ def _method_options(params: Reader, methods: list[str]) -> dict:
             client = wechat.enum("client", ("web",), need=True)
             result["wechat_pay"] = {"app_id": wechat.str("app_id"), "client": client}
     if "wechat_pay" in methods and "wechat_pay" not in result:
-        raise invalid("payment_method_options[wechat_pay][client] is required when `wechat_pay` is one of the "
-                      "payment_method_types.", "payment_method_options[wechat_pay][client]",
-                      code="parameter_missing")
+        raise invalid(
+            "payment_method_options[wechat_pay][client] is required when `wechat_pay` is one of the payment_method_types.",
+            "payment_method_options[wechat_pay][client]",
+            code="parameter_missing",
+        )
     return result
 
 
 def _line_item(item: Reader, mode: str, now: int) -> tuple[dict, dict]:
     item.only("price_data", "quantity", "price")
     if item.has("price"):
-        raise StripeError(404, f"No such price: '{item.str('price')}' (the stand-in only knows price_data)",
-                          code="resource_missing", param=item.path("price"))
+        raise StripeError(
+            404,
+            f"No such price: '{item.str('price')}' (the stand-in only knows price_data)",
+            code="resource_missing",
+            param=item.path("price"),
+        )
     quantity = item.int("quantity", need=True, low=1, high=999_999)
     data = item.sub("price_data", need=True)
     data.only("currency", "unit_amount", "product_data", "recurring")
@@ -149,24 +172,46 @@ def _line_item(item: Reader, mode: str, now: int) -> tuple[dict, dict]:
     recurring = None
     if (spec := data.sub("recurring")) is not None:
         spec.only("interval", "interval_count")
-        recurring = {"interval": spec.enum("interval", INTERVALS, need=True),
-                     "interval_count": spec.int("interval_count", low=1, high=365) or 1,
-                     "usage_type": "licensed"}
+        recurring = {
+            "interval": spec.enum("interval", INTERVALS, need=True),
+            "interval_count": spec.int("interval_count", low=1, high=365) or 1,
+            "usage_type": "licensed",
+        }
     if recurring and mode == "payment":
-        raise invalid("You specified `payment` mode but passed a recurring price. Either switch to "
-                      "`subscription` mode or use only one-time prices.", data.path("recurring"))
+        raise invalid(
+            "You specified `payment` mode but passed a recurring price. Either switch to `subscription` mode or use only one-time prices.",
+            data.path("recurring"),
+        )
     price = {
-        "id": new_id("price"), "object": "price", "active": False, "billing_scheme": "per_unit",
-        "created": now, "currency": currency, "livemode": False, "lookup_key": None, "metadata": {},
-        "nickname": None, "product": product["id"], "recurring": recurring, "tax_behavior": "unspecified",
-        "type": "recurring" if recurring else "one_time", "unit_amount": unit_amount,
+        "id": new_id("price"),
+        "object": "price",
+        "active": False,
+        "billing_scheme": "per_unit",
+        "created": now,
+        "currency": currency,
+        "livemode": False,
+        "lookup_key": None,
+        "metadata": {},
+        "nickname": None,
+        "product": product["id"],
+        "recurring": recurring,
+        "tax_behavior": "unspecified",
+        "type": "recurring" if recurring else "one_time",
+        "unit_amount": unit_amount,
         "unit_amount_decimal": str(unit_amount),
     }
     amount = unit_amount * quantity
     line = {
-        "id": new_id("li"), "object": "item", "amount_discount": 0, "amount_subtotal": amount,
-        "amount_tax": 0, "amount_total": amount, "currency": currency, "description": product["name"],
-        "price": price, "quantity": quantity,
+        "id": new_id("li"),
+        "object": "item",
+        "amount_discount": 0,
+        "amount_subtotal": amount,
+        "amount_tax": 0,
+        "amount_total": amount,
+        "currency": currency,
+        "description": product["name"],
+        "price": price,
+        "quantity": quantity,
     }
     return product, line
 
@@ -183,9 +228,16 @@ def _product(data: Reader, now: int) -> dict:
         if not isinstance(image, str) or not _URL.match(image):
             raise invalid("Not a valid URL", f"{data.path('images')}[{index}]", code="url_invalid")
     return {
-        "id": new_id("prod"), "object": "product", "active": True, "created": now,
-        "description": data.str("description"), "images": images, "livemode": False,
-        "metadata": data.metadata() or {}, "name": name, "updated": now,
+        "id": new_id("prod"),
+        "object": "product",
+        "active": True,
+        "created": now,
+        "description": data.str("description"),
+        "images": images,
+        "livemode": False,
+        "metadata": data.metadata() or {},
+        "name": name,
+        "updated": now,
     }
 
 
@@ -193,8 +245,7 @@ def _check_mode(mode: str, lines: list[dict], params: Reader) -> None:
     recurring = [line["price"]["recurring"] for line in lines if line["price"]["recurring"]]
     if mode == "subscription":
         if not recurring:
-            raise invalid("You must provide at least one recurring price in `subscription` mode when using "
-                          "prices.", "line_items")
+            raise invalid("You must provide at least one recurring price in `subscription` mode when using prices.", "line_items")
         cycles = {(spec["interval"], spec["interval_count"]) for spec in recurring}
         if len(cycles) > 1:
             raise invalid("All recurring prices must have the same interval.", "line_items")
@@ -230,11 +281,9 @@ def _expires_at(params: Reader, now: int) -> int:
     if value is None:
         return now + MAX_EXPIRY
     if value < now + MIN_EXPIRY - EXPIRY_SLACK:
-        raise invalid("The `expires_at` timestamp must be at least 30 minutes from Checkout Session creation.",
-                      "expires_at")
+        raise invalid("The `expires_at` timestamp must be at least 30 minutes from Checkout Session creation.", "expires_at")
     if value > now + MAX_EXPIRY + EXPIRY_SLACK:
-        raise invalid("The `expires_at` timestamp must be less than 24 hours from Checkout Session creation.",
-                      "expires_at")
+        raise invalid("The `expires_at` timestamp must be less than 24 hours from Checkout Session creation.", "expires_at")
     return value
 
 

@@ -20,8 +20,14 @@ class Standin:
         self.clock = Clock()
         self.store = Store(config["DATABASE"])
         endpoints = [Endpoint(url, secret) for url, secret in config["WEBHOOK_ENDPOINTS"]]
-        self.webhooks = Webhooks(self.store, self.clock, endpoints, api_version=config["API_VERSION"],
-                                 retry_delays=config["WEBHOOK_RETRY_DELAYS"], timeout=config["WEBHOOK_TIMEOUT"])
+        self.webhooks = Webhooks(
+            self.store,
+            self.clock,
+            endpoints,
+            api_version=config["API_VERSION"],
+            retry_delays=config["WEBHOOK_RETRY_DELAYS"],
+            timeout=config["WEBHOOK_TIMEOUT"],
+        )
         self.async_delay = float(config["ASYNC_PAYMENT_DELAY"])
         self.sweep_interval = float(config["SWEEP_INTERVAL"])
         self.public_url = config["PUBLIC_URL"]
@@ -32,8 +38,9 @@ class Standin:
         """Expire open sessions past `expires_at` and settle delayed payments that are due."""
         expired = settled = 0
         with self.store.transaction():
-            for session in self._sessions("json_extract(body, '$.status') = 'open' AND "
-                                          "json_extract(body, '$.expires_at') <= ?", self.clock.now()):
+            for session in self._sessions(
+                "json_extract(body, '$.status') = 'open' AND json_extract(body, '$.expires_at') <= ?", self.clock.now()
+            ):
                 sessions.expire(session, self.clock.now())
                 self.store.save(session)
                 self.webhooks.emit("checkout.session.expired", session)
@@ -44,16 +51,14 @@ class Standin:
         return {"expired": expired, "settled": settled}
 
     def _sessions(self, condition: str, value) -> list[dict]:
-        rows = self.store.execute(
-            f"SELECT body FROM objects WHERE kind = 'checkout.session' AND {condition} ORDER BY seq", (value,))
+        rows = self.store.execute(f"SELECT body FROM objects WHERE kind = 'checkout.session' AND {condition} ORDER BY seq", (value,))
         return [json.loads(row[0]) for row in rows]
 
     def start(self) -> None:
         """Start webhook delivery and, unless SWEEP_INTERVAL is 0, the sweeper thread."""
         self.webhooks.start()
         if self.sweep_interval > 0:
-            self._sweeper = threading.Thread(target=self._sweep_forever, name="stripe-standin-sweeper",
-                                             daemon=True)
+            self._sweeper = threading.Thread(target=self._sweep_forever, name="stripe-standin-sweeper", daemon=True)
             self._sweeper.start()
 
     def stop(self) -> None:

@@ -122,9 +122,9 @@ class Store:
         """Insert or replace a Stripe object (it needs `id`, `object` and `created`)."""
         with self.lock:
             self._db.execute(
-                "INSERT INTO objects (id, kind, created, body) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT(id) DO UPDATE SET body = excluded.body",
-                (obj["id"], obj["object"], obj["created"], json.dumps(obj, ensure_ascii=False)))
+                "INSERT INTO objects (id, kind, created, body) VALUES (?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET body = excluded.body",
+                (obj["id"], obj["object"], obj["created"], json.dumps(obj, ensure_ascii=False)),
+            )
         return obj
 
     def get(self, object_id: str, kind: str | None = None) -> dict | None:
@@ -143,14 +143,12 @@ class Store:
 
     def idempotent_result(self, api_key: str, key: str) -> tuple[str, int, str] | None:
         """The (request fingerprint, status, body) first stored under this key, if any."""
-        rows = self.execute("SELECT request, status, body FROM idempotency WHERE api_key = ? AND key = ?",
-                            (api_key, key))
+        rows = self.execute("SELECT request, status, body FROM idempotency WHERE api_key = ? AND key = ?", (api_key, key))
         return tuple(rows[0]) if rows else None
 
     def remember(self, api_key: str, key: str, request: str, status: int, body: str) -> None:
         """Store a response to replay for the same idempotency key."""
-        self.execute("INSERT OR REPLACE INTO idempotency VALUES (?, ?, ?, ?, ?, ?)",
-                     (api_key, key, request, status, body, time.time()))
+        self.execute("INSERT OR REPLACE INTO idempotency VALUES (?, ?, ?, ?, ?, ?)", (api_key, key, request, status, body, time.time()))
         self.execute("DELETE FROM idempotency WHERE created < ?", (time.time() - 24 * 3600,))
 
 

@@ -35,8 +35,9 @@ def sign(payload: str, secret: str, timestamp: int) -> str:
 class Webhooks:
     """Creates events, queues one delivery job per endpoint, and delivers them off the request thread."""
 
-    def __init__(self, store: Store, clock: Clock, endpoints: list[Endpoint], *, api_version: str,
-                 retry_delays: list[float], timeout: float):
+    def __init__(
+        self, store: Store, clock: Clock, endpoints: list[Endpoint], *, api_version: str, retry_delays: list[float], timeout: float
+    ):
         self.store = store
         self.clock = clock
         self.endpoints = {endpoint.url: endpoint for endpoint in endpoints}
@@ -80,8 +81,7 @@ class Webhooks:
 
     def _queue(self, event_id: str) -> int:
         for url in self.endpoints:
-            self.store.execute("INSERT INTO webhook_jobs (event_id, url, next_at) VALUES (?, ?, ?)",
-                               (event_id, url, time.time()))
+            self.store.execute("INSERT INTO webhook_jobs (event_id, url, next_at) VALUES (?, ?, ?)", (event_id, url, time.time()))
         with self._wake:
             self._queued = True
             self._wake.notify_all()
@@ -89,9 +89,11 @@ class Webhooks:
 
     def attempts(self, event_id: str | None = None) -> list[dict]:
         """The delivery log, newest first."""
-        sql = ("SELECT a.id, a.event_id, json_extract(e.body, '$.type'), a.url, a.attempt, a.at, a.status, "
-               "a.error, a.duration_ms, j.state FROM webhook_attempts a JOIN webhook_jobs j ON j.id = a.job_id "
-               "LEFT JOIN objects e ON e.id = a.event_id")
+        sql = (
+            "SELECT a.id, a.event_id, json_extract(e.body, '$.type'), a.url, a.attempt, a.at, a.status, "
+            "a.error, a.duration_ms, j.state FROM webhook_attempts a JOIN webhook_jobs j ON j.id = a.job_id "
+            "LEFT JOIN objects e ON e.id = a.event_id"
+        )
         args: tuple = ()
         if event_id:
             sql += " WHERE a.event_id = ?"
@@ -107,8 +109,7 @@ class Webhooks:
         """Block until no delivery is due now (tests use it); True when idle."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            due = self.store.execute("SELECT count(*) FROM webhook_jobs WHERE state = 'pending' AND next_at <= ?",
-                                     (time.time(),))[0][0]
+            due = self.store.execute("SELECT count(*) FROM webhook_jobs WHERE state = 'pending' AND next_at <= ?", (time.time(),))[0][0]
             if not due:
                 return True
             time.sleep(0.02)
@@ -137,7 +138,9 @@ class Webhooks:
         while not self._stopping:
             rows = self.store.execute(
                 "SELECT id, event_id, url, attempts FROM webhook_jobs WHERE state = 'pending' AND next_at <= ? "
-                "ORDER BY next_at, id LIMIT 20", (time.time(),))
+                "ORDER BY next_at, id LIMIT 20",
+                (time.time(),),
+            )
             for job_id, event_id, url, attempts in rows:
                 if self._stopping:
                     return
@@ -175,21 +178,29 @@ class Webhooks:
         else:
             state, next_at = "failed", time.time()
         with self.store.transaction():
-            self.store.execute("INSERT INTO webhook_attempts (job_id, event_id, url, attempt, at, status, error, "
-                               "duration_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                               (job_id, event_id, url, attempt, time.time(), status, error, took))
-            self.store.execute("UPDATE webhook_jobs SET attempts = ?, state = ?, next_at = ? WHERE id = ?",
-                               (attempt, state, next_at, job_id))
+            self.store.execute(
+                "INSERT INTO webhook_attempts (job_id, event_id, url, attempt, at, status, error, "
+                "duration_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (job_id, event_id, url, attempt, time.time(), status, error, took),
+            )
+            self.store.execute(
+                "UPDATE webhook_jobs SET attempts = ?, state = ?, next_at = ? WHERE id = ?", (attempt, state, next_at, job_id)
+            )
         level = logging.INFO if ok else logging.WARNING
         log.log(level, "webhook %s to %s: attempt %d → %s", event_id, url, attempt, status or error)
 
     def _post(self, endpoint: Endpoint, payload: str) -> tuple[int | None, str | None]:
         body = payload.encode("utf-8")
-        request = urllib.request.Request(endpoint.url, data=body, method="POST", headers={
-            "Content-Type": "application/json; charset=utf-8",
-            "User-Agent": USER_AGENT,
-            "Stripe-Signature": sign(payload, endpoint.secret, int(time.time())),
-        })
+        request = urllib.request.Request(
+            endpoint.url,
+            data=body,
+            method="POST",
+            headers={
+                "Content-Type": "application/json; charset=utf-8",
+                "User-Agent": USER_AGENT,
+                "Stripe-Signature": sign(payload, endpoint.secret, int(time.time())),
+            },
+        )
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:
                 response.read()

@@ -82,9 +82,7 @@ def base_amount(unit: Unit) -> Decimal:
     return unit.quantity * unit.measure.in_base
 
 
-def compute_saving(
-    product: Product, comparison: Comparison, retailer: Retailer, *, today: dt.date, settings: Settings
-) -> Saving:
+def compute_saving(product: Product, comparison: Comparison, retailer: Retailer, *, today: dt.date, settings: Settings) -> Saving:
     """Compare a product's price with one reference, per unit where the sizes differ."""
     ours, theirs = product.unit, comparison.unit
     per_label = our_unit = ref_unit = None
@@ -131,15 +129,10 @@ def last_drop(product: Product) -> tuple[PricePoint, PricePoint] | None:
     return None
 
 
-def product_facts(
-    product: Product, retailers: dict[str, Retailer], *, today: dt.date, settings: Settings
-) -> ProductFacts:
+def product_facts(product: Product, retailers: dict[str, Retailer], *, today: dt.date, settings: Settings) -> ProductFacts:
     """Derive savings and badges for a product whose references all resolve."""
     savings = sorted(
-        (
-            compute_saving(product, c, retailers[c.reference], today=today, settings=settings)
-            for c in product.compare
-        ),
+        (compute_saving(product, c, retailers[c.reference], today=today, settings=settings) for c in product.compare),
         key=lambda s: (s.ratio, -s.saving),
     )
     lowest = window_low(product, end=today, days=settings.floor_window_days)

@@ -195,7 +195,11 @@ def _load_folder(folder: Path, model: type[BaseModel], log: ProblemLog, digest: 
         if path.suffix != ".yaml":
             continue
         if not SLUG.match(path.stem):
-            log.add(Problem(path, 1, 1, "", f"the file name is the id and must be a lowercase ASCII slug such as 'aux-vacuum', not {path.stem!r}"))
+            log.add(
+                Problem(
+                    path, 1, 1, "", f"the file name is the id and must be a lowercase ASCII slug such as 'aux-vacuum', not {path.stem!r}"
+                )
+            )
             continue
         ok, data = _read(path, log, digest)
         if ok and (value := _validate(path, model, data, log)) is not None:

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from enum import Enum
+from enum import StrEnum
 from typing import Annotated, ClassVar, Literal
 
 from pydantic import (
-    BeforeValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
@@ -55,7 +55,7 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
 
-class Sourcing(str, Enum):
+class Sourcing(StrEnum):
     """The two kinds of endorsement the store gives a product."""
 
     SAME_SOURCE = "same-source"  # 真同源: the retailer's own supplier, same materials
@@ -67,7 +67,7 @@ class Sourcing(str, Enum):
         return {"same-source": "真同源", "same-craft": "同工同料"}[self.value]
 
 
-class Measure(str, Enum):
+class Measure(StrEnum):
     """Units a product or a reference can be sold by; unit prices compare within one dimension."""
 
     G = "g"
@@ -92,8 +92,13 @@ class Measure(str, Enum):
     def label(self) -> str:
         """The zh-CN unit name."""
         return {
-            "g": "g", "kg": "kg", "ml": "ml", "l": "L",
-            "piece": "件", "pair": "双", "set": "套",
+            "g": "g",
+            "kg": "kg",
+            "ml": "ml",
+            "l": "L",
+            "piece": "件",
+            "pair": "双",
+            "set": "套",
         }[self.value]
 
 
@@ -131,7 +136,7 @@ class Comparison(Strict):
     source: Text
 
     @model_validator(mode="after")
-    def _one_reference(self) -> "Comparison":
+    def _one_reference(self) -> Comparison:
         if (self.retailer is None) == (self.brand is None):
             raise ValueError("give exactly one of `retailer` or `brand`")
         return self
@@ -174,7 +179,7 @@ class Product(Strict):
     added_on: dt.date
 
 
-class Disclosure(str, Enum):
+class Disclosure(StrEnum):
     """Whether the store may name an OEM brand."""
 
     PUBLIC = "public"

@@ -6,7 +6,6 @@ import datetime as dt
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -109,7 +108,11 @@ def _check_tiers(p: Product, err) -> Iterator[Finding]:
         if tier.min_qty < p.moq:
             yield err(("tiers", i, "min_qty"), f"tier starts at {tier.min_qty}, below the minimum order (moq) of {p.moq}")
         elif i == 0 and tier.min_qty == p.moq:
-            yield err(("tiers", i, "min_qty"), f"the first tier starts at the minimum order ({p.moq}), so the list price {p.price} is never paid: set `price` to the tier price", Severity.WARNING)
+            yield err(
+                ("tiers", i, "min_qty"),
+                f"the first tier starts at the minimum order ({p.moq}), so the list price {p.price} is never paid: set `price` to the tier price",
+                Severity.WARNING,
+            )
         if previous is None:
             if tier.price >= p.price:
                 yield err(("tiers", i, "price"), f"tier price {tier.price} must be below the price {p.price}")
@@ -130,7 +133,11 @@ def _check_history(p: Product, ix: Indexes, err) -> Iterator[Finding]:
             yield err(("price_history", i, "date"), f"price history must be in date order, one entry a day: {point.date} after {previous}")
         previous = point.date
     if not p.price_history:
-        yield err(("price",), f"no price_history: the {ix.settings.floor_window_days}-day price rule cannot be checked; record today's price", Severity.WARNING)
+        yield err(
+            ("price",),
+            f"no price_history: the {ix.settings.floor_window_days}-day price rule cannot be checked; record today's price",
+            Severity.WARNING,
+        )
         return
     newest = max(point.date for point in p.price_history)
     days = ix.settings.floor_window_days
@@ -138,7 +145,10 @@ def _check_history(p: Product, ix: Indexes, err) -> Iterator[Finding]:
     limit = lowest * (1 + ix.settings.price_floor_tolerance)
     if p.price > limit:
         pct = (ix.settings.price_floor_tolerance * 100).normalize()
-        yield err(("price",), f"price {p.price} is more than {pct:f}% above the lowest price of the {days} days up to {newest} ({lowest}); the platform price must stay close to the {days}-day low")
+        yield err(
+            ("price",),
+            f"price {p.price} is more than {pct:f}% above the lowest price of the {days} days up to {newest} ({lowest}); the platform price must stay close to the {days}-day low",
+        )
 
 
 def _check_comparisons(p: Product, ix: Indexes, err) -> Iterator[Finding]:
@@ -151,18 +161,33 @@ def _check_comparisons(p: Product, ix: Indexes, err) -> Iterator[Finding]:
             yield err(("compare", i, field), f"unknown {field} {c.reference!r}: add it to content/retailers.yaml")
             continue
         if retailer.kind != field:
-            yield err(("compare", i, field), f"{c.reference!r} is a {retailer.kind} in content/retailers.yaml: write `{retailer.kind}: {c.reference}`")
+            yield err(
+                ("compare", i, field),
+                f"{c.reference!r} is a {retailer.kind} in content/retailers.yaml: write `{retailer.kind}: {c.reference}`",
+            )
         if p.unit and c.unit and p.unit.measure.dimension != c.unit.measure.dimension:
-            yield err(("compare", i, "unit"), f"cannot compare {p.unit.measure.value} with {c.unit.measure.value}: they measure different things")
+            yield err(
+                ("compare", i, "unit"), f"cannot compare {p.unit.measure.value} with {c.unit.measure.value}: they measure different things"
+            )
             continue
         if (p.unit is None) != (c.unit is None):
-            yield err(("compare", i), "give `unit` on both the product and the comparison, or on neither: otherwise different amounts would be compared as if equal")
+            yield err(
+                ("compare", i),
+                "give `unit` on both the product and the comparison, or on neither: otherwise different amounts would be compared as if equal",
+            )
             continue
         saving = compute_saving(p, c, retailer, today=ix.today, settings=ix.settings)
         if saving.ratio >= 1:
-            yield err(("compare", i, "price"), f"reference price {c.price} is not above ours ({p.price}{' per unit' if saving.per_label else ''}): there is no saving to show")
+            yield err(
+                ("compare", i, "price"),
+                f"reference price {c.price} is not above ours ({p.price}{' per unit' if saving.per_label else ''}): there is no saving to show",
+            )
         elif saving.zhe < MIN_PLAUSIBLE_ZHE:
-            yield err(("compare", i, "price"), f"{saving.zhe_label} is below 1折: check the reference price {c.price} for a typo", Severity.WARNING)
+            yield err(
+                ("compare", i, "price"),
+                f"{saving.zhe_label} is below 1折: check the reference price {c.price} for a typo",
+                Severity.WARNING,
+            )
         if saving.stale:
             yield err(
                 ("compare", i, "observed_on"),
@@ -178,13 +203,19 @@ def check_factory(fid: str, f: Factory, ix: Indexes, *, has_products: bool) -> I
         return Finding("factory", fid, loc, message, severity)
 
     if f.industry_belt is not None and f.industry_belt not in ix.belts:
-        yield err(("industry_belt",), f"unknown industrial belt {f.industry_belt!r}: add it to content/belts.yaml or use one of {_some(ix.belts)}")
+        yield err(
+            ("industry_belt",), f"unknown industrial belt {f.industry_belt!r}: add it to content/belts.yaml or use one of {_some(ix.belts)}"
+        )
     yield from _check_images(("images",), f.images, ix, err)
     audited = f.verification.audited_on
     if audited > ix.today:
         yield err(("verification", "audited_on"), f"date {audited} is in the future")
     elif (ix.today - audited).days > ix.settings.audit_max_age_days:
-        yield err(("verification", "audited_on"), f"audit of {audited} is over {ix.settings.audit_max_age_days} days old: audit the factory again", Severity.WARNING)
+        yield err(
+            ("verification", "audited_on"),
+            f"audit of {audited} is over {ix.settings.audit_max_age_days} days old: audit the factory again",
+            Severity.WARNING,
+        )
     if not f.verification.complete:
         missing = [name for name in f.verification.CHECKS if name not in f.verification.passed]
         message = f"audit incomplete ({', '.join(missing)}): the store may not sell this factory's products yet"
@@ -225,7 +256,9 @@ def check_nda(ix: Indexes) -> Iterator[Finding]:
             retailer = ix.retailers.get(c.reference)
             if retailer and pattern.search(f"{retailer.name} {retailer.short or ''} {c.reference}"):
                 field = "retailer" if c.retailer else "brand"
-                yield Finding("product", pid, ("compare", i, field), f"{c.reference!r} is a brand under NDA: it may not be compared with publicly")
+                yield Finding(
+                    "product", pid, ("compare", i, field), f"{c.reference!r} is a brand under NDA: it may not be compared with publicly"
+                )
 
 
 def _quote(match: re.Match[str]) -> str:
@@ -268,5 +301,3 @@ def _rel(path: Path) -> str:
         return str(path.resolve().relative_to(Path.cwd().resolve()))
     except ValueError:
         return str(path)
-
-

@@ -107,12 +107,13 @@ class _Builder:
         first_line: dict[str, int] = {}
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
-                raise YamlProblem("a key must be a plain word: lists, mappings and << merges are not allowed as keys", *_mark_position(key_node.start_mark))
+                raise YamlProblem(
+                    "a key must be a plain word: lists, mappings and << merges are not allowed as keys",
+                    *_mark_position(key_node.start_mark),
+                )
             key = key_node.value
             if key in result:
-                raise YamlProblem(
-                    f"duplicate key {key!r} (first given on line {first_line[key]})", *_mark_position(key_node.start_mark)
-                )
+                raise YamlProblem(f"duplicate key {key!r} (first given on line {first_line[key]})", *_mark_position(key_node.start_mark))
             first_line[key] = key_node.start_mark.line + 1
             result[key] = self.build(value_node)
         return result

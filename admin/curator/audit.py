@@ -61,10 +61,16 @@ def _comparisons(catalog: Catalog, days: int | None) -> list[Finding]:
             age = (catalog.today - comparison.observed_on).days
             if age > limit:
                 label = catalog.retailers[comparison.reference].label
-                found.append(_finding(
-                    catalog, "stale-comparison", pid, catalog.product_path(pid), ("compare", i, "observed_on"),
-                    f"{label}价 {yuan(comparison.price)} 看于 {comparison.observed_on}，已 {age} 天（上限 {limit} 天）：请重新核对",
-                ))
+                found.append(
+                    _finding(
+                        catalog,
+                        "stale-comparison",
+                        pid,
+                        catalog.product_path(pid),
+                        ("compare", i, "observed_on"),
+                        f"{label}价 {yuan(comparison.price)} 看于 {comparison.observed_on}，已 {age} 天（上限 {limit} 天）：请重新核对",
+                    )
+                )
     return found
 
 
@@ -74,10 +80,16 @@ def _floors(catalog: Catalog) -> list[Finding]:
     for pid, product in catalog.products.items():
         facts = catalog.facts[pid]
         if facts.lowest_in_window is not None and product.price > facts.lowest_in_window:
-            found.append(_finding(
-                catalog, "above-floor", pid, catalog.product_path(pid), ("price",),
-                f"售价 {yuan(product.price)} 高于近 {days} 天最低价 {yuan(facts.lowest_in_window)}：平台价须贴近 {days} 天最低价",
-            ))
+            found.append(
+                _finding(
+                    catalog,
+                    "above-floor",
+                    pid,
+                    catalog.product_path(pid),
+                    ("price",),
+                    f"售价 {yuan(product.price)} 高于近 {days} 天最低价 {yuan(facts.lowest_in_window)}：平台价须贴近 {days} 天最低价",
+                )
+            )
     return found
 
 
@@ -88,10 +100,16 @@ def _factories(catalog: Catalog) -> list[Finding]:
         audited = factory.verification.audited_on
         age = (catalog.today - audited).days
         if age > limit:
-            found.append(_finding(
-                catalog, "audit-due", fid, catalog.factory_path(fid), ("verification", "audited_on"),
-                f"工厂审核于 {audited}，已 {age} 天（上限 {limit} 天）：请复审",
-            ))
+            found.append(
+                _finding(
+                    catalog,
+                    "audit-due",
+                    fid,
+                    catalog.factory_path(fid),
+                    ("verification", "audited_on"),
+                    f"工厂审核于 {audited}，已 {age} 天（上限 {limit} 天）：请复审",
+                )
+            )
     return found
 
 
@@ -103,10 +121,16 @@ def _stock(catalog: Catalog) -> list[Finding]:
         if product.stock == 0:
             found.append(_finding(catalog, "out-of-stock", pid, catalog.product_path(pid), ("stock",), "库存为 0：已缺货"))
         elif product.stock < product.moq:
-            found.append(_finding(
-                catalog, "below-moq", pid, catalog.product_path(pid), ("stock",),
-                f"库存 {product.stock} 件，少于起批量 {product.moq} 件：买家下不了单",
-            ))
+            found.append(
+                _finding(
+                    catalog,
+                    "below-moq",
+                    pid,
+                    catalog.product_path(pid),
+                    ("stock",),
+                    f"库存 {product.stock} 件，少于起批量 {product.moq} 件：买家下不了单",
+                )
+            )
     return found
 
 

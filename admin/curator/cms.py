@@ -70,13 +70,15 @@ def cms_config(
             {
                 "name": "settings",
                 "label": "规则参数",
-                "files": [{
-                    "name": "settings",
-                    "label": "规则参数 settings.yaml",
-                    "file": f"{content_path}/settings.yaml",
-                    "format": "yaml",
-                    "fields": _fields(Settings, Settings.model_json_schema(), options),
-                }],
+                "files": [
+                    {
+                        "name": "settings",
+                        "label": "规则参数 settings.yaml",
+                        "file": f"{content_path}/settings.yaml",
+                        "format": "yaml",
+                        "fields": _fields(Settings, Settings.model_json_schema(), options),
+                    }
+                ],
             },
         ],
     }
@@ -218,8 +220,11 @@ def _scalar_widget(key: str, kind: Any, prop: dict[str, Any], options: dict) -> 
         return {"widget": "datetime", "format": "YYYY-MM-DD", "date_format": "YYYY-MM-DD", "time_format": False, "picker_utc": True}
     if key == "Product.factory":
         return {
-            "widget": "relation", "collection": "factories", "value_field": "{{slug}}",
-            "search_fields": ["name"], "display_fields": ["name"],
+            "widget": "relation",
+            "collection": "factories",
+            "value_field": "{{slug}}",
+            "search_fields": ["name"],
+            "display_fields": ["name"],
         }
     if key == "Image.src":
         return {"widget": "image", "choose_url": False}

@@ -72,7 +72,7 @@ def _short_path(path: Path) -> str:
     parts = path.parts
     for anchor in ("products", "factories"):
         if anchor in parts:
-            return "/".join(parts[parts.index(anchor):])
+            return "/".join(parts[parts.index(anchor) :])
     return path.name
 
 
@@ -103,13 +103,15 @@ def _added(old: Snapshot, new: Snapshot) -> Iterator[str]:
     for pid in added:
         product = new.products[pid]
         factory = new.factories.get(product.factory)
-        rows.append([
-            _title(product, pid),
-            md(factory.name) if factory else code(product.factory),
-            yuan(product.price),
-            _best(new, pid) or "—",
-            "、".join(md(label) for label in _badges_of(new, pid).values()) or "—",
-        ])
+        rows.append(
+            [
+                _title(product, pid),
+                md(factory.name) if factory else code(product.factory),
+                yuan(product.price),
+                _best(new, pid) or "—",
+                "、".join(md(label) for label in _badges_of(new, pid).values()) or "—",
+            ]
+        )
     yield from table(["商品", "工厂", "售价", "对比 · 折扣", "徽章"], rows)
 
 
@@ -172,8 +174,14 @@ def _stale(old: Snapshot, new: Snapshot) -> Iterator[str]:
                 elsewhere += 1
                 continue
             age = (new.catalog.today - saving.comparison.observed_on).days
-            rows.append([_title(new.products[pid], pid), f"{md(saving.price_label)} {yuan(saving.comparison.price)}",
-                         saving.comparison.observed_on.isoformat(), f"{age} 天"])
+            rows.append(
+                [
+                    _title(new.products[pid], pid),
+                    f"{md(saving.price_label)} {yuan(saving.comparison.price)}",
+                    saving.comparison.observed_on.isoformat(),
+                    f"{age} 天",
+                ]
+            )
     if rows:
         limit = new.catalog.settings.compare_max_age_days
         yield f"以下对比价的看价日期已超过 {limit} 天，请重新核对参照价："

@@ -78,9 +78,7 @@ def test_shopper_searches_compares_signs_up_pays_and_sees_the_order(phone: Page,
     screenshot(phone, "journey-account-with-order-phone")
 
     # The operators see the same order, at the catalog price, in the admin API.
-    request = urllib.request.Request(
-        f"{store}/api/admin/orders?email={email}", headers={"Authorization": "Bearer browser-test-token"}
-    )
+    request = urllib.request.Request(f"{store}/api/admin/orders?email={email}", headers={"Authorization": "Bearer browser-test-token"})
     orders = json.load(urllib.request.urlopen(request, timeout=10))["orders"]
     assert [(o["status"], o["amount_total"]) for o in orders] == [("paid", "138.00")]
     assert [(line["product"], line["quantity"]) for line in orders[0]["lines"]] == [("aux-vacuum", 2)]
@@ -146,5 +144,3 @@ def test_member_prices_follow_the_login(phone: Page, store: str):
     sign_up(phone, store)
     me = phone.evaluate("async () => (await fetch('/api/me')).json()")
     assert me["authenticated"] is True and me["member"] is False
-
-

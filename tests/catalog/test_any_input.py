@@ -13,14 +13,36 @@ yaml_like = st.one_of(
     st.text(max_size=300),
     st.lists(
         st.sampled_from(
-            ["title: x", "price: 1.5", "price: .nan", "- a", "  - b", "&a [x]", "*a", "{", "]", "'", '"',
-             "compare:", "  - retailer: sams", "!!binary AA==", "? [a]\n: b", "<<: {a: 1}", "%YAML 1.1", "---",
-             "price: 1e999", "moq: 99999999999999999999", "tiers: [{min_qty: 1, price: 0.001}]", "\t", "\ufeff"]
+            [
+                "title: x",
+                "price: 1.5",
+                "price: .nan",
+                "- a",
+                "  - b",
+                "&a [x]",
+                "*a",
+                "{",
+                "]",
+                "'",
+                '"',
+                "compare:",
+                "  - retailer: sams",
+                "!!binary AA==",
+                "? [a]\n: b",
+                "<<: {a: 1}",
+                "%YAML 1.1",
+                "---",
+                "price: 1e999",
+                "moq: 99999999999999999999",
+                "tiers: [{min_qty: 1, price: 0.001}]",
+                "\t",
+                "\ufeff",
+            ]
         ),
         max_size=12,
     ).map("\n".join),
     # mutate a valid file: drop or repeat a line
-    st.integers(min_value=0, max_value=15).map(lambda i: "\n".join(l for n, l in enumerate(PRODUCT.splitlines()) if n != i)),
+    st.integers(min_value=0, max_value=15).map(lambda i: "\n".join(line for n, line in enumerate(PRODUCT.splitlines()) if n != i)),
 )
 
 

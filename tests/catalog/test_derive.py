@@ -92,10 +92,16 @@ def test_best_comparison_is_the_biggest_saving(content, today):
 
 def test_last_drop_finds_the_latest_fall():
     base = dict(
-        title="x", category="home", factory="aux", sourcing="same-craft", price=Decimal(5),
+        title="x",
+        category="home",
+        factory="aux",
+        sourcing="same-craft",
+        price=Decimal(5),
         compare=[dict(retailer="sams", name="x", price=Decimal(9), observed_on=dt.date(2026, 1, 1), source="s")],
-        images=[dict(src="a.png", alt="a")], added_on=dt.date(2026, 1, 1),
+        images=[dict(src="a.png", alt="a")],
+        added_on=dt.date(2026, 1, 1),
     )
+
     def drop(*points, price=5):
         history = [{"date": d, "price": p} for d, p in points]
         return last_drop(Product.model_validate({**base, "price": price, "price_history": history}))

@@ -9,9 +9,14 @@ from admin.catalog.models import Product
 from admin.catalog.pricing import PurchaseRefused, check_purchase, from_fen, quote, to_fen
 
 BASE = dict(
-    title="袜子", category="home", factory="aux", sourcing="same-source", price=Decimal("20.00"),
+    title="袜子",
+    category="home",
+    factory="aux",
+    sourcing="same-source",
+    price=Decimal("20.00"),
     compare=[dict(retailer="sams", name="袜", price=Decimal("40.00"), observed_on=dt.date(2026, 11, 1), source="s")],
-    images=[dict(src="a.png", alt="a")], added_on=dt.date(2026, 1, 1),
+    images=[dict(src="a.png", alt="a")],
+    added_on=dt.date(2026, 1, 1),
 )
 
 
@@ -22,7 +27,7 @@ def product(**changes):
 def test_guest_pays_the_list_price_and_member_the_member_price():
     p = product(member_price=Decimal("18.00"))
     assert quote(p, 1, member=False).unit_price == Decimal("20.00")
-    assert quote(p, 1, member=True) .unit_price == Decimal("18.00")
+    assert quote(p, 1, member=True).unit_price == Decimal("18.00")
     assert quote(p, 1, member=True).basis == "member_price"
 
 

@@ -214,7 +214,10 @@ def test_nda_brand_in_an_id_or_index_file_is_an_error(content, today):
 
 
 def test_a_discount_that_rounds_to_1_zhe_is_not_called_below_1_zhe(content, today):
-    content.product("aux-vacuum", PRODUCT.replace("price: 69.00", "price: 59.00", 1).replace("price: 690.00", "price: 599.00").replace("price: 69\n", "price: 59\n"))
+    content.product(
+        "aux-vacuum",
+        PRODUCT.replace("price: 69.00", "price: 59.00", 1).replace("price: 690.00", "price: 599.00").replace("price: 69\n", "price: 59\n"),
+    )
     assert findings(content, today)[1] == []
 
 

@@ -22,8 +22,7 @@ def test_seed_is_large_enough(seed):
 
 def with_reference(seed, retailer, reference_price):
     return [
-        (pid, p) for pid, p in seed.products.items()
-        for c in p.compare if c.reference == retailer and c.price == Decimal(reference_price)
+        (pid, p) for pid, p in seed.products.items() for c in p.compare if c.reference == retailer and c.price == Decimal(reference_price)
     ]
 
 

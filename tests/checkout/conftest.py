@@ -44,7 +44,9 @@ def shop_content(content):
 @pytest.fixture
 def standin() -> Iterator[str]:
     """The local Stripe on a free port (webhook endpoints are added by the tests that need them)."""
-    running = serve_in_thread({"ASYNC_PAYMENT_DELAY": 0.2, "WEBHOOK_RETRY_DELAYS": [0.2, 0.5, 1, 2], "SWEEP_INTERVAL": 0.1, "WEBHOOK_TIMEOUT": 5})
+    running = serve_in_thread(
+        {"ASYNC_PAYMENT_DELAY": 0.2, "WEBHOOK_RETRY_DELAYS": [0.2, 0.5, 1, 2], "SWEEP_INTERVAL": 0.1, "WEBHOOK_TIMEOUT": 5}
+    )
     yield running.url
     running.stop()
 
@@ -84,8 +86,9 @@ def live(app, standin) -> Iterator[Live]:
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     url = f"http://127.0.0.1:{server.port}"
-    requests.post(f"{standin}/_standin/webhook_endpoints", data={"url": f"{url}/api/stripe/webhook", "secret": WEBHOOK_SECRET}, timeout=5).raise_for_status()
+    requests.post(
+        f"{standin}/_standin/webhook_endpoints", data={"url": f"{url}/api/stripe/webhook", "secret": WEBHOOK_SECRET}, timeout=5
+    ).raise_for_status()
     yield Live(app, url, standin)
     server.shutdown()
     server.server_close()
-

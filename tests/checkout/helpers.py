@@ -103,11 +103,22 @@ def log_in(client, email: str, password: str = PASSWORD):
     return form_post(client, "/auth/login", {"email": email, "password": password})
 
 
-def post_event(client, event_type: str, obj: dict, *, event_id: str | None = None, created: int | None = None, secret: str = WEBHOOK_SECRET, timestamp: int | None = None):
+def post_event(
+    client,
+    event_type: str,
+    obj: dict,
+    *,
+    event_id: str | None = None,
+    created: int | None = None,
+    secret: str = WEBHOOK_SECRET,
+    timestamp: int | None = None,
+):
     """Deliver an event signed exactly as Stripe signs it."""
     payload = event_payload(event_id or "evt_" + uuid.uuid4().hex, event_type, obj, created=created)
     return client.post(
-        "/api/stripe/webhook", data=payload, content_type="application/json",
+        "/api/stripe/webhook",
+        data=payload,
+        content_type="application/json",
         headers={"Stripe-Signature": sign_payload(payload, secret, timestamp)},
     )
 
@@ -117,7 +128,9 @@ def buy(client, items: list[dict], **extra):
     return client.post("/api/checkout", data=json.dumps({"items": items, **extra}), content_type="application/json")
 
 
-def pay(standin_url: str, session_id: str, method: str = "card", *, email: str = "buyer@example.com", fail: bool = False) -> requests.Response:
+def pay(
+    standin_url: str, session_id: str, method: str = "card", *, email: str = "buyer@example.com", fail: bool = False
+) -> requests.Response:
     """Submit the stand-in's hosted pay page, as a buyer would."""
     data = {"payment_method": method, "email": email, "card_number": "4242 4242 4242 4242"}
     if fail:
@@ -164,4 +177,3 @@ def private_pg_schema(prefix: str) -> Iterator[str]:
         with admin.begin() as connection:
             connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
         admin.dispose()
-

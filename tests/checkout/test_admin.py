@@ -55,14 +55,16 @@ def test_orders_are_listed_newest_first_with_filters_and_pages(app, client):
     assert client.get("/api/admin/orders", headers=AUTH, query_string={"since": "2100-01-01T00:00:00Z"}).get_json()["total"] == 0
 
 
-@pytest.mark.parametrize("query", [{"status": "lost"}, {"limit": 0}, {"limit": 201}, {"offset": -1}, {"since": "yesterday"}, {"format": "xml"}])
+@pytest.mark.parametrize(
+    "query", [{"status": "lost"}, {"limit": 0}, {"limit": 201}, {"offset": -1}, {"since": "yesterday"}, {"format": "xml"}]
+)
 def test_bad_filters_are_400(client, query):
     response = client.get("/api/admin/orders", headers=AUTH, query_string=query)
     assert response.status_code == 400 and response.get_json()["error"]["code"] == "bad_filter"
 
 
 def test_csv_export_defuses_formulas(app, client):
-    paid_order(app, client, email="=HYPERLINK(\"http://evil\")@example.com")
+    paid_order(app, client, email='=HYPERLINK("http://evil")@example.com')
     response = client.get("/api/admin/orders", headers=AUTH, query_string={"format": "csv"})
     assert response.mimetype == "text/csv"
     rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
@@ -92,7 +94,9 @@ def test_ship_refuses_unknown_and_unpaid_orders(app, client):
 
 def test_admin_posts_take_json_only(app, client):
     order = paid_order(app, client)
-    response = client.post(f"/api/admin/orders/{order['id']}/ship", headers=AUTH, data="tracking=1", content_type="application/x-www-form-urlencoded")
+    response = client.post(
+        f"/api/admin/orders/{order['id']}/ship", headers=AUTH, data="tracking=1", content_type="application/x-www-form-urlencoded"
+    )
     assert response.status_code == 415
 
 
@@ -120,7 +124,9 @@ def test_refund_of_an_unpaid_order_is_refused(app, client):
 
 
 def test_nda_brands_reach_no_order_output(app, client, shop_content):
-    shop_content.factory("haixing", """\
+    shop_content.factory(
+        "haixing",
+        """\
         name: 海兴家居
         region: 浙江宁波
         oem_for:
@@ -132,8 +138,14 @@ def test_nda_brands_reach_no_order_output(app, client, shop_content):
           oem_contract: true
           supply_chain: true
           production_line: true
-        """)
-    shop_content.product("organizer", UMBRELLA.replace("factory: aux", "factory: haixing").replace("same-source", "same-craft").replace("title: 24骨全自动雨伞", "title: 桌面收纳盒"))
+        """,
+    )
+    shop_content.product(
+        "organizer",
+        UMBRELLA.replace("factory: aux", "factory: haixing")
+        .replace("same-source", "same-craft")
+        .replace("title: 24骨全自动雨伞", "title: 桌面收纳盒"),
+    )
     paid_order(app, client, [{"product": "organizer", "quantity": 1}])
     outputs = [
         client.get("/api/admin/orders", headers=AUTH).get_data(as_text=True),

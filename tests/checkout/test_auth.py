@@ -83,9 +83,16 @@ def test_forms_without_a_csrf_token_are_refused(client):
 def test_login_redirects_only_within_the_site(app, client):
     sign_up(client, "next@example.com")
     client.post("/auth/logout", data={"csrf_token": csrf_token(client.get("/account/").get_data(as_text=True))})
-    for target, expected in (("/account/membership", "/account/membership"), ("https://evil.example/", "/account/"), ("//evil.example/", "/account/")):
+    for target, expected in (
+        ("/account/membership", "/account/membership"),
+        ("https://evil.example/", "/account/"),
+        ("//evil.example/", "/account/"),
+    ):
         page = client.get("/auth/login", query_string={"next": target})
-        response = client.post(f"/auth/login?next={target}", data={"email": "next@example.com", "password": PASSWORD, "csrf_token": csrf_token(page.get_data(as_text=True))})
+        response = client.post(
+            f"/auth/login?next={target}",
+            data={"email": "next@example.com", "password": PASSWORD, "csrf_token": csrf_token(page.get_data(as_text=True))},
+        )
         assert response.headers["Location"] == expected
 
 
@@ -117,12 +124,16 @@ def test_reset_answers_the_same_for_unknown_addresses_and_mails_nothing(client, 
 def test_reset_link_with_a_made_up_token_does_nothing(client):
     assert "无效" in client.get("/auth/reset/made-up-token").get_data(as_text=True)
     token = csrf_token(client.get("/auth/reset").get_data(as_text=True))
-    response = client.post("/auth/reset/made-up-token", data={"password": "whatever passphrase", "password2": "whatever passphrase", "csrf_token": token})
+    response = client.post(
+        "/auth/reset/made-up-token", data={"password": "whatever passphrase", "password2": "whatever passphrase", "csrf_token": token}
+    )
     assert response.status_code == 400
     assert client.get("/api/me").get_json()["authenticated"] is False
 
 
-@pytest.mark.parametrize("path, data", [("/auth/login", {"email": "x@example.com", "password": "wrong password"}), ("/auth/reset", {"email": "x@example.com"})])
+@pytest.mark.parametrize(
+    "path, data", [("/auth/login", {"email": "x@example.com", "password": "wrong password"}), ("/auth/reset", {"email": "x@example.com"})]
+)
 def test_login_and_reset_are_rate_limited(make_app, path, data):
     client = make_app(PLUS_RATE_LOGIN="3 per minute", PLUS_RATE_RESET="3 per minute").test_client()
     codes = [form_post(client, path, data).status_code for _ in range(5)]
@@ -132,7 +143,9 @@ def test_login_and_reset_are_rate_limited(make_app, path, data):
 
 def test_sign_up_is_rate_limited(make_app):
     client = make_app(PLUS_RATE_SIGNUP="2 per minute").test_client()
-    codes = [form_post(client, "/auth/signup", {"email": f"s{i}@example.com", "password": "x", "password2": "x"}).status_code for i in range(3)]
+    codes = [
+        form_post(client, "/auth/signup", {"email": f"s{i}@example.com", "password": "x", "password2": "x"}).status_code for i in range(3)
+    ]
     assert codes == [400, 400, 429]
 
 

@@ -108,7 +108,7 @@ def test_members_remind_mails_once(env, caplog):
     from checkout.models import User
 
     with get_database(env).transaction() as db:
-        db.add(User(email="soon@example.com", password_hash="x", member_until=dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=3)))
+        db.add(User(email="soon@example.com", password_hash="x", member_until=dt.datetime.now(dt.UTC) + dt.timedelta(days=3)))
     with caplog.at_level(logging.INFO, logger="plus.checkout.mail"):
         first = plus("members", "remind", "--days", "7")
         second = plus("members", "remind", "--days", "7")

@@ -39,7 +39,7 @@ def subscription_id(app) -> str:
 
 
 def about_a_year_from_now(moment: dt.datetime | None, years: int = 1) -> bool:
-    target = dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=365 * years)
+    target = dt.datetime.now(dt.UTC) + dt.timedelta(days=365 * years)
     return moment is not None and abs((moment - target).total_seconds()) < 3 * 86400
 
 
@@ -91,8 +91,12 @@ def test_a_late_subscription_event_is_checked_against_stripe(live, client):
     flush(live.standin)
     assert client.get("/api/me").get_json()["member"] is False
     stale = {
-        "id": sub, "object": "subscription", "status": "active", "customer": None, "metadata": {},
-        "items": {"data": [{"current_period_start": 0, "current_period_end": int(dt.datetime(2030, 1, 1, tzinfo=dt.timezone.utc).timestamp())}]},
+        "id": sub,
+        "object": "subscription",
+        "status": "active",
+        "customer": None,
+        "metadata": {},
+        "items": {"data": [{"current_period_start": 0, "current_period_end": int(dt.datetime(2030, 1, 1, tzinfo=dt.UTC).timestamp())}]},
     }
     response = post_event(client, "customer.subscription.updated", stale, created=1)
     assert response.status_code == 200
@@ -100,18 +104,27 @@ def test_a_late_subscription_event_is_checked_against_stripe(live, client):
 
 
 def test_add_year_handles_the_leap_day():
-    assert add_year(dt.datetime(2028, 2, 29, tzinfo=dt.timezone.utc)) == dt.datetime(2029, 2, 28, tzinfo=dt.timezone.utc)
+    assert add_year(dt.datetime(2028, 2, 29, tzinfo=dt.UTC)) == dt.datetime(2029, 2, 28, tzinfo=dt.UTC)
 
 
 def test_expiring_members_are_reminded_once(app, client, caplog):
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     with get_database(app).transaction() as db:
         soon = User(email="soon@example.com", password_hash="x", member_until=now + dt.timedelta(days=5))
         later = User(email="later@example.com", password_hash="x", member_until=now + dt.timedelta(days=60))
         renewing = User(email="renewing@example.com", password_hash="x", member_until=now + dt.timedelta(days=5))
         db.add_all([soon, later, renewing])
         db.flush()
-        db.add(MembershipPeriod(user_id=renewing.id, kind="subscription", stripe_ref="sub_x", status="active", starts_at=now, ends_at=now + dt.timedelta(days=5)))
+        db.add(
+            MembershipPeriod(
+                user_id=renewing.id,
+                kind="subscription",
+                stripe_ref="sub_x",
+                status="active",
+                starts_at=now,
+                ends_at=now + dt.timedelta(days=5),
+            )
+        )
     sent: list[str] = []
     for _ in range(2):
         with get_database(app).transaction() as db:
@@ -132,7 +145,9 @@ def test_a_member_can_turn_off_renewal_and_keeps_the_paid_year(live, client):
         assert db.scalar(select(MembershipPeriod.cancel_at_period_end))
     import stripe
 
-    sub = stripe.StripeClient("sk_test_" + "a" * 24, base_addresses={"api": live.standin}).v1.subscriptions.retrieve(subscription_id(live.app))
+    sub = stripe.StripeClient("sk_test_" + "a" * 24, base_addresses={"api": live.standin}).v1.subscriptions.retrieve(
+        subscription_id(live.app)
+    )
     assert sub.cancel_at_period_end is True
     flush(live.standin)
     assert client.get("/api/me").get_json()["member"] is True

@@ -17,8 +17,11 @@ def buy_from(client, address: str, *, forwarded_for: str | None = None, product:
     """POST /api/checkout as a browser at `address` (or behind a proxy at `address`, for `forwarded_for`)."""
     headers = {"X-Forwarded-For": forwarded_for} if forwarded_for else {}
     return client.post(
-        "/api/checkout", data=json.dumps({"items": [{"product": product, "quantity": 1}]}), content_type="application/json",
-        headers=headers, environ_base={"REMOTE_ADDR": address},
+        "/api/checkout",
+        data=json.dumps({"items": [{"product": product, "quantity": 1}]}),
+        content_type="application/json",
+        headers=headers,
+        environ_base={"REMOTE_ADDR": address},
     )
 
 
@@ -68,7 +71,9 @@ def test_without_trusted_proxies_a_forwarded_for_header_changes_nothing(make_app
 def test_a_trusted_proxy_passes_the_client_address_and_scheme_to_the_app(make_app):
     app = make_app(PLUS_TRUSTED_PROXIES=1)
     app.add_url_rule("/_seen", "seen", lambda: {"address": request.remote_addr, "scheme": request.scheme})
-    seen = app.test_client().get("/_seen", headers={"X-Forwarded-For": "203.0.113.7", "X-Forwarded-Proto": "https"}, environ_base={"REMOTE_ADDR": "127.0.0.1"})
+    seen = app.test_client().get(
+        "/_seen", headers={"X-Forwarded-For": "203.0.113.7", "X-Forwarded-Proto": "https"}, environ_base={"REMOTE_ADDR": "127.0.0.1"}
+    )
     assert seen.get_json() == {"address": "203.0.113.7", "scheme": "https"}
 
 
@@ -83,7 +88,10 @@ def test_a_limited_form_post_gets_a_page_in_chinese_not_json(make_app):
     assert int(response.headers["Retry-After"]) > 0
 
 
-@pytest.mark.parametrize("key, value", [("PLUS_RATE_CHECKOUT", "lots"), ("PLUS_RATE_LOGIN", ""), ("PLUS_TRUSTED_PROXIES", "-1"), ("PLUS_TRUSTED_PROXIES", "nginx")])
+@pytest.mark.parametrize(
+    "key, value",
+    [("PLUS_RATE_CHECKOUT", "lots"), ("PLUS_RATE_LOGIN", ""), ("PLUS_TRUSTED_PROXIES", "-1"), ("PLUS_TRUSTED_PROXIES", "nginx")],
+)
 def test_a_malformed_limit_or_proxy_count_is_refused_when_the_app_is_created(key, value):
     with pytest.raises(ValueError, match=key):
         create_app({"SECRET_KEY": "x", key: value})

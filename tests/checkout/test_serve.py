@@ -46,7 +46,7 @@ class Server:
         self.log = tmp_path / f"serve-{self.port}.log"
         self.process: subprocess.Popen | None = None
 
-    def start(self) -> "Server":
+    def start(self) -> Server:
         with self.log.open("a") as log:
             self.process = subprocess.Popen(self.args, env=self.env, stdout=log, stderr=subprocess.STDOUT)
         wait_for(self._ready, timeout=60, interval=0.1)
@@ -98,7 +98,12 @@ def test_plus_serve_lets_a_newcomer_buy_with_no_keys(tmp_path, content, servers,
     assert started.status_code == 201, started.text
     pay_page = requests.get(started.json()["url"], timeout=10)
     assert "测试模式" in pay_page.text and "69.00" in pay_page.text
-    paid = requests.post(started.json()["url"], data={"payment_method": "card", "email": "new@example.com", "card_number": "4242424242424242"}, allow_redirects=False, timeout=10)
+    paid = requests.post(
+        started.json()["url"],
+        data={"payment_method": "card", "email": "new@example.com", "card_number": "4242424242424242"},
+        allow_redirects=False,
+        timeout=10,
+    )
     assert paid.status_code == 303
     success = paid.headers["Location"]
     assert success.startswith(f"{server.url}/checkout/success")
@@ -122,15 +127,29 @@ def test_kill_9_during_a_webhook_stream_loses_no_acknowledged_order(tmp_path, ap
     # sessions started through the running app, then "paid": their completion events are streamed
     events = []
     for _ in range(80):
-        session_id = requests.post(f"{server.url}/api/checkout", json={"items": [{"product": "aux-vacuum", "quantity": 1}]}, timeout=10).json()["id"]
-        session = {"id": session_id, "object": "checkout.session", "status": "complete", "payment_status": "paid", "payment_intent": "pi_" + uuid.uuid4().hex[:12], "metadata": {}}
+        session_id = requests.post(
+            f"{server.url}/api/checkout", json={"items": [{"product": "aux-vacuum", "quantity": 1}]}, timeout=10
+        ).json()["id"]
+        session = {
+            "id": session_id,
+            "object": "checkout.session",
+            "status": "complete",
+            "payment_status": "paid",
+            "payment_intent": "pi_" + uuid.uuid4().hex[:12],
+            "metadata": {},
+        }
         events.append(event_payload("evt_" + uuid.uuid4().hex, "checkout.session.completed", session))
     acknowledged: list[str] = []
 
     def stream() -> None:
         for payload in events:
             try:
-                answer = requests.post(f"{server.url}/api/stripe/webhook", data=payload, headers={"Content-Type": "application/json", "Stripe-Signature": sign_payload(payload, WEBHOOK_SECRET)}, timeout=5)
+                answer = requests.post(
+                    f"{server.url}/api/stripe/webhook",
+                    data=payload,
+                    headers={"Content-Type": "application/json", "Stripe-Signature": sign_payload(payload, WEBHOOK_SECRET)},
+                    timeout=5,
+                )
             except requests.RequestException:
                 continue  # the server is gone: Stripe would retry later
             if 200 <= answer.status_code < 300:
@@ -149,7 +168,12 @@ def test_kill_9_during_a_webhook_stream_loses_no_acknowledged_order(tmp_path, ap
     assert set(acknowledged) <= recorded
     # Stripe retries what was not acknowledged: every session ends with exactly one order
     for payload in events:
-        requests.post(f"{server.url}/api/stripe/webhook", data=payload, headers={"Content-Type": "application/json", "Stripe-Signature": sign_payload(payload, WEBHOOK_SECRET)}, timeout=5).raise_for_status()
+        requests.post(
+            f"{server.url}/api/stripe/webhook",
+            data=payload,
+            headers={"Content-Type": "application/json", "Stripe-Signature": sign_payload(payload, WEBHOOK_SECRET)},
+            timeout=5,
+        ).raise_for_status()
     with engine.connect() as connection:
         assert connection.scalar(select(func.count()).select_from(Order)) == len(events)
     engine.dispose()

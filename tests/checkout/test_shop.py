@@ -30,7 +30,7 @@ def make_member(app, email: str, days: int = 30) -> None:
 
     with get_database(app).transaction() as db:
         user = db.scalar(select(User).where(User.email == email))
-        user.member_until = dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=days)
+        user.member_until = dt.datetime.now(dt.UTC) + dt.timedelta(days=days)
 
 
 def test_forged_prices_amounts_and_currency_are_ignored(app, client, shop_content, today):

@@ -79,7 +79,7 @@ def test_a_refused_line_holds_nothing_for_the_other_lines(app, client, shop_cont
 def test_sweep_releases_checkouts_stripe_has_expired(app, client):
     session_id = open_session(client)
     requests.post(f"{app.config['STRIPE_API_BASE']}/_standin/clock?advance=7200", timeout=5).raise_for_status()
-    later = dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=2)
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(hours=2)
     with app.app_context():
         assert sweep_reservations(get_database(app), get_stripe(app), now=later) == 1
         assert sweep_reservations(get_database(app), get_stripe(app), now=later) == 0
@@ -90,7 +90,7 @@ def test_sweep_releases_checkouts_stripe_has_expired(app, client):
 
 def test_sweep_expires_at_stripe_a_session_still_open_there(app, client):
     session_id = open_session(client)
-    later = dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=2)
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(hours=2)
     with app.app_context():
         assert sweep_reservations(get_database(app), get_stripe(app), now=later) == 1
     client_ = stripe.StripeClient("sk_test_" + "a" * 24, base_addresses={"api": app.config["STRIPE_API_BASE"]})
@@ -110,7 +110,7 @@ def test_sweep_counts_a_paid_session_as_sold(app, client):
 
     session_id = open_session(client)
     assert pay(app.config["STRIPE_API_BASE"], session_id).status_code == 303
-    later = dt.datetime.now(dt.timezone.utc) + dt.timedelta(hours=2)
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(hours=2)
     with app.app_context():
         assert sweep_reservations(get_database(app), get_stripe(app), now=later) == 0
     assert held(app) == 2

@@ -28,7 +28,12 @@ def as_paid(app, session_id: str, *, payment_status: str = "paid") -> dict:
     """The session as a completed-and-paid event carries it."""
     session = stripe_session(app, session_id)
     session.pop("line_items", None)
-    session.update(status="complete", payment_status=payment_status, payment_intent="pi_" + session_id[-12:], customer_details={"email": "buyer@example.com"})
+    session.update(
+        status="complete",
+        payment_status=payment_status,
+        payment_intent="pi_" + session_id[-12:],
+        customer_details={"email": "buyer@example.com"},
+    )
     return session
 
 
@@ -70,7 +75,12 @@ def test_unsigned_or_tampered_events_are_refused(app, client):
 
     payload = event_payload("evt_tamper", "checkout.session.completed", session)
     header = sign_payload(payload, WEBHOOK_SECRET)
-    tampered = client.post("/api/stripe/webhook", data=payload.replace('"paid"', '"unpaid"', 1), content_type="application/json", headers={"Stripe-Signature": header})
+    tampered = client.post(
+        "/api/stripe/webhook",
+        data=payload.replace('"paid"', '"unpaid"', 1),
+        content_type="application/json",
+        headers={"Stripe-Signature": header},
+    )
     assert tampered.status_code == 400
     assert count(app, Order) == 0
 

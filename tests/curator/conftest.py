@@ -19,7 +19,6 @@ GIT_ENV = {
 }
 
 
-
 @pytest.fixture
 def runner() -> CliRunner:
     """A click runner for `plus` commands."""
@@ -52,5 +51,3 @@ def git_repo(content) -> GitRepo:
     repo = GitRepo(content.root.parent)
     repo.commit("base")
     return repo
-
-

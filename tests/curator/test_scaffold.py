@@ -82,8 +82,15 @@ def test_unfilled_template_gives_an_error_on_each_placeholder_line(runner, conte
     assert loaded.catalog is None
     errors = {p.field: p for p in loaded.errors}
     assert set(errors) == {
-        "title", "category", "sourcing", "price", "compare.0.name", "compare.0.price", "compare.0.source",
-        "price_history.0.price", "images.0.alt",
+        "title",
+        "category",
+        "sourcing",
+        "price",
+        "compare.0.name",
+        "compare.0.price",
+        "compare.0.source",
+        "price_history.0.price",
+        "images.0.alt",
     }
     for problem in errors.values():
         assert lines[problem.line - 1].endswith(": ~"), problem.as_text()

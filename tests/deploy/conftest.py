@@ -44,7 +44,9 @@ def standin() -> Iterator[str]:
 
 def add_webhook_endpoint(standin_url: str, url: str) -> None:
     """Have the stand-in deliver its events to `url` (as a Stripe webhook endpoint would)."""
-    requests.post(f"{standin_url}/_standin/webhook_endpoints", data={"url": f"{url}/api/stripe/webhook", "secret": WEBHOOK_SECRET}, timeout=5).raise_for_status()
+    requests.post(
+        f"{standin_url}/_standin/webhook_endpoints", data={"url": f"{url}/api/stripe/webhook", "secret": WEBHOOK_SECRET}, timeout=5
+    ).raise_for_status()
 
 
 def app_env(tmp_path: Path, content: Path, standin_url: str, database_url: str, **extra: str) -> dict:

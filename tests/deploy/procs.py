@@ -98,7 +98,9 @@ class PlusServe(Process):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = {"PUBLIC_URL": self.url, **env}
-        super().__init__([PLUS, "serve", "--port", str(self.port), *args], tmp / f"serve-{self.port}.log", env, ready=f"{self.url}/api/health")
+        super().__init__(
+            [PLUS, "serve", "--port", str(self.port), *args], tmp / f"serve-{self.port}.log", env, ready=f"{self.url}/api/health"
+        )
 
 
 def start_two_instances(tmp: Path, env: dict, site: Path, started: list) -> tuple[PlusServe, PlusServe]:

@@ -92,7 +92,16 @@ def test_every_plus_command_in_the_doc_parses(doc, tmp_path, monkeypatch):
     for args in commands:
         parse(args)
     named = {" ".join(args[:2]) for args in commands}
-    for needed in ("serve --workers", "db upgrade", "build --publish", "deploy compress", "deploy nginx", "deploy headers", "orders reconcile", "members remind"):
+    for needed in (
+        "serve --workers",
+        "db upgrade",
+        "build --publish",
+        "deploy compress",
+        "deploy nginx",
+        "deploy headers",
+        "orders reconcile",
+        "members remind",
+    ):
         assert needed in named, f"DEPLOYING.md shows no `plus {needed}`"
 
 

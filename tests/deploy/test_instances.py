@@ -19,7 +19,12 @@ from .procs import start_two_instances, wait_for
 def sign_up(http: requests.Session, base: str, email: str) -> None:
     """Create an account through the sign-up form of the instance at `base`, as a browser would."""
     form = http.get(f"{base}/auth/signup", timeout=10)
-    answer = http.post(f"{base}/auth/signup", data={"email": email, "password": PASSWORD, "password2": PASSWORD, "csrf_token": csrf_token(form.text)}, allow_redirects=False, timeout=10)
+    answer = http.post(
+        f"{base}/auth/signup",
+        data={"email": email, "password": PASSWORD, "password2": PASSWORD, "csrf_token": csrf_token(form.text)},
+        allow_redirects=False,
+        timeout=10,
+    )
     assert answer.status_code == 302, answer.text
 
 

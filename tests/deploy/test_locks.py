@@ -23,7 +23,16 @@ def database_url(request, tmp_path):
 
 @pytest.fixture
 def app(database_url, tmp_path, content, today):
-    application = create_app({"TESTING": True, "SECRET_KEY": "x", "DATABASE_URL": database_url, "PLUS_INSTANCE": str(tmp_path / "instance"), "PLUS_CONTENT": str(content.root), "PLUS_TODAY": today.isoformat()})
+    application = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "x",
+            "DATABASE_URL": database_url,
+            "PLUS_INSTANCE": str(tmp_path / "instance"),
+            "PLUS_CONTENT": str(content.root),
+            "PLUS_TODAY": today.isoformat(),
+        }
+    )
     yield application
     get_database(application).engine.dispose()
 

@@ -50,13 +50,29 @@ def stack(seed_site, tmp_path_factory):
         if redis:
             started.append(redis)
         port = free_port()
-        env = app_env(tmp, content, standin.url, f"sqlite:///{tmp / 'plus.db'}", PUBLIC_URL=f"http://127.0.0.1:{port}", PLUS_TRUSTED_PROXIES="1", PLUS_RATE_LOGIN="3 per minute")
+        env = app_env(
+            tmp,
+            content,
+            standin.url,
+            f"sqlite:///{tmp / 'plus.db'}",
+            PUBLIC_URL=f"http://127.0.0.1:{port}",
+            PLUS_TRUSTED_PROXIES="1",
+            PLUS_RATE_LOGIN="3 per minute",
+        )
         if redis:
             env["RATELIMIT_STORAGE_URI"] = redis.url
         apps = list(start_two_instances(tmp, env, site, started))
         origin = "{0.scheme}://{0.netloc}".format(urlsplit(standin.url))
         brotli = BROTLI_MODULE.exists()
-        conf = render_nginx(NginxSite(root=site, upstreams=tuple(f"127.0.0.1:{app.port}" for app in apps), listen=f"127.0.0.1:{port}", brotli=brotli, checkout_origin=origin))
+        conf = render_nginx(
+            NginxSite(
+                root=site,
+                upstreams=tuple(f"127.0.0.1:{app.port}" for app in apps),
+                listen=f"127.0.0.1:{port}",
+                brotli=brotli,
+                checkout_origin=origin,
+            )
+        )
         prefix = tmp / "nginx"
         prefix.mkdir()
         (prefix / "nginx.conf").write_text(standalone_conf(conf, prefix, brotli_module=BROTLI_MODULE if brotli else None), encoding="utf-8")
@@ -69,7 +85,15 @@ def stack(seed_site, tmp_path_factory):
         standin.stop()
 
 
-def raw_get(url: str, *, encoding: str | None = None, source: str | None = None, method: str = "GET", body: str | None = None, headers: dict | None = None) -> tuple[int, dict[str, str], bytes]:
+def raw_get(
+    url: str,
+    *,
+    encoding: str | None = None,
+    source: str | None = None,
+    method: str = "GET",
+    body: str | None = None,
+    headers: dict | None = None,
+) -> tuple[int, dict[str, str], bytes]:
     """One request with http.client: no decompression, optional client address (127.0.0.x)."""
     parts = urlsplit(url)
     connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10, source_address=(source, 0) if source else None)
@@ -188,4 +212,3 @@ def test_a_stopped_instance_is_routed_around(stack):
             assert requests.get(f"{stack.url}/api/me", timeout=10).status_code == 200
     finally:
         stopped.start()
-

@@ -82,7 +82,21 @@ def test_values_that_would_change_the_config_are_refused(changes):
 
 
 def test_plus_deploy_nginx_prints_the_config(tmp_path):
-    result = CliRunner().invoke(cli, ["deploy", "nginx", "--output-dir", str(tmp_path / "out"), "--upstream", UPSTREAMS[0], "--upstream", UPSTREAMS[1], "--server-name", "plus.example.cn"])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "deploy",
+            "nginx",
+            "--output-dir",
+            str(tmp_path / "out"),
+            "--upstream",
+            UPSTREAMS[0],
+            "--upstream",
+            UPSTREAMS[1],
+            "--server-name",
+            "plus.example.cn",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert f"root {tmp_path / 'out'};" in result.output and "server_name plus.example.cn;" in result.output
     refused = CliRunner().invoke(cli, ["deploy", "nginx", "--upstream", "127.0.0.1:8001;"])
@@ -92,8 +106,31 @@ def test_plus_deploy_nginx_prints_the_config(tmp_path):
 @pytest.mark.skipif(not (have("nginx") and shutil.which("openssl")), reason="needs nginx and openssl")
 def test_nginx_accepts_the_https_config(tmp_path):
     cert, key = tmp_path / "plus.pem", tmp_path / "plus.key"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=plus.test", "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
-    conf = render_nginx(site(root=tmp_path, tls_cert=cert, tls_key=key, listen="127.0.0.1:8443", http_listen="127.0.0.1:8080", server_name="plus.test"))
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=plus.test",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    conf = render_nginx(
+        site(root=tmp_path, tls_cert=cert, tls_key=key, listen="127.0.0.1:8443", http_listen="127.0.0.1:8080", server_name="plus.test")
+    )
     (tmp_path / "nginx.conf").write_text(standalone_conf(conf, tmp_path), encoding="utf-8")
-    checked = subprocess.run(["nginx", "-t", "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf")], capture_output=True, text=True, check=False)
+    checked = subprocess.run(
+        ["nginx", "-t", "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf")], capture_output=True, text=True, check=False
+    )
     assert checked.returncode == 0, checked.stderr

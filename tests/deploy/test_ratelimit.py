@@ -11,7 +11,14 @@ from .procs import start_two_instances
 
 
 def test_login_limit_is_shared_by_two_instances_through_redis(tmp_path, content, standin, redis, processes):
-    env = app_env(tmp_path, content.root, standin, f"sqlite:///{tmp_path / 'plus.db'}", RATELIMIT_STORAGE_URI=redis.url, PLUS_RATE_LOGIN="3 per minute")
+    env = app_env(
+        tmp_path,
+        content.root,
+        standin,
+        f"sqlite:///{tmp_path / 'plus.db'}",
+        RATELIMIT_STORAGE_URI=redis.url,
+        PLUS_RATE_LOGIN="3 per minute",
+    )
     first, second = start_two_instances(tmp_path, env, tmp_path / "no-site", processes)
     browser = requests.Session()
     token = csrf_token(browser.get(f"{first.url}/auth/login", timeout=10).text)

@@ -26,13 +26,20 @@ def newcomer_env(tmp_path, content) -> dict:
 
 
 def test_two_workers_share_one_standin_and_a_payment_becomes_an_order(tmp_path, content, processes):
-    server = PlusServe(tmp_path, newcomer_env(tmp_path, content), "--workers", "2", "--content", str(content.root), "--output", str(tmp_path / "site"))
+    server = PlusServe(
+        tmp_path, newcomer_env(tmp_path, content), "--workers", "2", "--content", str(content.root), "--output", str(tmp_path / "site")
+    )
     processes.append(server.start())
     wait_for(lambda: len(children(server.pid)) == 3, timeout=20)  # 2 workers, 1 stand-in
     assert "奥克斯家用大吸尘器" in requests.get(server.url + "/", timeout=10).text
     started = requests.post(f"{server.url}/api/checkout", json={"items": [{"product": "aux-vacuum", "quantity": 1}]}, timeout=10)
     assert started.status_code == 201, started.text
-    paid = requests.post(started.json()["url"], data={"payment_method": "card", "email": "w@example.com", "card_number": "4242424242424242"}, allow_redirects=False, timeout=10)
+    paid = requests.post(
+        started.json()["url"],
+        data={"payment_method": "card", "email": "w@example.com", "card_number": "4242424242424242"},
+        allow_redirects=False,
+        timeout=10,
+    )
     assert paid.status_code == 303
     # the stand-in's webhook reaches whichever worker accepts it, and every worker accepts its signature
     wait_for(lambda: "支付成功" in requests.get(paid.headers["Location"], timeout=5).text, timeout=20)
@@ -43,7 +50,9 @@ def test_two_workers_share_one_standin_and_a_payment_becomes_an_order(tmp_path, 
 
 
 def test_killing_plus_serve_leaves_no_worker_or_standin_behind(tmp_path, content, processes):
-    server = PlusServe(tmp_path, newcomer_env(tmp_path, content), "--workers", "2", "--content", str(content.root), "--output", str(tmp_path / "site"))
+    server = PlusServe(
+        tmp_path, newcomer_env(tmp_path, content), "--workers", "2", "--content", str(content.root), "--output", str(tmp_path / "site")
+    )
     processes.append(server.start())
     helpers = wait_for(lambda: len(children(server.pid)) == 3 and children(server.pid), timeout=20)
     server.stop(signal.SIGKILL)

@@ -12,9 +12,7 @@ from tests.site.conftest import settings_with, theme_copy
 
 
 def plus_build(content, output, *extra):
-    return CliRunner().invoke(
-        cli, ["build", "--content", str(content), "--output", str(output), "--today", "2026-11-25", *extra]
-    )
+    return CliRunner().invoke(cli, ["build", "--content", str(content), "--output", str(output), "--today", "2026-11-25", *extra])
 
 
 def snapshot(root):

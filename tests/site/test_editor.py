@@ -60,9 +60,7 @@ def test_cli_warns_when_the_editor_is_left_out(shop, tmp_path, monkeypatch):
     empty = tmp_path / "cms"
     empty.mkdir()
     monkeypatch.setattr("admin.curator.cms.CMS_DIR", empty)
-    result = CliRunner().invoke(
-        cli, ["build", "--content", str(shop.root), "--output", str(tmp_path / "site"), "--today", "2026-11-25"]
-    )
+    result = CliRunner().invoke(cli, ["build", "--content", str(shop.root), "--output", str(tmp_path / "site"), "--today", "2026-11-25"])
     assert result.exit_code == 0, result.output
     assert "warning: built without the browser editor (/admin/)" in result.output
 

@@ -129,7 +129,9 @@ def test_a_description_edit_goes_on_indexing_from_the_records_sent_before_valida
     path.write_text(path.read_text(encoding="utf-8") + "description: 吸水速干的毛圈。\n", encoding="utf-8")
     report = build_site(shop.root, tmp_path / "site", today=TODAY)
     assert report.search_index == "continued"
-    answers = query(tmp_path / "site", [{"term": "速干"}, {"term": "雨伞"}, {"term": None, "options": {"filters": {"factory": ["青禾家纺"]}}}])
+    answers = query(
+        tmp_path / "site", [{"term": "速干"}, {"term": "雨伞"}, {"term": None, "options": {"filters": {"factory": ["青禾家纺"]}}}]
+    )
     assert [r["url"] for r in answers["answers"][0]] == ["/p/towel/"]
     assert [r["url"] for r in answers["answers"][1]][:1] == ["/p/umbrella/"]
     assert sorted(r["url"] for r in answers["answers"][2]) == ["/p/plus-bra/", "/p/towel/"]
@@ -146,8 +148,6 @@ def test_records_that_changed_without_their_file_start_a_fresh_index(shop, tmp_p
     assert report.search_index == "new"  # every record's image URL is absolute now
     (result,) = query(tmp_path / "site", [{"term": "速干"}])["answers"][0]
     assert result["meta"]["image"] == "https://plus.example.cn/images/products/towel.png"
-
-
 
 
 def pagefind_children() -> list[int]:

@@ -44,7 +44,7 @@ def test_membership_page_offers_to_join_log_in_and_sign_up(shop_site, routes):
     links = hrefs(shop_site, "membership/index.html")
     views = [view_of(routes, h) for h in links]
     assert {"account.membership", "auth.login", "auth.signup"} <= set(views)
-    for href, view in zip(links, views):
+    for href, view in zip(links, views, strict=True):
         if view in ("auth.login", "auth.signup"):  # then on to buying PLUS
             assert view_of(routes, after_login(href)) == "account.membership"
 

@@ -72,7 +72,7 @@ def leaking_settings(tmp_path):
     """A theme whose factory page prints every OEM brand, NDA or not (a template mistake)."""
     theme = theme_copy(tmp_path)
     page = theme / "templates" / "factory.html"
-    leak = '{% for o in factory.factory.oem_for %}<i>{{ o.brand }}</i>{% endfor %}{% endblock %}'
+    leak = "{% for o in factory.factory.oem_for %}<i>{{ o.brand }}</i>{% endfor %}{% endblock %}"
     text = page.read_text(encoding="utf-8")
     page.write_text(text[: text.rindex("{% endblock %}")] + leak + "\n", encoding="utf-8")
     return settings_with(tmp_path, THEME=str(theme))
@@ -91,7 +91,17 @@ def test_build_that_would_publish_an_nda_brand_fails_and_keeps_the_old_site(shop
 def test_cli_build_with_a_leak_exits_1_without_repeating_the_brand(shop, tmp_path, leaking_settings):
     result = CliRunner().invoke(
         cli,
-        ["build", "--content", str(shop.root), "--output", str(tmp_path / "out"), "--today", "2026-11-25", "--settings", str(leaking_settings)],
+        [
+            "build",
+            "--content",
+            str(shop.root),
+            "--output",
+            str(tmp_path / "out"),
+            "--today",
+            "2026-11-25",
+            "--settings",
+            str(leaking_settings),
+        ],
     )
     assert result.exit_code == 1, result.output
     assert "brand under NDA" in result.output and "factory nda-home" in result.output

@@ -70,7 +70,9 @@ def test_a_page_that_fails_in_a_worker_fails_the_build_and_keeps_the_old_site(sh
     before = files(output)
     theme = theme_copy(tmp_path)
     page = theme / "templates" / "factory.html"
-    page.write_text(page.read_text(encoding="utf-8").replace("{{ factory.factory.name }}", "{{ factory.factory.name.no.such }}", 1), encoding="utf-8")
+    page.write_text(
+        page.read_text(encoding="utf-8").replace("{{ factory.factory.name }}", "{{ factory.factory.name.no.such }}", 1), encoding="utf-8"
+    )
     answer = build_isolated(shop.root, output, 3, settings_with(tmp_path, THEME=str(theme)))
     assert answer["error"] == "RenderError" and "UndefinedError" in answer["message"]
     assert files(output) == before

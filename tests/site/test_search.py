@@ -118,7 +118,7 @@ def test_the_cli_index_of_the_pages_answers_like_the_record_index(answers, cli_s
     ]
     pages = query(cli_site, requests)
     assert pages["filters"] == answers["filters"]
-    for from_records, from_pages in zip(answers["answers"], pages["answers"]):
+    for from_records, from_pages in zip(answers["answers"], pages["answers"], strict=True):
         assert [(r["url"], r["meta"], r["filters"]) for r in from_pages] == [(r["url"], r["meta"], r["filters"]) for r in from_records]
 
 

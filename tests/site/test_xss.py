@@ -12,8 +12,8 @@ from tests.site.conftest import build, parse
 TAG = '"><script>alert(1)</script><img src=x onerror=alert(2)>'
 END = "</script><script>alert(3)</script>"
 MARKDOWN = (
-    "正文 [点我](javascript:alert(4)) <a href=\"javascript:alert(5)\">链接</a>\n\n"
-    "<script>alert(6)</script><iframe src=\"https://evil.example\"></iframe>"
+    '正文 [点我](javascript:alert(4)) <a href="javascript:alert(5)">链接</a>\n\n'
+    '<script>alert(6)</script><iframe src="https://evil.example"></iframe>'
     "<svg onload=alert(7)></svg><img src=x onerror=alert(8)> [ok](https://example.com/safe)\n"
 )
 
@@ -38,11 +38,11 @@ def xss_site(tmp_path_factory):
     tree.factory(
         "aux",
         f"""\
-name: {q('工厂' + TAG)}
-region: {q('宁波' + END)}
+name: {q("工厂" + TAG)}
+region: {q("宁波" + END)}
 industry_belt: haining-socks
 oem_for:
-  - brand: {q('山姆' + TAG)}
+  - brand: {q("山姆" + TAG)}
     disclosure: public
 verification:
   audited_on: 2026-09-01
@@ -62,7 +62,7 @@ images:
     tree.product(
         "aux-vacuum",
         f"""\
-title: {q('吸尘器' + END + TAG)}
+title: {q("吸尘器" + END + TAG)}
 category: home
 factory: aux
 sourcing: same-source
@@ -70,7 +70,7 @@ price: 69.00
 spec: {q(TAG)}
 compare:
   - retailer: sams
-    name: {q('山姆款' + TAG)}
+    name: {q("山姆款" + TAG)}
     spec: {q(END)}
     price: 690.00
     observed_on: 2026-11-01

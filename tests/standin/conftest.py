@@ -53,15 +53,13 @@ class WebhookReceiver:
         """Every delivery so far, verified with the real library as the checkout does."""
         with self._lock:
             deliveries = list(self.deliveries)
-        return [stripe.Webhook.construct_event(body, headers["Stripe-Signature"], secret)
-                for body, headers in deliveries]
+        return [stripe.Webhook.construct_event(body, headers["Stripe-Signature"], secret) for body, headers in deliveries]
 
     def types(self) -> list[str]:
         """The types of the events delivered so far, in arrival order."""
         return [json.loads(body)["type"] for body, _ in list(self.deliveries)]
 
-    def wait_for(self, *types: str, times: int = 1, timeout: float = 5.0,
-                 secret: str = SECRET) -> list[stripe.Event]:
+    def wait_for(self, *types: str, times: int = 1, timeout: float = 5.0, secret: str = SECRET) -> list[stripe.Event]:
         """Wait until each of `types` has arrived (at least `times` times); return the verified events."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -122,13 +120,19 @@ def payment_params(**overrides) -> dict:
     params = {
         "mode": "payment",
         "line_items": [
-            {"price_data": {"currency": "cny", "unit_amount": VACUUM_FEN,
-                            "product_data": {"name": "奥克斯家用大吸尘器", "images": ["https://shop.test/v.jpg"],
-                                             "metadata": {"product_id": "aux-vacuum"}}},
-             "quantity": 2},
-            {"price_data": {"currency": "cny", "unit_amount": UMBRELLA_FEN,
-                            "product_data": {"name": "24骨全自动雨伞"}},
-             "quantity": 3},
+            {
+                "price_data": {
+                    "currency": "cny",
+                    "unit_amount": VACUUM_FEN,
+                    "product_data": {
+                        "name": "奥克斯家用大吸尘器",
+                        "images": ["https://shop.test/v.jpg"],
+                        "metadata": {"product_id": "aux-vacuum"},
+                    },
+                },
+                "quantity": 2,
+            },
+            {"price_data": {"currency": "cny", "unit_amount": UMBRELLA_FEN, "product_data": {"name": "24骨全自动雨伞"}}, "quantity": 3},
         ],
         "payment_method_types": ["card", "alipay", "wechat_pay"],
         "payment_method_options": {"wechat_pay": {"client": "web"}},
@@ -146,10 +150,17 @@ def subscription_params(**overrides) -> dict:
     """A PLUS membership: ¥99 a year, card only."""
     params = {
         "mode": "subscription",
-        "line_items": [{"price_data": {"currency": "cny", "unit_amount": 9900,
-                                       "product_data": {"name": "PLUS会员"},
-                                       "recurring": {"interval": "year"}},
-                        "quantity": 1}],
+        "line_items": [
+            {
+                "price_data": {
+                    "currency": "cny",
+                    "unit_amount": 9900,
+                    "product_data": {"name": "PLUS会员"},
+                    "recurring": {"interval": "year"},
+                },
+                "quantity": 1,
+            }
+        ],
         "customer_email": "member@example.cn",
         "subscription_data": {"metadata": {"account_id": "7"}},
         "success_url": "http://shop.test/plus?session_id={CHECKOUT_SESSION_ID}",

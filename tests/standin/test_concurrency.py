@@ -13,8 +13,7 @@ def test_concurrent_pays_complete_a_session_exactly_once(client, hook):
     session = client.v1.checkout.sessions.create(params=payment_params())
 
     def press_pay(_):
-        return requests.post(session.url, data={"payment_method": "card", "email": "a@b.cn"},
-                             allow_redirects=False, timeout=10).status_code
+        return requests.post(session.url, data={"payment_method": "card", "email": "a@b.cn"}, allow_redirects=False, timeout=10).status_code
 
     with ThreadPoolExecutor(max_workers=6) as pool:
         statuses = sorted(pool.map(press_pay, range(6)))
@@ -26,8 +25,7 @@ def test_concurrent_pays_complete_a_session_exactly_once(client, hook):
 def test_concurrent_creates_and_pays_all_land_and_deliver(client, hook):
     def create_and_pay(n):
         session = client.v1.checkout.sessions.create(params=payment_params(client_reference_id=f"o{n}"))
-        requests.post(session.url, data={"payment_method": "card", "email": "a@b.cn"}, allow_redirects=False,
-                      timeout=10).raise_for_status()
+        requests.post(session.url, data={"payment_method": "card", "email": "a@b.cn"}, allow_redirects=False, timeout=10).raise_for_status()
         return session.id
 
     with ThreadPoolExecutor(max_workers=8) as pool:

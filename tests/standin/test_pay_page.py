@@ -22,8 +22,7 @@ def test_page_is_marked_test_mode_and_shows_lines_and_total_in_yuan(client, brow
     assert page.status_code == 200
     assert "TEST MODE 测试模式 — 本地Stripe模拟器，不会扣款" in page.text
     assert 'lang="zh-CN"' in page.text
-    for text in ("奥克斯家用大吸尘器", "24骨全自动雨伞", yuan(VACUUM_FEN), yuan(UMBRELLA_FEN),
-                 yuan(VACUUM_FEN * 2 + UMBRELLA_FEN * 3)):
+    for text in ("奥克斯家用大吸尘器", "24骨全自动雨伞", yuan(VACUUM_FEN), yuan(UMBRELLA_FEN), yuan(VACUUM_FEN * 2 + UMBRELLA_FEN * 3)):
         assert text in page.text
     assert yuan(VACUUM_FEN * 2 + UMBRELLA_FEN * 3) == "¥163.65"
 
@@ -38,8 +37,7 @@ def test_page_escapes_what_the_curator_wrote(client, browser):
 
 
 def test_page_offers_only_the_sessions_payment_methods(client, browser):
-    session = client.v1.checkout.sessions.create(params=payment_params(payment_method_types=["alipay"],
-                                                                       payment_method_options={}))
+    session = client.v1.checkout.sessions.create(params=payment_params(payment_method_types=["alipay"], payment_method_options={}))
     page = browser.get(session.url).text
     assert "支付宝 Alipay" in page
     assert 'value="wechat_pay"' not in page and 'value="card"' not in page
@@ -92,7 +90,9 @@ def test_delayed_methods_complete_unpaid_then_succeed(client, browser, hook, met
     events = hook.wait_for("checkout.session.completed", "checkout.session.async_payment_succeeded")
     sessions = [e for e in events if e.type.startswith("checkout.session.")]
     assert [(e.type, e.data.object.payment_status) for e in sessions] == [
-        ("checkout.session.completed", "unpaid"), ("checkout.session.async_payment_succeeded", "paid")]
+        ("checkout.session.completed", "unpaid"),
+        ("checkout.session.async_payment_succeeded", "paid"),
+    ]
     settled = client.v1.checkout.sessions.retrieve(session.id, params={"expand": ["payment_intent"]})
     assert settled.payment_status == "paid"
     assert settled.payment_intent.payment_method_types == [method]
@@ -148,8 +148,9 @@ def test_unknown_session_page_is_404(standin, browser):
 
 
 def test_an_empty_total_needs_no_payment(client, browser):
-    params = payment_params(line_items=[{"price_data": {"currency": "cny", "unit_amount": 0,
-                                                        "product_data": {"name": "赠品"}}, "quantity": 1}])
+    params = payment_params(
+        line_items=[{"price_data": {"currency": "cny", "unit_amount": 0, "product_data": {"name": "赠品"}}, "quantity": 1}]
+    )
     session = client.v1.checkout.sessions.create(params=params)
     pay(browser, session)
     done = client.v1.checkout.sessions.retrieve(session.id)
@@ -162,7 +163,8 @@ def test_the_real_library_refuses_a_tampered_delivery(client, browser, hook):
     hook.wait_for("checkout.session.completed")
     body, headers = hook.deliveries[-1]
     with pytest.raises(stripe.SignatureVerificationError):
-        stripe.Webhook.construct_event(body.replace(session.id, "cs_test_forged"), headers["Stripe-Signature"],
-                                       "whsec_test_standin_fixture")
+        stripe.Webhook.construct_event(
+            body.replace(session.id, "cs_test_forged"), headers["Stripe-Signature"], "whsec_test_standin_fixture"
+        )
     with pytest.raises(stripe.SignatureVerificationError):
         stripe.Webhook.construct_event(body, headers["Stripe-Signature"], "whsec_other_secret")

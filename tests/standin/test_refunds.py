@@ -17,8 +17,7 @@ def paid(client, browser):
 
 
 def test_partial_then_remaining_refund(client, paid, hook):
-    first = client.v1.refunds.create(params={"payment_intent": paid.payment_intent, "amount": 1000,
-                                             "reason": "requested_by_customer"})
+    first = client.v1.refunds.create(params={"payment_intent": paid.payment_intent, "amount": 1000, "reason": "requested_by_customer"})
     assert (first.object, first.status, first.amount) == ("refund", "succeeded", 1000)
     assert first.payment_intent == paid.payment_intent
     rest = client.v1.refunds.create(params={"payment_intent": paid.payment_intent})
@@ -48,8 +47,7 @@ def test_a_fully_refunded_payment_cannot_be_refunded_again(client, paid):
 def test_refund_of_an_unknown_payment_intent_is_resource_missing(client):
     with pytest.raises(stripe.InvalidRequestError) as caught:
         client.v1.refunds.create(params={"payment_intent": "pi_nope"})
-    assert (caught.value.http_status, caught.value.code, caught.value.param) == (404, "resource_missing",
-                                                                                 "payment_intent")
+    assert (caught.value.http_status, caught.value.code, caught.value.param) == (404, "resource_missing", "payment_intent")
 
 
 def test_refund_replayed_with_its_idempotency_key_refunds_once(client, paid):
@@ -63,6 +61,5 @@ def test_refund_replayed_with_its_idempotency_key_refunds_once(client, paid):
 
 def test_payment_intent_is_retrievable(client, paid):
     intent = client.v1.payment_intents.retrieve(paid.payment_intent, params={"expand": ["latest_charge"]})
-    assert (intent.object, intent.status, intent.amount_received) == ("payment_intent", "succeeded",
-                                                                      paid.amount_total)
+    assert (intent.object, intent.status, intent.amount_received) == ("payment_intent", "succeeded", paid.amount_total)
     assert intent.latest_charge.payment_method_details.type == "card"

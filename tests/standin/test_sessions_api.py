@@ -32,8 +32,7 @@ def test_create_reads_nested_line_items_and_computes_totals(client):
 
 def test_line_items_expand_to_prices_and_products(client):
     created = client.v1.checkout.sessions.create(params=payment_params())
-    session = client.v1.checkout.sessions.retrieve(
-        created.id, params={"expand": ["line_items", "line_items.data.price.product"]})
+    session = client.v1.checkout.sessions.retrieve(created.id, params={"expand": ["line_items", "line_items.data.price.product"]})
     first, second = session.line_items.data
     assert (first.quantity, first.price.unit_amount, first.amount_total) == (2, VACUUM_FEN, VACUUM_FEN * 2)
     assert first.description == "奥克斯家用大吸尘器"
@@ -88,21 +87,22 @@ def test_unknown_parameter_is_refused_by_its_full_name(client):
     assert caught.value.code == "parameter_unknown"
 
 
-@pytest.mark.parametrize("change, param", [
-    (lambda p: p.pop("mode"), "mode"),
-    (lambda p: p["line_items"][1].pop("quantity"), "line_items[1][quantity]"),
-    (lambda p: p["line_items"][0]["price_data"].update(unit_amount="69.00"), "line_items[0][price_data][unit_amount]"),
-    (lambda p: p["line_items"][0]["price_data"]["product_data"].pop("name"),
-     "line_items[0][price_data][product_data][name]"),
-    (lambda p: p["line_items"][1]["price_data"].update(currency="usd"), "line_items"),
-    (lambda p: p["line_items"][0]["price_data"].update(recurring={"interval": "month"}),
-     "line_items[0][price_data][recurring]"),
-    (lambda p: p.update(payment_method_options={}), "payment_method_options[wechat_pay][client]"),
-    (lambda p: p.update(payment_method_types=["card", "paypal"]), "payment_method_types[1]"),
-    (lambda p: p.update(customer_email="not-an-email"), "customer_email"),
-    (lambda p: p.update(success_url="javascript:alert(1)"), "success_url"),
-    (lambda p: p.update(subscription_data={"metadata": {"a": "b"}}), "subscription_data"),
-])
+@pytest.mark.parametrize(
+    "change, param",
+    [
+        (lambda p: p.pop("mode"), "mode"),
+        (lambda p: p["line_items"][1].pop("quantity"), "line_items[1][quantity]"),
+        (lambda p: p["line_items"][0]["price_data"].update(unit_amount="69.00"), "line_items[0][price_data][unit_amount]"),
+        (lambda p: p["line_items"][0]["price_data"]["product_data"].pop("name"), "line_items[0][price_data][product_data][name]"),
+        (lambda p: p["line_items"][1]["price_data"].update(currency="usd"), "line_items"),
+        (lambda p: p["line_items"][0]["price_data"].update(recurring={"interval": "month"}), "line_items[0][price_data][recurring]"),
+        (lambda p: p.update(payment_method_options={}), "payment_method_options[wechat_pay][client]"),
+        (lambda p: p.update(payment_method_types=["card", "paypal"]), "payment_method_types[1]"),
+        (lambda p: p.update(customer_email="not-an-email"), "customer_email"),
+        (lambda p: p.update(success_url="javascript:alert(1)"), "success_url"),
+        (lambda p: p.update(subscription_data={"metadata": {"a": "b"}}), "subscription_data"),
+    ],
+)
 def test_invalid_create_parameters_are_refused(client, change, param):
     params = payment_params()
     change(params)
@@ -112,8 +112,7 @@ def test_invalid_create_parameters_are_refused(client, change, param):
     assert caught.value.param == param
 
 
-@pytest.mark.parametrize("ahead, accepted", [(10 * 60, False), (25 * 3600, False), (3600, True),
-                                             (30 * 60, True), (24 * 3600, True)])
+@pytest.mark.parametrize("ahead, accepted", [(10 * 60, False), (25 * 3600, False), (3600, True), (30 * 60, True), (24 * 3600, True)])
 def test_expires_at_must_be_between_30_minutes_and_24_hours_ahead(client, ahead, accepted):
     params = payment_params(expires_at=int(time.time()) + ahead)
     if accepted:
@@ -139,13 +138,11 @@ def test_same_idempotency_key_and_params_replays_the_first_session(client):
 def test_same_idempotency_key_with_other_params_is_an_idempotency_error(client):
     client.v1.checkout.sessions.create(params=payment_params(), options={"idempotency_key": "order-42-b"})
     with pytest.raises(stripe.IdempotencyError):
-        client.v1.checkout.sessions.create(params=payment_params(client_reference_id="order-43"),
-                                           options={"idempotency_key": "order-42-b"})
+        client.v1.checkout.sessions.create(params=payment_params(client_reference_id="order-43"), options={"idempotency_key": "order-42-b"})
 
 
 def test_list_pages_newest_first_with_starting_after(client):
-    ids = [client.v1.checkout.sessions.create(params=payment_params(client_reference_id=f"o{n}")).id
-           for n in range(5)]
+    ids = [client.v1.checkout.sessions.create(params=payment_params(client_reference_id=f"o{n}")).id for n in range(5)]
     first = client.v1.checkout.sessions.list(params={"limit": 2})
     assert first.object == "list" and first.url == "/v1/checkout/sessions"
     assert first.has_more is True

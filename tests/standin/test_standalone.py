@@ -26,14 +26,25 @@ def free_port() -> int:
 
 def start(*args: str) -> subprocess.Popen:
     env = {key: value for key, value in os.environ.items() if key != "STRIPE_WEBHOOK_SECRET"}
-    return subprocess.Popen([sys.executable, "-m", "stripe_standin", *args], cwd=REPO, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "stripe_standin", *args], cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
 
 
 def test_the_module_serves_pays_and_signs_then_stops_on_sigterm(hook, browser, tmp_path):
     port = free_port()
-    process = start("--port", str(port), "--database", str(tmp_path / "s.sqlite3"),
-                    "--webhook-url", hook.url, "--webhook-secret", SECRET, "--async-delay", "0")
+    process = start(
+        "--port",
+        str(port),
+        "--database",
+        str(tmp_path / "s.sqlite3"),
+        "--webhook-url",
+        hook.url,
+        "--webhook-secret",
+        SECRET,
+        "--async-delay",
+        "0",
+    )
     try:
         base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 15

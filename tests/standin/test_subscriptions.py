@@ -22,7 +22,7 @@ def member(client, browser):
 
 
 def one_year_after(timestamp: int) -> int:
-    moment = dt.datetime.fromtimestamp(timestamp, dt.timezone.utc)
+    moment = dt.datetime.fromtimestamp(timestamp, dt.UTC)
     try:
         return int(moment.replace(year=moment.year + 1).timestamp())
     except ValueError:  # 29 February
@@ -108,22 +108,25 @@ def test_metadata_update_sends_previous_attributes(client, member, hook):
     assert event.data.previous_attributes.metadata.to_dict() == {"account_id": "7"}
 
 
-@pytest.mark.parametrize("start, interval, count, end", [
-    ("2027-01-31", "month", 1, "2027-02-28"),
-    ("2027-01-31", "month", 2, "2027-03-31"),
-    ("2028-02-29", "year", 1, "2029-02-28"),
-    ("2026-11-25", "week", 2, "2026-12-09"),
-    ("2026-12-15", "month", 1, "2027-01-15"),
-])
+@pytest.mark.parametrize(
+    "start, interval, count, end",
+    [
+        ("2027-01-31", "month", 1, "2027-02-28"),
+        ("2027-01-31", "month", 2, "2027-03-31"),
+        ("2028-02-29", "year", 1, "2029-02-28"),
+        ("2026-11-25", "week", 2, "2026-12-09"),
+        ("2026-12-15", "month", 1, "2027-01-15"),
+    ],
+)
 def test_periods_keep_the_anchor_day(start, interval, count, end):
     def stamp(day: str) -> int:
-        return int(dt.datetime.fromisoformat(day).replace(tzinfo=dt.timezone.utc).timestamp())
+        return int(dt.datetime.fromisoformat(day).replace(tzinfo=dt.UTC).timestamp())
+
     assert add_interval(stamp(start), interval, count) == stamp(end)
 
 
 def test_a_returning_member_keeps_their_customer(client, browser, member, hook):
-    again = client.v1.checkout.sessions.create(params=subscription_params(customer=member.customer,
-                                                                          customer_email=None))
+    again = client.v1.checkout.sessions.create(params=subscription_params(customer=member.customer, customer_email=None))
     assert again.customer == member.customer
     assert "member@example.cn" in browser.get(again.url).text
     pay(browser, again, email="")
@@ -134,10 +137,13 @@ def test_a_returning_member_keeps_their_customer(client, browser, member, hook):
     assert hook.types().count("customer.created") == 1
 
 
-@pytest.mark.parametrize("customer, email, param, status", [
-    ("cus_unknown", None, "customer", 404),
-    ("cus_unknown", "a@b.cn", "customer", 400),
-])
+@pytest.mark.parametrize(
+    "customer, email, param, status",
+    [
+        ("cus_unknown", None, "customer", 404),
+        ("cus_unknown", "a@b.cn", "customer", 400),
+    ],
+)
 def test_customer_must_exist_and_excludes_customer_email(client, customer, email, param, status):
     with pytest.raises(stripe.InvalidRequestError) as caught:
         client.v1.checkout.sessions.create(params=subscription_params(customer=customer, customer_email=email))

@@ -54,8 +54,14 @@ def test_an_endpoint_that_stays_down_gets_a_bounded_number_of_attempts(hook, tmp
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         dead_port = probe.getsockname()[1]
-    running = serve_in_thread({"WEBHOOK_URL": f"http://127.0.0.1:{dead_port}/hook", "WEBHOOK_SECRET": SECRET,
-                               "WEBHOOK_RETRY_DELAYS": [0.01, 0.02], "SWEEP_INTERVAL": 0})
+    running = serve_in_thread(
+        {
+            "WEBHOOK_URL": f"http://127.0.0.1:{dead_port}/hook",
+            "WEBHOOK_SECRET": SECRET,
+            "WEBHOOK_RETRY_DELAYS": [0.01, 0.02],
+            "SWEEP_INTERVAL": 0,
+        }
+    )
     try:
         client = stripe.StripeClient("sk_test_x", base_addresses={"api": running.url}, max_network_retries=0)
         session = client.v1.checkout.sessions.create(params=payment_params())
@@ -108,8 +114,7 @@ def test_events_list_filters_by_type(client, browser, hook):
 def test_endpoints_can_be_added_at_run_time(client, browser, standin, hook):
     second = WebhookReceiver()
     try:
-        requests.post(f"{standin}/_standin/webhook_endpoints",
-                      data={"url": second.url, "secret": "whsec_second"}).raise_for_status()
+        requests.post(f"{standin}/_standin/webhook_endpoints", data={"url": second.url, "secret": "whsec_second"}).raise_for_status()
         pay(browser, client.v1.checkout.sessions.create(params=payment_params()))
         events = second.wait_for("checkout.session.completed", secret="whsec_second")
         assert "checkout.session.completed" in [event.type for event in events]
