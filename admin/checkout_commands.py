@@ -1,4 +1,4 @@
-"""`plus` commands for the checkout (registered by admin.cli): serve, db, orders, members."""
+"""`plus` commands for the checkout (joined to `plus` in admin/cli.py): serve, db, orders, members."""
 
 from __future__ import annotations
 
@@ -6,9 +6,15 @@ import contextlib
 import datetime as dt
 import json
 import logging
+import os
 from pathlib import Path
 
 import click
+
+from checkout.status import OrderStatus
+
+from .git import content_revision
+from .options import content_option
 
 
 @contextlib.contextmanager
@@ -46,206 +52,208 @@ def _logging(verbose: bool = True) -> None:
         logging.getLogger(chatty).setLevel(logging.WARNING)
 
 
-def register(cli: click.Group) -> None:
-    """Add this module's commands (and `plus deploy`) to the `plus` group."""
-    from . import deploy_commands
-    from .cli import content_option
+@click.command()
+@content_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
+@click.option(
+    "--output",
+    type=click.Path(file_okay=False, path_type=Path),
+    default="output",
+    show_default=True,
+    envvar="PLUS_SITE_DIR",
+    help="The built static site to serve.",
+)
+@click.option("--no-build", is_flag=True, help="Serve the site as it is, without building it first.")
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    envvar="PLUS_WORKERS",
+    help="Worker processes (gunicorn) when more than 1; 1 serves from this process.",
+)
+@click.option(
+    "--worker-class",
+    type=click.Choice(["sync", "gthread"]),
+    default="sync",
+    show_default=True,
+    help="gunicorn worker type (with --workers > 1).",
+)
+@click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 64), help="Threads per gthread worker.")
+def serve(content: Path, host: str, port: int, output: Path, no_build: bool, workers: int, worker_class: str, threads: int) -> None:
+    """Build the site if needed and serve it with the checkout on one port (no keys needed)."""
+    from admin.serve import build_site_if_needed
+    from admin.serve import serve as run
 
-    deploy_commands.register(cli)
+    _logging()
+    if not no_build:
+        from catalog import ContentError
 
-    @cli.command()
-    @content_option
-    @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-    @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
-    @click.option(
-        "--output",
-        type=click.Path(file_okay=False, path_type=Path),
-        default="output",
-        show_default=True,
-        envvar="PLUS_SITE_DIR",
-        help="The built static site to serve.",
+        try:
+            build_site_if_needed(content, output)
+        except ContentError as exc:
+            for problem in sorted(exc.problems):
+                click.echo(problem.as_text(), err=True)
+            raise click.ClickException("the content has errors: fix them (plus validate) and serve again") from None
+    if revision := content_revision(content):  # orders record the content's commit, not only its hash
+        os.environ.setdefault("PLUS_CATALOG_REVISION", revision)
+    run(
+        host,
+        port,
+        {"PLUS_CONTENT": str(content), "PLUS_SITE_DIR": str(output)},
+        workers=workers,
+        worker_class=worker_class,
+        threads=threads,
     )
-    @click.option("--no-build", is_flag=True, help="Serve the site as it is, without building it first.")
-    @click.option(
-        "--workers",
-        default=1,
-        show_default=True,
-        type=click.IntRange(1, 64),
-        envvar="PLUS_WORKERS",
-        help="Worker processes (gunicorn) when more than 1; 1 serves from this process.",
-    )
-    @click.option(
-        "--worker-class",
-        type=click.Choice(["sync", "gthread"]),
-        default="sync",
-        show_default=True,
-        help="gunicorn worker type (with --workers > 1).",
-    )
-    @click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 64), help="Threads per gthread worker.")
-    def serve(content: Path, host: str, port: int, output: Path, no_build: bool, workers: int, worker_class: str, threads: int) -> None:
-        """Build the site if needed and serve it with the checkout on one port (no keys needed)."""
-        from checkout.serve import build_site_if_needed
-        from checkout.serve import serve as run
 
-        _logging()
-        if not no_build:
-            from admin.catalog import ContentError
 
-            try:
-                build_site_if_needed(content, output)
-            except ContentError as exc:
-                for problem in sorted(exc.problems):
-                    click.echo(problem.as_text(), err=True)
-                raise click.ClickException("the content has errors: fix them (plus validate) and serve again") from None
-        run(
-            host,
-            port,
-            {"PLUS_CONTENT": str(content), "PLUS_SITE_DIR": str(output)},
-            workers=workers,
-            worker_class=worker_class,
-            threads=threads,
+@click.group()
+def db() -> None:
+    """The checkout database (DATABASE_URL)."""
+
+
+@db.command()
+def upgrade() -> None:
+    """Apply the database migrations."""
+    from checkout.db import get_database
+    from checkout.db import upgrade as migrate
+
+    _logging()
+    with _app() as app:
+        migrate(get_database(app).engine)
+        click.echo("database is up to date")
+
+
+@click.group()
+def orders() -> None:
+    """List, ship, refund and reconcile orders."""
+
+
+@orders.command("list")
+@click.option("--status", type=click.Choice([status.value for status in OrderStatus]))
+@click.option("--email")
+@click.option("--product", help="Only orders containing this product id.")
+@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), help="Created on or after this day (UTC).")
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 200))
+@click.option("--offset", default=0, show_default=True, type=click.IntRange(0))
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+def list_(status, email, product, since, limit, offset, fmt) -> None:
+    """Orders, newest first."""
+    from checkout.db import get_database
+    from checkout.operations import OrderFilter, list_orders, order_json, orders_csv
+
+    with _app() as app:
+        wanted = OrderFilter(
+            status=status, email=email, product=product, since=since.replace(tzinfo=dt.UTC) if since else None, limit=limit, offset=offset
         )
+        with get_database(app).sessions() as session:
+            page, total = list_orders(session, wanted)
+            if fmt == "csv":
+                click.echo(orders_csv(page), nl=False)
+            elif fmt == "json":
+                click.echo(json.dumps({"orders": [order_json(o) for o in page], "total": total}, ensure_ascii=False, indent=2))
+            else:
+                for order in page:
+                    items = ", ".join(f"{line.product_id}×{line.quantity}" for line in order.lines)
+                    click.echo(
+                        f"{order.number}  {order.created_at:%Y-%m-%d %H:%M}  {order.status:<16} ¥{order.amount_total:>10}  {order.email or '-'}  {items}"
+                    )
+                click.echo(f"{len(page)} of {total} order(s)")
 
-    @cli.group()
-    def db() -> None:
-        """The checkout database (DATABASE_URL)."""
 
-    @db.command()
-    def upgrade() -> None:
-        """Apply the database migrations."""
-        from checkout.db import get_database
-        from checkout.db import upgrade as migrate
+@orders.command()
+@click.argument("order")
+@click.option("--carrier")
+@click.option("--tracking")
+def ship(order: str, carrier: str | None, tracking: str | None) -> None:
+    """Mark an order shipped."""
+    from checkout import orders as service
+    from checkout.db import get_database
 
-        _logging()
-        with _app() as app:
-            migrate(get_database(app).engine)
-            click.echo("database is up to date")
-
-    @cli.group()
-    def orders() -> None:
-        """List, ship, refund and reconcile orders."""
-
-    @orders.command("list")
-    @click.option("--status", type=click.Choice(["awaiting_payment", "paid", "payment_failed", "shipped", "refunded"]))
-    @click.option("--email")
-    @click.option("--product", help="Only orders containing this product id.")
-    @click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), help="Created on or after this day (UTC).")
-    @click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 200))
-    @click.option("--offset", default=0, show_default=True, type=click.IntRange(0))
-    @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
-    def list_(status, email, product, since, limit, offset, fmt) -> None:
-        """Orders, newest first."""
-        from checkout.db import get_database
-        from checkout.operations import OrderFilter, list_orders, order_json, orders_csv
-
-        with _app() as app:
-            wanted = OrderFilter(
-                status=status,
-                email=email,
-                product=product,
-                since=since.replace(tzinfo=dt.UTC) if since else None,
-                limit=limit,
-                offset=offset,
-            )
-            with get_database(app).sessions() as session:
-                page, total = list_orders(session, wanted)
-                if fmt == "csv":
-                    click.echo(orders_csv(page), nl=False)
-                elif fmt == "json":
-                    click.echo(json.dumps({"orders": [order_json(o) for o in page], "total": total}, ensure_ascii=False, indent=2))
-                else:
-                    for order in page:
-                        items = ", ".join(f"{line.product_id}×{line.quantity}" for line in order.lines)
-                        click.echo(
-                            f"{order.number}  {order.created_at:%Y-%m-%d %H:%M}  {order.status:<16} ¥{order.amount_total:>10}  {order.email or '-'}  {items}"
-                        )
-                    click.echo(f"{len(page)} of {total} order(s)")
-
-    @orders.command()
-    @click.argument("order")
-    @click.option("--carrier")
-    @click.option("--tracking")
-    def ship(order: str, carrier: str | None, tracking: str | None) -> None:
-        """Mark an order shipped."""
-        from checkout import orders as service
-        from checkout.db import get_database
-
-        with _app() as app:
-            try:
-                with get_database(app).transaction() as session:
-                    shipped = service.ship(session, _order_id(order), carrier=carrier, tracking=tracking)
-                    click.echo(f"{shipped.number} shipped")
-            except service.OrderError as exc:
-                raise click.ClickException(exc.message) from None
-
-    @orders.command()
-    @click.argument("order")
-    def refund(order: str) -> None:
-        """Refund an order in full through Stripe."""
-        from checkout import orders as service
-        from checkout.db import get_database
-
-        _logging(verbose=False)
-        with _app() as app:
-            try:
-                refunded = service.refund(get_database(app), _order_id(order), client=_stripe(app))
-            except service.OrderError as exc:
-                raise click.ClickException(exc.message) from None
-            click.echo(f"{refunded.number} refunded ({refunded.stripe_refund_id})")
-
-    @orders.command()
-    @click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), help="Only sessions created on or after this day (UTC).")
-    def reconcile(since: dt.datetime | None) -> None:
-        """Record paid Stripe sessions that have no order (a webhook that never arrived); exit 1 on unknown ones."""
-        from checkout.db import get_database
-        from checkout.operations import reconcile as run
-
-        _logging(verbose=False)
-        with _app() as app:
-            report = run(get_database(app), _stripe(app), since=since.replace(tzinfo=dt.UTC) if since else None)
-            for session_id in report.recorded:
-                click.echo(f"recorded {session_id}")
-            for session_id in report.unknown:
-                click.echo(f"not started by this store: {session_id}", err=True)
-            click.echo(f"checked {report.checked} paid session(s): {len(report.recorded)} recorded, {len(report.unknown)} unknown")
-            if report.unknown:
-                raise SystemExit(1)
-
-    @orders.command()
-    def sweep() -> None:
-        """Give back the stock of checkouts that expired unpaid."""
-        from checkout.db import get_database
-        from checkout.operations import sweep_reservations
-
-        with _app() as app:
-            released = sweep_reservations(get_database(app), _stripe(app))
-            click.echo(f"released {released} expired reservation(s)")
-
-    @cli.group()
-    def members() -> None:
-        """PLUS members."""
-
-    @members.command()
-    @click.option(
-        "--days", default=7, show_default=True, type=click.IntRange(1, 366), help="Remind memberships ending within this many days."
-    )
-    def remind(days: int) -> None:
-        """Mail members whose PLUS ends soon and does not renew by itself (once per end date)."""
-        from checkout.db import get_database
-        from checkout.mail import send_mail
-        from checkout.membership import remind_expiring
-
-        _logging()
-        with _app() as app:
-
-            def send(user) -> None:
-                send_mail(
-                    user.email,
-                    "您的PLUS会员即将到期",
-                    f"您的PLUS会员将于 {user.member_until:%Y-%m-%d} 到期。续费一年：{app.config['PUBLIC_URL']}/account/membership",
-                    app.config,
-                )
-
+    with _app() as app:
+        try:
             with get_database(app).transaction() as session:
-                sent = remind_expiring(session, days=days, send=send)
-            click.echo(f"reminded {sent} member(s)")
+                shipped = service.ship(session, _order_id(order), carrier=carrier, tracking=tracking)
+                click.echo(f"{shipped.number} shipped")
+        except service.OrderError as exc:
+            raise click.ClickException(exc.message) from None
+
+
+@orders.command()
+@click.argument("order")
+def refund(order: str) -> None:
+    """Refund an order in full through Stripe."""
+    from checkout import orders as service
+    from checkout.db import get_database
+
+    _logging(verbose=False)
+    with _app() as app:
+        try:
+            refunded = service.refund(get_database(app), _order_id(order), client=_stripe(app))
+        except service.OrderError as exc:
+            raise click.ClickException(exc.message) from None
+        click.echo(f"{refunded.number} refunded ({refunded.stripe_refund_id})")
+
+
+@orders.command()
+@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), help="Only sessions created on or after this day (UTC).")
+def reconcile(since: dt.datetime | None) -> None:
+    """Record paid Stripe sessions that have no order (a webhook that never arrived); exit 1 on unknown ones."""
+    from checkout.db import get_database
+    from checkout.operations import reconcile as run
+
+    _logging(verbose=False)
+    with _app() as app:
+        report = run(get_database(app), _stripe(app), since=since.replace(tzinfo=dt.UTC) if since else None)
+        for session_id in report.recorded:
+            click.echo(f"recorded {session_id}")
+        for session_id in report.unknown:
+            click.echo(f"not started by this store: {session_id}", err=True)
+        click.echo(f"checked {report.checked} paid session(s): {len(report.recorded)} recorded, {len(report.unknown)} unknown")
+        if report.unknown:
+            raise SystemExit(1)
+
+
+@orders.command()
+def sweep() -> None:
+    """Give back the stock of checkouts that expired unpaid."""
+    from checkout.db import get_database
+    from checkout.operations import sweep_reservations
+
+    with _app() as app:
+        released = sweep_reservations(get_database(app), _stripe(app))
+        click.echo(f"released {released} expired reservation(s)")
+
+
+@click.group()
+def members() -> None:
+    """PLUS members."""
+
+
+@members.command()
+@click.option("--days", default=7, show_default=True, type=click.IntRange(1, 366), help="Remind memberships ending within this many days.")
+def remind(days: int) -> None:
+    """Mail members whose PLUS ends soon and does not renew by itself (once per end date)."""
+    from checkout.db import get_database
+    from checkout.mail import send_mail
+    from checkout.membership import remind_expiring
+
+    _logging()
+    with _app() as app:
+
+        def send(user) -> None:
+            send_mail(
+                user.email,
+                "您的PLUS会员即将到期",
+                f"您的PLUS会员将于 {user.member_until:%Y-%m-%d} 到期。续费一年：{app.config['PUBLIC_URL']}/account/membership",
+                app.config,
+            )
+
+        with get_database(app).transaction() as session:
+            sent = remind_expiring(session, days=days, send=send)
+        click.echo(f"reminded {sent} member(s)")
+
+
+COMMANDS = (serve, db, orders, members)
+"""The top-level commands and groups this module adds to `plus`."""

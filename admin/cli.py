@@ -7,33 +7,10 @@ from pathlib import Path
 
 import click
 
-from .catalog import load_catalog
+from catalog import load_catalog
 
-DEFAULT_CONTENT = "content"
-
-
-def content_option(function):
-    """The `--content DIR` option every catalog command takes."""
-    return click.option(
-        "--content",
-        "content",
-        type=click.Path(file_okay=False, path_type=Path),
-        default=DEFAULT_CONTENT,
-        show_default=True,
-        envvar="PLUS_CONTENT",
-        help="The content folder (products/, factories/, categories.yaml, …).",
-    )(function)
-
-
-def today_option(function):
-    """`--today`, so checks of dates can be reproduced."""
-    return click.option(
-        "--today",
-        type=click.DateTime(formats=["%Y-%m-%d"]),
-        default=None,
-        envvar="PLUS_TODAY",
-        help="Judge dates as if today were this day (YYYY-MM-DD).",
-    )(function)
+from . import checkout_commands, curator_commands, deploy_commands, site_commands
+from .options import content_option, today_option
 
 
 @click.group()
@@ -65,11 +42,6 @@ def validate(content: Path, fmt: str, strict: bool, today: dt.datetime | None) -
     raise SystemExit(1)
 
 
-def _register_command_groups() -> None:
-    from . import checkout_commands, curator_commands, site_commands
-
-    for module in (site_commands, checkout_commands, curator_commands):
-        module.register(cli)
-
-
-_register_command_groups()
+for _module in (site_commands, checkout_commands, deploy_commands, curator_commands):
+    for _command in _module.COMMANDS:
+        cli.add_command(_command)

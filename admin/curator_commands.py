@@ -1,4 +1,4 @@
-"""`plus` commands for the curator (registered by admin.cli): report, new, schema, cms-config, audit."""
+"""`plus` commands for the curator (joined to `plus` in admin/cli.py): report, new, schema, cms-config, audit."""
 
 from __future__ import annotations
 
@@ -8,81 +8,88 @@ from pathlib import Path
 
 import click
 
-from .catalog import load_catalog
+from catalog import load_catalog
+
 from .curator import audit as audit_module
 from .curator import cms, scaffold, schema
 from .curator.report import build_report
-from .curator.snapshot import GitError
+from .git import GitError
+from .options import content_option, today_option
 
 EXIT_FINDINGS = 1
 EXIT_INVALID = 2
 
 
-def register(cli: click.Group) -> None:
-    """Add this module's commands to the `plus` group."""
-    # Imported here: admin.cli imports this module while it is being set up.
-    from .cli import content_option, today_option
+@click.command()
+@click.option("--base", required=True, help="The git revision to compare with, e.g. origin/main.")
+@content_option
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the Markdown here instead of printing it.")
+@today_option
+def report(base: str, content: Path, output: Path | None, today: dt.datetime | None) -> None:
+    """Markdown report of what changed in the catalog since BASE (for a pull request comment)."""
+    _report(base, content, output, _day(today))
 
-    @cli.command()
-    @click.option("--base", required=True, help="The git revision to compare with, e.g. origin/main.")
-    @content_option
-    @click.option("--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the Markdown here instead of printing it.")
-    @today_option
-    def report(base: str, content: Path, output: Path | None, today: dt.datetime | None) -> None:
-        """Markdown report of what changed in the catalog since BASE (for a pull request comment)."""
-        _report(base, content, output, _day(today))
 
-    @cli.group()
-    def new() -> None:
-        """Start a product or factory file from a template with every field."""
+@click.group()
+def new() -> None:
+    """Start a product or factory file from a template with every field."""
 
-    @new.command("product")
-    @click.argument("pid", metavar="ID")
-    @click.option("--factory", required=True, help="The id of the factory that makes it (a file in content/factories/).")
-    @content_option
-    @today_option
-    def new_product(pid: str, factory: str, content: Path, today: dt.datetime | None) -> None:
-        """Write content/products/ID.yaml to fill in."""
-        _scaffold(lambda: scaffold.new_product(content, pid, factory=factory, today=_day(today)), "add the picture, ")
 
-    @new.command("factory")
-    @click.argument("fid", metavar="ID")
-    @content_option
-    def new_factory(fid: str, content: Path) -> None:
-        """Write content/factories/ID.yaml to fill in."""
-        _scaffold(lambda: scaffold.new_factory(content, fid), "")
+@new.command("product")
+@click.argument("pid", metavar="ID")
+@click.option("--factory", required=True, help="The id of the factory that makes it (a file in content/factories/).")
+@content_option
+@today_option
+def new_product(pid: str, factory: str, content: Path, today: dt.datetime | None) -> None:
+    """Write content/products/ID.yaml to fill in."""
+    _scaffold(lambda: scaffold.new_product(content, pid, factory=factory, today=_day(today)), "add the picture, ")
 
-    @cli.command("schema")
-    @click.option(
-        "--output",
-        type=click.Path(file_okay=False, path_type=Path),
-        default=Path("schema"),
-        show_default=True,
-        help="The folder to write product.schema.json and factory.schema.json into.",
-    )
-    def schema_command(output: Path) -> None:
-        """Write the JSON Schema of product and factory files, for editors."""
-        for path in schema.write_schemas(output):
-            click.echo(f"wrote {path}")
 
-    @cli.command("cms-config")
-    @click.option("--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the YAML here instead of printing it.")
-    @click.option("--repo", help="GitHub owner/name (default: PLUS_CMS_REPO, GITHUB_REPOSITORY or git's origin).")
-    @click.option("--branch", default="main", show_default=True, help="The branch pull requests go to.")
-    @content_option
-    def cms_config(output: Path | None, repo: str | None, branch: str, content: Path) -> None:
-        """Print the browser editor's config.yml, generated from the catalog's models."""
-        catalog = load_catalog(content).catalog if content.is_dir() else None
-        _emit(cms.dump_config(cms.cms_config(repo=repo, branch=branch, catalog=catalog)), output)
+@new.command("factory")
+@click.argument("fid", metavar="ID")
+@content_option
+def new_factory(fid: str, content: Path) -> None:
+    """Write content/factories/ID.yaml to fill in."""
+    _scaffold(lambda: scaffold.new_factory(content, fid), "")
 
-    @cli.command("audit")
-    @content_option
-    @click.option("--format", "fmt", type=click.Choice(["text", "json", "github"]), default="text", show_default=True)
-    @click.option("--days", type=click.IntRange(min=0), help="Flag comparisons older than this many days (default: the settings' limit).")
-    @today_option
-    def audit_command(content: Path, fmt: str, days: int | None, today: dt.datetime | None) -> None:
-        """List what to check again; exit 1 when there are findings, 2 when the catalog does not validate."""
-        _audit(content, fmt, days, _day(today))
+
+@click.command("schema")
+@click.option(
+    "--output",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("schema"),
+    show_default=True,
+    help="The folder to write product.schema.json and factory.schema.json into.",
+)
+def schema_command(output: Path) -> None:
+    """Write the JSON Schema of product and factory files, for editors."""
+    for path in schema.write_schemas(output):
+        click.echo(f"wrote {path}")
+
+
+@click.command("cms-config")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the YAML here instead of printing it.")
+@click.option("--repo", help="GitHub owner/name (default: PLUS_CMS_REPO, GITHUB_REPOSITORY or git's origin).")
+@click.option("--branch", default="main", show_default=True, help="The branch pull requests go to.")
+@content_option
+def cms_config(output: Path | None, repo: str | None, branch: str, content: Path) -> None:
+    """Print the browser editor's config.yml, generated from the catalog's models."""
+    catalog = load_catalog(content).catalog if content.is_dir() else None
+    _emit(cms.dump_config(cms.cms_config(repo=repo, branch=branch, catalog=catalog)), output)
+
+
+@click.command("audit")
+@content_option
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "github"]), default="text", show_default=True)
+@click.option("--days", type=click.IntRange(min=0), help="Flag comparisons older than this many days (default: the settings' limit).")
+@today_option
+def audit_command(content: Path, fmt: str, days: int | None, today: dt.datetime | None) -> None:
+    """List what to check again; exit 1 when there are findings, 2 when the catalog does not validate."""
+    _audit(content, fmt, days, _day(today))
+
+
+COMMANDS = (report, new, schema_command, cms_config, audit_command)
+"""The top-level commands and groups this module adds to `plus`."""
 
 
 def _day(today: dt.datetime | None) -> dt.date:

@@ -1,4 +1,4 @@
-"""`plus` commands for the site (registered by admin.cli)."""
+"""`plus` commands for the site (joined to `plus` in admin/cli.py)."""
 
 from __future__ import annotations
 
@@ -8,72 +8,74 @@ from pathlib import Path
 
 import click
 
-from .catalog import ContentError
+from catalog import ContentError
+
+from .options import content_option, today_option
 
 
-def register(cli: click.Group) -> None:
-    """Add this module's commands to the `plus` group."""
-    from .cli import content_option, today_option
-
-    @cli.command()
-    @content_option
-    @click.option(
-        "--output",
-        type=click.Path(file_okay=False, path_type=Path),
-        default="output",
-        show_default=True,
-        help="Where the site goes; replaced only by a build that fully succeeds.",
+@click.command()
+@content_option
+@click.option(
+    "--output",
+    type=click.Path(file_okay=False, path_type=Path),
+    default="output",
+    show_default=True,
+    help="Where the site goes; replaced only by a build that fully succeeds.",
+)
+@click.option("--publish", is_flag=True, help="Use publishconf.py: absolute SITEURL for canonical URLs, feeds and sitemap.")
+@click.option(
+    "--settings",
+    "settings_file",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="A Pelican settings file instead of pelicanconf.py / publishconf.py.",
+)
+@click.option("--full", is_flag=True, help="Render every page again instead of reusing unchanged ones from --output.")
+@today_option
+def build(content: Path, output: Path, publish: bool, settings_file: Path | None, full: bool, today: dt.datetime | None) -> None:
+    """Validate the catalog and build the static store into --output (atomically, reusing unchanged pages)."""
+    from admin.build import (
+        PUBLISH_SETTINGS,
+        BarProgress,
+        RenderError,
+        build_site,
+        progress_wanted,
     )
-    @click.option("--publish", is_flag=True, help="Use publishconf.py: absolute SITEURL for canonical URLs, feeds and sitemap.")
-    @click.option(
-        "--settings",
-        "settings_file",
-        type=click.Path(dir_okay=False, exists=True, path_type=Path),
-        default=None,
-        help="A Pelican settings file instead of pelicanconf.py / publishconf.py.",
-    )
-    @click.option("--full", is_flag=True, help="Render every page again instead of reusing unchanged ones from --output.")
-    @today_option
-    def build(content: Path, output: Path, publish: bool, settings_file: Path | None, full: bool, today: dt.datetime | None) -> None:
-        """Validate the catalog and build the static store into --output (atomically, reusing unchanged pages)."""
-        from storefront.build import (
-            PUBLISH_SETTINGS,
-            BarProgress,
-            RenderError,
-            build_site,
-            progress_wanted,
-        )
-        from storefront.nda import NdaLeak
-        from storefront.search import SearchIndexError
+    from storefront.nda import NdaLeak
+    from storefront.search import SearchIndexError
 
-        settings_file = settings_file or (PUBLISH_SETTINGS if publish else None)
-        bar = BarProgress() if progress_wanted() else None
-        try:
-            with bar or contextlib.nullcontext():
-                report = build_site(
-                    content,
-                    output,
-                    today=today.date() if today else None,
-                    settings_file=settings_file,
-                    progress=bar,
-                    incremental=not full,
-                )
-        except ContentError as exc:
-            for problem in sorted(exc.problems):
-                click.echo(problem.as_text(), err=True)
-            errors = sum(1 for p in exc.problems if p.severity.value == "error")
-            click.echo(f"build failed: {errors} content error(s); {output} was left as it was", err=True)
-            raise SystemExit(1) from None
-        except (NdaLeak, RenderError, SearchIndexError) as exc:
-            click.echo(f"build failed: {exc}; {output} was left as it was", err=True)
-            raise SystemExit(1) from None
-        for problem in report.catalog.warnings:
+    settings_file = settings_file or (PUBLISH_SETTINGS if publish else None)
+    bar = BarProgress() if progress_wanted() else None
+    try:
+        with bar or contextlib.nullcontext():
+            report = build_site(
+                content,
+                output,
+                today=today.date() if today else None,
+                settings_file=settings_file,
+                progress=bar,
+                incremental=not full,
+            )
+    except ContentError as exc:
+        for problem in sorted(exc.problems):
             click.echo(problem.as_text(), err=True)
-        for note in report.warnings:
-            click.echo(f"warning: {note}", err=True)
-        steps = ", ".join(f"{name} {seconds:.2f}s" for name, seconds in report.timings.items())
-        click.echo(
-            f"built {len(report.catalog.products)} products, {report.files} files into {output} "
-            f"in {report.seconds:.2f}s ({steps}); {report.rendered} pages rendered, {report.reused} unchanged, "
-            f"search index {report.search_index}"
-        )
+        errors = sum(1 for p in exc.problems if p.severity.value == "error")
+        click.echo(f"build failed: {errors} content error(s); {output} was left as it was", err=True)
+        raise SystemExit(1) from None
+    except (NdaLeak, RenderError, SearchIndexError) as exc:
+        click.echo(f"build failed: {exc}; {output} was left as it was", err=True)
+        raise SystemExit(1) from None
+    for problem in report.catalog.warnings:
+        click.echo(problem.as_text(), err=True)
+    for note in report.warnings:
+        click.echo(f"warning: {note}", err=True)
+    steps = ", ".join(f"{name} {seconds:.2f}s" for name, seconds in report.timings.items())
+    click.echo(
+        f"built {len(report.catalog.products)} products, {report.files} files into {output} "
+        f"in {report.seconds:.2f}s ({steps}); {report.rendered} pages rendered, {report.reused} unchanged, "
+        f"search index {report.search_index}"
+    )
+
+
+COMMANDS = (build,)
+"""The top-level commands and groups this module adds to `plus`."""

@@ -24,8 +24,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from admin.catalog import require_catalog  # noqa: E402
 from bench.catalog_gen import write_catalog  # noqa: E402
+from catalog import require_catalog  # noqa: E402
 
 HUGO_SITE = REPO / "bench" / "hugo_site"
 TODAY = "2026-11-25"

@@ -26,8 +26,8 @@ import requests
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from admin.catalog import require_catalog  # noqa: E402
 from bench.serving import free_port, wait_for  # noqa: E402
+from catalog import require_catalog  # noqa: E402
 from checkout.stripe_api import event_payload, sign_payload  # noqa: E402
 
 SECRET = "whsec_bench_" + "b" * 24
@@ -159,7 +159,7 @@ def main() -> None:
                 "8",
                 "--log-level",
                 "warning",
-                "checkout.serve:create_site()",
+                "admin.serve:create_site()",
             ]
         else:
             command = [str(bin_dir / "plus"), "serve", "--no-build", "--port", str(app_port)]

@@ -25,12 +25,12 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from admin.deploy.compress import precompress  # noqa: E402
+from admin.deploy.nginx import BROTLI_MODULE, NginxSite, render_nginx, standalone_conf  # noqa: E402
 from bench.bench_build import TODAY, plus_build  # noqa: E402
 from bench.bench_checkout import create_sessions, percentile, pick_product  # noqa: E402
 from bench.catalog_gen import write_catalog  # noqa: E402
 from bench.serving import free_port, running  # noqa: E402
-from deploy.compress import precompress  # noqa: E402
-from deploy.nginx import BROTLI_MODULE, NginxSite, render_nginx, standalone_conf  # noqa: E402
 
 PLUS = str(Path(sys.executable).with_name("plus"))
 WRK_CONNECTIONS, WRK_SECONDS = 32, 10

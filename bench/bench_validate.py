@@ -16,8 +16,8 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from admin.catalog import load_catalog  # noqa: E402
 from bench.catalog_gen import write_catalog  # noqa: E402
+from catalog import load_catalog  # noqa: E402
 
 
 def bare_parse(root: Path) -> float:

@@ -1,108 +1,21 @@
-"""The PLUS Store checkout: member accounts, server-priced Stripe Checkout, webhooks, orders, admin API."""
+"""The PLUS Store checkout: member accounts, server-priced Stripe Checkout, webhooks, orders, admin API.
+
+`create_app` is imported on first use, so that light modules (`checkout.status`) load without Flask.
+"""
 
 from __future__ import annotations
 
-import logging
-from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask, current_app, jsonify, render_template, request
-from flask_wtf.csrf import CSRFProtect
-from werkzeug.exceptions import HTTPException
-from werkzeug.middleware.proxy_fix import ProxyFix
+if TYPE_CHECKING:
+    from .app import create_app
 
-from admin.catalog.urls import product_url
-
-from . import catalogs, config, db, ratelimits
-from .security import SecurityHeaders, security_headers
-from .stripe_api import checkout_origin
-
-log = logging.getLogger("plus.checkout")
+__all__ = ["create_app"]
 
 
-def create_app(test_config: dict | None = None) -> Flask:
-    """Build the app: defaults, then the environment, then `test_config` (read now, never at import)."""
-    environment = config.from_environment()
-    instance = (test_config or {}).get("PLUS_INSTANCE") or environment.get("PLUS_INSTANCE")
-    app = Flask(
-        __name__,
-        instance_path=str(Path(instance).resolve()) if instance else None,
-        instance_relative_config=True,
-        static_url_path="/checkout/static",
-    )
-    settings = config.defaults(app.instance_path)
-    settings.update(environment)
-    settings.update(test_config or {})
-    config.finish(settings, app.instance_path)
-    app.config.from_mapping(settings)
+def __getattr__(name: str) -> Any:
+    if name == "create_app":
+        from .app import create_app
 
-    db.init_app(app)
-    catalogs.init_app(app)
-    csrf = CSRFProtect(app)
-
-    from . import account, admin, auth, health, shop, webhooks
-
-    for module in (auth, shop, health, webhooks, account, admin):
-        app.register_blueprint(module.bp)
-    for module in (shop, health, webhooks, admin):
-        csrf.exempt(module.bp)  # JSON-only or signed: no cookie-authenticated form posts there
-    ratelimits.init_app(app)
-    app.register_error_handler(HTTPException, _http_error)
-    app.context_processor(lambda: {"site_css": _site_css(app), "product_url": _product_url})
-
-    wsgi = app.wsgi_app
-    site = Path(app.config["PLUS_SITE_DIR"])
-    if app.config.get("PLUS_SERVE_SITE") and site.is_dir():
-        from whitenoise import WhiteNoise
-
-        wsgi = WhiteNoise(wsgi, root=str(site), index_file=True, autorefresh=not app.config["PLUS_PRODUCTION"])
-        log.info("serving the static site from %s", site)
-    headers = security_headers(checkout_origin=checkout_origin(app.config), production=app.config["PLUS_PRODUCTION"])
-    wsgi = SecurityHeaders(wsgi, headers)
-    proxies = app.config["PLUS_TRUSTED_PROXIES"]
-    if proxies:  # nginx or load balancers in front: the client's address is in X-Forwarded-For (rate limits key on it)
-        wsgi = ProxyFix(wsgi, x_for=proxies, x_proto=proxies, x_host=proxies)
-    app.wsgi_app = wsgi  # type: ignore[method-assign]
-    return app
-
-
-def _product_url(product_id: str) -> str:
-    """Where the storefront publishes a product page (the site is served from the root)."""
-    return "/" + product_url(product_id)
-
-
-def _site_css(app: Flask) -> list[str]:
-    """The storefront's stylesheets, so account pages look like the rest of the store."""
-    if "plus_site_css" not in app.extensions:
-        folder = Path(app.config["PLUS_SITE_DIR"]) / "theme" / "css"
-        found = sorted(p.name for p in folder.glob("*.css")) if folder.is_dir() else []
-        app.extensions["plus_site_css"] = [f"/theme/css/{name}" for name in found]
-    return app.extensions["plus_site_css"]
-
-
-def _http_error(error: HTTPException):
-    """JSON errors under /api/, the usual HTML pages elsewhere."""
-    if not request.path.startswith("/api/"):
-        if error.code == 404:
-            page = Path(current_app.config["PLUS_SITE_DIR"]) / "404.html"
-            if current_app.config.get("PLUS_SERVE_SITE") and page.is_file():
-                return page.read_text(encoding="utf-8"), 404
-        if error.code == 429:  # a form posted too often: say so in the shopper's language (Retry-After is added after)
-            return render_template("errors/429.html"), 429
-        return error
-    codes = {
-        400: "bad_request",
-        401: "unauthorized",
-        403: "forbidden",
-        404: "not_found",
-        405: "method_not_allowed",
-        413: "body_too_large",
-        415: "unsupported_media_type",
-        429: "rate_limited",
-    }
-    code = codes.get(error.code or 500, "error")
-    message = error.description if error.code != 429 else "请求过于频繁，请稍后再试"
-    response = jsonify({"error": {"code": code, "message": message}})
-    response.status_code = error.code or 500
-    if error.code == 405 and error.valid_methods:
-        response.headers["Allow"] = ", ".join(error.valid_methods)
-    return response
+        return create_app
+    raise AttributeError(f"module 'checkout' has no attribute {name!r}")

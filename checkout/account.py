@@ -31,13 +31,6 @@ log = logging.getLogger("plus.checkout.account")
 bp = Blueprint("account", __name__, url_prefix="/account")
 
 METHOD_LABELS = {"card": "银行卡（自动续费）", "alipay": "支付宝（一次付清一年）", "wechat_pay": "微信支付（一次付清一年）"}
-STATUS_LABELS = {
-    "awaiting_payment": "待付款确认",
-    "paid": "已付款",
-    "payment_failed": "付款失败",
-    "shipped": "已发货",
-    "refunded": "已退款",
-}
 
 
 def _methods() -> list[str]:
@@ -54,7 +47,7 @@ def index():
     periods = db.scalars(
         select(MembershipPeriod).where(MembershipPeriod.user_id == g.user.id).order_by(MembershipPeriod.ends_at.desc())
     ).all()
-    return render_template("account/index.html", orders=orders, periods=periods, status_labels=STATUS_LABELS, member=g.user.is_member())
+    return render_template("account/index.html", orders=orders, periods=periods, member=g.user.is_member())
 
 
 @bp.post("/membership/cancel")

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from admin.catalog import Catalog
-from admin.catalog.pricing import PurchaseRefused, check_purchase, quote
+from catalog import Catalog
+from catalog.pricing import PurchaseRefused, check_purchase, quote
 
 MAX_LINES = 50
 MAX_QUANTITY = 9999

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from flask import Flask, current_app
 
-from admin.catalog import Catalog, ContentError, Severity, require_catalog
+from catalog import Catalog, ContentError, Severity, require_catalog
 
 log = logging.getLogger("plus.checkout.catalog")
 

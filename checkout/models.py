@@ -25,7 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from admin.catalog.pricing import from_fen, to_fen
+from catalog.pricing import from_fen, to_fen
 
 
 def utcnow() -> dt.datetime:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .operations import MAX_PAGE
-from .orders import STATUSES
+from .status import OrderStatus
 
 MONEY = {"type": "string", "pattern": r"^\d+\.\d{2}$", "description": "CNY yuan as a decimal string"}
 ERROR = {
@@ -35,7 +35,7 @@ ORDER = {
     "properties": {
         "id": {"type": "integer"},
         "number": {"type": "string"},
-        "status": {"type": "string", "enum": list(STATUSES)},
+        "status": {"type": "string", "enum": [status.value for status in OrderStatus]},
         "email": NULLABLE_STRING,
         "user_id": {"type": ["integer", "null"]},
         "amount_total": MONEY,
@@ -197,7 +197,7 @@ def _paths() -> dict:
                 "operationId": "listOrders",
                 "security": [{"bearer": []}],
                 "parameters": [
-                    {"name": "status", "in": "query", "schema": {"type": "string", "enum": list(STATUSES)}},
+                    {"name": "status", "in": "query", "schema": {"type": "string", "enum": [status.value for status in OrderStatus]}},
                     {"name": "email", "in": "query", "schema": {"type": "string"}},
                     {"name": "product", "in": "query", "schema": {"type": "string"}},
                     {"name": "since", "in": "query", "schema": {"type": "string", "format": "date-time"}},

@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 
 from .db import Database
 from .models import CheckoutSession, Order, OrderLine, utcnow
-from .orders import STATUSES, apply_session_event
+from .orders import apply_session_event
+from .status import OrderStatus
 from .stock import release
 from .stripe_api import as_dict
 
@@ -38,8 +39,8 @@ class OrderFilter:
     offset: int = 0
 
     def __post_init__(self) -> None:
-        if self.status is not None and self.status not in STATUSES:
-            raise ValueError(f"status must be one of {', '.join(STATUSES)}")
+        if self.status is not None and self.status not in set(OrderStatus):
+            raise ValueError(f"status must be one of {', '.join(OrderStatus)}")
         if not 1 <= self.limit <= MAX_PAGE or self.offset < 0:
             raise ValueError(f"limit must be 1–{MAX_PAGE} and offset at least 0")
 

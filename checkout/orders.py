@@ -17,12 +17,12 @@ from sqlalchemy.orm import Session
 from . import membership
 from .db import Database
 from .models import CheckoutSession, Order, OrderLine, utcnow
+from .status import OrderStatus
 from .stock import release, take_unconditionally
 from .stripe_api import as_dict
 
 log = logging.getLogger("plus.checkout.orders")
 
-STATUSES = ("awaiting_payment", "paid", "payment_failed", "shipped", "refunded")
 PAID = ("paid", "no_payment_required")
 
 
@@ -67,7 +67,7 @@ def ensure_order(db: Session, checkout: CheckoutSession, session: dict, now: dt.
         currency=checkout.currency,
         member_pricing=checkout.member_pricing,
         catalog_revision=checkout.catalog_revision,
-        status="awaiting_payment",
+        status=OrderStatus.AWAITING_PAYMENT,
         created_at=now,
         lines=[
             OrderLine(
@@ -97,12 +97,12 @@ def _complete(db: Session, checkout: CheckoutSession, session: dict, event_type:
     if not order.stripe_payment_intent:
         order.stripe_payment_intent = _payment_intent(session)
     if event_type == "checkout.session.async_payment_failed":
-        if order.status == "awaiting_payment":
-            order.status = "payment_failed"
+        if order.status == OrderStatus.AWAITING_PAYMENT:
+            order.status = OrderStatus.PAYMENT_FAILED
             release(db, checkout, "complete")
         return order.status
-    if session.get("payment_status") in PAID and order.status in ("awaiting_payment", "payment_failed"):
-        order.status, order.paid_at = "paid", now
+    if session.get("payment_status") in PAID and order.status in (OrderStatus.AWAITING_PAYMENT, OrderStatus.PAYMENT_FAILED):
+        order.status, order.paid_at = OrderStatus.PAID, now
     return order.status
 
 
@@ -139,9 +139,9 @@ def apply_session_event(
 def ship(db: Session, order_id: int, *, carrier: str | None = None, tracking: str | None = None, now: dt.datetime | None = None) -> Order:
     """Mark a paid order shipped (again: updates the tracking of a shipped one)."""
     order = get_order(db, order_id)
-    if order.status not in ("paid", "shipped"):
+    if order.status not in (OrderStatus.PAID, OrderStatus.SHIPPED):
         raise OrderError(409, "not_shippable", f"订单 {order.number} 当前状态为 {order.status}，不能发货")
-    order.status = "shipped"
+    order.status = OrderStatus.SHIPPED
     order.shipped_at = order.shipped_at or now or utcnow()
     order.carrier = carrier or order.carrier
     order.tracking = tracking or order.tracking
@@ -156,9 +156,9 @@ def refund(database: Database, order_id: int, *, client: stripe.StripeClient, no
     """
     with database.sessions() as db:
         order = get_order(db, order_id)
-        if order.status == "refunded":
+        if order.status == OrderStatus.REFUNDED:
             return order
-        if order.status not in ("paid", "shipped") or not order.stripe_payment_intent:
+        if order.status not in (OrderStatus.PAID, OrderStatus.SHIPPED) or not order.stripe_payment_intent:
             raise OrderError(409, "not_refundable", f"订单 {order.number} 当前状态为 {order.status}，不能退款")
     try:
         result = client.v1.refunds.create(
@@ -170,8 +170,8 @@ def refund(database: Database, order_id: int, *, client: stripe.StripeClient, no
         raise OrderError(502, "refund_failed", "退款未成功：支付服务拒绝或不可用") from exc
     with database.transaction() as db:
         order = get_order(db, order_id)
-        if order.status != "refunded":
-            order.status, order.stripe_refund_id, order.refunded_at = "refunded", result.id, now or utcnow()
+        if order.status != OrderStatus.REFUNDED:
+            order.status, order.stripe_refund_id, order.refunded_at = OrderStatus.REFUNDED, result.id, now or utcnow()
             log.info("order %s refunded (%s)", order.number, result.id)
     return order
 

@@ -15,7 +15,7 @@ from decimal import Decimal
 import stripe
 from sqlalchemy import update
 
-from admin.catalog.pricing import to_fen
+from catalog.pricing import to_fen
 
 from .cart import Line
 from .db import Database

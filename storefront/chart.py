@@ -8,7 +8,7 @@ from html import escape
 
 from markupsafe import Markup
 
-from admin.catalog.models import PricePoint
+from catalog.models import PricePoint
 
 from .text import yuan
 

@@ -15,7 +15,7 @@ from jinja2 import TemplateError
 from markupsafe import Markup
 from pelican.generators import Generator
 
-from admin.catalog import Catalog, require_catalog
+from catalog import Catalog, require_catalog
 
 from . import feeds, seo
 from .chart import price_chart

@@ -20,7 +20,8 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from admin.catalog import Factory
+import catalog
+from catalog import Factory
 
 from .views import FactoryView, Group, ProductView, Store
 
@@ -28,7 +29,7 @@ log = logging.getLogger(__name__)
 
 MANIFEST = ".plus-build.json"
 FORMAT = 1
-CODE_DIRS = [Path(__file__).parent, Path(__file__).resolve().parents[1] / "admin" / "catalog"]
+CODE_DIRS = [Path(__file__).parent, Path(catalog.__file__).parent]
 LIBRARIES = ("pelican", "jinja2", "markupsafe", "markdown", "nh3", "pydantic")
 VOLATILE_SETTINGS = {"PATH", "OUTPUT_PATH", "PLUS_CATALOG", "PLUS_PROGRESS", "PLUS_STORE", "PLUS_BUILD"}
 """Settings that name where things are, not what pages show."""

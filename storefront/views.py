@@ -1,6 +1,6 @@
 """The catalog arranged into what pages show: lists, groupings and URLs, never new numbers.
 
-Every price, discount and badge comes from `admin.catalog` as computed there; this module only
+Every price, discount and badge comes from `catalog` as computed there; this module only
 picks, sorts and groups them for templates.
 """
 
@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from admin.catalog import Badge, Catalog, Factory, Product, ProductFacts, Saving
-from admin.catalog.models import Belt, Category, Image, Retailer
-from admin.catalog.urls import product_url  # noqa: F401 - the one definition, shared with the checkout
+from catalog import Badge, Catalog, Factory, Product, ProductFacts, Saving
+from catalog.models import Belt, Category, Image, Retailer
+from catalog.urls import product_url  # noqa: F401 - the one definition, shared with the checkout
 
 CARD_BADGE_CODES = ("alt-", "discount")
 """Badges the card shows in the image corner; the rest are chips under the price."""

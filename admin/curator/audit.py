@@ -10,8 +10,8 @@ import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from admin.catalog import Catalog, Problem, Severity
-from admin.catalog.yamlfile import locate
+from catalog import Catalog, Problem, Severity
+from catalog.yamlfile import locate
 
 from .markdown import yuan
 

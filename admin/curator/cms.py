@@ -12,7 +12,6 @@ import logging
 import os
 import re
 import shutil
-import subprocess
 from decimal import Decimal
 from html import escape
 from pathlib import Path
@@ -21,15 +20,16 @@ from typing import Any
 import yaml
 from pydantic import BaseModel
 
-from admin.catalog import Catalog
-from admin.catalog.models import SLUG_PATTERN, Factory, Product, Settings
+from catalog import Catalog
+from catalog.models import SLUG_PATTERN, Factory, Product, Settings
 
+from ..git import origin_url
 from .fields import content_fields, help_zh, id_choices, label_zh, shape_of
 
 log = logging.getLogger(__name__)
 
 REPO = Path(__file__).resolve().parents[2]
-CMS_DIR = REPO / "cms"
+CMS_DIR = Path(os.environ.get("PLUS_CMS_DIR") or REPO / "cms")  # a wheel install points PLUS_CMS_DIR at an `npm ci`-ed cms/
 BUNDLE = Path("node_modules/decap-cms/dist")
 EXTENSION = "plus-cms.js"
 """Our own script (in cms/): drops fields a curator emptied, so saved files still validate."""
@@ -52,7 +52,12 @@ def cms_config(
     catalog: Catalog | None = None,
 ) -> dict[str, Any]:
     """Decap's `config.yml` as a mapping; `catalog` turns id fields into lists to choose from."""
-    backend: dict[str, Any] = {"name": "github", "repo": repo or default_repo(), "branch": branch, "squash_merges": True}
+    backend: dict[str, Any] = {
+        "name": "github",
+        "repo": repo or default_repo(catalog.root if catalog else Path.cwd()),
+        "branch": branch,
+        "squash_merges": True,
+    }
     if auth_url := auth_url or os.environ.get("PLUS_CMS_AUTH_URL"):
         backend["base_url"] = auth_url  # the OAuth proxy that signs curators in to GitHub
     options = id_choices(catalog)
@@ -93,17 +98,12 @@ def dump_config(config: dict[str, Any]) -> str:
     return head + yaml.safe_dump(config, allow_unicode=True, sort_keys=False, width=120)
 
 
-def default_repo() -> str:
-    """`owner/name` of the GitHub repository: from PLUS_CMS_REPO, GITHUB_REPOSITORY or git's origin."""
+def default_repo(where: Path) -> str:
+    """`owner/name` of the GitHub repository: from PLUS_CMS_REPO, GITHUB_REPOSITORY or the origin of `where`."""
     for name in ("PLUS_CMS_REPO", "GITHUB_REPOSITORY"):
         if value := os.environ.get(name):
             return value
-    try:
-        url = subprocess.run(
-            ["git", "-C", str(REPO), "remote", "get-url", "origin"], capture_output=True, text=True, timeout=10, check=False
-        ).stdout.strip()
-    except OSError:
-        url = ""
+    url = origin_url(where)
     if match := re.search(r"github\.com[:/]([\w.-]+/[\w.-]+?)(?:\.git)?/?$", url):
         return match.group(1)
     log.warning("cms: no GitHub repository known (set PLUS_CMS_REPO=owner/name); the editor's GitHub login will not work")

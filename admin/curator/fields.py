@@ -11,7 +11,7 @@ from typing import Annotated, Any, Union, get_args, get_origin
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from admin.catalog import models
+from catalog import models
 
 NOT_CONTENT = {("Verification", "CHECKS")}
 """Model attributes that are not curator fields (`Verification.CHECKS` is a constant table)."""

@@ -1,6 +1,6 @@
 """`plus report`: what a pull request changes in the catalog, as Markdown for a PR comment.
 
-Both sides are loaded by `admin.catalog.load_catalog`; every discount and badge shown is the
+Both sides are loaded by `catalog.load_catalog`; every discount and badge shown is the
 catalog's own derived value. Each side that fails to validate is said to, and what can still
 be compared (the files that validate alone) is reported.
 """
@@ -12,8 +12,8 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from admin.catalog import Factory, Product
-from admin.catalog.models import Disclosure
+from catalog import Factory, Product
+from catalog.models import Disclosure
 
 from .markdown import change_pct, code, md, redact, table, yuan
 from .snapshot import Snapshot, load_revision, load_snapshot

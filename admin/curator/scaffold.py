@@ -18,8 +18,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from admin.catalog import load_catalog
-from admin.catalog.models import SLUG_PATTERN, Factory, Product
+from catalog import load_catalog
+from catalog.models import SLUG_PATTERN, Factory, Product
 
 from .fields import content_fields, help_zh, id_choices, shape_of
 

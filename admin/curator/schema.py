@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from admin.catalog.models import Factory, Product
+from catalog.models import Factory, Product
 
 from .fields import HELP, NOT_CONTENT
 

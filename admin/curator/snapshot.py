@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import subprocess
 import tarfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from admin.catalog import Catalog, Factory, Problem, Product, load_catalog
-from admin.catalog.yamlfile import YamlProblem, read_file
+from catalog import Catalog, Factory, Problem, Product, load_catalog
+from catalog.yamlfile import YamlProblem, read_file
 
-
-class GitError(Exception):
-    """git could not give what was asked (not a repository, unknown revision)."""
+from ..git import GitError, git
 
 
 @dataclass
@@ -83,17 +80,6 @@ def _raw_nda_names(folder: Path) -> set[str]:
                 aliases = entry.get("aliases") if isinstance(entry.get("aliases"), list) else []
                 names.update(str(n) for n in [entry.get("brand"), *aliases] if isinstance(n, str) and n.strip())
     return names
-
-
-def git(repo: Path, *args: str) -> bytes:
-    """Run git in `repo` and return its output; failures become `GitError`."""
-    try:
-        done = subprocess.run(["git", "-C", str(repo), *args], capture_output=True, timeout=120, check=False)
-    except OSError as exc:
-        raise GitError(f"cannot run git: {exc}") from None
-    if done.returncode != 0:
-        raise GitError(done.stderr.decode("utf-8", "replace").strip() or f"git {' '.join(args)} failed")
-    return done.stdout
 
 
 def repo_root(path: Path) -> Path:

@@ -5,7 +5,7 @@ import shutil
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from admin.catalog import load_catalog
+from catalog import load_catalog
 from tests.conftest import PRODUCT, ContentTree
 
 yaml_like = st.one_of(

@@ -5,9 +5,9 @@ from decimal import Decimal
 
 import pytest
 
-from admin.catalog import load_catalog
-from admin.catalog.derive import last_drop
-from admin.catalog.models import Product
+from catalog import load_catalog
+from catalog.derive import last_drop
+from catalog.models import Product
 from tests.conftest import PRODUCT, PRODUCT_NO_HISTORY
 
 

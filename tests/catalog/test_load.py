@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from admin.catalog import ContentError, Severity, load_catalog, require_catalog
+from catalog import ContentError, Severity, load_catalog, require_catalog
 from tests.conftest import PRODUCT
 
 

@@ -5,8 +5,8 @@ from decimal import Decimal
 
 import pytest
 
-from admin.catalog.models import Product
-from admin.catalog.pricing import PurchaseRefused, check_purchase, from_fen, quote, to_fen
+from catalog.models import Product
+from catalog.pricing import PurchaseRefused, check_purchase, from_fen, quote, to_fen
 
 BASE = dict(
     title="袜子",

@@ -2,7 +2,7 @@
 
 import pytest
 
-from admin.catalog import Severity, load_catalog
+from catalog import Severity, load_catalog
 from tests.conftest import FACTORY, PRODUCT, PRODUCT_NO_HISTORY
 
 

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from admin.catalog import Sourcing, load_catalog
+from catalog import Sourcing, load_catalog
 from tests.conftest import SEED, TODAY
 
 

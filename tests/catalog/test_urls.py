@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from admin.catalog import load_catalog
-from admin.catalog.urls import product_url
+from catalog import load_catalog
+from catalog.urls import product_url
 
 
 def test_a_product_page_lives_under_p_and_its_id(content, today):

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from admin.catalog.yamlfile import MAX_FILE_BYTES, YamlProblem, locate, parse_text, read_file
+from catalog.yamlfile import MAX_FILE_BYTES, YamlProblem, locate, parse_text, read_file
 
 
 def test_fractions_are_read_as_exact_decimals():

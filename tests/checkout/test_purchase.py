@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from admin.catalog import require_catalog
-from admin.catalog.pricing import quote
+from catalog import require_catalog
+from catalog.pricing import quote
 from checkout.db import get_database
 from checkout.models import CheckoutSession
 

@@ -8,8 +8,8 @@ import pytest
 import stripe
 from sqlalchemy import select
 
-from admin.catalog import require_catalog
-from admin.catalog.pricing import quote, to_fen
+from catalog import require_catalog
+from catalog.pricing import quote, to_fen
 from checkout.db import get_database
 from checkout.models import CheckoutSession, User
 
@@ -158,7 +158,7 @@ def test_me_tells_guests_from_members(app, client):
 
 
 def test_an_order_on_the_account_page_links_to_the_page_the_site_publishes(app, client):
-    from admin.catalog.urls import product_url
+    from catalog.urls import product_url
 
     from .helpers import post_event
     from .test_webhooks import as_paid

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from admin.catalog import load_catalog, require_catalog
 from admin.curator import cms
 from bench.serving import free_port
+from catalog import load_catalog, require_catalog
 
 pytestmark = pytest.mark.browser
 

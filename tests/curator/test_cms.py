@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from admin.catalog import Factory, Product, require_catalog
-from admin.catalog.models import Settings
 from admin.cli import cli
 from admin.curator import cms
 from admin.curator.fields import content_fields, shape_of
+from catalog import Factory, Product, require_catalog
+from catalog.models import Settings
 
 BUNDLE = cms.CMS_DIR / cms.BUNDLE / "decap-cms.js"
 

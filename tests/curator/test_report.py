@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from admin.catalog import require_catalog
 from admin.cli import cli
 from admin.curator.markdown import WITHHELD
 from admin.curator.report import MARKER
+from catalog import require_catalog
 
 from .conftest import GitRepo
 

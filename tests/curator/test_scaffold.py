@@ -6,9 +6,9 @@ import re
 
 import pytest
 
-from admin.catalog import Factory, Product, load_catalog
 from admin.cli import cli
 from admin.curator.fields import content_fields, shape_of
+from catalog import Factory, Product, load_catalog
 
 PLACEHOLDER = re.compile(r"^(?P<lead>\s*(?:- )?)(?P<key>[a-z_]+): ~$")
 

@@ -11,10 +11,10 @@ import jsonschema
 import pytest
 from pydantic import ValidationError
 
-from admin.catalog import Factory, Product
-from admin.catalog.yamlfile import read_file
 from admin.cli import cli
 from admin.curator.schema import render_schemas
+from catalog import Factory, Product
+from catalog.yamlfile import read_file
 
 REPO = Path(__file__).resolve().parents[2]
 SEED = REPO / "content"

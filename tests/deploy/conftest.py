@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from deploy.compress import precompress
-from storefront.build import build_site
+from admin.build import build_site
+from admin.deploy.compress import precompress
 from stripe_standin import serve_in_thread
 from tests.checkout.helpers import WEBHOOK_SECRET, private_pg_schema
 from tests.conftest import SEED, TODAY

@@ -9,7 +9,7 @@ import brotli
 from click.testing import CliRunner
 
 from admin.cli import cli
-from deploy.compress import precompress
+from admin.deploy.compress import precompress
 
 PAGE = "<!doctype html><title>PLUS会员店</title>" + "<p>山姆价 ¥690 → ¥69 · 1折</p>" * 200
 

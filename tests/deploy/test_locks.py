@@ -8,9 +8,9 @@ import sys
 import pytest
 from sqlalchemy import create_engine, inspect
 
+from admin.serve import exclusive, migrate, sweep_once
 from checkout import create_app
 from checkout.db import get_database, normalise_url
-from checkout.serve import exclusive, migrate, sweep_once
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -68,7 +68,7 @@ def test_a_sweep_is_skipped_while_another_process_sweeps(app):
 
 def test_workers_starting_together_on_a_fresh_postgresql_migrate_it_once(pg_url):
     # Without the lock, two of four processes regularly collide creating the same tables.
-    code = "import sys; from checkout.db import Database, make_engine; from checkout.serve import migrate; e = make_engine(sys.argv[1]); migrate(Database(e, None)); e.dispose()"
+    code = "import sys; from checkout.db import Database, make_engine; from admin.serve import migrate; e = make_engine(sys.argv[1]); migrate(Database(e, None)); e.dispose()"
     starting = [subprocess.Popen([sys.executable, "-c", code, pg_url], stderr=subprocess.PIPE, text=True) for _ in range(4)]
     outcomes = [(process.communicate()[1], process.returncode) for process in starting]
     failures = [stderr[-600:] for stderr, status in outcomes if status != 0]

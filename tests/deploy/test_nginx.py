@@ -11,8 +11,8 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
+from admin.deploy.nginx import BROTLI_MODULE, NginxSite, render_nginx, standalone_conf
 from checkout.security import security_headers
-from deploy.nginx import BROTLI_MODULE, NginxSite, render_nginx, standalone_conf
 from stripe_standin import serve_in_thread
 
 from .conftest import app_env

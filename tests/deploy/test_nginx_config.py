@@ -11,9 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from admin.cli import cli
-from checkout import create_app
-from checkout.db import get_database
-from deploy.nginx import (
+from admin.deploy.nginx import (
     APP_PREFIXES,
     NginxConfigError,
     NginxSite,
@@ -21,6 +19,8 @@ from deploy.nginx import (
     render_nginx,
     standalone_conf,
 )
+from checkout import create_app
+from checkout.db import get_database
 
 from .procs import have
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from storefront.build import DEFAULT_SETTINGS, REPO, build_site
-from tests.conftest import TODAY, ContentTree
+from admin.build import DEFAULT_SETTINGS, build_site
+from tests.conftest import REPO, TODAY, ContentTree
 
 NDA_BRAND = "ZQXBRAND-7731"
 NDA_ALIAS = "Zqx Secret Home"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from click.testing import CliRunner
 
+from admin.build import build_site
 from admin.cli import cli
-from storefront.build import build_site
 from tests.conftest import PRODUCT, TODAY
 from tests.site.conftest import settings_with, theme_copy
 

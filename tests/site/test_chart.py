@@ -6,7 +6,7 @@ import datetime as dt
 from decimal import Decimal
 from xml.etree import ElementTree as ET
 
-from admin.catalog.models import PricePoint
+from catalog.models import PricePoint
 from storefront.chart import price_chart
 
 SVG = "{http://www.w3.org/2000/svg}"

@@ -8,9 +8,9 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
+from admin.build import build_site
 from admin.cli import cli
 from admin.curator.cms import BUNDLE, EXTENSION
-from storefront.build import build_site
 from storefront.nda import NdaLeak
 from tests.conftest import TODAY
 from tests.site.conftest import NDA_ALIAS, parse

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from storefront.build import build_site
+from admin.build import build_site
 from storefront.early_index import SEARCH_STATE
 from storefront.incremental import MANIFEST
 from tests.conftest import TODAY
@@ -164,7 +164,7 @@ def pagefind_children() -> list[int]:
 
 
 def test_invalid_content_stops_the_indexer_started_before_validation(shop, tmp_path, built):
-    from admin.catalog import ContentError
+    from catalog import ContentError
 
     path = shop.root / "products/towel.yaml"
     path.write_text(path.read_text(encoding="utf-8").replace("price: 39.00", "prise: 39.00"), encoding="utf-8")

@@ -8,9 +8,9 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from admin.catalog import require_catalog
+from admin.build import build_site
 from admin.cli import cli
-from storefront.build import build_site
+from catalog import require_catalog
 from storefront.nda import NdaLeak, scan_output
 from tests.conftest import TODAY
 from tests.site.conftest import NDA_ALIAS, NDA_BRAND, build, settings_with, theme_copy

@@ -14,7 +14,7 @@ import textwrap
 import threading
 
 from storefront import parallel
-from storefront.build import REPO
+from tests.conftest import REPO
 from tests.site.test_incremental import files
 
 PRELUDE = """
@@ -39,7 +39,7 @@ def isolated(code: str, *args: str) -> subprocess.CompletedProcess:
 
 BUILD = """
 import datetime as dt
-from storefront.build import build_site
+from admin.build import build_site
 content, output, workers, settings = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4] or None
 try:
     report = build_site(content, output, today=dt.date(2026, 11, 25), settings_file=settings,

@@ -51,7 +51,7 @@
     return fen % 100 === 0 ? String(fen / 100) : (fen / 100).toFixed(2);
   }
 
-  /* Mirrors admin.catalog.pricing.quote for display: list, member or wholesale tier, lowest wins. */
+  /* Mirrors catalog.pricing.quote for display: list, member or wholesale tier, lowest wins. */
   function unitFen(p, quantity, member) {
     var best = toFen(p.price);
     if (member && p.member_price && toFen(p.member_price) < best) best = toFen(p.member_price);

@@ -1,6 +1,6 @@
 """The nginx front of a PLUS Store: static files from the built site, the checkout's routes to the app.
 
-`render_nginx()` fills deploy/templates/nginx.conf (a server block for nginx's http context);
+`render_nginx()` fills admin/deploy/templates/nginx.conf (a server block for nginx's http context);
 `standalone_conf()` wraps it into a whole nginx.conf that runs unprivileged in the foreground
 (tests, benchmarks). Every value that reaches the config is checked first: nothing a caller
 passes can open a new directive.

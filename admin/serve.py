@@ -2,7 +2,7 @@
 
 One process (`plus serve`, threads) or several (`plus serve --workers N`: gunicorn in this process,
 the stand-in and the migrations run once here in the parent, the app in each worker). Behind a
-load balancer, run `plus serve --no-build --workers N` (or `gunicorn 'checkout.serve:create_site()'`)
+load balancer, run `plus serve --no-build --workers N` (or `gunicorn 'admin.serve:create_site()'`)
 on each machine against one PostgreSQL: the stock-hold sweep and the migrations take a lock in the
 database, so any number of processes can run them without stepping on each other.
 """
@@ -29,12 +29,12 @@ from gunicorn.app.base import BaseApplication
 from sqlalchemy import text
 from werkzeug.serving import make_server
 
-from . import create_app
-from .db import Database, get_database, upgrade
-from .operations import sweep_reservations
-from .stripe_api import StripeNotConfigured, get_stripe
+from checkout import create_app
+from checkout.db import Database, get_database, upgrade
+from checkout.operations import sweep_reservations
+from checkout.stripe_api import StripeNotConfigured, get_stripe
 
-log = logging.getLogger("plus.checkout.serve")
+log = logging.getLogger("plus.admin.serve")
 
 SWEEP_EVERY = 60.0
 WORKER_CLASSES = ("sync", "gthread")
@@ -68,7 +68,7 @@ def build_site_if_needed(content: Path, output: Path, *, force: bool = False) ->
         log.info("site in %s is up to date", output)
         return
     try:
-        from storefront.build import build_site
+        from admin.build import build_site
     except ImportError:
         log.warning("no storefront build available: serving the checkout without a static site")
         return
@@ -173,7 +173,7 @@ def start_standin(instance: Path, app_url: str) -> tuple[dict, Callable[[], None
     return _standin_settings(running.url, secret), running.stop
 
 
-_STANDIN_CHILD = "import sys; from checkout.serve import run_standin_child; run_standin_child(*sys.argv[1:])"
+_STANDIN_CHILD = "import sys; from admin.serve import run_standin_child; run_standin_child(*sys.argv[1:])"
 
 
 def start_standin_process(instance: Path, app_url: str) -> tuple[dict, Callable[[], None]]:

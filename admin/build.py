@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import gc
+import importlib.util
 import logging
 import os
 import shutil
@@ -23,15 +24,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from admin.catalog import Catalog, require_catalog
-
-from .early_index import EarlyIndex, SearchState, save_state
-from .generator import BuildState, NoProgress, Progress, RenderError
-from .incremental import Previous, link_tree, write_manifest
-from .nda import NdaLeak, scan_output
-from .pagefind_service import ServiceError
-from .parallel import ErrorCollector
-from .search import (
+from catalog import Catalog, require_catalog
+from storefront.early_index import EarlyIndex, SearchState, save_state
+from storefront.generator import BuildState, NoProgress, Progress, RenderError
+from storefront.incremental import Previous, link_tree, write_manifest
+from storefront.nda import NdaLeak, scan_output
+from storefront.pagefind_service import ServiceError
+from storefront.parallel import ErrorCollector
+from storefront.search import (
     BUNDLE,
     PAGEFIND_TIMEOUT,
     RecordIndexer,
@@ -39,13 +39,21 @@ from .search import (
     product_records,
     records_digest,
 )
-from .views import Store, product_url
+from storefront.views import Store, product_url
 
 log = logging.getLogger(__name__)
 
-REPO = Path(__file__).resolve().parents[1]
-DEFAULT_SETTINGS = REPO / "pelicanconf.py"
-PUBLISH_SETTINGS = REPO / "publishconf.py"
+
+def _shipped_settings(module: str) -> Path:
+    """A Pelican settings file shipped beside the theme (the repository's root, or site-packages)."""
+    spec = importlib.util.find_spec(module)
+    if spec is None or spec.origin is None:
+        raise RuntimeError(f"{module}.py is not installed with plus-store")
+    return Path(spec.origin)
+
+
+DEFAULT_SETTINGS = _shipped_settings("pelicanconf")
+PUBLISH_SETTINGS = _shipped_settings("publishconf")
 
 
 @dataclass
@@ -161,7 +169,7 @@ def render(settings: dict[str, Any]) -> None:
 
 def write_editor(site: Path, catalog: Catalog, cms_dir: Path | None = None, *, site_url: str = "") -> str | None:
     """Add the browser editor at /admin/; without its JavaScript bundle, say so and go on without it."""
-    from admin.curator.cms import CMS_DIR, BundleMissing, write_admin
+    from .curator.cms import CMS_DIR, BundleMissing, write_admin
 
     public = site_url if site_url.startswith(("http://", "https://")) else None  # the editor's "view live" links
     try:

@@ -7,7 +7,6 @@ import difflib
 import hashlib
 import os
 import re
-import subprocess
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -71,19 +70,8 @@ class Catalog:
 
     @cached_property
     def revision(self) -> str:
-        """The content's git revision (`+dirty` when the folder has uncommitted changes), else its hash."""
-        if env := os.environ.get("PLUS_CATALOG_REVISION"):
-            return env
-        try:
-            head = subprocess.run(
-                ["git", "-C", str(self.root), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=10, check=True
-            ).stdout.strip()
-            dirty = subprocess.run(
-                ["git", "-C", str(self.root), "status", "--porcelain", "--", "."], capture_output=True, text=True, timeout=10, check=True
-            ).stdout.strip()
-        except (OSError, subprocess.SubprocessError):
-            return f"sha256:{self.content_hash[:16]}"
-        return f"{head}+dirty" if dirty else head
+        """PLUS_CATALOG_REVISION (the git commit, set by whoever composes the parts), else the content's hash."""
+        return os.environ.get("PLUS_CATALOG_REVISION") or f"sha256:{self.content_hash[:16]}"
 
     def nda_names(self) -> list[str]:
         """Every brand name held under NDA by any factory."""

@@ -1,0 +1,1 @@
+"""The storefront theme: Jinja templates and static files that Pelican renders with (package data)."""
