@@ -168,3 +168,30 @@ def browser():
         instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         yield instance
         instance.close()
+
+
+SLOW_MODULES = {
+    "tests/packaging/test_wheel.py",  # builds and installs the wheel
+    "tests/checkout/test_serve.py",  # `plus serve` processes
+    "tests/checkout/test_openapi.py",  # schemathesis over every operation
+    "tests/site/test_parallel.py",  # forked render workers
+    "tests/site/test_incremental.py",  # one build after another
+    "tests/site/test_search.py",  # Pagefind's JS in node
+    "tests/standin/test_standalone.py",
+    "tests/standin/test_concurrency.py",
+}
+SLOW_FOLDERS = ("tests/deploy/", "tests/browser/")
+SLOW_WORDS = ("thousand", "two_hundred", "concurrent", "arbitrary_input")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Markers from where a test is and what it uses, so `-m "not slow"` gives a quick loop (see CONTRIBUTING.md)."""
+    for item in items:
+        path = Path(str(item.fspath)).relative_to(REPO).as_posix()
+        if path in SLOW_MODULES or path.startswith(SLOW_FOLDERS) or any(word in item.name for word in SLOW_WORDS):
+            item.add_marker(pytest.mark.slow)
+        if "browser" in getattr(item, "fixturenames", ()) or path.startswith("tests/browser/"):
+            item.add_marker(pytest.mark.browser)
+        callspec = getattr(item, "callspec", None)
+        if callspec is not None and "postgresql" in callspec.id:
+            item.add_marker(pytest.mark.postgres)

@@ -114,6 +114,11 @@ def write_admin(output_dir: Path, *, cms_dir: Path = CMS_DIR, **config: Any) -> 
     """Write `output_dir/admin/` (index.html, config.yml, the Decap bundle); returns that folder."""
     dist = cms_dir / BUNDLE
     if not (dist / "decap-cms.js").is_file():
+        if not (cms_dir / "package-lock.json").is_file():  # an installed wheel: the editor's npm files stay in the repository
+            raise BundleMissing(
+                "the browser editor's files are not installed with the package: point PLUS_CMS_DIR at the cms/ folder "
+                "of a PLUS Store checkout after `npm ci --prefix cms`, then build again"
+            )
         raise BundleMissing(
             f"the browser editor's bundle is missing ({dist / 'decap-cms.js'}): "
             f"run `npm ci` in {cms_dir} (Node.js 20 and the npm registry), then build again"

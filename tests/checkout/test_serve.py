@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -20,6 +19,7 @@ import pytest
 import requests
 from sqlalchemy import create_engine, func, select
 
+from bench.serving import free_port
 from checkout.db import normalise_url
 from checkout.models import Order
 from checkout.stripe_api import event_payload, sign_payload
@@ -27,12 +27,6 @@ from checkout.stripe_api import event_payload, sign_payload
 from .helpers import WEBHOOK_SECRET, wait_for
 
 PLUS = str(Path(sys.executable).with_name("plus"))
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class Server:
