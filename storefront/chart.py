@@ -9,8 +9,7 @@ from html import escape
 from markupsafe import Markup
 
 from catalog.models import PricePoint
-
-from .text import yuan
+from catalog.money import yuan
 
 WIDTH, HEIGHT = 320, 132
 LEFT, RIGHT, TOP, BOTTOM = 8, 8, 22, 26

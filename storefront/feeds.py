@@ -11,7 +11,8 @@ from zoneinfo import ZoneInfo
 
 from feedgenerator import Atom1Feed
 
-from .text import money, yuan
+from catalog.money import money, yuan
+
 from .views import ProductView, Store
 
 log = logging.getLogger(__name__)

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from catalog.money import money
+
 from .feeds import absolute
-from .text import money, plain_text
+from .text import plain_text
 from .views import FactoryView, ProductView
 
 IN_STOCK = "https://schema.org/InStock"

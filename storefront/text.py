@@ -14,6 +14,8 @@ import markdown as markdown_lib
 import nh3
 from markupsafe import Markup
 
+from catalog.money import money, yuan
+
 ALLOWED_TAGS = {
     "p",
     "br",
@@ -99,19 +101,6 @@ def _json_default(value: Any) -> Any:
     if isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat()
     raise TypeError(f"cannot serialise {type(value).__name__}")
-
-
-def money(value: Decimal) -> str:
-    """Exactly two decimals, as APIs and JSON-LD give prices: `69.00`."""
-    return f"{value.quantize(Decimal('0.01')):f}"
-
-
-def yuan(value: Decimal | None) -> str:
-    """A price as shoppers read it: `69`, `8.55`, `42.75`."""
-    if value is None:
-        return ""
-    value = value.quantize(Decimal("0.01"))
-    return f"{value:f}".removesuffix(".00")
 
 
 def quantity(value: Decimal) -> str:

@@ -11,9 +11,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from catalog import Catalog, Problem, Severity
+from catalog.money import price_label
 from catalog.yamlfile import locate
-
-from .markdown import yuan
 
 KINDS = {
     "stale-comparison": "对比价过期",
@@ -68,7 +67,7 @@ def _comparisons(catalog: Catalog, days: int | None) -> list[Finding]:
                         pid,
                         catalog.product_path(pid),
                         ("compare", i, "observed_on"),
-                        f"{label}价 {yuan(comparison.price)} 看于 {comparison.observed_on}，已 {age} 天（上限 {limit} 天）：请重新核对",
+                        f"{label}价 {price_label(comparison.price, exact=True)} 看于 {comparison.observed_on}，已 {age} 天（上限 {limit} 天）：请重新核对",
                     )
                 )
     return found
@@ -87,7 +86,7 @@ def _floors(catalog: Catalog) -> list[Finding]:
                     pid,
                     catalog.product_path(pid),
                     ("price",),
-                    f"售价 {yuan(product.price)} 高于近 {days} 天最低价 {yuan(facts.lowest_in_window)}：平台价须贴近 {days} 天最低价",
+                    f"售价 {price_label(product.price, exact=True)} 高于近 {days} 天最低价 {price_label(facts.lowest_in_window, exact=True)}：平台价须贴近 {days} 天最低价",
                 )
             )
     return found

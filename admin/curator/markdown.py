@@ -25,11 +25,6 @@ def code(text: object) -> str:
     return f"`{value}`"
 
 
-def yuan(amount: Decimal | None) -> str:
-    """`¥1,234.50`, or an em dash for no amount."""
-    return "—" if amount is None else f"¥{amount:,.2f}"
-
-
 def change_pct(old: Decimal, new: Decimal) -> str:
     """The relative change from `old` to `new`, e.g. `-12.7%`."""
     pct = ((new - old) / old * 100).quantize(Decimal("0.1"))

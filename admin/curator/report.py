@@ -14,8 +14,9 @@ from pathlib import Path
 
 from catalog import Factory, Product
 from catalog.models import Disclosure
+from catalog.money import price_label
 
-from .markdown import change_pct, code, md, redact, table, yuan
+from .markdown import change_pct, code, md, redact, table
 from .snapshot import Snapshot, load_revision, load_snapshot
 
 MARKER = "<!-- plus-report -->"
@@ -85,8 +86,12 @@ def _best(side: Snapshot, pid: str) -> str | None:
     if side.catalog is None or pid not in side.catalog.facts:
         return None
     best = side.catalog.facts[pid].best
-    per = f"（{md(best.per_label)} {yuan(best.our_unit_price)} vs {yuan(best.ref_unit_price)}）" if best.per_label else ""
-    return f"{md(best.price_label)} {yuan(best.comparison.price)} · {md(best.zhe_label)}{per}"
+    per = (
+        f"（{md(best.per_label)} {price_label(best.our_unit_price, exact=True)} vs {price_label(best.ref_unit_price, exact=True)}）"
+        if best.per_label
+        else ""
+    )
+    return f"{md(best.price_label)} {price_label(best.comparison.price, exact=True)} · {md(best.zhe_label)}{per}"
 
 
 def _badges_of(side: Snapshot, pid: str) -> dict[str, str]:
@@ -107,7 +112,7 @@ def _added(old: Snapshot, new: Snapshot) -> Iterator[str]:
             [
                 _title(product, pid),
                 md(factory.name) if factory else code(product.factory),
-                yuan(product.price),
+                price_label(product.price, exact=True),
                 _best(new, pid) or "—",
                 "、".join(md(label) for label in _badges_of(new, pid).values()) or "—",
             ]
@@ -118,7 +123,9 @@ def _added(old: Snapshot, new: Snapshot) -> Iterator[str]:
 def _removed(old: Snapshot, new: Snapshot) -> Iterator[str]:
     removed = sorted(set(old.products) - set(new.products))
     if removed:
-        yield from table(["商品", "原售价"], ([_title(old.products[pid], pid), yuan(old.products[pid].price)] for pid in removed))
+        yield from table(
+            ["商品", "原售价"], ([_title(old.products[pid], pid), price_label(old.products[pid].price, exact=True)] for pid in removed)
+        )
 
 
 def _common(old: Snapshot, new: Snapshot) -> list[str]:
@@ -132,12 +139,12 @@ def _prices(old: Snapshot, new: Snapshot) -> Iterator[str]:
         was, now = _best(old, pid), _best(new, pid)
         if before.price == after.price and before.member_price == after.member_price and was == now:
             continue
-        price = yuan(after.price)
+        price = price_label(after.price, exact=True)
         if before.price != after.price:
-            price = f"{yuan(before.price)} → {yuan(after.price)}（{change_pct(before.price, after.price)}）"
-        member = yuan(after.member_price)
+            price = f"{price_label(before.price, exact=True)} → {price_label(after.price, exact=True)}（{change_pct(before.price, after.price)}）"
+        member = price_label(after.member_price, exact=True)
         if before.member_price != after.member_price:
-            member = f"{yuan(before.member_price)} → {yuan(after.member_price)}"
+            member = f"{price_label(before.member_price, exact=True)} → {price_label(after.member_price, exact=True)}"
         discount = now or "—（本次未通过校验）"
         if was and was != now:
             discount = f"{was} → {discount}"
@@ -177,7 +184,7 @@ def _stale(old: Snapshot, new: Snapshot) -> Iterator[str]:
             rows.append(
                 [
                     _title(new.products[pid], pid),
-                    f"{md(saving.price_label)} {yuan(saving.comparison.price)}",
+                    f"{md(saving.price_label)} {price_label(saving.comparison.price, exact=True)}",
                     saving.comparison.observed_on.isoformat(),
                     f"{age} 天",
                 ]
