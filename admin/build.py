@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from catalog import Catalog, require_catalog
+from catalog.urls import product_url
 from storefront.early_index import EarlyIndex, SearchState, save_state
 from storefront.generator import BuildState, NoProgress, Progress, RenderError
 from storefront.incremental import Previous, link_tree, write_manifest
@@ -39,7 +40,7 @@ from storefront.search import (
     product_records,
     records_digest,
 )
-from storefront.views import Store, product_url
+from storefront.views import Store
 
 log = logging.getLogger(__name__)
 

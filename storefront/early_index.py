@@ -22,8 +22,9 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from catalog.urls import product_url
+
 from .pagefind_service import PagefindService, ServiceError
-from .views import product_url
 
 log = logging.getLogger(__name__)
 

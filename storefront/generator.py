@@ -15,7 +15,7 @@ from jinja2 import TemplateError
 from markupsafe import Markup
 from pelican.generators import Generator
 
-from catalog import Catalog, require_catalog
+from catalog import Catalog, require_catalog, urls
 
 from . import feeds, seo
 from .chart import price_chart
@@ -195,6 +195,7 @@ class StoreGenerator(Generator):
         self.store = self.state.store
         self.progress: Progress = self.settings.get("PLUS_PROGRESS") or NoProgress()
         self.env.filters.update(FILTERS)
+        self.env.globals["urls"] = urls  # templates build links only through catalog.urls
         self.context["store"] = self.store
         self.context["ASSET_VERSION"] = asset_version(self.theme)
         macros = self.env.get_template("_macros.html").make_module(vars=dict(self.context))

@@ -13,35 +13,10 @@ from typing import Any
 
 from catalog import Badge, Catalog, Factory, Product, ProductFacts, Saving
 from catalog.models import Belt, Category, Image, Retailer
-from catalog.urls import product_url  # noqa: F401 - the one definition, shared with the checkout
+from catalog.urls import belt_url, category_url, channel_url, factory_url, image_url, product_url
 
 CARD_BADGE_CODES = ("alt-", "discount")
 """Badges the card shows in the image corner; the rest are chips under the price."""
-
-
-def factory_url(fid: str) -> str:
-    """The site-relative URL of a factory page."""
-    return f"factory/{fid}/"
-
-
-def category_url(cid: str) -> str:
-    """The site-relative URL of a category page."""
-    return f"c/{cid}/"
-
-
-def belt_url(bid: str) -> str:
-    """The site-relative URL of an industrial-belt page."""
-    return f"belt/{bid}/"
-
-
-def channel_url(rid: str) -> str:
-    """The site-relative URL of a retailer's alternatives channel, e.g. 山姆平替."""
-    return f"alt/{rid}/"
-
-
-def image_url(image: Image) -> str:
-    """The site-relative URL of a content image."""
-    return f"images/{image.src}"
 
 
 @dataclass(frozen=True)
