@@ -64,12 +64,18 @@ def write_catalog(root: Path, products: int, seed: int = 7) -> Path:
 
 
 def main() -> None:
-    """Command line: write a catalog to a folder."""
+    """Command line: write a realistic (default) or synthetic catalog to a folder."""
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("folder", type=Path)
     parser.add_argument("--products", type=int, default=1000)
+    parser.add_argument("--kind", choices=["realistic", "synthetic"], default="realistic", help="realistic: shaped like the seed")
     args = parser.parse_args()
-    write_catalog(args.folder, args.products)
+    if args.kind == "realistic":
+        from bench.realistic_gen import write_realistic_catalog
+
+        write_realistic_catalog(args.folder, args.products)
+    else:
+        write_catalog(args.folder, args.products)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,6 @@ has real names to look for. The files validate with the same settings as the see
 
 from __future__ import annotations
 
-import argparse
 import random
 import shutil
 from decimal import ROUND_HALF_UP, Decimal
@@ -125,16 +124,3 @@ def write_realistic_catalog(root: Path, products: int, seed: int = 7) -> Path:
             yaml.dump(product, Dumper=_Dumper, allow_unicode=True, sort_keys=False, width=1000), encoding="utf-8"
         )
     return root
-
-
-def main() -> None:
-    """Command line: write a realistic catalog to a folder."""
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("folder", type=Path)
-    parser.add_argument("--products", type=int, default=1000)
-    args = parser.parse_args()
-    write_realistic_catalog(args.folder, args.products)
-
-
-if __name__ == "__main__":
-    main()
