@@ -118,7 +118,7 @@ def load_catalog(content: Path | str, *, today: dt.date | None = None, strict: b
     for finding in check_all(ix):
         log.add(_finding_problem(root, finding))
     if store_info is not None:
-        for finding in check_store(store_info, ix.categories, products):
+        for finding in check_store(store_info, ix):
             log.add(_finding_problem(root, finding))
     problems = log.problems
     if strict:

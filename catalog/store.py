@@ -13,10 +13,10 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BeforeValidator, Field
 
-from .models import DeliveryClass, DeliveryClassName, LongText, Money, Product, Slug, Strict, Text, _no_bool
+from .models import DeliveryClass, DeliveryClassName, LongText, Money, Slug, Strict, Text, _no_bool
 from .problems import Severity
 from .regions import ALIASES, PROVINCES
-from .rules import Finding
+from .rules import Finding, Indexes, model_strings, nda_pattern, quote_nda
 
 MAX_FEE = Decimal("9999.99")
 
@@ -175,8 +175,9 @@ class StoreInfo(Strict):
     help: HelpTexts
 
 
-def check_store(store: StoreInfo, categories: dict[str, object], products: dict[str, Product]) -> Iterator[Finding]:
-    """Rules between store.yaml and the other files: excluded categories exist, every class a product uses has terms."""
+def check_store(store: StoreInfo, ix: Indexes) -> Iterator[Finding]:
+    """Rules between store.yaml and the other files: categories exist, product classes have terms, no NDA brand."""
+    categories, products = ix.categories, ix.products
 
     def err(loc: tuple, message: str) -> Finding:
         return Finding("store", "store", loc, message, Severity.ERROR)
@@ -204,3 +205,8 @@ def check_store(store: StoreInfo, categories: dict[str, object], products: dict[
                 ("delivery_class",),
                 f"store.yaml 的 delivery.classes 里没有「{product.delivery_class}」的运费规则：先在那里写出它，或改用 normal",
             )
+    pattern = nda_pattern(ix.factories)
+    if pattern is not None:  # store texts are published on every page: no brand under NDA
+        for loc, text in model_strings(store):
+            if match := pattern.search(text):
+                yield err(loc, quote_nda(match))

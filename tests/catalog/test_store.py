@@ -4,7 +4,7 @@ import pytest
 
 from catalog import load_catalog
 from catalog.store import credit_code_check
-from tests.conftest import PRODUCT, STORE
+from tests.conftest import FACTORY, PRODUCT, STORE
 
 
 def store_problems(content, today, text):
@@ -116,3 +116,10 @@ def test_bad_product_delivery_fields_are_refused_at_their_line(content, today, l
 @pytest.mark.parametrize("code", ["91350100M000100Y43", "91330100799655058B", "91440300708461136T"])
 def test_the_check_character_matches_published_credit_codes(code):
     assert credit_code_check(code[:17]) == code[17]
+
+
+def test_a_brand_under_nda_in_a_store_text_is_refused_at_its_line(content, today):
+    content.factory("aux", FACTORY.replace("disclosure: public", "disclosure: public\n  - brand: 秘密品牌\n    disclosure: nda"))
+    bad = STORE.replace("contact: 请先准备好订单号。", "contact: 我们也是秘密品牌的代工厂。")
+    problems = store_problems(content, today, bad)
+    assert any(p[:3] == ("store.yaml", line_of(bad, "秘密品牌"), "help.contact") and "秘密品牌" in p[3] for p in problems), problems
