@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import AfterValidator, BeforeValidator, Field
+from pydantic import AfterValidator, BeforeValidator, Field, WithJsonSchema
 
 from .models import DeliveryClass, DeliveryClassName, LongText, Money, Slug, Strict, Text, _no_bool
 from .problems import Severity
@@ -79,7 +79,12 @@ def _fee(value: Decimal) -> Decimal:
     return value.quantize(Decimal("0.01"))
 
 
-Fee = Annotated[Decimal, BeforeValidator(_no_bool), AfterValidator(_fee)]
+Fee = Annotated[
+    Decimal,
+    BeforeValidator(_no_bool),
+    AfterValidator(_fee),
+    WithJsonSchema({"anyOf": [{"type": "number", "minimum": 0}, {"type": "string", "pattern": r"^\d{1,4}(\.\d{1,2})?$"}]}),
+]
 """A CNY amount of zero or more with at most two decimal places: 0 means free."""
 
 
@@ -92,7 +97,7 @@ def _province(value: object) -> object:
     return value
 
 
-Province = Annotated[str, BeforeValidator(_province)]
+Province = Annotated[str, BeforeValidator(_province), WithJsonSchema({"type": "string", "enum": list(PROVINCES)})]
 
 
 class Company(Strict):
