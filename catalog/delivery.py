@@ -64,7 +64,7 @@ def round_yuan(amount: Decimal) -> str:
     return f"{amount:.0f}" if amount == amount.to_integral_value() else f"{amount.quantize(Decimal('0.01'))}"
 
 
-def class_fee(terms: ClassTerms, delivery_class: DeliveryClass, subtotal: Decimal, *, member: bool) -> _ClassFee:
+def _class_fee(terms: ClassTerms, delivery_class: DeliveryClass, subtotal: Decimal, *, member: bool) -> _ClassFee:
     """One class's fee for an order of `subtotal`, with why it is free when it is."""
     if member and terms.member_free:
         return _ClassFee(delivery_class, ZERO, "PLUS会员包邮", terms)
@@ -98,7 +98,7 @@ def quote_delivery(
         if canonical in delivery.not_served:
             return DeliveryQuote(ZERO, False, None, ZERO, f"{canonical} 暂不配送")
     classes = {product.delivery_class for product, quantity in lines if quantity > 0} or {DeliveryClass.NORMAL}
-    fees = [class_fee(terms_for(delivery, c), c, subtotal, member=member) for c in classes]
+    fees = [_class_fee(terms_for(delivery, c), c, subtotal, member=member) for c in classes]
     governing = max(fees, key=lambda f: (f.fee, _RANK[f.delivery_class]))
     surcharge = delivery.surcharges.get(canonical, ZERO) if canonical else ZERO
     fee = governing.fee + surcharge
