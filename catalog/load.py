@@ -8,6 +8,7 @@ import hashlib
 import os
 import re
 from dataclasses import dataclass, field
+from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any
@@ -263,7 +264,9 @@ def _message(error: dict[str, Any], loc: tuple) -> str:
         return "must be a lowercase ASCII id such as 'aux-vacuum'"
     got = error.get("input")
     if kind not in ("missing",) and not isinstance(got, (dict, list)) and got is not None:
-        shown = repr(got) if len(repr(got)) <= 60 else repr(got)[:57] + "…"
+        # An amount is shown as the curator wrote it (-8.00), not as Python's Decimal('-8.00').
+        text = str(got) if isinstance(got, Decimal) else repr(got)
+        shown = text if len(text) <= 60 else text[:57] + "…"
         message = f"{message} (got {shown})"
     return message
 
