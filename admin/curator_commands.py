@@ -59,7 +59,7 @@ def new_factory(fid: str, content: Path) -> None:
     type=click.Path(file_okay=False, path_type=Path),
     default=Path("schema"),
     show_default=True,
-    help="The folder to write product.schema.json and factory.schema.json into.",
+    help="The folder to write product.schema.json, factory.schema.json and store.schema.json into.",
 )
 def schema_command(output: Path) -> None:
     """Write the JSON Schema of product and factory files, for editors."""

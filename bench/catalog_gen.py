@@ -10,9 +10,18 @@ PNG = bytes.fromhex(
     "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
     "0000000d49444154789c63f8cfc0f01f0005000201a5f2b0e90000000049454e44ae426082"
 )
-CATEGORIES = {"home": ("家居百货", "Home"), "food": ("食品", "Food"), "sports": ("运动户外", "Sports"), "socks": ("袜子", "Socks")}
+CATEGORIES = {
+    "home": ("家居百货", "Home"),
+    "food": ("食品", "Food"),
+    "sports": ("运动户外", "Sports"),
+    "socks": ("袜子", "Socks"),
+    "underwear": ("内衣", "Underwear"),
+}
 WORDS = ["茶杯", "毛巾", "雨伞", "袜子", "杏干", "凤爪", "吸尘器", "瑜伽垫", "茶盘", "香薰", "背包", "毛衣", "睡衣", "拖鞋", "枕头"]
 FACTORY_COUNT = 200
+SEED_STORE = Path(__file__).resolve().parents[1] / "content" / "store.yaml"
+"""The seed's store file: its excluded return categories are among CATEGORIES."""
+CLASSES = ("normal", "normal", "normal", "bulky", "cold_chain")
 
 
 def write_catalog(root: Path, products: int, seed: int = 7) -> Path:
@@ -27,6 +36,7 @@ def write_catalog(root: Path, products: int, seed: int = 7) -> Path:
     )
     (root / "retailers.yaml").write_text("sams:\n  name: 山姆会员店\n  short: 山姆\n  badge: 山姆平替\ntaobao: 淘宝\n", encoding="utf-8")
     (root / "belts.yaml").write_text("haining-socks:\n  name: 海宁袜业\n  region: 浙江海宁\n", encoding="utf-8")
+    (root / "store.yaml").write_bytes(SEED_STORE.read_bytes())
     for f in range(FACTORY_COUNT):
         (root / "factories" / f"factory-{f}.yaml").write_text(
             f"name: 工厂{f}号\nregion: 浙江\nindustry_belt: haining-socks\n"
@@ -57,7 +67,8 @@ def write_catalog(root: Path, products: int, seed: int = 7) -> Path:
             "images:\n  - src: p.png\n    alt: 商品图\n"
             f"description: 与大牌同一工厂出品的{word}，材质与做工一致，价格只有几分之一。\n"
             f"tags: [{word}, 工厂直供]\n"
-            "added_on: 2026-10-01\n",
+            "added_on: 2026-10-01\n"
+            f"delivery_class: {CLASSES[i % len(CLASSES)]}\n",
             encoding="utf-8",
         )
     return root

@@ -96,7 +96,7 @@ def write_realistic_catalog(root: Path, products: int, seed: int = 7) -> Path:
     """Write `products` seed-shaped product files, their factories, the index files and images below `root`."""
     rng = random.Random(seed)
     root.mkdir(parents=True, exist_ok=True)
-    for name in ("categories.yaml", "retailers.yaml", "belts.yaml", "settings.yaml"):
+    for name in ("categories.yaml", "retailers.yaml", "belts.yaml", "settings.yaml", "store.yaml", "search.yaml"):
         if (SEED / name).is_file():
             shutil.copy(SEED / name, root / name)
     shutil.copytree(SEED / "images", root / "images", dirs_exist_ok=True)

@@ -25,7 +25,7 @@ MIN_PLAUSIBLE_ZHE = Decimal(1)
 class Finding:
     """A rule broken at `loc` in one product's or factory's file."""
 
-    kind: str  # "product", "factory", or an index file: "categories", "retailers", "belts"
+    kind: str  # "product", "factory", "store", or an index file: "categories", "retailers", "belts"
     id: str
     loc: Loc
     message: str
@@ -238,19 +238,19 @@ def check_nda(ix: Indexes) -> Iterator[Finding]:
     for kind, items in (("product", ix.products), ("factory", ix.factories)):
         for item_id, item in items.items():
             if match := pattern.search(item_id):
-                yield Finding(kind, item_id, (), f"the id (file name) {_quote(match)}: ids become URLs; rename the file")
-            for loc, text in _strings(item):
+                yield Finding(kind, item_id, (), f"the id (file name) {quote_nda(match)}: ids become URLs; rename the file")
+            for loc, text in model_strings(item):
                 if loc and loc[0] == "oem_for":
                     continue  # the confidential record itself; never rendered
                 if match := pattern.search(text):
-                    yield Finding(kind, item_id, loc, _quote(match))
+                    yield Finding(kind, item_id, loc, quote_nda(match))
     for index, entries in (("categories", ix.categories), ("retailers", ix.retailers), ("belts", ix.belts)):
         for entry_id, entry in entries.items():
             if match := pattern.search(entry_id):
-                yield Finding(index, entry_id, (entry_id,), _quote(match))
-            for loc, text in _strings(entry, (entry_id,)):
+                yield Finding(index, entry_id, (entry_id,), quote_nda(match))
+            for loc, text in model_strings(entry, (entry_id,)):
                 if match := pattern.search(text):
-                    yield Finding(index, entry_id, loc, _quote(match))
+                    yield Finding(index, entry_id, loc, quote_nda(match))
     for pid, product in ix.products.items():
         for i, c in enumerate(product.compare):
             retailer = ix.retailers.get(c.reference)
@@ -261,7 +261,8 @@ def check_nda(ix: Indexes) -> Iterator[Finding]:
                 )
 
 
-def _quote(match: re.Match[str]) -> str:
+def quote_nda(match: re.Match[str]) -> str:
+    """The message for a text that names a brand under NDA, quoting the words around it."""
     text = match.string
     start, end = max(0, match.start() - 8), min(len(text), match.end() + 8)
     context = ("…" if start else "") + text[start:end] + ("…" if end < len(text) else "")
@@ -275,7 +276,7 @@ def supplies(factory: Factory, retailer: Retailer) -> bool:
     return any(a == b or a in b or b in a for a in ours for b in theirs)
 
 
-def _strings(model: BaseModel, loc: Loc = ()) -> Iterator[tuple[Loc, str]]:
+def model_strings(model: BaseModel, loc: Loc = ()) -> Iterator[tuple[Loc, str]]:
     """Every string in a model, with where it stands."""
     for name in type(model).model_fields:
         yield from _walk(getattr(model, name), (*loc, name))
@@ -285,7 +286,7 @@ def _walk(value: Any, loc: Loc) -> Iterator[tuple[Loc, str]]:
     if isinstance(value, str):
         yield loc, value
     elif isinstance(value, BaseModel):
-        yield from _strings(value, loc)
+        yield from model_strings(value, loc)
     elif isinstance(value, list):
         for i, item in enumerate(value):
             yield from _walk(item, (*loc, i))

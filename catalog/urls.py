@@ -51,6 +51,11 @@ def search_url(query: str = "") -> str:
     return f"search/?q={quote(query, safe='')}" if query else "search/"
 
 
+def help_url(topic: str = "") -> str:
+    """The site-relative URL of a help page (the help index for no topic)."""
+    return f"help/{_segment(topic)}/" if topic else "help/"
+
+
 PAGES = {
     "home": "",
     "cart": "cart/",

@@ -125,6 +125,8 @@ def products_json(store: Store, *, siteurl: str) -> dict:
                 "url": absolute(siteurl, view.url),
                 "image": absolute(siteurl, view.image_url),
                 "image_alt": view.image.alt,
+                "delivery_class": p.delivery_class.value,
+                "delivery": view.delivery,
             }
         )
     return {"currency": "CNY", "revision": store.catalog.revision, "products": items}

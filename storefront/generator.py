@@ -16,9 +16,11 @@ from markupsafe import Markup
 from pelican.generators import Generator
 
 from catalog import Catalog, require_catalog, urls
+from catalog.urls import help_url
 
 from . import feeds, seo
 from .chart import price_chart
+from .help import TOPICS
 from .incremental import Fingerprints, Previous, link
 from .parallel import WorkerFailed, render_forked, workers_for
 from .text import FILTERS
@@ -130,6 +132,8 @@ def plan_pages(store: Store, siteurl: str, page_size: int = 48, fingerprints: Fi
         pages.append(page)
     pages += [
         Page("membership/index.html", "membership", "membership/", today),
+        Page(f"{help_url()}index.html", "help", help_url(), today),
+        *(Page(f"{help_url(topic)}index.html", f"help_{topic}", help_url(topic), today) for topic, _ in TOPICS),
         Page("sourcing/index.html", "sourcing", "sourcing/", today),
         Page("search/index.html", "search", "search/", in_sitemap=False),
         Page("cart/index.html", "cart", "cart/", in_sitemap=False),
@@ -197,6 +201,7 @@ class StoreGenerator(Generator):
         self.env.filters.update(FILTERS)
         self.env.globals["urls"] = urls  # templates build links only through catalog.urls
         self.context["store"] = self.store
+        self.context["HELP_TOPICS"] = TOPICS
         self.context["ASSET_VERSION"] = asset_version(self.theme)
         macros = self.env.get_template("_macros.html").make_module(vars=dict(self.context))
         self.context["card_html"] = cards = CardCache(macros.card)

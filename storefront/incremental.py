@@ -98,6 +98,7 @@ class Fingerprints:
             "categories": {k: v.model_dump(mode="json") for k, v in catalog.categories.items()},
             "retailers": retailers,
             "belts": {k: v.model_dump(mode="json") for k, v in catalog.belts.items()},
+            "store": catalog.store.model_dump(mode="json"),
             "nav": [[g.id, g.title, g.url] for g in (*store.channels, *store.categories)],
         }
         self.base = _hash(

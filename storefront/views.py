@@ -12,8 +12,12 @@ from functools import cached_property
 from typing import Any
 
 from catalog import Badge, Catalog, Factory, Product, ProductFacts, Saving
+from catalog.membership import MembershipValue, membership_value
 from catalog.models import Belt, Category, Image, Retailer
+from catalog.store import StoreInfo
 from catalog.urls import belt_url, category_url, channel_url, factory_url, image_url, product_url
+
+from .help import DeliveryHelp, delivery_help, delivery_line
 
 CARD_BADGE_CODES = ("alt-", "discount")
 """Badges the card shows in the image corner; the rest are chips under the price."""
@@ -39,6 +43,8 @@ class ProductView:
     category_id: str
     category: Category
     retailers: dict[str, Retailer]
+    delivery: str = ""
+    """The delivery promise in one line (dispatch time and the class's terms)."""
 
     @property
     def url(self) -> str:
@@ -188,11 +194,27 @@ class Store:
                 category_id=product.category,
                 category=catalog.categories[product.category],
                 retailers=catalog.retailers,
+                delivery=delivery_line(catalog, product.delivery_class, product.dispatch_hours),
             )
             self.products[pid] = view
         self.by_saving = sorted(self.products.values(), key=lambda v: v.sort_key)
         for view in self.by_saving:
             view.factory.products.append(view)
+
+    @property
+    def info(self) -> StoreInfo:
+        """store.yaml: the company, delivery, returns, membership and help texts."""
+        return self.catalog.store
+
+    @cached_property
+    def delivery_help(self) -> DeliveryHelp:
+        """The delivery terms arranged for /help/delivery/ and the cart page."""
+        return delivery_help(self.catalog)
+
+    @cached_property
+    def membership(self) -> MembershipValue:
+        """The yearly fee beside what members save."""
+        return membership_value(self.catalog)
 
     @cached_property
     def newest(self) -> list[ProductView]:

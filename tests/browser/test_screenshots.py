@@ -13,6 +13,9 @@ PAGES = {
     "sams-channel": ("/alt/sams/", "山姆平替"),
     "product": ("/p/baicaowei-dried-apricot/", "每100g"),
     "factory": ("/factory/shenjiang-apparel/", "代工"),
+    "help-delivery": ("/help/delivery/", "暂不配送"),
+    "help-membership": ("/help/membership/", "PLUS会员年费"),
+    "help-returns": ("/help/returns/", "七天无理由退货"),
 }
 
 

@@ -3,7 +3,7 @@
 from click.testing import CliRunner
 
 from admin.cli import cli
-from tests.conftest import PRODUCT
+from tests.conftest import PRODUCT, STORE
 
 
 def run(content, *args, today="2026-11-25"):
@@ -27,6 +27,15 @@ def test_problems_exit_one_each_on_its_own_line(content):
     assert lines[-1] == "failed: 3 error(s), 0 warning(s)"
     assert "Traceback" not in result.output
     assert any(line.endswith("products/aux-vacuum.yaml:5:8: price: Input should be greater than 0 (got 0)") for line in lines)
+
+
+def test_a_store_file_problem_is_one_located_chinese_line(content):
+    bad = STORE.replace("      fee: 8.00", "      fee: -8.00")
+    content.write("store.yaml", bad)
+    line = next(i for i, text in enumerate(bad.splitlines(), start=1) if "fee: -8.00" in text)
+    result = run(content)
+    assert result.exit_code == 1
+    assert f"store.yaml:{line}:12: delivery.classes.normal.fee: 运费不能为负数：免运费请写 0 (got -8.00)" in result.output
 
 
 def test_github_format_prints_annotations(content):

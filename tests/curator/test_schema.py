@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from admin.cli import cli
 from admin.curator.schema import render_schemas
 from catalog import Factory, Product
+from catalog.store import StoreInfo
 from catalog.yamlfile import read_file
 
 REPO = Path(__file__).resolve().parents[2]
@@ -47,7 +48,7 @@ def test_committed_schema_matches_the_models():
 def test_schema_command_writes_both_files(runner, tmp_path):
     result = runner.invoke(cli, ["schema", "--output", str(tmp_path / "out")])
     assert result.exit_code == 0, result.output
-    for name in ("product.schema.json", "factory.schema.json"):
+    for name in ("product.schema.json", "factory.schema.json", "store.schema.json"):
         schema = json.loads((tmp_path / "out" / name).read_text(encoding="utf-8"))
         assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
         assert schema["additionalProperties"] is False
@@ -61,6 +62,33 @@ def test_every_seed_file_passes_the_json_schema(folder, name):
     for path in files:
         errors = [f"{'.'.join(map(str, e.absolute_path))}: {e.message}" for e in check.iter_errors(as_editor_sees(read_file(path)))]
         assert errors == [], f"{path.name}: {errors}"
+
+
+def test_seed_and_fixture_store_files_pass_the_json_schema(content):
+    for path in (SEED / "store.yaml", content.root / "store.yaml"):
+        errors = [e.message for e in validator("store.schema.json").iter_errors(as_editor_sees(read_file(path)))]
+        assert errors == [], f"{path}: {errors}"
+
+
+@pytest.mark.parametrize(
+    ("path", "value"),
+    [
+        (("delivery", "classes", "normal", "fee"), Decimal("-8")),
+        (("delivery", "classes", "oversized"), {"fee": 1}),
+        (("delivery", "surcharges", "新疆"), 15),
+        (("delivery", "not_served"), ["Hongkong"]),
+        (("company", "phone_number"), "400"),
+    ],
+)
+def test_schema_and_validator_refuse_the_same_store(content, path, value):
+    document = as_editor_sees(read_file(content.root / "store.yaml"))
+    node = document
+    for key in path[:-1]:
+        node = node[key]
+    node[path[-1]] = value
+    assert list(validator("store.schema.json").iter_errors(document)), "the schema accepted it"
+    with pytest.raises(ValidationError):
+        StoreInfo.model_validate(document)
 
 
 def test_fixture_content_passes_the_json_schema(content):

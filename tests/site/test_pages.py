@@ -25,6 +25,12 @@ PAGE_KINDS = [
     "cart/index.html",
     "search/index.html",
     "404.html",
+    "help/index.html",
+    "help/delivery/index.html",
+    "help/returns/index.html",
+    "help/membership/index.html",
+    "help/invoices/index.html",
+    "help/contact/index.html",
 ]
 
 
@@ -117,6 +123,7 @@ def test_membership_page_lists_member_prices(shop_site):
     text = parse(shop_site / "membership/index.html").text
     assert "24骨全自动雨伞 ¥8.55 ¥7.99" in text
     assert "无钢圈舒适文胸" in text
+    assert "年费 ¥258 /年" in text  # the test store's membership.yearly_fee
 
 
 def test_sourcing_page_explains_the_audit_the_endorsements_and_the_price_rule(shop_site):

@@ -7,6 +7,7 @@ from xml.etree import ElementTree as ET
 
 import pytest
 
+from tests.conftest import STORE
 from tests.site.conftest import build, parse
 
 TAG = '"><script>alert(1)</script><img src=x onerror=alert(2)>'
@@ -88,12 +89,38 @@ price_history:
     price: 69
 """,
     )
+    tree.write("store.yaml", xss_store())
     return build(tree.root, base / "output")
+
+
+def xss_store() -> str:
+    """The test store with a payload in every free-text field of store.yaml."""
+    text = STORE
+    for old, new in (
+        ("name: 测试优选电子商务有限公司", f"name: {q('测试公司' + TAG)}"),
+        ("hours: 每天 9:00–21:00", f"hours: {q('每天' + END)}"),
+        ("policy: 签收后 **7 天内**支持七天无理由退货。", f"policy: {q(MARKDOWN)}"),
+        ("reason: 食品拆封后不退换", f"reason: {q('食品' + TAG)}"),
+        ("invoices: 下单后在订单页**申请发票**。", f"invoices: {q(MARKDOWN)}"),
+        ("contact: 请先准备好订单号。", f"contact: {q(MARKDOWN)}"),
+        ("yearly_fee: 258.00", f"yearly_fee: 258.00\n  benefits: {q(MARKDOWN)}"),
+        ("  not_served:", f"  notes: {q(MARKDOWN)}\n  not_served:"),
+    ):
+        assert old in text, old
+        text = text.replace(old, new)
+    return text
 
 
 def html_files(site):
     # The shop's pages; pagefind/ and admin/ (the Decap editor, whose config holds ids only) are not ours.
     return sorted(p for p in site.rglob("*.html") if not {"pagefind", "admin"} & set(p.relative_to(site).parts))
+
+
+def test_store_payloads_reach_every_footer_and_help_page_as_text(xss_site):
+    for path in ("index.html", "help/returns/index.html", "help/contact/index.html"):
+        raw = (xss_site / path).read_text(encoding="utf-8")
+        assert "测试公司&#34;&gt;&lt;script&gt;alert(1)" in raw or "测试公司&quot;&gt;&lt;script&gt;alert(1)" in raw, path
+        assert "每天</script><script>alert(3)</script>" in parse(xss_site / path).text
 
 
 def test_payloads_reach_the_pages_as_text(xss_site):
