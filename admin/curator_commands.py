@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from catalog import load_catalog
+from catalog.messages import say
 
 from .curator import audit as audit_module
 from .curator import cms, scaffold, schema
@@ -42,7 +43,13 @@ def new() -> None:
 @today_option
 def new_product(pid: str, factory: str, content: Path, today: dt.datetime | None) -> None:
     """Write content/products/ID.yaml to fill in."""
-    _scaffold(lambda: scaffold.new_product(content, pid, factory=factory, today=_day(today)), "add the picture, ")
+    _scaffold(
+        lambda: scaffold.new_product(content, pid, factory=factory, today=_day(today)),
+        say(
+            f"用真实图片覆盖占位图 {content / 'images' / 'products' / (pid + '.png')}，",
+            "replace the placeholder picture with the real one, ",
+        ),
+    )
 
 
 @new.command("factory")
@@ -118,8 +125,14 @@ def _scaffold(make, extra_step: str) -> None:
     try:
         path = make()
     except scaffold.ScaffoldError as exc:
-        raise click.ClickException(str(exc)) from None
-    click.echo(f"wrote {path}: replace every ~ marked 必填, {extra_step}then run `plus validate`")
+        click.echo(str(exc), err=True)  # already the whole sentence, in the curator's language
+        raise SystemExit(1) from None
+    click.echo(
+        say(
+            f"已写好 {path}：把每个标着“必填”的 ~ 换成真实内容，{extra_step}然后运行 plus validate；提交新文件用 git add content",
+            f"wrote {path}: replace every ~ marked 必填, {extra_step}then run `plus validate`; commit new files with `git add content`",
+        )
+    )
 
 
 def _audit(content: Path, fmt: str, days: int | None, today: dt.date) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -15,6 +16,7 @@ from pydantic import BaseModel
 from .derive import compute_saving, window_low
 from .messages import say
 from .models import Factory, Product, Retailer, Settings
+from .placeholder import is_placeholder
 from .problems import Severity
 
 Loc = tuple[Any, ...]
@@ -48,14 +50,24 @@ class Indexes:
     unreadable: frozenset[str] = frozenset()
     """Files and entries that exist but failed: "categories", "factories:aux", "retailers:sams"… (a reference
     to one is not called unknown; the file's own errors say what to fix)."""
-    _images_seen: dict[str, bool] = field(default_factory=dict)
+    _images_seen: dict[str, str] = field(default_factory=dict)
 
-    def image_exists(self, src: str) -> bool:
-        """Whether `images/<src>` is a file inside the images folder (looked up once per name)."""
+    def image_state(self, src: str) -> str:
+        """ "ok", "missing" or "placeholder" for `images/<src>` inside the images folder (looked up once per name)."""
         if src not in self._images_seen:
             path = self.images_dir / src
-            self._images_seen[src] = ".." not in Path(src).parts and path.is_file()
+            self._images_seen[src] = _image_state(path) if ".." not in Path(src).parts else "missing"
         return self._images_seen[src]
+
+
+def _image_state(path: Path) -> str:
+    try:
+        info = path.stat()
+    except OSError:
+        return "missing"
+    if not stat.S_ISREG(info.st_mode):
+        return "missing"
+    return "placeholder" if is_placeholder(path, info.st_size) else "ok"
 
 
 def check_all(ix: Indexes) -> Iterator[Finding]:
@@ -173,11 +185,20 @@ def _future(day: dt.date) -> str:
 
 def _check_images(loc: Loc, images: list, ix: Indexes, err) -> Iterator[Finding]:
     for i, image in enumerate(images):
-        if not ix.image_exists(image.src):
-            where = _rel(ix.images_dir / image.src)
+        state = ix.image_state(image.src)
+        where = _rel(ix.images_dir / image.src)
+        if state == "missing":
             yield err(
                 (*loc, i, "src"),
                 say(f"找不到图片文件 {where}：把图片放到这里，或改正路径", f"image file not found: {where}"),
+            )
+        elif state == "placeholder":
+            yield err(
+                (*loc, i, "src"),
+                say(
+                    f"{where} 还是 plus new 放的占位图：用真实的商品图片覆盖它（同名）",
+                    f"{where} is still the placeholder `plus new` wrote: replace it with the real picture (same name)",
+                ),
             )
 
 

@@ -46,7 +46,7 @@ def load_snapshot(content: Path, label: str, *, today: dt.date) -> Snapshot:
         return Snapshot(label, catalog, dict(catalog.products), dict(catalog.factories), result.problems)
     factories = content / "factories"
     return Snapshot(
-        label, None, _files(content / "products", Product), _files(factories, Factory), result.problems, raw_nda=_raw_nda_names(factories)
+        label, None, _files(content / "products", Product), _files(factories, Factory), result.problems, raw_nda=raw_nda_names(factories)
     )
 
 
@@ -66,7 +66,7 @@ def _files(folder: Path, model: type[Product] | type[Factory]) -> dict:
     return items
 
 
-def _raw_nda_names(folder: Path) -> set[str]:
+def raw_nda_names(folder: Path) -> set[str]:
     """Brand names marked `disclosure: nda` in any factory file, read without validating it."""
     names: set[str] = set()
     for path in sorted(folder.glob("*.yaml")) if folder.is_dir() else []:
