@@ -41,6 +41,18 @@ class Finding:
         return Problem(Path(self.path), self.line, self.column, self.field, f"[{self.kind}] {self.message}", Severity.WARNING)
 
 
+RULE_FILES = ("settings.yaml", "categories.yaml", "retailers.yaml", "belts.yaml")
+"""Files whose change can move a finding in any product (limits, labels): touching one judges everything."""
+
+
+def split_by_change(findings: list[Finding], touched: set[Path] | None, content: Path) -> tuple[list[Finding], list[Finding]]:
+    """(findings in files the change touched, the others); with no change given, or a rule file changed, all count."""
+    if touched is None or any((content / name).resolve() in touched for name in RULE_FILES):
+        return findings, []
+    judged = [f for f in findings if Path(f.path).resolve() in touched]
+    return judged, [f for f in findings if f not in judged]
+
+
 def audit(catalog: Catalog, *, days: int | None = None) -> list[Finding]:
     """Every finding in the catalog; `days` overrides how old a comparison may be."""
     findings = [*_comparisons(catalog, days), *_floors(catalog), *_factories(catalog), *_stock(catalog)]
@@ -134,8 +146,13 @@ def _stock(catalog: Catalog) -> list[Finding]:
     return found
 
 
-def as_json(findings: list[Finding], catalog: Catalog) -> str:
-    """Findings as a JSON document with counts by kind."""
+def as_json(findings: list[Finding], catalog: Catalog, *, elsewhere: list[Finding] = ()) -> str:
+    """Findings as a JSON document with counts by kind; `elsewhere`: those outside the change, for information."""
     counts = {kind: sum(1 for f in findings if f.kind == kind) for kind in KINDS}
-    document = {"today": catalog.today.isoformat(), "counts": counts, "findings": [asdict(f) for f in findings]}
+    document = {
+        "today": catalog.today.isoformat(),
+        "counts": counts,
+        "findings": [asdict(f) for f in findings],
+        "elsewhere": [asdict(f) for f in elsewhere],
+    }
     return json.dumps(document, ensure_ascii=False, indent=2)
