@@ -81,15 +81,19 @@ def check_all(ix: Indexes) -> Iterator[Finding]:
 
 
 def _each(checks: tuple, ix: Indexes, *args: Any) -> Iterator[Finding]:
-    """Run each rule on its own: on content with failed fields (partial models, unset fields), a rule
-    that reaches an unset field is skipped and the others still run, so one round shows every problem."""
+    """Run each rule on its own, so one that reaches a failed field does not hide the others."""
     for check in checks:
-        try:
-            yield from check(*args)
-        except AttributeError:
-            if not ix.unreadable and not _any_partial(ix):
-                raise  # on complete models this is a bug, not a failed field
-            continue
+        yield from _tolerant(ix, check(*args))
+
+
+def _tolerant(ix: Indexes, findings: Iterator[Finding]) -> Iterator[Finding]:
+    """The findings of one rule; on content with failed fields (partial models, unset fields), a rule
+    that reaches an unset field stops there and the others still run, so one round shows every problem."""
+    try:
+        yield from findings
+    except AttributeError:
+        if not ix.unreadable and not _any_partial(ix):
+            raise  # on complete models this is a bug, not a failed field
 
 
 def _any_partial(ix: Indexes) -> bool:
@@ -289,73 +293,77 @@ def _check_history(p: Product, ix: Indexes, err) -> Iterator[Finding]:
 
 def _check_comparisons(p: Product, ix: Indexes, err) -> Iterator[Finding]:
     for i, c in enumerate(p.compare):
-        if c.observed_on > ix.today:
-            yield err(("compare", i, "observed_on"), _future(c.observed_on))
-        field = "retailer" if c.retailer else "brand"
-        retailer = ix.retailers.get(c.reference)
-        if retailer is None:
-            if not {"retailers", f"retailers:{c.reference}"} & ix.unreadable:
-                yield err(
-                    ("compare", i, field),
-                    say(
-                        f"没有{'渠道' if field == 'retailer' else '品牌'} {c.reference}：在 content/retailers.yaml 里加上它，或改用已有的：{_some(ix.retailers)}",
-                        f"unknown {field} {c.reference!r}: add it to content/retailers.yaml",
-                    ),
-                )
-            continue
-        if retailer.kind != field:
+        yield from _tolerant(ix, _check_comparison(p, i, c, ix, err))
+
+
+def _check_comparison(p: Product, i: int, c: Any, ix: Indexes, err) -> Iterator[Finding]:
+    if c.observed_on > ix.today:
+        yield err(("compare", i, "observed_on"), _future(c.observed_on))
+    elif (ix.today - c.observed_on).days > ix.settings.compare_max_age_days:  # as derive's `stale`
+        yield err(
+            ("compare", i, "observed_on"),
+            say(
+                f"参照价看于 {c.observed_on}，已超过 {ix.settings.compare_max_age_days} 天：请重新核对参照价并更新 observed_on",
+                f"comparison observed on {c.observed_on} is older than {ix.settings.compare_max_age_days} days: check the reference price again",
+            ),
+            Severity.WARNING,
+        )
+    field = "retailer" if c.retailer else "brand"
+    retailer = ix.retailers.get(c.reference)
+    if retailer is None:
+        if not {"retailers", f"retailers:{c.reference}"} & ix.unreadable:
             yield err(
                 ("compare", i, field),
                 say(
-                    f"{c.reference} 在 content/retailers.yaml 里是{'渠道' if retailer.kind == 'retailer' else '品牌'}：应写成 {retailer.kind}: {c.reference}",
-                    f"{c.reference!r} is a {retailer.kind} in content/retailers.yaml: write `{retailer.kind}: {c.reference}`",
+                    f"没有{'渠道' if field == 'retailer' else '品牌'} {c.reference}：在 content/retailers.yaml 里加上它，或改用已有的：{_some(ix.retailers)}",
+                    f"unknown {field} {c.reference!r}: add it to content/retailers.yaml",
                 ),
             )
-        if p.unit and c.unit and p.unit.measure.dimension != c.unit.measure.dimension:
-            yield err(
-                ("compare", i, "unit"),
-                say(
-                    f"{p.unit.measure.value} 和 {c.unit.measure.value} 量的不是同一种东西，不能按单价对比：改成同类单位",
-                    f"cannot compare {p.unit.measure.value} with {c.unit.measure.value}: they measure different things",
-                ),
-            )
-            continue
-        if (p.unit is None) != (c.unit is None):
-            yield err(
-                ("compare", i),
-                say(
-                    "unit 要么商品和对比参照都写，要么都不写：否则不同分量会被当成一样来比",
-                    "give `unit` on both the product and the comparison, or on neither: otherwise different amounts would be compared as if equal",
-                ),
-            )
-            continue
-        saving = compute_saving(p, c, retailer, today=ix.today, settings=ix.settings)
-        if saving.ratio >= 1:
-            yield err(
-                ("compare", i, "price"),
-                say(
-                    f"参照价 {c.price} 不比本店{'单价' if saving.per_label else '售价'}（{p.price}）高：没有可展示的节省，请核对参照价",
-                    f"reference price {c.price} is not above ours ({p.price}{' per unit' if saving.per_label else ''}): there is no saving to show",
-                ),
-            )
-        elif saving.zhe < MIN_PLAUSIBLE_ZHE:
-            yield err(
-                ("compare", i, "price"),
-                say(
-                    f"{saving.zhe_label}，低于1折：请检查参照价 {c.price} 是否写错",
-                    f"{saving.zhe_label} is below 1折: check the reference price {c.price} for a typo",
-                ),
-                Severity.WARNING,
-            )
-        if saving.stale:
-            yield err(
-                ("compare", i, "observed_on"),
-                say(
-                    f"参照价看于 {c.observed_on}，已超过 {ix.settings.compare_max_age_days} 天：请重新核对参照价并更新 observed_on",
-                    f"comparison observed on {c.observed_on} is older than {ix.settings.compare_max_age_days} days: check the reference price again",
-                ),
-                Severity.WARNING,
-            )
+        return
+    if retailer.kind != field:
+        yield err(
+            ("compare", i, field),
+            say(
+                f"{c.reference} 在 content/retailers.yaml 里是{'渠道' if retailer.kind == 'retailer' else '品牌'}：应写成 {retailer.kind}: {c.reference}",
+                f"{c.reference!r} is a {retailer.kind} in content/retailers.yaml: write `{retailer.kind}: {c.reference}`",
+            ),
+        )
+    if p.unit and c.unit and p.unit.measure.dimension != c.unit.measure.dimension:
+        yield err(
+            ("compare", i, "unit"),
+            say(
+                f"{p.unit.measure.value} 和 {c.unit.measure.value} 量的不是同一种东西，不能按单价对比：改成同类单位",
+                f"cannot compare {p.unit.measure.value} with {c.unit.measure.value}: they measure different things",
+            ),
+        )
+        return
+    if (p.unit is None) != (c.unit is None):
+        yield err(
+            ("compare", i),
+            say(
+                "unit 要么商品和对比参照都写，要么都不写：否则不同分量会被当成一样来比",
+                "give `unit` on both the product and the comparison, or on neither: otherwise different amounts would be compared as if equal",
+            ),
+        )
+        return
+    saving = compute_saving(p, c, retailer, today=ix.today, settings=ix.settings)
+    if saving.ratio >= 1:
+        yield err(
+            ("compare", i, "price"),
+            say(
+                f"参照价 {c.price} 不比本店{'单价' if saving.per_label else '售价'}（{p.price}）高：没有可展示的节省，请核对参照价",
+                f"reference price {c.price} is not above ours ({p.price}{' per unit' if saving.per_label else ''}): there is no saving to show",
+            ),
+        )
+    elif saving.zhe < MIN_PLAUSIBLE_ZHE:
+        yield err(
+            ("compare", i, "price"),
+            say(
+                f"{saving.zhe_label}，低于1折：请检查参照价 {c.price} 是否写错",
+                f"{saving.zhe_label} is below 1折: check the reference price {c.price} for a typo",
+            ),
+            Severity.WARNING,
+        )
 
 
 def check_factory(fid: str, f: Factory, ix: Indexes, *, has_products: bool) -> Iterator[Finding]:

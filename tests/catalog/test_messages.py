@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from click.testing import CliRunner
 
@@ -137,10 +139,12 @@ def test_one_round_shows_a_field_error_and_the_cross_file_rules_of_the_same_file
         PRODUCT.replace("price: 69.00", "price: ¥69")
         .replace("factory: aux", "factory: nobody")
         .replace("category: home", "category: garden")
+        .replace("observed_on: 2026-11-01", "observed_on: 2025-01-01")
     )
     lines = product_lines(content, today, text)
-    assert [line.split(":")[0] for line in lines] == ["5", "2", "3"], lines
+    assert [line.split(":")[0] for line in lines] == ["5", "2", "3", "10"], lines
     assert any("没有工厂 nobody" in line for line in lines) and any("没有品类 garden" in line for line in lines)
+    assert lines[-1] == "10:18: compare.0.observed_on: 参照价看于 2025-01-01，已超过 180 天：请重新核对参照价并更新 observed_on"
 
 
 def test_one_round_checks_products_against_a_factory_with_a_failing_field(content, today):
@@ -181,3 +185,33 @@ def test_an_english_locale_means_english_messages(content, monkeypatch):
     content.product("aux-vacuum", PRODUCT.replace("price: 69.00", "price: 0"))
     assert "price must be greater than 0" in run_validate(content, env={"LANG": "en_US.UTF-8"}).output
     assert "售价必须大于 0" in run_validate(content, env={"LANG": "zh_CN.UTF-8"}).output
+
+
+def readme_example() -> str:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    block = readme.split("3. Run `plus validate`.", 1)[1].split("```text\n", 1)[1].split("```", 1)[0]
+    return block
+
+
+def test_the_readme_example_is_what_validate_prints(content, monkeypatch):
+    text = (
+        PRODUCT.replace("price: 69.00", "price: ¥69")
+        .replace("factory: aux", "factory: aux-home")
+        .replace("observed_on: 2026-11-01", "observed_on: 2025-01-01")
+    )
+    content.product("aux-vacuum", text)
+    monkeypatch.chdir(content.root.parent)
+    result = CliRunner().invoke(cli, ["validate", "--today", "2026-11-25"])
+    assert result.output == readme_example()
+
+
+def test_the_curating_examples_are_messages_validate_prints():
+    doc = (Path(__file__).resolve().parents[2] / "CURATING.md").read_text(encoding="utf-8")
+    block = doc.split("### 读懂报错", 1)[1].split("```text\n", 1)[1].split("```", 1)[0]
+    golden = {expected for _, _, expected in MISTAKES} | {
+        "11:1: source: source 不是这一层的字段，它属于对比参照（compare）里的每一项：检查缩进，与同一项的其他字段对齐",
+        "3:10: factory: 工厂文件 content/factories/aux.yaml 有错误，读不出来：先按它自己的报错修好",
+        "1:1: 文件是 UTF-16 编码：请在编辑器里用 UTF-8 编码另存",
+    }
+    for line in block.splitlines():
+        assert line.removeprefix("content/products/aux-vacuum.yaml:") in golden, line
