@@ -190,7 +190,9 @@ def _future(day: dt.date) -> str:
 def _check_images(loc: Loc, images: list, ix: Indexes, err) -> Iterator[Finding]:
     for i, image in enumerate(images):
         state = ix.image_state(image.src)
-        where = _rel(ix.images_dir / image.src)
+        if state == "ok":
+            continue
+        where = _rel(ix.images_dir / image.src)  # resolving paths is slow: only for a problem
         if state == "missing":
             yield err(
                 (*loc, i, "src"),
