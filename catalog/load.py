@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import hashlib
 import os
 import re
@@ -18,6 +17,7 @@ from . import models
 from .derive import ProductFacts, product_facts
 from .messages import clean_key, error_message, first_odd, say, unknown_field
 from .models import Belt, Category, Factory, Product, Retailer, Settings
+from .partial import is_partial, partial
 from .problems import BySeverity, ContentError, Problem, ProblemLog, Severity
 from .rules import Finding, Indexes, check_all
 from .yamlfile import Position, YamlProblem, locate, parse_text, read_bytes
@@ -113,6 +113,7 @@ def load_catalog(content: Path | str, *, today: dt.date | None = None, strict: b
         settings=settings,
         today=today,
         unreadable=frozenset(unreadable),
+        partial=bool(log.errors),  # some fields failed: rules may meet partial models
     )
     for finding in check_all(ix):
         log.add(_finding_problem(root, finding))
@@ -165,7 +166,7 @@ def _load_settings(root: Path, log: ProblemLog, digest: Any) -> Settings:
     if not ok:
         return Settings()
     value = _validate(path, Settings, data if data is not None else {}, log)
-    return value if isinstance(value, Settings) and not _is_partial(value) else Settings()
+    return value if isinstance(value, Settings) and not is_partial(value) else Settings()
 
 
 def _load_index(path: Path, adapter: TypeAdapter, model: type[BaseModel], log: ProblemLog, digest: Any, unreadable: set) -> dict:
@@ -274,31 +275,7 @@ def _validate(path: Path, model: type[BaseModel], data: Any, log: ProblemLog) ->
     for error in errors:
         if error["type"] != "missing" or tuple(error["loc"]) not in misspelt:
             log.add(_error_problem(path, error, model))
-    return _partial(model, data, {error["loc"][0] for error in errors if error["loc"]})
-
-
-def _partial(model: type[BaseModel], data: dict, failed: set) -> BaseModel:
-    """A model of the fields that validate on their own (the rest left unset), so the cross-file rules
-    that need only those still run in this round; a rule reaching an unset field is skipped."""
-    values = {}
-    for name, value in data.items():
-        if name in failed or name not in model.model_fields:
-            continue
-        try:
-            values[name] = _field_adapter(model, name).validate_python(value)
-        except (ValidationError, RecursionError):
-            continue
-    return model.model_construct(**values)
-
-
-@functools.cache
-def _field_adapter(model: type[BaseModel], name: str) -> TypeAdapter:
-    field = model.model_fields[name]
-    return TypeAdapter(Annotated[field.annotation, field])
-
-
-def _is_partial(value: BaseModel) -> bool:
-    return any(name not in value.__dict__ for name in type(value).model_fields)
+    return partial(model, data, [tuple(part for part in error["loc"] if part != "[key]") for error in errors])
 
 
 def _error_problem(path: Path, error: dict[str, Any], model: type[BaseModel], *, skip: int = 0) -> Problem:

@@ -154,7 +154,8 @@ def unknown_field(model: type[BaseModel], loc: tuple, known: list[str]) -> str:
     return say(f"不认识的字段 {name}：删掉它，或改成正确的字段名（见 CURATING.md）", f"unknown field {name}: remove it or fix its name")
 
 
-def _inner_model(annotation: Any) -> Any:
+def inner_model(annotation: Any) -> Any:
+    """The model a field holds (through Optional, Annotated, list and dict), or None."""
     inner, _ = strip_annotation(annotation)
     while get_origin(inner) in (list, dict):
         inner, _ = strip_annotation(get_args(inner)[-1])
@@ -167,7 +168,7 @@ def _model_at(model: type[BaseModel], loc: tuple) -> type[BaseModel] | None:
         if isinstance(part, int):
             continue
         field = current.model_fields.get(str(part))
-        current = _inner_model(field.annotation) if field is not None else None
+        current = inner_model(field.annotation) if field is not None else None
         if current is None:
             return None
     return current
@@ -178,7 +179,7 @@ def _homes(model: type[BaseModel], lang: str) -> dict[str, str]:
     """Field names of the items nested below `model`, with where they belong (e.g. source → 对比参照（compare）)."""
     homes: dict[str, str] = {}
     for name, field in model.model_fields.items():
-        inner = _inner_model(field.annotation)
+        inner = inner_model(field.annotation)
         if inner is None:
             continue
         where = f"each item of {name}" if lang == "en" else f"{label(model.__name__, name)}（{name}）里的每一项"

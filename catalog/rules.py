@@ -48,6 +48,8 @@ class Indexes:
     settings: Settings
     today: dt.date
     unreadable: frozenset[str] = frozenset()
+    partial: bool = False
+    """True when some field failed, so a model may be partial (see catalog/partial.py)."""
     """Files and entries that exist but failed: "categories", "factories:aux", "retailers:sams"… (a reference
     to one is not called unknown; the file's own errors say what to fix)."""
     _images_seen: dict[str, str] = field(default_factory=dict)
@@ -92,14 +94,8 @@ def _tolerant(ix: Indexes, findings: Iterator[Finding]) -> Iterator[Finding]:
     try:
         yield from findings
     except AttributeError:
-        if not ix.unreadable and not _any_partial(ix):
-            raise  # on complete models this is a bug, not a failed field
-
-
-def _any_partial(ix: Indexes) -> bool:
-    return any(
-        name not in item.__dict__ for items in (ix.products, ix.factories) for item in items.values() for name in type(item).model_fields
-    )
+        if not ix.partial:
+            raise  # on content whose fields all validate, this is a bug, not a failed field
 
 
 def check_product(pid: str, p: Product, ix: Indexes) -> Iterator[Finding]:
@@ -310,6 +306,8 @@ def _check_comparison(p: Product, i: int, c: Any, ix: Indexes, err) -> Iterator[
             ),
             Severity.WARNING,
         )
+    if not c.reference:
+        return  # neither retailer nor brand: the item's own error says so
     field = "retailer" if c.retailer else "brand"
     retailer = ix.retailers.get(c.reference)
     if retailer is None:
@@ -466,16 +464,17 @@ def check_nda(ix: Indexes) -> Iterator[Finding]:
                     yield Finding(index, entry_id, loc, _quote(match))
     for pid, product in ix.products.items():
         for i, c in enumerate(getattr(product, "compare", ())):
-            retailer = ix.retailers.get(c.reference)
-            if retailer and pattern.search(f"{retailer.name} {retailer.short or ''} {c.reference}"):
-                field = "retailer" if c.retailer else "brand"
+            reference = getattr(c, "retailer", None) or getattr(c, "brand", None) or ""  # c may be partial
+            retailer = ix.retailers.get(reference)
+            if retailer and pattern.search(f"{retailer.name} {retailer.short or ''} {reference}"):
+                field = "retailer" if getattr(c, "retailer", None) else "brand"
                 yield Finding(
                     "product",
                     pid,
                     ("compare", i, field),
                     say(
-                        f"{c.reference} 是保密（NDA）品牌：不能公开拿来对比，请换一个参照",
-                        f"{c.reference!r} is a brand under NDA: it may not be compared with publicly",
+                        f"{reference} 是保密（NDA）品牌：不能公开拿来对比，请换一个参照",
+                        f"{reference!r} is a brand under NDA: it may not be compared with publicly",
                     ),
                 )
 

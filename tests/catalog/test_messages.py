@@ -215,3 +215,30 @@ def test_the_curating_examples_are_messages_validate_prints():
     }
     for line in block.splitlines():
         assert line.removeprefix("content/products/aux-vacuum.yaml:") in golden, line
+
+
+SECOND_REFERENCE = """\
+  - retailer: taobao
+    name: 同款
+    price: 九十九
+    observed_on: 2026-11-20
+    source: 淘宝截图
+images:
+"""
+
+
+def test_one_round_checks_the_other_items_of_a_list_with_a_failing_item(content, today):
+    text = PRODUCT.replace("images:\n", SECOND_REFERENCE).replace("retailer: sams", "retailer: costco")
+    lines = product_lines(content, today, text)
+    assert [line.split(": ", 2)[1] for line in lines] == ["compare.1.price", "sourcing", "compare.0.retailer"], lines
+    assert lines[2].startswith("7:15: compare.0.retailer: 没有渠道 costco：在 content/retailers.yaml 里加上它")
+
+
+def test_one_round_reads_the_valid_checks_of_a_failing_verification(content, today):
+    content.factory(
+        "aux", FACTORY.replace("audited_on: 2026-09-01", "audited_on: 九月").replace("oem_contract: true", "oem_contract: false")
+    )
+    result = load_catalog(content.root, today=today)
+    messages = {(p.path.name, p.field): p.message for p in result.problems}
+    assert messages[("aux.yaml", "verification.audited_on")].startswith("审核日期要写成日期 YYYY-MM-DD")
+    assert messages[("aux-vacuum.yaml", "sourcing")].startswith("真同源（same-source）要求工厂的代工合同已核验")
