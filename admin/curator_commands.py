@@ -161,7 +161,7 @@ def _audit(content: Path, fmt: str, days: int | None, today: dt.date, base: str 
         for finding in findings:
             problem = finding.as_problem()
             click.echo(problem.as_github() if fmt == "github" else problem.as_text())
-        counts = Counter(audit_module.KINDS[f.kind] for f in findings)
+        counts = Counter(say(audit_module.KINDS[f.kind], f.kind) for f in findings)
         summary = "、".join(f"{label} {n}" for label, n in counts.items())
         click.echo(
             say(f"共 {len(findings)} 条：{summary}", f"{len(findings)} finding(s): {summary}")

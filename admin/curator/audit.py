@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from catalog import Catalog, Problem, Severity
+from catalog.messages import say
 from catalog.yamlfile import locate
 
 from .markdown import yuan
@@ -80,7 +81,10 @@ def _comparisons(catalog: Catalog, days: int | None) -> list[Finding]:
                         pid,
                         catalog.product_path(pid),
                         ("compare", i, "observed_on"),
-                        f"{label}价 {yuan(comparison.price)} 看于 {comparison.observed_on}，已 {age} 天（上限 {limit} 天）：请重新核对",
+                        say(
+                            f"{label}价 {yuan(comparison.price)} 看于 {comparison.observed_on}，已 {age} 天（上限 {limit} 天）：请重新核对",
+                            f"{label} price {yuan(comparison.price)} seen on {comparison.observed_on}, {age} days ago (limit {limit}): check it again",
+                        ),
                     )
                 )
     return found
@@ -99,7 +103,10 @@ def _floors(catalog: Catalog) -> list[Finding]:
                     pid,
                     catalog.product_path(pid),
                     ("price",),
-                    f"售价 {yuan(product.price)} 高于近 {days} 天最低价 {yuan(facts.lowest_in_window)}：平台价须贴近 {days} 天最低价",
+                    say(
+                        f"售价 {yuan(product.price)} 高于近 {days} 天最低价 {yuan(facts.lowest_in_window)}：平台价须贴近 {days} 天最低价",
+                        f"price {yuan(product.price)} is above the {days}-day low {yuan(facts.lowest_in_window)}: keep it close to that low",
+                    ),
                 )
             )
     return found
@@ -119,7 +126,10 @@ def _factories(catalog: Catalog) -> list[Finding]:
                     fid,
                     catalog.factory_path(fid),
                     ("verification", "audited_on"),
-                    f"工厂审核于 {audited}，已 {age} 天（上限 {limit} 天）：请复审",
+                    say(
+                        f"工厂审核于 {audited}，已 {age} 天（上限 {limit} 天）：请复审",
+                        f"factory audited on {audited}, {age} days ago (limit {limit}): audit it again",
+                    ),
                 )
             )
     return found
@@ -131,7 +141,11 @@ def _stock(catalog: Catalog) -> list[Finding]:
         if product.stock is None:
             continue
         if product.stock == 0:
-            found.append(_finding(catalog, "out-of-stock", pid, catalog.product_path(pid), ("stock",), "库存为 0：已缺货"))
+            found.append(
+                _finding(
+                    catalog, "out-of-stock", pid, catalog.product_path(pid), ("stock",), say("库存为 0：已缺货", "stock is 0: sold out")
+                )
+            )
         elif product.stock < product.moq:
             found.append(
                 _finding(
@@ -140,7 +154,10 @@ def _stock(catalog: Catalog) -> list[Finding]:
                     pid,
                     catalog.product_path(pid),
                     ("stock",),
-                    f"库存 {product.stock} 件，少于起批量 {product.moq} 件：买家下不了单",
+                    say(
+                        f"库存 {product.stock} 件，少于起批量 {product.moq} 件：买家下不了单",
+                        f"stock {product.stock} is below the minimum order of {product.moq}: nobody can order",
+                    ),
                 )
             )
     return found

@@ -125,3 +125,10 @@ def test_with_a_base_a_changed_settings_file_judges_everything(runner, content, 
 def test_an_unknown_base_is_a_clear_error(runner, content, git_repo):
     result = audit(runner, content, "--base", "no-such-branch")
     assert result.exit_code == 2 and "no-such-branch" in result.output
+
+
+def test_findings_are_in_english_with_lang_en(runner, content):
+    result = runner.invoke(cli, ["--lang", "en", "audit", "--content", str(content.root), "--today", "2026-11-25", "--days", "10"])
+    assert result.exit_code == 1
+    assert "山姆 price ¥690.00 seen on 2026-11-01, 24 days ago (limit 10): check it again" in result.output
+    assert result.output.strip().endswith("1 finding(s): stale-comparison 1")
