@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from catalog import load_catalog
+from catalog.messages import say, set_language
 
 from . import checkout_commands, curator_commands, deploy_commands, site_commands
 from .options import content_option, today_option
@@ -15,8 +16,15 @@ from .options import content_option, today_option
 
 @click.group()
 @click.version_option(package_name="plus-store")
-def cli() -> None:
+@click.option(
+    "--lang",
+    type=click.Choice(["zh", "en"]),
+    default=None,
+    help="Language of curator messages: zh (the default) or en; without it, PLUS_LANG or an English locale (LANG=en_*) means en.",
+)
+def cli(lang: str | None) -> None:
     """PLUS Store: validate the catalog, build the site, run the checkout, operate orders."""
+    set_language(lang)  # None: decided by the locale, afresh on every run
 
 
 @cli.command()
@@ -34,11 +42,16 @@ def validate(content: Path, fmt: str, strict: bool, today: dt.datetime | None) -
     errors, warnings = len(result.errors), len(result.warnings)
     if result.catalog is not None:
         catalog = result.catalog
-        summary = f"ok: {len(catalog.products)} products, {len(catalog.factories)} factories"
-        summary += f", {warnings} warning(s)" if warnings else ""
+        summary = say(
+            f"通过：{len(catalog.products)} 个商品，{len(catalog.factories)} 家工厂" + (f"，{warnings} 条提醒" if warnings else ""),
+            f"ok: {len(catalog.products)} products, {len(catalog.factories)} factories" + (f", {warnings} warning(s)" if warnings else ""),
+        )
         click.echo(summary)
         return
-    click.echo(f"failed: {errors} error(s), {warnings} warning(s)", err=fmt == "github")
+    click.echo(
+        say(f"未通过：{errors} 个错误，{warnings} 条提醒；改好后再运行 plus validate", f"failed: {errors} error(s), {warnings} warning(s)"),
+        err=fmt == "github",
+    )
     raise SystemExit(1)
 
 

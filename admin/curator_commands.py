@@ -9,11 +9,13 @@ from pathlib import Path
 import click
 
 from catalog import load_catalog
+from catalog.messages import say
 
 from .curator import audit as audit_module
 from .curator import cms, scaffold, schema
 from .curator.report import build_report
-from .git import GitError
+from .curator.snapshot import repo_root, resolve
+from .git import GitError, changed_files
 from .options import content_option, today_option
 
 EXIT_FINDINGS = 1
@@ -42,7 +44,13 @@ def new() -> None:
 @today_option
 def new_product(pid: str, factory: str, content: Path, today: dt.datetime | None) -> None:
     """Write content/products/ID.yaml to fill in."""
-    _scaffold(lambda: scaffold.new_product(content, pid, factory=factory, today=_day(today)), "add the picture, ")
+    _scaffold(
+        lambda: scaffold.new_product(content, pid, factory=factory, today=_day(today)),
+        say(
+            f"用真实图片覆盖占位图 {content / 'images' / 'products' / (pid + '.png')}，",
+            "replace the placeholder picture with the real one, ",
+        ),
+    )
 
 
 @new.command("factory")
@@ -82,10 +90,14 @@ def cms_config(output: Path | None, repo: str | None, branch: str, content: Path
 @content_option
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "github"]), default="text", show_default=True)
 @click.option("--days", type=click.IntRange(min=0), help="Flag comparisons older than this many days (default: the settings' limit).")
+@click.option(
+    "--base",
+    help="Judge only files changed since this git revision (e.g. origin/main); findings elsewhere are listed as information.",
+)
 @today_option
-def audit_command(content: Path, fmt: str, days: int | None, today: dt.datetime | None) -> None:
-    """List what to check again; exit 1 when there are findings, 2 when the catalog does not validate."""
-    _audit(content, fmt, days, _day(today))
+def audit_command(content: Path, fmt: str, days: int | None, base: str | None, today: dt.datetime | None) -> None:
+    """List what to check again; exit 1 when there are findings (in the change, with --base), 2 when the catalog does not validate."""
+    _audit(content, fmt, days, _day(today), base)
 
 
 COMMANDS = (report, new, schema_command, cms_config, audit_command)
@@ -106,7 +118,7 @@ def _emit(text: str, output: Path | None) -> None:
 
 def _report(base: str, content: Path, output: Path | None, today: dt.date) -> None:
     if not content.is_dir():
-        raise click.ClickException(f"no content folder at {content}")
+        raise click.ClickException(say(f"{content} 不是内容文件夹", f"no content folder at {content}"))
     try:
         text = build_report(content, base, today=today)
     except GitError as exc:
@@ -118,26 +130,62 @@ def _scaffold(make, extra_step: str) -> None:
     try:
         path = make()
     except scaffold.ScaffoldError as exc:
-        raise click.ClickException(str(exc)) from None
-    click.echo(f"wrote {path}: replace every ~ marked 必填, {extra_step}then run `plus validate`")
+        click.echo(str(exc), err=True)  # already the whole sentence, in the curator's language
+        raise SystemExit(1) from None
+    click.echo(
+        say(
+            f"已写好 {path}：把每个标着“必填”的 ~ 换成真实内容，{extra_step}然后运行 plus validate；提交新文件用 git add content",
+            f"wrote {path}: replace every ~ marked 必填, {extra_step}then run `plus validate`; commit new files with `git add content`",
+        )
+    )
 
 
-def _audit(content: Path, fmt: str, days: int | None, today: dt.date) -> None:
+def _audit(content: Path, fmt: str, days: int | None, today: dt.date, base: str | None) -> None:
+    touched = _touched(content, base) if base else None
     result = load_catalog(content, today=today)
     if result.catalog is None:
         for problem in result.errors:
             click.echo(problem.as_text(), err=True)
-        click.echo(f"the catalog does not validate ({len(result.errors)} error(s)): fix it first (`plus validate`)", err=True)
+        click.echo(
+            say(
+                f"内容没有通过校验（{len(result.errors)} 个错误）：先运行 plus validate 改好",
+                f"the catalog does not validate ({len(result.errors)} error(s)): fix it first (`plus validate`)",
+            ),
+            err=True,
+        )
         raise SystemExit(EXIT_INVALID)
-    findings = audit_module.audit(result.catalog, days=days)
+    findings, elsewhere = audit_module.split_by_change(audit_module.audit(result.catalog, days=days), touched, content)
     if fmt == "json":
-        click.echo(audit_module.as_json(findings, result.catalog))
+        click.echo(audit_module.as_json(findings, result.catalog, elsewhere=elsewhere))
     else:
         for finding in findings:
             problem = finding.as_problem()
             click.echo(problem.as_github() if fmt == "github" else problem.as_text())
-        counts = Counter(audit_module.KINDS[f.kind] for f in findings)
+        counts = Counter(say(audit_module.KINDS[f.kind], f.kind) for f in findings)
         summary = "、".join(f"{label} {n}" for label, n in counts.items())
-        click.echo(f"{len(findings)} finding(s): {summary}" if findings else "ok: nothing to audit")
+        click.echo(
+            say(f"共 {len(findings)} 条：{summary}", f"{len(findings)} finding(s): {summary}")
+            if findings
+            else say("没有需要复查的内容", "ok: nothing to audit")
+        )
+        if elsewhere:
+            click.echo(
+                say(
+                    f"本次未改动的文件中另有 {len(elsewhere)} 条（仅供参考，不影响本次检查）：",
+                    f"{len(elsewhere)} more in files this change does not touch (for information; they do not fail the check):",
+                )
+            )
+            for finding in elsewhere:
+                problem = finding.as_problem()
+                click.echo(problem.as_github().replace("::warning ", "::notice ", 1) if fmt == "github" else f"  {problem.as_text()}")
     if findings:
         raise SystemExit(EXIT_FINDINGS)
+
+
+def _touched(content: Path, base: str) -> set[Path]:
+    try:
+        repo = repo_root(content.resolve())
+        return changed_files(repo, resolve(repo, base), content)
+    except GitError as exc:
+        click.echo(str(exc), err=True)
+        raise SystemExit(EXIT_INVALID) from None

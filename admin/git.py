@@ -37,3 +37,12 @@ def origin_url(repo: Path) -> str:
         return git(repo, "remote", "get-url", "origin", timeout=10).decode().strip()
     except GitError:
         return ""
+
+
+def changed_files(repo: Path, base: str, folder: Path) -> set[Path]:
+    """Files below `folder` that differ between commit `base` and the work tree, new untracked ones included."""
+    relative = folder.resolve().relative_to(repo.resolve()).as_posix()
+    diff = git(repo, "diff", "--name-only", "-z", base, "--", relative)
+    new = git(repo, "ls-files", "--others", "--exclude-standard", "-z", "--", relative)
+    names = [name for name in (diff + new).decode("utf-8", "surrogateescape").split("\0") if name]
+    return {(repo / name).resolve() for name in names}

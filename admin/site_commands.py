@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from catalog import ContentError
+from catalog.messages import say
 
 from .options import content_option, today_option
 
@@ -60,7 +61,13 @@ def build(content: Path, output: Path, publish: bool, settings_file: Path | None
         for problem in sorted(exc.problems):
             click.echo(problem.as_text(), err=True)
         errors = sum(1 for p in exc.problems if p.severity.value == "error")
-        click.echo(f"build failed: {errors} content error(s); {output} was left as it was", err=True)
+        click.echo(
+            say(
+                f"构建失败：内容有 {errors} 个错误（见上面各行）；{output} 保持原样",
+                f"build failed: {errors} content error(s); {output} was left as it was",
+            ),
+            err=True,
+        )
         raise SystemExit(1) from None
     except (NdaLeak, RenderError, SearchIndexError) as exc:
         click.echo(f"build failed: {exc}; {output} was left as it was", err=True)

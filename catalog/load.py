@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import hashlib
 import os
 import re
 from dataclasses import dataclass, field
-from decimal import Decimal
 from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any
@@ -17,11 +15,13 @@ from pydantic import BaseModel, BeforeValidator, TypeAdapter, ValidationError
 
 from . import models, store
 from .derive import ProductFacts, product_facts
+from .messages import clean_key, error_message, first_odd, say, unknown_field
 from .models import Belt, Category, Factory, Product, Retailer, Settings
+from .partial import is_partial, partial
 from .problems import BySeverity, ContentError, Problem, ProblemLog, Severity
 from .rules import Finding, Indexes, check_all
 from .store import StoreInfo, check_store
-from .yamlfile import YamlProblem, locate, parse_text, read_bytes
+from .yamlfile import Position, YamlProblem, locate, parse_text, read_bytes
 
 SLUG = re.compile(models.SLUG_PATTERN)
 
@@ -35,6 +35,8 @@ _INDEX_ADAPTERS: dict[str, TypeAdapter] = {
     "retailers": TypeAdapter(dict[models.Slug, Annotated[Retailer, BeforeValidator(_retailer_shorthand)]]),
     "belts": TypeAdapter(dict[models.Slug, Belt]),
 }
+_INDEX_MODELS: dict[str, type[BaseModel]] = {"categories": Category, "retailers": Retailer, "belts": Belt}
+"""The model of each entry of an index file, for naming fields in messages."""
 
 _ALL_FIELDS = sorted(
     {
@@ -101,11 +103,15 @@ def load_catalog(content: Path | str, *, today: dt.date | None = None, strict: b
     today = today or dt.date.today()
     log = ProblemLog()
     digest = hashlib.sha256()
+    unreadable: set[str] = set()
     settings = _load_settings(root, log, digest)
-    indexes = {name: _load_index(root / f"{name}.yaml", adapter, log, digest) for name, adapter in _INDEX_ADAPTERS.items()}
+    indexes = {
+        name: _load_index(root / f"{name}.yaml", adapter, _INDEX_MODELS[name], log, digest, unreadable)
+        for name, adapter in _INDEX_ADAPTERS.items()
+    }
     store_info = _load_store(root / "store.yaml", log, digest)
-    products = _load_folder(root / "products", Product, log, digest)
-    factories = _load_folder(root / "factories", Factory, log, digest)
+    products = _load_folder(root / "products", Product, log, digest, unreadable)
+    factories = _load_folder(root / "factories", Factory, log, digest, unreadable)
     ix = Indexes(
         products=products,
         factories=factories,
@@ -115,6 +121,8 @@ def load_catalog(content: Path | str, *, today: dt.date | None = None, strict: b
         images_dir=root / "images",
         settings=settings,
         today=today,
+        unreadable=frozenset(unreadable),
+        partial=bool(log.errors),  # some fields failed: rules may meet partial models
     )
     for finding in check_all(ix):
         log.add(_finding_problem(root, finding))
@@ -170,105 +178,149 @@ def _load_settings(root: Path, log: ProblemLog, digest: Any) -> Settings:
     ok, data = _read(path, log, digest)
     if not ok:
         return Settings()
-    return _validate(path, Settings, data if data is not None else {}, log) or Settings()
+    value = _validate(path, Settings, data if data is not None else {}, log)
+    return value if isinstance(value, Settings) and not is_partial(value) else Settings()
 
 
 def _load_store(path: Path, log: ProblemLog, digest: Any) -> StoreInfo | None:
     if not path.exists():
-        log.add(
-            Problem(path, 1, 1, "", "缺少 store.yaml：页脚的运营主体、客服、营业执照和备案号以及配送规则都从这里来，照 CURATING.md 写一份")
-        )
+        message = "缺少 store.yaml：页脚的运营主体、客服、营业执照和备案号以及配送规则都从这里来，照 CURATING.md 写一份"
+        log.add(Problem(path, 1, 1, "", say(message, "store.yaml is missing: the footer, delivery terms and help pages come from it")))
         return None
     ok, data = _read(path, log, digest)
-    return _validate(path, StoreInfo, data, log) if ok else None
+    if not ok:
+        return None
+    before = len(log.problems)
+    value = _validate(path, StoreInfo, data, log)
+    # Its cross-file rules read nested terms a partial model may lack: they wait until the file itself is right.
+    return value if isinstance(value, StoreInfo) and len(log.problems) == before else None
 
 
-def _load_index(path: Path, adapter: TypeAdapter, log: ProblemLog, digest: Any) -> dict:
+def _load_index(path: Path, adapter: TypeAdapter, model: type[BaseModel], log: ProblemLog, digest: Any, unreadable: set) -> dict:
     if not path.exists():
-        log.add(Problem(path, 1, 1, "", "file is missing"))
+        log.add(Problem(path, 1, 1, "", say(f"缺少文件 {path.name}：请建立它（见 CURATING.md）", "file is missing")))
+        unreadable.add(path.stem)
         return {}
     ok, data = _read(path, log, digest)
-    if not ok:
+    if not ok or not _is_mapping(path, data, log):
+        unreadable.add(path.stem)
         return {}
-    return _validate(path, adapter, data, log) or {}
+    value, errors = _run(path, adapter.validate_python, data, log)
+    if not errors:
+        if errors is None:
+            unreadable.add(path.stem)
+        return value or {}
+    for error in errors:
+        log.add(_error_problem(path, error, model, skip=1))
+    # One round: the entries that validate alone stay usable, so products citing them are still checked.
+    entries = {}
+    for key, value in data.items():
+        try:
+            entries.update(adapter.validate_python({key: value}))
+        except ValidationError:
+            unreadable.add(f"{path.stem}:{key}")
+    return entries
 
 
-def _load_folder(folder: Path, model: type[BaseModel], log: ProblemLog, digest: Any) -> dict[str, Any]:
+def _load_folder(folder: Path, model: type[BaseModel], log: ProblemLog, digest: Any, unreadable: set) -> dict[str, Any]:
     items: dict[str, Any] = {}
     if not folder.is_dir():
-        log.add(Problem(folder, 1, 1, "", "folder is missing"))
+        log.add(Problem(folder, 1, 1, "", say(f"缺少文件夹 {folder.name}/：请建立它", "folder is missing")))
         return items
     for path in sorted(folder.iterdir()):
         if path.name.startswith(".") or not path.is_file():
             continue
         if path.suffix == ".yml":
-            log.add(Problem(path, 1, 1, "", f"catalog files end in .yaml: rename it to {path.stem}.yaml"))
+            log.add(
+                Problem(
+                    path,
+                    1,
+                    1,
+                    "",
+                    say(f"文件名要以 .yaml 结尾：改名为 {path.stem}.yaml", f"catalog files end in .yaml: rename it to {path.stem}.yaml"),
+                )
+            )
             continue
         if path.suffix != ".yaml":
             continue
         if not SLUG.match(path.stem):
             log.add(
                 Problem(
-                    path, 1, 1, "", f"the file name is the id and must be a lowercase ASCII slug such as 'aux-vacuum', not {path.stem!r}"
+                    path,
+                    1,
+                    1,
+                    "",
+                    say(
+                        f"文件名就是 id，只能用小写英文字母、数字和单个连字符，如 aux-vacuum.yaml（现在是 {path.stem!r}）：请改名",
+                        f"the file name is the id and must be a lowercase ASCII slug such as 'aux-vacuum', not {path.stem!r}",
+                    ),
                 )
             )
             continue
         ok, data = _read(path, log, digest)
         if ok and (value := _validate(path, model, data, log)) is not None:
             items[path.stem] = value
+        else:
+            unreadable.add(f"{folder.name}:{path.stem}")
     return items
 
 
-def _validate(path: Path, target: type[BaseModel] | TypeAdapter, data: Any, log: ProblemLog) -> Any:
+def _is_mapping(path: Path, data: Any, log: ProblemLog) -> bool:
     if data is None:
-        log.add(Problem(path, 1, 1, "", "file is empty: expected a mapping of fields"))
-        return None
+        log.add(Problem(path, 1, 1, "", say("文件是空的：应写若干行 字段: 值", "file is empty: expected a mapping of fields")))
+        return False
     if not isinstance(data, dict):
-        log.add(Problem(path, 1, 1, "", f"expected a mapping of fields, found {_kind(data)}"))
-        return None
+        log.add(
+            Problem(
+                path, 1, 1, "", say(f"文件应是若干行 字段: 值，现在是{_kind(data)}", f"expected a mapping of fields, found {_kind(data)}")
+            )
+        )
+        return False
+    return True
+
+
+def _run(path: Path, validate: Any, data: Any, log: ProblemLog) -> tuple[Any, list[dict[str, Any]] | None]:
+    """(value, []) when valid; (None, pydantic's errors) when fields fail; (None, None) when too deep (reported)."""
     try:
-        if isinstance(target, TypeAdapter):
-            return target.validate_python(data)
-        return target.model_validate(data)
+        return validate(data), []
     except ValidationError as exc:
-        for error in exc.errors(include_url=False):
-            log.add(_error_problem(path, error))
-        return None
+        return None, exc.errors(include_url=False)
     except RecursionError:
-        log.add(Problem(path, 1, 1, "", "nested too deeply to be catalog content"))
+        log.add(Problem(path, 1, 1, "", say("嵌套太深，不像是商品内容", "nested too deeply to be catalog content")))
+        return None, None
+
+
+def _validate(path: Path, model: type[BaseModel], data: Any, log: ProblemLog) -> Any:
+    """The model of one file; when some fields fail, their problems and a partial model of the fields that pass."""
+    if not _is_mapping(path, data, log):
         return None
+    value, errors = _run(path, model.model_validate, data, log)
+    if not errors:
+        return value
+    # A key with an invisible character is reported once, as that key, not again as the field it lacks.
+    misspelt = {(*e["loc"][:-1], clean_key(str(e["loc"][-1]))) for e in errors if e["type"] == "extra_forbidden" and e["loc"]}
+    for error in errors:
+        if error["type"] != "missing" or tuple(error["loc"]) not in misspelt:
+            log.add(_error_problem(path, error, model))
+    return partial(model, data, [tuple(part for part in error["loc"] if part != "[key]") for error in errors])
 
 
-def _error_problem(path: Path, error: dict[str, Any]) -> Problem:
-    """Turn one pydantic error into a `file:line:col: a.b.0: message` problem."""
+def _error_problem(path: Path, error: dict[str, Any], model: type[BaseModel], *, skip: int = 0) -> Problem:
+    """Turn one pydantic error into a `file:line:col: a.b.0: message` problem in the curator's words."""
     loc = tuple(part for part in error["loc"] if part != "[key]")
     kind = error["type"]
     # A bad mapping key (pydantic marks it "[key]") is pointed at the key itself, not at its value.
     at_key = kind == "extra_forbidden" or "[key]" in error["loc"]
     position = locate(path, loc, missing=kind == "missing", at_key=at_key)
-    return Problem(path, position.line, position.column, _dotted(loc), _message(error, loc))
-
-
-def _message(error: dict[str, Any], loc: tuple) -> str:
-    kind = error["type"]
-    if kind == "missing":
-        return "required field is missing"
+    inner = loc[skip:]
     if kind == "extra_forbidden":
-        name = str(loc[-1]) if loc else ""
-        close = difflib.get_close_matches(name, _ALL_FIELDS, n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
-        return f"unknown field{hint}"
-    message = error["msg"]
-    message = message.removeprefix("Value error, ")
-    if kind == "string_pattern_mismatch" and error.get("ctx", {}).get("pattern") == models.SLUG_PATTERN:
-        return "must be a lowercase ASCII id such as 'aux-vacuum'"
-    got = error.get("input")
-    if kind not in ("missing",) and not isinstance(got, (dict, list)) and got is not None:
-        # An amount is shown as the curator wrote it (-8.00), not as Python's Decimal('-8.00').
-        text = str(got) if isinstance(got, Decimal) else repr(got)
-        shown = text if len(text) <= 60 else text[:57] + "…"
-        message = f"{message} (got {shown})"
-    return message
+        message = unknown_field(model, inner, _ALL_FIELDS)
+        odd = first_odd(str(loc[-1])) if loc else None
+        if odd is not None:  # point at the character itself, not the start of the key
+            position = Position(position.line, position.column + odd)
+    else:
+        message = error_message(error, model, inner)
+    return Problem(path, position.line, position.column, _dotted(loc), message)
 
 
 def _dotted(loc: tuple) -> str:
@@ -276,7 +328,11 @@ def _dotted(loc: tuple) -> str:
 
 
 def _kind(value: Any) -> str:
-    return {list: "a list", str: "a single text value", int: "a number", bool: "true/false"}.get(type(value), type(value).__name__)
+    if isinstance(value, list):
+        return say("一个列表（以 - 开头的若干行）", "a list")
+    if isinstance(value, str):
+        return say("一段文字（缺少“字段: ”）", "a single text value")
+    return say("单个值", "a single value")
 
 
 def _finding_problem(root: Path, finding: Finding) -> Problem:

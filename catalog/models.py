@@ -20,18 +20,24 @@ from pydantic import (
     model_validator,
 )
 
-SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
+from .messages import SLUG_PATTERN, say
 
 
 def _no_bool(value: object) -> object:
     if isinstance(value, bool):
-        raise ValueError("must be a number, not true/false")
+        raise ValueError(say("要写成数字，不能写 true/false", "must be a number, not true/false"))
+    return value
+
+
+def _no_bool_money(value: object) -> object:
+    if isinstance(value, bool):
+        raise ValueError(say("要写成数字，如 69.00，不能写 true/false", "must be a number such as 69.00, not true/false"))
     return value
 
 
 Money = Annotated[
     Decimal,
-    BeforeValidator(_no_bool),
+    BeforeValidator(_no_bool_money),
     Field(gt=0, max_digits=12, decimal_places=2),
 ]
 """A positive CNY amount with at most 2 decimal places (¥0.01 to ¥9,999,999,999.99)."""
@@ -138,7 +144,7 @@ class Comparison(Strict):
     @model_validator(mode="after")
     def _one_reference(self) -> Comparison:
         if (self.retailer is None) == (self.brand is None):
-            raise ValueError("give exactly one of `retailer` or `brand`")
+            raise ValueError(say("retailer（渠道）和 brand（品牌）要写且只写一个", "give exactly one of `retailer` or `brand`"))
         return self
 
     @property

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
+from .messages import say
+
 
 class Severity(StrEnum):
     """How bad a problem is: errors stop publishing, warnings only inform."""
@@ -37,7 +39,7 @@ class Problem:
         """`path:line:col: field: message`, warnings marked as such."""
         where = f"{self.display_path(cwd)}:{self.line}:{self.column}"
         what = f"{self.field}: " if self.field else ""
-        mark = "warning: " if self.severity is Severity.WARNING else ""
+        mark = say("提醒：", "warning: ") if self.severity is Severity.WARNING else ""
         return f"{where}: {mark}{what}{self.message}"
 
     def as_github(self, cwd: Path | None = None) -> str:

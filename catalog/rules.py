@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -13,7 +14,9 @@ from typing import Any
 from pydantic import BaseModel
 
 from .derive import compute_saving, window_low
+from .messages import say
 from .models import Factory, Product, Retailer, Settings
+from .placeholder import is_placeholder
 from .problems import Severity
 
 Loc = tuple[Any, ...]
@@ -44,24 +47,55 @@ class Indexes:
     images_dir: Path
     settings: Settings
     today: dt.date
-    _images_seen: dict[str, bool] = field(default_factory=dict)
+    unreadable: frozenset[str] = frozenset()
+    partial: bool = False
+    """True when some field failed, so a model may be partial (see catalog/partial.py)."""
+    """Files and entries that exist but failed: "categories", "factories:aux", "retailers:sams"… (a reference
+    to one is not called unknown; the file's own errors say what to fix)."""
+    _images_seen: dict[str, str] = field(default_factory=dict)
 
-    def image_exists(self, src: str) -> bool:
-        """Whether `images/<src>` is a file inside the images folder (looked up once per name)."""
+    def image_state(self, src: str) -> str:
+        """ "ok", "missing" or "placeholder" for `images/<src>` inside the images folder (looked up once per name)."""
         if src not in self._images_seen:
             path = self.images_dir / src
-            self._images_seen[src] = ".." not in Path(src).parts and path.is_file()
+            self._images_seen[src] = _image_state(path) if ".." not in Path(src).parts else "missing"
         return self._images_seen[src]
+
+
+def _image_state(path: Path) -> str:
+    try:
+        info = path.stat()
+    except OSError:
+        return "missing"
+    if not stat.S_ISREG(info.st_mode):
+        return "missing"
+    return "placeholder" if is_placeholder(path, info.st_size) else "ok"
 
 
 def check_all(ix: Indexes) -> Iterator[Finding]:
     """Every cross-file rule over every product and factory."""
     for pid, product in ix.products.items():
         yield from check_product(pid, product, ix)
-    used = {p.factory for p in ix.products.values()}
+    used = {getattr(p, "factory", None) for p in ix.products.values()}
     for fid, factory in ix.factories.items():
         yield from check_factory(fid, factory, ix, has_products=fid in used)
     yield from check_nda(ix)
+
+
+def _each(checks: tuple, ix: Indexes, *args: Any) -> Iterator[Finding]:
+    """Run each rule on its own, so one that reaches a failed field does not hide the others."""
+    for check in checks:
+        yield from _tolerant(ix, check(*args))
+
+
+def _tolerant(ix: Indexes, findings: Iterator[Finding]) -> Iterator[Finding]:
+    """The findings of one rule; on content with failed fields (partial models, unset fields), a rule
+    that reaches an unset field stops there and the others still run, so one round shows every problem."""
+    try:
+        yield from findings
+    except AttributeError:
+        if not ix.partial:
+            raise  # on content whose fields all validate, this is a bug, not a failed field
 
 
 def check_product(pid: str, p: Product, ix: Indexes) -> Iterator[Finding]:
@@ -70,57 +104,149 @@ def check_product(pid: str, p: Product, ix: Indexes) -> Iterator[Finding]:
     def err(loc: Loc, message: str, severity: Severity = Severity.ERROR) -> Finding:
         return Finding("product", pid, loc, message, severity)
 
-    if p.category not in ix.categories:
-        yield err(("category",), f"unknown category {p.category!r}: add it to content/categories.yaml or use one of {_some(ix.categories)}")
+    yield from _each(_PRODUCT_CHECKS, ix, p, ix, err)
+
+
+def _check_category(p: Product, ix: Indexes, err) -> Iterator[Finding]:
+    if p.category not in ix.categories and not {"categories", f"categories:{p.category}"} & ix.unreadable:
+        yield err(
+            ("category",),
+            say(
+                f"没有品类 {p.category}：在 content/categories.yaml 里加上它，或改用已有的：{_some(ix.categories)}",
+                f"unknown category {p.category!r}: add it to content/categories.yaml or use one of {_some(ix.categories)}",
+            ),
+        )
+
+
+def _check_factory(p: Product, ix: Indexes, err) -> Iterator[Finding]:
     factory = ix.factories.get(p.factory)
     if factory is None:
-        yield err(("factory",), f"unknown factory {p.factory!r}: no file content/factories/{p.factory}.yaml")
+        if f"factories:{p.factory}" in ix.unreadable:
+            yield err(
+                ("factory",),
+                say(
+                    f"工厂文件 content/factories/{p.factory}.yaml 有错误，读不出来：先按它自己的报错修好",
+                    f"the factory file content/factories/{p.factory}.yaml fails: fix its own errors first",
+                ),
+            )
+        else:
+            yield err(
+                ("factory",),
+                say(
+                    f"没有工厂 {p.factory}：没有文件 content/factories/{p.factory}.yaml（用 `plus new factory {p.factory}` 建立，或改成已有的工厂 id）",
+                    f"unknown factory {p.factory!r}: no file content/factories/{p.factory}.yaml",
+                ),
+            )
     elif p.sourcing.value == "same-source":
         if not factory.verification.oem_contract:
-            yield err(("sourcing",), "same-source (真同源) needs the factory's OEM contract (代工合同) to be verified")
-        references = [ix.retailers[c.reference] for c in p.compare if c.reference in ix.retailers]
-        if references and not any(supplies(factory, r) for r in references):
-            brands = ", ".join(factory.public_brands) or "none listed"
             yield err(
                 ("sourcing",),
-                f"same-source (真同源) must be compared with a retailer or brand the factory makes goods for "
-                f"(its public oem_for: {brands}); compare with one of them, or use same-craft",
+                say(
+                    "真同源（same-source）要求工厂的代工合同已核验：先在工厂文件里核验 oem_contract，或改为 same-craft（同工同料）",
+                    "same-source (真同源) needs the factory's OEM contract (代工合同) to be verified",
+                ),
             )
+        references = [ix.retailers[c.reference] for c in p.compare if c.reference in ix.retailers]
+        if references and not any(supplies(factory, r) for r in references):
+            brands = ", ".join(factory.public_brands) or say("未列出", "none listed")
+            yield err(
+                ("sourcing",),
+                say(
+                    f"真同源（same-source）的对比参照必须是该工厂代工的渠道或品牌（工厂公开的 oem_for：{brands}）：改为与其中之一对比，或改为 same-craft（同工同料）",
+                    f"same-source (真同源) must be compared with a retailer or brand the factory makes goods for "
+                    f"(its public oem_for: {brands}); compare with one of them, or use same-craft",
+                ),
+            )
+
+
+def _check_product_images(p: Product, ix: Indexes, err) -> Iterator[Finding]:
     yield from _check_images(("images",), p.images, ix, err)
+
+
+def _check_member_price(p: Product, ix: Indexes, err) -> Iterator[Finding]:
     if p.member_price is not None and p.member_price >= p.price:
-        yield err(("member_price",), f"member price {p.member_price} must be below the price {p.price}")
-    yield from _check_tiers(p, err)
+        yield err(
+            ("member_price",),
+            say(
+                f"会员价 {p.member_price} 必须低于售价 {p.price}：改低会员价，或删掉这一行",
+                f"member price {p.member_price} must be below the price {p.price}",
+            ),
+        )
+
+
+def _check_added_on(p: Product, ix: Indexes, err) -> Iterator[Finding]:
     if p.added_on > ix.today:
-        yield err(("added_on",), f"date {p.added_on} is in the future")
-    yield from _check_history(p, ix, err)
-    yield from _check_comparisons(p, ix, err)
+        yield err(("added_on",), _future(p.added_on))
+
+
+def _future(day: dt.date) -> str:
+    return say(f"日期 {day} 还没到：写今天或以前的日期", f"date {day} is in the future")
 
 
 def _check_images(loc: Loc, images: list, ix: Indexes, err) -> Iterator[Finding]:
     for i, image in enumerate(images):
-        if not ix.image_exists(image.src):
-            yield err((*loc, i, "src"), f"image file not found: {_rel(ix.images_dir / image.src)}")
+        state = ix.image_state(image.src)
+        if state == "ok":
+            continue
+        where = _rel(ix.images_dir / image.src)  # resolving paths is slow: only for a problem
+        if state == "missing":
+            yield err(
+                (*loc, i, "src"),
+                say(f"找不到图片文件 {where}：把图片放到这里，或改正路径", f"image file not found: {where}"),
+            )
+        elif state == "placeholder":
+            yield err(
+                (*loc, i, "src"),
+                say(
+                    f"{where} 还是 plus new 放的占位图：用真实的商品图片覆盖它（同名）",
+                    f"{where} is still the placeholder `plus new` wrote: replace it with the real picture (same name)",
+                ),
+            )
 
 
-def _check_tiers(p: Product, err) -> Iterator[Finding]:
+def _check_tiers(p: Product, ix: Indexes, err) -> Iterator[Finding]:
     previous = None
     for i, tier in enumerate(p.tiers):
         if tier.min_qty < p.moq:
-            yield err(("tiers", i, "min_qty"), f"tier starts at {tier.min_qty}, below the minimum order (moq) of {p.moq}")
+            yield err(
+                ("tiers", i, "min_qty"),
+                say(
+                    f"阶梯从 {tier.min_qty} 件起，少于起批量（moq）{p.moq} 件：改成不少于 {p.moq}",
+                    f"tier starts at {tier.min_qty}, below the minimum order (moq) of {p.moq}",
+                ),
+            )
         elif i == 0 and tier.min_qty == p.moq:
             yield err(
                 ("tiers", i, "min_qty"),
-                f"the first tier starts at the minimum order ({p.moq}), so the list price {p.price} is never paid: set `price` to the tier price",
+                say(
+                    f"第一档阶梯从起批量（{p.moq} 件）开始，售价 {p.price} 永远用不上：把 price 改成这一档的价格",
+                    f"the first tier starts at the minimum order ({p.moq}), so the list price {p.price} is never paid: set `price` to the tier price",
+                ),
                 Severity.WARNING,
             )
         if previous is None:
             if tier.price >= p.price:
-                yield err(("tiers", i, "price"), f"tier price {tier.price} must be below the price {p.price}")
+                yield err(
+                    ("tiers", i, "price"),
+                    say(f"阶梯价 {tier.price} 必须低于售价 {p.price}", f"tier price {tier.price} must be below the price {p.price}"),
+                )
         else:
             if tier.min_qty <= previous.min_qty:
-                yield err(("tiers", i, "min_qty"), f"tiers must rise in quantity: {tier.min_qty} after {previous.min_qty}")
+                yield err(
+                    ("tiers", i, "min_qty"),
+                    say(
+                        f"阶梯的件数要逐档增加：{previous.min_qty} 之后是 {tier.min_qty}",
+                        f"tiers must rise in quantity: {tier.min_qty} after {previous.min_qty}",
+                    ),
+                )
             if tier.price >= previous.price:
-                yield err(("tiers", i, "price"), f"tier prices must fall as quantity rises: {tier.price} after {previous.price}")
+                yield err(
+                    ("tiers", i, "price"),
+                    say(
+                        f"阶梯价要随件数逐档降低：{previous.price} 之后是 {tier.price}",
+                        f"tier prices must fall as quantity rises: {tier.price} after {previous.price}",
+                    ),
+                )
         previous = tier
 
 
@@ -128,14 +254,23 @@ def _check_history(p: Product, ix: Indexes, err) -> Iterator[Finding]:
     previous = None
     for i, point in enumerate(p.price_history):
         if point.date > ix.today:
-            yield err(("price_history", i, "date"), f"date {point.date} is in the future")
+            yield err(("price_history", i, "date"), _future(point.date))
         if previous is not None and point.date <= previous:
-            yield err(("price_history", i, "date"), f"price history must be in date order, one entry a day: {point.date} after {previous}")
+            yield err(
+                ("price_history", i, "date"),
+                say(
+                    f"价格记录要按日期先后写，每天最多一条：{previous} 之后是 {point.date}",
+                    f"price history must be in date order, one entry a day: {point.date} after {previous}",
+                ),
+            )
         previous = point.date
     if not p.price_history:
         yield err(
             ("price",),
-            f"no price_history: the {ix.settings.floor_window_days}-day price rule cannot be checked; record today's price",
+            say(
+                f"没有价格记录（price_history）：无法检查近 {ix.settings.floor_window_days} 天最低价规则；请记下今天的售价",
+                f"no price_history: the {ix.settings.floor_window_days}-day price rule cannot be checked; record today's price",
+            ),
             Severity.WARNING,
         )
         return
@@ -147,53 +282,88 @@ def _check_history(p: Product, ix: Indexes, err) -> Iterator[Finding]:
         pct = (ix.settings.price_floor_tolerance * 100).normalize()
         yield err(
             ("price",),
-            f"price {p.price} is more than {pct:f}% above the lowest price of the {days} days up to {newest} ({lowest}); the platform price must stay close to the {days}-day low",
+            say(
+                f"售价 {p.price} 比截至 {newest} 的近 {days} 天最低价 {lowest} 高出 {pct:f}% 以上：平台价须贴近近 {days} 天最低价，请调低售价",
+                f"price {p.price} is more than {pct:f}% above the lowest price of the {days} days up to {newest} ({lowest}); the platform price must stay close to the {days}-day low",
+            ),
         )
 
 
 def _check_comparisons(p: Product, ix: Indexes, err) -> Iterator[Finding]:
     for i, c in enumerate(p.compare):
-        if c.observed_on > ix.today:
-            yield err(("compare", i, "observed_on"), f"date {c.observed_on} is in the future")
-        field = "retailer" if c.retailer else "brand"
-        retailer = ix.retailers.get(c.reference)
-        if retailer is None:
-            yield err(("compare", i, field), f"unknown {field} {c.reference!r}: add it to content/retailers.yaml")
-            continue
-        if retailer.kind != field:
+        yield from _tolerant(ix, _check_comparison(p, i, c, ix, err))
+
+
+def _check_comparison(p: Product, i: int, c: Any, ix: Indexes, err) -> Iterator[Finding]:
+    if c.observed_on > ix.today:
+        yield err(("compare", i, "observed_on"), _future(c.observed_on))
+    elif (ix.today - c.observed_on).days > ix.settings.compare_max_age_days:  # as derive's `stale`
+        yield err(
+            ("compare", i, "observed_on"),
+            say(
+                f"参照价看于 {c.observed_on}，已超过 {ix.settings.compare_max_age_days} 天：请重新核对参照价并更新 observed_on",
+                f"comparison observed on {c.observed_on} is older than {ix.settings.compare_max_age_days} days: check the reference price again",
+            ),
+            Severity.WARNING,
+        )
+    if not c.reference:
+        return  # neither retailer nor brand: the item's own error says so
+    field = "retailer" if c.retailer else "brand"
+    retailer = ix.retailers.get(c.reference)
+    if retailer is None:
+        if not {"retailers", f"retailers:{c.reference}"} & ix.unreadable:
             yield err(
                 ("compare", i, field),
+                say(
+                    f"没有{'渠道' if field == 'retailer' else '品牌'} {c.reference}：在 content/retailers.yaml 里加上它，或改用已有的：{_some(ix.retailers)}",
+                    f"unknown {field} {c.reference!r}: add it to content/retailers.yaml",
+                ),
+            )
+        return
+    if retailer.kind != field:
+        yield err(
+            ("compare", i, field),
+            say(
+                f"{c.reference} 在 content/retailers.yaml 里是{'渠道' if retailer.kind == 'retailer' else '品牌'}：应写成 {retailer.kind}: {c.reference}",
                 f"{c.reference!r} is a {retailer.kind} in content/retailers.yaml: write `{retailer.kind}: {c.reference}`",
-            )
-        if p.unit and c.unit and p.unit.measure.dimension != c.unit.measure.dimension:
-            yield err(
-                ("compare", i, "unit"), f"cannot compare {p.unit.measure.value} with {c.unit.measure.value}: they measure different things"
-            )
-            continue
-        if (p.unit is None) != (c.unit is None):
-            yield err(
-                ("compare", i),
+            ),
+        )
+    if p.unit and c.unit and p.unit.measure.dimension != c.unit.measure.dimension:
+        yield err(
+            ("compare", i, "unit"),
+            say(
+                f"{p.unit.measure.value} 和 {c.unit.measure.value} 量的不是同一种东西，不能按单价对比：改成同类单位",
+                f"cannot compare {p.unit.measure.value} with {c.unit.measure.value}: they measure different things",
+            ),
+        )
+        return
+    if (p.unit is None) != (c.unit is None):
+        yield err(
+            ("compare", i),
+            say(
+                "unit 要么商品和对比参照都写，要么都不写：否则不同分量会被当成一样来比",
                 "give `unit` on both the product and the comparison, or on neither: otherwise different amounts would be compared as if equal",
-            )
-            continue
-        saving = compute_saving(p, c, retailer, today=ix.today, settings=ix.settings)
-        if saving.ratio >= 1:
-            yield err(
-                ("compare", i, "price"),
+            ),
+        )
+        return
+    saving = compute_saving(p, c, retailer, today=ix.today, settings=ix.settings)
+    if saving.ratio >= 1:
+        yield err(
+            ("compare", i, "price"),
+            say(
+                f"参照价 {c.price} 不比本店{'单价' if saving.per_label else '售价'}（{p.price}）高：没有可展示的节省，请核对参照价",
                 f"reference price {c.price} is not above ours ({p.price}{' per unit' if saving.per_label else ''}): there is no saving to show",
-            )
-        elif saving.zhe < MIN_PLAUSIBLE_ZHE:
-            yield err(
-                ("compare", i, "price"),
+            ),
+        )
+    elif saving.zhe < MIN_PLAUSIBLE_ZHE:
+        yield err(
+            ("compare", i, "price"),
+            say(
+                f"{saving.zhe_label}，低于1折：请检查参照价 {c.price} 是否写错",
                 f"{saving.zhe_label} is below 1折: check the reference price {c.price} for a typo",
-                Severity.WARNING,
-            )
-        if saving.stale:
-            yield err(
-                ("compare", i, "observed_on"),
-                f"comparison observed on {c.observed_on} is older than {ix.settings.compare_max_age_days} days: check the reference price again",
-                Severity.WARNING,
-            )
+            ),
+            Severity.WARNING,
+        )
 
 
 def check_factory(fid: str, f: Factory, ix: Indexes, *, has_products: bool) -> Iterator[Finding]:
@@ -202,24 +372,57 @@ def check_factory(fid: str, f: Factory, ix: Indexes, *, has_products: bool) -> I
     def err(loc: Loc, message: str, severity: Severity = Severity.ERROR) -> Finding:
         return Finding("factory", fid, loc, message, severity)
 
-    if f.industry_belt is not None and f.industry_belt not in ix.belts:
+    yield from _each((_check_belt, _check_factory_images, _check_audit), ix, f, ix, err, has_products)
+
+
+def _check_belt(f: Factory, ix: Indexes, err, has_products: bool) -> Iterator[Finding]:
+    if f.industry_belt is not None and f.industry_belt not in ix.belts and not {"belts", f"belts:{f.industry_belt}"} & ix.unreadable:
         yield err(
-            ("industry_belt",), f"unknown industrial belt {f.industry_belt!r}: add it to content/belts.yaml or use one of {_some(ix.belts)}"
+            ("industry_belt",),
+            say(
+                f"没有产业带 {f.industry_belt}：在 content/belts.yaml 里加上它，或改用已有的：{_some(ix.belts)}",
+                f"unknown industrial belt {f.industry_belt!r}: add it to content/belts.yaml or use one of {_some(ix.belts)}",
+            ),
         )
+
+
+def _check_factory_images(f: Factory, ix: Indexes, err, has_products: bool) -> Iterator[Finding]:
     yield from _check_images(("images",), f.images, ix, err)
+
+
+def _check_audit(f: Factory, ix: Indexes, err, has_products: bool) -> Iterator[Finding]:
     audited = f.verification.audited_on
     if audited > ix.today:
-        yield err(("verification", "audited_on"), f"date {audited} is in the future")
+        yield err(("verification", "audited_on"), _future(audited))
     elif (ix.today - audited).days > ix.settings.audit_max_age_days:
         yield err(
             ("verification", "audited_on"),
-            f"audit of {audited} is over {ix.settings.audit_max_age_days} days old: audit the factory again",
+            say(
+                f"工厂审核于 {audited}，已超过 {ix.settings.audit_max_age_days} 天：请复审工厂并更新 audited_on",
+                f"audit of {audited} is over {ix.settings.audit_max_age_days} days old: audit the factory again",
+            ),
             Severity.WARNING,
         )
     if not f.verification.complete:
         missing = [name for name in f.verification.CHECKS if name not in f.verification.passed]
-        message = f"audit incomplete ({', '.join(missing)}): the store may not sell this factory's products yet"
+        shown = "、".join(f"{f.verification.CHECKS[name]}（{name}）" for name in missing)
+        message = say(
+            f"审核未完成（{shown} 未通过）：该工厂的商品暂时不能上架",
+            f"audit incomplete ({', '.join(missing)}): the store may not sell this factory's products yet",
+        )
         yield err(("verification",), message, Severity.ERROR if has_products else Severity.WARNING)
+
+
+_PRODUCT_CHECKS = (
+    _check_category,
+    _check_factory,
+    _check_product_images,
+    _check_member_price,
+    _check_tiers,
+    _check_added_on,
+    _check_history,
+    _check_comparisons,
+)
 
 
 def nda_pattern(factories: dict[str, Factory]) -> re.Pattern[str] | None:
@@ -238,7 +441,15 @@ def check_nda(ix: Indexes) -> Iterator[Finding]:
     for kind, items in (("product", ix.products), ("factory", ix.factories)):
         for item_id, item in items.items():
             if match := pattern.search(item_id):
-                yield Finding(kind, item_id, (), f"the id (file name) {quote_nda(match)}: ids become URLs; rename the file")
+                yield Finding(
+                    kind,
+                    item_id,
+                    (),
+                    say(
+                        f"id（文件名）{quote_nda(match)}：id 会出现在网址里，请给文件改名",
+                        f"the id (file name) {quote_nda(match)}: ids become URLs; rename the file",
+                    ),
+                )
             for loc, text in model_strings(item):
                 if loc and loc[0] == "oem_for":
                     continue  # the confidential record itself; never rendered
@@ -252,12 +463,19 @@ def check_nda(ix: Indexes) -> Iterator[Finding]:
                 if match := pattern.search(text):
                     yield Finding(index, entry_id, loc, quote_nda(match))
     for pid, product in ix.products.items():
-        for i, c in enumerate(product.compare):
-            retailer = ix.retailers.get(c.reference)
-            if retailer and pattern.search(f"{retailer.name} {retailer.short or ''} {c.reference}"):
-                field = "retailer" if c.retailer else "brand"
+        for i, c in enumerate(getattr(product, "compare", ())):
+            reference = getattr(c, "retailer", None) or getattr(c, "brand", None) or ""  # c may be partial
+            retailer = ix.retailers.get(reference)
+            if retailer and pattern.search(f"{retailer.name} {retailer.short or ''} {reference}"):
+                field = "retailer" if getattr(c, "retailer", None) else "brand"
                 yield Finding(
-                    "product", pid, ("compare", i, field), f"{c.reference!r} is a brand under NDA: it may not be compared with publicly"
+                    "product",
+                    pid,
+                    ("compare", i, field),
+                    say(
+                        f"{reference} 是保密（NDA）品牌：不能公开拿来对比，请换一个参照",
+                        f"{reference!r} is a brand under NDA: it may not be compared with publicly",
+                    ),
                 )
 
 
@@ -266,7 +484,10 @@ def quote_nda(match: re.Match[str]) -> str:
     text = match.string
     start, end = max(0, match.start() - 8), min(len(text), match.end() + 8)
     context = ("…" if start else "") + text[start:end] + ("…" if end < len(text) else "")
-    return f"names {match.group(0)!r} (in {context!r}), a brand under NDA: it may not be published anywhere"
+    return say(
+        f"出现了保密品牌“{match.group(0)}”（在“{context}”中）：保密品牌不能出现在任何公开内容里，请删掉或改写",
+        f"names {match.group(0)!r} (in {context!r}), a brand under NDA: it may not be published anywhere",
+    )
 
 
 def supplies(factory: Factory, retailer: Retailer) -> bool:
@@ -279,7 +500,7 @@ def supplies(factory: Factory, retailer: Retailer) -> bool:
 def model_strings(model: BaseModel, loc: Loc = ()) -> Iterator[tuple[Loc, str]]:
     """Every string in a model, with where it stands."""
     for name in type(model).model_fields:
-        yield from _walk(getattr(model, name), (*loc, name))
+        yield from _walk(getattr(model, name, None), (*loc, name))  # None: a field that failed (partial model)
 
 
 def _walk(value: Any, loc: Loc) -> Iterator[tuple[Loc, str]]:
@@ -294,7 +515,7 @@ def _walk(value: Any, loc: Loc) -> Iterator[tuple[Loc, str]]:
 
 def _some(mapping: dict) -> str:
     keys = sorted(mapping)
-    return ", ".join(keys[:8]) + (", …" if len(keys) > 8 else "") if keys else "(none defined)"
+    return ", ".join(keys[:8]) + (", …" if len(keys) > 8 else "") if keys else say("（还没有）", "(none defined)")
 
 
 def _rel(path: Path) -> str:

@@ -14,6 +14,8 @@ from typing import Any
 
 import yaml
 
+from .messages import is_odd, odd_character, say
+
 try:  # libyaml is ~8x faster than PyYAML's pure-Python parser.
     _BaseLoader = yaml.CSafeLoader
 except AttributeError:  # pragma: no cover - only on a PyYAML built without libyaml
@@ -85,7 +87,10 @@ class _Builder:
         """Build one node and everything below it."""
         if id(node) in self.seen:
             raise YamlProblem(
-                "anchors and aliases (& and *) are not allowed in catalog files: write the value out",
+                say(
+                    "不能使用锚点和别名（& 和 *）：请把值完整写出来",
+                    "anchors and aliases (& and *) are not allowed in catalog files: write the value out",
+                ),
                 *_mark_position(node.start_mark),
             )
         self.seen.add(id(node))
@@ -99,7 +104,10 @@ class _Builder:
             return self.mapping(node)
         elif isinstance(node, yaml.SequenceNode) and tag == _SEQ:
             return [self.build(item) for item in node.value]
-        raise YamlProblem(f"YAML tag {tag!r} is not allowed in catalog files", *_mark_position(node.start_mark))
+        raise YamlProblem(
+            say(f"不能使用 YAML 标签 {tag}（以 ! 开头）：删掉它，只写值", f"YAML tag {tag!r} is not allowed in catalog files"),
+            *_mark_position(node.start_mark),
+        )
 
     def mapping(self, node: yaml.MappingNode) -> dict[str, Any]:
         """Build a mapping, refusing a key that appears twice (PyYAML keeps the last silently)."""
@@ -108,12 +116,21 @@ class _Builder:
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
                 raise YamlProblem(
-                    "a key must be a plain word: lists, mappings and << merges are not allowed as keys",
+                    say(
+                        "字段名必须是一个普通的词：不能用列表、映射或 << 合并作字段名",
+                        "a key must be a plain word: lists, mappings and << merges are not allowed as keys",
+                    ),
                     *_mark_position(key_node.start_mark),
                 )
             key = key_node.value
             if key in result:
-                raise YamlProblem(f"duplicate key {key!r} (first given on line {first_line[key]})", *_mark_position(key_node.start_mark))
+                raise YamlProblem(
+                    say(
+                        f"字段 {key} 写了两次（第一次在第 {first_line[key]} 行）：删掉多余的一个",
+                        f"duplicate key {key!r} (first given on line {first_line[key]})",
+                    ),
+                    *_mark_position(key_node.start_mark),
+                )
             first_line[key] = key_node.start_mark.line + 1
             result[key] = self.build(value_node)
         return result
@@ -128,20 +145,97 @@ def parse_text(text: str | bytes) -> Any:
     except YamlProblem:
         raise
     except yaml.MarkedYAMLError as exc:
-        line, column = _mark_position(exc.problem_mark or exc.context_mark)
-        raise YamlProblem(_describe_yaml_error(exc), line, column) from None
+        # An unclosed quote is noticed at the end of the file; the quote it starts at is the place to fix.
+        mark = exc.context_mark if "quoted scalar" in str(exc.context) else exc.problem_mark
+        line, column = _mark_position(mark or exc.context_mark)
+        raise _syntax_problem(text, exc, line, column) from None
     except yaml.YAMLError as exc:  # reader errors: bad bytes, bad encoding
         line, column = _reader_position(text, exc)
-        raise YamlProblem(f"not readable as UTF-8 YAML text: {_first_line(exc)}", line, column) from None
+        raise YamlProblem(
+            say(
+                "不是 UTF-8 编码的文字（多半是用 GBK 等编码保存的）：请在编辑器里用 UTF-8 编码另存",
+                f"not readable as UTF-8 YAML text: save it as UTF-8 ({_first_line(exc)})",
+            ),
+            line,
+            column,
+        ) from None
     except RecursionError:
-        raise YamlProblem("nested too deeply to be catalog content") from None
+        raise YamlProblem(say("嵌套太深，不像是商品内容", "nested too deeply to be catalog content")) from None
     finally:
         loader.dispose()
 
 
+def _syntax_problem(text: str | bytes, exc: yaml.MarkedYAMLError, line: int, column: int) -> YamlProblem:
+    """A YAML syntax error, placed on the line that causes it: libyaml often notices a wrong space
+    or colon a line later, so the raw lines up to the error are looked at for the real culprit."""
+    lines = (text.decode("utf-8", "replace") if isinstance(text, bytes) else text).splitlines()
+    for number in range(max(1, line - 2), min(line, len(lines)) + 1):
+        if found := odd_in_syntax(lines[number - 1]):
+            col, char = found
+            return YamlProblem(odd_character(lines[number - 1], char, col), number, col)
+    return YamlProblem(_describe_yaml_error(exc), line, column)
+
+
+def odd_in_syntax(line: str) -> tuple[int, str] | None:
+    """The 1-based column and character of the first odd character where YAML reads syntax in `line`:
+    the indentation, a list's `- `, or the key before its colon (values may hold any character)."""
+    i = 0
+    while i < len(line) and (line[i] in " -\t" or is_odd(line[i])):
+        if is_odd(line[i]) or line[i] == "\t":
+            return i + 1, line[i]
+        i += 1
+    key_end = line.find(": ", i)
+    if key_end < 0 and line.rstrip().endswith(":"):
+        key_end = len(line.rstrip()) - 1
+    if key_end < 0:
+        key_end = len(line)
+    for j in range(i, key_end):
+        if line[j] in "\"'#":
+            break
+        if is_odd(line[j]):
+            return j + 1, line[j]
+    return None
+
+
+_LIBYAML = (
+    ("tab", "不能用 Tab 缩进：请改用半角空格", "tabs are not allowed for indentation: use spaces"),
+    (
+        "mapping values are not allowed",
+        "这里不该有冒号：检查这一行和上一行的缩进；文字里含“: ”时请给整段文字加引号",
+        "a colon where none may be: check the indentation of this line and the one above, and quote text holding ': '",
+    ),
+    (
+        "could not find expected ':'",
+        "这一行缺少半角冒号：应写成 字段: 值（冒号后有一个空格）",
+        "this line lacks a colon: write `key: value`",
+    ),
+    (
+        "did not find expected key",
+        "缩进没对齐：同一层的字段必须从同一列开始",
+        "the indentation does not line up: keys of one level start in the same column",
+    ),
+    (
+        "did not find expected '-' indicator",
+        "缩进没对齐：列表的每一项以 - 开头，同一层的字段从同一列开始",
+        "the indentation does not line up: list items start with -, keys of one level in the same column",
+    ),
+    ("quoted scalar", "引号没有配对：在文字结尾补上同样的引号", "a quote is not closed: close it at the end of the text"),
+    (
+        "flow sequence",
+        "方括号 [ ] 没有配对：补上 ]，或改成每项一行、以 - 开头",
+        "a [ is not closed: add the ], or write one item a line starting with -",
+    ),
+    ("flow mapping", "花括号 { } 没有配对：补上 }", "a { is not closed: add the }"),
+)
+"""libyaml's wording, and what it means for someone writing a catalog file."""
+
+
 def _describe_yaml_error(exc: yaml.MarkedYAMLError) -> str:
-    parts = [p for p in (exc.context, exc.problem) if p]
-    return "invalid YAML: " + (", ".join(parts) if parts else _first_line(exc))
+    said = " ".join(p for p in (exc.context, exc.problem) if p)
+    for fragment, zh, en in _LIBYAML:
+        if fragment in said:
+            return say(zh, en)
+    return say("YAML 格式有误：检查这一行的缩进、冒号和引号", f"invalid YAML: {said or _first_line(exc)}")
 
 
 def _first_line(exc: BaseException) -> str:
@@ -163,12 +257,28 @@ def read_bytes(path: Path) -> bytes:
         with path.open("rb") as handle:
             data = handle.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
-        raise YamlProblem(f"cannot read the file: {exc.strerror or exc}") from None
+        raise YamlProblem(say(f"读不了这个文件：{exc.strerror or exc}", f"cannot read the file: {exc.strerror or exc}")) from None
     if len(data) > MAX_FILE_BYTES:
-        raise YamlProblem(f"file is larger than {MAX_FILE_BYTES} bytes, the most a catalog file may hold")
+        raise YamlProblem(
+            say(
+                f"文件超过 {MAX_FILE_BYTES} 字节，不像是商品内容",
+                f"file is larger than {MAX_FILE_BYTES} bytes, the most a catalog file may hold",
+            )
+        )
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff") or _looks_utf16(data):
+        raise YamlProblem(say("文件是 UTF-16 编码：请在编辑器里用 UTF-8 编码另存", "the file is UTF-16: save it as UTF-8"))
     if b"\x00" in data:
-        raise YamlProblem("not a text file (it contains NUL bytes)", *_byte_position(data, data.index(b"\x00")))
+        raise YamlProblem(
+            say("不是文字文件（含有 NUL 字节）：商品文件必须是 UTF-8 文字", "not a text file (it contains NUL bytes)"),
+            *_byte_position(data, data.index(b"\x00")),
+        )
     return data
+
+
+def _looks_utf16(data: bytes) -> bool:
+    """UTF-16 without a byte-order mark: ASCII text with a NUL after (or before) every character."""
+    head = data[:200]
+    return len(head) >= 4 and (head[1::2].count(0) > len(head) // 4 or head[::2].count(0) > len(head) // 4)
 
 
 def read_file(path: Path) -> Any:

@@ -176,6 +176,23 @@ def seed_copy(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
+def english(monkeypatch) -> None:
+    """Curator messages in English (`--lang en`), for tests written against the English wording."""
+    monkeypatch.setenv("PLUS_LANG", "en")
+
+
+@pytest.fixture(autouse=True)
+def chinese_by_default(monkeypatch):
+    """Curator messages in zh-CN whatever the machine's locale, as a curator's are by default."""
+    from catalog.messages import set_language
+
+    if "PLUS_LANG" not in os.environ:
+        monkeypatch.setenv("PLUS_LANG", "zh")
+    yield
+    set_language(None)  # a `plus --lang en` run in one test does not choose for the next
+
+
+@pytest.fixture
 def today() -> dt.date:
     """The fixed day tests judge dates by."""
     return TODAY

@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from catalog import Catalog, Problem, Severity
+from catalog.messages import say
 from catalog.money import price_label
 from catalog.yamlfile import locate
 
@@ -40,6 +41,18 @@ class Finding:
         return Problem(Path(self.path), self.line, self.column, self.field, f"[{self.kind}] {self.message}", Severity.WARNING)
 
 
+RULE_FILES = ("settings.yaml", "categories.yaml", "retailers.yaml", "belts.yaml")
+"""Files whose change can move a finding in any product (limits, labels): touching one judges everything."""
+
+
+def split_by_change(findings: list[Finding], touched: set[Path] | None, content: Path) -> tuple[list[Finding], list[Finding]]:
+    """(findings in files the change touched, the others); with no change given, or a rule file changed, all count."""
+    if touched is None or any((content / name).resolve() in touched for name in RULE_FILES):
+        return findings, []
+    judged = [f for f in findings if Path(f.path).resolve() in touched]
+    return judged, [f for f in findings if f not in judged]
+
+
 def audit(catalog: Catalog, *, days: int | None = None) -> list[Finding]:
     """Every finding in the catalog; `days` overrides how old a comparison may be."""
     findings = [*_comparisons(catalog, days), *_floors(catalog), *_factories(catalog), *_stock(catalog)]
@@ -67,7 +80,10 @@ def _comparisons(catalog: Catalog, days: int | None) -> list[Finding]:
                         pid,
                         catalog.product_path(pid),
                         ("compare", i, "observed_on"),
-                        f"{label}价 {price_label(comparison.price, exact=True)} 看于 {comparison.observed_on}，已 {age} 天（上限 {limit} 天）：请重新核对",
+                        say(
+                            f"{label}价 {price_label(comparison.price, exact=True)} 看于 {comparison.observed_on}，已 {age} 天（上限 {limit} 天）：请重新核对",
+                            f"{label} price {price_label(comparison.price, exact=True)} seen on {comparison.observed_on}, {age} days ago (limit {limit}): check it again",
+                        ),
                     )
                 )
     return found
@@ -86,7 +102,10 @@ def _floors(catalog: Catalog) -> list[Finding]:
                     pid,
                     catalog.product_path(pid),
                     ("price",),
-                    f"售价 {price_label(product.price, exact=True)} 高于近 {days} 天最低价 {price_label(facts.lowest_in_window, exact=True)}：平台价须贴近 {days} 天最低价",
+                    say(
+                        f"售价 {price_label(product.price, exact=True)} 高于近 {days} 天最低价 {price_label(facts.lowest_in_window, exact=True)}：平台价须贴近 {days} 天最低价",
+                        f"price {price_label(product.price, exact=True)} is above the {days}-day low {price_label(facts.lowest_in_window, exact=True)}: keep it close to that low",
+                    ),
                 )
             )
     return found
@@ -106,7 +125,10 @@ def _factories(catalog: Catalog) -> list[Finding]:
                     fid,
                     catalog.factory_path(fid),
                     ("verification", "audited_on"),
-                    f"工厂审核于 {audited}，已 {age} 天（上限 {limit} 天）：请复审",
+                    say(
+                        f"工厂审核于 {audited}，已 {age} 天（上限 {limit} 天）：请复审",
+                        f"factory audited on {audited}, {age} days ago (limit {limit}): audit it again",
+                    ),
                 )
             )
     return found
@@ -118,7 +140,11 @@ def _stock(catalog: Catalog) -> list[Finding]:
         if product.stock is None:
             continue
         if product.stock == 0:
-            found.append(_finding(catalog, "out-of-stock", pid, catalog.product_path(pid), ("stock",), "库存为 0：已缺货"))
+            found.append(
+                _finding(
+                    catalog, "out-of-stock", pid, catalog.product_path(pid), ("stock",), say("库存为 0：已缺货", "stock is 0: sold out")
+                )
+            )
         elif product.stock < product.moq:
             found.append(
                 _finding(
@@ -127,14 +153,22 @@ def _stock(catalog: Catalog) -> list[Finding]:
                     pid,
                     catalog.product_path(pid),
                     ("stock",),
-                    f"库存 {product.stock} 件，少于起批量 {product.moq} 件：买家下不了单",
+                    say(
+                        f"库存 {product.stock} 件，少于起批量 {product.moq} 件：买家下不了单",
+                        f"stock {product.stock} is below the minimum order of {product.moq}: nobody can order",
+                    ),
                 )
             )
     return found
 
 
-def as_json(findings: list[Finding], catalog: Catalog) -> str:
-    """Findings as a JSON document with counts by kind."""
+def as_json(findings: list[Finding], catalog: Catalog, *, elsewhere: list[Finding] = ()) -> str:
+    """Findings as a JSON document with counts by kind; `elsewhere`: those outside the change, for information."""
     counts = {kind: sum(1 for f in findings if f.kind == kind) for kind in KINDS}
-    document = {"today": catalog.today.isoformat(), "counts": counts, "findings": [asdict(f) for f in findings]}
+    document = {
+        "today": catalog.today.isoformat(),
+        "counts": counts,
+        "findings": [asdict(f) for f in findings],
+        "elsewhere": [asdict(f) for f in elsewhere],
+    }
     return json.dumps(document, ensure_ascii=False, indent=2)

@@ -50,11 +50,13 @@ def cms_config(
     auth_url: str | None = None,
     site_url: str | None = None,
     catalog: Catalog | None = None,
+    warn: bool = True,
 ) -> dict[str, Any]:
-    """Decap's `config.yml` as a mapping; `catalog` turns id fields into lists to choose from."""
+    """Decap's `config.yml` as a mapping; `catalog` turns id fields into lists to choose from; `warn`
+    says when no GitHub repository is known (the login would not work)."""
     backend: dict[str, Any] = {
         "name": "github",
-        "repo": repo or default_repo(catalog.root if catalog else Path.cwd()),
+        "repo": repo or default_repo(catalog.root if catalog else Path.cwd(), warn=warn),
         "branch": branch,
         "squash_merges": True,
     }
@@ -98,15 +100,19 @@ def dump_config(config: dict[str, Any]) -> str:
     return head + yaml.safe_dump(config, allow_unicode=True, sort_keys=False, width=120)
 
 
-def default_repo(where: Path) -> str:
-    """`owner/name` of the GitHub repository: from PLUS_CMS_REPO, GITHUB_REPOSITORY or the origin of `where`."""
+def default_repo(where: Path, *, warn: bool = True) -> str:
+    """`owner/name` of the GitHub repository: from PLUS_CMS_REPO, GITHUB_REPOSITORY or the origin of `where`;
+    a placeholder otherwise (with a warning when `warn`: a local build uses the local backend and needs none)."""
     for name in ("PLUS_CMS_REPO", "GITHUB_REPOSITORY"):
         if value := os.environ.get(name):
             return value
     url = origin_url(where)
     if match := re.search(r"github\.com[:/]([\w.-]+/[\w.-]+?)(?:\.git)?/?$", url):
         return match.group(1)
-    log.warning("cms: no GitHub repository known (set PLUS_CMS_REPO=owner/name); the editor's GitHub login will not work")
+    log.log(
+        logging.WARNING if warn else logging.DEBUG,
+        "cms: no GitHub repository known (set PLUS_CMS_REPO=owner/name); the editor's GitHub login will not work",
+    )
     return PLACEHOLDER_REPO
 
 
@@ -130,7 +136,9 @@ def write_admin(output_dir: Path, *, cms_dir: Path = CMS_DIR, **config: Any) -> 
         if path.name.endswith("decap-cms.js") or path.suffix == ".wasm" or path.name == "decap-cms.js.LICENSE.txt":
             shutil.copyfile(path, admin / path.name)
     shutil.copyfile(cms_dir / EXTENSION, admin / EXTENSION)
-    (admin / "config.yml").write_text(dump_config(cms_config(**config)), encoding="utf-8")
+    # Only a published editor logs in through GitHub; a local build's editor uses the local backend.
+    publishing = bool(config.get("site_url"))
+    (admin / "config.yml").write_text(dump_config(cms_config(warn=publishing, **config)), encoding="utf-8")
     (admin / "index.html").write_text(index_html(), encoding="utf-8")
     log.info("cms: wrote the editor to %s", admin)
     return admin

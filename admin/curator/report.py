@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from catalog import Factory, Product
-from catalog.models import Disclosure
+from catalog.models import Comparison, Disclosure
 from catalog.money import price_label
 
 from .markdown import change_pct, code, md, redact, table
@@ -40,6 +40,7 @@ def render(old: Snapshot, new: Snapshot, *, today: dt.date) -> str:
         ("新增商品 · Added products", list(_added(old, new))),
         ("下架商品 · Removed products", list(_removed(old, new))),
         ("价格与折扣 · Prices and discounts", list(_prices(old, new))),
+        ("对比参照变化 · Comparisons", list(_comparisons(old, new))),
         ("徽章变化 · Badges", list(_badges(old, new))),
         ("对比价过期 · Stale comparisons", list(_stale(old, new))),
         ("工厂变化 · Factories", list(_factories(old, new))),
@@ -153,6 +154,41 @@ def _prices(old: Snapshot, new: Snapshot) -> Iterator[str]:
         yield from table(["商品", "售价", "会员价", "对比 · 折扣"], rows)
 
 
+def _reference_label(side: Snapshot, comparison: Comparison) -> str:
+    """`山姆价` when the side's retailers are known, else the reference id."""
+    retailer = side.catalog.retailers.get(comparison.reference) if side.catalog is not None else None
+    return f"{retailer.label}价" if retailer else comparison.reference
+
+
+def _describe(side: Snapshot, comparison: Comparison) -> str:
+    return (
+        f"{md(_reference_label(side, comparison))} {price_label(comparison.price, exact=True)}（{md(comparison.name)}，"
+        f"看于 {comparison.observed_on.isoformat()}）"
+    )
+
+
+def _keyed(product: Product | None) -> dict[tuple[str, str], Comparison]:
+    """A product's comparisons keyed by reference and reference product name (their identity for a curator)."""
+    return {(c.reference, c.name): c for c in (product.compare if product is not None else [])}
+
+
+def _comparisons(old: Snapshot, new: Snapshot) -> Iterator[str]:
+    """Every comparison added, removed or changed, of every product (not only each product's best)."""
+    rows = []
+    for pid in sorted(new.products):
+        before, after = _keyed(old.products.get(pid)), _keyed(new.products[pid])
+        changes = [f"新增 {_describe(new, after[key])}" for key in after if key not in before]
+        changes += [f"移除 {_describe(old, before[key])}" for key in before if key not in after]
+        for key in after:
+            was, now = before.get(key), after[key]
+            if was is not None and was != now:
+                changes.append(f"{_describe(old, was)} → {price_label(now.price, exact=True)}（看于 {now.observed_on.isoformat()}）")
+        if changes:
+            rows.append([_title(new.products[pid], pid), "；".join(changes)])
+    if rows:
+        yield from table(["商品", "对比参照的变化"], rows)
+
+
 def _badges(old: Snapshot, new: Snapshot) -> Iterator[str]:
     if old.catalog is None or new.catalog is None:
         return
@@ -206,9 +242,10 @@ def _factories(old: Snapshot, new: Snapshot) -> Iterator[str]:
         if before == after:
             continue
         if before is None:
-            changes = ["新增工厂", *_audit_summary(after)]
+            changes = ["新增工厂", *_audit_summary(after), *_oem_summary(after)]
         elif after is None:
-            changes = ["删除工厂"]
+            failing = any(p.path.name == f"{fid}.yaml" and p.path.parent.name == "factories" for p in new.errors)
+            changes = ["本次文件未通过校验，无法比较（运行 `plus validate`）" if failing else "删除工厂"]
         else:
             changes = [*_audit_changes(before, after), *_oem_changes(before, after)]
             if not changes:
@@ -223,6 +260,14 @@ def _audit_summary(factory: Factory) -> list[str]:
     v = factory.verification
     passed = "、".join(v.CHECKS[name] for name in v.passed) or "无"
     return [f"审核 {v.audited_on.isoformat()}，通过：{passed}"]
+
+
+def _oem_summary(factory: Factory) -> list[str]:
+    """The OEM brands of a new factory: public ones by name, those under NDA only counted."""
+    public = [md(o.brand) for o in factory.oem_for if o.disclosure is Disclosure.PUBLIC]
+    secret = sum(1 for o in factory.oem_for if o.disclosure is Disclosure.NDA)
+    summary = [f"公开代工品牌 {'、'.join(public)}"] if public else []
+    return summary + ([f"{secret} 个保密代工品牌"] if secret else [])
 
 
 def _audit_changes(before: Factory, after: Factory) -> list[str]:

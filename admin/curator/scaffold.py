@@ -11,6 +11,7 @@ import datetime as dt
 import json
 import logging
 import re
+import unicodedata
 from decimal import Decimal
 from enum import Enum
 from pathlib import Path
@@ -19,9 +20,12 @@ from typing import Any
 from pydantic import BaseModel
 
 from catalog import load_catalog
+from catalog.messages import say
 from catalog.models import SLUG_PATTERN, Factory, Product
+from catalog.placeholder import PLACEHOLDER_PNG
 
 from .fields import content_fields, help_zh, id_choices, shape_of
+from .snapshot import raw_nda_names
 
 log = logging.getLogger(__name__)
 
@@ -38,19 +42,62 @@ def check_id(item_id: str) -> None:
     """Refuse an id that is not a lowercase ASCII slug (ids are file names and URLs)."""
     if not re.match(SLUG_PATTERN, item_id) or len(item_id) > MAX_ID_LENGTH:
         raise ScaffoldError(
-            f"invalid id {item_id!r}: use lowercase ASCII letters, digits and single hyphens, "
-            f"at most {MAX_ID_LENGTH} characters, e.g. 'aux-vacuum'"
+            say(
+                f"id {item_id!r} 不能用：只能用小写英文字母、数字和单个连字符，最多 {MAX_ID_LENGTH} 个字符，如 aux-vacuum",
+                f"invalid id {item_id!r}: use lowercase ASCII letters, digits and single hyphens, "
+                f"at most {MAX_ID_LENGTH} characters, e.g. 'aux-vacuum'",
+            )
         )
+
+
+def _fold(text: str) -> str:
+    """NFKC, case-folded, letters and digits only: "Ｍｉｎｉｓｏ" and "mini-so" both become "miniso"."""
+    return "".join(c for c in unicodedata.normalize("NFKC", text).casefold() if c.isalnum())
+
+
+def check_nda(content: Path, item_id: str) -> None:
+    """Refuse an id that spells a brand held under NDA by any factory (ids become URLs)."""
+    folded = _fold(item_id)
+    for name in sorted(raw_nda_names(content / "factories")):
+        if (key := _fold(name)) and key in folded:
+            raise ScaffoldError(
+                say(
+                    f"id {item_id!r} 含有保密（NDA）品牌名：id 会出现在网址里，请换一个不含品牌的 id",
+                    f"the id {item_id!r} spells a brand under NDA: ids become URLs, choose another",
+                )
+            )
+
+
+def check_free(content: Path, item_id: str) -> None:
+    """Refuse an id a product or factory already has (in any spelling of the file name)."""
+    for folder in ("products", "factories"):
+        for suffix in (".yaml", ".yml"):
+            path = content / folder / f"{item_id}{suffix}"
+            if path.exists():
+                raise ScaffoldError(
+                    say(f"{path} 已经存在：直接编辑它，或换一个 id", f"{path} already exists: edit it, or choose another id")
+                )
 
 
 def new_product(content: Path, pid: str, *, factory: str, today: dt.date | None = None) -> Path:
     """Write `products/<pid>.yaml` for a product of `factory`; never overwrites."""
     check_id(pid)
     check_id(factory)
+    check_nda(content, pid)
+    check_free(content, pid)
     if not (content / "factories" / f"{factory}.yaml").is_file():
         known = sorted(p.stem for p in (content / "factories").glob("*.yaml"))
-        hint = ", ".join(known[:10]) + (", …" if len(known) > 10 else "") if known else "none yet: run `plus new factory ID` first"
-        raise ScaffoldError(f"unknown factory {factory!r}: no file {content / 'factories' / (factory + '.yaml')} (known: {hint})")
+        hint = (
+            ", ".join(known[:10]) + (", …" if len(known) > 10 else "")
+            if known
+            else say("还没有：先运行 `plus new factory ID`", "none yet: run `plus new factory ID` first")
+        )
+        raise ScaffoldError(
+            say(
+                f"没有工厂 {factory}：没有文件 {content / 'factories' / (factory + '.yaml')}（已有：{hint}）",
+                f"unknown factory {factory!r}: no file {content / 'factories' / (factory + '.yaml')} (known: {hint})",
+            )
+        )
     today = today or dt.date.today()
     prefill = {
         "factory": factory,
@@ -62,14 +109,29 @@ def new_product(content: Path, pid: str, *, factory: str, today: dt.date | None 
     options = _catalog_options(content, today)
     head = [
         f"# 新商品 {pid}：把每个标着“必填”的 ~ 换成真实内容，可选项可删可留；",
-        f"# 把图片放到 content/images/products/{pid}.png，然后运行 `plus validate`。字段说明见 CURATING.md。",
+        f"# 用真实的商品图片覆盖占位图 content/images/products/{pid}.png，然后运行 `plus validate`。字段说明见 CURATING.md。",
     ]
-    return _write(content / "products" / f"{pid}.yaml", "product", head, Product, prefill, options)
+    path = _write(content / "products" / f"{pid}.yaml", "product", head, Product, prefill, options)
+    _place_image(content / "images" / "products" / f"{pid}.png")
+    return path
+
+
+def _place_image(path: Path) -> None:
+    """Put the marked placeholder where the template's image points (never over a real picture);
+    `plus validate` refuses the placeholder until it is replaced."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with path.open("xb") as out:
+            out.write(PLACEHOLDER_PNG)
+    except FileExistsError:
+        log.info("kept the existing picture %s", path)
 
 
 def new_factory(content: Path, fid: str) -> Path:
     """Write `factories/<fid>.yaml`; never overwrites."""
     check_id(fid)
+    check_nda(content, fid)
+    check_free(content, fid)
     head = [
         f"# 新工厂 {fid}：把每个标着“必填”的 ~ 换成真实内容（审核四项填 true 或 false）；",
         "# 保密（nda）品牌只写在 oem_for 里，别处一律不写。然后运行 `plus validate`。字段说明见 CURATING.md。",
@@ -84,8 +146,6 @@ def render(model: type[BaseModel], prefill: dict[str, Any], options: dict[str, l
 
 
 def _write(path: Path, kind: str, head: list[str], model: type[BaseModel], prefill: dict, options: dict) -> Path:
-    if path.exists():
-        raise ScaffoldError(f"{path} already exists: edit it, or choose another id")
     lines = [MODELINE.format(kind=kind), *head, "", *render(model, prefill, options)]
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("x", encoding="utf-8") as out:  # "x": never overwrite, even in a race

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from catalog import Catalog, Factory, Problem, Product, load_catalog
+from catalog.messages import say
 from catalog.yamlfile import YamlProblem, read_file
 
 from ..git import GitError, git
@@ -46,7 +47,7 @@ def load_snapshot(content: Path, label: str, *, today: dt.date) -> Snapshot:
         return Snapshot(label, catalog, dict(catalog.products), dict(catalog.factories), result.problems)
     factories = content / "factories"
     return Snapshot(
-        label, None, _files(content / "products", Product), _files(factories, Factory), result.problems, raw_nda=_raw_nda_names(factories)
+        label, None, _files(content / "products", Product), _files(factories, Factory), result.problems, raw_nda=raw_nda_names(factories)
     )
 
 
@@ -66,7 +67,7 @@ def _files(folder: Path, model: type[Product] | type[Factory]) -> dict:
     return items
 
 
-def _raw_nda_names(folder: Path) -> set[str]:
+def raw_nda_names(folder: Path) -> set[str]:
     """Brand names marked `disclosure: nda` in any factory file, read without validating it."""
     names: set[str] = set()
     for path in sorted(folder.glob("*.yaml")) if folder.is_dir() else []:
@@ -91,11 +92,16 @@ def repo_root(path: Path) -> Path:
 def resolve(repo: Path, rev: str) -> str:
     """The full commit id of `rev`."""
     if rev.startswith("-"):
-        raise GitError(f"not a revision: {rev!r}")
+        raise GitError(say(f"{rev} 不是一个版本", f"not a revision: {rev!r}"))
     try:
         return git(repo, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}").decode().strip()
     except GitError:
-        raise GitError(f"unknown revision {rev!r} (for a pull request, fetch the base branch first: git fetch origin main)") from None
+        raise GitError(
+            say(
+                f"找不到版本 {rev}（在拉取请求里，先取回目标分支：git fetch origin main）",
+                f"unknown revision {rev!r} (for a pull request, fetch the base branch first: git fetch origin main)",
+            )
+        ) from None
 
 
 def export(repo: Path, commit: str, relative: Path, target: Path) -> Path | None:

@@ -7,6 +7,8 @@ import pytest
 from catalog import ContentError, Severity, load_catalog, require_catalog
 from tests.conftest import PRODUCT
 
+pytestmark = pytest.mark.usefixtures("english")  # these pin the English wording; tests/catalog/test_messages.py pins the zh-CN
+
 
 def problems_of(content, today):
     result = load_catalog(content.root, today=today)
@@ -26,29 +28,29 @@ def test_unknown_key_is_an_error_at_that_key_with_a_suggestion(content, today):
     content.product("aux-vacuum", PRODUCT.replace("price: 69.00", "prise: 69.00"))
     result, problems = problems_of(content, today)
     assert result.catalog is None
-    assert ("aux-vacuum.yaml", 5, "prise", "unknown field (did you mean 'price'?)") in problems
+    assert ("aux-vacuum.yaml", 5, "prise", "unknown field prise (did you mean 'price'?)") in problems
     # the missing `price` points at the top of the file (its parent)
-    assert ("aux-vacuum.yaml", 1, "price", "required field is missing") in problems
+    assert ("aux-vacuum.yaml", 1, "price", "price is required: add it (Price in yuan, 2 decimals, close to the 30-day low)") in problems
 
 
 def test_missing_nested_field_points_at_its_parent_item(content, today):
     content.product("aux-vacuum", PRODUCT.replace("    source: 山姆App 截图\n", ""))
     _, problems = problems_of(content, today)
-    assert ("aux-vacuum.yaml", 7, "compare.0.source", "required field is missing") in problems
+    assert ("aux-vacuum.yaml", 7, "compare.0.source", "source is required: add it (Where the reference price was seen)") in problems
 
 
 @pytest.mark.parametrize(
     ("replacement", "field", "fragment"),
     [
-        ("price: 69.001", "price", "no more than 2 decimal places"),
+        ("price: 69.001", "price", "at most 2 decimal places"),
         ("price: -1.00", "price", "greater than 0"),
-        ("price: .nan", "price", "finite number"),
-        ("price: .inf", "price", "finite number"),
+        ("price: .nan", "price", "ordinary number"),
+        ("price: .inf", "price", "ordinary number"),
         ("price: true", "price", "not true/false"),
-        ("price: [1]", "price", "Decimal input should be"),
-        ("price: 69.00\nmembers_only: maybe", "members_only", "valid boolean"),
-        ("price: 69.00\nmoq: 0", "moq", "greater than or equal to 1"),
-        ("price: 69.00\nstock: -3", "stock", "greater than or equal to 0"),
+        ("price: [1]", "price", "must be a number such as 69.00"),
+        ("price: 69.00\nmembers_only: maybe", "members_only", "must be true or false"),
+        ("price: 69.00\nmoq: 0", "moq", "must be at least 1"),
+        ("price: 69.00\nstock: -3", "stock", "must be at least 0"),
     ],
 )
 def test_bad_values_are_errors_at_their_line(content, today, replacement, field, fragment):
@@ -74,7 +76,8 @@ def test_sourcing_duplicate_key_is_reported(content, today):
         ("", "file is empty"),
         ("- a\n- b\n", "found a list"),
         ("just text\n", "found a single text value"),
-        (b"\xff\xfe\x00junk", "NUL"),
+        (b"\xff\xfe\x00junk", "UTF-16"),
+        (b"junk\x00junk", "NUL"),
     ],
 )
 def test_wrong_shapes_are_reported_never_raised(content, today, text, fragment):
@@ -130,7 +133,7 @@ def test_text_of_a_problem_is_path_line_col_field_message(content, today, monkey
     content.product("aux-vacuum", PRODUCT.replace("price: 69.00", "price: 0"))
     monkeypatch.chdir(content.root.parent)
     problem = load_catalog(content.root, today=today).problems[0]
-    assert problem.as_text() == "content/products/aux-vacuum.yaml:5:8: price: Input should be greater than 0 (got 0)"
+    assert problem.as_text() == "content/products/aux-vacuum.yaml:5:8: price: price must be greater than 0 (got the number 0)"
     assert problem.as_github() == (
-        "::error file=content/products/aux-vacuum.yaml,line=5,col=8::price: Input should be greater than 0 (got 0)"
+        "::error file=content/products/aux-vacuum.yaml,line=5,col=8::price: price must be greater than 0 (got the number 0)"
     )

@@ -5,6 +5,8 @@ import pytest
 from catalog import Severity, load_catalog
 from tests.conftest import FACTORY, PRODUCT, PRODUCT_NO_HISTORY
 
+pytestmark = pytest.mark.usefixtures("english")  # these pin the English wording; tests/catalog/test_messages.py pins the zh-CN
+
 
 def findings(content, today):
     result = load_catalog(content.root, today=today)

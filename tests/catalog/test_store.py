@@ -98,9 +98,9 @@ def test_a_product_of_a_class_without_terms_is_refused_at_the_product(content, t
     ("line", "field", "message"),
     [
         ("delivery_class: frozen", "delivery_class", "未知的配送方式「frozen」：只能是 normal、bulky、cold_chain 之一"),
-        ("dispatch_hours: 0", "dispatch_hours", "greater than or equal to 1"),
-        ("dispatch_hours: 1000", "dispatch_hours", "less than or equal to 720"),
-        ("dispatch_hours: true", "dispatch_hours", "not true/false"),
+        ("dispatch_hours: 0", "dispatch_hours", "发货时效不能小于 1"),
+        ("dispatch_hours: 1000", "dispatch_hours", "发货时效不能大于 720"),
+        ("dispatch_hours: true", "dispatch_hours", "要写成数字，不能写 true/false"),
     ],
 )
 def test_bad_product_delivery_fields_are_refused_at_their_line(content, today, line, field, message):

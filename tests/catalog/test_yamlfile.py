@@ -6,6 +6,8 @@ import pytest
 
 from catalog.yamlfile import MAX_FILE_BYTES, YamlProblem, locate, parse_text, read_file
 
+pytestmark = pytest.mark.usefixtures("english")  # these pin the English wording; tests/catalog/test_messages.py pins the zh-CN
+
 
 def test_fractions_are_read_as_exact_decimals():
     assert parse_text("price: 0.10\nother: 42.75\n") == {"price": Decimal("0.10"), "other": Decimal("42.75")}

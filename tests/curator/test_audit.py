@@ -27,7 +27,7 @@ def product(content):
 def test_clean_catalog_exits_zero(runner, content):
     result = audit(runner, content)
     assert result.exit_code == 0, result.output
-    assert "ok: nothing to audit" in result.output
+    assert "没有需要复查的内容" in result.output
 
 
 def test_comparison_older_than_days_is_a_finding_at_its_line(runner, content, product):
@@ -96,4 +96,39 @@ def test_catalog_that_does_not_validate_exits_two(runner, content, product):
     edit(product, "category: home", "category: nowhere")
     result = audit(runner, content)
     assert result.exit_code == 2
-    assert "does not validate" in result.output
+    assert "内容没有通过校验（1 个错误）：先运行 plus validate 改好" in result.output
+
+
+def test_with_a_base_only_files_the_change_touches_fail_and_the_rest_is_information(runner, content, git_repo, product):
+    # The base already holds a stale comparison (aux-vacuum); the change adds another product with one.
+    content.product("hand-vacuum", product.read_text(encoding="utf-8").replace("title: 奥克斯家用大吸尘器", "title: 手持吸尘器"))
+    result = audit(runner, content, "--days", "10", "--base", "HEAD")
+    assert result.exit_code == 1, result.output
+    judged, _, elsewhere = result.output.partition("本次未改动的文件中另有 1 条（仅供参考，不影响本次检查）：")
+    assert "hand-vacuum.yaml" in judged and "aux-vacuum.yaml" not in judged
+    assert "aux-vacuum.yaml" in elsewhere and "[stale-comparison]" in elsewhere
+
+
+def test_with_a_base_findings_only_in_untouched_files_pass(runner, content, git_repo):
+    result = audit(runner, content, "--days", "10", "--base", "HEAD", "--format", "github")
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("没有需要复查的内容")
+    assert "::notice file=" in result.output and "::warning" not in result.output
+
+
+def test_with_a_base_a_changed_settings_file_judges_everything(runner, content, git_repo):
+    content.write("settings.yaml", "compare_max_age_days: 10\n")
+    result = audit(runner, content, "--base", "HEAD")
+    assert result.exit_code == 1 and "aux-vacuum.yaml" in result.output
+
+
+def test_an_unknown_base_is_a_clear_error(runner, content, git_repo):
+    result = audit(runner, content, "--base", "no-such-branch")
+    assert result.exit_code == 2 and "no-such-branch" in result.output
+
+
+def test_findings_are_in_english_with_lang_en(runner, content):
+    result = runner.invoke(cli, ["--lang", "en", "audit", "--content", str(content.root), "--today", "2026-11-25", "--days", "10"])
+    assert result.exit_code == 1
+    assert "山姆 price ¥690.00 seen on 2026-11-01, 24 days ago (limit 10): check it again" in result.output
+    assert result.output.strip().endswith("1 finding(s): stale-comparison 1")

@@ -164,7 +164,7 @@ def test_revision_without_content_counts_everything_as_added(runner, content, to
 def test_unknown_revision_is_a_clear_error(runner, content, git_repo):
     result = runner.invoke(cli, ["report", "--base", "origin/nope", "--content", str(content.root)])
     assert result.exit_code == 1
-    assert "unknown revision 'origin/nope'" in result.output
+    assert "找不到版本 origin/nope" in result.output
 
 
 def test_output_option_writes_the_comment_body(runner, content, git_repo, today, tmp_path):
@@ -181,3 +181,44 @@ def test_nda_names_of_a_factory_file_that_does_not_validate_are_withheld(runner,
     edit(content.root / "products" / "aux-vacuum.yaml", "title: 奥克斯家用大吸尘器", "title: 秘密名品同厂吸尘器")
     text = report(runner, content, today)
     assert "秘密名品" not in text
+
+
+TAOBAO = """\
+  - retailer: taobao
+    name: 同款吸尘器
+    price: 99.00
+    observed_on: 2026-11-20
+    source: 淘宝截图
+images:
+"""
+
+
+def test_every_comparison_added_removed_or_changed_is_listed_not_only_the_best(runner, content, git_repo, today):
+    path = content.root / "products" / "aux-vacuum.yaml"
+    edit(path, "images:\n", TAOBAO)  # a second reference, not the best one
+    edit(path, "    price: 690.00", "    price: 650.00")
+    text = report(runner, content, today)
+    section = text.split("对比参照变化")[1].split("###")[0]
+    assert "新增 淘宝价 ¥99.00（同款吸尘器，看于 2026-11-20）" in section
+    assert "山姆价 ¥690.00（家用大吸尘器，看于 2026-11-01） → ¥650.00（看于 2026-11-01）" in section
+    git_repo.commit("two references")
+    edit(path, TAOBAO, "images:\n")
+    section = report(runner, content, today).split("对比参照变化")[1].split("###")[0]
+    assert "移除 淘宝价 ¥99.00" in section
+
+
+def test_a_new_factory_counts_its_nda_brands_without_naming_them(runner, content, git_repo, today):
+    factory = (content.root / "factories" / "aux.yaml").read_text(encoding="utf-8")
+    content.factory(
+        "ningbo-new", factory.replace("    disclosure: public\n", "    disclosure: public\n  - brand: 秘密名品\n    disclosure: nda\n")
+    )
+    text = report(runner, content, today)
+    row = next(line for line in text.splitlines() if "`ningbo-new`" in line)
+    assert "新增工厂" in row and "公开代工品牌 山姆会员店" in row and "1 个保密代工品牌" in row
+    assert "秘密名品" not in text
+
+
+def test_a_factory_failing_in_the_head_is_not_called_removed(runner, content, git_repo, today):
+    edit(content.root / "factories" / "aux.yaml", "region: 浙江宁波", "region: [浙江宁波]")
+    row = next(line for line in report(runner, content, today).splitlines() if "`aux`" in line)
+    assert "本次文件未通过校验" in row and "删除工厂" not in row

@@ -125,7 +125,7 @@ def test_refuses_to_overwrite(runner, content):
     before = (content.root / "products" / "aux-vacuum.yaml").read_bytes()
     result = new_product(runner, content, pid="aux-vacuum")
     assert result.exit_code == 1
-    assert "already exists" in result.output
+    assert "aux-vacuum.yaml 已经存在：直接编辑它，或换一个 id" in result.output
     assert (content.root / "products" / "aux-vacuum.yaml").read_bytes() == before
 
 
@@ -133,14 +133,14 @@ def test_refuses_to_overwrite(runner, content):
 def test_refuses_bad_ids(runner, content, bad):
     result = new_product(runner, content, pid=bad)
     assert result.exit_code == 1
-    assert "invalid id" in result.output
+    assert f"id {bad!r} 不能用：只能用小写英文字母、数字和单个连字符" in result.output
     assert sorted(p.name for p in (content.root / "products").iterdir()) == ["aux-vacuum.yaml"]
 
 
 def test_refuses_unknown_factory(runner, content):
     result = new_product(runner, content, factory="no-such-factory")
     assert result.exit_code == 1
-    assert "unknown factory 'no-such-factory'" in result.output and "aux" in result.output
+    assert "没有工厂 no-such-factory" in result.output and "aux" in result.output
     assert not (content.root / "products" / "hand-vacuum.yaml").exists()
 
 
@@ -153,3 +153,47 @@ def test_id_choices_are_offered_only_where_an_id_is_meant(runner, content):
     factory = (content.root / "factories" / "ningbo-new.yaml").read_text(encoding="utf-8")
     assert re.search(r"^# 所属产业带.*现有：haining-socks$", factory, re.MULTILINE)
     assert "现有：aimer" not in factory  # oem_for.brand is a name, not a brand id from retailers.yaml
+
+
+NDA_FACTORY_OEM = """\
+oem_for:
+  - brand: 山姆会员店
+    disclosure: public
+  - brand: MINISO
+    disclosure: nda
+    aliases: [名创优品]
+"""
+
+
+@pytest.mark.parametrize("pid", ["miniso-socks", "mini-so-socks", "socks-by-miniso"])
+def test_refuses_an_id_spelling_a_brand_under_nda_before_writing_anything(runner, content, pid):
+    factory = (content.root / "factories" / "aux.yaml").read_text(encoding="utf-8")
+    content.factory("aux", factory.replace("oem_for:\n  - brand: 山姆会员店\n    disclosure: public\n", NDA_FACTORY_OEM))
+    result = new_product(runner, content, pid=pid)
+    assert result.exit_code == 1
+    assert result.output.strip() == f"id {pid!r} 含有保密（NDA）品牌名：id 会出现在网址里，请换一个不含品牌的 id"
+    assert not (content.root / "products" / f"{pid}.yaml").exists()
+    assert not (content.root / "images" / "products" / f"{pid}.png").exists()
+
+
+def test_refuses_a_factory_id_that_is_taken(runner, content):
+    result = runner.invoke(cli, ["new", "factory", "aux", "--content", str(content.root)])
+    assert result.exit_code == 1 and "aux.yaml 已经存在" in result.output
+
+
+def test_new_product_places_a_marked_placeholder_that_validate_refuses(runner, content, today):
+    assert new_product(runner, content).exit_code == 0
+    picture = content.root / "images" / "products" / "hand-vacuum.png"
+    assert picture.read_bytes().startswith(b"\x89PNG") and b"plus-placeholder" in picture.read_bytes()
+    fill(content.root / "products" / "hand-vacuum.yaml", PRODUCT_VALUES)
+    problems = [(p.field, p.message) for p in load_catalog(content.root, today=today).problems]
+    assert len(problems) == 1 and problems[0][0] == "images.0.src", problems
+    assert problems[0][1].endswith("还是 plus new 放的占位图：用真实的商品图片覆盖它（同名）")
+    content.image("products/hand-vacuum.png")
+    assert load_catalog(content.root, today=today).problems == []
+
+
+def test_new_product_keeps_a_picture_that_is_already_there(runner, content):
+    real = content.image("products/hand-vacuum.png").read_bytes()
+    assert new_product(runner, content).exit_code == 0
+    assert (content.root / "images" / "products" / "hand-vacuum.png").read_bytes() == real

@@ -56,6 +56,7 @@ def test_validates_builds_and_reports(workflow):
     assert "validate --format github" in commands
     assert "build" in commands
     assert "report --base origin/main --output report.md" in commands
+    assert "audit --base origin/main --format github" in commands  # judges only what the pull request touches
     base = next(step for step in steps(workflow) if "plus report" in step.get("run", ""))
     assert base["env"]["BASE_REF"] == "${{ github.base_ref }}"
 

@@ -38,8 +38,8 @@ def test_invalid_content_prints_file_line_col_exits_1_and_keeps_the_old_site(sho
     shop.product("aux-vacuum", PRODUCT.replace("price: 69.00", "prise: 69.00"))
     result = plus_build(shop.root, output)
     assert result.exit_code == 1
-    assert "products/aux-vacuum.yaml:5:1: prise: unknown field (did you mean 'price'?)" in result.output
-    assert "left as it was" in result.output
+    assert "products/aux-vacuum.yaml:5:1: prise: 不认识的字段 prise：是不是想写 price？" in result.output
+    assert "保持原样" in result.output
     assert snapshot(output) == before
     assert leftovers(tmp_path) == []
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 
 import pytest
 import yaml
@@ -79,3 +80,16 @@ def test_a_published_editor_links_to_the_live_site(shop, tmp_path):
     build_site(shop.root, tmp_path / "site", today=TODAY, cms_dir=fake_decap(tmp_path / "cms"), settings_file=REPO / "publishconf.py")
     config = yaml.safe_load((tmp_path / "site/admin/config.yml").read_text(encoding="utf-8"))
     assert config["site_url"] == "https://plus.example.cn"
+
+
+@pytest.mark.parametrize(("site_url", "warned"), [(None, False), ("https://shop.example.cn", True)])
+def test_an_unknown_github_repository_is_warned_of_only_when_publishing(tmp_path, monkeypatch, caplog, site_url, warned):
+    from admin.curator.cms import write_admin
+
+    monkeypatch.delenv("PLUS_CMS_REPO", raising=False)
+    monkeypatch.delenv("GITHUB_REPOSITORY", raising=False)
+    monkeypatch.chdir(tmp_path)  # not a git repository: no origin to read the repository from
+    with caplog.at_level(logging.DEBUG, logger="admin.curator.cms"):
+        write_admin(tmp_path / "site", cms_dir=fake_decap(tmp_path / "cms"), site_url=site_url)
+    warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert bool([w for w in warnings if "PLUS_CMS_REPO" in w]) is warned, warnings
