@@ -123,9 +123,36 @@ def post_event(
     )
 
 
-def buy(client, items: list[dict], **extra):
-    """POST /api/checkout as the storefront's cart does."""
-    return client.post("/api/checkout", data=json.dumps({"items": items, **extra}), content_type="application/json")
+ADDRESS = {
+    "name": "张三",
+    "mobile": "+86 138-0013-8000",
+    "province": "浙江省",
+    "city": "杭州市",
+    "district": "西湖区",
+    "address": "文三路 100 号 2 幢 301 室",
+}
+
+
+def buy(client, items: list[dict], *, address: dict | None = ADDRESS, **extra):
+    """POST /api/checkout with a delivery address, straight to the pay page (address=None: the address step first)."""
+    body = {"items": items, **extra}
+    if address is not None:
+        body["address"] = address
+    return client.post("/api/checkout", data=json.dumps(body), content_type="application/json")
+
+
+def outbox(app, kind: str | None = None) -> list:
+    """The mails written to the outbox (oldest first), optionally of one kind."""
+    from sqlalchemy import select
+
+    from checkout.db import get_database
+    from checkout.models import OutboxMail
+
+    with get_database(app).sessions() as db:
+        query = select(OutboxMail).order_by(OutboxMail.id)
+        if kind:
+            query = query.where(OutboxMail.kind == kind)
+        return list(db.scalars(query).all())
 
 
 def pay(
