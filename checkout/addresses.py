@@ -159,11 +159,12 @@ def as_address(entry: SavedAddress) -> Address:
 def save(db: Session, user_id: int, address: Address, *, default: bool, entry: SavedAddress | None = None) -> SavedAddress:
     """Add an address to the book (or overwrite `entry`); the first one, or one marked so, is the default."""
     if entry is None:
-        if len(book(db, user_id)) >= MAX_BOOK:
+        existing = len(book(db, user_id))
+        if existing >= MAX_BOOK:
             raise AddressError("address", "address_book_full", f"地址簿最多保存{MAX_BOOK}个地址，请先删除不用的")
-        entry = SavedAddress(user_id=user_id)
+        entry = SavedAddress(user_id=user_id, **address.as_record())
         db.add(entry)
-        default = default or not book(db, user_id)
+        default = default or existing == 0
     for name, value in address.as_record().items():
         setattr(entry, name, value)
     db.flush()
