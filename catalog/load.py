@@ -14,11 +14,12 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, TypeAdapter, ValidationError
 
-from . import models
+from . import models, store
 from .derive import ProductFacts, product_facts
 from .models import Belt, Category, Factory, Product, Retailer, Settings
 from .problems import BySeverity, ContentError, Problem, ProblemLog, Severity
 from .rules import Finding, Indexes, check_all
+from .store import StoreInfo, check_store
 from .yamlfile import YamlProblem, locate, parse_text, read_bytes
 
 SLUG = re.compile(models.SLUG_PATTERN)
@@ -35,7 +36,13 @@ _INDEX_ADAPTERS: dict[str, TypeAdapter] = {
 }
 
 _ALL_FIELDS = sorted(
-    {name for model in vars(models).values() if isinstance(model, type) and issubclass(model, BaseModel) for name in model.model_fields}
+    {
+        name
+        for module in (models, store)
+        for model in vars(module).values()
+        if isinstance(model, type) and issubclass(model, BaseModel)
+        for name in model.model_fields
+    }
 )
 
 
@@ -50,6 +57,7 @@ class Catalog:
     retailers: dict[str, Retailer]
     belts: dict[str, Belt]
     settings: Settings
+    store: StoreInfo
     today: dt.date
     facts: dict[str, ProductFacts]
     content_hash: str
@@ -94,6 +102,7 @@ def load_catalog(content: Path | str, *, today: dt.date | None = None, strict: b
     digest = hashlib.sha256()
     settings = _load_settings(root, log, digest)
     indexes = {name: _load_index(root / f"{name}.yaml", adapter, log, digest) for name, adapter in _INDEX_ADAPTERS.items()}
+    store_info = _load_store(root / "store.yaml", log, digest)
     products = _load_folder(root / "products", Product, log, digest)
     factories = _load_folder(root / "factories", Factory, log, digest)
     ix = Indexes(
@@ -108,10 +117,13 @@ def load_catalog(content: Path | str, *, today: dt.date | None = None, strict: b
     )
     for finding in check_all(ix):
         log.add(_finding_problem(root, finding))
+    if store_info is not None:
+        for finding in check_store(store_info, ix.categories, products):
+            log.add(_finding_problem(root, finding))
     problems = log.problems
     if strict:
         problems = [Problem(p.path, p.line, p.column, p.field, p.message, Severity.ERROR) for p in problems]
-    if any(p.severity is Severity.ERROR for p in problems):
+    if store_info is None or any(p.severity is Severity.ERROR for p in problems):
         return LoadResult(None, problems)
     facts = {pid: product_facts(p, ix.retailers, today=today, settings=settings) for pid, p in products.items()}
     catalog = Catalog(
@@ -122,6 +134,7 @@ def load_catalog(content: Path | str, *, today: dt.date | None = None, strict: b
         retailers=ix.retailers,
         belts=ix.belts,
         settings=settings,
+        store=store_info,
         today=today,
         facts=facts,
         content_hash=digest.hexdigest(),
@@ -157,6 +170,16 @@ def _load_settings(root: Path, log: ProblemLog, digest: Any) -> Settings:
     if not ok:
         return Settings()
     return _validate(path, Settings, data if data is not None else {}, log) or Settings()
+
+
+def _load_store(path: Path, log: ProblemLog, digest: Any) -> StoreInfo | None:
+    if not path.exists():
+        log.add(
+            Problem(path, 1, 1, "", "缺少 store.yaml：页脚的运营主体、客服、营业执照和备案号以及配送规则都从这里来，照 CURATING.md 写一份")
+        )
+        return None
+    ok, data = _read(path, log, digest)
+    return _validate(path, StoreInfo, data, log) if ok else None
 
 
 def _load_index(path: Path, adapter: TypeAdapter, log: ProblemLog, digest: Any) -> dict:
@@ -219,7 +242,9 @@ def _error_problem(path: Path, error: dict[str, Any]) -> Problem:
     """Turn one pydantic error into a `file:line:col: a.b.0: message` problem."""
     loc = tuple(part for part in error["loc"] if part != "[key]")
     kind = error["type"]
-    position = locate(path, loc, missing=kind == "missing", at_key=kind == "extra_forbidden")
+    # A bad mapping key (pydantic marks it "[key]") is pointed at the key itself, not at its value.
+    at_key = kind == "extra_forbidden" or "[key]" in error["loc"]
+    position = locate(path, loc, missing=kind == "missing", at_key=at_key)
     return Problem(path, position.line, position.column, _dotted(loc), _message(error, loc))
 
 
@@ -252,7 +277,7 @@ def _kind(value: Any) -> str:
 
 
 def _finding_problem(root: Path, finding: Finding) -> Problem:
-    if finding.kind in _INDEX_ADAPTERS:
+    if finding.kind in _INDEX_ADAPTERS or finding.kind == "store":
         path = root / f"{finding.kind}.yaml"
     else:
         folder = "products" if finding.kind == "product" else "factories"

@@ -154,6 +154,33 @@ class PricePoint(Strict):
     price: Money
 
 
+class DeliveryClass(StrEnum):
+    """How a product travels; each class has its own fee and free-delivery rules in store.yaml."""
+
+    NORMAL = "normal"  # 普通快递
+    BULKY = "bulky"  # 大件: vacuum cleaners, furniture
+    COLD_CHAIN = "cold_chain"  # 冷链: chilled or frozen food
+
+    @property
+    def label(self) -> str:
+        """The zh-CN name shoppers see."""
+        return {"normal": "普通快递", "bulky": "大件物流", "cold_chain": "冷链配送"}[self.value]
+
+
+def _delivery_class(value: object) -> object:
+    if isinstance(value, str) and value not in DeliveryClass.__members__.values():
+        known = "、".join(DeliveryClass)
+        raise ValueError(f"未知的配送方式「{value}」：只能是 {known} 之一")
+    return value
+
+
+DeliveryClassName = Annotated[DeliveryClass, BeforeValidator(_delivery_class)]
+"""A delivery class as curators write it, refused in zh-CN when unknown."""
+
+DispatchHours = Annotated[int, BeforeValidator(_no_bool), Field(ge=1, le=720)]
+"""Hours from payment to hand-over to the carrier (at most 30 days)."""
+
+
 class Product(Strict):
     """A product file, `content/products/<id>.yaml`."""
 
@@ -177,6 +204,8 @@ class Product(Strict):
     description: LongText = ""
     tags: list[Text] = Field(default_factory=list, max_length=30)
     added_on: dt.date
+    delivery_class: DeliveryClassName = DeliveryClass.NORMAL
+    dispatch_hours: DispatchHours = 48
 
 
 class Disclosure(StrEnum):

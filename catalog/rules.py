@@ -25,7 +25,7 @@ MIN_PLAUSIBLE_ZHE = Decimal(1)
 class Finding:
     """A rule broken at `loc` in one product's or factory's file."""
 
-    kind: str  # "product", "factory", or an index file: "categories", "retailers", "belts"
+    kind: str  # "product", "factory", "store", or an index file: "categories", "retailers", "belts"
     id: str
     loc: Loc
     message: str

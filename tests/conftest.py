@@ -56,6 +56,43 @@ verification:
 description: 为山姆供货的家电工厂。
 """
 
+STORE = """\
+company:
+  name: 测试优选电子商务有限公司
+  credit_code: 91350100M000100Y43
+  icp: 沪ICP备2026012345号-1
+  phone: 400-820-0258
+  email: service@shop.example
+  hours: 每天 9:00–21:00
+delivery:
+  classes:
+    normal:
+      fee: 8.00
+      free_threshold: 99.00
+      member_free: true
+    bulky:
+      fee: 25.00
+      free_threshold: 299.00
+      member_free: true
+    cold_chain:
+      fee: 18.00
+      free_threshold: 199.00
+  surcharges:
+    新疆维吾尔自治区: 15.00
+    西藏自治区: 20.00
+  not_served: [香港特别行政区, 澳门特别行政区, 台湾省]
+returns:
+  policy: 签收后 **7 天内**支持七天无理由退货。
+  exclusions:
+    - category: food
+      reason: 食品拆封后不退换
+membership:
+  yearly_fee: 258.00
+help:
+  invoices: 下单后在订单页**申请发票**。
+  contact: 请先准备好订单号。
+"""
+
 PRODUCT = """\
 title: 奥克斯家用大吸尘器
 category: home
@@ -93,7 +130,7 @@ class ContentTree:
 
     def __init__(self, root: Path):
         self.root = root
-        for name, text in (("categories", CATEGORIES), ("retailers", RETAILERS), ("belts", BELTS)):
+        for name, text in (("categories", CATEGORIES), ("retailers", RETAILERS), ("belts", BELTS), ("store", STORE)):
             self.write(f"{name}.yaml", text)
         (root / "products").mkdir(parents=True, exist_ok=True)
         (root / "factories").mkdir(parents=True, exist_ok=True)

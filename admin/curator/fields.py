@@ -11,7 +11,7 @@ from typing import Annotated, Any, Union, get_args, get_origin
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from catalog import models
+from catalog import models, store
 
 NOT_CONTENT = {("Verification", "CHECKS")}
 """Model attributes that are not curator fields (`Verification.CHECKS` is a constant table)."""
@@ -42,6 +42,11 @@ HELP: dict[str, dict[str, tuple[str, str]]] = {
         "description": ("商品介绍（Markdown）", "Description (Markdown)"),
         "tags": ("搜索标签", "Search tags"),
         "added_on": ("上架日期 YYYY-MM-DD", "Day the product was listed, YYYY-MM-DD"),
+        "delivery_class": (
+            "配送方式：normal 普通快递（默认）/ bulky 大件物流 / cold_chain 冷链配送；运费规则见 store.yaml",
+            "Delivery class: normal (default), bulky or cold_chain; fees are set in store.yaml",
+        ),
+        "dispatch_hours": ("发货时效：付款后多少小时内发货（1–720，默认48）", "Hours from payment to dispatch (1–720, default 48)"),
     },
     "Unit": {
         "quantity": ("数量，如 500", "Amount, e.g. 500"),
@@ -116,6 +121,58 @@ HELP: dict[str, dict[str, tuple[str, str]]] = {
         "audit_max_age_days": ("工厂审核多少天后需复审", "Days after which a factory audit is due again"),
         "floor_window_days": ("价格地板的统计天数（默认30天）", "Days the price floor looks back (30)"),
     },
+    "StoreInfo": {
+        "company": (
+            "运营主体：公司名称、营业执照、ICP备案和客服信息，显示在每页页脚",
+            "The business behind the store, shown in every footer",
+        ),
+        "delivery": (
+            "配送规则：各配送方式的运费、包邮门槛、偏远地区附加费、不配送地区",
+            "Delivery fees, free thresholds, surcharges and regions not served",
+        ),
+        "returns": ("退货政策：七天无理由退货说明和不适用的品类", "Returns policy and the categories it excludes"),
+        "membership": ("PLUS会员：年费和会员权益", "PLUS membership: yearly fee and benefits"),
+        "help": ("帮助页文字：发票、联系我们（Markdown）", "Help page texts: invoices and contact (Markdown)"),
+    },
+    "Company": {
+        "name": ("运营主体名称，与营业执照一致", "Company name as on the business licence"),
+        "credit_code": ("统一社会信用代码：营业执照上的18位代码（含校验位）", "Unified social credit code: 18 characters from the licence"),
+        "icp": ("ICP备案号，如“沪ICP备2026012345号-1”，页脚链接到工信部备案系统", "ICP filing number, e.g. 沪ICP备2026012345号-1"),
+        "phone": ("客服电话，如 400-820-1234", "Customer service phone"),
+        "email": ("客服邮箱", "Customer service email"),
+        "hours": ("客服时间，如“每天 9:00–21:00”", "Customer service hours"),
+    },
+    "DeliveryTerms": {
+        "classes": ("各配送方式（normal、bulky、cold_chain）的运费规则；normal 必填", "Terms per delivery class; normal is required"),
+        "surcharges": (
+            "偏远地区附加费：省级行政区全称 → 金额（元），包邮订单也照收",
+            "Surcharge per province (full name), charged even on free delivery",
+        ),
+        "not_served": ("暂不配送的省级行政区（全称），其余都配送", "Provinces not delivered to (full names); all others are served"),
+        "notes": ("配送说明（Markdown），显示在配送帮助页", "Delivery notes (Markdown) for the delivery help page"),
+    },
+    "ClassTerms": {
+        "fee": ("运费（元），0 表示包邮，不能为负", "Fee in yuan; 0 is free, never negative"),
+        "free_threshold": ("满额包邮门槛（元），按整单商品金额；不填表示不设满额包邮", "Free from this goods subtotal; empty for never"),
+        "member_free": ("PLUS会员是否包邮（true/false）", "Free for PLUS members (true/false)"),
+    },
+    "Returns": {
+        "days": ("无理由退货天数（至少7天）", "Days for no-reason returns (at least 7)"),
+        "policy": ("退货政策说明（Markdown）", "Returns policy (Markdown)"),
+        "exclusions": ("不支持无理由退货的品类及原因", "Categories excluded from no-reason returns, with why"),
+    },
+    "Exclusion": {
+        "category": ("品类 id，见 content/categories.yaml", "Category id from content/categories.yaml"),
+        "reason": ("不支持无理由退货的原因，顾客可见", "Why it is excluded, shown to shoppers"),
+    },
+    "Membership": {
+        "yearly_fee": ("PLUS会员年费（元），网站显示的唯一来源", "PLUS yearly fee in yuan, the one the site shows"),
+        "benefits": ("会员权益说明（Markdown）", "Member benefits (Markdown)"),
+    },
+    "HelpTexts": {
+        "invoices": ("发票说明（Markdown）", "Invoices help (Markdown)"),
+        "contact": ("联系我们页的补充说明（Markdown），客服电话邮箱自动显示", "Extra text for the contact page (Markdown)"),
+    },
 }
 
 
@@ -125,6 +182,7 @@ def id_choices(catalog: Any) -> dict[str, list[str]]:
         return {}
     return {
         "Product.category": sorted(catalog.categories),
+        "Exclusion.category": sorted(catalog.categories),
         "Comparison.retailer": sorted(k for k, r in catalog.retailers.items() if r.kind == "retailer"),
         "Comparison.brand": sorted(k for k, r in catalog.retailers.items() if r.kind == "brand"),
         "Factory.industry_belt": sorted(catalog.belts),
@@ -158,11 +216,12 @@ def help_en(model: type[BaseModel], name: str) -> str:
 
 
 def catalog_models() -> list[type[BaseModel]]:
-    """Every pydantic model the catalog defines, for completeness checks."""
+    """Every pydantic model the catalog defines (content files and store.yaml), for completeness checks."""
     return [
         value
-        for value in vars(models).values()
-        if isinstance(value, type) and issubclass(value, BaseModel) and value.__module__ == models.__name__ and value is not models.Strict
+        for module in (models, store)
+        for value in vars(module).values()
+        if isinstance(value, type) and issubclass(value, BaseModel) and value.__module__ == module.__name__ and value is not models.Strict
     ]
 
 
