@@ -47,7 +47,7 @@ def test_orders_list_ship_in_every_format(env, client):
     table = plus("orders", "list")
     assert table.exit_code == 0 and "PLUS00000001" in table.output and "umbrella×2" in table.output and "1 of 1" in table.output
     listed = json.loads(plus("orders", "list", "--format", "json", "--status", "paid").output)
-    assert listed["total"] == 1 and listed["orders"][0]["amount_total"] == "17.10"
+    assert listed["total"] == 1 and listed["orders"][0]["amount_total"] == "25.10"
     assert plus("orders", "list", "--format", "csv").output.splitlines()[0].startswith("number,status")
     shipped = plus("orders", "ship", "PLUS00000001", "--carrier", "顺丰", "--tracking", "SF1")
     assert shipped.exit_code == 0, shipped.output
@@ -84,7 +84,7 @@ def test_reconcile_records_paid_sessions_no_webhook_delivered(env, client):
     assert first.exit_code == 0, first.output
     assert f"recorded {session_id}" in first.output
     orders = json.loads(plus("orders", "list", "--format", "json").output)["orders"]
-    assert [(o["status"], o["amount_total"]) for o in orders] == [("paid", "17.10")]
+    assert [(o["status"], o["amount_total"]) for o in orders] == [("paid", "25.10")]
     again = plus("orders", "reconcile")
     assert "0 recorded" in again.output
 

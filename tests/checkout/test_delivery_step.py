@@ -151,3 +151,28 @@ def test_the_json_api_can_skip_the_address_step(app, client):
     assert answer.status_code == 201 and answer.get_json()["next"] == "pay" and "delivery_fee" in answer.get_json()
     session = stripe_session(app, answer.get_json()["id"])
     assert session["amount_total"] == 6900 + to_fen(Decimal(answer.get_json()["delivery_fee"]))
+
+
+def test_a_region_not_served_is_refused_before_anything_is_stored(app, client):
+    hong_kong = {**ADDRESS, "province": "香港", "city": "香港", "district": "中西区", "address": "皇后大道中 1 号"}
+    refused = buy(client, [{"product": "aux-vacuum", "quantity": 1}], address=hong_kong)
+    assert refused.status_code == 400 and refused.get_json()["error"]["code"] == "region_not_served"
+    assert "香港特别行政区 暂不配送" in refused.get_json()["error"]["message"]
+    step = start(client)
+    on_form = submit(client, step, hong_kong)
+    assert on_form.status_code == 400 and "香港特别行政区 暂不配送" in on_form.get_data(as_text=True)
+    assert checkout_of(app, step.split("/")[2]).delivery is None
+
+
+def test_the_fee_follows_the_province_the_order_and_the_member(app, client):
+    """The fixture store: normal delivery ¥8, free from ¥99 and for PLUS members; Xinjiang +¥15 even when free."""
+    one = [{"product": "aux-vacuum", "quantity": 1}]
+    assert buy(client, one).get_json()["delivery_fee"] == "8.00"
+    assert buy(client, one, address={**ADDRESS, "province": "新疆"}).get_json()["delivery_fee"] == "23.00"
+    assert buy(client, [{"product": "aux-vacuum", "quantity": 2}]).get_json()["delivery_fee"] == "0.00"
+    from .test_shop import make_member
+
+    sign_up(client, "plus@example.com")
+    make_member(app, "plus@example.com")
+    assert buy(client, one).get_json()["delivery_fee"] == "0.00"
+    assert buy(client, one, address={**ADDRESS, "province": "新疆维吾尔自治区"}).get_json()["delivery_fee"] == "15.00"
