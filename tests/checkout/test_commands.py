@@ -119,3 +119,28 @@ def test_stripe_commands_need_a_key(env, monkeypatch):
     monkeypatch.delenv("STRIPE_SECRET_KEY")
     result = plus("orders", "reconcile")
     assert result.exit_code == 1 and "STRIPE_SECRET_KEY" in result.output
+
+
+def test_orders_list_and_ship_show_where_the_order_goes(env, client):
+    post_event(client, "checkout.session.completed", as_paid(env, open_session(client)))
+    table = plus("orders", "list")
+    assert "→ 张三 13800138000 浙江省杭州市西湖区文三路 100 号 2 幢 301 室 (delivery ¥8.00)" in table.output
+    shipped = plus("orders", "ship", "PLUS00000001", "--carrier", "顺丰", "--tracking", "SF1")
+    assert shipped.exit_code == 0 and "shipped to 张三 13800138000 浙江省杭州市西湖区" in shipped.output
+    assert [m.kind for m in outbox(env)] == ["order_paid", "order_shipped"]
+
+
+def test_mail_send_delivers_the_queue_through_smtp_once(env, client, monkeypatch):
+    from .helpers import MailServer
+
+    server = MailServer().start()
+    try:
+        for key, value in server.config().items():
+            monkeypatch.setenv(key, str(value))
+        post_event(client, "checkout.session.completed", as_paid(env, open_session(client)))
+        first = plus("mail", "send")
+        assert first.exit_code == 0 and "sent 1" in first.output, first.output
+        assert "sent 0" in plus("mail", "send").output
+        assert len(server.messages) == 1 and "已付款" in server.messages[0]["Subject"]
+    finally:
+        server.stop()
