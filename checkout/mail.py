@@ -40,7 +40,8 @@ class Transport:
         self.folder = folder
         self.smtp: smtplib.SMTP | None = None
 
-    def __enter__(self) -> Transport:
+    def open(self) -> None:
+        """Connect (and log in) when a server is configured; a failure raises and nothing was sent."""
         server = self.config.get("MAIL_SERVER")
         if server:
             # A connection failure raises here: nothing was sent, the caller keeps the mails for later.
@@ -54,9 +55,9 @@ class Transport:
                 smtp.close()
                 raise
             self.smtp = smtp
-        return self
 
-    def __exit__(self, *_exc) -> None:
+    def close(self) -> None:
+        """Say goodbye to the server."""
         if self.smtp is not None:
             try:
                 self.smtp.quit()

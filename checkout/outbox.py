@@ -124,8 +124,9 @@ def send_due(database: Database, config: dict, folder: Path, *, now: dt.datetime
     mails = claim(database, limit=limit, now=now)
     if not mails:
         return report
+    transport = Transport(config, Path(folder))
     try:
-        transport = Transport(config, folder).__enter__()
+        transport.open()
     except Exception as exc:  # the server is down or refuses us: nothing left, every mail waits for the next run
         log.warning("mail server unavailable (%s): %d mail(s) kept for a retry", exc, len(mails))
         for mail in mails:
@@ -152,7 +153,7 @@ def send_due(database: Database, config: dict, folder: Path, *, now: dt.datetime
             _finish(database, mail, error=None, permanent=False, now=utcnow())
             report.sent += 1
     finally:
-        transport.__exit__(None, None, None)
+        transport.close()
     return report
 
 
