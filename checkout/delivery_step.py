@@ -52,6 +52,8 @@ def quote(record: CheckoutSession, province: str | None) -> Fee | None:
 
 
 def _page(record: CheckoutSession, *, form: dict, error: AddressError | None = None, status: int = 200, notice: str | None = None):
+    if not form and record.delivery:  # back from the pay page: the confirmed address, ready to pay again
+        form = {**record.delivery, "saved": "new"}
     book = addresses.book(get_db(), g.user.id) if g.user is not None else []
     choice = form.get("saved") or (str(book[0].id) if book else "new")
     chosen = next((entry for entry in book if str(entry.id) == choice), None)

@@ -7,7 +7,6 @@ from sqlalchemy.orm import Session
 
 from . import links, outbox
 from .models import Order, User
-from .status import OrderStatus
 
 BASIS_LABELS = {"price": "售价", "member_price": "会员价", "tier": "阶梯价"}
 PAYMENT_LABELS = {"card": "银行卡", "alipay": "支付宝", "wechat_pay": "微信支付"}
@@ -69,8 +68,3 @@ def membership_reminder(db: Session, user: User) -> None:
     body = render_template("mail/membership_reminder.txt", user=user, link=links.public("/account/membership"))
     key = f"membership_reminder:{user.id}:{user.member_until:%Y%m%d%H%M%S}"
     outbox.enqueue(db, kind="membership_reminder", key=key, to=user.email, subject="您的PLUS会员即将到期", body=body)
-
-
-def status_label(status: str) -> str:
-    """The shopper's word for an order status."""
-    return OrderStatus(status).label

@@ -17,7 +17,7 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -165,8 +165,3 @@ def retry_failed(database: Database, *, now: dt.datetime | None = None) -> int:
             .where(OutboxMail.status == "failed")
             .values(status="pending", attempts=0, next_attempt_at=now or utcnow(), claimed_at=None)
         ).rowcount
-
-
-def pending_count(db: Session) -> int:
-    """Mails not sent yet (waiting or being sent)."""
-    return len(db.scalars(select(OutboxMail.id).where(or_(OutboxMail.status == "pending", OutboxMail.status == "sending"))).all())

@@ -176,3 +176,10 @@ def test_the_fee_follows_the_province_the_order_and_the_member(app, client):
     make_member(app, "plus@example.com")
     assert buy(client, one).get_json()["delivery_fee"] == "0.00"
     assert buy(client, one, address={**ADDRESS, "province": "新疆维吾尔自治区"}).get_json()["delivery_fee"] == "15.00"
+
+
+def test_back_from_the_pay_page_the_confirmed_address_is_filled_in(live, client):
+    step = start(client)
+    submit(client, step, {**ADDRESS, "postcode": "310012"})
+    html = client.get(step).get_data(as_text=True)
+    assert 'value="文三路 100 号 2 幢 301 室"' in html and 'value="310012"' in html and 'value="浙江省" selected' in html
