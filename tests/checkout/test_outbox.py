@@ -181,3 +181,13 @@ def test_the_worker_of_plus_serve_sends_without_being_asked(make_app, mail_serve
         wait_for(lambda: len(mail_server.messages) == 2)
     finally:
         stop()
+
+
+def test_a_replayed_or_repeated_payment_event_writes_one_mail(app, client):
+    from .helpers import post_event
+    from .test_webhooks import as_paid, open_session
+
+    session = as_paid(app, open_session(client))
+    for event_type in ("checkout.session.completed", "checkout.session.completed", "checkout.session.async_payment_succeeded"):
+        assert post_event(client, event_type, session).status_code == 200  # each with a new event id
+    assert len(outbox(app, "order_paid")) == 1
