@@ -25,7 +25,8 @@ def _app():
 
     app = create_app()
     try:
-        yield app
+        with app.app_context():  # mails written by a command are rendered with the app's templates
+            yield app
     finally:
         get_database(app).engine.dispose()
 
@@ -44,6 +45,17 @@ def _order_id(value: str) -> int:
     if not digits.isdigit():
         raise click.BadParameter(f"{value!r} is not an order number such as PLUS00000012 or 12")
     return int(digits)
+
+
+def _ship_to(order) -> str:
+    """The delivery address of an order on one line, as a courier's label needs it."""
+    from checkout.fulfilment import order_address
+
+    address = order_address(order)
+    if address is None:
+        return "no delivery address (ordered before addresses were asked: contact the buyer)"
+    fee = f"delivery ¥{order.delivery_fee}" if order.delivery_fee else "free delivery"
+    return f"{address.name} {address.mobile} {address.one_line()}{f' {address.postcode}' if address.postcode else ''} ({fee})"
 
 
 def _logging(verbose: bool = True) -> None:
@@ -159,6 +171,7 @@ def list_(status, email, product, since, limit, offset, fmt) -> None:
                     click.echo(
                         f"{order.number}  {order.created_at:%Y-%m-%d %H:%M}  {order.status:<16} ¥{order.amount_total:>10}  {order.email or '-'}  {items}"
                     )
+                    click.echo(f"    → {_ship_to(order)}")
                 click.echo(f"{len(page)} of {total} order(s)")
 
 
@@ -175,7 +188,7 @@ def ship(order: str, carrier: str | None, tracking: str | None) -> None:
         try:
             with get_database(app).transaction() as session:
                 shipped = service.ship(session, _order_id(order), carrier=carrier, tracking=tracking)
-                click.echo(f"{shipped.number} shipped")
+                click.echo(f"{shipped.number} shipped to {_ship_to(shipped)}")
         except service.OrderError as exc:
             raise click.ClickException(exc.message) from None
 
@@ -234,26 +247,43 @@ def members() -> None:
 @members.command()
 @click.option("--days", default=7, show_default=True, type=click.IntRange(1, 366), help="Remind memberships ending within this many days.")
 def remind(days: int) -> None:
-    """Mail members whose PLUS ends soon and does not renew by itself (once per end date)."""
+    """Queue a mail for members whose PLUS ends soon and does not renew by itself (once per end date)."""
+    from checkout import notices
     from checkout.db import get_database
-    from checkout.mail import send_mail
     from checkout.membership import remind_expiring
 
     _logging()
     with _app() as app:
-
-        def send(user) -> None:
-            send_mail(
-                user.email,
-                "您的PLUS会员即将到期",
-                f"您的PLUS会员将于 {user.member_until:%Y-%m-%d} 到期。续费一年：{app.config['PUBLIC_URL']}/account/membership",
-                app.config,
-            )
-
-        with get_database(app).transaction() as session:
-            sent = remind_expiring(session, days=days, send=send)
-        click.echo(f"reminded {sent} member(s)")
+        # One short transaction per member: the mail row and `reminded_for` commit together, and
+        # a failure reminds nobody twice and loses nobody else's reminder. The outbox sends them.
+        database = get_database(app)
+        sent = remind_expiring(database, days=days, write=notices.membership_reminder)
+        click.echo(f"reminded {sent} member(s) (mails queued: plus mail send)")
 
 
-COMMANDS = (serve, db, orders, members)
+@click.group()
+def mail() -> None:
+    """The mail outbox (order, reset, verification and reminder mails)."""
+
+
+@mail.command("send")
+@click.option("--retry-failed", is_flag=True, help="First put failed mails back in the queue.")
+def send_mail(retry_failed: bool) -> None:
+    """Send every due mail once (for cron; plus serve does it every few seconds)."""
+    from admin.serve import send_mails
+    from checkout.db import get_database
+
+    _logging()
+    with _app() as app:
+        if retry_failed:
+            from checkout.outbox import retry_failed as requeue
+
+            click.echo(f"re-queued {requeue(get_database(app))} failed mail(s)")
+        report = send_mails(app)
+        click.echo(f"sent {report.sent}, retrying later {report.retrying}, failed {report.failed}, interrupted {report.interrupted}")
+        if report.failed or report.interrupted:
+            raise SystemExit(1)
+
+
+COMMANDS = (serve, db, orders, members, mail)
 """The top-level commands and groups this module adds to `plus`."""

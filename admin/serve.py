@@ -32,11 +32,13 @@ from werkzeug.serving import make_server
 from checkout import create_app
 from checkout.db import Database, get_database, upgrade
 from checkout.operations import sweep_reservations
+from checkout.outbox import Report, send_due
 from checkout.stripe_api import StripeNotConfigured, get_stripe
 
 log = logging.getLogger("plus.admin.serve")
 
 SWEEP_EVERY = 60.0
+MAIL_EVERY = 3.0
 WORKER_CLASSES = ("sync", "gthread")
 
 
@@ -135,22 +137,41 @@ def sweep_once(app: Flask) -> int | None:
         if not mine:
             log.debug("sweep: another process is sweeping")
             return None
-        return sweep_reservations(database, client)
+        with app.app_context():  # a sweep may record a late payment, whose mail is rendered with the app's templates
+            return sweep_reservations(database, client)
 
 
-def _sweeper(app: Flask, every: float) -> Callable[[], None]:
-    """Release expired reservations in the background; returns a stop function."""
+def send_mails(app: Flask) -> Report:
+    """Send the outbox's due mails: over SMTP (MAIL_SERVER), else into instance/mail/ as .eml files."""
+    report = send_due(get_database(app), app.config, Path(app.instance_path) / "mail")
+    if report.sent or report.retrying or report.failed or report.interrupted:
+        log.info("mail: %d sent, %d to retry, %d failed, %d interrupted", report.sent, report.retrying, report.failed, report.interrupted)
+    return report
+
+
+def _every(name: str, every: float, work: Callable[[], object]) -> Callable[[], None]:
+    """Run `work` every `every` seconds in a daemon thread; returns a stop function."""
     stopped = threading.Event()
 
     def loop() -> None:
         while not stopped.wait(every):
             try:
-                sweep_once(app)
-            except Exception:  # a sweep failing (Stripe or the database down) must not end the loop; the next one retries
-                log.exception("sweep failed")
+                work()
+            except Exception:  # one failed run (Stripe, SMTP or the database down) must not end the loop; the next one retries
+                log.exception("%s failed", name)
 
-    threading.Thread(target=loop, name="plus-sweeper", daemon=True).start()
+    threading.Thread(target=loop, name=f"plus-{name}", daemon=True).start()
     return stopped.set
+
+
+def _sweeper(app: Flask, every: float) -> Callable[[], None]:
+    """Release expired reservations in the background; returns a stop function."""
+    return _every("sweeper", every, lambda: sweep_once(app))
+
+
+def _mailer(app: Flask, every: float = MAIL_EVERY) -> Callable[[], None]:
+    """Send queued mails in the background (each process claims its own rows: none is sent twice)."""
+    return _every("mailer", every, lambda: send_mails(app))
 
 
 # -- the local Stripe stand-in -----------------------------------------------------------------
@@ -244,6 +265,7 @@ def prepare_site(settings: dict | None = None, *, sweep_every: float = SWEEP_EVE
     app = create_app(settings)
     migrate(get_database(app))
     stops.append(_sweeper(app, sweep_every))
+    stops.append(_mailer(app))
     return Site(app, stops)
 
 
@@ -331,6 +353,7 @@ def serve_workers(
         def load() -> Flask:  # runs in each worker, after the fork
             app = create_app(settings)
             _sweeper(app, sweep_every)
+            _mailer(app)
             return app
 
         options = {

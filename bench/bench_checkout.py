@@ -57,10 +57,13 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
+ADDRESS = {"name": "张三", "mobile": "13800138000", "province": "浙江省", "city": "杭州市", "district": "西湖区", "address": "文三路100号"}
+
+
 def create_sessions(base: str, product: str, clients: int, total: int) -> tuple[list[float], list[str], float]:
     """POST /api/checkout `total` times from `clients` threads; latencies (ms), session ids, wall seconds."""
     local = threading.local()
-    body = json.dumps({"items": [{"product": product, "quantity": 1}]})
+    body = json.dumps({"items": [{"product": product, "quantity": 1}], "address": ADDRESS})
 
     def one(_: int) -> tuple[float, str]:
         http = getattr(local, "http", None) or setattr(local, "http", requests.Session()) or local.http

@@ -40,9 +40,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     catalogs.init_app(app)
     csrf = CSRFProtect(app)
 
-    from . import account, admin, auth, health, shop, webhooks
+    from . import account, address_book, admin, auth, delivery_step, health, order_pages, shop, webhooks
 
-    for module in (auth, shop, health, webhooks, account, admin):
+    for module in (auth, shop, health, webhooks, account, admin, delivery_step, address_book, order_pages):
         app.register_blueprint(module.bp)
     for module in (shop, health, webhooks, admin):
         csrf.exempt(module.bp)  # JSON-only or signed: no cookie-authenticated form posts there

@@ -18,9 +18,8 @@ from flask import (
     url_for,
 )
 
-from . import accounts
+from . import accounts, notices, verification
 from .db import get_database, get_db
-from .mail import send_mail
 from .models import User
 
 log = logging.getLogger("plus.checkout.auth")
@@ -78,6 +77,7 @@ def signup():
                 raise accounts.AccountError("两次输入的密码不一致")
             with get_database().transaction() as db:
                 user = accounts.sign_up(db, email, password)
+                notices.verify_email(db, user)
         except accounts.AccountError as exc:
             flash(str(exc), "error")
             return render_template("auth/signup.html", email=email), 400
@@ -113,14 +113,11 @@ def logout():
 def reset_request():
     """Mail a one-time reset link; the answer is the same whether or not the address has an account."""
     if request.method == "POST":
-        with get_database().transaction() as db:
+        with get_database().transaction() as db:  # the mail is written with the token it carries
             found = accounts.start_reset(db, request.form.get("email", ""))
-        if found is not None:
-            user, token = found
-            link = f"{current_app.config['PUBLIC_URL']}{url_for('auth.reset_confirm', token=token)}"
-            send_mail(
-                user.email, "重置您的PLUS会员店密码", f"请在1小时内打开以下链接设置新密码：\n{link}\n\n如果不是您本人操作，请忽略本邮件。"
-            )
+            if found is not None:
+                user, token = found
+                notices.password_reset(db, user, f"{current_app.config['PUBLIC_URL']}{url_for('auth.reset_confirm', token=token)}")
         flash("如果该邮箱已注册，重置链接已发送，请查收邮件。", "info")
         return redirect(url_for("auth.login"))
     return render_template("auth/reset_request.html")
@@ -143,3 +140,26 @@ def reset_confirm(token: str):
         flash("密码已更新", "info")
         return redirect(url_for("account.index"))
     return render_template("auth/reset_confirm.html", valid=accounts.reset_user(get_db(), token) is not None)
+
+
+@bp.get("/verify/<token>")
+def verify(token: str):
+    """Open the mailed link: the address is verified and its guest orders join the account."""
+    with get_database().transaction() as db:
+        user = verification.confirm(db, token[:400])
+    if user is None:
+        flash("验证链接无效或已过期，请登录后重新发送验证邮件", "error")
+        return redirect(url_for("account.index"))
+    flash("邮箱已验证，用这个邮箱付款的订单已加入您的账户", "info")
+    return redirect(url_for("account.index"))
+
+
+@bp.post("/verify")
+@login_required
+def resend_verification():
+    """Mail the verification link again."""
+    if g.user.email_verified_at is None:
+        with get_database().transaction() as db:
+            notices.verify_email(db, db.get(User, g.user.id))
+    flash("验证邮件已发送，请查收", "info")
+    return redirect(url_for("account.index"))

@@ -1,29 +1,83 @@
-"""Outgoing mail: through SMTP when MAIL_SERVER is set, otherwise written to the log."""
+"""How a mail leaves: SMTP (the standard library's smtplib) when MAIL_SERVER is set, else a .eml file.
+
+Only the outbox worker calls this, after the commit that wrote the mail; no request and no
+database transaction ever waits for a mail server.
+"""
 
 from __future__ import annotations
 
 import logging
 import smtplib
 from email.message import EmailMessage
-
-from flask import current_app
+from email.utils import formatdate, make_msgid, parseaddr
+from pathlib import Path
 
 log = logging.getLogger("plus.checkout.mail")
 
 
-def send_mail(to: str, subject: str, body: str, config: dict | None = None) -> None:
-    """Send a plain-text mail (or log it when no mail server is configured)."""
-    config = config if config is not None else current_app.config
-    if not config.get("MAIL_SERVER"):
-        log.info("mail (no MAIL_SERVER set) to %s: %s\n%s", to, subject, body)
-        return
+class PermanentFailure(Exception):
+    """The server refused this message for good (a bad recipient): retrying would not help."""
+
+
+def build_message(config: dict, *, ref: str, to: str, subject: str, body: str) -> EmailMessage:
+    """A plain-text UTF-8 mail; its Message-ID comes from the outbox row, so a resend is recognisable."""
     message = EmailMessage()
-    message["From"], message["To"], message["Subject"] = config["MAIL_FROM"], to, subject
+    message["From"] = config["MAIL_FROM"]
+    message["To"] = to
+    message["Subject"] = subject
+    message["Date"] = formatdate(localtime=False)
+    domain = parseaddr(config["MAIL_FROM"])[1].partition("@")[2] or "plus.invalid"
+    message["Message-ID"] = make_msgid(idstring=ref, domain=domain)
     message.set_content(body)
-    with smtplib.SMTP(config["MAIL_SERVER"], int(config["MAIL_PORT"]), timeout=20) as smtp:
-        if config.get("MAIL_STARTTLS"):
-            smtp.starttls()
-        if config.get("MAIL_USERNAME"):
-            smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"] or "")
-        smtp.send_message(message)
-    log.info("mail sent to %s: %s", to, subject)
+    return message
+
+
+class Transport:
+    """Sends messages over one SMTP connection, or writes them to a folder when no server is set."""
+
+    def __init__(self, config: dict, folder: Path):
+        self.config = config
+        self.folder = folder
+        self.smtp: smtplib.SMTP | None = None
+
+    def open(self) -> None:
+        """Connect (and log in) when a server is configured; a failure raises and nothing was sent."""
+        server = self.config.get("MAIL_SERVER")
+        if server:
+            # A connection failure raises here: nothing was sent, the caller keeps the mails for later.
+            smtp = smtplib.SMTP(server, int(self.config["MAIL_PORT"]), timeout=self.config.get("MAIL_TIMEOUT", 20))
+            try:
+                if self.config.get("MAIL_STARTTLS"):
+                    smtp.starttls()
+                if self.config.get("MAIL_USERNAME"):
+                    smtp.login(self.config["MAIL_USERNAME"], self.config.get("MAIL_PASSWORD") or "")
+            except Exception:
+                smtp.close()
+                raise
+            self.smtp = smtp
+
+    def close(self) -> None:
+        """Say goodbye to the server."""
+        if self.smtp is not None:
+            try:
+                self.smtp.quit()
+            except (smtplib.SMTPException, OSError):  # the mails were already accepted; a lost goodbye changes nothing
+                self.smtp.close()
+
+    def send(self, message: EmailMessage, name: str) -> None:
+        """Hand one message over; PermanentFailure when the server refuses it for good."""
+        if self.smtp is None:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            path = self.folder / f"{name}.eml"
+            path.write_bytes(bytes(message))
+            log.info("mail (no MAIL_SERVER set) to %s: %s → %s", message["To"], message["Subject"], path)
+            return
+        try:
+            self.smtp.send_message(message)
+        except smtplib.SMTPRecipientsRefused as exc:
+            raise PermanentFailure(f"recipient refused: {exc.recipients}") from exc
+        except (smtplib.SMTPDataError, smtplib.SMTPSenderRefused) as exc:
+            if 500 <= exc.smtp_code < 600:
+                raise PermanentFailure(f"{exc.smtp_code} {exc.smtp_error!r}") from exc
+            raise
+        log.info("mail sent to %s: %s", message["To"], message["Subject"])

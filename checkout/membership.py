@@ -11,9 +11,10 @@ import logging
 from collections.abc import Callable
 
 import stripe
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from .db import Database
 from .models import CheckoutSession, MembershipPeriod, User, utcnow
 from .stripe_api import as_dict
 
@@ -188,8 +189,12 @@ def cancel_renewal(db: Session, user: User, *, client: stripe.StripeClient, now:
     return len(periods)
 
 
-def remind_expiring(db: Session, *, days: int, send: Callable[[User], None], now: dt.datetime | None = None) -> int:
-    """Mail every member whose PLUS ends within `days` and will not renew by itself, once per end date."""
+def remind_expiring(database: Database, *, days: int, write: Callable[[Session, User], None], now: dt.datetime | None = None) -> int:
+    """Queue a reminder for every member whose PLUS ends within `days` and will not renew by itself, once per end date.
+
+    Each member gets a transaction of their own: `write` puts the mail in the outbox and
+    `reminded_for` is set beside it, so no mail server is waited for and one failure rolls back one member only.
+    """
     now = now or utcnow()
     horizon = now + dt.timedelta(days=days)
     renewing = select(MembershipPeriod.user_id).where(
@@ -198,15 +203,22 @@ def remind_expiring(db: Session, *, days: int, send: Callable[[User], None], now
         MembershipPeriod.cancel_at_period_end.is_(False),
         MembershipPeriod.ends_at > now,
     )
-    users = db.scalars(
-        select(User).where(User.member_until > now, User.member_until <= horizon, User.id.not_in(renewing)).order_by(User.id)
-    ).all()
+    with database.sessions() as db:
+        due = db.scalars(
+            select(User.id).where(
+                User.member_until > now,
+                User.member_until <= horizon,
+                User.id.not_in(renewing),
+                or_(User.reminded_for.is_(None), User.reminded_for != User.member_until),
+            )
+        ).all()
     sent = 0
-    for user in users:
-        if user.reminded_for == user.member_until:
-            continue
-        send(user)
-        user.reminded_for = user.member_until
-        db.flush()
-        sent += 1
+    for user_id in due:
+        with database.transaction() as db:
+            user = db.get(User, user_id)
+            if user.reminded_for == user.member_until:  # another run took this one meanwhile
+                continue
+            write(db, user)
+            user.reminded_for = user.member_until
+            sent += 1
     return sent

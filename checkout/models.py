@@ -21,6 +21,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    Text,
     TypeDecorator,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -92,6 +93,8 @@ class User(Base):
     stripe_customer_id: Mapped[str | None] = mapped_column(String(255))
     member_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     reminded_for: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    email_verified_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    """Set when the member opened the link mailed to the address: only then are guest orders adopted."""
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     def is_member(self, now: dt.datetime | None = None) -> bool:
@@ -163,6 +166,9 @@ class CheckoutSession(Base):
     status: Mapped[str] = mapped_column(String(16), default="pending")
     """pending (no Stripe session yet), open, complete, expired or failed."""
     stock_held: Mapped[bool] = mapped_column(Boolean, default=False)
+    delivery: Mapped[dict | None] = mapped_column(JSON(none_as_null=True))
+    """The confirmed delivery address (see checkout.addresses.Address.as_record); None until the shopper gives one."""
+    delivery_fee: Mapped[Decimal | None] = mapped_column(Yuan)
     expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -192,6 +198,16 @@ class Order(Base):
     paid_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     shipped_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     refunded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    delivery_fee: Mapped[Decimal] = mapped_column(Yuan, default=Decimal("0.00"))
+    payment_method: Mapped[str | None] = mapped_column(String(40))
+    # The delivery address as the buyer confirmed it: a snapshot, never a reference an address book edit could change.
+    ship_name: Mapped[str | None] = mapped_column(String(40))
+    ship_mobile: Mapped[str | None] = mapped_column(String(20))
+    ship_province: Mapped[str | None] = mapped_column(String(20))
+    ship_city: Mapped[str | None] = mapped_column(String(40))
+    ship_district: Mapped[str | None] = mapped_column(String(40))
+    ship_address: Mapped[str | None] = mapped_column(String(200))
+    ship_postcode: Mapped[str | None] = mapped_column(String(6))
 
     lines: Mapped[list[OrderLine]] = relationship(
         back_populates="order", order_by="OrderLine.id", cascade="all, delete-orphan", lazy="selectin"
@@ -230,3 +246,46 @@ class WebhookEvent(Base):
     object_id: Mapped[str | None] = mapped_column(String(255))
     created: Mapped[int] = mapped_column(BigInteger)
     received_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SavedAddress(Base):
+    """An entry of a member's address book; orders copy it, so editing it changes no order."""
+
+    __tablename__ = "addresses"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(40))
+    mobile: Mapped[str] = mapped_column(String(20))
+    province: Mapped[str] = mapped_column(String(20))
+    city: Mapped[str] = mapped_column(String(40))
+    district: Mapped[str] = mapped_column(String(40))
+    address: Mapped[str] = mapped_column(String(200))
+    postcode: Mapped[str | None] = mapped_column(String(6))
+    is_default: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class OutboxMail(Base):
+    """A mail written in the transaction of the change it reports, sent after the commit (checkout.outbox)."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        CheckConstraint("status IN ('pending', 'sending', 'sent', 'failed')", name="status"),
+        Index("ix_outbox_status_next_attempt_at", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    key: Mapped[str | None] = mapped_column(String(120), unique=True)
+    """One mail per event (e.g. `order-paid:12`): a state change applied twice writes one row."""
+    recipient: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(10), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    claimed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

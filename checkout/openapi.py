@@ -51,6 +51,22 @@ ORDER = {
         "paid_at": NULLABLE_TIME,
         "shipped_at": NULLABLE_TIME,
         "refunded_at": NULLABLE_TIME,
+        "delivery_fee": MONEY,
+        "payment_method": NULLABLE_STRING,
+        "shipping_address": {
+            "type": ["object", "null"],
+            "description": "Where the order goes, as the buyer confirmed it before paying (null on orders recorded before addresses were asked)",
+            "required": ["name", "mobile", "province", "city", "district", "address", "postcode"],
+            "properties": {
+                "name": {"type": "string"},
+                "mobile": {"type": "string", "pattern": r"^1[3-9]\d{9}$"},
+                "province": {"type": "string"},
+                "city": {"type": "string"},
+                "district": {"type": "string"},
+                "address": {"type": "string"},
+                "postcode": NULLABLE_STRING,
+            },
+        },
         "lines": {
             "type": "array",
             "items": {
@@ -66,6 +82,21 @@ ORDER = {
                 },
             },
         },
+    },
+}
+
+ADDRESS = {
+    "type": "object",
+    "description": "A mainland delivery address; without it the answer's url is the store's address step",
+    "required": ["name", "mobile", "province", "city", "district", "address"],
+    "properties": {
+        "name": {"type": "string", "maxLength": 20},
+        "mobile": {"type": "string", "description": "11 digits; +86, spaces and dashes are accepted"},
+        "province": {"type": "string", "description": "a province, municipality or autonomous region (浙江省 or 浙江)"},
+        "city": {"type": "string", "maxLength": 20},
+        "district": {"type": "string", "maxLength": 20},
+        "address": {"type": "string", "maxLength": 120},
+        "postcode": {"type": "string", "pattern": r"^\d{6}$"},
     },
 }
 
@@ -98,23 +129,62 @@ def _paths() -> dict:
                                             "quantity": {"type": "integer", "minimum": 1, "maximum": 9999},
                                         },
                                     },
-                                }
+                                },
+                                "address": ADDRESS,
                             },
                         }
                     ),
                 },
                 "responses": {
                     "201": {
-                        "description": "The session to redirect the browser to",
+                        "description": "Where to send the browser: Stripe Checkout (`next: pay`, an address was given) or the store's address step (`next: address`)",
                         "content": _json(
                             {
                                 "type": "object",
-                                "required": ["id", "url"],
-                                "properties": {"id": {"type": "string"}, "url": {"type": "string"}},
+                                "required": ["id", "url", "next"],
+                                "properties": {
+                                    "id": {
+                                        "type": "string",
+                                        "description": "the Stripe session id (pay), or the held checkout's id (address)",
+                                    },
+                                    "url": {"type": "string"},
+                                    "next": {"type": "string", "enum": ["pay", "address"]},
+                                    "delivery_fee": MONEY,
+                                },
                             }
                         ),
                     },
                     **_errors(400, 403, 404, 409, 413, 415, 422, 429, 503),
+                },
+            }
+        },
+        "/api/checkout/{checkout_id}/delivery-fee": {
+            "get": {
+                "summary": "The delivery fee of a held checkout to a province (the address step shows it before payment)",
+                "operationId": "deliveryFee",
+                "parameters": [
+                    {"name": "checkout_id", "in": "path", "required": True, "schema": {"type": "string", "maxLength": 36}},
+                    {"name": "province", "in": "query", "required": True, "schema": {"type": "string"}},
+                ],
+                "responses": {
+                    "200": {
+                        "description": "The fee, or that the province is not served",
+                        "content": _json(
+                            {
+                                "type": "object",
+                                "required": ["province", "served", "fee", "message", "subtotal", "total"],
+                                "properties": {
+                                    "province": {"type": "string"},
+                                    "served": {"type": "boolean"},
+                                    "fee": MONEY,
+                                    "message": {"type": "string"},
+                                    "subtotal": MONEY,
+                                    "total": {"type": ["string", "null"], "pattern": r"^\d+\.\d{2}$"},
+                                },
+                            }
+                        ),
+                    },
+                    **_errors(400, 404, 503),
                 },
             }
         },

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from .db import Database
+from .fulfilment import order_address
 from .models import CheckoutSession, Order, OrderLine, utcnow
 from .orders import apply_session_event
 from .status import OrderStatus
@@ -87,6 +88,9 @@ def order_json(order: Order) -> dict:
         "paid_at": stamp(order.paid_at),
         "shipped_at": stamp(order.shipped_at),
         "refunded_at": stamp(order.refunded_at),
+        "delivery_fee": str(order.delivery_fee),
+        "payment_method": order.payment_method,
+        "shipping_address": address_json(order),
         "lines": [
             {
                 "product": line.product_id,
@@ -101,6 +105,12 @@ def order_json(order: Order) -> dict:
     }
 
 
+def address_json(order: Order) -> dict | None:
+    """The order's delivery address snapshot (None for orders recorded before addresses were asked)."""
+    address = order_address(order)
+    return address.as_record() if address else None
+
+
 def _cell(value: object) -> str:
     text = "" if value is None else str(value)
     return "'" + text if text.startswith(FORMULA_START) else text
@@ -113,9 +123,17 @@ CSV_COLUMNS = (
     "paid_at",
     "email",
     "amount_total",
+    "delivery_fee",
     "currency",
     "member_pricing",
     "lines",
+    "recipient",
+    "mobile",
+    "province",
+    "city",
+    "district",
+    "address",
+    "postcode",
     "carrier",
     "tracking",
     "catalog_revision",
@@ -131,6 +149,9 @@ def orders_csv(orders: list[Order]) -> str:
     for order in orders:
         data = order_json(order)
         data["lines"] = "; ".join(f"{line['product']} × {line['quantity']} @ {line['unit_price']}" for line in data["lines"])
+        shipping = data["shipping_address"] or {}
+        data.update({key: shipping.get(key) for key in ("mobile", "province", "city", "district", "address", "postcode")})
+        data["recipient"] = shipping.get("name")
         writer.writerow([_cell(data[column]) for column in CSV_COLUMNS])
     return out.getvalue()
 

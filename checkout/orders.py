@@ -14,8 +14,9 @@ import stripe
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import membership
+from . import membership, notices
 from .db import Database
+from .fulfilment import record_delivery
 from .models import CheckoutSession, Order, OrderLine, utcnow
 from .status import OrderStatus
 from .stock import release, take_unconditionally
@@ -81,6 +82,7 @@ def ensure_order(db: Session, checkout: CheckoutSession, session: dict, now: dt.
             for line in checkout.lines
         ],
     )
+    record_delivery(db, order, checkout, session)
     db.add(order)
     db.flush()  # a concurrent twin fails here on the unique constraint; the caller retries
     log.info("order %s recorded for session %s", order.number, session["id"])
@@ -103,6 +105,7 @@ def _complete(db: Session, checkout: CheckoutSession, session: dict, event_type:
         return order.status
     if session.get("payment_status") in PAID and order.status in (OrderStatus.AWAITING_PAYMENT, OrderStatus.PAYMENT_FAILED):
         order.status, order.paid_at = OrderStatus.PAID, now
+        notices.order_paid(db, order)  # in this transaction: the mail exists exactly when the payment is recorded
     return order.status
 
 
@@ -145,6 +148,7 @@ def ship(db: Session, order_id: int, *, carrier: str | None = None, tracking: st
     order.shipped_at = order.shipped_at or now or utcnow()
     order.carrier = carrier or order.carrier
     order.tracking = tracking or order.tracking
+    notices.order_shipped(db, order)
     return order
 
 
@@ -172,6 +176,7 @@ def refund(database: Database, order_id: int, *, client: stripe.StripeClient, no
         order = get_order(db, order_id)
         if order.status != OrderStatus.REFUNDED:
             order.status, order.stripe_refund_id, order.refunded_at = OrderStatus.REFUNDED, result.id, now or utcnow()
+            notices.order_refunded(db, order)
             log.info("order %s refunded (%s)", order.number, result.id)
     return order
 

@@ -17,6 +17,7 @@ from sqlalchemy import update
 
 from catalog.pricing import to_fen
 
+from .addresses import Address
 from .cart import Line
 from .db import Database
 from .models import CheckoutSession, User, utcnow
@@ -40,6 +41,14 @@ class Started:
 
     id: str
     url: str
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """Where an order goes and what delivering it costs (decided by the server)."""
+
+    address: Address
+    fee: Decimal
 
 
 @dataclass(frozen=True)
@@ -120,39 +129,104 @@ def start_order(
     revision: str,
     member: bool,
     user: User | None,
+    delivery: Delivery | None = None,
     now: dt.datetime | None = None,
 ) -> Started:
-    """Hold the stock for priced lines and open a Stripe Checkout Session for them."""
+    """Hold the stock for priced lines; open Stripe Checkout now (address given) or after the address step."""
     now = now or utcnow()
     expires = now + dt.timedelta(minutes=settings.ttl_minutes) + EXPIRY_MARGIN
+    subtotal = sum((line.total for line in lines), Decimal("0.00"))
     record = CheckoutSession(
         id=str(uuid.uuid4()),
         kind="order",
         mode="payment",
         user_id=user.id if user else None,
         lines=[line.as_record() for line in lines],
-        amount_total=sum((line.total for line in lines), Decimal("0.00")),
+        amount_total=subtotal + (delivery.fee if delivery else Decimal("0.00")),
         currency="cny",
         member_pricing=member,
         catalog_revision=revision,
         status="pending",
+        delivery=delivery.address.as_record() if delivery else None,
+        delivery_fee=delivery.fee if delivery else None,
         expires_at=expires,
         created_at=now,
     )
     _open(database, record, [(line.product_id, line.title, line.quantity, line.stock_limit) for line in lines])
+    if delivery is None:  # the shopper gives the address on our page next; the stock is held meanwhile
+        return Started(record.id, f"{settings.public_url}/checkout/{record.id}/delivery")
+    return _create_session(database, client, record, order_params(settings, record, user.email if user else None))
+
+
+def order_params(settings: Settings, record: CheckoutSession, email: str | None) -> dict:
+    """Stripe's parameters for an order checkout, from the stored record only (a retry sends the same)."""
+    fee = record.delivery_fee or Decimal("0.00")
     params = {
         "mode": "payment",
-        "line_items": [_stripe_line(line.title, line.unit_price, line.quantity, line.product_id) for line in lines],
+        "line_items": [
+            _stripe_line(line["title"], Decimal(line["unit_price"]), int(line["quantity"]), line["product"]) for line in record.lines
+        ],
+        "shipping_options": [
+            {
+                "shipping_rate_data": {
+                    "type": "fixed_amount",
+                    "display_name": "配送费" if fee else "包邮",
+                    "fixed_amount": {"amount": to_fen(fee), "currency": "cny"},
+                }
+            }
+        ],
         "success_url": f"{settings.public_url}/checkout/success?session_id={{CHECKOUT_SESSION_ID}}",
         "cancel_url": f"{settings.public_url}{settings.cart_path}",
         "client_reference_id": record.id,
-        "metadata": {"plus_ref": record.id, "kind": "order", "user": str(user.id) if user else ""},
-        "expires_at": int(expires.timestamp()),
+        "metadata": {"plus_ref": record.id, "kind": "order", "user": str(record.user_id or "")},
+        "expires_at": int(record.expires_at.timestamp()),
         **_method_params(settings.payment_methods),
     }
-    if user is not None:
-        params["customer_email"] = user.email
-    return _create_session(database, client, record, params)
+    if email:
+        params["customer_email"] = email
+    return params
+
+
+class CheckoutClosed(Exception):
+    """The checkout expired, failed or was paid: the shopper starts again from the cart."""
+
+
+class AddressLocked(Exception):
+    """This checkout was already confirmed to another address (in another tab): it cannot change any more."""
+
+    def __init__(self, address: Address):
+        super().__init__(address.one_line())
+        self.address = address
+
+
+def confirm_delivery(
+    database: Database, client: stripe.StripeClient, settings: Settings, checkout_id: str, delivery: Delivery, *, email: str | None
+) -> Started:
+    """Store the address and fee of a held checkout (once: the first confirmation wins), then open Stripe Checkout.
+
+    A second submission (a double click, the back button) gets the same Stripe session: the
+    parameters come from the stored record and the idempotency key is the checkout's.
+    """
+    with database.transaction() as db:
+        record = db.get(CheckoutSession, checkout_id)
+        if record is None or record.kind != "order" or record.status not in ("pending", "open"):
+            raise CheckoutClosed(checkout_id)
+        subtotal = sum((Decimal(line["unit_price"]) * int(line["quantity"]) for line in record.lines), Decimal("0.00"))
+        db.execute(
+            update(CheckoutSession)
+            .where(CheckoutSession.id == checkout_id, CheckoutSession.status == "pending", CheckoutSession.delivery.is_(None))
+            .values(delivery=delivery.address.as_record(), delivery_fee=delivery.fee, amount_total=subtotal + delivery.fee)
+            .execution_options(synchronize_session=False)
+        )
+        db.refresh(record)
+    if record.delivery != delivery.address.as_record():
+        raise AddressLocked(Address.from_record(record.delivery))
+    if record.status == "open" and record.stripe_session_id:
+        session = client.v1.checkout.sessions.retrieve(record.stripe_session_id)
+        if session.status != "open" or not session.url:
+            raise CheckoutClosed(checkout_id)
+        return Started(session.id, session.url)
+    return _create_session(database, client, record, order_params(settings, record, email))
 
 
 def start_membership(

@@ -7,13 +7,15 @@ import logging
 from flask import Blueprint, current_app, g, jsonify, render_template, request
 from sqlalchemy import select
 
+from .addresses import AddressError, parse_address
 from .cart import CartError, parse_items, price_items
 from .catalogs import CatalogUnavailable, get_catalog
 from .db import get_database, get_db
+from .delivery import delivery_fee
 from .errors import api_error, json_body, require_json
 from .models import Order
 from .openapi import spec
-from .payments import PaymentProviderError, Settings, start_order
+from .payments import Delivery, PaymentProviderError, Settings, start_order
 from .stock import OutOfStock
 from .stripe_api import StripeNotConfigured, get_stripe
 
@@ -30,7 +32,9 @@ def create_checkout():
     member = g.user is not None and g.user.is_member()
     try:
         catalog = get_catalog()
-        lines = price_items(catalog, parse_items(json_body()), member=member)
+        body = json_body()
+        lines = price_items(catalog, parse_items(body), member=member)
+        delivery = checked_delivery(catalog, lines, body, member=member)  # before anything is stored
         started = start_order(
             get_database(),
             get_stripe(),
@@ -39,7 +43,10 @@ def create_checkout():
             revision=catalog.revision,
             member=member,
             user=g.user,
+            delivery=delivery,
         )
+    except AddressError as exc:
+        return api_error(400, exc.code, exc.message)
     except CartError as exc:
         return api_error(exc.status, exc.code, exc.message)
     except OutOfStock as exc:
@@ -49,7 +56,21 @@ def create_checkout():
         return api_error(503, "payments_unavailable", "支付服务暂时不可用，请稍后再试")
     except CatalogUnavailable:
         return api_error(503, "catalog_unavailable", "商品目录暂不可用，请稍后再试")
-    return jsonify({"id": started.id, "url": started.url}), 201
+    answer = {"id": started.id, "url": started.url, "next": "pay" if delivery else "address"}
+    if delivery:
+        answer["delivery_fee"] = str(delivery.fee)
+    return jsonify(answer), 201
+
+
+def checked_delivery(catalog, lines, body, *, member: bool) -> Delivery | None:
+    """The body's `address`, checked, with the server's fee; None when the shopper gives it on the address step."""
+    if not isinstance(body, dict) or body.get("address") is None:
+        return None
+    address = parse_address(body["address"])
+    fee = delivery_fee(catalog, lines, province=address.province, member=member)
+    if not fee.served:
+        raise AddressError("province", "region_not_served", fee.message or f"抱歉，{address.province}暂不配送")
+    return Delivery(address, fee.fee)
 
 
 @bp.get("/api/me")

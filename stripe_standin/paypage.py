@@ -88,6 +88,7 @@ def _page(session: dict, *, error: str | None = None, canceled: bool = False) ->
         error=error,
         canceled=canceled,
         total=format_amount(session["amount_total"], currency),
+        shipping=_shipping(session),
         test_card=TEST_CARD,
     )
 
@@ -103,3 +104,12 @@ def _every(recurring: dict | None) -> str | None:
     count = recurring["interval_count"]
     unit = INTERVAL_LABELS[recurring["interval"]]
     return f"每{unit}" if count == 1 else f"每{count}{unit}"
+
+
+def _shipping(session: dict) -> dict | None:
+    """The selected shipping option as the page shows it (name and amount)."""
+    cost = session.get("shipping_cost")
+    if not cost:
+        return None
+    name = (session.get("_shipping_names") or {}).get(cost["shipping_rate"], "Shipping")
+    return {"name": name, "amount": format_amount(cost["amount_total"], session["currency"])}

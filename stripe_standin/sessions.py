@@ -34,6 +34,7 @@ def create(params: Reader, *, now: int, pay_base: str, customer_exists) -> tuple
         "locale",
         "subscription_data",
         "payment_intent_data",
+        "shipping_options",
     )
     mode = params.enum("mode", ("payment", "setup", "subscription"), need=True)
     if mode == "setup":
@@ -52,17 +53,21 @@ def create(params: Reader, *, now: int, pay_base: str, customer_exists) -> tuple
     if len(currencies) > 1:
         raise invalid("All line items must use the same currency.", "line_items")
     _check_mode(mode, lines, params)
+    currency = next(iter(currencies))
+    options = _shipping_options(params, mode, currency, now)
+    shipping = options[0]["shipping_amount"] if options else 0  # the first option is preselected, as at Stripe
     session_id = new_id("cs_test", 58)
-    total = sum(line["amount_total"] for line in lines)
+    subtotal = sum(line["amount_total"] for line in lines)
+    total = subtotal + shipping
     session = {
         "id": session_id,
         "object": "checkout.session",
-        "amount_subtotal": sum(line["amount_subtotal"] for line in lines),
+        "amount_subtotal": subtotal,
         "amount_total": total,
         "cancel_url": _url(params, "cancel_url"),
         "client_reference_id": params.str("client_reference_id", max_length=200),
         "created": now,
-        "currency": currencies.pop(),
+        "currency": currency,
         "customer": _customer(params, customer_exists),
         "customer_details": None,
         "customer_email": _email(params),
@@ -79,10 +84,17 @@ def create(params: Reader, *, now: int, pay_base: str, customer_exists) -> tuple
         "status": "open",
         "subscription": None,
         "success_url": _url(params, "success_url"),
-        "total_details": {"amount_discount": 0, "amount_shipping": 0, "amount_tax": 0},
+        "shipping_cost": (
+            {"amount_subtotal": shipping, "amount_tax": 0, "amount_total": shipping, "shipping_rate": options[0]["shipping_rate"]}
+            if options
+            else None
+        ),
+        "shipping_options": [{"shipping_amount": o["shipping_amount"], "shipping_rate": o["shipping_rate"]} for o in options],
+        "total_details": {"amount_discount": 0, "amount_shipping": shipping, "amount_tax": 0},
         "ui_mode": "hosted",
         "url": f"{pay_base.rstrip('/')}/pay/{session_id}",
         "_line_items": lines,
+        "_shipping_names": {o["shipping_rate"]: o["display_name"] for o in options},
         "_payment_intent_data": _extra_data(params, "payment_intent_data", mode, "payment"),
         "_subscription_data": _extra_data(params, "subscription_data", mode, "subscription"),
     }
@@ -239,6 +251,38 @@ def _product(data: Reader, now: int) -> dict:
         "name": name,
         "updated": now,
     }
+
+
+def _shipping_options(params: Reader, mode: str, currency: str, now: int) -> list[dict]:
+    """`shipping_options[n][shipping_rate_data]` with a fixed amount (ids of saved rates are not supported)."""
+    options = params.list("shipping_options")
+    if options and mode != "payment":
+        raise invalid("shipping_options can only be used in `payment` mode.", "shipping_options")
+    if len(options) > 5:
+        raise invalid("You may only specify up to 5 shipping options.", "shipping_options")
+    result = []
+    for index, option in enumerate(options):
+        if not isinstance(option, Reader):
+            raise invalid("Invalid object", f"shipping_options[{index}]")
+        option.only("shipping_rate", "shipping_rate_data")
+        if option.has("shipping_rate"):
+            raise StripeError(
+                404,
+                "No such shipping rate (the stand-in only knows shipping_rate_data)",
+                code="resource_missing",
+                param=option.path("shipping_rate"),
+            )
+        data = option.sub("shipping_rate_data", need=True)
+        data.only("type", "display_name", "fixed_amount", "metadata")
+        data.enum("type", ("fixed_amount",))
+        name = data.str("display_name", need=True, max_length=100)
+        fixed = data.sub("fixed_amount", need=True)
+        fixed.only("amount", "currency")
+        amount = fixed.int("amount", need=True, low=0, high=99_999_999)
+        if fixed.str("currency", need=True).lower() != currency:
+            raise invalid("The shipping rate's currency must match the line items' currency.", fixed.path("currency"))
+        result.append({"shipping_amount": amount, "shipping_rate": new_id("shr"), "display_name": name})
+    return result
 
 
 def _check_mode(mode: str, lines: list[dict], params: Reader) -> None:

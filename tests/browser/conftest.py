@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from bench.serving import plus_serve
+from tests.checkout.helpers import MailServer
 from tests.conftest import REPO, TODAY
 
 ARTIFACTS = REPO / "test-artifacts" / "screenshots"
@@ -18,10 +19,19 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="session")
-def store(tmp_path_factory) -> Iterator[str]:
+def mailbox() -> Iterator[MailServer]:
+    """A real SMTP server (aiosmtpd) the store sends its mails to; the tests read them there."""
+    server = MailServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def store(tmp_path_factory, mailbox) -> Iterator[str]:
     """`plus serve` on a free port with its own instance folder and site output; yields its URL."""
     root = tmp_path_factory.mktemp("store")
     env = {"PLUS_SITE_DIR": str(root / "output"), "PLUS_TODAY": TODAY.isoformat(), "PLUS_ADMIN_TOKEN": "browser-test-token"}
+    env.update({key: str(value) for key, value in mailbox.config().items()})
     with plus_serve(root / "instance", env=env) as base:
         yield base
 

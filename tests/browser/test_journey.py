@@ -38,6 +38,21 @@ def sign_up(page: Page, store: str) -> str:
     return email
 
 
+def fill_address(page: Page, **changes: str) -> None:
+    """Type a delivery address on the address step, as a shopper on a phone does."""
+    fields = {
+        "收件人": "王小明",
+        "手机号": "+86 139-1234-5678",
+        "城市": "杭州市",
+        "区县": "西湖区",
+        "详细地址": "文三路 100 号 2 幢 301 室",
+        **changes,
+    }
+    for label, value in fields.items():
+        page.get_by_label(label, exact=True).fill(value)
+    page.get_by_label("省份").select_option(changes.get("省份", "浙江省"))
+
+
 def add_to_cart(page: Page, quantity: int) -> None:
     """Set the quantity on a product page and add it to the cart."""
     page.get_by_label("数量").fill(str(quantity))
@@ -60,9 +75,15 @@ def test_shopper_searches_compares_signs_up_pays_and_sees_the_order(phone: Page,
     screenshot(phone, "journey-cart-phone")
     phone.get_by_role("button", name="去结算").click()
 
-    # The local Stripe stand-in's hosted page: the server-side total, in TEST MODE.
+    # Our address step: the member saves the address; the bulky vacuum's delivery fee is shown.
+    expect(phone.get_by_role("heading", level=1)).to_contain_text("收货地址")
+    fill_address(phone)
+    expect(phone.locator("[data-fee]")).to_have_text("¥25.00")
+    phone.get_by_role("button", name="去支付").click()
+
+    # The local Stripe stand-in's hosted page: the server-side total with the fee, in TEST MODE.
     expect(phone.get_by_text("TEST MODE")).to_be_visible()
-    expect(phone.locator("body")).to_contain_text("138.00")
+    expect(phone.locator("#total")).to_contain_text("163.00")
     phone.get_by_role("button", name=re.compile("^支付")).click()
 
     expect(phone).to_have_url(re.compile(r"/checkout/success"))
@@ -74,13 +95,14 @@ def test_shopper_searches_compares_signs_up_pays_and_sees_the_order(phone: Page,
         phone.wait_for_timeout(250)
         phone.reload()
     expect(order).to_contain_text("奥克斯家用大吸尘器")
-    expect(order).to_contain_text("138")
+    expect(order).to_contain_text("163")
     screenshot(phone, "journey-account-with-order-phone")
 
     # The operators see the same order, at the catalog price, in the admin API.
     request = urllib.request.Request(f"{store}/api/admin/orders?email={email}", headers={"Authorization": "Bearer browser-test-token"})
     orders = json.load(urllib.request.urlopen(request, timeout=10))["orders"]
-    assert [(o["status"], o["amount_total"]) for o in orders] == [("paid", "138.00")]
+    assert [(o["status"], o["amount_total"], o["delivery_fee"]) for o in orders] == [("paid", "163.00", "25.00")]
+    assert orders[0]["shipping_address"]["mobile"] == "13912345678" and orders[0]["shipping_address"]["district"] == "西湖区"
     assert [(line["product"], line["quantity"]) for line in orders[0]["lines"]] == [("aux-vacuum", 2)]
 
 
@@ -111,6 +133,8 @@ def test_small_b_buyer_meets_the_minimum_order_and_the_tier_price(phone: Page, s
     phone.goto(store + "/cart/")
     expect(phone.locator("[data-cart-total]")).to_have_text("640")
     phone.get_by_role("button", name="去结算").click()
+    fill_address(phone)
+    phone.get_by_role("button", name="去支付").click()
     expect(phone.get_by_text("TEST MODE")).to_be_visible()
     expect(phone.locator("body")).to_contain_text("640.00")  # the server applied the tier, too
 
@@ -144,3 +168,59 @@ def test_member_prices_follow_the_login(phone: Page, store: str):
     sign_up(phone, store)
     me = phone.evaluate("async () => (await fetch('/api/me')).json()")
     assert me["authenticated"] is True and me["member"] is False
+
+
+def test_guest_on_a_phone_gives_an_address_sees_the_fee_pays_and_opens_the_order_from_the_mail(phone: Page, store: str, mailbox):
+    email = f"guest-{uuid.uuid4().hex[:8]}@example.com"
+    phone.goto(store + "/p/aux-vacuum/")
+    add_to_cart(phone, 2)
+    phone.goto(store + "/cart/")
+    expect(phone.locator("[data-cart-total]")).to_have_text("138")
+    phone.get_by_role("button", name="去结算").click()
+
+    # The address step: a wrong mobile is refused in the shopper's words, what was typed stays.
+    expect(phone.get_by_role("heading", level=1)).to_contain_text("收货地址")
+    fill_address(phone, 手机号="12345")
+    phone.get_by_role("button", name="去支付").click()
+    expect(phone.get_by_role("alert")).to_contain_text("请填写11位中国大陆手机号")
+    expect(phone.get_by_label("详细地址")).to_have_value("文三路 100 号 2 幢 301 室")
+    phone.get_by_label("手机号", exact=True).fill("139 1234 5678")
+    phone.get_by_label("省份").select_option("新疆维吾尔自治区")  # a remote region: the surcharge shows at once
+    expect(phone.locator("[data-fee]")).to_have_text("¥40.00")
+    phone.get_by_label("省份").select_option("浙江省")
+    expect(phone.locator("[data-fee]")).to_have_text("¥25.00")
+    expect(phone.locator("[data-total]")).to_have_text("¥163.00")
+    screenshot(phone, "delivery-address-step-phone")
+    phone.get_by_role("button", name="去支付").click()
+
+    # Stripe's page (the stand-in) charges the same fee.
+    expect(phone.get_by_text("TEST MODE")).to_be_visible()
+    expect(phone.locator("#shipping")).to_contain_text("25.00")
+    expect(phone.locator("#total")).to_contain_text("163.00")
+    screenshot(phone, "delivery-pay-page-phone")
+    phone.get_by_label("邮箱 Email").fill(email)
+    phone.get_by_role("button", name=re.compile("^支付")).click()
+    expect(phone).to_have_url(re.compile(r"/checkout/success"))
+    expect(phone.locator("main")).not_to_contain_text("我的账户中")  # a guest has no account: the mail is where the order is
+
+    # The confirmation mail reaches a real SMTP server, sent by plus serve's outbox worker.
+    for _ in range(80):
+        mails = [m for m in mailbox.messages if m["To"] == email]
+        if mails:
+            break
+        phone.wait_for_timeout(250)
+    assert len(mails) == 1, "no confirmation mail"
+    body = mails[0].get_content()
+    assert "¥25.00" in body and "¥163.00" in body and "王小明" in body and "139****5678" in body
+    link = re.search(r"查看订单：(\S+)", body).group(1)
+    assert link.startswith(store + "/account/orders/PLUS") and "?t=" in link
+
+    # The link opens the order for the guest: address, fee, timeline, how it was paid.
+    phone.goto(link)
+    main = phone.locator("main")
+    expect(main).to_contain_text("浙江省杭州市西湖区文三路 100 号 2 幢 301 室")
+    expect(main).to_contain_text("13912345678")
+    expect(main).to_contain_text("¥25.00")
+    expect(main).to_contain_text("已付款")
+    expect(main).to_contain_text("银行卡")
+    screenshot(phone, "order-page-from-mail-phone")

@@ -123,9 +123,36 @@ def post_event(
     )
 
 
-def buy(client, items: list[dict], **extra):
-    """POST /api/checkout as the storefront's cart does."""
-    return client.post("/api/checkout", data=json.dumps({"items": items, **extra}), content_type="application/json")
+ADDRESS = {
+    "name": "张三",
+    "mobile": "+86 138-0013-8000",
+    "province": "浙江省",
+    "city": "杭州市",
+    "district": "西湖区",
+    "address": "文三路 100 号 2 幢 301 室",
+}
+
+
+def buy(client, items: list[dict], *, address: dict | None = ADDRESS, **extra):
+    """POST /api/checkout with a delivery address, straight to the pay page (address=None: the address step first)."""
+    body = {"items": items, **extra}
+    if address is not None:
+        body["address"] = address
+    return client.post("/api/checkout", data=json.dumps(body), content_type="application/json")
+
+
+def outbox(app, kind: str | None = None) -> list:
+    """The mails written to the outbox (oldest first), optionally of one kind."""
+    from sqlalchemy import select
+
+    from checkout.db import get_database
+    from checkout.models import OutboxMail
+
+    with get_database(app).sessions() as db:
+        query = select(OutboxMail).order_by(OutboxMail.id)
+        if kind:
+            query = query.where(OutboxMail.kind == kind)
+        return list(db.scalars(query).all())
 
 
 def pay(
@@ -177,3 +204,52 @@ def private_pg_schema(prefix: str) -> Iterator[str]:
         with admin.begin() as connection:
             connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
         admin.dispose()
+
+
+class MailServer:
+    """A real SMTP server (aiosmtpd) on loopback that keeps every message it accepts."""
+
+    def __init__(self, port: int | None = None, *, refuse: str | None = None):
+        from bench.serving import free_port
+
+        self.port = port or free_port()
+        self.refuse = refuse  # a recipient answered 550, as a server does for an unknown mailbox
+        self.messages: list = []
+        self._controller = None
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802 - aiosmtpd's hook name
+        """Accept every recipient but the refused one."""
+        if address == self.refuse:
+            return "550 5.1.1 no such mailbox"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+        """Keep the message, parsed."""
+        import email
+        from email import policy
+
+        self.messages.append(email.message_from_bytes(envelope.content, policy=policy.default))
+        return "250 Message accepted for delivery"
+
+    def start(self) -> MailServer:
+        """Listen (again) on the same port."""
+        from aiosmtpd.controller import Controller
+
+        self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self._controller.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop listening (connections are then refused: the server is down)."""
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
+
+    def config(self) -> dict:
+        """The app settings that send through this server."""
+        return {"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": self.port, "MAIL_STARTTLS": False, "MAIL_FROM": "PLUS会员店 <shop@plus.test>"}
+
+    def body(self, index: int = -1) -> str:
+        """The plain-text body of a received message."""
+        return self.messages[index].get_content()

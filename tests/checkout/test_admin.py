@@ -70,7 +70,7 @@ def test_csv_export_defuses_formulas(app, client):
     rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
     assert len(rows) == 1
     assert rows[0]["email"].startswith("'=")
-    assert rows[0]["amount_total"] == "69.00" and rows[0]["lines"] == "aux-vacuum × 1 @ 69.00"
+    assert rows[0]["amount_total"] == "77.00" and rows[0]["delivery_fee"] == "8.00" and rows[0]["lines"] == "aux-vacuum × 1 @ 69.00"
 
 
 def test_ship_marks_a_paid_order_shipped(app, client):
@@ -113,7 +113,7 @@ def test_refund_goes_through_stripe_once(live, client):
     assert first.get_json()["status"] == "refunded" and first.get_json()["stripe_refund_id"] == again.get_json()["stripe_refund_id"]
     stripe_client = stripe.StripeClient("sk_test_" + "a" * 24, base_addresses={"api": live.standin})
     refunds = stripe_client.v1.refunds.list({"payment_intent": order["stripe_payment_intent"]}).data
-    assert len(refunds) == 1 and refunds[0].amount == 6900
+    assert len(refunds) == 1 and refunds[0].amount == 7700  # the goods and the delivery fee
 
 
 def test_refund_of_an_unpaid_order_is_refused(app, client):

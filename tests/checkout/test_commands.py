@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 
 import pytest
 from click.testing import CliRunner
@@ -12,7 +11,7 @@ from sqlalchemy import inspect
 from admin.cli import cli
 from checkout.db import make_engine
 
-from .helpers import ADMIN_TOKEN, WEBHOOK_SECRET, buy, pay, post_event
+from .helpers import ADMIN_TOKEN, WEBHOOK_SECRET, buy, outbox, pay, post_event
 from .test_webhooks import as_paid, open_session
 
 
@@ -48,7 +47,7 @@ def test_orders_list_ship_in_every_format(env, client):
     table = plus("orders", "list")
     assert table.exit_code == 0 and "PLUS00000001" in table.output and "umbrella×2" in table.output and "1 of 1" in table.output
     listed = json.loads(plus("orders", "list", "--format", "json", "--status", "paid").output)
-    assert listed["total"] == 1 and listed["orders"][0]["amount_total"] == "17.10"
+    assert listed["total"] == 1 and listed["orders"][0]["amount_total"] == "25.10"
     assert plus("orders", "list", "--format", "csv").output.splitlines()[0].startswith("number,status")
     shipped = plus("orders", "ship", "PLUS00000001", "--carrier", "顺丰", "--tracking", "SF1")
     assert shipped.exit_code == 0, shipped.output
@@ -85,7 +84,7 @@ def test_reconcile_records_paid_sessions_no_webhook_delivered(env, client):
     assert first.exit_code == 0, first.output
     assert f"recorded {session_id}" in first.output
     orders = json.loads(plus("orders", "list", "--format", "json").output)["orders"]
-    assert [(o["status"], o["amount_total"]) for o in orders] == [("paid", "17.10")]
+    assert [(o["status"], o["amount_total"]) for o in orders] == [("paid", "25.10")]
     again = plus("orders", "reconcile")
     assert "0 recorded" in again.output
 
@@ -101,7 +100,7 @@ def test_sweep_command_releases_expired_holds(env, client):
     assert "released 0" in result.output
 
 
-def test_members_remind_mails_once(env, caplog):
+def test_members_remind_queues_one_mail_per_member(env):
     import datetime as dt
 
     from checkout.db import get_database
@@ -109,14 +108,39 @@ def test_members_remind_mails_once(env, caplog):
 
     with get_database(env).transaction() as db:
         db.add(User(email="soon@example.com", password_hash="x", member_until=dt.datetime.now(dt.UTC) + dt.timedelta(days=3)))
-    with caplog.at_level(logging.INFO, logger="plus.checkout.mail"):
-        first = plus("members", "remind", "--days", "7")
-        second = plus("members", "remind", "--days", "7")
+    first = plus("members", "remind", "--days", "7")
+    second = plus("members", "remind", "--days", "7")
     assert "reminded 1" in first.output and "reminded 0" in second.output
-    assert caplog.text.count("soon@example.com") == 1 and "/account/membership" in caplog.text
+    [mail] = outbox(env, "membership_reminder")
+    assert mail.recipient == "soon@example.com" and "/account/membership" in mail.body
 
 
 def test_stripe_commands_need_a_key(env, monkeypatch):
     monkeypatch.delenv("STRIPE_SECRET_KEY")
     result = plus("orders", "reconcile")
     assert result.exit_code == 1 and "STRIPE_SECRET_KEY" in result.output
+
+
+def test_orders_list_and_ship_show_where_the_order_goes(env, client):
+    post_event(client, "checkout.session.completed", as_paid(env, open_session(client)))
+    table = plus("orders", "list")
+    assert "→ 张三 13800138000 浙江省杭州市西湖区文三路 100 号 2 幢 301 室 (delivery ¥8.00)" in table.output
+    shipped = plus("orders", "ship", "PLUS00000001", "--carrier", "顺丰", "--tracking", "SF1")
+    assert shipped.exit_code == 0 and "shipped to 张三 13800138000 浙江省杭州市西湖区" in shipped.output
+    assert [m.kind for m in outbox(env)] == ["order_paid", "order_shipped"]
+
+
+def test_mail_send_delivers_the_queue_through_smtp_once(env, client, monkeypatch):
+    from .helpers import MailServer
+
+    server = MailServer().start()
+    try:
+        for key, value in server.config().items():
+            monkeypatch.setenv(key, str(value))
+        post_event(client, "checkout.session.completed", as_paid(env, open_session(client)))
+        first = plus("mail", "send")
+        assert first.exit_code == 0 and "sent 1" in first.output, first.output
+        assert "sent 0" in plus("mail", "send").output
+        assert len(server.messages) == 1 and "已付款" in server.messages[0]["Subject"]
+    finally:
+        server.stop()

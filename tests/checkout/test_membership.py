@@ -127,8 +127,7 @@ def test_expiring_members_are_reminded_once(app, client, caplog):
         )
     sent: list[str] = []
     for _ in range(2):
-        with get_database(app).transaction() as db:
-            remind_expiring(db, days=7, send=lambda user: sent.append(user.email), now=now)
+        remind_expiring(get_database(app), days=7, write=lambda db, user: sent.append(user.email), now=now)
     assert sent == ["soon@example.com"]
 
 

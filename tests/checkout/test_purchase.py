@@ -53,7 +53,7 @@ def test_guest_pays_with_alipay_and_the_order_is_paid_when_alipay_confirms(live,
     session_id = response.get_json()["id"]
     assert pay(live.standin, session_id, "alipay").status_code == 303
     paid = wait_for(lambda: [o for o in admin_orders(client, status="paid")["orders"]])
-    assert paid[0]["amount_total"] == "69.00" and paid[0]["user_id"] is None and paid[0]["email"] == "buyer@example.com"
+    assert paid[0]["amount_total"] == "77.00" and paid[0]["user_id"] is None and paid[0]["email"] == "buyer@example.com"
 
 
 def test_an_abandoned_checkout_expires_and_gives_its_stock_back(live, client):

@@ -24,7 +24,7 @@ from checkout.db import normalise_url
 from checkout.models import Order
 from checkout.stripe_api import event_payload, sign_payload
 
-from .helpers import WEBHOOK_SECRET, wait_for
+from .helpers import ADDRESS, WEBHOOK_SECRET, csrf_token, wait_for
 
 PLUS = str(Path(sys.executable).with_name("plus"))
 
@@ -88,12 +88,19 @@ def test_plus_serve_lets_a_newcomer_buy_with_no_keys(tmp_path, content, servers,
     home = requests.get(server.url + "/", timeout=10)
     assert home.status_code == 200 and "奥克斯家用大吸尘器" in home.text  # the site was built and is served
     assert "object-src 'none'" in home.headers["Content-Security-Policy"]
-    started = requests.post(f"{server.url}/api/checkout", json={"items": [{"product": "aux-vacuum", "quantity": 1}]}, timeout=10)
-    assert started.status_code == 201, started.text
-    pay_page = requests.get(started.json()["url"], timeout=10)
+    browser = requests.Session()
+    started = browser.post(f"{server.url}/api/checkout", json={"items": [{"product": "aux-vacuum", "quantity": 1}]}, timeout=10)
+    assert started.status_code == 201 and started.json()["next"] == "address", started.text
+    # the address step, then the pay page with the server's delivery fee
+    step = browser.get(started.json()["url"], timeout=10)
+    assert "收货地址" in step.text and step.headers["Cache-Control"] == "no-store"
+    to_pay = browser.post(started.json()["url"], data={**ADDRESS, "csrf_token": csrf_token(step.text)}, allow_redirects=False, timeout=10)
+    assert to_pay.status_code == 303, to_pay.text
+    pay_url = to_pay.headers["Location"]
+    pay_page = requests.get(pay_url, timeout=10)
     assert "测试模式" in pay_page.text and "69.00" in pay_page.text
     paid = requests.post(
-        started.json()["url"],
+        pay_url,
         data={"payment_method": "card", "email": "new@example.com", "card_number": "4242424242424242"},
         allow_redirects=False,
         timeout=10,
@@ -122,7 +129,7 @@ def test_kill_9_during_a_webhook_stream_loses_no_acknowledged_order(tmp_path, ap
     events = []
     for _ in range(80):
         session_id = requests.post(
-            f"{server.url}/api/checkout", json={"items": [{"product": "aux-vacuum", "quantity": 1}]}, timeout=10
+            f"{server.url}/api/checkout", json={"items": [{"product": "aux-vacuum", "quantity": 1}], "address": ADDRESS}, timeout=10
         ).json()["id"]
         session = {
             "id": session_id,

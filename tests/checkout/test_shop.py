@@ -39,7 +39,8 @@ def test_forged_prices_amounts_and_currency_are_ignored(app, client, shop_conten
     assert response.status_code == 201, response.get_json()
     session = stripe_session(app, response.get_json()["id"])
     catalog = require_catalog(shop_content.root, today=today)
-    assert session["amount_total"] == to_fen(catalog.products["aux-vacuum"].price) == 6900
+    assert session["amount_subtotal"] == to_fen(catalog.products["aux-vacuum"].price) == 6900
+    assert session["total_details"]["amount_shipping"] == 800 and session["amount_total"] == 7700  # ¥8 delivery: under ¥99
     assert session["currency"] == "cny"
     assert session["line_items"]["data"][0]["price"]["unit_amount"] == 6900
 
@@ -53,25 +54,25 @@ def test_checkout_offers_card_alipay_and_wechat_pay(app, client):
 def test_guest_pays_the_list_price_and_a_member_the_member_price(app, client, shop_content, today):
     product = require_catalog(shop_content.root, today=today).products["umbrella"]
     guest = stripe_session(app, buy(client, [{"product": "umbrella", "quantity": 2}]).get_json()["id"])
-    assert guest["amount_total"] == to_fen(quote(product, 2, member=False).total(2))
+    assert guest["amount_subtotal"] == to_fen(quote(product, 2, member=False).total(2))
     sign_up(client, "member@example.com")
     make_member(app, "member@example.com")
     member = stripe_session(app, buy(client, [{"product": "umbrella", "quantity": 2}]).get_json()["id"])
-    assert member["amount_total"] == to_fen(quote(product, 2, member=True).total(2))
-    assert member["amount_total"] < guest["amount_total"]
+    assert member["amount_subtotal"] == to_fen(quote(product, 2, member=True).total(2))
+    assert member["amount_subtotal"] < guest["amount_subtotal"]
     assert member["customer_email"] == "member@example.com"
 
 
 def test_a_logged_in_non_member_pays_the_list_price(app, client, shop_content, today):
     sign_up(client, "plain@example.com")
     session = stripe_session(app, buy(client, [{"product": "umbrella", "quantity": 1}]).get_json()["id"])
-    assert session["amount_total"] == to_fen(require_catalog(shop_content.root, today=today).products["umbrella"].price)
+    assert session["amount_subtotal"] == to_fen(require_catalog(shop_content.root, today=today).products["umbrella"].price)
 
 
 def test_wholesale_tier_applies_from_its_quantity(app, client, shop_content, today):
     product = require_catalog(shop_content.root, today=today).products["umbrella"]
     session = stripe_session(app, buy(client, [{"product": "umbrella", "quantity": 10}]).get_json()["id"])
-    assert session["amount_total"] == to_fen(product.tiers[0].price * 10)
+    assert session["amount_subtotal"] == to_fen(product.tiers[0].price * 10)
 
 
 def test_session_lines_and_revision_are_stored_server_side(app, client, shop_content, today):

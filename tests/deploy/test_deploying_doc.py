@@ -101,6 +101,7 @@ def test_every_plus_command_in_the_doc_parses(doc, tmp_path, monkeypatch):
         "deploy headers",
         "orders reconcile",
         "members remind",
+        "mail send",
     ):
         assert needed in named, f"DEPLOYING.md shows no `plus {needed}`"
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import requests
 
 from tests.checkout.helpers import (
+    ADDRESS,
     ADMIN_TOKEN,
     PASSWORD,
     add_shop_products,
@@ -30,7 +31,9 @@ def sign_up(http: requests.Session, base: str, email: str) -> None:
 
 def hold(http: requests.Session, base: str, quantity: int) -> requests.Response:
     """Start a checkout for `quantity` umbrellas (10 in stock) at one instance."""
-    return http.post(f"{base}/api/checkout", json={"items": [{"product": "umbrella", "quantity": quantity}]}, timeout=15)
+    return http.post(
+        f"{base}/api/checkout", json={"items": [{"product": "umbrella", "quantity": quantity}], "address": ADDRESS}, timeout=15
+    )
 
 
 def test_two_instances_on_one_postgresql_share_logins_stock_holds_and_orders(tmp_path, content, pg_url, standin, processes):

@@ -14,6 +14,7 @@ import requests
 from admin.deploy.nginx import BROTLI_MODULE, NginxSite, render_nginx, standalone_conf
 from checkout.security import security_headers
 from stripe_standin import serve_in_thread
+from tests.checkout.helpers import ADDRESS
 
 from .conftest import app_env
 from .procs import Nginx, PlusServe, Process, Redis, free_port, have, start_two_instances
@@ -174,7 +175,9 @@ def test_checkout_routes_are_proxied_to_the_app(stack):
     me = requests.get(f"{stack.url}/api/me", timeout=10)
     assert me.status_code == 200 and me.json()["authenticated"] is False
     assert me.headers["Cache-Control"] == "no-store"
-    started = requests.post(f"{stack.url}/api/checkout", json={"items": [{"product": "aux-vacuum", "quantity": 1}]}, timeout=15)
+    started = requests.post(
+        f"{stack.url}/api/checkout", json={"items": [{"product": "aux-vacuum", "quantity": 1}], "address": ADDRESS}, timeout=15
+    )
     assert started.status_code == 201, started.text
     assert started.json()["url"].startswith(stack.standin)
     assert requests.get(f"{stack.url}/api/health", timeout=10).json()["ok"] is True

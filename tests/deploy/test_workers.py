@@ -6,7 +6,7 @@ import signal
 
 import requests
 
-from tests.checkout.helpers import wait_for
+from tests.checkout.helpers import ADDRESS, wait_for
 from tests.conftest import TODAY
 
 from .procs import PlusServe, alive, children
@@ -32,7 +32,9 @@ def test_two_workers_share_one_standin_and_a_payment_becomes_an_order(tmp_path, 
     processes.append(server.start())
     wait_for(lambda: len(children(server.pid)) == 3, timeout=20)  # 2 workers, 1 stand-in
     assert "奥克斯家用大吸尘器" in requests.get(server.url + "/", timeout=10).text
-    started = requests.post(f"{server.url}/api/checkout", json={"items": [{"product": "aux-vacuum", "quantity": 1}]}, timeout=10)
+    started = requests.post(
+        f"{server.url}/api/checkout", json={"items": [{"product": "aux-vacuum", "quantity": 1}], "address": ADDRESS}, timeout=10
+    )
     assert started.status_code == 201, started.text
     paid = requests.post(
         started.json()["url"],

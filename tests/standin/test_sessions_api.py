@@ -201,3 +201,34 @@ def test_sessions_survive_a_restart_with_a_database_file(standin_config):
         assert client.v1.checkout.sessions.retrieve(created.id).amount_total == created.amount_total
     finally:
         again.stop()
+
+
+def shipping(amount: int, currency: str = "cny") -> list[dict]:
+    return [
+        {"shipping_rate_data": {"type": "fixed_amount", "display_name": "配送费", "fixed_amount": {"amount": amount, "currency": currency}}}
+    ]
+
+
+def test_a_shipping_option_is_charged_on_top_of_the_lines(client):
+    session = client.v1.checkout.sessions.create(params={**payment_params(), "shipping_options": shipping(2500)})
+    lines = VACUUM_FEN * 2 + UMBRELLA_FEN * 3
+    assert (session.amount_subtotal, session.amount_total) == (lines, lines + 2500)
+    assert session.shipping_cost.amount_total == 2500 and session.total_details.amount_shipping == 2500
+    assert session.shipping_options[0].shipping_amount == 2500 and session.shipping_cost.shipping_rate.startswith("shr_")
+    page = requests.get(session.url, timeout=5).text
+    assert "配送费" in page and "25.00" in page
+
+
+@pytest.mark.parametrize(
+    "options, param",
+    [
+        (shipping(100, "usd"), "shipping_options[0][shipping_rate_data][fixed_amount][currency]"),
+        ([{"shipping_rate": "shr_123"}], "shipping_options[0][shipping_rate]"),
+        (shipping(-1), "shipping_options[0][shipping_rate_data][fixed_amount][amount]"),
+    ],
+    ids=["currency", "saved-rate", "negative"],
+)
+def test_bad_shipping_options_are_refused_like_stripe(client, options, param):
+    with pytest.raises(stripe.StripeError) as refused:
+        client.v1.checkout.sessions.create(params={**payment_params(), "shipping_options": options})
+    assert refused.value.param == param

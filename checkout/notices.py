@@ -1,0 +1,70 @@
+"""The mails shoppers get, in zh-CN, written to the outbox inside the transaction of what they report."""
+
+from __future__ import annotations
+
+from flask import render_template
+from sqlalchemy.orm import Session
+
+from . import links, outbox
+from .models import Order, User
+
+BASIS_LABELS = {"price": "售价", "member_price": "会员价", "tier": "阶梯价"}
+PAYMENT_LABELS = {"card": "银行卡", "alipay": "支付宝", "wechat_pay": "微信支付"}
+
+
+def order_link(order: Order) -> str:
+    """Where the buyer sees the order: a member's account page, or a signed link for a guest."""
+    path = f"/account/orders/{order.number}"
+    if order.user_id is None:
+        path += "?t=" + links.order_token(order.id, order.email)
+    return links.public(path)
+
+
+def _order_mail(db: Session, order: Order, kind: str, subject: str, *, key: str = "") -> None:
+    if not order.email:
+        return
+    body = render_template(
+        f"mail/{kind}.txt", order=order, link=order_link(order), basis_labels=BASIS_LABELS, subtotal=order_subtotal(order)
+    )
+    outbox.enqueue(db, kind=kind, key=f"{kind}:{order.id}{key}"[:120], to=order.email, subject=subject, body=body)
+
+
+def order_subtotal(order: Order):
+    """The goods' total, without the delivery fee."""
+    return order.amount_total - (order.delivery_fee or 0)
+
+
+def order_paid(db: Session, order: Order) -> None:
+    """The confirmation: lines, price basis, delivery fee, total, address, the order's link."""
+    _order_mail(db, order, "order_paid", f"订单 {order.number} 已付款，我们将尽快发货")
+
+
+def order_shipped(db: Session, order: Order) -> None:
+    """The order left: carrier and tracking number."""
+    # A corrected tracking number is news to the buyer: one mail per number, not per command.
+    _order_mail(db, order, "order_shipped", f"订单 {order.number} 已发货", key=f":{order.tracking or ''}")
+
+
+def order_refunded(db: Session, order: Order) -> None:
+    """The money went back."""
+    _order_mail(db, order, "order_refunded", f"订单 {order.number} 已退款")
+
+
+def password_reset(db: Session, user: User, link: str) -> None:
+    """A one-time reset link (its token exists only in this mail)."""
+    body = render_template("mail/password_reset.txt", link=link)
+    outbox.enqueue(db, kind="password_reset", to=user.email, subject="重置您的PLUS会员店密码", body=body)
+
+
+def verify_email(db: Session, user: User) -> None:
+    """The sign-up mail: open the link to prove the address (and see orders paid with it as a guest)."""
+    link = links.public(f"/auth/verify/{links.verify_token(user.id, user.email)}")
+    body = render_template("mail/verify_email.txt", link=link, days=links.VERIFY_LINK_DAYS)
+    outbox.enqueue(db, kind="verify_email", to=user.email, subject="请验证您的PLUS会员店邮箱", body=body)
+
+
+def membership_reminder(db: Session, user: User) -> None:
+    """PLUS ends soon and will not renew by itself (one mail per end date)."""
+    body = render_template("mail/membership_reminder.txt", user=user, link=links.public("/account/membership"))
+    key = f"membership_reminder:{user.id}:{user.member_until:%Y%m%d%H%M%S}"
+    outbox.enqueue(db, kind="membership_reminder", key=key, to=user.email, subject="您的PLUS会员即将到期", body=body)

@@ -1,0 +1,55 @@
+"""E-mail verification, and the guest orders a verified address adopts.
+
+A guest's orders carry only the e-mail typed at the pay page. They join an account when its owner
+proves they read that mailbox (the link mailed at sign-up), never on an unverified address:
+otherwise signing up with someone else's e-mail would show their orders and address.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from .links import read_verify_token
+from .models import Order, User, utcnow
+
+log = logging.getLogger("plus.checkout.verification")
+
+
+def verified_owner(db: Session, email: str | None) -> User | None:
+    """The account that has verified this address, if any."""
+    if not email:
+        return None
+    return db.scalar(select(User).where(User.email == email.strip().lower(), User.email_verified_at.is_not(None)))
+
+
+def adopt_guest_orders(db: Session, user: User) -> int:
+    """Attach every guest order paid with the user's (verified) address to the account."""
+    if user.email_verified_at is None:
+        return 0
+    adopted = db.execute(
+        update(Order)
+        .where(Order.user_id.is_(None), func.lower(Order.email) == user.email.lower())
+        .values(user_id=user.id)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if adopted:
+        log.info("account %s adopted %d guest order(s)", user.id, adopted)
+    return adopted
+
+
+def confirm(db: Session, token: str, now: dt.datetime | None = None) -> User | None:
+    """Mark the address of a valid verification link verified and adopt its guest orders (None if invalid)."""
+    found = read_verify_token(token)
+    if found is None:
+        return None
+    user = db.get(User, found[0])
+    if user is None or user.email.lower() != found[1]:  # the address changed since the link was mailed
+        return None
+    if user.email_verified_at is None:
+        user.email_verified_at = now or utcnow()
+    adopt_guest_orders(db, user)
+    return user
