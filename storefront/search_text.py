@@ -1,0 +1,115 @@
+"""Chinese text as search terms: the same rules at build time (here) and in the browser (search-query.js).
+
+Pagefind cannot be trusted to split Chinese: it segments pages with one dictionary at build time,
+and the browser splits the shopper's query with another (`Intl.Segmenter`), so a word cut
+differently on the two sides is never found (杏干, 童装, 托特包 were lost that way), and a query
+cut into single characters matches them anywhere (月饼 found the apricot through "12 个月").
+
+So the store decides the terms itself, on both sides, and hands Pagefind words it will not cut:
+- every run of Chinese characters is indexed as its single characters, then its character bigrams
+  in order; a query of two or more characters asks for its bigrams, and the page checks they stand
+  next to each other (Pagefind's quoted search), so it finds a substring of a field and never
+  characters scattered apart; a one-character query asks for that character;
+- each Chinese term is written as an ASCII key that neither segmenter cuts: `vx` (one character) or
+  `vv` (a bigram) and three base-36 digits per character. No index word is a proper prefix of a key
+  (Pagefind falls back to such a prefix when a term is missing): pinyin never starts with v, and the
+  Latin words v, vv and vx are left out;
+- Latin letters and digits stay words of their own (TPE, 200g), and titles and categories also carry
+  their pinyin, full and initials, from every character on (so `xichenqi` and `xcq` find 吸尘器).
+
+Keep `theme/static/js/search-query.js` in step with `query_pieces`: a test compares the two.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from functools import lru_cache
+
+from catalog.search_terms import normalize_term as normalize
+
+HAN = "\u3400-\u4dbf\u4e00-\u9fff"
+"""Chinese characters searched (NFKC has already turned compatibility ideographs into these)."""
+_PIECES = re.compile(f"[{HAN}]+|[0-9a-z]+")
+_HAN_RUN = re.compile(f"[{HAN}]+")
+_DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
+UNIGRAM, BIGRAM = "vx", "vv"
+_NOT_WORDS = {"v", UNIGRAM, BIGRAM}
+PINYIN_SPAN = 6
+"""Characters of pinyin a term covers: enough for a product word, few enough to keep the index small."""
+
+
+def han_key(chars: str) -> str:
+    """The ASCII key of one Chinese character (杏 → `vxken`) or of a bigram (杏干 → `vvkeninm`)."""
+    return (BIGRAM if len(chars) == 2 else UNIGRAM) + "".join(_base36(ord(c)) for c in chars)
+
+
+def _base36(number: int) -> str:
+    digits = ""
+    for _ in range(3):  # U+9FFF is 40959, below 36³
+        number, rest = divmod(number, 36)
+        digits = _DIGITS[rest] + digits
+    return digits
+
+
+def index_terms(text: str) -> list[str]:
+    """The terms a piece of shop text is found by: each Chinese character and bigram, each Latin word."""
+    terms: list[str] = []
+    for piece in _PIECES.findall(normalize(text)):
+        if piece[0].isascii():
+            if piece not in _NOT_WORDS:
+                terms.append(piece)
+            continue
+        terms += [han_key(c) for c in piece]
+        terms += [han_key(piece[i : i + 2]) for i in range(len(piece) - 1)]
+    return terms
+
+
+def query_pieces(query: str) -> list[list[str]]:
+    """What a shopper's query asks for, piece by piece: the bigram keys of each Chinese run (which must
+    stand together), the key of a lone character, or a Latin word; every piece must match."""
+    pieces: list[list[str]] = []
+    for piece in _PIECES.findall(normalize(query)):
+        if piece[0].isascii():
+            pieces.append([piece])
+        elif len(piece) == 1:
+            pieces.append([han_key(piece)])
+        else:
+            pieces.append([han_key(piece[i : i + 2]) for i in range(len(piece) - 1)])
+    return pieces
+
+
+def query_terms(query: str) -> list[str]:
+    """All terms of a query, each once, as Pagefind is asked for them."""
+    return list(dict.fromkeys(term for piece in query_pieces(query) for term in piece))
+
+
+def pinyin_terms(text: str) -> list[str]:
+    """Pinyin terms of the Chinese in `text`: from every character, up to `PINYIN_SPAN` characters,
+    in full (xichenqi) and as initials (xcq); a query typed in pinyin finds them by prefix."""
+    terms: list[str] = []
+    for run in _HAN_RUN.findall(normalize(text)):
+        syllables = _syllables(run)
+        if syllables is None:
+            continue
+        for i in range(len(syllables)):
+            span = syllables[i : i + PINYIN_SPAN]
+            terms.append("".join(span))
+            if len(span) > 1:
+                terms.append("".join(s[0] for s in span))
+    return terms
+
+
+@lru_cache(maxsize=65536)
+def _syllables(run: str) -> tuple[str, ...] | None:
+    from pypinyin import lazy_pinyin  # imported when first needed: its dictionary takes half a second
+
+    syllables = tuple(lazy_pinyin(run))
+    if len(syllables) != len(run) or not all(s.isascii() and s.isalpha() for s in syllables):
+        return None  # a character pypinyin does not know: no pinyin rather than a wrong one
+    return syllables
+
+
+def field_text(parts: Iterable[str]) -> str:
+    """The terms of several texts as one space-separated field (in order: bigrams must stay adjacent)."""
+    return " ".join(term for part in parts if part for term in index_terms(part))
