@@ -12,10 +12,11 @@ So the store decides the terms itself, on both sides, and hands Pagefind words i
   characters scattered apart; a one-character query asks for that character;
 - each Chinese term is written as an ASCII key that neither segmenter cuts: `vx` (one character) or
   `vv` (a bigram) and three base-36 digits per character. No index word is a proper prefix of a key
-  (Pagefind falls back to such a prefix when a term is missing): pinyin never starts with v, and the
-  Latin words v, vv and vx are left out;
+  (Pagefind falls back to such a prefix when a term is missing): pinyin never starts with v, and
+  Latin words that start like a key are left out;
 - Latin letters and digits stay words of their own (TPE, 200g), and titles and categories also carry
-  their pinyin, full and initials, from every character on (so `xichenqi` and `xcq` find 吸尘器).
+  their pinyin, full and initials, from every character on (so `xichenqi` and `xcq` find 吸尘器);
+  a query word finds them by prefix. Each ends in `qq` in the index, for the same reason as above.
 
 Keep `theme/static/js/search-query.js` in step with `query_pieces`: a test compares the two.
 """
@@ -34,7 +35,9 @@ _PIECES = re.compile(f"[{HAN}]+|[0-9a-z]+")
 _HAN_RUN = re.compile(f"[{HAN}]+")
 _DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
 UNIGRAM, BIGRAM = "vx", "vv"
-_NOT_WORDS = {"v", UNIGRAM, BIGRAM}
+LATIN_END = "qq"
+"""Ends every Latin index word: no pinyin or typed word holds "qq", so no index word can be a proper
+prefix of a typed one (which Pagefind would take for it when nothing starts with the typed word)."""
 PINYIN_SPAN = 6
 """Characters of pinyin a term covers: enough for a product word, few enough to keep the index small."""
 
@@ -57,12 +60,17 @@ def index_terms(text: str) -> list[str]:
     terms: list[str] = []
     for piece in _PIECES.findall(normalize(text)):
         if piece[0].isascii():
-            if piece not in _NOT_WORDS:
-                terms.append(piece)
+            if latin_word(piece):
+                terms.append(piece + LATIN_END)
             continue
         terms += [han_key(c) for c in piece]
         terms += [han_key(piece[i : i + 2]) for i in range(len(piece) - 1)]
     return terms
+
+
+def latin_word(word: str) -> bool:
+    """False for `v` and words starting `vv` or `vx`: they could stand for Chinese keys."""
+    return word != "v" and not word.startswith((UNIGRAM, BIGRAM))
 
 
 def query_pieces(query: str) -> list[list[str]]:
@@ -71,7 +79,8 @@ def query_pieces(query: str) -> list[list[str]]:
     pieces: list[list[str]] = []
     for piece in _PIECES.findall(normalize(query)):
         if piece[0].isascii():
-            pieces.append([piece])
+            if latin_word(piece):
+                pieces.append([piece])
         elif len(piece) == 1:
             pieces.append([han_key(piece)])
         else:
@@ -94,9 +103,9 @@ def pinyin_terms(text: str) -> list[str]:
             continue
         for i in range(len(syllables)):
             span = syllables[i : i + PINYIN_SPAN]
-            terms.append("".join(span))
+            terms.append("".join(span) + LATIN_END)
             if len(span) > 1:
-                terms.append("".join(s[0] for s in span))
+                terms.append("".join(s[0] for s in span) + LATIN_END)
     return terms
 
 

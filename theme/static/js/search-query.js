@@ -17,7 +17,7 @@ export function queryPieces(query) {
   const pieces = [];
   for (const piece of query.normalize("NFKC").toLowerCase().match(PIECES) || []) {
     if (/^[0-9a-z]/.test(piece)) {
-      pieces.push([piece]);
+      if (piece !== "v" && !piece.startsWith(UNIGRAM) && !piece.startsWith(BIGRAM)) pieces.push([piece]);
     } else if (piece.length === 1) {
       pieces.push([hanKey(piece)]);
     } else {

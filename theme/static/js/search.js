@@ -134,7 +134,8 @@ async function run(event) {
   const hasQuery = queryPieces(state.q).length > 0;
   if (!hasQuery && !hasFilters && !state.sort) {
     resultsBox.textContent = "";
-    statusBox.textContent = "输入关键词，或在左侧选择分类、产业带、背书筛选";
+    resultsBox.setAttribute("aria-busy", "false");
+    statusBox.textContent = "输入关键词，或选择分类、价格、背书、产业带筛选";
     return;
   }
   // Several values of one filter mean any of them (两个分类 = either category).
@@ -145,6 +146,7 @@ async function run(event) {
     options.sort = { [key]: direction };
   }
   statusBox.textContent = "搜索中…";
+  resultsBox.setAttribute("aria-busy", "true");
   const results = await searchProducts(pagefind, hasQuery ? state.q : "", options);
   if (mine !== generation) return;
   resultsBox.textContent = "";
@@ -157,6 +159,7 @@ async function showMore(results, start, mine) {
   const page = await Promise.all(results.slice(start, start + PAGE_SIZE).map((r) => r.data()));
   if (mine !== generation) return;
   page.forEach((data) => resultsBox.appendChild(card(data)));
+  resultsBox.setAttribute("aria-busy", "false");
   root.querySelector("[data-more]")?.remove();
   if (start + PAGE_SIZE < results.length) {
     const more = el("button", "btn btn-ghost", "加载更多");
