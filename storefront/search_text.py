@@ -6,12 +6,13 @@ differently on the two sides is never found (杏干, 童装, 托特包 were lost
 cut into single characters matches them anywhere (月饼 found the apricot through "12 个月").
 
 So the store decides the terms itself, on both sides, and hands Pagefind words it will not cut:
-- every run of Chinese characters is indexed as its single characters, then its character bigrams
-  in order; a query of two or more characters asks for its bigrams, and the page checks they stand
-  next to each other (Pagefind's quoted search), so it finds a substring of a field and never
-  characters scattered apart; a one-character query asks for that character;
-- each Chinese term is written as an ASCII key that neither segmenter cuts: `vx` (one character) or
-  `vv` (a bigram) and three base-36 digits per character. No index word is a proper prefix of a key
+- every run of Chinese characters is indexed as its single characters, then its bigrams, then its
+  trigrams, each in order; a query run asks for its n-grams of up to three characters (one term
+  for 1-3 characters; 4 or more: its trigrams, which the page checks stand next to each other with
+  Pagefind's quoted search), so it finds a substring of a field and never characters scattered
+  apart. Trigrams make the commonest queries one term, which is what keeps Pagefind fast;
+- each Chinese term is written as an ASCII key that neither segmenter cuts: `vx`, `vv` or `vw` (one,
+  two, three characters) and three base-36 digits per character. No index word is a proper prefix of a key
   (Pagefind falls back to such a prefix when a term is missing): pinyin never starts with v, and
   Latin words that start like a key are left out;
 - Latin letters and digits stay words of their own (TPE, 200g), and titles and categories also carry
@@ -34,7 +35,9 @@ HAN = "\u3400-\u4dbf\u4e00-\u9fff"
 _PIECES = re.compile(f"[{HAN}]+|[0-9a-z]+")
 _HAN_RUN = re.compile(f"[{HAN}]+")
 _DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
-UNIGRAM, BIGRAM = "vx", "vv"
+GRAM = 3
+"""The longest n-gram indexed."""
+MARKERS = {1: "vx", 2: "vv", 3: "vw"}
 LATIN_END = "qq"
 """Ends every Latin index word: no pinyin or typed word holds "qq", so no index word can be a proper
 prefix of a typed one (which Pagefind would take for it when nothing starts with the typed word)."""
@@ -43,8 +46,8 @@ PINYIN_SPAN = 6
 
 
 def han_key(chars: str) -> str:
-    """The ASCII key of one Chinese character (杏 → `vxken`) or of a bigram (杏干 → `vvkeninm`)."""
-    return (BIGRAM if len(chars) == 2 else UNIGRAM) + "".join(_base36(ord(c)) for c in chars)
+    """The ASCII key of one to three Chinese characters: 杏 → `vxken`, 杏干 → `vvkeninm`."""
+    return MARKERS[len(chars)] + "".join(_base36(ord(c)) for c in chars)
 
 
 def _base36(number: int) -> str:
@@ -56,36 +59,38 @@ def _base36(number: int) -> str:
 
 
 def index_terms(text: str) -> list[str]:
-    """The terms a piece of shop text is found by: each Chinese character and bigram, each Latin word."""
+    """The terms a piece of shop text is found by: each Chinese n-gram up to `GRAM`, each Latin word."""
     terms: list[str] = []
     for piece in _PIECES.findall(normalize(text)):
         if piece[0].isascii():
             if latin_word(piece):
                 terms.append(piece + LATIN_END)
             continue
-        terms += [han_key(c) for c in piece]
-        terms += [han_key(piece[i : i + 2]) for i in range(len(piece) - 1)]
+        for n in range(1, min(GRAM, len(piece)) + 1):
+            terms += _grams(piece, n)
     return terms
 
 
 def latin_word(word: str) -> bool:
     """False for `v` and words starting `vv` or `vx`: they could stand for Chinese keys."""
-    return word != "v" and not word.startswith((UNIGRAM, BIGRAM))
+    return word != "v" and not word.startswith(tuple(MARKERS.values()))
 
 
 def query_pieces(query: str) -> list[list[str]]:
-    """What a shopper's query asks for, piece by piece: the bigram keys of each Chinese run (which must
-    stand together), the key of a lone character, or a Latin word; every piece must match."""
+    """What a shopper's query asks for, piece by piece: the n-gram keys of each Chinese run (which must
+    stand together), or a Latin word; every piece must match."""
     pieces: list[list[str]] = []
     for piece in _PIECES.findall(normalize(query)):
         if piece[0].isascii():
             if latin_word(piece):
                 pieces.append([piece])
-        elif len(piece) == 1:
-            pieces.append([han_key(piece)])
         else:
-            pieces.append([han_key(piece[i : i + 2]) for i in range(len(piece) - 1)])
+            pieces.append(_grams(piece, min(GRAM, len(piece))))
     return pieces
+
+
+def _grams(run: str, n: int) -> list[str]:
+    return [han_key(run[i : i + n]) for i in range(len(run) - n + 1)]
 
 
 def query_terms(query: str) -> list[str]:
@@ -120,5 +125,5 @@ def _syllables(run: str) -> tuple[str, ...] | None:
 
 
 def field_text(parts: Iterable[str]) -> str:
-    """The terms of several texts as one space-separated field (in order: bigrams must stay adjacent)."""
+    """The terms of several texts as one space-separated field (in order: a run's n-grams must stay adjacent)."""
     return " ".join(term for part in parts if part for term in index_terms(part))

@@ -1,29 +1,28 @@
 /* A shopper's query as the store's search terms: the browser half of storefront/search_text.py
-   (read its docstring). Chinese runs become ASCII keys of their character bigrams (one character:
-   that character's key), Latin letters and digits stay words. Keep in step with query_pieces():
+   (read its docstring). Chinese runs become ASCII keys of their n-grams of up to three characters,
+   Latin letters and digits stay words. Keep in step with query_pieces():
    a test compares the two. */
 const PIECES = /[\u3400-\u4dbf\u4e00-\u9fff]+|[0-9a-z]+/gu;
-const UNIGRAM = "vx";
-const BIGRAM = "vv";
+const GRAM = 3;
+const MARKERS = ["", "vx", "vv", "vw"];
 
 export function hanKey(chars) {
-  let key = chars.length === 2 ? BIGRAM : UNIGRAM;
+  let key = MARKERS[chars.length];
   for (const char of chars) key += char.codePointAt(0).toString(36).padStart(3, "0");
   return key;
 }
 
-/* Each piece of the query as its terms: every piece must match, a Chinese run's bigrams side by side. */
+/* Each piece of the query as its terms: every piece must match, a Chinese run's n-grams side by side. */
 export function queryPieces(query) {
   const pieces = [];
   for (const piece of query.normalize("NFKC").toLowerCase().match(PIECES) || []) {
     if (/^[0-9a-z]/.test(piece)) {
-      if (piece !== "v" && !piece.startsWith(UNIGRAM) && !piece.startsWith(BIGRAM)) pieces.push([piece]);
-    } else if (piece.length === 1) {
-      pieces.push([hanKey(piece)]);
+      if (piece !== "v" && !MARKERS.some((m) => m && piece.startsWith(m))) pieces.push([piece]);
     } else {
-      const bigrams = [];
-      for (let i = 0; i < piece.length - 1; i++) bigrams.push(hanKey(piece.slice(i, i + 2)));
-      pieces.push(bigrams);
+      const n = Math.min(GRAM, piece.length);
+      const grams = [];
+      for (let i = 0; i + n <= piece.length; i++) grams.push(hanKey(piece.slice(i, i + n)));
+      pieces.push(grams);
     }
   }
   return pieces;
