@@ -72,12 +72,14 @@ def open_search(browser, base: str):
     return context, page
 
 
-def quality(browser, base: str) -> tuple[int, int, list[str]]:
-    """Right answers of the query set, the number of queries, and the wrong ones."""
+def quality(browser, base: str) -> tuple[int, int, int, list[str]]:
+    """Right answers of the query set, how many finds came first, the number of queries, and the wrong ones."""
     context, page = open_search(browser, base)
     wrong = []
+    first = 0
     for kind, query, pid in FINDS:
         shown, _ = ask(page, query)
+        first += shown[:1] == [pid]
         if pid not in shown[:TOP]:
             wrong.append(f"{kind} {query}: {shown[:TOP]}")
     for kind, query in NOTHING:
@@ -86,7 +88,7 @@ def quality(browser, base: str) -> tuple[int, int, list[str]]:
             wrong.append(f"{kind} {query}: {shown[:TOP]}")
     context.close()
     total = len(FINDS) + len(NOTHING)
-    return total - len(wrong), total, wrong
+    return total - len(wrong), first, total, wrong
 
 
 def latency(browser, base: str, rounds: int) -> tuple[float, float]:
@@ -120,8 +122,11 @@ def main() -> None:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         plus_build(REPO / "content", tmp / "seed")
         with served(tmp / "seed") as base:
-            right, total, wrong = quality(browser, base)
-        print(f"query set (seed, {len(FINDS)} finds + {len(NOTHING)} nothing): {right}/{total} right ({100 * right / total:.0f}%)")
+            right, first, total, wrong = quality(browser, base)
+        print(
+            f"query set (seed, {len(FINDS)} finds + {len(NOTHING)} nothing): {right}/{total} right ({100 * right / total:.0f}%), "
+            f"expected product first in {first}/{len(FINDS)}"
+        )
         for line in wrong:
             print(f"  wrong: {line}")
         content = write_catalog(tmp / "content", args.products)

@@ -57,6 +57,13 @@ def test_every_query_of_the_set_finds_its_product_among_the_first_three(answers)
     assert len(FINDS) >= 60 and len({kind for kind, _, _ in FINDS}) >= 10
 
 
+def test_a_title_or_part_of_one_ranks_its_product_first(answers):
+    wrong = [
+        (q, pid, answers[q]["shown"][:TOP]) for kind, q, pid in FINDS if kind in ("title", "substring") and answers[q]["shown"][:1] != [pid]
+    ]
+    assert not wrong, json.dumps(wrong, ensure_ascii=False)
+
+
 def test_goods_not_sold_scattered_characters_and_nda_brands_find_nothing(answers):
     found = {q: answers[q]["shown"] for _, q in NOTHING if answers[q]["shown"]}
     assert not found, json.dumps(found, ensure_ascii=False)
@@ -82,6 +89,8 @@ def test_filters_and_sort_narrow_order_and_stay_in_the_url_on_a_phone(phone: Pag
     phone.goto(f"{store}/search/?q={quote('袜')}")
     phone.locator("[data-search-results][aria-busy=false]").wait_for(state="attached")
     assert phone.evaluate("document.scrollingElement.scrollWidth") <= 390  # nothing wider than the phone
+    modules = phone.evaluate("performance.getEntriesByType('resource').map(e => e.name).filter(n => n.includes('/theme/js/'))")
+    assert modules and all("?v=" in url for url in modules)  # the query module is as fresh as the index
     all_socks = phone.locator("[data-search-results] .card").count()
     assert all_socks >= 2
 

@@ -1,6 +1,7 @@
 /* PLUS store search: Pagefind's index of the store's own search terms (built by `plus build`, see
    storefront/search_text.py), filters, sorting; the query, filters and sort live in the URL. */
-import { queryPieces, searchProducts } from "./search-query.js";
+// With this file's ?v= (the theme's version): the query terms must match the index of the same build.
+const { queryPieces, searchProducts } = await import(`./search-query.js${new URL(import.meta.url).search}`);
 
 const SITE = document.body.dataset.site || "";
 const root = document.querySelector("[data-search]");
