@@ -11,10 +11,11 @@ So the store decides the terms itself, on both sides, and hands Pagefind words i
   for 1-3 characters; 4 or more: its trigrams, which the page checks stand next to each other with
   Pagefind's quoted search), so it finds a substring of a field and never characters scattered
   apart. Trigrams make the commonest queries one term, which is what keeps Pagefind fast;
-- each Chinese term is written as an ASCII key that neither segmenter cuts: `vx`, `vv` or `vw` (one,
-  two, three characters) and three base-36 digits per character. No index word is a proper prefix of a key
-  (Pagefind falls back to such a prefix when a term is missing): pinyin never starts with v, and
-  Latin words that start like a key are left out;
+- each Chinese term is written as an ASCII key that neither segmenter cuts: `qv`, `jv` or `xv` (one,
+  two, three characters) and five decimal digits per character (the code point). Digits, so that no
+  key can spell a Latin brand name held under NDA (the build scans the index bytes for them). No
+  index word is a proper prefix of a key (Pagefind falls back to such a prefix when a term is
+  missing): no pinyin, full or initials, holds qv, jv or xv, and Latin words starting so are left out;
 - Latin letters and digits stay words of their own (TPE, 200g), and titles and categories also carry
   their pinyin, full and initials, from every character on (so `xichenqi` and `xcq` find 吸尘器);
   a query word finds them by prefix. Each ends in `qq` in the index, for the same reason as above.
@@ -34,10 +35,9 @@ HAN = "\u3400-\u4dbf\u4e00-\u9fff"
 """Chinese characters searched (NFKC has already turned compatibility ideographs into these)."""
 _PIECES = re.compile(f"[{HAN}]+|[0-9a-z]+")
 _HAN_RUN = re.compile(f"[{HAN}]+")
-_DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
 GRAM = 3
 """The longest n-gram indexed."""
-MARKERS = {1: "vx", 2: "vv", 3: "vw"}
+MARKERS = {1: "qv", 2: "jv", 3: "xv"}
 LATIN_END = "qq"
 """Ends every Latin index word: no pinyin or typed word holds "qq", so no index word can be a proper
 prefix of a typed one (which Pagefind would take for it when nothing starts with the typed word)."""
@@ -46,16 +46,8 @@ PINYIN_SPAN = 6
 
 
 def han_key(chars: str) -> str:
-    """The ASCII key of one to three Chinese characters: 杏 → `vxken`, 杏干 → `vvkeninm`."""
-    return MARKERS[len(chars)] + "".join(_base36(ord(c)) for c in chars)
-
-
-def _base36(number: int) -> str:
-    digits = ""
-    for _ in range(3):  # U+9FFF is 40959, below 36³
-        number, rest = divmod(number, 36)
-        digits = _DIGITS[rest] + digits
-    return digits
+    """The ASCII key of one to three Chinese characters: 杏 → `qv26447`, 杏干 → `jv2644724178`."""
+    return MARKERS[len(chars)] + "".join(f"{ord(c):05d}" for c in chars)  # U+9FFF is 40959: five digits
 
 
 def index_terms(text: str) -> list[str]:
@@ -72,8 +64,8 @@ def index_terms(text: str) -> list[str]:
 
 
 def latin_word(word: str) -> bool:
-    """False for `v` and words starting `vv` or `vx`: they could stand for Chinese keys."""
-    return word != "v" and not word.startswith(tuple(MARKERS.values()))
+    """False for words that start like a Chinese key (`qv`, `jv`, `xv`), or could (q, j, x)."""
+    return word not in ("q", "j", "x") and not word.startswith(tuple(MARKERS.values()))
 
 
 def query_pieces(query: str) -> list[list[str]]:

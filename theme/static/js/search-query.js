@@ -4,11 +4,11 @@
    a test compares the two. */
 const PIECES = /[\u3400-\u4dbf\u4e00-\u9fff]+|[0-9a-z]+/gu;
 const GRAM = 3;
-const MARKERS = ["", "vx", "vv", "vw"];
+const MARKERS = ["", "qv", "jv", "xv"];
 
 export function hanKey(chars) {
   let key = MARKERS[chars.length];
-  for (const char of chars) key += char.codePointAt(0).toString(36).padStart(3, "0");
+  for (const char of chars) key += String(char.codePointAt(0)).padStart(5, "0");
   return key;
 }
 
@@ -17,7 +17,7 @@ export function queryPieces(query) {
   const pieces = [];
   for (const piece of query.normalize("NFKC").toLowerCase().match(PIECES) || []) {
     if (/^[0-9a-z]/.test(piece)) {
-      if (piece !== "v" && !MARKERS.some((m) => m && piece.startsWith(m))) pieces.push([piece]);
+      if (!["q", "j", "x"].includes(piece) && !MARKERS.some((m) => m && piece.startsWith(m))) pieces.push([piece]);
     } else {
       const n = Math.min(GRAM, piece.length);
       const grams = [];
