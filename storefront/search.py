@@ -24,9 +24,11 @@ from decimal import Decimal
 from html import escape
 from pathlib import Path
 
+from catalog.search_terms import normalize_term as normalize
+
 from .early_index import EarlyIndex
 from .pagefind_service import PagefindService, ServiceError
-from .search_text import field_text, normalize, pinyin_terms
+from .search_text import field_text, pinyin_terms
 from .text import money, unit_text, yuan
 from .views import ProductView, Store
 
