@@ -116,7 +116,7 @@ def build_site(
                 warnings.append(note)
         progress.stage("建立搜索索引")
         with _timed(timings, "index_wait"):
-            search_index = _finish_index(staging, indexer)
+            search_index = _finish_index(staging, indexer, records)
         with _timed(timings, "manifest"):
             write_manifest(staging, state.keys, {"records": digest})
             save_state(staging, content, day, records, _fragment_names(indexer, last_search))
@@ -211,14 +211,14 @@ def _fragment_names(indexer: RecordIndexer | None, last_search: SearchState | No
     return {"/" + product_url(pid): e.fragment for pid, e in last_search.entries.items() if e.fragment}
 
 
-def _finish_index(site: Path, indexer: RecordIndexer | None) -> str:
+def _finish_index(site: Path, indexer: RecordIndexer | None, records: dict[str, str]) -> str:
     """Wait for the index; returns how it was made (see `BuildReport.search_index`)."""
     if indexer is None:
         return "reused"
     try:
         indexer.finish()
     except ServiceError as exc:
-        fall_back_to_cli(site, exc)
+        fall_back_to_cli(site, records, exc)
         return "cli"
     return "continued" if indexer.continued else "new"
 

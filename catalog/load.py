@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, TypeAdapter, ValidationError
 
@@ -20,10 +20,13 @@ from .models import Belt, Category, Factory, Product, Retailer, Settings
 from .partial import is_partial, partial
 from .problems import BySeverity, ContentError, Problem, ProblemLog, Severity
 from .rules import Finding, Indexes, check_all
+from .search_terms import FILE as SEARCH_FILE
+from .search_terms import SearchTerms, check_search_terms
 from .store import StoreInfo, check_store
 from .yamlfile import Position, YamlProblem, locate, parse_text, read_bytes
 
 SLUG = re.compile(models.SLUG_PATTERN)
+_M = TypeVar("_M", bound=BaseModel)
 
 
 def _retailer_shorthand(value: Any) -> Any:
@@ -65,6 +68,7 @@ class Catalog:
     facts: dict[str, ProductFacts]
     content_hash: str
     warnings: list[Problem] = field(default_factory=list)
+    search_terms: SearchTerms = field(default_factory=SearchTerms)
 
     @property
     def images_dir(self) -> Path:
@@ -104,7 +108,7 @@ def load_catalog(content: Path | str, *, today: dt.date | None = None, strict: b
     log = ProblemLog()
     digest = hashlib.sha256()
     unreadable: set[str] = set()
-    settings = _load_settings(root, log, digest)
+    settings = _load_optional(root / "settings.yaml", Settings, log, digest)
     indexes = {
         name: _load_index(root / f"{name}.yaml", adapter, _INDEX_MODELS[name], log, digest, unreadable)
         for name, adapter in _INDEX_ADAPTERS.items()
@@ -129,6 +133,10 @@ def load_catalog(content: Path | str, *, today: dt.date | None = None, strict: b
     if store_info is not None:
         for finding in check_store(store_info, ix):
             log.add(_finding_problem(root, finding))
+    search_terms = _load_optional(root / SEARCH_FILE, SearchTerms, log, digest)
+    for loc, message in check_search_terms(search_terms, {fid: f.nda_names for fid, f in factories.items()}):
+        at = locate(root / SEARCH_FILE, loc)
+        log.add(Problem(root / SEARCH_FILE, at.line, at.column, _dotted(loc), message))
     problems = log.problems
     if strict:
         problems = [Problem(p.path, p.line, p.column, p.field, p.message, Severity.ERROR) for p in problems]
@@ -148,6 +156,7 @@ def load_catalog(content: Path | str, *, today: dt.date | None = None, strict: b
         facts=facts,
         content_hash=digest.hexdigest(),
         warnings=[p for p in problems if p.severity is Severity.WARNING],
+        search_terms=search_terms,
     )
     return LoadResult(catalog, problems)
 
@@ -171,15 +180,15 @@ def _read(path: Path, log: ProblemLog, digest: Any) -> tuple[bool, Any]:
     return True, data
 
 
-def _load_settings(root: Path, log: ProblemLog, digest: Any) -> Settings:
-    path = root / "settings.yaml"
+def _load_optional(path: Path, model: type[_M], log: ProblemLog, digest: Any) -> _M:
+    """A file that may be absent (then, or when it is broken, the model's defaults)."""
     if not path.exists():
-        return Settings()
+        return model()
     ok, data = _read(path, log, digest)
     if not ok:
-        return Settings()
-    value = _validate(path, Settings, data if data is not None else {}, log)
-    return value if isinstance(value, Settings) and not is_partial(value) else Settings()
+        return model()
+    value = _validate(path, model, data if data is not None else {}, log)
+    return value if isinstance(value, model) and not is_partial(value) else model()
 
 
 def _load_store(path: Path, log: ProblemLog, digest: Any) -> StoreInfo | None:

@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 
 SEARCH_STATE = ".plus-search.json"
 FORMAT = 1
-SHARED_FILES = ("settings.yaml", "categories.yaml", "retailers.yaml", "belts.yaml")
+SHARED_FILES = ("settings.yaml", "categories.yaml", "retailers.yaml", "belts.yaml", "search.yaml")
 """Content every record may depend on, besides the product's own file and the factories."""
 
 

@@ -2,9 +2,9 @@
 
 `plus build` hands Pagefind one record per product, made from the catalog (what a shopper searches
 for, plus the meta, filters and sort keys the search page uses), through `pagefind --service` on a
-second process, so the index is written while Python renders the pages. If that fails, the CLI
-indexes the rendered product pages instead (their `data-pagefind-*` attributes say the same
-things): a test keeps the two indexes answering alike.
+second process, so the index is written while Python renders the pages. Each record is a small
+HTML document (not the product page): weighted fields of search terms (see `search_text`), and the
+meta, filters and sort keys. If the service fails, the CLI indexes the same documents instead.
 """
 
 from __future__ import annotations
@@ -17,14 +17,19 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 import zlib
+from decimal import Decimal
+from html import escape
 from pathlib import Path
-from typing import Any
+
+from catalog.search_terms import normalize_term as normalize
 
 from .early_index import EarlyIndex
 from .pagefind_service import PagefindService, ServiceError
-from .text import money, plain_text, unit_text, yuan
+from .search_text import field_text, pinyin_terms
+from .text import money, unit_text, yuan
 from .views import ProductView, Store
 
 log = logging.getLogger(__name__)
@@ -39,55 +44,100 @@ class SearchIndexError(Exception):
     """Pagefind failed: the site must not be published without its search."""
 
 
-def product_record(view: ProductView, *, siteurl: str, language: str) -> dict[str, Any]:
-    """One product as a Pagefind record: searchable text, result meta, filters and sort keys."""
+PRICE_BANDS = (30, 50, 100, 200)
+"""Edges (yuan) of the price ranges the search page filters by."""
+WEIGHTS = {"title": 10, "names": 6, "maker": 3, "pinyin": 2, "text": 1}
+"""How much a match in each field counts: title > tags/category/synonyms > factory/belt/region/brand > spec."""
+MEMBERS_ONLY, FOR_EVERYONE = "会员专享", "所有人可买"
+
+
+def price_band(price: Decimal) -> str:
+    """The price range a price falls in, as the filter shows it: `30元以下`, `30–50元`, `200元以上`."""
+    low = 0
+    for high in PRICE_BANDS:
+        if price < high:
+            return f"{high}元以下" if low == 0 else f"{low}–{high}元"
+        low = high
+    return f"{low}元以上"
+
+
+def synonyms_for(text: str, groups: list[tuple[str, ...]]) -> list[str]:
+    """Every word of each synonym group that `text` (already normalized) names with any of its words."""
+    return [word for group in groups if any(word in text for word in group) for word in group]
+
+
+def search_fields(view: ProductView, groups: list[tuple[str, ...]]) -> dict[str, str]:
+    """The product's searchable text by field, as search terms (see `search_text`)."""
+    p, f = view.product, view.factory
+    belt = f.belt
+    names = [*p.tags, view.category.zh]
+    maker = [
+        f.factory.name,
+        f.factory.region,
+        belt.name if belt else "",
+        belt.region if belt else "",
+        *view.brand_names,
+        p.sourcing.label,
+        *(badge.label for badge in view.facts.badges),
+        *(s.comparison.name for s in view.facts.savings),
+    ]
+    named = normalize(" ".join([p.title, *names, *maker]))
+    return {
+        "title": field_text([p.title]),
+        "names": field_text([*names, *synonyms_for(named, groups)]),
+        "maker": field_text(maker),
+        "pinyin": " ".join(dict.fromkeys(pinyin_terms(f"{p.title} {view.category.zh}"))),
+        # The description is left out: a passing mention (the tote's 手机袋) must not make a product
+        # an answer to 手机. What a product is, is in its title, tags and category.
+        "text": field_text([unit_text(p.unit), p.spec or ""]),
+    }
+
+
+def search_document(view: ProductView, groups: list[tuple[str, ...]], *, siteurl: str, language: str) -> str:
+    """One product as the HTML page Pagefind indexes: weighted fields of search terms in the body,
+    and the result meta, filters and sort keys outside it (so their text is not searched)."""
     p, f = view.product, view.factory
     best = view.facts.best
-    brands = view.brand_names
-    filters = {
-        "category": [view.category.zh],
-        "sourcing": [p.sourcing.label],
-        "factory": [f.factory.name],
-        "brand": brands,
+    fields = "".join(
+        f'<p data-pagefind-weight="{WEIGHTS[name]}">{terms}</p>' for name, terms in search_fields(view, groups).items() if terms
+    )
+    meta = {
+        "title": p.title,
+        "price": yuan(p.price),
+        "corner": view.corner,
+        "factory": f.factory.name,
+        "image": f"{siteurl}/{view.image_url}",
+        "image_alt": view.image.alt,
     }
-    if f.belt is not None:
-        filters["belt"] = [f.belt.name]
-    words = [
-        p.title,
-        *(badge.label for badge in view.facts.badges),
-        view.category.zh,
-        p.sourcing.label,
-        f.factory.name,
-        f.belt.name if f.belt else "",
-        *brands,
-        *(s.comparison.name for s in view.facts.savings),
-        unit_text(p.unit),
-        p.spec or "",
-        plain_text(p.description),
-        *p.tags,
+    filters = [
+        ("category", view.category.zh),
+        ("sourcing", p.sourcing.label),
+        ("factory", f.factory.name),
+        *(("brand", brand) for brand in view.brand_names),
+        *([("belt", f.belt.name)] if f.belt is not None else []),
+        ("members", MEMBERS_ONLY if p.members_only else FOR_EVERYONE),
+        ("price", price_band(p.price)),
     ]
-    return {
-        "url": f"/{view.url}",
-        "content": "\n".join(w for w in words if w),
-        "language": language,
-        "meta": {
-            "title": p.title,
-            "price": yuan(p.price),
-            "corner": view.corner,
-            "factory": f.factory.name,
-            "image": f"{siteurl}/{view.image_url}",
-            "image_alt": view.image.alt,
-        },
-        "filters": filters,
-        "sort": {"saving": money(best.saving), "price": money(p.price), "discount": str(best.zhe)},
-    }
+    sorts = {"saving": money(best.saving), "price": money(p.price), "discount": str(best.zhe)}
+    tail = "".join(
+        [
+            *(f'<span data-pagefind-meta="{key}">{escape(value)}</span>' for key, value in meta.items()),
+            *(f'<span data-pagefind-filter="{key}">{escape(value)}</span>' for key, value in filters),
+            *(f'<span data-pagefind-sort="{key}">{value}</span>' for key, value in sorts.items()),
+        ]
+    )
+    return f'<!DOCTYPE html><html lang="{language}"><head><title>{escape(p.title)}</title></head><body><main data-pagefind-body>{fields}</main>{tail}</body></html>'
 
 
 def product_records(store: Store, *, siteurl: str, language: str) -> dict[str, str]:
-    """Every product's record, by id in page order, as the JSON of the service's `AddRecord` payload
+    """Every product's document, by id in page order, as the JSON of the service's `AddFile` payload
     (without its index id)."""
+    groups = store.catalog.search_terms.groups()
     return {
-        view.id: json.dumps({"type": "AddRecord", **product_record(view, siteurl=siteurl, language=language)}, ensure_ascii=False)
+        view.id: json.dumps(
+            {"type": "AddFile", "url": f"/{view.url}", "file_contents": search_document(view, groups, siteurl=siteurl, language=language)},
+            ensure_ascii=False,
+        )
         for view in store.by_saving
     }
 
@@ -216,21 +266,35 @@ def _check_files(bundle: Path, pages: int, *, full: bool) -> dict[str, str]:
     return urls
 
 
-def fall_back_to_cli(site: Path, reason: Exception) -> None:
-    """The service failed: log why and index the rendered pages with the CLI instead."""
-    log.warning("storefront: Pagefind service failed (%s); indexing the rendered pages with the CLI", reason)
+def fall_back_to_cli(site: Path, records: dict[str, str], reason: Exception) -> None:
+    """The service failed: log why and index the same documents with the CLI instead."""
+    log.warning("storefront: Pagefind service failed (%s); indexing the search documents with the CLI", reason)
     shutil.rmtree(site / BUNDLE, ignore_errors=True)
-    index_site(site)
+    index_documents(records, site / BUNDLE)
 
 
-def index_site(site: Path) -> None:
-    """Run the Pagefind CLI over the rendered `site`, writing `site/pagefind/`."""
+def index_documents(records: dict[str, str], bundle: Path) -> None:
+    """Write each record's document where its URL says, in a scratch folder, and run the Pagefind CLI
+    over them, writing the index to `bundle`."""
+    with tempfile.TemporaryDirectory(prefix="plus-search-") as scratch:
+        for record in records.values():
+            payload = json.loads(record)
+            page = Path(scratch, payload["url"].strip("/"), "index.html")
+            page.parent.mkdir(parents=True, exist_ok=True)
+            page.write_text(payload["file_contents"], encoding="utf-8")
+        index_site(Path(scratch), bundle)
+
+
+def index_site(site: Path, bundle: Path | None = None) -> None:
+    """Run the Pagefind CLI over the HTML in `site`, writing `bundle` (default `site/pagefind/`)."""
     command = [sys.executable, "-m", "pagefind", "--site", str(site), "--silent"]
+    if bundle is not None:
+        command += ["--output-path", str(bundle)]
     try:
         result = subprocess.run(command, capture_output=True, text=True, timeout=PAGEFIND_TIMEOUT)
     except subprocess.TimeoutExpired as exc:
         raise SearchIndexError(f"pagefind did not finish in {PAGEFIND_TIMEOUT} s") from exc
-    if result.returncode != 0 or not (site / BUNDLE / "pagefind-entry.json").is_file():
+    if result.returncode != 0 or not ((bundle or site / BUNDLE) / "pagefind-entry.json").is_file():
         detail = (result.stderr or result.stdout).strip()[-2000:]
         raise SearchIndexError(f"pagefind failed (exit {result.returncode}): {detail}")
     if result.stderr.strip():

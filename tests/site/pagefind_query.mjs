@@ -1,5 +1,6 @@
-// Query a built site's Pagefind index with Pagefind's own pagefind.js, in Node, from the files.
-// usage: node pagefind_query.mjs SITE_DIR '[{"term": "吸尘器", "options": {}}, ...]'
+// Query a built site's Pagefind index with Pagefind's own pagefind.js, in Node, from the files, the way
+// the search page does (theme/static/js/search-query.js turns the shopper's words into the store's terms).
+// usage: node pagefind_query.mjs SITE_DIR '[{"query": "吸尘器", "options": {}}, ...]'
 import { readFile } from "node:fs/promises";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
@@ -13,14 +14,15 @@ globalThis.fetch = async (input) => {
     return new Response("", { status: 404 });
   }
 };
+const { searchProducts } = await import(new URL("../../theme/static/js/search-query.js", import.meta.url));
 const bundle = pathToFileURL(`${site}/pagefind/`).href;
 const pagefind = await import(`${bundle}pagefind.js`);
 await pagefind.options({ basePath: bundle, baseUrl: "/" });
 await pagefind.init();
 const answers = [];
-for (const { term, options } of JSON.parse(requestsJson)) {
-  const search = await pagefind.search(term, options || {});
-  const results = await Promise.all(search.results.map((r) => r.data()));
+for (const { query, options } of JSON.parse(requestsJson)) {
+  const found = await searchProducts(pagefind, query || "", options || {});
+  const results = await Promise.all(found.map((r) => r.data()));
   answers.push(results.map((d) => ({ url: d.url, meta: d.meta, filters: d.filters })));
 }
 console.log(JSON.stringify({ filters: await pagefind.filters(), answers }));

@@ -122,16 +122,14 @@ def test_a_full_build_ignores_the_previous_output(shop, tmp_path, built):
     assert report.reused == 0 and report.rendered == built.rendered
 
 
-def test_a_description_edit_goes_on_indexing_from_the_records_sent_before_validation(shop, tmp_path, built):
+def test_a_spec_edit_goes_on_indexing_from_the_records_sent_before_validation(shop, tmp_path, built):
     from tests.site.test_search import query
 
     path = shop.root / "products/towel.yaml"
-    path.write_text(path.read_text(encoding="utf-8") + "description: 吸水速干的毛圈。\n", encoding="utf-8")
+    path.write_text(path.read_text(encoding="utf-8") + "spec: 吸水速干的毛圈\n", encoding="utf-8")
     report = build_site(shop.root, tmp_path / "site", today=TODAY)
     assert report.search_index == "continued"
-    answers = query(
-        tmp_path / "site", [{"term": "速干"}, {"term": "雨伞"}, {"term": None, "options": {"filters": {"factory": ["青禾家纺"]}}}]
-    )
+    answers = query(tmp_path / "site", [{"query": "速干"}, {"query": "雨伞"}, {"options": {"filters": {"factory": ["青禾家纺"]}}}])
     assert [r["url"] for r in answers["answers"][0]] == ["/p/towel/"]
     assert [r["url"] for r in answers["answers"][1]][:1] == ["/p/umbrella/"]
     assert sorted(r["url"] for r in answers["answers"][2]) == ["/p/plus-bra/", "/p/towel/"]
@@ -143,10 +141,10 @@ def test_records_that_changed_without_their_file_start_a_fresh_index(shop, tmp_p
     from tests.site.test_search import query
 
     path = shop.root / "products/towel.yaml"
-    path.write_text(path.read_text(encoding="utf-8") + "description: 吸水速干的毛圈。\n", encoding="utf-8")
+    path.write_text(path.read_text(encoding="utf-8") + "spec: 吸水速干的毛圈\n", encoding="utf-8")
     report = build_site(shop.root, tmp_path / "site", today=TODAY, settings_file=REPO / "publishconf.py")
     assert report.search_index == "new"  # every record's image URL is absolute now
-    (result,) = query(tmp_path / "site", [{"term": "速干"}])["answers"][0]
+    (result,) = query(tmp_path / "site", [{"query": "速干"}])["answers"][0]
     assert result["meta"]["image"] == "https://plus.example.cn/images/products/towel.png"
 
 
@@ -183,7 +181,7 @@ def test_unchanged_products_keep_their_search_fragment_files(shop, tmp_path, bui
     site = tmp_path / "site"
     before = fragment_inodes(site)
     path = shop.root / "products/towel.yaml"
-    path.write_text(path.read_text(encoding="utf-8") + "description: 吸水速干的毛圈。\n", encoding="utf-8")
+    path.write_text(path.read_text(encoding="utf-8") + "spec: 吸水速干的毛圈\n", encoding="utf-8")
     build_site(shop.root, site, today=TODAY)
     after = fragment_inodes(site)
     assert after.keys() == before.keys()

@@ -1,4 +1,5 @@
-"""The static search index answers Chinese queries, filters and sorts, queried with Pagefind's own JS."""
+"""The static search index answers Chinese queries, filters and sorts, queried with Pagefind's own JS
+the way the search page asks it (the query quality over the seed, in Chromium, is in tests/browser)."""
 
 from __future__ import annotations
 
@@ -9,9 +10,12 @@ from pathlib import Path
 
 import pytest
 
+from catalog import require_catalog
 from storefront.pagefind_service import ServiceError
-from storefront.search import check_index, index_site
-from tests.site.conftest import parse
+from storefront.search import check_index, index_documents, product_records
+from storefront.views import Store
+from tests.conftest import TODAY
+from tests.site.conftest import make_shop, parse
 
 NODE = shutil.which("node")
 QUERY_SCRIPT = Path(__file__).with_name("pagefind_query.mjs")
@@ -25,7 +29,11 @@ QUERIES = [
     ("文胸", "/p/plus-bra/"),
     ("晴雨两用", "/p/umbrella/"),
     ("奥克斯", "/p/aux-vacuum/"),
+    ("抗风", "/p/umbrella/"),
+    ("yusan", "/p/umbrella/"),
 ]
+NOTHING = ["月饼", "杏雨", "全雨", "手机"]
+"""Queries whose characters the shop holds only apart (杏 and 雨, 全 and 雨) or not at all."""
 
 
 def query(site: Path, requests: list[dict]) -> dict:
@@ -43,20 +51,27 @@ def query(site: Path, requests: list[dict]) -> dict:
 
 @pytest.fixture(scope="module")
 def answers(shop_site):
-    requests = [{"term": term} for term, _ in QUERIES]
-    requests += [
-        {"term": None, "options": {"filters": {"sourcing": ["同工同料"]}}},
-        {"term": None, "options": {"filters": {"factory": ["青禾家纺"]}, "sort": {"price": "asc"}}},
-        {"term": None, "options": {"filters": {"category": ["家居百货"]}, "sort": {"saving": "desc"}}},
-        {"term": None, "options": {"filters": {"brand": ["山姆会员店"]}, "sort": {"discount": "asc"}}},
-    ]
-    return query(shop_site, requests)
+    return query(shop_site, REQUESTS)
+
+
+REQUESTS = [{"query": term} for term, _ in QUERIES] + [
+    {"options": {"filters": {"sourcing": ["同工同料"]}}},
+    {"options": {"filters": {"factory": ["青禾家纺"]}, "sort": {"price": "asc"}}},
+    {"options": {"filters": {"category": ["家居百货"]}, "sort": {"saving": "desc"}}},
+    {"options": {"filters": {"brand": ["山姆会员店"]}, "sort": {"discount": "asc"}}},
+    *({"query": term} for term in NOTHING),
+]
 
 
 @pytest.mark.parametrize(("index", "term", "expected"), [(i, t, e) for i, (t, e) in enumerate(QUERIES)])
 def test_chinese_queries_find_their_products(answers, index, term, expected):
     urls = [r["url"] for r in answers["answers"][index]]
     assert urls and urls[0] == expected, (term, urls)
+
+
+@pytest.mark.parametrize(("index", "term"), [(len(QUERIES) + 4 + i, t) for i, t in enumerate(NOTHING)])
+def test_characters_found_only_apart_find_nothing(answers, index, term):
+    assert answers["answers"][index] == [], term
 
 
 def test_results_carry_title_price_image_and_corner_badge(answers):
@@ -68,7 +83,7 @@ def test_results_carry_title_price_image_and_corner_badge(answers):
 
 def test_filters_cover_category_belt_sourcing_factory_and_brand(answers):
     filters = answers["filters"]
-    assert set(filters) >= {"category", "belt", "sourcing", "factory", "brand"}
+    assert set(filters) >= {"category", "belt", "sourcing", "factory", "brand", "members", "price"}
     assert filters["sourcing"] == {"真同源": 3, "同工同料": 2}
     assert filters["factory"]["青禾家纺"] == 2
 
@@ -101,22 +116,18 @@ def test_search_page_loads_its_script_from_the_site(shop_site):
 
 
 @pytest.fixture(scope="module")
-def cli_site(shop_site, tmp_path_factory):
-    """The shop's rendered pages indexed by the Pagefind CLI: the fallback when the service fails."""
-    site = tmp_path_factory.mktemp("cli") / "site"
-    shutil.copytree(shop_site, site, ignore=lambda folder, names: ["pagefind"] if Path(folder) == shop_site else [])
-    index_site(site)
+def cli_site(tmp_path_factory):
+    """The shop's search documents indexed by the Pagefind CLI: the fallback when the service fails."""
+    base = tmp_path_factory.mktemp("cli")
+    content = make_shop(base / "content").root
+    site = base / "site"
+    records = product_records(Store(require_catalog(content, today=TODAY)), siteurl="", language="zh-cn")
+    index_documents(records, site / "pagefind")
     return site
 
 
-def test_the_cli_index_of_the_pages_answers_like_the_record_index(answers, cli_site):
-    requests = [{"term": term} for term, _ in QUERIES] + [
-        {"term": None, "options": {"filters": {"sourcing": ["同工同料"]}}},
-        {"term": None, "options": {"filters": {"factory": ["青禾家纺"]}, "sort": {"price": "asc"}}},
-        {"term": None, "options": {"filters": {"category": ["家居百货"]}, "sort": {"saving": "desc"}}},
-        {"term": None, "options": {"filters": {"brand": ["山姆会员店"]}, "sort": {"discount": "asc"}}},
-    ]
-    pages = query(cli_site, requests)
+def test_the_cli_index_of_the_documents_answers_like_the_service_index(answers, cli_site):
+    pages = query(cli_site, REQUESTS)
     assert pages["filters"] == answers["filters"]
     for from_records, from_pages in zip(answers["answers"], pages["answers"], strict=True):
         assert [(r["url"], r["meta"], r["filters"]) for r in from_pages] == [(r["url"], r["meta"], r["filters"]) for r in from_records]
@@ -127,8 +138,8 @@ def test_a_failing_pagefind_service_falls_back_to_the_cli(shop, tmp_path, monkey
 
     monkeypatch.setattr("storefront.pagefind_service.executable", lambda: Path("/bin/false"))  # dies at once
     site = build(shop.root, tmp_path / "site")
-    assert "indexing the rendered pages with the CLI" in caplog.text
-    urls = [r["url"] for r in query(site, [{"term": "雨伞"}])["answers"][0]]
+    assert "indexing the search documents with the CLI" in caplog.text
+    urls = [r["url"] for r in query(site, [{"query": "雨伞"}])["answers"][0]]
     assert urls[0] == "/p/umbrella/"
 
 

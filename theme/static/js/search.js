@@ -1,4 +1,8 @@
-/* PLUS store search: Pagefind's own index (built by `plus build`), filters and sort by saving. */
+/* PLUS store search: Pagefind's index of the store's own search terms (built by `plus build`, see
+   storefront/search_text.py), filters, sorting; the query, filters and sort live in the URL. */
+// With this file's ?v= (the theme's version): the query terms must match the index of the same build.
+const { queryPieces, searchProducts } = await import(`./search-query.js${new URL(import.meta.url).search}`);
+
 const SITE = document.body.dataset.site || "";
 const root = document.querySelector("[data-search]");
 const form = root.querySelector("[data-search-form]");
@@ -7,7 +11,15 @@ const sortSelect = form.querySelector("select[name=sort]");
 const filtersBox = root.querySelector("[data-search-filters]");
 const statusBox = root.querySelector("[data-search-status]");
 const resultsBox = root.querySelector("[data-search-results]");
-const FILTER_LABELS = { category: "分类", sourcing: "背书", belt: "产业带", factory: "工厂", brand: "对标与代工品牌" };
+const FILTER_LABELS = {
+  category: "分类",
+  sourcing: "背书",
+  price: "价格",
+  members: "会员",
+  belt: "产业带",
+  factory: "工厂",
+  brand: "对标与代工品牌",
+};
 const PAGE_SIZE = 24;
 
 const pagefind = await import(`${SITE}/pagefind/pagefind.js`);
@@ -61,7 +73,7 @@ async function drawFilters(selected) {
     group.appendChild(el("summary", "", label));
     const fieldset = el("fieldset");
     fieldset.appendChild(el("legend", "vh", label));
-    Object.keys(values).sort().forEach((value, i) => {
+    Object.keys(values).sort(key === "price" ? byPrice : undefined).forEach((value, i) => {
       const id = `f-${key}-${i}`;
       const box = el("input");
       box.type = "checkbox";
@@ -79,6 +91,12 @@ async function drawFilters(selected) {
     group.appendChild(fieldset);
     filtersBox.appendChild(group);
   }
+}
+
+/* Price ranges in order: `30元以下` first, then by their lower bound. */
+function byPrice(a, b) {
+  const low = (v) => (v.endsWith("以下") ? -1 : parseFloat(v));
+  return low(a) - low(b);
 }
 
 function card(data) {
@@ -114,28 +132,35 @@ async function run(event) {
   stateToUrl(state);
   const mine = ++generation;
   const hasFilters = Object.keys(state.filters).length > 0;
-  if (!state.q && !hasFilters && !state.sort) {
+  const hasQuery = queryPieces(state.q).length > 0;
+  if (!hasQuery && !hasFilters && !state.sort) {
     resultsBox.textContent = "";
-    statusBox.textContent = "输入关键词，或在左侧选择分类、产业带、背书筛选";
+    resultsBox.setAttribute("aria-busy", "false");
+    statusBox.textContent = "输入关键词，或选择分类、价格、背书、产业带筛选";
     return;
   }
-  const options = { filters: state.filters };
+  // Several values of one filter mean any of them (两个分类 = either category).
+  const filters = Object.fromEntries(Object.entries(state.filters).map(([key, values]) => [key, { any: values }]));
+  const options = { filters };
   if (state.sort) {
     const [key, direction] = state.sort.split(":");
     options.sort = { [key]: direction };
   }
   statusBox.textContent = "搜索中…";
-  const search = await pagefind.search(state.q || null, options);
-  if (mine !== generation || !search) return;
+  resultsBox.setAttribute("aria-busy", "true");
+  const results = await searchProducts(pagefind, hasQuery ? state.q : "", options);
+  if (mine !== generation) return;
   resultsBox.textContent = "";
-  statusBox.textContent = search.results.length ? `找到${search.results.length}件商品` : "没有找到相关商品，换个词试试";
-  await showMore(search.results, 0, mine);
+  root.querySelector("[data-more]")?.remove();
+  statusBox.textContent = results.length ? `找到${results.length}件商品` : "没有找到相关商品，换个词或减少筛选条件试试";
+  await showMore(results, 0, mine);
 }
 
 async function showMore(results, start, mine) {
   const page = await Promise.all(results.slice(start, start + PAGE_SIZE).map((r) => r.data()));
   if (mine !== generation) return;
   page.forEach((data) => resultsBox.appendChild(card(data)));
+  resultsBox.setAttribute("aria-busy", "false");
   root.querySelector("[data-more]")?.remove();
   if (start + PAGE_SIZE < results.length) {
     const more = el("button", "btn btn-ghost", "加载更多");

@@ -1,0 +1,121 @@
+"""Chinese text as search terms: the same rules at build time (here) and in the browser (search-query.js).
+
+Pagefind cannot be trusted to split Chinese: it segments pages with one dictionary at build time,
+and the browser splits the shopper's query with another (`Intl.Segmenter`), so a word cut
+differently on the two sides is never found (杏干, 童装, 托特包 were lost that way), and a query
+cut into single characters matches them anywhere (月饼 found the apricot through "12 个月").
+
+So the store decides the terms itself, on both sides, and hands Pagefind words it will not cut:
+- every run of Chinese characters is indexed as its single characters, then its bigrams, then its
+  trigrams, each in order; a query run asks for its n-grams of up to three characters (one term
+  for 1-3 characters; 4 or more: its trigrams, which the page checks stand next to each other with
+  Pagefind's quoted search), so it finds a substring of a field and never characters scattered
+  apart. Trigrams make the commonest queries one term, which is what keeps Pagefind fast;
+- each Chinese term is written as an ASCII key that neither segmenter cuts: `qv`, `jv` or `xv` (one,
+  two, three characters) and five decimal digits per character (the code point). Digits, so that no
+  key can spell a Latin brand name held under NDA (the build scans the index bytes for them). No
+  index word is a proper prefix of a key (Pagefind falls back to such a prefix when a term is
+  missing): no pinyin, full or initials, holds qv, jv or xv, and Latin words starting so are left out;
+- Latin letters and digits stay words of their own (TPE, 200g), and titles and categories also carry
+  their pinyin, full and initials, from every character on (so `xichenqi` and `xcq` find 吸尘器);
+  a query word finds them by prefix. Each ends in `qq` in the index, for the same reason as above.
+
+Keep `theme/static/js/search-query.js` in step with `query_pieces`: a test compares the two.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from functools import lru_cache
+
+from catalog.search_terms import normalize_term as normalize
+
+HAN = "\u3400-\u4dbf\u4e00-\u9fff"
+"""Chinese characters searched (NFKC has already turned compatibility ideographs into these)."""
+_PIECES = re.compile(f"[{HAN}]+|[0-9a-z]+")
+_HAN_RUN = re.compile(f"[{HAN}]+")
+GRAM = 3
+"""The longest n-gram indexed."""
+MARKERS = {1: "qv", 2: "jv", 3: "xv"}
+LATIN_END = "qq"
+"""Ends every Latin index word: no pinyin or typed word holds "qq", so no index word can be a proper
+prefix of a typed one (which Pagefind would take for it when nothing starts with the typed word)."""
+PINYIN_SPAN = 6
+"""Characters of pinyin a term covers: enough for a product word, few enough to keep the index small."""
+
+
+def han_key(chars: str) -> str:
+    """The ASCII key of one to three Chinese characters: 杏 → `qv26447`, 杏干 → `jv2644724178`."""
+    return MARKERS[len(chars)] + "".join(f"{ord(c):05d}" for c in chars)  # U+9FFF is 40959: five digits
+
+
+def index_terms(text: str) -> list[str]:
+    """The terms a piece of shop text is found by: each Chinese n-gram up to `GRAM`, each Latin word."""
+    terms: list[str] = []
+    for piece in _PIECES.findall(normalize(text)):
+        if piece[0].isascii():
+            if latin_word(piece):
+                terms.append(piece + LATIN_END)
+            continue
+        for n in range(1, min(GRAM, len(piece)) + 1):
+            terms += _grams(piece, n)
+    return terms
+
+
+def latin_word(word: str) -> bool:
+    """False for words that start like a Chinese key (`qv`, `jv`, `xv`), or could (q, j, x)."""
+    return word not in ("q", "j", "x") and not word.startswith(tuple(MARKERS.values()))
+
+
+def query_pieces(query: str) -> list[list[str]]:
+    """What a shopper's query asks for, piece by piece: the n-gram keys of each Chinese run (which must
+    stand together), or a Latin word; every piece must match."""
+    pieces: list[list[str]] = []
+    for piece in _PIECES.findall(normalize(query)):
+        if piece[0].isascii():
+            if latin_word(piece):
+                pieces.append([piece])
+        else:
+            pieces.append(_grams(piece, min(GRAM, len(piece))))
+    return pieces
+
+
+def _grams(run: str, n: int) -> list[str]:
+    return [han_key(run[i : i + n]) for i in range(len(run) - n + 1)]
+
+
+def query_terms(query: str) -> list[str]:
+    """All terms of a query, each once, as Pagefind is asked for them."""
+    return list(dict.fromkeys(term for piece in query_pieces(query) for term in piece))
+
+
+def pinyin_terms(text: str) -> list[str]:
+    """Pinyin terms of the Chinese in `text`: from every character, up to `PINYIN_SPAN` characters,
+    in full (xichenqi) and as initials (xcq); a query typed in pinyin finds them by prefix."""
+    terms: list[str] = []
+    for run in _HAN_RUN.findall(normalize(text)):
+        syllables = _syllables(run)
+        if syllables is None:
+            continue
+        for i in range(len(syllables)):
+            span = syllables[i : i + PINYIN_SPAN]
+            terms.append("".join(span) + LATIN_END)
+            if len(span) > 1:
+                terms.append("".join(s[0] for s in span) + LATIN_END)
+    return terms
+
+
+@lru_cache(maxsize=65536)
+def _syllables(run: str) -> tuple[str, ...] | None:
+    from pypinyin import lazy_pinyin  # imported when first needed: its dictionary takes half a second
+
+    syllables = tuple(lazy_pinyin(run))
+    if len(syllables) != len(run) or not all(s.isascii() and s.isalpha() for s in syllables):
+        return None  # a character pypinyin does not know: no pinyin rather than a wrong one
+    return syllables
+
+
+def field_text(parts: Iterable[str]) -> str:
+    """The terms of several texts as one space-separated field (in order: a run's n-grams must stay adjacent)."""
+    return " ".join(term for part in parts if part for term in index_terms(part))

@@ -1,0 +1,87 @@
+"""The search terms: Chinese substrings, never scattered characters, and the browser's query terms
+(theme/static/js/search-query.js) the same as the build's (storefront/search_text.py)."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+
+import pytest
+
+from storefront.search_text import MARKERS, han_key, index_terms, pinyin_terms, query_pieces, query_terms
+from tests.conftest import REPO
+
+NODE = shutil.which("node")
+QUERIES = [
+    "杏干",
+    "月饼",
+    "伞",
+    "海宁 袜子",
+    "ＴＰＥ瑜伽垫",
+    "xichenqi",
+    "A类面料",
+    "V领 Q弹 qvl jv xvs x",
+    "长绒棉",
+    "无钢圈舒适文胸",
+    "200g，果干！",
+    "Jo Malone",
+    "𠀋字",
+    "",
+]
+
+
+def holds(text: str, query: str) -> bool:
+    """What the search page asks of an index: every piece's terms present, a run's bigrams in a row."""
+    terms = index_terms(text)
+    for piece in query_pieces(query):
+        if not piece[0].startswith(tuple(MARKERS.values())):  # a Latin word: found by prefix
+            if not any(t.startswith(piece[0]) for t in terms):
+                return False
+        elif not any(terms[i : i + len(piece)] == piece for i in range(len(terms))):
+            return False
+    return True
+
+
+@pytest.mark.parametrize(
+    ("text", "query", "found"),
+    [
+        ("百草味 杏干 200g 酸甜果干", "果干", True),
+        ("百草味 杏干 200g 酸甜果干", "杏干 200", True),
+        ("坚果 保质期 12 个月 饼干", "月饼", False),  # 月 and 饼 both there, never side by side
+        ("酸甜果干", "果甜", False),
+        ("24骨全自动雨伞", "伞", True),
+        ("双色TPE瑜伽垫", "ｔｐｅ", True),
+        ("无钢圈舒适文胸", "钢圈舒适文", True),
+        ("无钢圈 舒适文胸", "钢圈舒适", False),
+        ("长绒棉毛巾", "长绒棉", True),
+    ],
+)
+def test_a_query_matches_a_substring_and_never_scattered_characters(text, query, found):
+    assert holds(text, query) is found
+
+
+def test_chinese_keys_are_ascii_and_no_index_word_is_a_proper_prefix_of_a_key():
+    assert han_key("杏") == "qv26447" and han_key("杏干") == "jv2644724178" and han_key("杏干果").startswith("xv2644724178")
+    terms = index_terms("Q弹 qvl jv xvs 羊毛衣 xcq") + pinyin_terms("羊毛衣")
+    keys = [t for t in terms if t.startswith(tuple(MARKERS.values()))]
+    assert keys and all(t.isascii() for t in terms)
+    assert all(re.fullmatch(r"(qv|jv|xv)[0-9]+", k) for k in keys)  # digits only: no key can spell a Latin brand
+    assert not [(w, k) for w in terms for k in keys if w != k and k.startswith(w)]
+
+
+def test_pinyin_from_every_character_full_and_initials():
+    terms = pinyin_terms("家用大吸尘器")
+    assert "xichenqiqq" in terms and "xcqqq" in terms and "jiayongdaxichenqiqq" in terms
+    assert query_terms("XiChenQi") == ["xichenqi"]
+
+
+@pytest.mark.skipif(NODE is None, reason="node runs the page's query module")
+def test_the_browser_asks_for_the_same_terms_as_the_build_indexes():
+    script = (
+        f"const m = await import({json.dumps((REPO / 'theme/static/js/search-query.js').as_uri())});"
+        f"console.log(JSON.stringify({json.dumps(QUERIES, ensure_ascii=False)}.map(m.queryPieces)));"
+    )
+    result = subprocess.run([NODE, "--input-type=module", "-e", script], capture_output=True, text=True, timeout=60, check=True)
+    assert json.loads(result.stdout) == [query_pieces(q) for q in QUERIES]
