@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
+from concurrent import futures
+from concurrent.futures import Future, ThreadPoolExecutor
 from urllib.parse import urlsplit
 
 from flask import (
@@ -28,6 +31,31 @@ log = logging.getLogger("plus.checkout.auth")
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
 
+_MAILER = ThreadPoolExecutor(max_workers=2, thread_name_prefix="plus-mail")
+_PENDING: set[Future] = set()
+
+
+def send_in_background(to: str, subject: str, body: str) -> Future:
+    """Hand a mail to a background thread, so the answer neither waits for SMTP nor depends on it."""
+    config = dict(current_app.config)
+
+    def send() -> None:
+        try:
+            send_mail(to, subject, body, config)
+        except Exception:  # the request has been answered: the operator reads this in the log
+            log.exception("mail to user could not be sent: %s", subject)
+
+    future = _MAILER.submit(send)
+    _PENDING.add(future)
+    future.add_done_callback(_PENDING.discard)
+    return future
+
+
+def wait_for_mail(timeout: float = 30.0) -> None:
+    """Wait until every mail handed to the background has been sent or has failed (for tests and shutdown)."""
+    futures.wait(list(_PENDING), timeout=timeout)
+
+
 @bp.before_app_request
 def load_user() -> None:
     """Put the logged-in user (or None) on `g`; a login older than a password reset is ended."""
@@ -35,7 +63,11 @@ def load_user() -> None:
     uid, epoch = session.get("uid"), session.get("epoch")
     if uid is None:
         return
-    user = get_db().get(User, uid)
+    db = get_db()
+    user = db.get(User, uid) if isinstance(uid, int) else None
+    # The request's connection goes back to the pool now: a view that then waits on Stripe must
+    # not hold it (a pool of N connections would deadlock under N logged-in checkouts).
+    db.close()
     if user is None or user.session_epoch != epoch:
         session.clear()
         return
@@ -54,9 +86,12 @@ def login_required(view):
     return wrapped
 
 
+SAFE_PATH = re.compile(r"^/(?![/\\])[A-Za-z0-9\-._~!$&'()*+,;=:@/%?]{0,500}$")
+
+
 def _safe_next(target: str | None) -> str:
-    """Only same-site paths are followed after logging in (no open redirect)."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target or urlsplit(target).netloc:
+    """Only same-site paths of printable ASCII are followed after logging in (no open redirect, no header injection)."""
+    if not target or not SAFE_PATH.match(target) or urlsplit(target).netloc:
         return url_for("account.index")
     return target
 
@@ -104,7 +139,12 @@ def login():
 
 @bp.route("/logout", methods=("POST",))
 def logout():
-    """End the login."""
+    """End the login here and on every copy of the session cookie (the user's session epoch moves on)."""
+    if g.user is not None:
+        with get_database().transaction() as db:
+            user = db.get(User, g.user.id)
+            if user is not None:
+                accounts.end_sessions(user)
     session.clear()
     return redirect("/")
 
@@ -118,7 +158,8 @@ def reset_request():
         if found is not None:
             user, token = found
             link = f"{current_app.config['PUBLIC_URL']}{url_for('auth.reset_confirm', token=token)}"
-            send_mail(
+            # Sent off the request's path: a slow or failing mail server must not tell a known address from an unknown one.
+            send_in_background(
                 user.email, "重置您的PLUS会员店密码", f"请在1小时内打开以下链接设置新密码：\n{link}\n\n如果不是您本人操作，请忽略本邮件。"
             )
         flash("如果该邮箱已注册，重置链接已发送，请查收邮件。", "info")

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from .db import Database
+from .emails import lookup_form
 from .models import CheckoutSession, Order, OrderLine, utcnow
 from .orders import apply_session_event
 from .status import OrderStatus
@@ -22,6 +23,8 @@ from .stripe_api import as_dict
 log = logging.getLogger("plus.checkout.operations")
 
 MAX_PAGE = 200
+MAX_OFFSET = 2**31 - 1
+MAX_FILTER_TEXT = 254
 # Cells starting with these run as formulas in spreadsheet programs.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -41,8 +44,10 @@ class OrderFilter:
     def __post_init__(self) -> None:
         if self.status is not None and self.status not in set(OrderStatus):
             raise ValueError(f"status must be one of {', '.join(OrderStatus)}")
-        if not 1 <= self.limit <= MAX_PAGE or self.offset < 0:
-            raise ValueError(f"limit must be 1–{MAX_PAGE} and offset at least 0")
+        if not 1 <= self.limit <= MAX_PAGE or not 0 <= self.offset <= MAX_OFFSET:
+            raise ValueError(f"limit must be 1–{MAX_PAGE} and offset 0–{MAX_OFFSET}")
+        if any(len(value or "") > MAX_FILTER_TEXT for value in (self.email, self.product)):
+            raise ValueError(f"email and product must be at most {MAX_FILTER_TEXT} characters")
 
 
 def list_orders(db: Session, wanted: OrderFilter) -> tuple[list[Order], int]:
@@ -53,7 +58,10 @@ def list_orders(db: Session, wanted: OrderFilter) -> tuple[list[Order], int]:
     if wanted.status:
         query = query.where(Order.status == wanted.status)
     if wanted.email:
-        query = query.where(Order.email == wanted.email.strip().lower())
+        stored = lookup_form(wanted.email)
+        if stored is None:
+            return [], 0  # not an address the store could have stored
+        query = query.where(Order.email == stored)
     if wanted.product:
         query = query.where(Order.id.in_(select(OrderLine.order_id).where(OrderLine.product_id == wanted.product)))
     if wanted.since:

@@ -9,6 +9,7 @@ import pytest
 from argon2 import extract_parameters
 from sqlalchemy import select
 
+from checkout.auth import wait_for_mail
 from checkout.db import get_database
 from checkout.models import User
 
@@ -102,6 +103,7 @@ def test_password_reset_by_mailed_link(app, client, caplog):
     guest = app.test_client()
     with caplog.at_level(logging.INFO, logger="plus.checkout.mail"):
         form_post(guest, "/auth/reset", {"email": "forgot@example.com"})
+        wait_for_mail()
     link = re.search(r"http://shop\.test(/auth/reset/\S+)", caplog.text).group(1)
     new_password = "a brand new passphrase"
     response = form_post(guest, link, {"password": new_password, "password2": new_password})
@@ -117,6 +119,7 @@ def test_password_reset_by_mailed_link(app, client, caplog):
 def test_reset_answers_the_same_for_unknown_addresses_and_mails_nothing(client, caplog):
     with caplog.at_level(logging.INFO, logger="plus.checkout.mail"):
         response = form_post(client, "/auth/reset", {"email": "nobody@example.com"}, follow=True)
+        wait_for_mail()
     assert "如果该邮箱已注册" in response.get_data(as_text=True)
     assert "reset" not in caplog.text
 
@@ -151,7 +154,7 @@ def test_sign_up_is_rate_limited(make_app):
 
 def test_session_cookie_is_httponly_lax_and_secure_in_production(make_app):
     for public_url, secure in (("http://127.0.0.1:8000", False), ("https://plus.example.com", True)):
-        client = make_app(PUBLIC_URL=public_url).test_client()
+        client = make_app(PUBLIC_URL=public_url, MAIL_SERVER="mail.invalid").test_client()
         response = form_post(client, "/auth/signup", {"email": f"c{int(secure)}@example.com", "password": PASSWORD, "password2": PASSWORD})
         cookie = next(h for h in response.headers.getlist("Set-Cookie") if h.startswith("plus_session="))
         assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
