@@ -86,7 +86,7 @@ def login_required(view):
     return wrapped
 
 
-SAFE_PATH = re.compile(r"^/(?![/\\])[A-Za-z0-9\-._~!$&'()*+,;=:@/%?]{0,500}$")
+SAFE_PATH = re.compile(r"^/(?![/\\])[A-Za-z0-9\-._~!$&'()*+,;=:@/%?]{0,500}\Z")
 
 
 def _safe_next(target: str | None) -> str:

@@ -1,0 +1,146 @@
+"""The findings of an attack run against `plus serve`, replayed: each is refused or handled."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+
+import pytest
+from sqlalchemy import select
+
+from checkout.auth import wait_for_mail
+from checkout.db import get_database
+from checkout.models import User
+
+from .helpers import ADMIN_TOKEN, PASSWORD, buy, form_post, log_in, sign_up
+
+ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+
+
+def test_a_cookie_copied_before_logout_is_logged_out_too(app, client):
+    sign_up(client, "copy@example.com")
+    copied = client.get_cookie("plus_session").value
+    page = client.get("/account/")
+    token = page.get_data(as_text=True).split('name="csrf_token" value="')[1].split('"')[0]
+    assert client.post("/auth/logout", data={"csrf_token": token}).status_code == 302
+    thief = app.test_client()
+    thief.set_cookie("plus_session", copied)
+    assert thief.get("/api/me").get_json()["authenticated"] is False
+
+
+@pytest.mark.parametrize("look_alike", ["x@ＥＸＡＭＰＬＥ.ＣＯＭ", "X@Example.com"])
+def test_look_alike_addresses_reach_the_same_account(app, client, look_alike):
+    sign_up(client, "x@example.com")
+    other = app.test_client()
+    response = form_post(other, "/auth/signup", {"email": look_alike, "password": PASSWORD, "password2": PASSWORD})
+    assert response.status_code == 400
+    assert log_in(app.test_client(), look_alike).status_code == 302  # the one account answers to every spelling
+    with get_database(app).sessions() as db:
+        assert db.scalars(select(User.email)).all() == ["x@example.com"]
+
+
+@pytest.mark.parametrize("invisible", ["\u200b", "\u00ad", "\u202e", "\u200f"])
+def test_invisible_characters_in_an_address_are_refused_with_a_message(app, client, invisible):
+    response = form_post(client, "/auth/signup", {"email": f"x{invisible}@example.com", "password": PASSWORD, "password2": PASSWORD})
+    assert response.status_code == 400
+    assert "不可见字符" in response.get_data(as_text=True)
+    with get_database(app).sessions() as db:
+        assert db.scalars(select(User.email)).all() == []
+
+
+@pytest.mark.parametrize("path", ["/account/", "/auth/login", "/auth/signup", "/auth/reset", "/api/me", "/checkout/success?session_id=x"])
+def test_pages_with_personal_data_are_never_cached(client, path):
+    sign_up(client, "cache@example.com")
+    response = client.get(path)
+    assert response.headers["Cache-Control"] == "no-store", path
+
+
+def test_the_admin_api_is_never_cached(client):
+    assert client.get("/api/admin/orders", headers=ADMIN).headers["Cache-Control"] == "no-store"
+
+
+@pytest.mark.parametrize("target", ["/account/\r\nSet-Cookie: x=1", "/account/\n", "/\t/evil.example", "/%0d%0a"])
+def test_a_next_with_control_characters_goes_to_the_account_page(client, target):
+    sign_up(client, "next@example.com")
+    other = client.application.test_client()
+    page = other.get("/auth/login")
+    token = page.get_data(as_text=True).split('name="csrf_token" value="')[1].split('"')[0]
+    response = other.post(
+        "/auth/login", query_string={"next": target}, data={"email": "next@example.com", "password": PASSWORD, "csrf_token": token}
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"] in ("/account/", target) and "\r" not in response.headers["Location"]
+    assert "\n" not in response.headers["Location"]
+
+
+def nested(depth: int) -> str:
+    return "[" * depth + "]" * depth
+
+
+@pytest.mark.parametrize("body", [json.dumps({"items": json.loads(nested(30))}), '{"items": ' + nested(1000) + "}", nested(100_000)])
+def test_deeply_nested_json_in_a_cart_is_400_malformed_body(client, body):
+    response = client.post("/api/checkout", data=body, content_type="application/json")
+    assert response.status_code in (400, 413)
+    assert response.get_json()["error"]["code"] in ("malformed_body", "body_too_large")
+
+
+def test_deeply_nested_json_in_an_admin_body_is_400(client):
+    response = client.post(
+        "/api/admin/orders/1/ship", data='{"carrier": ' + nested(1000) + "}", content_type="application/json", headers=ADMIN
+    )
+    assert response.status_code == 400 and response.get_json()["error"]["code"] == "malformed_body"
+
+
+@pytest.mark.parametrize(
+    "query", ["offset=9223372036854775808", "offset=-1", "limit=0", "limit=201", "limit=１２", "since=0001-01-01T00:00:00+14:00", "since=x"]
+)
+def test_out_of_range_admin_parameters_are_400(client, query):
+    response = client.get(f"/api/admin/orders?{query}", headers=ADMIN)
+    assert response.status_code == 400, response.get_data(as_text=True)
+    assert response.get_json()["error"]["code"] == "bad_filter"
+
+
+def hold_write_lock(app) -> sqlite3.Connection:
+    path = get_database(app).engine.url.database
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    return holder
+
+
+def test_a_database_locked_for_writes_answers_503_database_busy_quickly(make_app, db_url):
+    if not db_url.startswith("sqlite"):
+        pytest.skip("a whole-database write lock is SQLite's")
+    app = make_app(PLUS_DB_WRITE_TIMEOUT=0.5)
+    client = app.test_client()
+    holder = hold_write_lock(app)
+    try:
+        started = time.monotonic()
+        response = buy(client, [{"product": "umbrella", "quantity": 1}])
+        elapsed = time.monotonic() - started
+        assert response.status_code == 503 and response.get_json()["error"]["code"] == "database_busy"
+        assert int(response.headers["Retry-After"]) > 0
+        assert elapsed < 5
+        health = client.get("/api/health")
+        assert health.status_code == 503 and health.get_json()["problem"] == "database_busy"
+    finally:
+        holder.rollback()
+        holder.close()
+    assert client.get("/api/health").status_code == 200
+
+
+def test_reset_answers_alike_and_fast_for_known_and_unknown_addresses_with_a_dead_mail_server(make_app, caplog):
+    app = make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=1)  # nothing listens there: every send fails
+    client = app.test_client()
+    sign_up(client, "known@example.com")
+    answers = {}
+    for email in ("known@example.com", "unknown@example.com"):
+        guest = app.test_client()
+        started = time.monotonic()
+        response = form_post(guest, "/auth/reset", {"email": email})
+        answers[email] = (response.status_code, response.headers["Location"], time.monotonic() - started)
+    wait_for_mail()
+    (known_code, known_to, known_time), (unknown_code, unknown_to, unknown_time) = answers.values()
+    assert known_code == unknown_code == 302 and known_to == unknown_to
+    assert abs(known_time - unknown_time) < 0.5
+    assert "mail to user could not be sent" in caplog.text
