@@ -14,6 +14,8 @@ import stripe
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from .db import Database
+from .lookups import StripeLookups
 from .models import CheckoutSession, MembershipPeriod, User, utcnow
 from .stripe_api import as_dict
 
@@ -108,11 +110,11 @@ def sync_subscription(db: Session, sub: dict, *, created: int, now: dt.datetime)
     log.info("member %s: subscription %s is %s until %s", user.id, sub["id"], status, end)
 
 
-def apply_subscription_event(db: Session, sub: dict, *, created: int, client: stripe.StripeClient, now: dt.datetime) -> None:
+def apply_subscription_event(db: Session, sub: dict, *, created: int, lookups: StripeLookups, now: dt.datetime) -> None:
     """Apply a subscription event; one older than the last applied is replaced by Stripe's current object."""
     period = db.scalar(select(MembershipPeriod).where(MembershipPeriod.stripe_ref == sub["id"]))
     if period is not None and created <= period.synced_at:
-        sub = as_dict(client.v1.subscriptions.retrieve(sub["id"]))
+        sub = lookups.subscription(sub["id"])
         created = int(now.timestamp())
     sync_subscription(db, sub, created=created, now=now)
 
@@ -132,17 +134,17 @@ def invoice_subscription(invoice: dict) -> str | None:
     return None
 
 
-def apply_invoice_paid(db: Session, invoice: dict, *, client: stripe.StripeClient, now: dt.datetime) -> None:
+def apply_invoice_paid(db: Session, invoice: dict, *, lookups: StripeLookups, now: dt.datetime) -> None:
     """A paid invoice renews its subscription: take the subscription's current state from Stripe."""
     sub_id = invoice_subscription(invoice)
     if sub_id is None:
         return
-    sub = as_dict(client.v1.subscriptions.retrieve(sub_id))
+    sub = lookups.subscription(sub_id)
     sync_subscription(db, sub, created=int(now.timestamp()), now=now)
 
 
 def apply_checkout(
-    db: Session, checkout: CheckoutSession, session: dict, *, event_type: str, client: stripe.StripeClient, now: dt.datetime
+    db: Session, checkout: CheckoutSession, session: dict, *, event_type: str, lookups: StripeLookups | None, now: dt.datetime
 ) -> str:
     """A membership checkout finished: start the subscription or grant the paid year."""
     if event_type == "checkout.session.expired" or session.get("status") == "expired":
@@ -160,7 +162,9 @@ def apply_checkout(
         sub_id = session.get("subscription")
         if not sub_id:
             return "waiting"
-        sub = as_dict(client.v1.subscriptions.retrieve(sub_id if isinstance(sub_id, str) else sub_id["id"]))
+        if lookups is None:
+            raise RuntimeError("a Stripe client is needed to start a subscription")
+        sub = lookups.subscription(sub_id if isinstance(sub_id, str) else sub_id["id"])
         sync_subscription(db, sub, created=int(now.timestamp()), now=now)
         return "subscribed"
     if event_type == "checkout.session.async_payment_failed":
@@ -171,21 +175,26 @@ def apply_checkout(
     return "waiting"
 
 
-def cancel_renewal(db: Session, user: User, *, client: stripe.StripeClient, now: dt.datetime | None = None) -> int:
-    """Stop a member's card subscriptions renewing (PLUS stays until the paid period ends)."""
+def cancel_renewal(database: Database, user_id: int, *, client: stripe.StripeClient, now: dt.datetime | None = None) -> int:
+    """Stop a member's card subscriptions renewing (PLUS stays until the paid period ends).
+
+    Read, ask Stripe with no transaction open, then record Stripe's answers in one short transaction.
+    """
     now = now or utcnow()
-    periods = db.scalars(
-        select(MembershipPeriod).where(
-            MembershipPeriod.user_id == user.id,
-            MembershipPeriod.kind == "subscription",
-            MembershipPeriod.status.in_(tuple(KEEPS_ACCESS)),
-            MembershipPeriod.cancel_at_period_end.is_(False),
-        )
-    ).all()
-    for period in periods:
-        sub = client.v1.subscriptions.update(period.stripe_ref, {"cancel_at_period_end": True})
-        sync_subscription(db, as_dict(sub), created=int(now.timestamp()), now=now)
-    return len(periods)
+    with database.sessions() as db:
+        refs = db.scalars(
+            select(MembershipPeriod.stripe_ref).where(
+                MembershipPeriod.user_id == user_id,
+                MembershipPeriod.kind == "subscription",
+                MembershipPeriod.status.in_(tuple(KEEPS_ACCESS)),
+                MembershipPeriod.cancel_at_period_end.is_(False),
+            )
+        ).all()
+    updated = [as_dict(client.v1.subscriptions.update(ref, {"cancel_at_period_end": True})) for ref in refs]
+    with database.transaction() as db:
+        for sub in updated:
+            sync_subscription(db, sub, created=int(now.timestamp()), now=now)
+    return len(updated)
 
 
 def remind_expiring(db: Session, *, days: int, send: Callable[[User], None], now: dt.datetime | None = None) -> int:

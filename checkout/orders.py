@@ -16,10 +16,10 @@ from sqlalchemy.orm import Session
 
 from . import membership
 from .db import Database
+from .lookups import StripeLookups
 from .models import CheckoutSession, Order, OrderLine, utcnow
 from .status import OrderStatus
 from .stock import release, take_unconditionally
-from .stripe_api import as_dict
 
 log = logging.getLogger("plus.checkout.orders")
 
@@ -107,7 +107,7 @@ def _complete(db: Session, checkout: CheckoutSession, session: dict, event_type:
 
 
 def apply_session_event(
-    db: Session, event_type: str, session: dict, *, client: stripe.StripeClient | None, now: dt.datetime | None = None
+    db: Session, event_type: str, session: dict, *, lookups: StripeLookups | None, now: dt.datetime | None = None
 ) -> str:
     """Apply a checkout.session.* event to the checkout and its order; returns what happened."""
     now = now or utcnow()
@@ -120,11 +120,11 @@ def apply_session_event(
     contradicts = (checkout.status == "expired" and session.get("status") == "complete") or (
         checkout.status == "complete" and session.get("status") == "expired"
     )
-    if contradicts and client is not None:
+    if contradicts and lookups is not None and lookups.client is not None:
         # Out of order or a sweep raced the payment: Stripe's current object decides.
-        session = as_dict(client.v1.checkout.sessions.retrieve(session["id"]))
+        session = lookups.session(session["id"])
     if checkout.kind == "membership":
-        return membership.apply_checkout(db, checkout, session, event_type=event_type, client=client, now=now)
+        return membership.apply_checkout(db, checkout, session, event_type=event_type, lookups=lookups, now=now)
     if session.get("status") == "expired":
         if checkout.status == "complete":
             return "already_complete"
