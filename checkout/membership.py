@@ -14,6 +14,7 @@ import stripe
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from .amounts import amount_matches, log_mismatch
 from .db import Database
 from .lookups import StripeLookups
 from .models import CheckoutSession, MembershipPeriod, User, utcnow
@@ -157,6 +158,11 @@ def apply_checkout(
         return "ignored"
     if session.get("customer") and not user.stripe_customer_id:
         user.stripe_customer_id = session["customer"]
+    paid = session.get("payment_status") in ("paid", "no_payment_required")
+    if (paid or session.get("subscription")) and not amount_matches(checkout, session):
+        log_mismatch(checkout, session)
+        checkout.status = "amount_mismatch"
+        return "amount_mismatch"
     checkout.status = "complete"
     if checkout.mode == "subscription":
         sub_id = session.get("subscription")
@@ -169,7 +175,7 @@ def apply_checkout(
         return "subscribed"
     if event_type == "checkout.session.async_payment_failed":
         return "payment_failed"
-    if session.get("payment_status") in ("paid", "no_payment_required"):
+    if paid:
         grant_year(db, user, session["id"], now)
         return "granted"
     return "waiting"

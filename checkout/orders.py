@@ -15,7 +15,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from . import membership
+from .amounts import amount_matches, log_mismatch
 from .db import Database
+from .emails import lookup_form
 from .lookups import StripeLookups
 from .models import CheckoutSession, Order, OrderLine, utcnow
 from .status import OrderStatus
@@ -50,6 +52,11 @@ def _payment_intent(session: dict) -> str | None:
     return intent.get("id") if isinstance(intent, dict) else intent
 
 
+def _stored_email(email: str | None) -> str | None:
+    """The buyer's address as Stripe collected it, in the store's normalised form where it has one."""
+    return (lookup_form(email) or email[:254]) if email else None
+
+
 def ensure_order(db: Session, checkout: CheckoutSession, session: dict, now: dt.datetime) -> Order:
     """The order of a completed checkout, created from its stored lines if it does not exist yet."""
     order = db.scalar(select(Order).where(Order.checkout_id == checkout.id))
@@ -62,7 +69,7 @@ def ensure_order(db: Session, checkout: CheckoutSession, session: dict, now: dt.
         stripe_payment_intent=_payment_intent(session),
         stripe_customer=session.get("customer") if isinstance(session.get("customer"), str) else None,
         user_id=checkout.user_id,
-        email=details.get("email") or session.get("customer_email"),
+        email=_stored_email(details.get("email") or session.get("customer_email")),
         amount_total=checkout.amount_total,
         currency=checkout.currency,
         member_pricing=checkout.member_pricing,
@@ -102,6 +109,10 @@ def _complete(db: Session, checkout: CheckoutSession, session: dict, event_type:
             release(db, checkout, "complete")
         return order.status
     if session.get("payment_status") in PAID and order.status in (OrderStatus.AWAITING_PAYMENT, OrderStatus.PAYMENT_FAILED):
+        if not amount_matches(checkout, session):
+            log_mismatch(checkout, session)
+            order.status = OrderStatus.AMOUNT_MISMATCH
+            return order.status
         order.status, order.paid_at = OrderStatus.PAID, now
     return order.status
 
@@ -158,7 +169,8 @@ def refund(database: Database, order_id: int, *, client: stripe.StripeClient, no
         order = get_order(db, order_id)
         if order.status == OrderStatus.REFUNDED:
             return order
-        if order.status not in (OrderStatus.PAID, OrderStatus.SHIPPED) or not order.stripe_payment_intent:
+        refundable = (OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.AMOUNT_MISMATCH)
+        if order.status not in refundable or not order.stripe_payment_intent:
             raise OrderError(409, "not_refundable", f"订单 {order.number} 当前状态为 {order.status}，不能退款")
     try:
         result = client.v1.refunds.create(

@@ -13,7 +13,7 @@ from checkout.auth import wait_for_mail
 from checkout.db import get_database
 from checkout.models import User
 
-from .helpers import ADMIN_TOKEN, PASSWORD, buy, form_post, log_in, sign_up
+from .helpers import ADMIN_TOKEN, PASSWORD, buy, form_post, log_in, post_event, sign_up
 
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 
@@ -144,3 +144,33 @@ def test_reset_answers_alike_and_fast_for_known_and_unknown_addresses_with_a_dea
     assert known_code == unknown_code == 302 and known_to == unknown_to
     assert abs(known_time - unknown_time) < 0.5
     assert "mail to user could not be sent" in caplog.text
+
+
+@pytest.mark.parametrize("amount, currency", [(1, "usd"), (1, "cny"), (1710, "usd"), (None, "cny")])
+def test_a_signed_event_with_another_amount_never_pays_and_is_flagged(app, client, caplog, amount, currency):
+    from .test_webhooks import as_paid, open_session
+
+    session = as_paid(app, open_session(client))  # the store priced 2 × 8.55 = 17.10 CNY
+    session.update(amount_total=amount, currency=currency)
+    assert post_event(client, "checkout.session.completed", session).status_code == 200
+    listed = client.get("/api/admin/orders?status=amount_mismatch", headers=ADMIN).get_json()
+    assert [order["status"] for order in listed["orders"]] == ["amount_mismatch"]
+    assert client.get("/api/admin/orders?status=paid", headers=ADMIN).get_json()["total"] == 0
+    assert any(r.levelname == "ERROR" and "AMOUNT MISMATCH" in r.getMessage() for r in caplog.records)
+
+
+def test_the_exact_amount_pays(app, client):
+    from .test_webhooks import as_paid, open_session
+
+    assert post_event(client, "checkout.session.completed", as_paid(app, open_session(client))).status_code == 200
+    assert client.get("/api/admin/orders?status=paid", headers=ADMIN).get_json()["total"] == 1
+
+
+def test_admin_email_filter_finds_any_spelling_of_the_stored_address(app, client):
+    from .test_webhooks import as_paid, open_session
+
+    session = as_paid(app, open_session(client))
+    session["customer_details"] = {"email": "Buyer@ＥＸＡＭＰＬＥ.com"}
+    post_event(client, "checkout.session.completed", session)
+    for query in ("buyer@example.com", "BUYER@EXAMPLE.COM", "Buyer@ＥＸＡＭＰＬＥ.com"):
+        assert client.get("/api/admin/orders", query_string={"email": query}, headers=ADMIN).get_json()["total"] == 1, query
