@@ -14,6 +14,7 @@ import ctypes
 import fcntl
 import logging
 import os
+import re
 import secrets
 import signal
 import subprocess
@@ -270,6 +271,20 @@ def _public_url(host: str, port: int, settings: dict) -> dict:
     return settings
 
 
+class RedactTokens(logging.Filter):
+    """Access log lines keep the path of a reset link but never its token (a log is not a mailbox)."""
+
+    PATTERN = re.compile(r"(/auth/reset/)[^\s?\"']+")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Rewrite the record with any reset token replaced by an ellipsis."""
+        message = record.getMessage()
+        redacted = self.PATTERN.sub(r"\1…", message)
+        if redacted != message:
+            record.msg, record.args = redacted, ()
+        return True
+
+
 def serve(host: str, port: int, settings: dict | None = None, *, workers: int = 1, worker_class: str = "gthread", threads: int = 4) -> None:
     """Serve until interrupted: in this process (workers=1) or with gunicorn's worker processes."""
     settings = _public_url(host, port, settings or {})
@@ -277,6 +292,7 @@ def serve(host: str, port: int, settings: dict | None = None, *, workers: int = 
         serve_workers(host, port, settings, workers=workers, worker_class=worker_class, threads=threads)
         return
     site = prepare_site(settings)
+    logging.getLogger("werkzeug").addFilter(RedactTokens())
     server = make_server(host, port, site.app, threaded=True)
     log.info("PLUS Store at %s (Ctrl+C to stop)", site.app.config["PUBLIC_URL"])
     try:

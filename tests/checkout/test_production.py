@@ -106,3 +106,15 @@ def test_the_stand_in_never_runs_in_production(monkeypatch, tmp_path):
     with pytest.raises(ConfigError):
         prepare_site({"PLUS_ENV": "production", "PLUS_INSTANCE": str(tmp_path)})
     assert not (tmp_path / "stripe-standin.sqlite3").exists()
+
+
+def test_access_log_lines_never_show_a_reset_token():
+    import logging
+
+    from admin.serve import RedactTokens
+
+    record = logging.LogRecord(
+        "werkzeug", logging.INFO, __file__, 1, '%s - - "%s" %s', ("127.0.0.1", "GET /auth/reset/SeCrEt-t0ken HTTP/1.1", "200"), None
+    )
+    assert RedactTokens().filter(record)
+    assert "SeCrEt" not in record.getMessage() and "/auth/reset/…" in record.getMessage()
