@@ -20,6 +20,7 @@ from flask import (
     session,
     url_for,
 )
+from sqlalchemy.exc import IntegrityError
 
 from . import accounts
 from .db import get_database, get_db
@@ -103,23 +104,61 @@ def _log_in(user: User) -> None:
     session.permanent = True
 
 
+SIGNUP_MAILS = {
+    "created": (
+        "确认您的PLUS会员店账户",
+        "欢迎注册PLUS会员店。请在1小时内打开以下链接确认邮箱并登录：\n{link}\n\n如果不是您本人操作，请忽略本邮件，账户不会启用。",
+    ),
+    "unconfirmed": (
+        "确认您的PLUS会员店账户",
+        "您（或他人）用此邮箱注册了PLUS会员店，密码已更新为最近一次注册时填写的密码。请在1小时内打开以下链接确认邮箱并登录：\n{link}\n\n如果不是您本人操作，请忽略本邮件。",
+    ),
+    "exists": (
+        "您已有PLUS会员店账户",
+        "有人用此邮箱申请注册，但该邮箱已有账户，未做任何更改。如果忘记了密码，请在1小时内打开以下链接设置新密码：\n{link}\n\n如果不是您本人操作，请忽略本邮件。",
+    ),
+}
+
+
 @bp.route("/signup", methods=("GET", "POST"))
 def signup():
-    """Create an account and log in."""
+    """Start an account; the answer is the same whether or not the address has one (the mail says which)."""
     if request.method == "POST":
         email, password = request.form.get("email", ""), request.form.get("password", "")
         try:
             if password != request.form.get("password2"):
                 raise accounts.AccountError("两次输入的密码不一致")
             with get_database().transaction() as db:
-                user = accounts.sign_up(db, email, password)
+                started = accounts.sign_up(db, email, password)
+                address, outcome, token = started.user.email, started.outcome, started.token
         except accounts.AccountError as exc:
             flash(str(exc), "error")
             return render_template("auth/signup.html", email=email), 400
-        _log_in(user)
-        log.info("account %s created", user.id)
-        return redirect(_safe_next(request.args.get("next")))
+        except IntegrityError:  # the same address signed up at the same moment: that request mails the link
+            return render_template("auth/check_mail.html")
+        endpoint = "auth.reset_confirm" if outcome == "exists" else "auth.confirm"
+        link = f"{current_app.config['PUBLIC_URL']}{url_for(endpoint, token=token)}"
+        subject, body = SIGNUP_MAILS[outcome]
+        send_in_background(address, subject, body.format(link=link))
+        return render_template("auth/check_mail.html")
     return render_template("auth/signup.html", email="")
+
+
+@bp.route("/confirm/<token>", methods=("GET", "POST"))
+def confirm(token: str):
+    """Confirm a new account's address with the mailed link, then log in (a button: mail scanners open links too)."""
+    if request.method == "POST":
+        try:
+            with get_database().transaction() as db:
+                user = accounts.confirm(db, token)
+        except accounts.AccountError as exc:
+            flash(str(exc), "error")
+            return render_template("auth/confirm.html", valid=False), 400
+        _log_in(user)
+        log.info("account %s confirmed", user.id)
+        flash("邮箱已确认，欢迎加入PLUS会员店", "info")
+        return redirect(url_for("account.index"))
+    return render_template("auth/confirm.html", valid=accounts.token_user(get_db(), token, "confirm") is not None)
 
 
 @bp.route("/login", methods=("GET", "POST"))
@@ -130,7 +169,7 @@ def login():
         with get_database().transaction() as db:  # a login may upgrade an outdated hash
             user = accounts.authenticate(db, email, request.form.get("password", ""))
         if user is None:
-            flash("邮箱或密码不正确", "error")
+            flash("邮箱或密码不正确（刚注册的账户请先打开确认邮件中的链接）", "error")
             return render_template("auth/login.html", email=email), 401
         _log_in(user)
         return redirect(_safe_next(request.args.get("next")))

@@ -15,6 +15,8 @@ PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 
 pytestmark = pytest.mark.browser
+SERVE_LOGS: dict[str, Path] = {}
+"""The log of each running store by its URL: the mails it sends are written there (no MAIL_SERVER)."""
 
 
 @pytest.fixture(scope="session")
@@ -22,7 +24,8 @@ def store(tmp_path_factory) -> Iterator[str]:
     """`plus serve` on a free port with its own instance folder and site output; yields its URL."""
     root = tmp_path_factory.mktemp("store")
     env = {"PLUS_SITE_DIR": str(root / "output"), "PLUS_TODAY": TODAY.isoformat(), "PLUS_ADMIN_TOKEN": "browser-test-token"}
-    with plus_serve(root / "instance", env=env) as base:
+    with plus_serve(root / "instance", env=env, log=root / "serve.log") as base:
+        SERVE_LOGS[base] = root / "serve.log"
         yield base
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import re
 import secrets
@@ -91,11 +92,74 @@ def form_post(client, path: str, data: dict, *, follow: bool = False):
     return client.post(path, data={**data, "csrf_token": csrf_token(page.get_data(as_text=True))}, follow_redirects=follow)
 
 
+class MailCatcher(logging.Handler):
+    """The mails the app logs (no MAIL_SERVER in tests), as they are sent from the background."""
+
+    def __init__(self):
+        super().__init__(logging.INFO)
+        self.texts: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.texts.append(record.getMessage())
+
+
+@contextlib.contextmanager
+def caught_mail() -> Iterator[MailCatcher]:
+    """Collect the mails sent inside the block (waiting for the background sender at the end)."""
+    from checkout.auth import wait_for_mail
+
+    catcher = MailCatcher()
+    logger = logging.getLogger("plus.checkout.mail")
+    level = logger.level
+    logger.addHandler(catcher)
+    logger.setLevel(logging.INFO)
+    try:
+        yield catcher
+        wait_for_mail()
+    finally:
+        logger.removeHandler(catcher)
+        logger.setLevel(level)
+
+
+def mailed_link(text: str, path: str) -> str:
+    """The path of the first link to `path` (e.g. /auth/confirm/) in a mail."""
+    match = re.search(r"https?://[^/\s]+(" + re.escape(path) + r"\S+)", text)
+    assert match, f"no {path} link in: {text}"
+    return match.group(1)
+
+
+def link_from_log(log: Path, email: str, path: str = "/auth/confirm/", timeout: float = 20.0) -> str:
+    """The last `path` link mailed to `email` by a `plus serve` process that logs its mail (no MAIL_SERVER)."""
+
+    def found() -> str | None:
+        text = log.read_text(encoding="utf-8", errors="replace")
+        links = re.findall(
+            r"to " + re.escape(email) + r":[^\n]*\n(?:[^\n]*\n){0,3}?[^\n]*https?://[^/\s]+(" + re.escape(path) + r"\S+)", text
+        )
+        return links[-1] if links else None
+
+    return wait_for(found, timeout=timeout)
+
+
+def make_account(app, email: str, password: str = PASSWORD) -> None:
+    """A confirmed account made directly in the database (for tests whose mail goes nowhere readable)."""
+    from checkout import accounts
+    from checkout.db import get_database
+
+    with get_database(app).transaction() as db:
+        started = accounts.sign_up(db, email, password)
+        accounts.confirm(db, started.token)
+
+
 def sign_up(client, email: str, password: str = PASSWORD):
-    """Create an account through the sign-up form (and stay logged in)."""
-    response = form_post(client, "/auth/signup", {"email": email, "password": password, "password2": password})
-    assert response.status_code == 302, response.get_data(as_text=True)
-    return response
+    """Create an account through the sign-up form, confirm it with the mailed link (and stay logged in)."""
+    with caught_mail() as mail:
+        response = form_post(client, "/auth/signup", {"email": email, "password": password, "password2": password})
+    assert response.status_code == 200 and "请查收邮件" in response.get_data(as_text=True), response.get_data(as_text=True)
+    link = mailed_link("\n".join(mail.texts), "/auth/confirm/")
+    confirmed = form_post(client, link, {})
+    assert confirmed.status_code == 302, confirmed.get_data(as_text=True)
+    return confirmed
 
 
 def log_in(client, email: str, password: str = PASSWORD):

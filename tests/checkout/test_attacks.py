@@ -13,7 +13,7 @@ from checkout.auth import wait_for_mail
 from checkout.db import get_database
 from checkout.models import User
 
-from .helpers import ADMIN_TOKEN, PASSWORD, buy, form_post, log_in, post_event, sign_up
+from .helpers import ADMIN_TOKEN, PASSWORD, buy, caught_mail, form_post, log_in, mailed_link, make_account, post_event, sign_up
 
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 
@@ -33,8 +33,10 @@ def test_a_cookie_copied_before_logout_is_logged_out_too(app, client):
 def test_look_alike_addresses_reach_the_same_account(app, client, look_alike):
     sign_up(client, "x@example.com")
     other = app.test_client()
-    response = form_post(other, "/auth/signup", {"email": look_alike, "password": PASSWORD, "password2": PASSWORD})
-    assert response.status_code == 400
+    with caught_mail() as mail:
+        response = form_post(other, "/auth/signup", {"email": look_alike, "password": PASSWORD, "password2": PASSWORD})
+    assert response.status_code == 200 and "请查收邮件" in response.get_data(as_text=True)
+    assert "您已有PLUS会员店账户" in mail.texts[0] and "to x@example.com" in mail.texts[0]
     assert log_in(app.test_client(), look_alike).status_code == 302  # the one account answers to every spelling
     with get_database(app).sessions() as db:
         assert db.scalars(select(User.email)).all() == ["x@example.com"]
@@ -131,8 +133,7 @@ def test_a_database_locked_for_writes_answers_503_database_busy_quickly(make_app
 
 def test_reset_answers_alike_and_fast_for_known_and_unknown_addresses_with_a_dead_mail_server(make_app, caplog):
     app = make_app(MAIL_SERVER="127.0.0.1", MAIL_PORT=1)  # nothing listens there: every send fails
-    client = app.test_client()
-    sign_up(client, "known@example.com")
+    make_account(app, "known@example.com")
     answers = {}
     for email in ("known@example.com", "unknown@example.com"):
         guest = app.test_client()
@@ -174,3 +175,55 @@ def test_admin_email_filter_finds_any_spelling_of_the_stored_address(app, client
     post_event(client, "checkout.session.completed", session)
     for query in ("buyer@example.com", "BUYER@EXAMPLE.COM", "Buyer@ＥＸＡＭＰＬＥ.com"):
         assert client.get("/api/admin/orders", query_string={"email": query}, headers=ADMIN).get_json()["total"] == 1, query
+
+
+def signup_answer(app, email: str) -> tuple[int, str, float, str]:
+    """Status, page text (CSRF token removed), seconds and the mail of one sign-up."""
+    guest = app.test_client()
+    page = guest.get("/auth/signup").get_data(as_text=True)
+    token = page.split('name="csrf_token" value="')[1].split('"')[0]
+    with caught_mail() as mail:
+        started = time.monotonic()
+        response = guest.post("/auth/signup", data={"email": email, "password": PASSWORD, "password2": PASSWORD, "csrf_token": token})
+        seconds = time.monotonic() - started
+    return response.status_code, response.get_data(as_text=True).replace(token, ""), seconds, "\n".join(mail.texts)
+
+
+def test_sign_up_answers_alike_for_a_registered_and_a_new_address_and_the_mail_says_which(app, client):
+    sign_up(client, "taken@example.com")
+    taken = signup_answer(app, "taken@example.com")
+    new = signup_answer(app, "fresh@example.com")
+    assert taken[:2] == new[:2] and taken[0] == 200 and "该邮箱已注册" not in taken[1]
+    assert abs(taken[2] - new[2]) < 0.5
+    assert "您已有PLUS会员店账户" in taken[3] and "/auth/reset/" in taken[3]
+    assert "确认您的PLUS会员店账户" in new[3] and "/auth/confirm/" in new[3]
+    # the registered account is unchanged: its old password still logs in
+    assert log_in(app.test_client(), "taken@example.com").status_code == 302
+
+
+def test_an_unconfirmed_account_cannot_log_in_and_looks_like_a_wrong_password(app):
+    assert signup_answer(app, "pending@example.com")[0] == 200
+    refused = log_in(app.test_client(), "pending@example.com")
+    wrong = log_in(app.test_client(), "nobody@example.com")
+    assert refused.status_code == wrong.status_code == 401
+    assert refused.get_data(as_text=True).count("邮箱或密码不正确") == wrong.get_data(as_text=True).count("邮箱或密码不正确") == 1
+
+
+def test_a_squatted_unconfirmed_address_goes_to_whoever_opens_the_mail(app):
+    signup_answer(app, "victim@example.com")  # someone else's sign-up, never confirmed
+    mail = signup_answer(app, "victim@example.com")[3]  # the owner signs up later
+    owner = app.test_client()
+    assert form_post(owner, mailed_link(mail, "/auth/confirm/"), {}).status_code == 302
+    assert owner.get("/api/me").get_json()["email"] == "victim@example.com"
+    assert log_in(app.test_client(), "victim@example.com").status_code == 302  # with the owner's password
+
+
+def test_a_confirmation_link_works_once(app):
+    link = mailed_link(signup_answer(app, "once@example.com")[3], "/auth/confirm/")
+    assert form_post(app.test_client(), link, {}).status_code == 302
+    assert "无效" in app.test_client().get(link).get_data(as_text=True)
+    page = app.test_client().get("/auth/signup").get_data(as_text=True)
+    again = app.test_client()
+    again.get("/auth/signup")
+    token = again.get("/auth/signup").get_data(as_text=True).split('name="csrf_token" value="')[1].split('"')[0]
+    assert again.post(link, data={"csrf_token": token}).status_code == 400 and page

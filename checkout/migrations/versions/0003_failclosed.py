@@ -1,4 +1,8 @@
-"""Normalise stored e-mail addresses (NFKC, lower-cased, invisible characters removed); report collisions.
+"""Confirmed addresses and normalised e-mails: users.confirmed_at, password_resets.purpose; stored addresses rewritten.
+
+Sign-up no longer tells whether an address has an account: a new account is confirmed by a mailed
+link before it can log in (`users.confirmed_at`, set here for every existing account) and the
+links are told apart by `password_resets.purpose`.
 
 Sign-up, log-in and the admin filter now compare addresses in one normal form (checkout/emails.py).
 Rows stored before keep working only if they are in that form too. Two accounts whose addresses
@@ -36,8 +40,14 @@ def canonical(email: str) -> str:
 
 
 def upgrade() -> None:
-    """Rewrite addresses in the normal form, oldest account first; collisions are left as they are and reported."""
+    """Add the columns, confirm existing accounts, rewrite addresses in the normal form (collisions reported)."""
+    with op.batch_alter_table("users") as batch:
+        batch.add_column(sa.Column("confirmed_at", sa.DateTime(timezone=True), nullable=True))
+    with op.batch_alter_table("password_resets") as batch:
+        batch.add_column(sa.Column("purpose", sa.String(length=16), server_default="reset", nullable=False))
     bind = op.get_bind()
+    users_confirmed = sa.table("users", sa.column("confirmed_at", sa.DateTime), sa.column("created_at", sa.DateTime))
+    bind.execute(sa.update(users_confirmed).values(confirmed_at=users_confirmed.c.created_at))  # they logged in before this release
     users = sa.table("users", sa.column("id", sa.Integer), sa.column("email", sa.String))
     orders = sa.table("orders", sa.column("id", sa.Integer), sa.column("email", sa.String))
     rows = bind.execute(sa.select(users.c.id, users.c.email).order_by(users.c.id)).all()
@@ -63,4 +73,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    """Nothing to undo: the former spellings are not kept (every one of them reaches the same mailbox)."""
+    """Drop the columns; the former spellings of addresses are not kept (each reaches the same mailbox)."""
+    with op.batch_alter_table("password_resets") as batch:
+        batch.drop_column("purpose")
+    with op.batch_alter_table("users") as batch:
+        batch.drop_column("confirmed_at")
