@@ -272,9 +272,9 @@ def _public_url(host: str, port: int, settings: dict) -> dict:
 
 
 class RedactTokens(logging.Filter):
-    """Access log lines keep the path of a reset link but never its token (a log is not a mailbox)."""
+    """Access log lines keep the path of a mailed link (reset, confirmation) but never its token (a log is not a mailbox)."""
 
-    PATTERN = re.compile(r"(/auth/reset/)[^\s?\"']+")
+    PATTERN = re.compile(r"(/auth/(?:reset|confirm)/)[^\s?\"']+")
 
     def filter(self, record: logging.LogRecord) -> bool:
         """Rewrite the record with any reset token replaced by an ellipsis."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 from decimal import Decimal, InvalidOperation
@@ -9,6 +10,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from limits import parse_many
+
+log = logging.getLogger("plus.checkout.config")
 
 ENV_KEYS = (
     "PLUS_ENV",
@@ -119,6 +122,8 @@ def is_production(config: dict) -> bool:
     if explicit:
         if explicit not in ("production", "development"):
             raise ValueError(f"PLUS_ENV must be production or development, not {config['PLUS_ENV']!r}")
+        if explicit == "development" and urlsplit(str(config["PUBLIC_URL"])).scheme == "https":
+            log.warning("PLUS_ENV=development on an https:// PUBLIC_URL: the production checks are OFF (stand-in Stripe, logged mail)")
         return explicit == "production"
     return urlsplit(str(config["PUBLIC_URL"])).scheme == "https"
 

@@ -227,3 +227,26 @@ def test_a_confirmation_link_works_once(app):
     again.get("/auth/signup")
     token = again.get("/auth/signup").get_data(as_text=True).split('name="csrf_token" value="')[1].split('"')[0]
     assert again.post(link, data={"csrf_token": token}).status_code == 400 and page
+
+
+def test_a_row_locked_past_the_write_timeout_answers_503_database_busy(make_app, db_url):
+    from sqlalchemy import create_engine, text
+
+    from checkout.db import normalise_url
+
+    app = make_app(PLUS_DB_WRITE_TIMEOUT=0.5)
+    client = app.test_client()
+    assert buy(client, [{"product": "umbrella", "quantity": 1}]).status_code == 201  # the stock counter row exists now
+    other = create_engine(normalise_url(db_url))
+    with other.connect() as holder:
+        if db_url.startswith("sqlite"):
+            holder.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            holder.execute(text("SELECT * FROM stock_counters WHERE product_id = 'umbrella' FOR UPDATE"))
+        started = time.monotonic()
+        response = buy(client, [{"product": "umbrella", "quantity": 1}])
+        assert time.monotonic() - started < 5
+        holder.rollback()
+    other.dispose()
+    assert response.status_code == 503 and response.get_json()["error"]["code"] == "database_busy"
+    assert buy(client, [{"product": "umbrella", "quantity": 1}]).status_code == 201  # and it recovers
