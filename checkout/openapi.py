@@ -226,7 +226,7 @@ def _paths() -> dict:
                             "text/csv": {"schema": {"type": "string"}},
                         },
                     },
-                    **_errors(400, 401, 403),
+                    **_errors(400, 401, 403, 503),
                 },
             }
         },
@@ -238,7 +238,7 @@ def _paths() -> dict:
                 "parameters": [ORDER_ID],
                 "responses": {
                     "200": {"description": "The order", "content": _json({"$ref": "#/components/schemas/Order"})},
-                    **_errors(401, 403, 404),
+                    **_errors(401, 403, 404, 503),
                 },
             }
         },
@@ -262,7 +262,7 @@ def _paths() -> dict:
                 },
                 "responses": {
                     "200": {"description": "The shipped order", "content": _json({"$ref": "#/components/schemas/Order"})},
-                    **_errors(400, 401, 403, 404, 409, 415),
+                    **_errors(400, 401, 403, 404, 409, 415, 503),
                 },
             }
         },
