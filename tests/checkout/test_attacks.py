@@ -13,7 +13,7 @@ from checkout.auth import wait_for_mail
 from checkout.db import get_database
 from checkout.models import User
 
-from .helpers import ADMIN_TOKEN, PASSWORD, buy, caught_mail, form_post, log_in, mailed_link, make_account, post_event, sign_up
+from .helpers import ADMIN_TOKEN, PASSWORD, buy, caught_mail, csrf_token, form_post, log_in, mailed_link, make_account, post_event, sign_up
 
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 
@@ -21,8 +21,7 @@ ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
 def test_a_cookie_copied_before_logout_is_logged_out_too(app, client):
     sign_up(client, "copy@example.com")
     copied = client.get_cookie("plus_session").value
-    page = client.get("/account/")
-    token = page.get_data(as_text=True).split('name="csrf_token" value="')[1].split('"')[0]
+    token = csrf_token(client.get("/account/").get_data(as_text=True))
     assert client.post("/auth/logout", data={"csrf_token": token}).status_code == 302
     thief = app.test_client()
     thief.set_cookie("plus_session", copied)
@@ -66,8 +65,7 @@ def test_the_admin_api_is_never_cached(client):
 def test_a_next_with_control_characters_goes_to_the_account_page(client, target):
     sign_up(client, "next@example.com")
     other = client.application.test_client()
-    page = other.get("/auth/login")
-    token = page.get_data(as_text=True).split('name="csrf_token" value="')[1].split('"')[0]
+    token = csrf_token(other.get("/auth/login").get_data(as_text=True))
     response = other.post(
         "/auth/login", query_string={"next": target}, data={"email": "next@example.com", "password": PASSWORD, "csrf_token": token}
     )
@@ -180,8 +178,7 @@ def test_admin_email_filter_finds_any_spelling_of_the_stored_address(app, client
 def signup_answer(app, email: str) -> tuple[int, str, float, str]:
     """Status, page text (CSRF token removed), seconds and the mail of one sign-up."""
     guest = app.test_client()
-    page = guest.get("/auth/signup").get_data(as_text=True)
-    token = page.split('name="csrf_token" value="')[1].split('"')[0]
+    token = csrf_token(guest.get("/auth/signup").get_data(as_text=True))
     with caught_mail() as mail:
         started = time.monotonic()
         response = guest.post("/auth/signup", data={"email": email, "password": PASSWORD, "password2": PASSWORD, "csrf_token": token})
@@ -222,11 +219,10 @@ def test_a_confirmation_link_works_once(app):
     link = mailed_link(signup_answer(app, "once@example.com")[3], "/auth/confirm/")
     assert form_post(app.test_client(), link, {}).status_code == 302
     assert "无效" in app.test_client().get(link).get_data(as_text=True)
-    page = app.test_client().get("/auth/signup").get_data(as_text=True)
     again = app.test_client()
-    again.get("/auth/signup")
-    token = again.get("/auth/signup").get_data(as_text=True).split('name="csrf_token" value="')[1].split('"')[0]
-    assert again.post(link, data={"csrf_token": token}).status_code == 400 and page
+    token = csrf_token(again.get("/auth/signup").get_data(as_text=True))
+    assert again.post(link, data={"csrf_token": token}).status_code == 400
+    assert again.get("/api/me").get_json()["authenticated"] is False
 
 
 def test_a_row_locked_past_the_write_timeout_answers_503_database_busy(make_app, db_url):
