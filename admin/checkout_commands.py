@@ -21,9 +21,13 @@ from .options import content_option
 def _app():
     """The checkout app as the environment configures it (DATABASE_URL, STRIPE_SECRET_KEY, …)."""
     from checkout import create_app
+    from checkout.config import ConfigError
     from checkout.db import get_database
 
-    app = create_app()
+    try:
+        app = create_app()
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
     try:
         with app.app_context():  # mails written by a command are rendered with the app's templates
             yield app
@@ -88,9 +92,9 @@ def _logging(verbose: bool = True) -> None:
 @click.option(
     "--worker-class",
     type=click.Choice(["sync", "gthread"]),
-    default="sync",
+    default="gthread",
     show_default=True,
-    help="gunicorn worker type (with --workers > 1).",
+    help="gunicorn worker type (with --workers > 1); gthread: a request waiting on Stripe blocks one thread, not the process.",
 )
 @click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 64), help="Threads per gthread worker.")
 def serve(content: Path, host: str, port: int, output: Path, no_build: bool, workers: int, worker_class: str, threads: int) -> None:
@@ -110,14 +114,19 @@ def serve(content: Path, host: str, port: int, output: Path, no_build: bool, wor
             raise click.ClickException("the content has errors: fix them (plus validate) and serve again") from None
     if revision := content_revision(content):  # orders record the content's commit, not only its hash
         os.environ.setdefault("PLUS_CATALOG_REVISION", revision)
-    run(
-        host,
-        port,
-        {"PLUS_CONTENT": str(content), "PLUS_SITE_DIR": str(output)},
-        workers=workers,
-        worker_class=worker_class,
-        threads=threads,
-    )
+    from checkout.config import ConfigError
+
+    try:
+        run(
+            host,
+            port,
+            {"PLUS_CONTENT": str(content), "PLUS_SITE_DIR": str(output)},
+            workers=workers,
+            worker_class=worker_class,
+            threads=threads,
+        )
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
 
 
 @click.group()

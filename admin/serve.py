@@ -14,6 +14,7 @@ import ctypes
 import fcntl
 import logging
 import os
+import re
 import secrets
 import signal
 import subprocess
@@ -30,6 +31,7 @@ from sqlalchemy import text
 from werkzeug.serving import make_server
 
 from checkout import create_app
+from checkout.config import ConfigError
 from checkout.db import Database, get_database, upgrade
 from checkout.operations import sweep_reservations
 from checkout.outbox import Report, send_due
@@ -181,11 +183,25 @@ def _standin_settings(url: str, secret: str) -> dict:
     return {"STRIPE_SECRET_KEY": "sk_test_local_" + secrets.token_hex(8), "STRIPE_API_BASE": url, "STRIPE_WEBHOOK_SECRET": secret}
 
 
-def start_standin(instance: Path, app_url: str) -> tuple[dict, Callable[[], None]]:
+def _webhook_secret(configured: str | None) -> str:
+    """The secret the stand-in signs with: the configured one (so nothing else has to change), else a new one."""
+    if configured:
+        log.info("the local Stripe stand-in signs webhooks with the configured STRIPE_WEBHOOK_SECRET")
+        return configured
+    return "whsec_local_" + secrets.token_hex(16)
+
+
+def _refuse_in_production(config: dict) -> None:
+    """The stand-in charges nothing: a production store must never run it (config.check_production says why)."""
+    if config.get("PLUS_PRODUCTION"):
+        raise ConfigError(["STRIPE_SECRET_KEY"])
+
+
+def start_standin(instance: Path, app_url: str, webhook_secret: str | None = None) -> tuple[dict, Callable[[], None]]:
     """Start the local Stripe stand-in in this process; returns the settings that point the app at it."""
     from stripe_standin import serve_in_thread
 
-    secret = "whsec_local_" + secrets.token_hex(16)
+    secret = _webhook_secret(webhook_secret)
     instance.mkdir(parents=True, exist_ok=True)
     running = serve_in_thread(
         {"DATABASE": str(instance / "stripe-standin.sqlite3"), "WEBHOOK_URL": f"{app_url}/api/stripe/webhook", "WEBHOOK_SECRET": secret}
@@ -197,9 +213,9 @@ def start_standin(instance: Path, app_url: str) -> tuple[dict, Callable[[], None
 _STANDIN_CHILD = "import sys; from admin.serve import run_standin_child; run_standin_child(*sys.argv[1:])"
 
 
-def start_standin_process(instance: Path, app_url: str) -> tuple[dict, Callable[[], None]]:
+def start_standin_process(instance: Path, app_url: str, webhook_secret: str | None = None) -> tuple[dict, Callable[[], None]]:
     """Start the stand-in in a process of its own, one for all workers (it ends when this process does)."""
-    secret = "whsec_local_" + secrets.token_hex(16)
+    secret = _webhook_secret(webhook_secret)
     instance.mkdir(parents=True, exist_ok=True)
     command = [sys.executable, "-c", _STANDIN_CHILD, str(instance / "stripe-standin.sqlite3"), f"{app_url}/api/stripe/webhook", secret]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
@@ -258,7 +274,8 @@ def prepare_site(settings: dict | None = None, *, sweep_every: float = SWEEP_EVE
     stops: list[Callable[[], None]] = []
     probe = create_app(settings)  # the configuration as the environment and settings make it
     if not probe.config.get("STRIPE_SECRET_KEY"):
-        standin, stop = start_standin(Path(probe.instance_path), probe.config["PUBLIC_URL"])
+        _refuse_in_production(probe.config)
+        standin, stop = start_standin(Path(probe.instance_path), probe.config["PUBLIC_URL"], probe.config.get("STRIPE_WEBHOOK_SECRET"))
         settings.update(standin)
         stops.append(stop)
     get_database(probe).engine.dispose()
@@ -276,13 +293,28 @@ def _public_url(host: str, port: int, settings: dict) -> dict:
     return settings
 
 
-def serve(host: str, port: int, settings: dict | None = None, *, workers: int = 1, worker_class: str = "sync", threads: int = 4) -> None:
+class RedactTokens(logging.Filter):
+    """Access log lines keep the path of a mailed link (reset, confirmation) but never its token (a log is not a mailbox)."""
+
+    PATTERN = re.compile(r"(/auth/(?:reset|confirm)/)[^\s?\"']+")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Rewrite the record with any reset token replaced by an ellipsis."""
+        message = record.getMessage()
+        redacted = self.PATTERN.sub(r"\1…", message)
+        if redacted != message:
+            record.msg, record.args = redacted, ()
+        return True
+
+
+def serve(host: str, port: int, settings: dict | None = None, *, workers: int = 1, worker_class: str = "gthread", threads: int = 4) -> None:
     """Serve until interrupted: in this process (workers=1) or with gunicorn's worker processes."""
     settings = _public_url(host, port, settings or {})
     if workers > 1:
         serve_workers(host, port, settings, workers=workers, worker_class=worker_class, threads=threads)
         return
     site = prepare_site(settings)
+    logging.getLogger("werkzeug").addFilter(RedactTokens())
     server = make_server(host, port, site.app, threaded=True)
     log.info("PLUS Store at %s (Ctrl+C to stop)", site.app.config["PUBLIC_URL"])
     try:
@@ -302,6 +334,11 @@ def _end_with_parent(arbiter, _worker) -> None:
         return  # not Linux: gunicorn's own parent check ends the worker, only later
     if os.getppid() != arbiter.pid:  # the arbiter died before the line above
         os.kill(os.getpid(), signal.SIGTERM)
+
+
+def pool_size(worker_class: str, threads: int) -> int:
+    """Database connections one worker process needs: one per request thread, the sweeper's, one spare."""
+    return (threads if worker_class == "gthread" else 1) + 2
 
 
 class _Gunicorn(BaseApplication):
@@ -329,17 +366,22 @@ class _Gunicorn(BaseApplication):
 
 
 def serve_workers(
-    host: str, port: int, settings: dict, *, workers: int, worker_class: str = "sync", threads: int = 4, sweep_every: float = SWEEP_EVERY
+    host: str, port: int, settings: dict, *, workers: int, worker_class: str = "gthread", threads: int = 4, sweep_every: float = SWEEP_EVERY
 ) -> None:
     """Serve with `workers` gunicorn processes; the stand-in and the migrations run once, here."""
     if worker_class not in WORKER_CLASSES:
         raise ValueError(f"worker_class must be one of {', '.join(WORKER_CLASSES)}")
     settings = _site_settings(settings)
+    if not os.environ.get("PLUS_DB_POOL_SIZE"):  # one connection per thread at a time, one for the sweeper, one spare
+        settings.setdefault("PLUS_DB_POOL_SIZE", pool_size(worker_class, threads))
     stops: list[Callable[[], None]] = []
     probe = create_app(settings)
     try:
         if not probe.config.get("STRIPE_SECRET_KEY"):
-            standin, stop = start_standin_process(Path(probe.instance_path), probe.config["PUBLIC_URL"])
+            _refuse_in_production(probe.config)
+            standin, stop = start_standin_process(
+                Path(probe.instance_path), probe.config["PUBLIC_URL"], probe.config.get("STRIPE_WEBHOOK_SECRET")
+            )
             settings.update(standin)
             stops.append(stop)
         migrate(get_database(probe))

@@ -22,7 +22,7 @@ from .catalogs import CatalogUnavailable, get_catalog
 from .config import payment_methods
 from .db import get_database, get_db
 from .membership import cancel_renewal as cancel_renewal_of
-from .models import MembershipPeriod, Order, User
+from .models import MembershipPeriod, Order
 from .payments import PaymentProviderError, Settings, start_membership
 from .stripe_api import StripeNotConfigured, get_stripe
 
@@ -55,9 +55,7 @@ def index():
 def cancel_renewal():
     """Turn off the automatic yearly renewal of a card subscription."""
     try:
-        with get_database().transaction() as db:
-            user = db.get(User, g.user.id)
-            stopped = cancel_renewal_of(db, user, client=get_stripe())
+        stopped = cancel_renewal_of(get_database(), g.user.id, client=get_stripe())
     except (stripe.StripeError, StripeNotConfigured) as exc:
         log.error("could not cancel the renewal of member %s: %s", g.user.id, exc)
         flash("暂时无法取消自动续费，请稍后再试", "error")

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import re
 import secrets
+from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from . import verification
+from .emails import InvalidEmail, lookup_form, normalise_email
 from .models import PasswordReset, User, utcnow
 
 # OWASP's Argon2id minimum: 19 MiB of memory, 2 passes, 1 lane.
@@ -20,7 +21,6 @@ HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1, hash_
 MIN_PASSWORD = 10
 MAX_PASSWORD = 256
 RESET_LIFETIME = dt.timedelta(hours=1)
-EMAIL = re.compile(r"^[^@\s\x00-\x1f\x7f]{1,64}@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+$")
 
 # Verified when no account matches, so a wrong e-mail costs the same time as a wrong password.
 _DUMMY_HASH = HASHER.hash(secrets.token_hex(16))
@@ -28,11 +28,6 @@ _DUMMY_HASH = HASHER.hash(secrets.token_hex(16))
 
 class AccountError(ValueError):
     """A user-fixable problem with account input, with a zh-CN message."""
-
-
-def normalise_email(email: str) -> str:
-    """The form an address is stored and compared in (control characters, which no address has, removed)."""
-    return re.sub(r"[\x00-\x1f\x7f]", "", email).strip().lower()
 
 
 def check_password_rules(password: str) -> None:
@@ -43,34 +38,73 @@ def check_password_rules(password: str) -> None:
         raise AccountError(f"密码不能超过{MAX_PASSWORD}个字符")
 
 
-def sign_up(db: Session, email: str, password: str) -> User:
-    """Create an account; refuses malformed or already registered addresses."""
-    if not EMAIL.match(email.strip()) or len(email.strip()) > 254:
-        raise AccountError("请输入有效的电子邮箱地址")
-    email = normalise_email(email)
-    if not EMAIL.match(email):
-        raise AccountError("请输入有效的电子邮箱地址")
-    check_password_rules(password)
-    taken = AccountError("该邮箱已注册，请直接登录或重置密码")
-    if db.scalar(select(User.id).where(User.email == email)) is not None:
-        raise taken
-    user = User(email=email, password_hash=HASHER.hash(password))
-    db.add(user)
+@dataclass(frozen=True)
+class SignUp:
+    """What a sign-up did, for the mail only (the page says the same in every case).
+
+    `outcome`: "created" (a new account, to be confirmed), "unconfirmed" (an account nobody has
+    confirmed yet: the new password replaces the old, whoever set it could not read this mailbox),
+    or "exists" (a confirmed account: the owner gets a reset link instead).
+    """
+
+    user: User
+    outcome: str
+    token: str
+
+
+def sign_up(db: Session, email: str, password: str, now: dt.datetime | None = None) -> SignUp:
+    """Start an account for an address without telling the caller whether one existed; refuses malformed input.
+
+    The password is hashed in every case, so the answer takes the same time whatever the address.
+    """
     try:
-        db.flush()  # the unique constraint settles a race between two sign-ups
-    except IntegrityError as exc:
-        raise taken from exc
+        email = normalise_email(email)
+    except InvalidEmail as exc:
+        raise AccountError(str(exc)) from None
+    check_password_rules(password)
+    password_hash = HASHER.hash(password)
+    user = db.scalar(select(User).where(User.email == email))
+    if user is not None and user.confirmed_at is not None:
+        return SignUp(user, "exists", new_token(db, user, "reset", now))
+    if user is not None:
+        user.password_hash = password_hash
+        end_sessions(user)
+        return SignUp(user, "unconfirmed", new_token(db, user, "confirm", now))
+    user = User(email=email, password_hash=password_hash)
+    db.add(user)
+    db.flush()  # a simultaneous twin fails on the unique constraint; the caller's transaction rolls back
+    return SignUp(user, "created", new_token(db, user, "confirm", now))
+
+
+def new_token(db: Session, user: User, purpose: str, now: dt.datetime | None = None) -> str:
+    """A one-time link token for `purpose` (reset or confirm), valid for an hour; only its hash is stored."""
+    now = now or utcnow()
+    token = secrets.token_urlsafe(32)
+    db.add(PasswordReset(user_id=user.id, purpose=purpose, token_hash=_token_hash(token), expires_at=now + RESET_LIFETIME, created_at=now))
+    return token
+
+
+def confirm(db: Session, token: str, now: dt.datetime | None = None) -> User:
+    """Confirm a new account's address with its mailed link (once); AccountError when the link is not valid."""
+    now = now or utcnow()
+    user = token_user(db, token, "confirm", now)
+    claimed = _claim(db, token, "confirm", now)
+    if user is None or not claimed:
+        raise AccountError("确认链接无效或已过期，请重新注册以获取新链接")
+    user.confirmed_at = user.confirmed_at or now
+    verification.mark_verified(db, user, now)  # the link proved the mailbox: its guest orders join the account
     return user
 
 
 def authenticate(db: Session, email: str, password: str) -> User | None:
     """The user these credentials belong to, or None; upgrades outdated hashes."""
-    user = db.scalar(select(User).where(User.email == normalise_email(email)))
+    stored = lookup_form(email)
+    user = db.scalar(select(User).where(User.email == stored)) if stored else None
     try:
         HASHER.verify(user.password_hash if user else _DUMMY_HASH, password[:MAX_PASSWORD])
     except (VerificationError, InvalidHashError):
         return None
-    if user is None:
+    if user is None or user.confirmed_at is None:  # an unconfirmed account answers like a wrong password
         return None
     if HASHER.check_needs_rehash(user.password_hash):
         user.password_hash = HASHER.hash(password)
@@ -83,22 +117,37 @@ def _token_hash(token: str) -> str:
 
 def start_reset(db: Session, email: str, now: dt.datetime | None = None) -> tuple[User, str] | None:
     """A new reset token for the account with this address (None when there is no such account)."""
-    user = db.scalar(select(User).where(User.email == normalise_email(email)))
+    stored = lookup_form(email)
+    user = db.scalar(select(User).where(User.email == stored)) if stored else None
     if user is None:
         return None
-    now = now or utcnow()
-    token = secrets.token_urlsafe(32)
-    db.add(PasswordReset(user_id=user.id, token_hash=_token_hash(token), expires_at=now + RESET_LIFETIME, created_at=now))
-    return user, token
+    return user, new_token(db, user, "reset", now)
 
 
 def reset_user(db: Session, token: str, now: dt.datetime | None = None) -> User | None:
-    """The account a valid, unused, unexpired token resets (None otherwise)."""
+    """The account a valid, unused, unexpired reset token resets (None otherwise)."""
+    return token_user(db, token, "reset", now)
+
+
+def token_user(db: Session, token: str, purpose: str, now: dt.datetime | None = None) -> User | None:
+    """The account a valid, unused, unexpired token of `purpose` belongs to (None otherwise)."""
     now = now or utcnow()
-    reset = db.scalar(select(PasswordReset).where(PasswordReset.token_hash == _token_hash(token)))
-    if reset is None or reset.used_at is not None or reset.expires_at <= now:
+    link = db.scalar(select(PasswordReset).where(PasswordReset.token_hash == _token_hash(token), PasswordReset.purpose == purpose))
+    if link is None or link.used_at is not None or link.expires_at <= now:
         return None
-    return db.get(User, reset.user_id)
+    return db.get(User, link.user_id)
+
+
+def _claim(db: Session, token: str, purpose: str, now: dt.datetime) -> bool:
+    """Mark a token used with a conditional UPDATE, so two simultaneous uses cannot both succeed."""
+    return (
+        db.execute(
+            update(PasswordReset)
+            .where(PasswordReset.token_hash == _token_hash(token), PasswordReset.purpose == purpose, PasswordReset.used_at.is_(None))
+            .values(used_at=now)
+        ).rowcount
+        == 1
+    )
 
 
 def finish_reset(db: Session, token: str, password: str, now: dt.datetime | None = None) -> User:
@@ -106,13 +155,16 @@ def finish_reset(db: Session, token: str, password: str, now: dt.datetime | None
     now = now or utcnow()
     check_password_rules(password)
     user = reset_user(db, token, now)
-    # Claim the token with a conditional UPDATE, so two simultaneous uses cannot both succeed.
-    claimed = db.execute(
-        update(PasswordReset).where(PasswordReset.token_hash == _token_hash(token), PasswordReset.used_at.is_(None)).values(used_at=now)
-    ).rowcount
-    if user is None or claimed != 1:
+    if user is None or not _claim(db, token, "reset", now):
         raise AccountError("重置链接无效或已过期，请重新申请")
     db.execute(update(PasswordReset).where(PasswordReset.user_id == user.id, PasswordReset.used_at.is_(None)).values(used_at=now))
     user.password_hash = HASHER.hash(password)
-    user.session_epoch += 1
+    user.confirmed_at = user.confirmed_at or now  # the link proved the address
+    verification.mark_verified(db, user, now)
+    end_sessions(user)
     return user
+
+
+def end_sessions(user: User) -> None:
+    """End every login of this user, on every copy of its cookie (load_user compares the epoch)."""
+    user.session_epoch = (user.session_epoch or 0) + 1

@@ -40,8 +40,21 @@ def _time(name: str) -> dt.datetime | None:
     value = request.args.get(name)
     if not value:
         return None
-    parsed = dt.datetime.fromisoformat(value)
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+    try:
+        parsed = dt.datetime.fromisoformat(value)
+        parsed = parsed.astimezone(dt.UTC) if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+    except (ValueError, OverflowError) as exc:  # year 1 at UTC+14 overflows when moved to UTC
+        raise ValueError(f"{name} must be an ISO 8601 date-time such as 2026-11-01T00:00:00Z") from exc
+    return parsed
+
+
+def _integer(name: str, default: int) -> int:
+    value = request.args.get(name)
+    if value is None:
+        return default
+    if not value.isascii() or not value.isdigit() or len(value) > 10:
+        raise ValueError(f"{name} must be a whole number")
+    return int(value)
 
 
 @bp.get("/orders")
@@ -55,8 +68,8 @@ def orders():
             product=request.args.get("product") or None,
             since=_time("since"),
             until=_time("until"),
-            limit=int(request.args.get("limit", 50)),
-            offset=int(request.args.get("offset", 0)),
+            limit=_integer("limit", 50),
+            offset=_integer("offset", 0),
         )
     except ValueError as exc:
         return api_error(400, "bad_filter", str(exc))

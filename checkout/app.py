@@ -7,12 +7,16 @@ from pathlib import Path
 
 from flask import Flask, current_app, jsonify, render_template, request
 from flask_wtf.csrf import CSRFProtect
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from catalog.urls import product_url
 
 from . import catalogs, config, db, ratelimits
+from .errors import malformed_body
+from .jsonbody import MalformedBody
 from .security import SecurityHeaders, security_headers
 from .status import OrderStatus
 from .stripe_api import checkout_origin
@@ -33,7 +37,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     settings = config.defaults(app.instance_path)
     settings.update(environment)
     settings.update(test_config or {})
-    config.finish(settings, app.instance_path)
+    config.finish(settings, app.instance_path, explicit=set(environment) | set(test_config or {}))
     app.config.from_mapping(settings)
 
     db.init_app(app)
@@ -48,6 +52,10 @@ def create_app(test_config: dict | None = None) -> Flask:
         csrf.exempt(module.bp)  # JSON-only or signed: no cookie-authenticated form posts there
     ratelimits.init_app(app)
     app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(MalformedBody, malformed_body)
+    app.register_error_handler(OperationalError, _database_error)
+    app.register_error_handler(PoolTimeout, _database_error)
+    app.after_request(_no_store_personal)
     app.context_processor(lambda: {"site_css": _site_css(app), "product_url": _product_url, "order_status": OrderStatus})
 
     wsgi = app.wsgi_app
@@ -78,6 +86,34 @@ def _site_css(app: Flask) -> list[str]:
         found = sorted(p.name for p in folder.glob("*.css")) if folder.is_dir() else []
         app.extensions["plus_site_css"] = [f"/theme/css/{name}" for name in found]
     return app.extensions["plus_site_css"]
+
+
+# Pages and answers that show who is logged in, their orders or tokens: never kept by a browser or proxy cache.
+PERSONAL_PREFIXES = ("/account", "/auth/", "/checkout/", "/api/me", "/api/admin/", "/api/checkout")
+RETRY_AFTER_BUSY = 5
+
+
+def _no_store_personal(response):
+    """`Cache-Control: no-store` on every response with personal data (and on every error from the app)."""
+    personal = request.path.startswith(PERSONAL_PREFIXES) and not request.path.startswith("/checkout/static/")
+    if personal or response.status_code >= 400:
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _database_error(error: Exception):
+    """A database that cannot take a write in PLUS_DB_WRITE_TIMEOUT: 503 and Retry-After, not a 500 after a minute."""
+    if not db.is_busy(error):
+        raise error
+    log.error("database busy: %s", error)
+    if request.path.startswith("/api/"):
+        response = jsonify({"error": {"code": "database_busy", "message": "系统繁忙，请稍后重试"}})
+    else:
+        response = current_app.make_response((render_template("errors/503.html"), 503))
+    response.status_code = 503
+    response.headers["Retry-After"] = str(RETRY_AFTER_BUSY)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def _http_error(error: HTTPException):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
 from urllib.parse import urlsplit
 
 from flask import (
@@ -17,6 +18,7 @@ from flask import (
     session,
     url_for,
 )
+from sqlalchemy.exc import IntegrityError
 
 from . import accounts, notices, verification
 from .db import get_database, get_db
@@ -34,7 +36,11 @@ def load_user() -> None:
     uid, epoch = session.get("uid"), session.get("epoch")
     if uid is None:
         return
-    user = get_db().get(User, uid)
+    db = get_db()
+    user = db.get(User, uid) if isinstance(uid, int) else None
+    # The request's connection goes back to the pool now: a view that then waits on Stripe must
+    # not hold it (a pool of N connections would deadlock under N logged-in checkouts).
+    db.close()
     if user is None or user.session_epoch != epoch:
         session.clear()
         return
@@ -53,9 +59,12 @@ def login_required(view):
     return wrapped
 
 
+SAFE_PATH = re.compile(r"^/(?![/\\])[A-Za-z0-9\-._~!$&'()*+,;=:@/%?]{0,500}\Z")
+
+
 def _safe_next(target: str | None) -> str:
-    """Only same-site paths are followed after logging in (no open redirect)."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target or urlsplit(target).netloc:
+    """Only same-site paths of printable ASCII are followed after logging in (no open redirect, no header injection)."""
+    if not target or not SAFE_PATH.match(target) or urlsplit(target).netloc:
         return url_for("account.index")
     return target
 
@@ -69,22 +78,42 @@ def _log_in(user: User) -> None:
 
 @bp.route("/signup", methods=("GET", "POST"))
 def signup():
-    """Create an account and log in."""
+    """Start an account; the answer is the same whether or not the address has one (the mail says which)."""
     if request.method == "POST":
         email, password = request.form.get("email", ""), request.form.get("password", "")
         try:
             if password != request.form.get("password2"):
                 raise accounts.AccountError("两次输入的密码不一致")
             with get_database().transaction() as db:
-                user = accounts.sign_up(db, email, password)
-                notices.verify_email(db, user)
+                started = accounts.sign_up(db, email, password)
+                # The answer is the same for every address; the mail (written with the account) says what happened.
+                endpoint = "auth.reset_confirm" if started.outcome == "exists" else "auth.confirm"
+                link = f"{current_app.config['PUBLIC_URL']}{url_for(endpoint, token=started.token)}"
+                notices.sign_up(db, started.user, started.outcome, link)
         except accounts.AccountError as exc:
             flash(str(exc), "error")
             return render_template("auth/signup.html", email=email), 400
-        _log_in(user)
-        log.info("account %s created", user.id)
-        return redirect(_safe_next(request.args.get("next")))
+        except IntegrityError:  # the same address signed up at the same moment: that request mails the link
+            return render_template("auth/check_mail.html")
+        return render_template("auth/check_mail.html")
     return render_template("auth/signup.html", email="")
+
+
+@bp.route("/confirm/<token>", methods=("GET", "POST"))
+def confirm(token: str):
+    """Confirm a new account's address with the mailed link, then log in (a button: mail scanners open links too)."""
+    if request.method == "POST":
+        try:
+            with get_database().transaction() as db:
+                user = accounts.confirm(db, token)
+        except accounts.AccountError as exc:
+            flash(str(exc), "error")
+            return render_template("auth/confirm.html", valid=False), 400
+        _log_in(user)
+        log.info("account %s confirmed", user.id)
+        flash("邮箱已确认，欢迎加入PLUS会员店", "info")
+        return redirect(url_for("account.index"))
+    return render_template("auth/confirm.html", valid=accounts.token_user(get_db(), token, "confirm") is not None)
 
 
 @bp.route("/login", methods=("GET", "POST"))
@@ -95,7 +124,7 @@ def login():
         with get_database().transaction() as db:  # a login may upgrade an outdated hash
             user = accounts.authenticate(db, email, request.form.get("password", ""))
         if user is None:
-            flash("邮箱或密码不正确", "error")
+            flash("邮箱或密码不正确（刚注册的账户请先打开确认邮件中的链接）", "error")
             return render_template("auth/login.html", email=email), 401
         _log_in(user)
         return redirect(_safe_next(request.args.get("next")))
@@ -104,7 +133,12 @@ def login():
 
 @bp.route("/logout", methods=("POST",))
 def logout():
-    """End the login."""
+    """End the login here and on every copy of the session cookie (the user's session epoch moves on)."""
+    if g.user is not None:
+        with get_database().transaction() as db:
+            user = db.get(User, g.user.id)
+            if user is not None:
+                accounts.end_sessions(user)
     session.clear()
     return redirect("/")
 

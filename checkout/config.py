@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 from decimal import Decimal, InvalidOperation
@@ -10,7 +11,10 @@ from urllib.parse import urlsplit
 
 from limits import parse_many
 
+log = logging.getLogger("plus.checkout.config")
+
 ENV_KEYS = (
+    "PLUS_ENV",
     "PLUS_INSTANCE",
     "SECRET_KEY",
     "DATABASE_URL",
@@ -38,8 +42,29 @@ ENV_KEYS = (
     "MAIL_PASSWORD",
     "MAIL_FROM",
     "MAIL_STARTTLS",
+    "PLUS_DB_WRITE_TIMEOUT",
+    "PLUS_DB_POOL_SIZE",
 )
 """Every environment variable the checkout reads (documented in checkout/README.md)."""
+
+REQUIRED_IN_PRODUCTION = {
+    "STRIPE_SECRET_KEY": "Stripe 密钥（sk_live_…），否则订单不会真正收款",
+    "STRIPE_WEBHOOK_SECRET": "Stripe Webhook 签名密钥（whsec_…），否则无法确认付款",
+    "SECRET_KEY": "会话签名密钥（一长串随机字符，所有实例相同），否则登录会随机器变化",
+    "MAIL_SERVER": "发信服务器（SMTP），否则重置密码等邮件无法发出",
+    "DATABASE_URL": "数据库地址（明确设置，例如 postgresql://…），否则会使用本机的临时 SQLite 文件",
+}
+"""What a production start refuses to run without, and why (zh-CN, shown to the operator)."""
+
+
+class ConfigError(ValueError):
+    """Settings a production start cannot run with; the message names every missing variable."""
+
+    def __init__(self, missing: list[str]):
+        self.missing = missing
+        lines = [f"  - {key}：{REQUIRED_IN_PRODUCTION[key]}" for key in missing]
+        super().__init__("生产环境（PLUS_ENV=production 或 PUBLIC_URL 为 https://）缺少以下设置，拒绝启动：\n" + "\n".join(lines))
+
 
 RATE_KEYS = ("PLUS_RATE_CHECKOUT", "PLUS_RATE_LOGIN", "PLUS_RATE_SIGNUP", "PLUS_RATE_RESET")
 """The per-address limits (flask-limiter's notation, several separated by `;`)."""
@@ -80,6 +105,8 @@ def defaults(instance_path: str) -> dict[str, object]:
         "SESSION_COOKIE_NAME": "plus_session",
         "WTF_CSRF_TIME_LIMIT": None,
         "MAX_CONTENT_LENGTH": 256 * 1024,
+        "PLUS_DB_WRITE_TIMEOUT": 5.0,
+        "PLUS_DB_POOL_SIZE": 8,
     }
 
 
@@ -89,8 +116,31 @@ def from_environment(environ: os._Environ | dict[str, str] | None = None) -> dic
     return {key: environ[key] for key in ENV_KEYS if environ.get(key) not in (None, "")}
 
 
-def finish(config: dict, instance_path: str) -> None:
-    """Coerce types, derive production flags and make sure a secret key exists."""
+def is_production(config: dict) -> bool:
+    """Production when PLUS_ENV says so, or (PLUS_ENV unset) when the store is served over https://."""
+    explicit = str(config.get("PLUS_ENV") or "").strip().lower()
+    if explicit:
+        if explicit not in ("production", "development"):
+            raise ValueError(f"PLUS_ENV must be production or development, not {config['PLUS_ENV']!r}")
+        if explicit == "development" and urlsplit(str(config["PUBLIC_URL"])).scheme == "https":
+            log.warning("PLUS_ENV=development on an https:// PUBLIC_URL: the production checks are OFF (stand-in Stripe, logged mail)")
+        return explicit == "production"
+    return urlsplit(str(config["PUBLIC_URL"])).scheme == "https"
+
+
+def check_production(config: dict, explicit: set[str]) -> None:
+    """Refuse a production configuration that would fail open (stand-in Stripe, logged mails, a per-machine key)."""
+    missing = [key for key in REQUIRED_IN_PRODUCTION if not config.get(key) or (key == "DATABASE_URL" and key not in explicit)]
+    if missing:
+        raise ConfigError(missing)
+
+
+def finish(config: dict, instance_path: str, explicit: set[str] | None = None) -> None:
+    """Coerce types, derive production flags, refuse an incomplete production setup, make sure a secret key exists.
+
+    `explicit` names the settings the environment or the caller set (not defaults); None skips the
+    production check (a configuration assembled by hand, e.g. in tests of this function).
+    """
     config["PLUS_MEMBERSHIP_PRICE"] = _money(config["PLUS_MEMBERSHIP_PRICE"])
     for key in ("PLUS_CHECKOUT_TTL_MINUTES", "MAIL_PORT", "PLUS_WEBHOOK_TOLERANCE"):
         config[key] = int(config[key])
@@ -101,9 +151,12 @@ def finish(config: dict, instance_path: str) -> None:
     if isinstance(config["MAIL_STARTTLS"], str):
         config["MAIL_STARTTLS"] = config["MAIL_STARTTLS"].lower() not in ("0", "false", "no")
     config["PUBLIC_URL"] = str(config["PUBLIC_URL"]).rstrip("/")
-    production = urlsplit(config["PUBLIC_URL"]).scheme == "https"
-    config.setdefault("PLUS_PRODUCTION", production)
-    config.setdefault("SESSION_COOKIE_SECURE", config["PLUS_PRODUCTION"])
+    config["PLUS_DB_WRITE_TIMEOUT"] = _seconds("PLUS_DB_WRITE_TIMEOUT", config["PLUS_DB_WRITE_TIMEOUT"])
+    config["PLUS_DB_POOL_SIZE"] = max(1, int(config["PLUS_DB_POOL_SIZE"]))
+    config.setdefault("PLUS_PRODUCTION", is_production(config))
+    config.setdefault("SESSION_COOKIE_SECURE", urlsplit(config["PUBLIC_URL"]).scheme == "https" or config["PLUS_PRODUCTION"])
+    if config["PLUS_PRODUCTION"] and explicit is not None:
+        check_production(config, explicit)
     if not config.get("SECRET_KEY"):
         config["SECRET_KEY"] = _instance_secret(Path(instance_path))
 
@@ -111,6 +164,16 @@ def finish(config: dict, instance_path: str) -> None:
 def payment_methods(config: dict) -> list[str]:
     """The Stripe payment method types offered for one-time payments."""
     return [m.strip() for m in str(config["PLUS_PAYMENT_METHODS"]).split(",") if m.strip()]
+
+
+def _seconds(key: str, value: object) -> float:
+    try:
+        seconds = float(str(value))
+    except ValueError as exc:
+        raise ValueError(f"{key} must be a number of seconds such as 5, not {value!r}") from exc
+    if not 0 < seconds <= 300:
+        raise ValueError(f"{key} must be between 0 and 300 seconds, not {value!r}")
+    return seconds
 
 
 def _proxies(value: object) -> int:

@@ -8,6 +8,7 @@ instead of failing half-way; reads stay deferred and never wait for writers. Pos
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -18,6 +19,8 @@ from alembic.config import Config
 from flask import Flask, current_app, g
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
 log = logging.getLogger("plus.checkout.db")
@@ -52,27 +55,34 @@ def normalise_url(url: str) -> str:
     return url
 
 
-def make_engine(url: str) -> Engine:
-    """An engine configured for durability and concurrent writers on SQLite or PostgreSQL."""
+def make_engine(url: str, *, write_timeout: float = 5.0, pool_size: int = 8) -> Engine:
+    """An engine configured for durability and concurrent writers on SQLite or PostgreSQL.
+
+    `write_timeout` bounds the wait for the write lock (SQLite) or a row lock (PostgreSQL) and for
+    a pooled connection: past it the request answers 503 database_busy instead of hanging.
+    """
     url = normalise_url(url)
     parsed = make_url(url)
+    pool = {"pool_size": pool_size, "max_overflow": pool_size, "pool_timeout": write_timeout}
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 60, "check_same_thread": False}, pool_size=8, max_overflow=16, pool_timeout=60)
-        event.listen(engine, "connect", _sqlite_connect)
+        engine = create_engine(url, connect_args={"timeout": write_timeout, "check_same_thread": False}, **pool)
+        event.listen(engine, "connect", functools.partial(_sqlite_connect, busy_ms=int(write_timeout * 1000)))
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    return create_engine(url, pool_size=8, max_overflow=24, pool_timeout=60, pool_pre_ping=True)
+    engine = create_engine(url, pool_pre_ping=True, **pool)
+    event.listen(engine, "begin", functools.partial(_postgresql_begin, lock_ms=int(write_timeout * 1000)))
+    return engine
 
 
-def _sqlite_connect(dbapi_connection, _record) -> None:
+def _sqlite_connect(dbapi_connection, _record, *, busy_ms: int) -> None:
     dbapi_connection.isolation_level = None  # the driver's own BEGIN is replaced by ours
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=FULL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=60000")
+    cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
     cursor.close()
 
 
@@ -81,9 +91,40 @@ def _sqlite_begin(connection) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
+def _postgresql_begin(connection, *, lock_ms: int) -> None:
+    if connection.get_execution_options().get("plus_write"):  # a row lock held elsewhere: give up after the write timeout
+        connection.exec_driver_sql(f"SET LOCAL lock_timeout = {lock_ms}")
+
+
+def is_busy(error: BaseException) -> bool:
+    """True when `error` says the database could not take a write (or lend a connection) in time."""
+    if isinstance(error, PoolTimeout):
+        return True
+    if not isinstance(error, OperationalError):
+        return False
+    code = getattr(error.orig, "sqlstate", None) or getattr(getattr(error.orig, "diag", None), "sqlstate", None)
+    if code in ("55P03", "40P01"):  # lock_not_available, deadlock_detected
+        return True
+    message = str(error.orig).lower()
+    return "database is locked" in message or "database is busy" in message
+
+
+def can_write(database: Database) -> bool:
+    """Whether a write transaction can start within the write timeout (for the health check)."""
+    try:
+        with database.transaction():
+            return True
+    except (OperationalError, PoolTimeout) as exc:
+        if is_busy(exc):
+            return False
+        raise
+
+
 def init_app(app: Flask) -> None:
     """Create the app's engine and close the request's session after each request."""
-    engine = make_engine(app.config["DATABASE_URL"])
+    engine = make_engine(
+        app.config["DATABASE_URL"], write_timeout=app.config["PLUS_DB_WRITE_TIMEOUT"], pool_size=app.config["PLUS_DB_POOL_SIZE"]
+    )
     app.extensions["plus_db"] = Database(engine, sessionmaker(engine, expire_on_commit=False))
     app.teardown_appcontext(_close_session)
 
@@ -98,6 +139,13 @@ def get_db() -> Session:
     if "plus_session" not in g:
         g.plus_session = get_database().sessions()
     return g.plus_session
+
+
+def end_request_transaction() -> None:
+    """Give the request's connection back to the pool (before a network call: no connection waits on Stripe)."""
+    session = g.get("plus_session")
+    if session is not None:
+        session.close()
 
 
 def _close_session(_exc: BaseException | None) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask import Response, jsonify, request
 
+from .jsonbody import MalformedBody, request_json
+
 
 def api_error(status: int, code: str, message: str) -> tuple[Response, int]:
     """A JSON error response."""
@@ -18,5 +20,10 @@ def require_json() -> tuple[Response, int] | None:
 
 
 def json_body() -> object:
-    """The parsed JSON body, or None when it does not parse."""
-    return request.get_json(silent=True)
+    """The parsed JSON body; a body too large, too deep or not JSON raises MalformedBody (answered 400 malformed_body)."""
+    return request_json()
+
+
+def malformed_body(error: MalformedBody) -> tuple[Response, int]:
+    """The answer to a body that is not safe JSON."""
+    return api_error(400, "malformed_body", str(error))

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from . import membership
 from .db import Database
+from .lookups import StripeLookups, apply_with_lookups
 from .models import WebhookEvent, utcnow
 from .orders import apply_session_event
 
@@ -69,29 +70,37 @@ def _first_delivery(db: Session, event: dict) -> bool:
     return True
 
 
-def _apply(db: Session, event: dict, client: stripe.StripeClient | None, now: dt.datetime) -> str:
+def _apply(db: Session, event: dict, lookups: StripeLookups, now: dt.datetime) -> str:
     kind, obj = event["type"], event["data"]["object"]
     if kind in SESSION_EVENTS:
-        return apply_session_event(db, kind, obj, client=client, now=now)
-    if client is None:
+        return apply_session_event(db, kind, obj, lookups=lookups, now=now)
+    if lookups.client is None:
         raise RuntimeError("a Stripe client is needed to apply subscription events")
     if kind in SUBSCRIPTION_EVENTS:
-        membership.apply_subscription_event(db, obj, created=int(event.get("created") or 0), client=client, now=now)
+        membership.apply_subscription_event(db, obj, created=int(event.get("created") or 0), lookups=lookups, now=now)
         return "synced"
-    membership.apply_invoice_paid(db, obj, client=client, now=now)
+    membership.apply_invoice_paid(db, obj, lookups=lookups, now=now)
     return "synced"
 
 
+def _record_and_apply(db: Session, lookups: StripeLookups, event: dict, now: dt.datetime) -> str:
+    if not _first_delivery(db, event):
+        return "duplicate"
+    return _apply(db, event, lookups, now)
+
+
 def handle(database: Database, event: dict, client: stripe.StripeClient | None, *, now: dt.datetime | None = None) -> str:
-    """Apply a verified event exactly once; returns the outcome ("duplicate" for a replay)."""
+    """Apply a verified event exactly once; returns the outcome ("duplicate" for a replay).
+
+    Stripe is never called inside the transaction: what the event needs from Stripe is fetched
+    between attempts (checkout/lookups.py), so the write lock is held for milliseconds.
+    """
     if event["type"] not in HANDLED:
         return "ignored"
+    lookups = StripeLookups(client)
     for attempt in range(1, ATTEMPTS + 1):
         try:
-            with database.transaction() as db:
-                if not _first_delivery(db, event):
-                    return "duplicate"
-                return _apply(db, event, client, now or utcnow())
+            return apply_with_lookups(database, lookups, lambda db, found: _record_and_apply(db, found, event, now or utcnow()))
         except IntegrityError:
             # A simultaneous delivery of this event (or of a sibling about the same session)
             # committed first; the next attempt sees its rows.

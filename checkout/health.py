@@ -1,15 +1,14 @@
-"""`GET /api/health`, for load balancers and `plus serve`'s readiness: the database answers, a catalog is loaded."""
+"""`GET /api/health`, for load balancers and `plus serve`'s readiness: the database answers and takes writes, a catalog is loaded."""
 
 from __future__ import annotations
 
 import logging
 
 from flask import Blueprint, jsonify
-from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from .catalogs import CatalogUnavailable, get_catalog
-from .db import get_db
+from .db import can_write, get_database
 
 log = logging.getLogger("plus.checkout.health")
 
@@ -18,14 +17,23 @@ bp = Blueprint("health", __name__)
 
 @bp.get("/api/health")
 def health():
-    """200 with the catalog revision when the database answers and a catalog is loaded, else 503."""
+    """200 with the catalog revision when the database takes a write and a catalog is loaded, else 503 saying which."""
+    problem = None
     try:
-        get_db().execute(text("SELECT 1"))
+        if not can_write(get_database()):
+            problem = "database_busy"
         revision = get_catalog().revision
-    except (SQLAlchemyError, CatalogUnavailable) as exc:
+    except SQLAlchemyError as exc:
         log.error("health check failed: %s", exc)
-        response = jsonify({"ok": False})
+        problem = "database_unavailable"
+    except CatalogUnavailable as exc:
+        log.error("health check failed: %s", exc)
+        problem = problem or "catalog_unavailable"
+    if problem:
+        log.error("health check: %s", problem)
+        response = jsonify({"ok": False, "problem": problem})
         response.status_code = 503
+        response.headers["Retry-After"] = "5"
     else:
         response = jsonify({"ok": True, "catalog_revision": revision})
     response.headers["Cache-Control"] = "no-store"

@@ -14,7 +14,9 @@ import stripe
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from .amounts import amount_matches, log_mismatch
 from .db import Database
+from .lookups import StripeLookups
 from .models import CheckoutSession, MembershipPeriod, User, utcnow
 from .stripe_api import as_dict
 
@@ -109,11 +111,11 @@ def sync_subscription(db: Session, sub: dict, *, created: int, now: dt.datetime)
     log.info("member %s: subscription %s is %s until %s", user.id, sub["id"], status, end)
 
 
-def apply_subscription_event(db: Session, sub: dict, *, created: int, client: stripe.StripeClient, now: dt.datetime) -> None:
+def apply_subscription_event(db: Session, sub: dict, *, created: int, lookups: StripeLookups, now: dt.datetime) -> None:
     """Apply a subscription event; one older than the last applied is replaced by Stripe's current object."""
     period = db.scalar(select(MembershipPeriod).where(MembershipPeriod.stripe_ref == sub["id"]))
     if period is not None and created <= period.synced_at:
-        sub = as_dict(client.v1.subscriptions.retrieve(sub["id"]))
+        sub = lookups.subscription(sub["id"])
         created = int(now.timestamp())
     sync_subscription(db, sub, created=created, now=now)
 
@@ -133,17 +135,17 @@ def invoice_subscription(invoice: dict) -> str | None:
     return None
 
 
-def apply_invoice_paid(db: Session, invoice: dict, *, client: stripe.StripeClient, now: dt.datetime) -> None:
+def apply_invoice_paid(db: Session, invoice: dict, *, lookups: StripeLookups, now: dt.datetime) -> None:
     """A paid invoice renews its subscription: take the subscription's current state from Stripe."""
     sub_id = invoice_subscription(invoice)
     if sub_id is None:
         return
-    sub = as_dict(client.v1.subscriptions.retrieve(sub_id))
+    sub = lookups.subscription(sub_id)
     sync_subscription(db, sub, created=int(now.timestamp()), now=now)
 
 
 def apply_checkout(
-    db: Session, checkout: CheckoutSession, session: dict, *, event_type: str, client: stripe.StripeClient, now: dt.datetime
+    db: Session, checkout: CheckoutSession, session: dict, *, event_type: str, lookups: StripeLookups | None, now: dt.datetime
 ) -> str:
     """A membership checkout finished: start the subscription or grant the paid year."""
     if event_type == "checkout.session.expired" or session.get("status") == "expired":
@@ -156,37 +158,49 @@ def apply_checkout(
         return "ignored"
     if session.get("customer") and not user.stripe_customer_id:
         user.stripe_customer_id = session["customer"]
+    paid = session.get("payment_status") in ("paid", "no_payment_required")
+    if (paid or session.get("subscription")) and not amount_matches(checkout, session):
+        log_mismatch(checkout, session)
+        checkout.status = "amount_mismatch"
+        return "amount_mismatch"
     checkout.status = "complete"
     if checkout.mode == "subscription":
         sub_id = session.get("subscription")
         if not sub_id:
             return "waiting"
-        sub = as_dict(client.v1.subscriptions.retrieve(sub_id if isinstance(sub_id, str) else sub_id["id"]))
+        if lookups is None:
+            raise RuntimeError("a Stripe client is needed to start a subscription")
+        sub = lookups.subscription(sub_id if isinstance(sub_id, str) else sub_id["id"])
         sync_subscription(db, sub, created=int(now.timestamp()), now=now)
         return "subscribed"
     if event_type == "checkout.session.async_payment_failed":
         return "payment_failed"
-    if session.get("payment_status") in ("paid", "no_payment_required"):
+    if paid:
         grant_year(db, user, session["id"], now)
         return "granted"
     return "waiting"
 
 
-def cancel_renewal(db: Session, user: User, *, client: stripe.StripeClient, now: dt.datetime | None = None) -> int:
-    """Stop a member's card subscriptions renewing (PLUS stays until the paid period ends)."""
+def cancel_renewal(database: Database, user_id: int, *, client: stripe.StripeClient, now: dt.datetime | None = None) -> int:
+    """Stop a member's card subscriptions renewing (PLUS stays until the paid period ends).
+
+    Read, ask Stripe with no transaction open, then record Stripe's answers in one short transaction.
+    """
     now = now or utcnow()
-    periods = db.scalars(
-        select(MembershipPeriod).where(
-            MembershipPeriod.user_id == user.id,
-            MembershipPeriod.kind == "subscription",
-            MembershipPeriod.status.in_(tuple(KEEPS_ACCESS)),
-            MembershipPeriod.cancel_at_period_end.is_(False),
-        )
-    ).all()
-    for period in periods:
-        sub = client.v1.subscriptions.update(period.stripe_ref, {"cancel_at_period_end": True})
-        sync_subscription(db, as_dict(sub), created=int(now.timestamp()), now=now)
-    return len(periods)
+    with database.sessions() as db:
+        refs = db.scalars(
+            select(MembershipPeriod.stripe_ref).where(
+                MembershipPeriod.user_id == user_id,
+                MembershipPeriod.kind == "subscription",
+                MembershipPeriod.status.in_(tuple(KEEPS_ACCESS)),
+                MembershipPeriod.cancel_at_period_end.is_(False),
+            )
+        ).all()
+    updated = [as_dict(client.v1.subscriptions.update(ref, {"cancel_at_period_end": True})) for ref in refs]
+    with database.transaction() as db:
+        for sub in updated:
+            sync_subscription(db, sub, created=int(now.timestamp()), now=now)
+    return len(updated)
 
 
 def remind_expiring(database: Database, *, days: int, write: Callable[[Session, User], None], now: dt.datetime | None = None) -> int:

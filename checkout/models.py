@@ -95,6 +95,8 @@ class User(Base):
     reminded_for: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     email_verified_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     """Set when the member opened the link mailed to the address: only then are guest orders adopted."""
+    confirmed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    """When the owner of the address opened a mailed link (sign-up confirmation or reset); None: no log-in yet."""
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     def is_member(self, now: dt.datetime | None = None) -> bool:
@@ -103,11 +105,13 @@ class User(Base):
 
 
 class PasswordReset(Base):
-    """A one-time password reset link; only a hash of its token is kept."""
+    """A one-time mailed link (a password reset or a sign-up confirmation); only a hash of its token is kept."""
 
     __tablename__ = "password_resets"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    purpose: Mapped[str] = mapped_column(String(16), default="reset", server_default="reset")
+    """reset (set a new password) or confirm (prove the address of a new account)."""
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)

@@ -56,6 +56,29 @@ def password_reset(db: Session, user: User, link: str) -> None:
     outbox.enqueue(db, kind="password_reset", to=user.email, subject="重置您的PLUS会员店密码", body=body)
 
 
+SIGNUP_MAILS = {
+    "created": (
+        "确认您的PLUS会员店账户",
+        "欢迎注册PLUS会员店。请在1小时内打开以下链接确认邮箱并登录：\n{link}\n\n如果不是您本人操作，请忽略本邮件，账户不会启用。",
+    ),
+    "unconfirmed": (
+        "确认您的PLUS会员店账户",
+        "您（或他人）用此邮箱注册了PLUS会员店，密码已更新为最近一次注册时填写的密码。请在1小时内打开以下链接确认邮箱并登录：\n{link}\n\n如果不是您本人操作，请忽略本邮件。",
+    ),
+    "exists": (
+        "您已有PLUS会员店账户",
+        "有人用此邮箱申请注册，但该邮箱已有账户，未做任何更改。如果忘记了密码，请在1小时内打开以下链接设置新密码：\n{link}\n\n如果不是您本人操作，请忽略本邮件。",
+    ),
+}
+"""The sign-up mails by what sign-up found: a new account, one never confirmed, or an existing one."""
+
+
+def sign_up(db: Session, user: User, outcome: str, link: str) -> None:
+    """The one mail a sign-up sends; the form answers the same for every address, this says which case it was."""
+    subject, body = SIGNUP_MAILS[outcome]
+    outbox.enqueue(db, kind=f"sign_up_{outcome}", to=user.email, subject=subject, body=body.format(link=link))
+
+
 def verify_email(db: Session, user: User) -> None:
     """The sign-up mail: open the link to prove the address (and see orders paid with it as a guest)."""
     link = links.public(f"/auth/verify/{links.verify_token(user.id, user.email)}")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .operations import MAX_PAGE
+from .operations import MAX_FILTER_TEXT, MAX_OFFSET, MAX_PAGE
 from .status import OrderStatus
 
 MONEY = {"type": "string", "pattern": r"^\d+\.\d{2}$", "description": "CNY yuan as a decimal string"}
@@ -268,12 +268,12 @@ def _paths() -> dict:
                 "security": [{"bearer": []}],
                 "parameters": [
                     {"name": "status", "in": "query", "schema": {"type": "string", "enum": [status.value for status in OrderStatus]}},
-                    {"name": "email", "in": "query", "schema": {"type": "string"}},
-                    {"name": "product", "in": "query", "schema": {"type": "string"}},
+                    {"name": "email", "in": "query", "schema": {"type": "string", "maxLength": MAX_FILTER_TEXT}},
+                    {"name": "product", "in": "query", "schema": {"type": "string", "maxLength": MAX_FILTER_TEXT}},
                     {"name": "since", "in": "query", "schema": {"type": "string", "format": "date-time"}},
                     {"name": "until", "in": "query", "schema": {"type": "string", "format": "date-time"}},
                     {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 50}},
-                    {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0, "maximum": 2**31 - 1, "default": 0}},
+                    {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET, "default": 0}},
                     {"name": "format", "in": "query", "schema": {"type": "string", "enum": ["json", "csv"], "default": "json"}},
                 ],
                 "responses": {
@@ -296,7 +296,7 @@ def _paths() -> dict:
                             "text/csv": {"schema": {"type": "string"}},
                         },
                     },
-                    **_errors(400, 401, 403),
+                    **_errors(400, 401, 403, 503),
                 },
             }
         },
@@ -308,7 +308,7 @@ def _paths() -> dict:
                 "parameters": [ORDER_ID],
                 "responses": {
                     "200": {"description": "The order", "content": _json({"$ref": "#/components/schemas/Order"})},
-                    **_errors(401, 403, 404),
+                    **_errors(401, 403, 404, 503),
                 },
             }
         },
@@ -332,7 +332,7 @@ def _paths() -> dict:
                 },
                 "responses": {
                     "200": {"description": "The shipped order", "content": _json({"$ref": "#/components/schemas/Order"})},
-                    **_errors(400, 401, 403, 404, 409, 415),
+                    **_errors(400, 401, 403, 404, 409, 415, 503),
                 },
             }
         },

@@ -13,9 +13,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from .db import Database
+from .emails import lookup_form
 from .fulfilment import order_address
-from .models import CheckoutSession, Order, OrderLine, utcnow
-from .orders import apply_session_event
+from .lookups import StripeLookups, apply_with_lookups
+from .models import CheckoutSession, MembershipPeriod, Order, OrderLine, utcnow
+from .orders import apply_session_event, find_checkout
 from .status import OrderStatus
 from .stock import release
 from .stripe_api import as_dict
@@ -23,6 +25,8 @@ from .stripe_api import as_dict
 log = logging.getLogger("plus.checkout.operations")
 
 MAX_PAGE = 200
+MAX_OFFSET = 2**31 - 1
+MAX_FILTER_TEXT = 254
 # Cells starting with these run as formulas in spreadsheet programs.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -42,8 +46,10 @@ class OrderFilter:
     def __post_init__(self) -> None:
         if self.status is not None and self.status not in set(OrderStatus):
             raise ValueError(f"status must be one of {', '.join(OrderStatus)}")
-        if not 1 <= self.limit <= MAX_PAGE or self.offset < 0:
-            raise ValueError(f"limit must be 1–{MAX_PAGE} and offset at least 0")
+        if not 1 <= self.limit <= MAX_PAGE or not 0 <= self.offset <= MAX_OFFSET:
+            raise ValueError(f"limit must be 1–{MAX_PAGE} and offset 0–{MAX_OFFSET}")
+        if any(len(value or "") > MAX_FILTER_TEXT for value in (self.email, self.product)):
+            raise ValueError(f"email and product must be at most {MAX_FILTER_TEXT} characters")
 
 
 def list_orders(db: Session, wanted: OrderFilter) -> tuple[list[Order], int]:
@@ -54,7 +60,10 @@ def list_orders(db: Session, wanted: OrderFilter) -> tuple[list[Order], int]:
     if wanted.status:
         query = query.where(Order.status == wanted.status)
     if wanted.email:
-        query = query.where(Order.email == wanted.email.strip().lower())
+        stored = lookup_form(wanted.email)
+        if stored is None:
+            return [], 0  # not an address the store could have stored
+        query = query.where(Order.email == stored)
     if wanted.product:
         query = query.where(Order.id.in_(select(OrderLine.order_id).where(OrderLine.product_id == wanted.product)))
     if wanted.since:
@@ -178,16 +187,33 @@ def reconcile(
         report.checked += 1
         if session.get("payment_status") not in ("paid", "no_payment_required"):
             continue
-        with database.transaction() as db:
-            if db.scalar(select(Order.id).where(Order.stripe_session_id == session["id"])) is not None:
-                continue
-            outcome = apply_session_event(db, "checkout.session.completed", session, client=client, now=now)
+        outcome = apply_with_lookups(database, StripeLookups(client), lambda db, lookups, s=session: _reconcile_one(db, lookups, s, now))
         if outcome == "unknown_session":
             report.unknown.append(session["id"])
         elif outcome in ("paid", "granted", "subscribed"):
             report.recorded.append(session["id"])
             log.warning("reconcile: recorded session %s that no webhook had delivered (%s)", session["id"], outcome)
     return report
+
+
+def recorded(db: Session, session: dict) -> bool:
+    """Whether a paid Stripe session is already recorded: its order, or the membership it paid for."""
+    if db.scalar(select(Order.id).where(Order.stripe_session_id == session["id"])) is not None:
+        return True
+    checkout = find_checkout(db, session)
+    if checkout is None or checkout.kind != "membership":
+        return False
+    if checkout.mode == "subscription":
+        sub = session.get("subscription")
+        sub_id = sub if isinstance(sub, str) else (sub or {}).get("id")
+        return sub_id is not None and db.scalar(select(MembershipPeriod.id).where(MembershipPeriod.stripe_ref == sub_id)) is not None
+    return db.scalar(select(MembershipPeriod.id).where(MembershipPeriod.stripe_ref == session["id"])) is not None
+
+
+def _reconcile_one(db: Session, lookups: StripeLookups, session: dict, now: dt.datetime | None) -> str:
+    if recorded(db, session):
+        return "recorded_already"
+    return apply_session_event(db, "checkout.session.completed", session, lookups=lookups, now=now)
 
 
 def _expired_at_stripe(client: stripe.StripeClient, session_id: str) -> dict:
@@ -212,20 +238,24 @@ def sweep_reservations(database: Database, client: stripe.StripeClient | None, *
         ).all()
     released = 0
     for checkout_id in due:
-        with database.transaction() as db:
-            checkout = db.get(CheckoutSession, checkout_id)
-            if checkout.stripe_session_id is None or client is None:
-                released += release(db, checkout, "expired")
-                continue
-            try:
-                session = _expired_at_stripe(client, checkout.stripe_session_id)
-            except stripe.StripeError as exc:
-                log.warning("sweep: could not check session %s with Stripe (%s); trying again next time", checkout.stripe_session_id, exc)
-                continue
-            outcome = apply_session_event(
-                db, "checkout.session." + ("expired" if session["status"] == "expired" else "completed"), session, client=client, now=now
-            )
-            released += outcome == "expired"
+        with database.sessions() as db:
+            stripe_id = db.scalar(select(CheckoutSession.stripe_session_id).where(CheckoutSession.id == checkout_id))
+        if stripe_id is None or client is None:
+            with database.transaction() as db:
+                released += release(db, db.get(CheckoutSession, checkout_id), "expired")
+            continue
+        try:  # Stripe first, with no transaction open; then one short transaction records what it said
+            session = _expired_at_stripe(client, stripe_id)
+        except stripe.StripeError as exc:
+            log.warning("sweep: could not check session %s with Stripe (%s); trying again next time", stripe_id, exc)
+            continue
+        lookups = StripeLookups(client)
+        lookups.remember("session", session)
+        event_type = "checkout.session." + ("expired" if session["status"] == "expired" else "completed")
+        outcome = apply_with_lookups(
+            database, lookups, lambda db, found, s=session, e=event_type: apply_session_event(db, e, s, lookups=found, now=now)
+        )
+        released += outcome == "expired"
     if released:
         log.info("sweep: released the stock of %d expired checkout(s)", released)
     return released

@@ -15,12 +15,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from . import membership, notices
+from .amounts import amount_matches, log_mismatch
 from .db import Database
+from .emails import lookup_form
 from .fulfilment import record_delivery
+from .lookups import StripeLookups
 from .models import CheckoutSession, Order, OrderLine, utcnow
 from .status import OrderStatus
 from .stock import release, take_unconditionally
-from .stripe_api import as_dict
 
 log = logging.getLogger("plus.checkout.orders")
 
@@ -51,6 +53,11 @@ def _payment_intent(session: dict) -> str | None:
     return intent.get("id") if isinstance(intent, dict) else intent
 
 
+def _stored_email(email: str | None) -> str | None:
+    """The buyer's address as Stripe collected it, in the store's normalised form where it has one."""
+    return (lookup_form(email) or email[:254]) if email else None
+
+
 def ensure_order(db: Session, checkout: CheckoutSession, session: dict, now: dt.datetime) -> Order:
     """The order of a completed checkout, created from its stored lines if it does not exist yet."""
     order = db.scalar(select(Order).where(Order.checkout_id == checkout.id))
@@ -63,7 +70,7 @@ def ensure_order(db: Session, checkout: CheckoutSession, session: dict, now: dt.
         stripe_payment_intent=_payment_intent(session),
         stripe_customer=session.get("customer") if isinstance(session.get("customer"), str) else None,
         user_id=checkout.user_id,
-        email=details.get("email") or session.get("customer_email"),
+        email=_stored_email(details.get("email") or session.get("customer_email")),
         amount_total=checkout.amount_total,
         currency=checkout.currency,
         member_pricing=checkout.member_pricing,
@@ -104,13 +111,17 @@ def _complete(db: Session, checkout: CheckoutSession, session: dict, event_type:
             release(db, checkout, "complete")
         return order.status
     if session.get("payment_status") in PAID and order.status in (OrderStatus.AWAITING_PAYMENT, OrderStatus.PAYMENT_FAILED):
+        if not amount_matches(checkout, session):
+            log_mismatch(checkout, session)
+            order.status = OrderStatus.AMOUNT_MISMATCH
+            return order.status
         order.status, order.paid_at = OrderStatus.PAID, now
         notices.order_paid(db, order)  # in this transaction: the mail exists exactly when the payment is recorded
     return order.status
 
 
 def apply_session_event(
-    db: Session, event_type: str, session: dict, *, client: stripe.StripeClient | None, now: dt.datetime | None = None
+    db: Session, event_type: str, session: dict, *, lookups: StripeLookups | None, now: dt.datetime | None = None
 ) -> str:
     """Apply a checkout.session.* event to the checkout and its order; returns what happened."""
     now = now or utcnow()
@@ -123,11 +134,11 @@ def apply_session_event(
     contradicts = (checkout.status == "expired" and session.get("status") == "complete") or (
         checkout.status == "complete" and session.get("status") == "expired"
     )
-    if contradicts and client is not None:
+    if contradicts and lookups is not None and lookups.client is not None:
         # Out of order or a sweep raced the payment: Stripe's current object decides.
-        session = as_dict(client.v1.checkout.sessions.retrieve(session["id"]))
+        session = lookups.session(session["id"])
     if checkout.kind == "membership":
-        return membership.apply_checkout(db, checkout, session, event_type=event_type, client=client, now=now)
+        return membership.apply_checkout(db, checkout, session, event_type=event_type, lookups=lookups, now=now)
     if session.get("status") == "expired":
         if checkout.status == "complete":
             return "already_complete"
@@ -162,7 +173,8 @@ def refund(database: Database, order_id: int, *, client: stripe.StripeClient, no
         order = get_order(db, order_id)
         if order.status == OrderStatus.REFUNDED:
             return order
-        if order.status not in (OrderStatus.PAID, OrderStatus.SHIPPED) or not order.stripe_payment_intent:
+        refundable = (OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.AMOUNT_MISMATCH)
+        if order.status not in refundable or not order.stripe_payment_intent:
             raise OrderError(409, "not_refundable", f"订单 {order.number} 当前状态为 {order.status}，不能退款")
     try:
         result = client.v1.refunds.create(

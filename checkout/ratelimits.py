@@ -12,6 +12,7 @@ LIMITED = {
     "auth.signup": "PLUS_RATE_SIGNUP",
     "auth.reset_request": "PLUS_RATE_RESET",
     "auth.reset_confirm": "PLUS_RATE_RESET",
+    "auth.confirm": "PLUS_RATE_RESET",
 }
 """The endpoint each setting limits (POST only: showing a form or a page is never limited)."""
 

@@ -13,6 +13,8 @@ class OrderStatus(StrEnum):
     PAYMENT_FAILED = "payment_failed"
     SHIPPED = "shipped"
     REFUNDED = "refunded"
+    AMOUNT_MISMATCH = "amount_mismatch"
+    """Stripe reported a different amount or currency than the store priced: never paid, for the operator to check."""
 
     @property
     def label(self) -> str:
@@ -26,4 +28,5 @@ _LABELS = {
     OrderStatus.PAYMENT_FAILED: "付款失败",
     OrderStatus.SHIPPED: "已发货",
     OrderStatus.REFUNDED: "已退款",
+    OrderStatus.AMOUNT_MISMATCH: "金额不符，待核查",
 }

@@ -49,7 +49,12 @@ def confirm(db: Session, token: str, now: dt.datetime | None = None) -> User | N
     user = db.get(User, found[0])
     if user is None or user.email.lower() != found[1]:  # the address changed since the link was mailed
         return None
+    mark_verified(db, user, now)
+    return user
+
+
+def mark_verified(db: Session, user: User, now: dt.datetime | None = None) -> None:
+    """The user proved they read the address (a verification, confirmation or reset link): adopt its guest orders."""
     if user.email_verified_at is None:
         user.email_verified_at = now or utcnow()
     adopt_guest_orders(db, user)
-    return user

@@ -16,6 +16,8 @@ PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 
 pytestmark = pytest.mark.browser
+MAILBOXES: dict[str, MailServer] = {}
+"""The SMTP server each running store (by its URL) sends its mails to."""
 
 
 @pytest.fixture(scope="session")
@@ -32,7 +34,8 @@ def store(tmp_path_factory, mailbox) -> Iterator[str]:
     root = tmp_path_factory.mktemp("store")
     env = {"PLUS_SITE_DIR": str(root / "output"), "PLUS_TODAY": TODAY.isoformat(), "PLUS_ADMIN_TOKEN": "browser-test-token"}
     env.update({key: str(value) for key, value in mailbox.config().items()})
-    with plus_serve(root / "instance", env=env) as base:
+    with plus_serve(root / "instance", env=env, log=root / "serve.log") as base:
+        MAILBOXES[base] = mailbox
         yield base
 
 

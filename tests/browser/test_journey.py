@@ -9,7 +9,8 @@ import uuid
 
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import screenshot
+from tests.browser.conftest import MAILBOXES, screenshot
+from tests.checkout.helpers import link_from_mailbox
 
 PASSWORD = "correct horse battery"
 
@@ -34,7 +35,10 @@ def sign_up(page: Page, store: str) -> str:
     page.get_by_label("密码（至少10个字符）").fill(PASSWORD)
     page.get_by_label("再次输入密码").fill(PASSWORD)
     page.get_by_role("button", name="注册").click()
-    expect(page).not_to_have_url(re.compile(r"/auth/signup"))
+    expect(page.get_by_role("heading", level=1)).to_contain_text("请查收邮件")
+    page.goto(store + link_from_mailbox(MAILBOXES[store], email))  # the link of the confirmation mail
+    page.get_by_role("button", name="确认并登录").click()
+    expect(page).to_have_url(re.compile(r"/account/"))
     return email
 
 

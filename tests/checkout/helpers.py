@@ -91,11 +91,85 @@ def form_post(client, path: str, data: dict, *, follow: bool = False):
     return client.post(path, data={**data, "csrf_token": csrf_token(page.get_data(as_text=True))}, follow_redirects=follow)
 
 
+class MailCatcher:
+    """The mails a block wrote to the outbox, one text each ("to ADDRESS: subject" and the body)."""
+
+    def __init__(self):
+        self.texts: list[str] = []
+
+
+@contextlib.contextmanager
+def caught_mail(app) -> Iterator[MailCatcher]:
+    """The mails written to the outbox inside the block, as "to ADDRESS: subject" and body texts."""
+    from sqlalchemy import func, select
+
+    from checkout.db import get_database
+    from checkout.models import OutboxMail
+
+    with get_database(app).sessions() as db:
+        before = db.scalar(select(func.max(OutboxMail.id))) or 0
+    catcher = MailCatcher()
+    yield catcher
+    with get_database(app).sessions() as db:
+        rows = db.scalars(select(OutboxMail).where(OutboxMail.id > before).order_by(OutboxMail.id)).all()
+        catcher.texts.extend(f"to {row.recipient}: {row.subject}\n{row.body}" for row in rows)
+
+
+def mailed_link(text: str, path: str) -> str:
+    """The path of the first link to `path` (e.g. /auth/confirm/) in a mail."""
+    match = re.search(r"https?://[^/\s]+(" + re.escape(path) + r"\S+)", text)
+    assert match, f"no {path} link in: {text}"
+    return match.group(1)
+
+
+def link_from_mail_folder(folder: Path, email: str, path: str = "/auth/confirm/", timeout: float = 20.0) -> str:
+    """The newest `path` link mailed to `email` by a `plus serve` with no MAIL_SERVER (its instance/mail/*.eml)."""
+    import email as email_lib
+    from email import policy
+
+    def found() -> str | None:
+        links = []
+        for file in sorted(folder.glob("*.eml"), key=lambda f: f.stat().st_mtime):
+            message = email_lib.message_from_bytes(file.read_bytes(), policy=policy.default)
+            if message["To"] == email:
+                links += re.findall(r"https?://[^/\s]+(" + re.escape(path) + r"\S+)", message.get_content())
+        return links[-1] if links else None
+
+    return wait_for(found, timeout=timeout)
+
+
+def link_from_mailbox(mailbox, email: str, path: str = "/auth/confirm/", timeout: float = 20.0) -> str:
+    """The newest `path` link a store sent to `email` through the test SMTP server."""
+
+    def found() -> str | None:
+        links = []
+        for message in list(mailbox.messages):
+            if message["To"] == email:
+                links += re.findall(r"https?://[^/\s]+(" + re.escape(path) + r"\S+)", message.get_content())
+        return links[-1] if links else None
+
+    return wait_for(found, timeout=timeout)
+
+
+def make_account(app, email: str, password: str = PASSWORD) -> None:
+    """A confirmed account made directly in the database (for tests whose mail goes nowhere readable)."""
+    from checkout import accounts
+    from checkout.db import get_database
+
+    with get_database(app).transaction() as db:
+        started = accounts.sign_up(db, email, password)
+        accounts.confirm(db, started.token)
+
+
 def sign_up(client, email: str, password: str = PASSWORD):
-    """Create an account through the sign-up form (and stay logged in)."""
-    response = form_post(client, "/auth/signup", {"email": email, "password": password, "password2": password})
-    assert response.status_code == 302, response.get_data(as_text=True)
-    return response
+    """Create an account through the sign-up form, confirm it with the mailed link (and stay logged in)."""
+    with caught_mail(client.application) as mail:
+        response = form_post(client, "/auth/signup", {"email": email, "password": password, "password2": password})
+    assert response.status_code == 200 and "请查收邮件" in response.get_data(as_text=True), response.get_data(as_text=True)
+    link = mailed_link("\n".join(mail.texts), "/auth/confirm/")
+    confirmed = form_post(client, link, {})
+    assert confirmed.status_code == 302, confirmed.get_data(as_text=True)
+    return confirmed
 
 
 def log_in(client, email: str, password: str = PASSWORD):

@@ -20,7 +20,7 @@ def test_health_is_503_when_the_database_does_not_answer(shop_content, today, tm
     app = create_app(app_config("postgresql://plus@127.0.0.1:1/plus", shop_content.root, None, today, PLUS_INSTANCE=str(tmp_path)))
     response = app.test_client().get("/api/health")
     assert response.status_code == 503
-    assert response.get_json() == {"ok": False}
+    assert response.get_json() == {"ok": False, "problem": "database_unavailable"}
     assert response.headers["Cache-Control"] == "no-store"
 
 
@@ -28,7 +28,7 @@ def test_health_is_503_when_no_valid_catalog_loads(make_app, shop_content):
     shop_content.product("broken", "title: [unclosed\n")
     response = make_app().test_client().get("/api/health")
     assert response.status_code == 503
-    assert response.get_json() == {"ok": False}
+    assert response.get_json() == {"ok": False, "problem": "catalog_unavailable"}
 
 
 def test_health_is_never_rate_limited_or_csrf_checked(make_app):

@@ -188,3 +188,18 @@ def test_a_customer_stripe_no_longer_knows_is_replaced_not_a_dead_end(live, clie
     flush(live.standin)
     assert client.get("/api/me").get_json()["member"] is True
     assert stored_customer(live.app) == get_stripe(live.app).v1.checkout.sessions.retrieve(session_id).customer
+
+
+def test_reconcile_reports_only_memberships_no_webhook_recorded(app, client):
+    from types import SimpleNamespace
+
+    from checkout.operations import reconcile
+
+    sign_up(client, "member@example.com")
+    no_webhooks = SimpleNamespace(standin=app.config["STRIPE_API_BASE"])  # no endpoint registered: nothing is delivered
+    missed = buy_membership(no_webhooks, client, "card")
+    with app.app_context():
+        first = reconcile(get_database(app), get_stripe(app))
+        again = reconcile(get_database(app), get_stripe(app))
+    assert first.recorded == [missed] and about_a_year_from_now(member_until(app))
+    assert again.recorded == [] and again.checked == first.checked

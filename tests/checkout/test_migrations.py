@@ -45,3 +45,25 @@ def test_postgres_urls_use_psycopg_3():
     assert normalise_url("postgresql://u@h/db") == "postgresql+psycopg://u@h/db"
     assert normalise_url("postgres://u@h/db") == "postgresql+psycopg://u@h/db"
     assert normalise_url("sqlite:///x.db") == "sqlite:///x.db"
+
+
+def test_failclosed_migration_normalises_addresses_and_reports_look_alikes(db_url, caplog):
+    from sqlalchemy import select
+
+    from checkout.models import Order, User
+
+    engine = make_engine(db_url)
+    upgrade(engine, "0001")
+    with engine.begin() as connection:
+        for email in ("Li@Example.COM", "x@example.com", "x\u200b@example.com", "y@ＥＸＡＭＰＬＥ.ＣＯＭ"):
+            connection.execute(
+                text("INSERT INTO users (email, password_hash, session_epoch, created_at) VALUES (:e, 'h', 0, CURRENT_TIMESTAMP)"),
+                {"e": email},
+            )
+    upgrade(engine)
+    with engine.connect() as connection:
+        emails = connection.execute(select(User.email).order_by(User.id)).scalars().all()
+        assert connection.execute(select(Order.id)).all() == []
+    engine.dispose()
+    assert emails == ["li@example.com", "x@example.com", "x\u200b@example.com", "y@example.com"]
+    assert "merge or delete by hand" in caplog.text

@@ -19,7 +19,7 @@ def site_app(make_app, tmp_path):
     site = served_site(tmp_path)
 
     def make(public_url: str = "http://127.0.0.1:8000"):
-        return make_app(PUBLIC_URL=public_url, PLUS_SERVE_SITE=True, PLUS_SITE_DIR=str(site))
+        return make_app(PUBLIC_URL=public_url, PLUS_SERVE_SITE=True, PLUS_SITE_DIR=str(site), MAIL_SERVER="mail.invalid")
 
     return make
 

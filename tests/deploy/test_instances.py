@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import requests
 
 from tests.checkout.helpers import (
@@ -10,6 +12,7 @@ from tests.checkout.helpers import (
     PASSWORD,
     add_shop_products,
     csrf_token,
+    link_from_mail_folder,
     pay,
 )
 
@@ -17,8 +20,9 @@ from .conftest import add_webhook_endpoint, app_env
 from .procs import start_two_instances, wait_for
 
 
-def sign_up(http: requests.Session, base: str, email: str) -> None:
-    """Create an account through the sign-up form of the instance at `base`, as a browser would."""
+def sign_up(http: requests.Session, instance, email: str) -> None:
+    """Create an account through the sign-up form of `instance` and open the mailed link, as a browser would."""
+    base = instance.url
     form = http.get(f"{base}/auth/signup", timeout=10)
     answer = http.post(
         f"{base}/auth/signup",
@@ -26,7 +30,11 @@ def sign_up(http: requests.Session, base: str, email: str) -> None:
         allow_redirects=False,
         timeout=10,
     )
-    assert answer.status_code == 302, answer.text
+    assert answer.status_code == 200, answer.text
+    link = link_from_mail_folder(Path(instance.env["PLUS_INSTANCE"]) / "mail", email)
+    page = http.get(base + link, timeout=10)
+    confirmed = http.post(base + link, data={"csrf_token": csrf_token(page.text)}, allow_redirects=False, timeout=10)
+    assert confirmed.status_code == 302, confirmed.text
 
 
 def hold(http: requests.Session, base: str, quantity: int) -> requests.Response:
@@ -43,7 +51,7 @@ def test_two_instances_on_one_postgresql_share_logins_stock_holds_and_orders(tmp
     add_webhook_endpoint(standin, second.url)  # Stripe's events reach one instance only
     browser = requests.Session()
 
-    sign_up(browser, first.url, "member@example.com")
+    sign_up(browser, first, "member@example.com")
     me = browser.get(f"{second.url}/api/me", timeout=10).json()
     assert me["authenticated"] is True and me["email"] == "member@example.com"
 
