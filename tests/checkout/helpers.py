@@ -123,13 +123,14 @@ def mailed_link(text: str, path: str) -> str:
 
 
 def link_from_mail_folder(folder: Path, email: str, path: str = "/auth/confirm/", timeout: float = 20.0) -> str:
-    """The newest `path` link mailed to `email` by a `plus serve` with no MAIL_SERVER (its instance/mail/*.eml)."""
+    """The newest `path` link mailed to `email` by `plus serve` processes with no MAIL_SERVER (their
+    instance folders' mail/*.eml below `folder`: on a shared database any instance may send a mail)."""
     import email as email_lib
     from email import policy
 
     def found() -> str | None:
         links = []
-        for file in sorted(folder.glob("*.eml"), key=lambda f: f.stat().st_mtime):
+        for file in sorted(folder.glob("**/mail/*.eml"), key=lambda f: f.stat().st_mtime):
             message = email_lib.message_from_bytes(file.read_bytes(), policy=policy.default)
             if message["To"] == email:
                 links += re.findall(r"https?://[^/\s]+(" + re.escape(path) + r"\S+)", message.get_content())

@@ -1,42 +1,65 @@
-"""Sign-up mails a verification link; only a verified address adopts the guest orders paid with it."""
+"""Only an address its owner proved (a confirmation, reset or verification link) adopts the guest orders paid with it."""
 
 from __future__ import annotations
 
 import re
 
 from checkout.db import get_database
-from checkout.models import User
+from checkout.models import Order, User
 
-from .helpers import ADDRESS, csrf_token, form_post, outbox, sign_up
+from .helpers import ADDRESS, PASSWORD, caught_mail, csrf_token, form_post, mailed_link, outbox, sign_up
 from .test_admin import paid_order
 
 
 def verify_link(app, email: str) -> str:
-    [mail] = [m for m in outbox(app, "verify_email") if m.recipient == email]
-    return re.search(r"http://shop\.test(/auth/verify/\S+)", mail.body).group(1)
+    mails = [m for m in outbox(app, "verify_email") if m.recipient == email]
+    return re.search(r"http://shop\.test(/auth/verify/\S+)", mails[-1].body).group(1)
 
 
-def test_guest_orders_join_the_account_only_once_its_email_is_verified(app, client):
+def unverified(app, email: str) -> None:
+    """An account that can log in but never proved its mailbox (one from before confirmation links)."""
+    with get_database(app).transaction() as db:
+        db.query(User).filter_by(email=email).one().email_verified_at = None
+
+
+def test_guest_orders_join_the_account_only_once_its_address_is_proven(app, client):
     paid_order(app, app.test_client(), email="guest@example.com")  # paid as a guest, before any account
-    sign_up(client, "guest@example.com")
-    assert "还没有订单" in client.get("/account/").get_data(as_text=True)  # unverified: nothing adopted
-    assert "邮箱未验证" in client.get("/account/").get_data(as_text=True)
-    answer = client.get(verify_link(app, "guest@example.com"), follow_redirects=True)
-    html = answer.get_data(as_text=True)
-    assert "邮箱已验证" in html and "PLUS00000001" in html and "还没有订单" not in html
+    with caught_mail(app) as mail:
+        form_post(client, "/auth/signup", {"email": "guest@example.com", "password": PASSWORD, "password2": PASSWORD})
+    with get_database(app).sessions() as db:  # signed up, not confirmed: nothing adopted, no log-in
+        assert db.query(Order).one().user_id is None
+        assert db.query(User).one().email_verified_at is None
+    assert client.get("/api/me").get_json()["authenticated"] is False
+    assert form_post(client, mailed_link("\n".join(mail.texts), "/auth/confirm/"), {}).status_code == 302
+    html = client.get("/account/").get_data(as_text=True)
+    assert "PLUS00000001" in html and "还没有订单" not in html and "邮箱未验证" not in html
     order_page = client.get("/account/orders/PLUS00000001")
     assert order_page.status_code == 200 and "文三路" in order_page.get_data(as_text=True)
 
 
 def test_a_later_guest_order_with_a_verified_email_lands_in_the_account(app, client):
     sign_up(client, "member@example.com")
-    client.get(verify_link(app, "member@example.com"))
     paid_order(app, app.test_client(), email="Member@Example.com")
     assert "PLUS00000001" in client.get("/account/").get_data(as_text=True)
 
 
+def test_an_older_unverified_account_adopts_only_after_its_verification_link(app, client):
+    paid_order(app, app.test_client(), email="old@example.com")
+    sign_up(client, "old@example.com")
+    unverified(app, "old@example.com")
+    with get_database(app).transaction() as db:
+        db.query(Order).one().user_id = None
+    page = client.get("/account/").get_data(as_text=True)
+    assert "邮箱未验证" in page and "还没有订单" in page
+    client.post("/auth/verify", data={"csrf_token": csrf_token(page)})
+    html = client.get(verify_link(app, "old@example.com"), follow_redirects=True).get_data(as_text=True)
+    assert "邮箱已验证" in html and "PLUS00000001" in html
+
+
 def test_a_verification_link_is_tied_to_its_account_and_address(app, client):
     sign_up(client, "first@example.com")
+    unverified(app, "first@example.com")
+    client.post("/auth/verify", data={"csrf_token": csrf_token(client.get("/account/").get_data(as_text=True))})
     link = verify_link(app, "first@example.com")
     with get_database(app).transaction() as db:  # the address changed after the mail was sent
         user = db.query(User).filter_by(email="first@example.com").one()
@@ -49,8 +72,10 @@ def test_a_verification_link_is_tied_to_its_account_and_address(app, client):
 
 def test_a_member_can_ask_for_the_link_again(app, client):
     sign_up(client, "again@example.com")
-    page = client.get("/account/").get_data(as_text=True)
-    client.post("/auth/verify", data={"csrf_token": csrf_token(page)})
+    unverified(app, "again@example.com")
+    for _ in range(2):
+        page = client.get("/account/").get_data(as_text=True)
+        client.post("/auth/verify", data={"csrf_token": csrf_token(page)})
     assert len([m for m in outbox(app, "verify_email") if m.recipient == "again@example.com"]) == 2
 
 

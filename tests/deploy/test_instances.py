@@ -31,7 +31,7 @@ def sign_up(http: requests.Session, instance, email: str) -> None:
         timeout=10,
     )
     assert answer.status_code == 200, answer.text
-    link = link_from_mail_folder(Path(instance.env["PLUS_INSTANCE"]) / "mail", email)
+    link = link_from_mail_folder(Path(instance.env["PLUS_INSTANCE"]).parent, email)
     page = http.get(base + link, timeout=10)
     confirmed = http.post(base + link, data={"csrf_token": csrf_token(page.text)}, allow_redirects=False, timeout=10)
     assert confirmed.status_code == 302, confirmed.text
