@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 
+from checkout.localtime import local_time
 from checkout.status import OrderStatus
 
 from .git import content_revision
@@ -178,7 +179,7 @@ def list_(status, email, product, since, limit, offset, fmt) -> None:
                 for order in page:
                     items = ", ".join(f"{line.product_id}×{line.quantity}" for line in order.lines)
                     click.echo(
-                        f"{order.number}  {order.created_at:%Y-%m-%d %H:%M}  {order.status:<16} ¥{order.amount_total:>10}  {order.email or '-'}  {items}"
+                        f"{order.number}  {local_time(order.created_at)}  {order.status:<16} ¥{order.amount_total:>10}  {order.email or '-'}  {items}"
                     )
                     click.echo(f"    → {_ship_to(order)}")
                 click.echo(f"{len(page)} of {total} order(s)")

@@ -17,6 +17,7 @@ from catalog.urls import product_url
 from . import catalogs, config, db, ratelimits
 from .errors import malformed_body
 from .jsonbody import MalformedBody
+from .localtime import local_date, local_time
 from .security import SecurityHeaders, security_headers
 from .status import OrderStatus
 from .stripe_api import checkout_origin
@@ -56,6 +57,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_error_handler(OperationalError, _database_error)
     app.register_error_handler(PoolTimeout, _database_error)
     app.after_request(_no_store_personal)
+    app.add_template_filter(local_time)
+    app.add_template_filter(local_date)
     app.context_processor(lambda: {"site_css": _site_css(app), "product_url": _product_url, "order_status": OrderStatus})
 
     wsgi = app.wsgi_app

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 
 import stripe
-from flask import Blueprint, abort, g, make_response, render_template, request
+from flask import Blueprint, abort, g, make_response, redirect, render_template, request, url_for
 from sqlalchemy import update
 
 from .db import get_database, get_db
@@ -77,6 +77,8 @@ def _payment_method(order: Order) -> str | None:
 @bp.get("/<number>")
 def show(number: str):
     """One order, for its member or for the holder of its mailed link."""
+    if g.user is None and not request.args.get("t"):  # a member's mail links carry no token: log in first, then here
+        return redirect(url_for("auth.login", next=request.path))
     order = _order_by_number(number[:20])
     if order is None or not _may_see(order):
         abort(404)

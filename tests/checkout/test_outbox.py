@@ -15,7 +15,7 @@ from checkout import outbox as box
 from checkout.db import get_database
 from checkout.models import OutboxMail, utcnow
 
-from .helpers import ADMIN_TOKEN, MailServer, buy, flush, outbox, pay, wait_for
+from .helpers import ADMIN_TOKEN, MailServer, buy, flush, outbox, pay, sign_up, wait_for
 from .test_admin import paid_order
 
 AUTH = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
@@ -63,8 +63,13 @@ def test_a_paid_order_mails_lines_fee_address_and_a_link_that_opens_the_order(ma
     html = page.get_data(as_text=True)
     assert "13800138000" in html and "文三路" in html and "已付款" in html and order["number"] in html
     assert app.test_client().get(link.removeprefix("http://shop.test")[:-3] + "xyz").status_code == 404
-    assert app.test_client().get(f"/account/orders/{order['number']}").status_code == 404
     assert send_mails(app).sent == 0 and len(mail_server.messages) == 1  # nothing goes twice
+    # without the token a stranger is asked to log in (a member's own mails link there), never shown the order
+    no_token = app.test_client().get(f"/account/orders/{order['number']}")
+    assert no_token.status_code == 302 and "/auth/login?next=" in no_token.headers["Location"]
+    stranger = app.test_client()
+    sign_up(stranger, "stranger@example.com")
+    assert stranger.get(f"/account/orders/{order['number']}").status_code == 404
 
 
 def test_with_the_mail_server_down_the_order_is_kept_and_the_mail_goes_later_once(make_app):
