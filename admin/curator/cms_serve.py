@@ -33,21 +33,12 @@ _ID_FIELD = {
     "pattern": [SLUG_PATTERN, "小写字母、数字和连字符，如 aux-vacuum"],
     "hint": "文件名和网址里的编号：小写字母、数字、连字符；不能含保密品牌。改了它，保存时文件会改名。",
 }
-COMMIT_MESSAGES = {
-    "create": "create {{collection}} {{slug}}",
-    "update": "update {{collection}} {{slug}}",
-    "delete": "delete {{collection}} {{slug}}",
-    "uploadMedia": "upload {{path}}",
-    "deleteMedia": "delete {{path}}",
-}
-"""The backend tells a new entry from an edit by the first word."""
 
 
 def local_config(content_path: str, api_url: str, catalog: Catalog | None = None) -> dict[str, Any]:
     """Decap's config for this backend: creation, renames and every index file editable."""
     config = cms.cms_config(repo="local/content", content_path=content_path, local_backend=api_url, catalog=catalog)
     config.pop("publish_mode")  # the local backend writes straight into the work tree
-    config["commit_messages"] = COMMIT_MESSAGES
     for collection in config["collections"][:2]:
         collection |= {"create": True, "delete": True, "identifier_field": "id", "slug": "{{slug}}"}
         collection["fields"] = [_ID_FIELD, *collection["fields"]]
@@ -171,7 +162,7 @@ def act(store: ContentStore, action: str, params: dict[str, Any]) -> Any:
         return store.entry(params["path"])
     if action == "persistEntry":
         files = params.get("dataFiles") or [params["entry"]]
-        created = params.get("options", {}).get("commitMessage", "").startswith("create ")
+        created = bool(params.get("options", {}).get("newEntry"))  # Decap says so; an edit never overwrites another id
         store.persist(files, params.get("assets") or [], created=created)
         return {"message": "entry persisted"}
     if action == "persistMedia":

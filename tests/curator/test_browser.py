@@ -18,8 +18,6 @@ from .conftest import GitRepo
 
 pytestmark = pytest.mark.browser
 
-PNG = (Path(__file__).resolve().parents[2] / "content" / "images" / "products").glob("*.png")
-
 
 @pytest.fixture(scope="session")
 def bundle() -> None:
@@ -57,9 +55,14 @@ def page(browser, editor):
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.goto(url)
     page.get_by_role("button", name="登录").click()  # the local backend needs no password
+    page.script_errors = errors
     yield page
     context.close()
-    assert errors == []
+
+
+def no_script_errors(page) -> None:
+    """A save that succeeds leaves no error on the page (a refused one does: Decap rethrows it)."""
+    assert page.script_errors == []
 
 
 def wait_for(check, timeout: float = 20):
@@ -94,6 +97,7 @@ def test_a_two_field_edit_is_a_two_line_diff(editor, page, today):
     page.locator("input[id^='spec-field-']").first.fill("卧式有线款")
     publish(page)
     wait_for(lambda: path.read_bytes() != before)
+    no_script_errors(page)
 
     numstat = repo.run("diff", "--numstat", "--", f"content/products/{pid}.yaml")
     assert numstat.split()[:2] == ["2", "2"], repo.run("diff")
@@ -115,6 +119,7 @@ def test_a_cleared_optional_field_and_an_empty_optional_unit_save(editor, page, 
     page.locator("input[id^='spec-field-']").first.fill("")
     publish(page)
     wait_for(lambda: path.read_bytes() != before)
+    no_script_errors(page)
 
     assert repo.run("diff", "--numstat").split()[:2] == ["0", "1"]
     saved = require_catalog(content, today=today).products[pid]
@@ -132,6 +137,7 @@ def test_renaming_a_product_moves_its_file_unchanged(editor, page, today):
     publish(page)
     target = content / "products" / "aux-vacuum-classic.yaml"
     wait_for(target.exists)
+    no_script_errors(page)
 
     assert not old.exists()
     assert target.read_text(encoding="utf-8") == source  # the id is the file name, not a key in it
@@ -155,6 +161,7 @@ def test_a_new_factory_is_created_under_the_id_asked_first(editor, page, today):
     target = content / "factories" / "ningbo-demo-appliance.yaml"
     new_factory(page, url, "ningbo-demo-appliance")
     wait_for(target.exists)
+    no_script_errors(page)
 
     text = target.read_text(encoding="utf-8")
     assert text.startswith("# yaml-language-server: $schema=../../schema/factory.schema.json\n")
@@ -166,6 +173,7 @@ def test_a_new_factory_is_created_under_the_id_asked_first(editor, page, today):
 def refused(page, repo: GitRepo, words: str) -> None:
     """The editor shows the backend's zh-CN refusal and nothing in the work tree changed."""
     page.get_by_text(words).first.wait_for(timeout=20_000)
+    time.sleep(0.5)  # a write after the refusal would show up now
     assert repo.run("status", "--porcelain") == ""
 
 
@@ -197,7 +205,7 @@ def test_a_file_that_is_not_a_picture_is_refused(editor, page, tmp_path, today):
     repo, content, url = editor
     fake = tmp_path / "photo.png"
     fake.write_bytes(b"GIF89a" + b"\0" * 64)  # a GIF named .png
-    page.goto(f"{url}#/media")
+    page.get_by_role("link", name="媒体").or_(page.get_by_role("button", name="媒体")).first.click()
     page.locator("input[type=file]").set_input_files(str(fake))
     refused(page, repo, "不是 PNG、JPEG 或 WebP")
 
@@ -205,13 +213,14 @@ def test_a_file_that_is_not_a_picture_is_refused(editor, page, tmp_path, today):
 def test_a_category_is_added_in_the_index_form(editor, page, today):
     repo, content, url = editor
     page.goto(f"{url}#/collections/settings/entries/categories")
-    page.get_by_role("button", name="添加 品类").click()
+    page.get_by_role("button", name="新增品类").click()
     page.locator("input[id^='id-field-']").last.fill("pet-supplies")
     page.locator("input[id^='zh-field-']").last.fill("宠物用品")
     page.locator("input[id^='en-field-']").last.fill("Pet supplies")
     publish(page)
     path = content / "categories.yaml"
     wait_for(lambda: "pet-supplies" in path.read_text(encoding="utf-8"))
+    no_script_errors(page)
 
     diff = repo.run("diff", "-U0", "--", "content/categories.yaml")
     assert [line for line in diff.splitlines() if line.startswith("-") and not line.startswith("---")] == []
