@@ -22,6 +22,7 @@ _INDENTS = ((2, 4, 2), (2, 2, 0), (4, 4, 2), (2, 4, 0), (4, 6, 2))
 """(mapping, sequence, offset) styles tried in turn: the one that reproduces the file is kept."""
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _MONEY_PLACES = Decimal("0.01")
+_TILDE = re.compile(r":[ \t]+~[ \t]*(#.*)?$", re.MULTILINE)
 
 
 class _DecimalLoader(yaml.SafeLoader):
@@ -36,13 +37,15 @@ def parse_edited(text: str) -> Any:
     return yaml.load(text, Loader=_DecimalLoader)  # noqa: S506 - a SafeLoader subclass
 
 
-def _yaml(indent: tuple[int, int, int] = _INDENTS[0]) -> YAML:
+def _yaml(indent: tuple[int, int, int] = _INDENTS[0], *, tilde: bool = False) -> YAML:
     rt = YAML()
     rt.preserve_quotes = True
     rt.width = 4096  # never fold a long line that was not folded
     mapping, sequence, offset = indent
     rt.indent(mapping=mapping, sequence=sequence, offset=offset)
     rt.representer.add_representer(Decimal, _represent_decimal)
+    if tilde:  # `plus new` writes an empty field as `~`
+        rt.representer.add_representer(type(None), lambda r, _: r.represent_scalar("tag:yaml.org,2002:null", "~"))
     return rt
 
 
@@ -55,10 +58,11 @@ class Document:
 
     def __init__(self, text: str):
         self.text = text
-        self.yaml = _yaml()
+        tilde = bool(_TILDE.search(text))
+        self.yaml = _yaml(tilde=tilde)
         self.data = self.yaml.load(text)
         for indent in _INDENTS:  # keep the file's own indentation
-            candidate = _yaml(indent)
+            candidate = _yaml(indent, tilde=tilde)
             if _dump(candidate, candidate.load(text)) == text:
                 self.yaml = candidate
                 self.data = candidate.load(text)
