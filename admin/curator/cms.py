@@ -2,7 +2,7 @@
 
 Every product and factory field becomes an editor widget, so the editor and the validator
 cannot drift apart. In production the GitHub backend with the editorial workflow turns each
-save into a pull request; locally `decap-server` (npm) writes straight into the work tree.
+save into a pull request; locally `plus cms-serve` (cms_serve.py) checks each save and writes it into the work tree.
 """
 
 from __future__ import annotations
@@ -63,7 +63,7 @@ def cms_config(
     options = id_choices(catalog)
     config: dict[str, Any] = {
         "backend": backend,
-        # Locally, decap-server has no editorial workflow: Decap falls back to writing files directly.
+        # Locally, `plus cms-serve` has no editorial workflow: Decap falls back to writing files directly.
         "local_backend": {"url": local_backend} if isinstance(local_backend, str) else local_backend,
         "publish_mode": "editorial_workflow",
         "locale": "zh_Hans",

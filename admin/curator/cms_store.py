@@ -158,11 +158,13 @@ class ContentStore:
     def persist(self, files: list[dict[str, Any]], assets: list[dict[str, Any]], *, created: bool) -> list[str]:
         """Check and write edited entries and their pictures; returns the paths written."""
         changes = ChangeSet()
-        for asset in assets:
-            changes.writes[asset["path"]] = checked_image(asset["path"], base64.b64decode(asset["content"]))
-        for data_file in files:
-            self._plan(data_file["path"], data_file["raw"], created=created, changes=changes)
-        self.apply(changes)
+        with self.lock:  # planned and written against the same files
+            for asset in assets:
+                self.resolve(asset["path"])
+                changes.writes[asset["path"]] = checked_image(asset["path"], base64.b64decode(asset["content"]))
+            for data_file in files:
+                self._plan(data_file["path"], data_file["raw"], created=created, changes=changes)
+            self._apply(changes)
         return sorted(changes.writes)
 
     def persist_media(self, rel: str, content: str) -> None:

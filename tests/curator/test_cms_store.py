@@ -116,3 +116,11 @@ def test_media_uploads_go_through_the_picture_check(seed_copy, today):
     with pytest.raises(Refused):
         store.persist_media(f"{seed_copy.name}/images/products/x.png", base64.b64encode(b"<svg/>").decode())
     assert not (seed_copy / "images" / "products" / "x.png").exists()
+
+
+def test_paths_outside_the_content_folder_are_refused(seed_copy, today):
+    store = ContentStore(seed_copy, today=today)
+    with pytest.raises(Refused, match="只能读写"):
+        store.entry("../../etc/passwd")
+    with pytest.raises(Refused, match="只能读写"):
+        store.persist_media(f"{seed_copy.name}/../x.png", base64.b64encode(b"\x89PNG\r\n\x1a\n").decode())
