@@ -126,6 +126,47 @@ def test_a_cleared_optional_field_and_an_empty_optional_unit_save(editor, page, 
     assert saved.spec is None
 
 
+def choose(page, field: str, typed: str) -> None:
+    """Pick the first option a select or relation offers for what was typed."""
+    box = page.locator(f"input[id^='{field}-field-']").last
+    box.fill(typed)
+    page.get_by_role("option").first.wait_for()
+    box.press("Enter")
+
+
+def test_a_new_product_is_created_in_the_form_under_the_id_asked_first(editor, page, today):
+    repo, content, url = editor
+    page.goto(f"{url}#/collections/products/new")
+    page.locator("input[id^='id-field-']").fill("handheld-vacuum")
+    page.locator("input[id^='title-field-']").fill("迷你手持吸尘器")
+    choose(page, "category", "small")
+    choose(page, "factory", "慈溪")
+    choose(page, "sourcing", "same-craft")
+    page.locator("input[id^='price-field-']").first.fill("59")
+    page.get_by_role("button", name="新增对比参照 · compare").click()
+    choose(page, "retailer", "sams")
+    page.locator("input[id^='name-field-']").last.fill("手持吸尘器（山姆款）")
+    page.locator("input[id^='price-field-']").last.fill("199")
+    page.locator("input[id^='observed_on-field-']").last.fill("2026-11-20")
+    page.locator("input[id^='source-field-']").last.fill("山姆App 截图")
+    page.get_by_role("button", name="新增商品图片 · images").click()
+    page.get_by_role("button", name="选择图片").click()
+    page.get_by_text("aux-vacuum.png", exact=True).click()
+    page.get_by_role("button", name="选用已选中项目").click()
+    page.locator("input[id^='alt-field-']").last.fill("手持吸尘器插画")
+    page.locator("input[id^='added_on-field-']").fill("2026-11-20")
+    publish(page)
+    target = content / "products" / "handheld-vacuum.yaml"
+    wait_for(target.exists)
+    no_script_errors(page)
+
+    text = target.read_text(encoding="utf-8")
+    assert text.startswith("# yaml-language-server: $schema=../../schema/product.schema.json\n")
+    assert "price: 59.00\n" in text and "price: 199.00\n" in text and "id:" not in text
+    product = require_catalog(content, today=today).products["handheld-vacuum"]
+    assert product.factory == "cixi-jieyu-appliance" and product.compare[0].price == Decimal("199.00")
+
+
 def test_renaming_a_product_moves_its_file_unchanged(editor, page, today):
     repo, content, url = editor
     pid = the_vacuum(content, today)
@@ -225,3 +266,19 @@ def test_a_category_is_added_in_the_index_form(editor, page, today):
     diff = repo.run("diff", "-U0", "--", "content/categories.yaml")
     assert [line for line in diff.splitlines() if line.startswith("-") and not line.startswith("---")] == []
     assert require_catalog(content, today=today).categories["pet-supplies"].zh == "宠物用品"
+
+
+def test_a_setting_is_changed_on_its_own_line_with_its_comment(editor, page, today):
+    repo, content, url = editor
+    path = content / "settings.yaml"
+    before = path.read_bytes()
+    page.goto(f"{url}#/collections/settings/entries/settings")
+    page.locator("input[id^='compare_max_age_days-field-']").fill("120")
+    publish(page)
+    wait_for(lambda: path.read_bytes() != before)
+    no_script_errors(page)
+
+    diff = repo.run("diff", "-U0", "--", "content/settings.yaml")
+    changed = [line for line in diff.splitlines() if line[:1] in "+-" and line[:3] not in ("+++", "---")]
+    assert changed == ["-compare_max_age_days: 180  # 对比价多少天后过期", "+compare_max_age_days: 120  # 对比价多少天后过期"]
+    assert require_catalog(content, today=today).settings.compare_max_age_days == 120
