@@ -197,6 +197,9 @@ class ContentStore:
         new_id = str(edited.pop("id", None) or old_id).strip()
         self.check_id(new_id, name)
         target = f"{Path(rel).parent.as_posix()}/{new_id}.yaml"
+        if not created and new_id != old_id and not self.resolve(rel).exists() and self.resolve(target).is_file():
+            # The editor still holds the path from before its last save renamed the file.
+            rel, old_id = target, new_id
         if (created or new_id != old_id) and self.resolve(target).exists():
             raise Refused(f"{target}: 已有编号为 {new_id} 的{_LABELS[name]}，请换一个编号")
         source = None if created else self.resolve(rel)

@@ -182,6 +182,10 @@ def test_renaming_a_product_moves_its_file_unchanged(editor, page, today):
 
     assert not old.exists()
     assert target.read_text(encoding="utf-8") == source  # the id is the file name, not a key in it
+    page.wait_for_url("**/entries/aux-vacuum-classic")  # the page follows the file to its new name
+    page.locator("input[id^='spec-field-']").first.fill("卧式有线款")
+    publish(page)
+    wait_for(lambda: "卧式有线款\n" in target.read_text(encoding="utf-8"))
     catalog = require_catalog(content, today=today)
     assert "aux-vacuum-classic" in catalog.products and pid not in catalog.products
 

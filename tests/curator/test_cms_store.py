@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import subprocess
+from decimal import Decimal
 
 import pytest
 import yaml
@@ -124,3 +126,31 @@ def test_paths_outside_the_content_folder_are_refused(seed_copy, today):
         store.entry("../../etc/passwd")
     with pytest.raises(Refused, match="只能读写"):
         store.persist_media(f"{seed_copy.name}/../x.png", base64.b64encode(b"\x89PNG\r\n\x1a\n").decode())
+
+
+def as_the_editor_sends_it(text: str) -> str:
+    """The entry as Decap writes it back: dates as text, numbers as floats, no comments or flow style."""
+
+    def plain(value):
+        if isinstance(value, dict):
+            return {k: plain(v) for k, v in value.items() if v is not None}
+        if isinstance(value, list):
+            return [plain(v) for v in value]
+        if isinstance(value, Decimal):
+            return float(value)
+        if isinstance(value, dt.date):
+            return value.isoformat()
+        return value
+
+    return yaml.safe_dump(plain(yamlmerge.parse_edited(text)), allow_unicode=True, sort_keys=False)
+
+
+def test_saving_any_seed_file_unchanged_rewrites_nothing(seed_copy, today):
+    store = ContentStore(seed_copy, today=today)
+    files = [*sorted((seed_copy / "products").glob("*.yaml")), *sorted((seed_copy / "factories").glob("*.yaml"))]
+    files += [seed_copy / f"{name}.yaml" for name in ("categories", "retailers", "belts", "settings")]
+    before = {path: path.read_bytes() for path in files}
+    for path in files:
+        rel = path.relative_to(seed_copy.parent).as_posix()
+        store.persist([{"path": rel, "raw": as_the_editor_sends_it(store.entry(rel)["data"])}], [], created=False)
+    assert [path.name for path in files if path.read_bytes() != before[path]] == []
