@@ -15,6 +15,7 @@ import re
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from catalog import Catalog, load_catalog
 from catalog.models import SLUG_PATTERN
@@ -25,6 +26,7 @@ from .cms_store import INDEXES, ContentStore, Refused
 log = logging.getLogger(__name__)
 
 _LOCAL_ORIGIN = re.compile(r"^https?://(localhost|127\.0\.0\.1)(:\d+)?$")
+_LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
 _MAX_BODY = 64 * 1024 * 1024  # a few pictures, base64 encoded
 _ID_FIELD = {
     "name": "id",
@@ -76,6 +78,14 @@ class Handler(BaseHTTPRequestHandler):
 
     store: ContentStore
     cms_dir: Path = cms.CMS_DIR
+    hosts: frozenset[str] = frozenset(_LOCAL_HOSTS)
+
+    def _host_ok(self) -> bool:
+        """Only requests addressed to this machine: a web page cannot reach it by a DNS name of its own."""
+        if urlsplit("//" + self.headers.get("Host", "")).hostname in self.hosts:
+            return True
+        self._send(421, "只接受发往本机的请求".encode(), "text/plain; charset=utf-8")
+        return False
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
         log.debug("cms-serve: " + format, *args)
@@ -105,6 +115,8 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:  # noqa: N802
         """The editor's page, config and scripts."""
+        if not self._host_ok():
+            return
         path = self.path.split("?", 1)[0]
         if path in ("/", "/admin"):
             self.send_response(302)
@@ -132,6 +144,8 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:  # noqa: N802
         """One Decap action."""
+        if not self._host_ok():
+            return
         if self.path.split("?", 1)[0] != "/api/v1":
             self._json(404, {"error": "unknown path"})
             return
@@ -157,7 +171,10 @@ def act(store: ContentStore, action: str, params: dict[str, Any]) -> Any:
     if action == "entriesByFolder":
         return store.folder(params["folder"], params.get("extension", ""), int(params.get("depth", 1)))
     if action == "entriesByFiles":
-        return [store.entry(f["path"]) | {"file": {**store.entry(f["path"])["file"], "label": f.get("label")}} for f in params["files"]]
+        entries = [store.entry(f["path"]) for f in params["files"]]
+        for entry, f in zip(entries, params["files"], strict=True):
+            entry["file"]["label"] = f.get("label")
+        return entries
     if action == "getEntry":
         return store.entry(params["path"])
     if action == "persistEntry":
@@ -184,5 +201,5 @@ def act(store: ContentStore, action: str, params: dict[str, Any]) -> Any:
 
 def make_server(store: ContentStore, *, host: str = "127.0.0.1", port: int = 8081, cms_dir: Path = cms.CMS_DIR) -> ThreadingHTTPServer:
     """An HTTP server for the editor and its backend (call `serve_forever`)."""
-    handler = type("BoundHandler", (Handler,), {"store": store, "cms_dir": cms_dir})
+    handler = type("BoundHandler", (Handler,), {"store": store, "cms_dir": cms_dir, "hosts": frozenset({*_LOCAL_HOSTS, host})})
     return ThreadingHTTPServer((host, port), handler)

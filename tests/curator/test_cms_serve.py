@@ -33,7 +33,8 @@ def post(base: str, action: str, params: dict | None = None, origin: str | None 
         with urllib.request.urlopen(request) as response:
             return response.status, json.loads(response.read()), response.headers
     except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read()), error.headers
+        with error:
+            return error.code, json.loads(error.read()), error.headers
 
 
 def test_product_entries_carry_their_file_name_as_id(backend):
@@ -98,3 +99,12 @@ def test_nothing_inside_an_optional_object_is_required_in_the_form():
     assert all(field["required"] is False for field in unit["fields"])
     verification = next(f for f in local_config("content", "x")["collections"][1]["fields"] if f["name"] == "verification")
     assert "required" not in next(f for f in verification["fields"] if f["name"] == "audited_on")
+
+
+def test_requests_addressed_to_another_host_name_are_refused(backend):
+    _, base = backend
+    request = urllib.request.Request(f"{base}/admin/config.yml", headers={"Host": "attacker.example"})
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request)
+    refused.value.close()
+    assert refused.value.code == 421
