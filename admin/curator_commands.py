@@ -1,4 +1,4 @@
-"""`plus` commands for the curator (joined to `plus` in admin/cli.py): report, new, schema, cms-config, audit."""
+"""`plus` commands for the curator (joined to `plus` in admin/cli.py): report, new, schema, cms-config, cms-serve, audit."""
 
 from __future__ import annotations
 
@@ -13,6 +13,8 @@ from catalog.messages import say
 
 from .curator import audit as audit_module
 from .curator import cms, scaffold, schema
+from .curator import cms_serve as cms_serve_module
+from .curator.cms_store import ContentStore
 from .curator.report import build_report
 from .curator.snapshot import repo_root, resolve
 from .git import GitError, changed_files
@@ -86,6 +88,27 @@ def cms_config(output: Path | None, repo: str | None, branch: str, content: Path
     _emit(cms.dump_config(cms.cms_config(repo=repo, branch=branch, catalog=catalog)), output)
 
 
+@click.command("cms-serve")
+@content_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="The address to listen on (keep it local: there is no login).")
+@click.option("--port", type=click.IntRange(1, 65535), default=8081, show_default=True)
+@today_option
+def cms_serve(content: Path, host: str, port: int, today: dt.datetime | None) -> None:
+    """Edit the content in the browser: the editor at /admin/, every save checked and merged into its file."""
+    if not content.is_dir():
+        raise click.ClickException(f"no content folder at {content}")
+    if not (cms.CMS_DIR / cms.BUNDLE / "decap-cms.js").is_file():
+        raise click.ClickException(f"the editor's bundle is missing: run `npm ci --prefix {cms.CMS_DIR}` once")
+    server = cms_serve_module.make_server(ContentStore(content, today=today.date() if today else None), host=host, port=port)
+    click.echo(f"browser editor: http://{host}:{server.server_address[1]}/admin/ (Ctrl+C stops)")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
 @click.command("audit")
 @content_option
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "github"]), default="text", show_default=True)
@@ -100,7 +123,7 @@ def audit_command(content: Path, fmt: str, days: int | None, base: str | None, t
     _audit(content, fmt, days, _day(today), base)
 
 
-COMMANDS = (report, new, schema_command, cms_config, audit_command)
+COMMANDS = (report, new, schema_command, cms_config, cms_serve, audit_command)
 """The top-level commands and groups this module adds to `plus`."""
 
 

@@ -2,7 +2,7 @@
 
 Every product and factory field becomes an editor widget, so the editor and the validator
 cannot drift apart. In production the GitHub backend with the editorial workflow turns each
-save into a pull request; locally `decap-server` (npm) writes straight into the work tree.
+save into a pull request; locally `plus cms-serve` (cms_serve.py) checks each save and writes it into the work tree.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import shutil
 from decimal import Decimal
 from html import escape
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, get_args, get_origin
 
 import yaml
 from pydantic import BaseModel
@@ -65,7 +65,7 @@ def cms_config(
     options = id_choices(catalog)
     config: dict[str, Any] = {
         "backend": backend,
-        # Locally, decap-server has no editorial workflow: Decap falls back to writing files directly.
+        # Locally, `plus cms-serve` has no editorial workflow: Decap falls back to writing files directly.
         "local_backend": {"url": local_backend} if isinstance(local_backend, str) else local_backend,
         "publish_mode": "editorial_workflow",
         "locale": "zh_Hans",
@@ -182,7 +182,15 @@ def _folder(name: str, label: str, content_path: str, model: type[BaseModel], su
     }
 
 
-def _fields(model: type[BaseModel], root: dict[str, Any], options: dict) -> list[dict[str, Any]]:
+INDEX_LABELS = {"categories": "品类", "retailers": "渠道与品牌", "belts": "产业带"}
+
+
+def model_fields(model: type[BaseModel], options: dict) -> list[dict[str, Any]]:
+    """Decap widgets for every field of `model` (its own JSON Schema as the root)."""
+    return _fields(model, model.model_json_schema(), options)
+
+
+def _fields(model: type[BaseModel], root: dict[str, Any], options: dict, *, optional: bool = False) -> list[dict[str, Any]]:
     schema = root if model.__name__ == root.get("title") else root["$defs"][model.__name__]
     properties = schema["properties"]
     out = []
@@ -190,14 +198,17 @@ def _fields(model: type[BaseModel], root: dict[str, Any], options: dict) -> list
         shape = shape_of(field)
         prop = _non_null(properties[name], root)
         widget: dict[str, Any] = {"name": name, "label": _label(model, name), "hint": help_zh(model, name)}
-        if not field.is_required():
+        if optional or not field.is_required():
+            # Inside an optional object (a comparison's `unit`) nothing is required in the form:
+            # left empty, the object is dropped; half filled, the validator says what is missing.
             widget["required"] = False
         if shape.kind == "list" and shape.holds_model:
             widget |= {"widget": "list", "fields": _fields(shape.inner, root, options), "collapsed": False}
         elif shape.kind == "list":
             widget |= {"widget": "list", "field": {"name": "item", "label": _label(model, name), "widget": "string"}}
         elif shape.kind == "model":
-            widget |= {"widget": "object", "fields": _fields(shape.inner, root, options), "collapsed": not field.is_required()}
+            inner = _fields(shape.inner, root, options, optional=optional or not field.is_required())
+            widget |= {"widget": "object", "fields": inner, "collapsed": not field.is_required()}
         elif shape.kind == "enum":
             widget |= {"widget": "select", "options": [_option(member) for member in shape.inner]}
         else:
@@ -227,6 +238,8 @@ def _scalar_widget(key: str, kind: Any, prop: dict[str, Any], options: dict) -> 
         return widget
     if kind is bool:
         return {"widget": "boolean"}
+    if get_origin(kind) is Literal:
+        return {"widget": "select", "options": [str(value) for value in get_args(kind)]}
     if kind is int:
         return {"widget": "number", "value_type": "int", **{k: prop[s] for s, k in (("minimum", "min"), ("maximum", "max")) if s in prop}}
     if kind is dt.date:
