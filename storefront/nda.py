@@ -57,7 +57,8 @@ class NdaGuard:
             for name in names:
                 for needle in needles(name):
                     found.setdefault(needle, fid)
-        self._needles = list(found.items())
+        # A needle that holds a shorter one adds nothing (名创优品 after 名创): fewer passes per page.
+        self._needles = [(n, fid) for n, fid in found.items() if not any(other in n for other in found if other != n)]
 
     def __bool__(self) -> bool:
         return bool(self._needles)

@@ -63,19 +63,16 @@ def _converted(text: str) -> str:
     return pyromark.html(text, options=_MARKDOWN_OPTIONS).rstrip("\n")
 
 
+# Sanitisers built once (nh3.clean builds one per call, half its time).
+_SANITISER = nh3.Cleaner(tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, url_schemes=URL_SCHEMES, link_rel="nofollow noopener noreferrer")
+_TEXT_ONLY = nh3.Cleaner(tags=set())
+
+
 def markdown_html(text: str) -> Markup:
     """Curator Markdown as sanitised HTML: raw HTML, scripts and `javascript:` links are dropped."""
     if not text:
         return Markup("")
-    converted = _converted(text)
-    cleaned = nh3.clean(
-        converted,
-        tags=ALLOWED_TAGS,
-        attributes=ALLOWED_ATTRIBUTES,
-        url_schemes=URL_SCHEMES,
-        link_rel="nofollow noopener noreferrer",
-    )
-    return Markup(cleaned)
+    return Markup(_SANITISER.clean(_converted(text)))
 
 
 def plain_text(text: str, limit: int | None = None) -> str:
@@ -91,7 +88,7 @@ def plain_text(text: str, limit: int | None = None) -> str:
 @lru_cache(maxsize=1 << 14)  # a product's search record, page description, og:description and JSON-LD
 def _flat(text: str) -> str:
     """The text of curator Markdown on one line, sanitised once however often a build shows it."""
-    return " ".join(html.unescape(nh3.clean(_converted(text), tags=set())).split())
+    return " ".join(html.unescape(_TEXT_ONLY.clean(_converted(text))).split())
 
 
 def json_for_script(data: Any) -> Markup:
