@@ -31,10 +31,10 @@ from .options import content_option, today_option
     default=None,
     help="A Pelican settings file instead of pelicanconf.py / publishconf.py.",
 )
-@click.option("--full", is_flag=True, help="Render every page again instead of reusing unchanged ones from --output.")
+@click.option("--full", is_flag=True, help="Index every product for search again instead of going on from --output's index.")
 @today_option
 def build(content: Path, output: Path, publish: bool, settings_file: Path | None, full: bool, today: dt.datetime | None) -> None:
-    """Validate the catalog and build the static store into --output (atomically, reusing unchanged pages)."""
+    """Validate the catalog and build the static store into --output (atomically)."""
     from admin.build import (
         PUBLISH_SETTINGS,
         BarProgress,
@@ -79,7 +79,7 @@ def build(content: Path, output: Path, publish: bool, settings_file: Path | None
     steps = ", ".join(f"{name} {seconds:.2f}s" for name, seconds in report.timings.items())
     click.echo(
         f"built {len(report.catalog.products)} products, {report.files} files into {output} "
-        f"in {report.seconds:.2f}s ({steps}); {report.rendered} pages rendered, {report.reused} unchanged, "
+        f"in {report.seconds:.2f}s ({steps}); {report.rendered} pages rendered, "
         f"search index {report.search_index}"
     )
 

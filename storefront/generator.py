@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import partial
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -21,13 +21,15 @@ from catalog.urls import help_url
 from . import feeds, seo
 from .chart import price_chart
 from .help import TOPICS
-from .incremental import Fingerprints, Previous, link
+from .nda import NdaGuard
 from .parallel import WorkerFailed, render_forked, workers_for
 from .text import FILTERS
 from .views import Group, ProductView, Store
 
 log = logging.getLogger(__name__)
 
+MACROS = ("card", "grid", "badges", "checks", "crumbs")
+"""The macros of _macros.html that templates call (given to them in the context)."""
 SIBLINGS = 4
 """Cards of the same factory shown under a product."""
 
@@ -58,7 +60,7 @@ class NoProgress:
 
 @dataclass
 class Page:
-    """One HTML file to write; `key` (when set) names its inputs, `build` makes its costly values."""
+    """One HTML file to write; `build` makes its costly values when the page is rendered."""
 
     save_as: str
     template: str
@@ -66,19 +68,18 @@ class Page:
     lastmod: dt.date | None = None
     in_sitemap: bool = True
     values: dict[str, Any] = field(default_factory=dict)
-    key: str | None = None
     build: Callable[[], dict[str, Any]] | None = None
 
 
 @dataclass
 class BuildState:
-    """What `plus build` hands the generator and gets back: the store, the old output, the keys."""
+    """What `plus build` hands the generator and gets back: the store, pages rendered, NDA leaks."""
 
     store: Store | None = None
-    previous: Previous | None = None
-    keys: dict[str, str] = field(default_factory=dict)
-    reused: int = 0
+    pages: list[Page] = field(default_factory=list)
     rendered: int = 0
+    leaks: list[list[str]] = field(default_factory=list)
+    """(page, factory) for each page that names a brand under NDA."""
 
 
 @dataclass(frozen=True)
@@ -99,35 +100,32 @@ class Pager:
         return self.urls[self.number] if self.number < len(self.urls) else None
 
 
-def listing_pages(template: str, group: Group, today: dt.date, page_size: int, fingerprints: Fingerprints | None = None) -> list[Page]:
+def listing_pages(template: str, group: Group, today: dt.date, page_size: int) -> list[Page]:
     """A group's products split into pages of `page_size`: `c/x/`, `c/x/page/2/`, …"""
     chunks = [group.products[i : i + page_size] for i in range(0, len(group.products), page_size)] or [[]]
     urls = tuple(group.url if n == 1 else f"{group.url}page/{n}/" for n in range(1, len(chunks) + 1))
     pages = []
     for n, (url, chunk) in enumerate(zip(urls, chunks, strict=True), start=1):
-        pager = Pager(n, urls)
-        key = fingerprints.listing_page(template, group, chunk, pager) if fingerprints else None
-        pages.append(Page(f"{url}index.html", template, url, today, values={"group": group, "items": chunk, "pager": pager}, key=key))
+        values = {"group": group, "items": chunk, "pager": Pager(n, urls)}
+        pages.append(Page(f"{url}index.html", template, url, today, values=values))
     return pages
 
 
-def plan_pages(store: Store, siteurl: str, page_size: int = 48, fingerprints: Fingerprints | None = None) -> list[Page]:
+def plan_pages(store: Store, siteurl: str, page_size: int = 48) -> list[Page]:
     """Every HTML page of the site, in the order they are written."""
     today = store.today
     pages = [Page("index.html", "home", "", today)]
     for template, groups in (("channel", store.channels), ("category", store.categories), ("belt", store.belts)):
         for group in groups:
-            pages += listing_pages(template, group, today, page_size, fingerprints)
+            pages += listing_pages(template, group, today, page_size)
     pages.append(Page("factories/index.html", "factories", "factories/", today))
     for f in store.factories.values():
-        key = fingerprints.factory_page(f) if fingerprints else None
-        page = Page(f"{f.url}index.html", "factory", f.url, f.factory.verification.audited_on, key=key)
+        page = Page(f"{f.url}index.html", "factory", f.url, f.factory.verification.audited_on)
         page.build = lambda f=f: {"factory": f, "jsonld": seo.factory_ld(f, siteurl)}
         pages.append(page)
     for view in store.by_saving:
         siblings = view.siblings(SIBLINGS)
-        key = fingerprints.product_page(view, siblings) if fingerprints else None
-        page = Page(f"{view.url}index.html", "product", view.url, view.updated_on, key=key)
+        page = Page(f"{view.url}index.html", "product", view.url, view.updated_on)
         page.build = lambda view=view, siblings=siblings: _product_values(view, siblings, today, siteurl)
         pages.append(page)
     pages += [
@@ -159,15 +157,15 @@ def asset_version(theme: str) -> str:
 class CardCache:
     """A product card renders the same on every page: render it once per heading level, reuse it."""
 
-    def __init__(self, card_macro: Callable[..., str]):
-        self._macro = card_macro
+    def __init__(self) -> None:
+        self.macro: Callable[..., str] = lambda view, heading: ""
         self._cards: dict[tuple[str, str], Markup] = {}
 
     def __call__(self, view: ProductView, heading: str = "h3") -> Markup:
         """The card's HTML."""
         key = (view.id, heading)
         if (html := self._cards.get(key)) is None:
-            html = self._cards[key] = Markup(self._macro(view, heading))
+            html = self._cards[key] = Markup(self.macro(view, heading))
         return html
 
 
@@ -203,65 +201,64 @@ class StoreGenerator(Generator):
         self.context["store"] = self.store
         self.context["HELP_TOPICS"] = TOPICS
         self.context["ASSET_VERSION"] = asset_version(self.theme)
+        # The macros are made once with the build's context and handed to every page (an import
+        # `with context` would build the module again for each page).
+        self.context["card_html"] = cards = CardCache()
         macros = self.env.get_template("_macros.html").make_module(vars=dict(self.context))
-        self.context["card_html"] = cards = CardCache(macros.card)
+        cards.macro = macros.card
+        self.context.update({name: getattr(macros, name) for name in MACROS})
         self.context["fragment"] = FragmentCache()
-        fingerprints = Fingerprints(self.store, self.settings, self.theme, card=lambda view: cards(view, "h2"))
-        self.pages = plan_pages(self.store, self.settings["SITEURL"], self.settings.get("PLUS_PAGE_SIZE", 48), fingerprints)
+        self.pages = self.state.pages = plan_pages(self.store, self.settings["SITEURL"], self.settings.get("PLUS_PAGE_SIZE", 48))
+        catalog = self.store.catalog
+        self.guard = NdaGuard({fid: f.nda_names for fid, f in catalog.factories.items() if f.nda_names})
 
     def generate_output(self, writer) -> None:
-        """Write every page (linking unchanged ones from the previous output), then feeds and data files."""
+        """Write every page (checked for NDA names on the way), then feeds and data files."""
         siteurl = self.settings["SITEURL"]
         output = Path(self.output_path)
         self.progress.stage("渲染页面", len(self.pages))
-        previous = self.state.previous
-        todo = []
-        for page in self.pages:
-            if page.key is not None:
-                self.state.keys[page.save_as] = page.key
-                if previous is not None and (old := previous.reusable(page.save_as, page.key)):
-                    link(old, output / page.save_as)
-                    self.state.reused += 1
-                    self.progress.advance()
-                    continue
-            todo.append(page)
-        workers = workers_for(len(todo), self.settings.get("PLUS_RENDER_WORKERS"))
-        render = partial(self._write_page, writer)
+        workers = workers_for(len(self.pages), self.settings.get("PLUS_RENDER_WORKERS"))
         if workers > 1:
             try:
-                render_forked(todo, render, workers, done=self.progress.advance)
+                render_forked(self.pages, self._write_page, workers, done=self.progress.advance, found=self.state.leaks)
             except WorkerFailed as exc:
                 raise RenderError(str(exc)) from exc
         else:
-            for page in todo:
-                render(page)
+            for page in self.pages:
+                self._write_page(page)
                 self.progress.advance()
-        self.state.rendered += len(todo)
+        self.state.rendered += len(self.pages)
         feeds.write_feeds(self.store, output, siteurl=siteurl, sitename=self.settings["SITENAME"], timezone=self.settings["TIMEZONE"])
         feeds.write_sitemap([(p.url, p.lastmod) for p in self.pages if p.in_sitemap], output, siteurl=siteurl)
         feeds.write_robots(output, siteurl=siteurl)
         feeds.write_products_json(self.store, output, siteurl=siteurl)
         log.info(
-            "storefront: %d pages for %d products (%d rendered by %d processes, %d unchanged)",
+            "storefront: %d pages for %d products, rendered by %d processes",
             len(self.pages),
             len(self.store.products),
-            self.state.rendered,
             workers,
-            self.state.reused,
         )
 
-    def _write_page(self, writer, page: Page) -> None:
+    def _write_page(self, page: Page) -> None:
+        """Render a page and write it straight to its file (Pelican's writer copied the context,
+        made every parent folder and logged each file); note it if it names an NDA brand."""
         siteurl = self.settings["SITEURL"]
         absolute = siteurl.startswith(("http://", "https://")) and page.in_sitemap
+        values = page.build() if page.build is not None else page.values
+        local = {**self.context, "page": page, "canonical": feeds.absolute(siteurl, page.url) if absolute else None, **values}
         try:
-            writer.write_file(
-                page.save_as,
-                self.get_template(page.template),
-                self.context,
-                relative_urls=False,
-                page=page,
-                canonical=feeds.absolute(siteurl, page.url) if absolute else None,
-                **(page.build() if page.build is not None else page.values),
-            )
+            html = self.get_template(page.template).render(local)
         except TemplateError as exc:
             raise RenderError(f"{page.save_as}: {type(exc).__name__}: {exc}") from exc
+        data = html.encode("utf-8")
+        if (factory := self.guard.factory_named_in(data)) is not None:
+            self.state.leaks.append([page.save_as, factory])
+        path = os.path.join(self.output_path, page.save_as)
+        try:
+            os.mkdir(os.path.dirname(path))  # a page's own folder: its parent is (nearly) always there
+        except FileExistsError:
+            pass
+        except FileNotFoundError:
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "wb") as file:
+            file.write(data)

@@ -37,16 +37,25 @@ def workers_for(pages: int, wanted: int | None) -> int:
     return max(1, min(wanted, pages // MIN_PAGES_PER_WORKER))
 
 
-def render_forked(items: Sequence[Any], render: Callable[[Any], None], workers: int, done: Callable[[int], None] = lambda n: None) -> None:
+def render_forked(
+    items: Sequence[Any],
+    render: Callable[[Any], None],
+    workers: int,
+    done: Callable[[int], None] = lambda n: None,
+    found: list | None = None,
+) -> None:
     """Render `items` with `workers` processes (this one included), calling `done(n)` in this one
-    as items finish; raises `WorkerFailed` when a worker failed."""
+    as items finish; what the workers' `render` appends to `found` (JSON values) is appended to it
+    here too; raises `WorkerFailed` when a worker failed."""
+    found = found if found is not None else []
+    start = len(found)
     children = []
     for number in range(1, workers):
         read_end, write_end = os.pipe()
         pid = os.fork()
         if pid == 0:  # the worker: render its share, report, and leave without running any cleanup
             os.close(read_end)
-            _work(items[number::workers], render, write_end)
+            _work(items[number::workers], render, write_end, found, start)
         os.close(write_end)
         children.append((pid, read_end))
     failure: BaseException | None = None
@@ -56,7 +65,7 @@ def render_forked(items: Sequence[Any], render: Callable[[Any], None], workers: 
             done(1)
     except BaseException as exc:
         failure = exc
-    problems = [problem for pid, read_end in children if (problem := _collect(pid, read_end))]
+    problems = [problem for pid, read_end in children if (problem := _collect(pid, read_end, found))]
     if failure is not None:
         raise failure
     if problems:
@@ -64,7 +73,7 @@ def render_forked(items: Sequence[Any], render: Callable[[Any], None], workers: 
     done(len(items) - len(items[0::workers]))
 
 
-def _work(items: Sequence[Any], render: Callable[[Any], None], channel: int) -> None:
+def _work(items: Sequence[Any], render: Callable[[Any], None], channel: int, found: list, start: int) -> None:
     errors: list[str] = []
     handler = ErrorCollector(errors)
     for name in WATCHED_LOGGERS:
@@ -75,21 +84,23 @@ def _work(items: Sequence[Any], render: Callable[[Any], None], channel: int) -> 
     except BaseException as exc:  # reported to the parent, which fails the build
         errors.append(f"{type(exc).__name__}: {exc}")
     try:
-        data = json.dumps({"errors": errors}).encode()
+        data = json.dumps({"errors": errors, "found": found[start:]}).encode()
         while data:
             data = data[os.write(channel, data) :]
     finally:
         os._exit(1 if errors else 0)
 
 
-def _collect(pid: int, read_end: int) -> str | None:
+def _collect(pid: int, read_end: int, found: list) -> str | None:
     chunks = []
     while chunk := os.read(read_end, 1 << 16):
         chunks.append(chunk)
     os.close(read_end)
     _, status = os.waitpid(pid, 0)
     try:
-        errors = json.loads(b"".join(chunks) or b"{}").get("errors", [])
+        report = json.loads(b"".join(chunks) or b"{}")
+        errors = report.get("errors", [])
+        found.extend(report.get("found", []))
     except ValueError:
         errors = ["unreadable report"]
     if os.waitstatus_to_exitcode(status) != 0 or errors:

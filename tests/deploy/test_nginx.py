@@ -127,8 +127,8 @@ def test_a_product_page_is_served_by_nginx_from_the_site_folder(stack):
 
 
 def test_the_builds_own_dotfiles_are_not_served(stack):
-    assert (stack.site / ".plus-build.json").is_file()
-    status, _, _ = raw_get(f"{stack.url}/.plus-build.json")
+    assert (stack.site / ".plus-search.json").is_file()
+    status, _, _ = raw_get(f"{stack.url}/.plus-search.json")
     assert status == 404
 
 

@@ -107,3 +107,44 @@ def test_cli_build_with_a_leak_exits_1_without_repeating_the_brand(shop, tmp_pat
     assert "brand under NDA" in result.output and "factory nda-home" in result.output
     assert NDA_BRAND.lower() not in result.output.lower()
     assert not (tmp_path / "out").exists()
+
+
+def test_guard_finds_every_form_of_a_name_in_bytes_and_nothing_else():
+    from storefront.nda import NdaGuard
+
+    guard = NdaGuard({"b-factory": ["名创优品"], "a-factory": [NDA_BRAND]})
+    assert guard.factory_named_in(f"<p>{NDA_BRAND.lower()}</p>".encode()) == "a-factory"
+    assert guard.factory_named_in(json.dumps({"x": "名创优品"}).encode()) == "b-factory"  # \u escapes
+    assert guard.factory_named_in(b"/s?q=%E5%90%8D%E5%88%9B%E4%BC%98%E5%93%81") == "b-factory"
+    assert guard.factory_named_in("<p>名创 优品 青禾家纺</p>".encode()) is None
+    assert not NdaGuard({}) and NdaGuard({}).factory_named_in(NDA_BRAND.encode()) is None
+
+
+def test_a_file_no_page_check_saw_is_still_scanned_before_publishing(shop, tmp_path):
+    theme = theme_copy(tmp_path)
+    (theme / "static" / "js" / "extra.js").write_text(f"// for {NDA_ALIAS}\n", encoding="utf-8")
+    with pytest.raises(NdaLeak) as caught:
+        build_site(shop.root, tmp_path / "site", today=TODAY, settings_file=settings_with(tmp_path, THEME=str(theme)))
+    assert [(leak.path.name, leak.factory) for leak in caught.value.leaks] == [("extra.js", "nda-home")]
+    assert not (tmp_path / "site").exists()
+
+
+def test_a_search_record_naming_an_nda_brand_fails_before_pagefind_sees_it(shop, tmp_path, monkeypatch):
+    import admin.build
+    from tests.site.test_incremental import pagefind_children
+
+    real = admin.build.product_records
+
+    def leaking_records(store, **kwargs):  # a mistake in search.py: the factory's NDA brand in a record
+        records = real(store, **kwargs)
+        pid = next(iter(records))
+        record = json.loads(records[pid])
+        page = record["file_contents"].replace("<main data-pagefind-body>", f"<main data-pagefind-body><p>{NDA_BRAND}</p>", 1)
+        records[pid] = json.dumps({**record, "file_contents": page}, ensure_ascii=False)
+        return records
+
+    monkeypatch.setattr(admin.build, "product_records", leaking_records)
+    with pytest.raises(NdaLeak) as caught:
+        build_site(shop.root, tmp_path / "site", today=TODAY)
+    assert [leak.factory for leak in caught.value.leaks] == ["nda-home"]
+    assert not (tmp_path / "site").exists() and pagefind_children() == []

@@ -122,3 +122,23 @@ def test_no_fork_for_a_few_pages_or_in_a_threaded_process(monkeypatch):
     assert parallel.workers_for(10_000, None) == 1
     monkeypatch.setattr(threading, "active_count", lambda: 2)
     assert parallel.workers_for(10_000, 2) == 1
+
+
+FIND = """
+found = ["before"]
+
+def render(item):
+    if item % 5 == 0:
+        found.append([item, os.getpid()])
+
+parallel.render_forked(list(range(20)), render, 3, found=found)
+print(json.dumps(found))
+"""
+
+
+def test_what_workers_find_reaches_the_parent():
+    result = isolated(FIND)
+    found = json.loads(result.stdout)
+    assert found[0] == "before"
+    assert sorted(item for item, _ in found[1:]) == [0, 5, 10, 15]
+    assert len({pid for _, pid in found[1:]}) == 3  # found by every process

@@ -7,7 +7,38 @@ from decimal import Decimal
 
 import pytest
 
-from storefront.text import json_for_script, markdown_html, plain_text, yuan
+from catalog import require_catalog
+from storefront.text import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, URL_SCHEMES, json_for_script, markdown_html, plain_text, yuan
+from tests.conftest import SEED, TODAY
+
+
+def seed_texts() -> list[str]:
+    """Every Markdown text of the seed catalog: descriptions, audit notes, belts, store.yaml's help."""
+    catalog = require_catalog(SEED, today=TODAY)
+    store = catalog.store
+    texts = [p.description for p in catalog.products.values()]
+    texts += [f.description for f in catalog.factories.values()] + [f.verification.notes for f in catalog.factories.values()]
+    texts += [b.description for b in catalog.belts.values()]
+    texts += [store.help.invoices, store.help.contact, store.returns.policy, store.membership.benefits, store.delivery.notes]
+    return [text for text in texts if text]
+
+
+def test_pyromark_renders_every_seed_text_as_python_markdown_did():
+    import markdown
+    import nh3
+
+    converter = markdown.Markdown(extensions=["tables", "sane_lists"], output_format="html")
+    texts = seed_texts()
+    assert len(texts) > 30
+    for text in texts:
+        before = nh3.clean(
+            converter.reset().convert(text),
+            tags=ALLOWED_TAGS,
+            attributes=ALLOWED_ATTRIBUTES,
+            url_schemes=URL_SCHEMES,
+            link_rel="nofollow noopener noreferrer",
+        )
+        assert str(markdown_html(text)) == before, text[:60]
 
 
 @pytest.mark.parametrize(

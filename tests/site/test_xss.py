@@ -15,8 +15,8 @@ END = "</script><script>alert(3)</script>"
 MARKDOWN = (
     '正文 [点我](javascript:alert(4)) <a href="javascript:alert(5)">链接</a>\n\n'
     '<script>alert(6)</script><iframe src="https://evil.example"></iframe>'
-    "<svg onload=alert(7)></svg><img src=x onerror=alert(8)> [ok](https://example.com/safe)\n"
-)
+    "<svg onload=alert(7)></svg><img src=x onerror=alert(8)>\n\n[ok](https://example.com/safe)\n"
+)  # CommonMark: a line that opens with raw HTML is an HTML block, so the safe link has its own paragraph
 
 
 def q(text: str) -> str:
