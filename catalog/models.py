@@ -326,3 +326,5 @@ class Settings(Strict):
     compare_max_age_days: Annotated[int, Field(ge=1, le=3650)] = 180
     audit_max_age_days: Annotated[int, Field(ge=1, le=3650)] = 365
     floor_window_days: Annotated[int, Field(ge=1, le=365)] = 30
+    image_max_bytes: Annotated[int, Field(ge=1024, le=100 * 1024 * 1024)] = 5 * 1024 * 1024
+    image_max_pixels: Annotated[int, Field(ge=1, le=200_000_000)] = 25_000_000
