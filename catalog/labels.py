@@ -110,7 +110,10 @@ HELP: dict[str, dict[str, tuple[str, str]]] = {
         "audit_max_age_days": ("工厂审核多少天后需复审", "Days after which a factory audit is due again"),
         "floor_window_days": ("价格地板的统计天数（默认30天）", "Days the price floor looks back (30)"),
         "image_max_bytes": ("一张图片最多多少字节（默认 5 MB）", "The most bytes one image may hold (5 MB)"),
-        "image_max_pixels": ("一张图片最多多少像素（宽×高，默认 2500 万）", "The most pixels (width x height) one image may have (25 million)"),
+        "image_max_pixels": (
+            "一张图片最多多少像素（宽×高，默认 2500 万）",
+            "The most pixels (width x height) one image may have (25 million)",
+        ),
     },
     "StoreInfo": {
         "company": (

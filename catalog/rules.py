@@ -17,7 +17,7 @@ from .derive import compute_saving, window_low
 from .images import ImageCheck, check_image
 from .messages import say
 from .models import Disclosure, Factory, Product, Retailer, Settings
-from .nda import NdaMatch, NdaNames
+from .nda import NdaMatch, NdaNames, fold
 from .problems import Severity
 
 Loc = tuple[Any, ...]
@@ -76,6 +76,39 @@ def check_all(ix: Indexes) -> Iterator[Finding]:
         yield from check_factory(fid, factory, ix, has_products=fid in used)
     yield from check_nda(ix)
     yield from check_image_folder(ix)
+    yield from check_duplicates(ix)
+
+
+def check_duplicates(ix: Indexes) -> Iterator[Finding]:
+    """The same product listed twice: two products with one title, or one content under two ids."""
+    titles: dict[str, str] = {}
+    bodies: dict[str, str] = {}
+    for pid, product in sorted(ix.products.items()):
+        title = getattr(product, "title", None)
+        if title is None:
+            continue
+        if (first := titles.setdefault(fold(title), pid)) != pid:
+            yield Finding(
+                "product",
+                pid,
+                ("title",),
+                say(
+                    f"标题和 content/products/{first}.yaml 一样：同一件商品只能上架一次；是另一件商品就改一个能区分的标题，是复制出来的就删掉这个文件",
+                    f"the same title as content/products/{first}.yaml: a product is listed once; give a distinguishing title or delete the copy",
+                ),
+            )
+            continue
+        body = repr(product.model_dump(exclude={"title", "added_on", "price_history"}))
+        if (first := bodies.setdefault(body, pid)) != pid:
+            yield Finding(
+                "product",
+                pid,
+                (),
+                say(
+                    f"除标题外内容和 content/products/{first}.yaml 完全一样：同一件商品只能上架一次，请删掉复制出来的文件",
+                    f"the same content as content/products/{first}.yaml apart from the title: delete the copy",
+                ),
+            )
 
 
 def check_image_folder(ix: Indexes) -> Iterator[Finding]:
@@ -395,7 +428,7 @@ def check_factory(fid: str, f: Factory, ix: Indexes, *, has_products: bool) -> I
     def err(loc: Loc, message: str, severity: Severity = Severity.ERROR) -> Finding:
         return Finding("factory", fid, loc, message, severity)
 
-    yield from _each((_check_belt, _check_factory_images, _check_audit), ix, f, ix, err, has_products)
+    yield from _each((_check_belt, _check_founded, _check_factory_images, _check_audit), ix, f, ix, err, has_products)
 
 
 def _check_belt(f: Factory, ix: Indexes, err, has_products: bool) -> Iterator[Finding]:
@@ -406,6 +439,14 @@ def _check_belt(f: Factory, ix: Indexes, err, has_products: bool) -> Iterator[Fi
                 f"没有产业带 {f.industry_belt}：在 content/belts.yaml 里加上它，或改用已有的：{_some(ix.belts)}",
                 f"unknown industrial belt {f.industry_belt!r}: add it to content/belts.yaml or use one of {_some(ix.belts)}",
             ),
+        )
+
+
+def _check_founded(f: Factory, ix: Indexes, err, has_products: bool) -> Iterator[Finding]:
+    if f.founded is not None and f.founded > ix.today.year:
+        yield err(
+            ("founded",),
+            say(f"成立年份 {f.founded} 还没到：写今年或以前的年份", f"founded in {f.founded}, a year still to come"),
         )
 
 

@@ -37,3 +37,37 @@ def test_an_integer_with_leading_zeros_is_refused_not_read_as_octal(content, tod
     assert located(content, today) == [
         f"products/aux-vacuum.yaml:6:8: stock: 整数 {written} 要写成普通的十进制数：去掉开头的 0（如 {plain}），不要写 0x、0b 或冒号"
     ]
+
+
+# 4. One rule for digits, no future years, no product listed twice
+
+
+@pytest.mark.parametrize(("line", "field", "written", "plain"), [("price: ９", "price", "９", "9"), ("moq: １０", "moq", "１０", "10")])
+def test_full_width_digits_are_refused_alike_in_every_number_field(content, today, line, field, written, plain):
+    content.product("aux-vacuum", PRODUCT.replace("price: 69.00\n", f"price: 69.00\n{line}\n" if field == "moq" else f"{line}\n", 1))
+    problems = [p for p in located(content, today) if f": {field}: " in p]
+    assert problems == [
+        f"products/aux-vacuum.yaml:{5 if field == 'price' else 6}:{len(field) + 3}: {field}: "
+        + ("售价" if field == "price" else "起批量")
+        + f"：数字要用半角（英文输入法）写：把 {written} 改成 {plain}"
+    ], located(content, today)
+
+
+def test_a_factory_founded_in_a_year_to_come_is_refused(content, today):
+    content.factory("aux", FACTORY.replace("region: 浙江宁波\n", "region: 浙江宁波\nfounded: 2031\n"))
+    assert located(content, today) == ["factories/aux.yaml:3:10: founded: 成立年份 2031 还没到：写今年或以前的年份"]
+
+
+def test_a_product_file_copied_under_a_new_name_is_refused(content, today):
+    content.product("aux-vacuum-2", PRODUCT)
+    assert located(content, today) == [
+        "products/aux-vacuum-2.yaml:1:8: title: 标题和 content/products/aux-vacuum.yaml 一样：同一件商品只能上架一次；"
+        "是另一件商品就改一个能区分的标题，是复制出来的就删掉这个文件"
+    ]
+
+
+def test_the_same_content_under_a_second_id_and_title_is_refused(content, today):
+    content.product("hand-vacuum", PRODUCT.replace("奥克斯家用大吸尘器", "家用吸尘器（新）"))
+    assert located(content, today) == [
+        "products/hand-vacuum.yaml:1:1: : 除标题外内容和 content/products/aux-vacuum.yaml 完全一样：同一件商品只能上架一次，请删掉复制出来的文件"
+    ]
