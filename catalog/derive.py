@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 
-from .models import Comparison, PricePoint, Product, Retailer, Settings, Unit
+from .models import Comparison, PricePoint, Product, ReferenceKind, Retailer, Settings, Unit
 
 CENT = Decimal("0.01")
 
@@ -48,8 +48,8 @@ class Saving:
 
     @property
     def price_label(self) -> str:
-        """`山姆价` for Sam's Club, `爱慕价` for Aimer."""
-        return f"{self.retailer.label}价"
+        """`山姆价` for Sam's Club, `爱慕厂商建议零售价` for a suggested price: the wording follows `kind`."""
+        return self.comparison.kind.price_label(self.retailer.label)
 
 
 @dataclass(frozen=True)
@@ -137,12 +137,15 @@ def last_drop(product: Product) -> tuple[PricePoint, PricePoint] | None:
 def headline(product: Product, savings: list[Saving]) -> Saving:
     """The one rule choosing the comparison a product is shown against: the first retailer in the
     product's `compare` list that carries a badge (such as 山姆平替), at its biggest saving; with no
-    badged retailer, the biggest saving of all. The badge and the 折 beside it always speak of one shop."""
+    badged retailer, the biggest saving of all. The badge and the 折 beside it always speak of one shop.
+    A corporate or gift-catalogue price is no retail price: it is the headline only when nothing else is
+    compared, and then always with its label."""
+    retail = [s for s in savings if s.comparison.kind is not ReferenceKind.GIFT_CATALOGUE] or savings
     for reference in dict.fromkeys(c.reference for c in product.compare):
-        for saving in savings:
+        for saving in retail:
             if saving.comparison.reference == reference and saving.retailer.badge:
                 return saving
-    return savings[0]
+    return retail[0]
 
 
 def product_facts(product: Product, retailers: dict[str, Retailer], *, today: dt.date, settings: Settings) -> ProductFacts:

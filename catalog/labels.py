@@ -52,6 +52,10 @@ HELP: dict[str, dict[str, tuple[str, str]]] = {
     "Comparison": {
         "retailer": ("参照渠道 id（如 sams），与 brand 二选一", "Retailer id (e.g. sams); give this or brand"),
         "brand": ("参照品牌 id（如 aimer），与 retailer 二选一", "Brand id (e.g. aimer); give this or retailer"),
+        "kind": (
+            "参照价的种类：shelf 零售标价（默认）、msrp 厂商建议零售价、gift-catalogue 企业/礼品册价（标明非零售价）",
+            "What the price is: shelf (a shop's shelf price, default), msrp (suggested retail price), gift-catalogue (corporate price, labelled)",
+        ),
         "name": ("参照商品名称", "Name of the reference product"),
         "price": ("参照价（元），即“山姆价”等", "Reference price in yuan (the 山姆价)"),
         "unit": ("参照商品的规格；与本品不同时按单价对比", "Reference size; unit prices are compared when sizes differ"),

@@ -143,11 +143,28 @@ class Tier(Strict):
     price: Money
 
 
+class ReferenceKind(StrEnum):
+    """What the compared price is, labelled as 明码标价和禁止价格欺诈规定 art. 16 requires."""
+
+    SHELF = "shelf"  # a retailer's shelf price: named shop, dated, same item and quantity
+    MSRP = "msrp"  # 厂商建议零售价, kept current
+    GIFT_CATALOGUE = "gift-catalogue"  # a corporate or gift-catalogue price: nobody buys at it in a shop
+
+    def price_label(self, shop: str) -> str:
+        """How the compared price is named next to the figure, e.g. 山姆价, 华为企业礼品册价（非零售价）."""
+        return {
+            "shelf": f"{shop}价",
+            "msrp": f"{shop}厂商建议零售价",
+            "gift-catalogue": f"{shop}企业礼品册价（非零售价）",
+        }[self.value]
+
+
 class Comparison(Strict):
     """A reference product this one is an alternative to, with the price seen there."""
 
     retailer: Slug | None = None
     brand: Slug | None = None
+    kind: ReferenceKind = ReferenceKind.SHELF
     name: Text
     price: Money
     unit: Unit | None = None

@@ -139,3 +139,22 @@ def test_the_saving_of_a_pack_is_stated_for_our_pack(content, today):
     best = facts_of(content, today, text).best
     assert best.saving == Decimal("35.03")
     assert best.zhe_label == "5.4折"
+
+
+def test_a_gift_catalogue_price_is_labelled_and_never_the_headline_beside_a_retail_price(content, today):
+    text = PRODUCT.replace("  - retailer: sams\n", "  - retailer: taobao\n    kind: gift-catalogue\n").replace(
+        "    source: 山姆App 截图\n",
+        "    source: 礼品目录\n  - retailer: sams\n    name: 吸尘器\n    price: 120.00\n    observed_on: 2026-11-01\n    source: 山姆App 截图\n",
+    )
+    facts = facts_of(content, today, text)
+    gift = next(s for s in facts.savings if s.comparison.reference == "taobao")
+    assert gift.price_label == "淘宝企业礼品册价（非零售价）"
+    assert facts.best.comparison.reference == "sams" and facts.best.price_label == "山姆价"
+
+
+def test_seed_tea_tray_headline_is_a_retail_price_and_apricot_claims_same_craft(seed_copy, today):
+    catalog = load_catalog(seed_copy, today=today).catalog
+    assert catalog is not None
+    tray = catalog.facts["wujin-stone-tea-tray"]
+    assert tray.best.comparison.kind.value == "shelf" and "华为" not in tray.best.price_label
+    assert catalog.products["baicaowei-dried-apricot"].sourcing.label == "同工同料"
