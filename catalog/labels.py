@@ -114,6 +114,11 @@ HELP: dict[str, dict[str, tuple[str, str]]] = {
         "audit_max_age_days": ("工厂审核多少天后需复审", "Days after which a factory audit is due again"),
         "floor_window_days": ("价格地板的统计天数（默认30天）", "Days the price floor looks back (30)"),
         "image_max_bytes": ("一张图片最多多少字节（默认 5 MB）", "The most bytes one image may hold (5 MB)"),
+        "claim_errors": (
+            "文字里不许出现的说法（没有数据支撑），如 原价、直降、出厂价、全网最低",
+            "Claims refused in curator text (no data backs them)",
+        ),
+        "claim_warnings": ("文字里出现时给提醒的说法，如 最低价、史低", "Claims that get a warning in curator text"),
         "image_max_pixels": (
             "一张图片最多多少像素（宽×高，默认 2500 万）",
             "The most pixels (width x height) one image may have (25 million)",

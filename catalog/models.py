@@ -359,3 +359,5 @@ class Settings(Strict):
     floor_window_days: Annotated[int, Field(ge=1, le=365)] = 30
     image_max_bytes: Annotated[int, Field(ge=1024, le=100 * 1024 * 1024)] = 5 * 1024 * 1024
     image_max_pixels: Annotated[int, Field(ge=1, le=200_000_000)] = 25_000_000
+    claim_errors: list[Text] = Field(default_factory=lambda: ["原价", "直降", "出厂价", "全网最低"], max_length=100)
+    claim_warnings: list[Text] = Field(default_factory=lambda: ["最低价", "史低"], max_length=100)

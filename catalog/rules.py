@@ -19,6 +19,7 @@ from .messages import say
 from .models import Disclosure, Factory, Product, Retailer, Settings
 from .nda import NdaMatch, NdaNames, fold
 from .problems import Severity
+from .wording import wording_problems
 
 Loc = tuple[Any, ...]
 MIN_PLAUSIBLE_ZHE = Decimal(1)
@@ -422,13 +423,18 @@ def _check_comparison(p: Product, i: int, c: Any, ix: Indexes, err) -> Iterator[
         )
 
 
+def _check_wording(item: Any, ix: Indexes, err, *_: Any) -> Iterator[Finding]:
+    for loc, message, is_error in wording_problems(item, ix.retailers, ix.settings):
+        yield err(loc, message, Severity.ERROR if is_error else Severity.WARNING)
+
+
 def check_factory(fid: str, f: Factory, ix: Indexes, *, has_products: bool) -> Iterator[Finding]:
     """Rules for one factory."""
 
     def err(loc: Loc, message: str, severity: Severity = Severity.ERROR) -> Finding:
         return Finding("factory", fid, loc, message, severity)
 
-    yield from _each((_check_belt, _check_founded, _check_factory_images, _check_audit), ix, f, ix, err, has_products)
+    yield from _each((_check_belt, _check_founded, _check_factory_images, _check_audit, _check_wording), ix, f, ix, err, has_products)
 
 
 def _check_belt(f: Factory, ix: Indexes, err, has_products: bool) -> Iterator[Finding]:
@@ -486,6 +492,7 @@ _PRODUCT_CHECKS = (
     _check_added_on,
     _check_history,
     _check_comparisons,
+    _check_wording,
 )
 
 
