@@ -120,10 +120,13 @@ def check_image_folder(ix: Indexes) -> Iterator[Finding]:
         for item in (*ix.products.values(), *ix.factories.values())
         for image in getattr(item, "images", None) or ()
     }
+    secret = nda_pattern(ix.factories)
     for folder, dirs, names in os.walk(ix.images_dir):  # never follows a symlinked folder
         for name in sorted(dirs + names):
             path = Path(folder, name)
             src = path.relative_to(ix.images_dir).as_posix()
+            if secret is not None and src not in referenced and (match := secret.search(name)):  # names become URLs
+                yield Finding("image", src, (), say(f"文件名{match.message()}", f"the file name {match.message()}"))
             if name.startswith(".") or src in referenced or (name in dirs and not path.is_symlink()):
                 continue
             if path.is_symlink():

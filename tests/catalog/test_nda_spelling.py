@@ -49,3 +49,10 @@ def test_an_nda_brand_drawn_as_text_in_an_svg_is_found_before_the_build(content,
     assert any(
         p.startswith("factories/aux.yaml:17:10: images.0.src: 图片 images/factories/logo.svg 里写着保密品牌“MINISO”") for p in problems
     ), problems
+
+
+def test_an_image_file_name_naming_an_nda_brand_is_refused_even_unused(content, today):
+    content.factory("aux", NDA_FACTORY)
+    content.image("products/ｍｉｎｉｓｏ-towel.png")
+    (problem,) = located(content, today)
+    assert problem.startswith("images/products/ｍｉｎｉｓｏ-towel.png:1:1: : 文件名出现了保密品牌“ｍｉｎｉｓｏ”")
