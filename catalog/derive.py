@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 
-from .models import Comparison, PricePoint, Product, Retailer, Settings, Unit
+from .models import Comparison, PricePoint, Product, ReferenceKind, Retailer, Settings, Unit
 
 CENT = Decimal("0.01")
 
@@ -28,7 +28,7 @@ class Saving:
     ratio: Decimal
     """Our price per unit divided by the reference's: 0.1 is 1折."""
     saving: Decimal
-    """Yuan saved buying the reference's amount here."""
+    """Yuan saved on our pack: the reference's price for our amount, less ours (never at the other shop's size)."""
     per_label: str | None
     """Set when sizes differ and prices are compared per unit, e.g. 每100g."""
     our_unit_price: Decimal | None
@@ -48,8 +48,8 @@ class Saving:
 
     @property
     def price_label(self) -> str:
-        """`山姆价` for Sam's Club, `爱慕价` for Aimer."""
-        return f"{self.retailer.label}价"
+        """`山姆价` for Sam's Club, `爱慕厂商建议零售价` for a suggested price: the wording follows `kind`."""
+        return self.comparison.kind.price_label(self.retailer.label)
 
 
 @dataclass(frozen=True)
@@ -57,15 +57,14 @@ class ProductFacts:
     """Everything derived about one product."""
 
     savings: tuple[Saving, ...]
+    """Every comparison, biggest saving (lowest ratio) first."""
     badges: tuple[Badge, ...]
     lowest_in_window: Decimal | None
     is_window_low: bool
     last_drop: tuple[PricePoint, PricePoint] | None
-
-    @property
-    def best(self) -> Saving:
-        """The comparison with the biggest saving, shown on cards."""
-        return self.savings[0]
+    best: Saving
+    """The one comparison every surface shows (badge row, price panel, image corner, cards, JSON-LD,
+    feeds, search): see `headline`."""
 
 
 def _per_label(unit: Unit) -> tuple[Decimal, str]:
@@ -91,8 +90,8 @@ def compute_saving(product: Product, comparison: Comparison, retailer: Retailer,
         our_unit = product.price / base_amount(ours) * per
         ref_unit = comparison.price / base_amount(theirs) * per
         ratio = our_unit / ref_unit
-        same_amount_here = product.price / base_amount(ours) * base_amount(theirs)
-        saving = comparison.price - same_amount_here
+        their_price_for_our_pack = comparison.price / base_amount(theirs) * base_amount(ours)
+        saving = their_price_for_our_pack - product.price
         our_unit = our_unit.quantize(CENT, ROUND_HALF_UP)
         ref_unit = ref_unit.quantize(CENT, ROUND_HALF_UP)
     else:
@@ -112,9 +111,15 @@ def compute_saving(product: Product, comparison: Comparison, retailer: Retailer,
 
 
 def window_low(product: Product, *, end: dt.date, days: int) -> Decimal | None:
-    """The lowest of our own observed prices in the `days` before `end` (inclusive)."""
+    """The lowest of our own prices in force during the `days` before `end` (inclusive).
+
+    A price set before the window and still in force when it starts counts: a price of 8.55 since
+    October is the October-to-November low, even with no observation inside the window."""
     start = end - dt.timedelta(days=days)
     prices = [p.price for p in product.price_history if start <= p.date <= end]
+    before = [p for p in product.price_history if p.date < start]
+    if before:
+        prices.append(max(before, key=lambda p: p.date).price)
     return min(prices) if prices else None
 
 
@@ -127,6 +132,20 @@ def last_drop(product: Product) -> tuple[PricePoint, PricePoint] | None:
     if after.price < before.price and product.price <= after.price:
         return before, after
     return None
+
+
+def headline(product: Product, savings: list[Saving]) -> Saving:
+    """The one rule choosing the comparison a product is shown against: the first retailer in the
+    product's `compare` list that carries a badge (such as 山姆平替), at its biggest saving; with no
+    badged retailer, the biggest saving of all. The badge and the 折 beside it always speak of one shop.
+    A corporate or gift-catalogue price is no retail price: it is the headline only when nothing else is
+    compared, and then always with its label."""
+    retail = [s for s in savings if s.comparison.kind is not ReferenceKind.GIFT_CATALOGUE] or savings
+    for reference in dict.fromkeys(c.reference for c in product.compare):
+        for saving in retail:
+            if saving.comparison.reference == reference and saving.retailer.badge:
+                return saving
+    return retail[0]
 
 
 def product_facts(product: Product, retailers: dict[str, Retailer], *, today: dt.date, settings: Settings) -> ProductFacts:
@@ -142,7 +161,8 @@ def product_facts(product: Product, retailers: dict[str, Retailer], *, today: dt
         retailer = retailers[retailer_id]
         if retailer.badge:
             badges.append(Badge(f"alt-{retailer_id}", retailer.badge))
-    badges.append(Badge("discount", savings[0].zhe_label))
+    best = headline(product, savings)
+    badges.append(Badge("discount", best.zhe_label))
     badges.append(Badge(f"sourcing-{product.sourcing.value}", product.sourcing.label))
     if is_low:
         badges.append(Badge("window-low", f"{settings.floor_window_days}天最低价"))
@@ -156,4 +176,5 @@ def product_facts(product: Product, retailers: dict[str, Retailer], *, today: dt
         lowest_in_window=lowest,
         is_window_low=is_low,
         last_drop=last_drop(product),
+        best=best,
     )

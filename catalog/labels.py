@@ -52,6 +52,10 @@ HELP: dict[str, dict[str, tuple[str, str]]] = {
     "Comparison": {
         "retailer": ("参照渠道 id（如 sams），与 brand 二选一", "Retailer id (e.g. sams); give this or brand"),
         "brand": ("参照品牌 id（如 aimer），与 retailer 二选一", "Brand id (e.g. aimer); give this or retailer"),
+        "kind": (
+            "参照价的种类：shelf 零售标价（默认）、msrp 厂商建议零售价、gift-catalogue 企业/礼品册价（标明非零售价）",
+            "What the price is: shelf (a shop's shelf price, default), msrp (suggested retail price), gift-catalogue (corporate price, labelled)",
+        ),
         "name": ("参照商品名称", "Name of the reference product"),
         "price": ("参照价（元），即“山姆价”等", "Reference price in yuan (the 山姆价)"),
         "unit": ("参照商品的规格；与本品不同时按单价对比", "Reference size; unit prices are compared when sizes differ"),
@@ -109,6 +113,16 @@ HELP: dict[str, dict[str, tuple[str, str]]] = {
         "compare_max_age_days": ("参照价多少天后过期", "Days after which a reference price is stale"),
         "audit_max_age_days": ("工厂审核多少天后需复审", "Days after which a factory audit is due again"),
         "floor_window_days": ("价格地板的统计天数（默认30天）", "Days the price floor looks back (30)"),
+        "image_max_bytes": ("一张图片最多多少字节（默认 5 MB）", "The most bytes one image may hold (5 MB)"),
+        "claim_errors": (
+            "文字里不许出现的说法（没有数据支撑），如 原价、直降、出厂价、全网最低",
+            "Claims refused in curator text (no data backs them)",
+        ),
+        "claim_warnings": ("文字里出现时给提醒的说法，如 最低价、史低", "Claims that get a warning in curator text"),
+        "image_max_pixels": (
+            "一张图片最多多少像素（宽×高，默认 2500 万）",
+            "The most pixels (width x height) one image may have (25 million)",
+        ),
     },
     "StoreInfo": {
         "company": (

@@ -175,7 +175,7 @@ def _read(path: Path, log: ProblemLog, digest: Any) -> tuple[bool, Any]:
         digest.update(path.name.encode() + b"\0" + raw)
         data = parse_text(raw)
     except YamlProblem as exc:
-        log.add(Problem(path, exc.line, exc.column, "", exc.message))
+        log.add(Problem(path, exc.line, exc.column, exc.field, exc.message))
         return False, None
     return True, data
 
@@ -345,6 +345,8 @@ def _kind(value: Any) -> str:
 
 
 def _finding_problem(root: Path, finding: Finding) -> Problem:
+    if finding.kind == "image":  # a file of content/images/ itself
+        return Problem(root / "images" / finding.id, 1, 1, "", finding.message, finding.severity)
     if finding.kind in _INDEX_ADAPTERS or finding.kind == "store":
         path = root / f"{finding.kind}.yaml"
     else:

@@ -7,6 +7,7 @@ are errors, so a typo never passes silently. Money is Decimal: positive, finite,
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, ClassVar, Literal
@@ -23,16 +24,29 @@ from pydantic import (
 from .messages import SLUG_PATTERN, say
 
 
+def _half_width(value: object) -> object:
+    """One rule for every number: full-width digits (９, １０) are refused, whatever the field."""
+    if isinstance(value, str) and any(char.isdigit() and not char.isascii() for char in value):
+        plain = unicodedata.normalize("NFKC", value)
+        raise ValueError(
+            say(
+                f"数字要用半角（英文输入法）写：把 {value} 改成 {plain}",
+                f"write numbers with ASCII digits: {plain}, not {value}",
+            )
+        )
+    return value
+
+
 def _no_bool(value: object) -> object:
     if isinstance(value, bool):
         raise ValueError(say("要写成数字，不能写 true/false", "must be a number, not true/false"))
-    return value
+    return _half_width(value)
 
 
 def _no_bool_money(value: object) -> object:
     if isinstance(value, bool):
         raise ValueError(say("要写成数字，如 69.00，不能写 true/false", "must be a number such as 69.00, not true/false"))
-    return value
+    return _half_width(value)
 
 
 Money = Annotated[
@@ -52,7 +66,7 @@ Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN, max_length=80)]
 """A lowercase ASCII id such as `aux-vacuum`, used in file names and URLs."""
 
 Quantity = Annotated[Decimal, BeforeValidator(_no_bool), Field(gt=0, max_digits=12, decimal_places=3)]
-PositiveInt = Annotated[int, Field(ge=1, le=1_000_000)]
+PositiveInt = Annotated[int, Field(ge=1, le=1_000_000), BeforeValidator(_no_bool)]
 
 
 class Strict(BaseModel):
@@ -129,11 +143,28 @@ class Tier(Strict):
     price: Money
 
 
+class ReferenceKind(StrEnum):
+    """What the compared price is, labelled as 明码标价和禁止价格欺诈规定 art. 16 requires."""
+
+    SHELF = "shelf"  # a retailer's shelf price: named shop, dated, same item and quantity
+    MSRP = "msrp"  # 厂商建议零售价, kept current
+    GIFT_CATALOGUE = "gift-catalogue"  # a corporate or gift-catalogue price: nobody buys at it in a shop
+
+    def price_label(self, shop: str) -> str:
+        """How the compared price is named next to the figure, e.g. 山姆价, 华为企业礼品册价（非零售价）."""
+        return {
+            "shelf": f"{shop}价",
+            "msrp": f"{shop}厂商建议零售价",
+            "gift-catalogue": f"{shop}企业礼品册价（非零售价）",
+        }[self.value]
+
+
 class Comparison(Strict):
     """A reference product this one is an alternative to, with the price seen there."""
 
     retailer: Slug | None = None
     brand: Slug | None = None
+    kind: ReferenceKind = ReferenceKind.SHELF
     name: Text
     price: Money
     unit: Unit | None = None
@@ -199,7 +230,7 @@ class Product(Strict):
     members_only: bool = False
     moq: PositiveInt = 1
     tiers: list[Tier] = Field(default_factory=list, max_length=20)
-    stock: Annotated[int, Field(ge=0)] | None = None
+    stock: Annotated[int, Field(ge=0), BeforeValidator(_no_bool)] | None = None
     """Units allotted to online sale (absent: not tracked). Units held by open checkouts and units sold
     count against it, and refunds give none back; restock by raising the number."""
     unit: Unit | None = None
@@ -270,7 +301,7 @@ class Factory(Strict):
     name: Text
     region: Text
     industry_belt: Slug | None = None
-    founded: Annotated[int, Field(ge=1800, le=2100)] | None = None
+    founded: Annotated[int, Field(ge=1800, le=2100), BeforeValidator(_no_bool)] | None = None
     oem_for: list[OemBrand] = Field(default_factory=list)
     verification: Verification
     certifications: list[Text] = Field(default_factory=list)
@@ -326,3 +357,7 @@ class Settings(Strict):
     compare_max_age_days: Annotated[int, Field(ge=1, le=3650)] = 180
     audit_max_age_days: Annotated[int, Field(ge=1, le=3650)] = 365
     floor_window_days: Annotated[int, Field(ge=1, le=365)] = 30
+    image_max_bytes: Annotated[int, Field(ge=1024, le=100 * 1024 * 1024)] = 5 * 1024 * 1024
+    image_max_pixels: Annotated[int, Field(ge=1, le=200_000_000)] = 25_000_000
+    claim_errors: list[Text] = Field(default_factory=lambda: ["原价", "直降", "出厂价", "全网最低"], max_length=100)
+    claim_warnings: list[Text] = Field(default_factory=lambda: ["最低价", "史低"], max_length=100)

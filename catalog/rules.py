@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
-import stat
+import html
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -14,10 +14,12 @@ from typing import Any
 from pydantic import BaseModel
 
 from .derive import compute_saving, window_low
+from .images import ImageCheck, check_image
 from .messages import say
-from .models import Factory, Product, Retailer, Settings
-from .placeholder import is_placeholder
+from .models import Disclosure, Factory, Product, Retailer, Settings
+from .nda import NdaMatch, NdaNames, fold
 from .problems import Severity
+from .wording import wording_problems
 
 Loc = tuple[Any, ...]
 MIN_PLAUSIBLE_ZHE = Decimal(1)
@@ -52,24 +54,18 @@ class Indexes:
     """True when some field failed, so a model may be partial (see catalog/partial.py)."""
     """Files and entries that exist but failed: "categories", "factories:aux", "retailers:sams"… (a reference
     to one is not called unknown; the file's own errors say what to fix)."""
-    _images_seen: dict[str, str] = field(default_factory=dict)
+    _images_seen: dict[str, ImageCheck] = field(default_factory=dict)
 
-    def image_state(self, src: str) -> str:
-        """ "ok", "missing" or "placeholder" for `images/<src>` inside the images folder (looked up once per name)."""
+    def image_check(self, src: str) -> ImageCheck:
+        """The state of `images/<src>` (see catalog/images.py), looked up once per name."""
         if src not in self._images_seen:
-            path = self.images_dir / src
-            self._images_seen[src] = _image_state(path) if ".." not in Path(src).parts else "missing"
+            limits = {"max_bytes": self.settings.image_max_bytes, "max_pixels": self.settings.image_max_pixels}
+            self._images_seen[src] = check_image(self.images_dir, src, **limits)
         return self._images_seen[src]
 
-
-def _image_state(path: Path) -> str:
-    try:
-        info = path.stat()
-    except OSError:
-        return "missing"
-    if not stat.S_ISREG(info.st_mode):
-        return "missing"
-    return "placeholder" if is_placeholder(path, info.st_size) else "ok"
+    def image_state(self, src: str) -> str:
+        """ "ok", "missing", "placeholder" or the kind of refusal for `images/<src>`."""
+        return self.image_check(src).state
 
 
 def check_all(ix: Indexes) -> Iterator[Finding]:
@@ -80,6 +76,67 @@ def check_all(ix: Indexes) -> Iterator[Finding]:
     for fid, factory in ix.factories.items():
         yield from check_factory(fid, factory, ix, has_products=fid in used)
     yield from check_nda(ix)
+    yield from check_image_folder(ix)
+    yield from check_duplicates(ix)
+
+
+def check_duplicates(ix: Indexes) -> Iterator[Finding]:
+    """The same product listed twice: two products with one title, or one content under two ids."""
+    titles: dict[str, str] = {}
+    bodies: dict[str, str] = {}
+    for pid, product in sorted(ix.products.items()):
+        title = getattr(product, "title", None)
+        if title is None:
+            continue
+        if (first := titles.setdefault(fold(title), pid)) != pid:
+            yield Finding(
+                "product",
+                pid,
+                ("title",),
+                say(
+                    f"标题和 content/products/{first}.yaml 一样：同一件商品只能上架一次；是另一件商品就改一个能区分的标题，是复制出来的就删掉这个文件",
+                    f"the same title as content/products/{first}.yaml: a product is listed once; give a distinguishing title or delete the copy",
+                ),
+            )
+            continue
+        body = repr(product.model_dump(exclude={"title", "added_on", "price_history"}))
+        if (first := bodies.setdefault(body, pid)) != pid:
+            yield Finding(
+                "product",
+                pid,
+                (),
+                say(
+                    f"除标题外内容和 content/products/{first}.yaml 完全一样：同一件商品只能上架一次，请删掉复制出来的文件",
+                    f"the same content as content/products/{first}.yaml apart from the title: delete the copy",
+                ),
+            )
+
+
+def check_image_folder(ix: Indexes) -> Iterator[Finding]:
+    """Everything in content/images/ is published, referenced or not: no symlinks, and files no product or
+    factory uses pass the image rules too (the ones in use are reported where they are used)."""
+    referenced = {
+        getattr(image, "src", None)
+        for item in (*ix.products.values(), *ix.factories.values())
+        for image in getattr(item, "images", None) or ()
+    }
+    secret = nda_pattern(ix.factories)
+    for folder, dirs, names in os.walk(ix.images_dir):  # never follows a symlinked folder
+        for name in sorted(dirs + names):
+            path = Path(folder, name)
+            src = path.relative_to(ix.images_dir).as_posix()
+            if secret is not None and src not in referenced and (match := secret.search(name)):  # names become URLs
+                yield Finding("image", src, (), say(f"文件名{match.message()}", f"the file name {match.message()}"))
+            if name.startswith(".") or src in referenced or (name in dirs and not path.is_symlink()):
+                continue
+            if path.is_symlink():
+                message = say(
+                    "是一个符号链接（快捷方式）：content/images/ 里的一切都会发布，只能放真实的图片文件，请删掉它或复制图片本身",
+                    "is a symlink: everything in content/images/ is published; copy the picture itself",
+                )
+                yield Finding("image", src, (), message)
+            elif (check := ix.image_check(src)).state not in ("ok", "placeholder", "missing"):
+                yield Finding("image", src, (), check.detail)
 
 
 def _each(checks: tuple, ix: Indexes, *args: Any) -> Iterator[Finding]:
@@ -185,7 +242,8 @@ def _future(day: dt.date) -> str:
 
 def _check_images(loc: Loc, images: list, ix: Indexes, err) -> Iterator[Finding]:
     for i, image in enumerate(images):
-        state = ix.image_state(image.src)
+        check = ix.image_check(image.src)
+        state = check.state
         if state == "ok":
             continue
         where = _rel(ix.images_dir / image.src)  # resolving paths is slow: only for a problem
@@ -202,6 +260,8 @@ def _check_images(loc: Loc, images: list, ix: Indexes, err) -> Iterator[Finding]
                     f"{where} is still the placeholder `plus new` wrote: replace it with the real picture (same name)",
                 ),
             )
+        else:
+            yield err((*loc, i, "src"), say(f"图片 {where} {check.detail}", f"image {where} {check.detail}"))
 
 
 def _check_tiers(p: Product, ix: Indexes, err) -> Iterator[Finding]:
@@ -366,13 +426,18 @@ def _check_comparison(p: Product, i: int, c: Any, ix: Indexes, err) -> Iterator[
         )
 
 
+def _check_wording(item: Any, ix: Indexes, err, *_: Any) -> Iterator[Finding]:
+    for loc, message, is_error in wording_problems(item, ix.retailers, ix.settings):
+        yield err(loc, message, Severity.ERROR if is_error else Severity.WARNING)
+
+
 def check_factory(fid: str, f: Factory, ix: Indexes, *, has_products: bool) -> Iterator[Finding]:
     """Rules for one factory."""
 
     def err(loc: Loc, message: str, severity: Severity = Severity.ERROR) -> Finding:
         return Finding("factory", fid, loc, message, severity)
 
-    yield from _each((_check_belt, _check_factory_images, _check_audit), ix, f, ix, err, has_products)
+    yield from _each((_check_belt, _check_founded, _check_factory_images, _check_audit, _check_wording), ix, f, ix, err, has_products)
 
 
 def _check_belt(f: Factory, ix: Indexes, err, has_products: bool) -> Iterator[Finding]:
@@ -383,6 +448,14 @@ def _check_belt(f: Factory, ix: Indexes, err, has_products: bool) -> Iterator[Fi
                 f"没有产业带 {f.industry_belt}：在 content/belts.yaml 里加上它，或改用已有的：{_some(ix.belts)}",
                 f"unknown industrial belt {f.industry_belt!r}: add it to content/belts.yaml or use one of {_some(ix.belts)}",
             ),
+        )
+
+
+def _check_founded(f: Factory, ix: Indexes, err, has_products: bool) -> Iterator[Finding]:
+    if f.founded is not None and f.founded > ix.today.year:
+        yield err(
+            ("founded",),
+            say(f"成立年份 {f.founded} 还没到：写今年或以前的年份", f"founded in {f.founded}, a year still to come"),
         )
 
 
@@ -422,15 +495,14 @@ _PRODUCT_CHECKS = (
     _check_added_on,
     _check_history,
     _check_comparisons,
+    _check_wording,
 )
 
 
-def nda_pattern(factories: dict[str, Factory]) -> re.Pattern[str] | None:
-    """One case-insensitive pattern matching every brand name any factory holds under NDA."""
-    names = sorted({n for f in factories.values() for n in f.nda_names}, key=len, reverse=True)
-    if not names:
-        return None
-    return re.compile("|".join(re.escape(n) for n in names), re.IGNORECASE)
+def nda_pattern(factories: dict[str, Factory]) -> NdaNames | None:
+    """Every brand name any factory holds under NDA, matched however it is spelled (see catalog/nda.py)."""
+    names = NdaNames(n for f in factories.values() for n in getattr(f, "nda_names", ()))
+    return names or None
 
 
 def check_nda(ix: Indexes) -> Iterator[Finding]:
@@ -446,15 +518,16 @@ def check_nda(ix: Indexes) -> Iterator[Finding]:
                     item_id,
                     (),
                     say(
-                        f"id（文件名）{quote_nda(match)}：id 会出现在网址里，请给文件改名",
-                        f"the id (file name) {quote_nda(match)}: ids become URLs; rename the file",
+                        f"id（文件名）{match.message()}：id 会出现在网址里，请给文件改名",
+                        f"the id (file name) {match.message()}: ids become URLs; rename the file",
                     ),
                 )
             for loc, text in model_strings(item):
-                if loc and loc[0] == "oem_for":
+                if loc and loc[0] == "oem_for" and not _public_brand(item, loc):
                     continue  # the confidential record itself; never rendered
                 if match := pattern.search(text):
-                    yield Finding(kind, item_id, loc, quote_nda(match))
+                    yield Finding(kind, item_id, loc, _nda_message(item, loc, match))
+            yield from _nda_in_images(kind, item_id, getattr(item, "images", None) or (), ix, pattern)
     for index, entries in (("categories", ix.categories), ("retailers", ix.retailers), ("belts", ix.belts)):
         for entry_id, entry in entries.items():
             if match := pattern.search(entry_id):
@@ -479,15 +552,48 @@ def check_nda(ix: Indexes) -> Iterator[Finding]:
                 )
 
 
-def quote_nda(match: re.Match[str]) -> str:
+def _public_brand(item: Any, loc: Loc) -> bool:
+    """True for the name or alias of an OEM brand marked public: it is published on the factory page."""
+    try:
+        return item.oem_for[loc[1]].disclosure is Disclosure.PUBLIC
+    except (AttributeError, IndexError, TypeError):
+        return False
+
+
+def _nda_message(item: Any, loc: Loc, match: NdaMatch) -> str:
+    if loc and loc[0] == "oem_for":
+        return say(
+            f"“{match.written}”写成了公开（public）品牌，但它也是保密（nda）品牌：同一个品牌只能有一种 disclosure，保密品牌不能公开",
+            f"{match.written!r} is listed as public but is also held under NDA: a brand has one disclosure, and an NDA brand is never published",
+        )
+    return quote_nda(match)
+
+
+def _nda_in_images(kind: str, item_id: str, images: Any, ix: Indexes, pattern: NdaNames) -> Iterator[Finding]:
+    """Text-based images (SVG) are published as they are: the words drawn in them count too."""
+    for i, image in enumerate(images):
+        src = getattr(image, "src", "")
+        if not src.lower().endswith(".svg") or ix.image_state(src) == "missing":
+            continue
+        try:
+            text = (ix.images_dir / src).read_bytes()[: 2 * 1024 * 1024].decode("utf-8", "replace")
+        except OSError:
+            continue
+        if match := pattern.search(html.unescape(text)):
+            yield Finding(
+                kind,
+                item_id,
+                ("images", i, "src"),
+                say(
+                    f"图片 images/{src} 里写着保密品牌“{match.written}”（在“{match.context}”中）：图片会原样发布，请换一张图",
+                    f"the image images/{src} holds the NDA brand {match.written!r}: images are published as they are",
+                ),
+            )
+
+
+def quote_nda(match: NdaMatch) -> str:
     """The message for a text that names a brand under NDA, quoting the words around it."""
-    text = match.string
-    start, end = max(0, match.start() - 8), min(len(text), match.end() + 8)
-    context = ("…" if start else "") + text[start:end] + ("…" if end < len(text) else "")
-    return say(
-        f"出现了保密品牌“{match.group(0)}”（在“{context}”中）：保密品牌不能出现在任何公开内容里，请删掉或改写",
-        f"names {match.group(0)!r} (in {context!r}), a brand under NDA: it may not be published anywhere",
-    )
+    return match.message()
 
 
 def supplies(factory: Factory, retailer: Retailer) -> bool:

@@ -7,6 +7,7 @@ pays nothing for them.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -28,11 +29,12 @@ MAX_FILE_BYTES = 512 * 1024
 class YamlProblem(Exception):
     """A file that is not usable YAML, with the 1-based line and column it fails at."""
 
-    def __init__(self, message: str, line: int = 1, column: int = 1):
+    def __init__(self, message: str, line: int = 1, column: int = 1, field: str = ""):
         super().__init__(message)
         self.message = message
         self.line = line
         self.column = column
+        self.field = field  # the dotted key path, when the fault is in one value
 
 
 def _mark_position(mark: Any) -> tuple[int, int]:
@@ -63,6 +65,17 @@ CatalogLoader.add_constructor("tag:yaml.org,2002:float", CatalogLoader.construct
 _STR = "tag:yaml.org,2002:str"
 _MAP = "tag:yaml.org,2002:map"
 _SEQ = "tag:yaml.org,2002:seq"
+_INT = "tag:yaml.org,2002:int"
+_TIMESTAMP = "tag:yaml.org,2002:timestamp"
+_DECIMAL_INT = re.compile(r"^[-+]?(?:0|[1-9][0-9_]*)$")
+"""An integer as people write it; other YAML 1.1 integer spellings (octal, hex, base 60) are refused."""
+
+
+def _plain_int(text: str) -> str:
+    digits = text.lstrip("+-0") or "0"
+    return digits if digits.isdigit() else "10"
+
+
 _PLAIN_SCALARS = {
     "tag:yaml.org,2002:int",
     "tag:yaml.org,2002:float",
@@ -82,6 +95,7 @@ class _Builder:
     def __init__(self, loader: CatalogLoader):
         self.loader = loader
         self.seen: set[int] = set()
+        self.path: list[str] = []  # the keys and indexes down to the node being built, for messages
 
     def build(self, node: yaml.Node) -> Any:
         """Build one node and everything below it."""
@@ -99,15 +113,40 @@ class _Builder:
             if tag == _STR:
                 return node.value
             if tag in _PLAIN_SCALARS:
-                return self.loader.construct_object(node)
+                return self.scalar(node)
         elif isinstance(node, yaml.MappingNode) and tag == _MAP:
             return self.mapping(node)
         elif isinstance(node, yaml.SequenceNode) and tag == _SEQ:
-            return [self.build(item) for item in node.value]
+            return [self.item(i, value) for i, value in enumerate(node.value)]
         raise YamlProblem(
             say(f"不能使用 YAML 标签 {tag}（以 ! 开头）：删掉它，只写值", f"YAML tag {tag!r} is not allowed in catalog files"),
             *_mark_position(node.start_mark),
         )
+
+    def scalar(self, node: yaml.ScalarNode) -> Any:
+        """Build a number, date, true/false or null; a value YAML reads but cannot build is a located problem."""
+        text = node.value
+        if node.tag == _INT and not node.style and not _DECIMAL_INT.match(text):
+            # YAML 1.1 reads 020000 as octal 8192, 0x10 as 16 and 1:20 as base 60: never what a curator means.
+            raise YamlProblem(
+                say(
+                    f"整数 {text} 要写成普通的十进制数：去掉开头的 0（如 {_plain_int(text)}），不要写 0x、0b 或冒号",
+                    f"write the integer {text} in plain decimal, without leading zeros, 0x, 0b or colons",
+                ),
+                *_mark_position(node.start_mark),
+                ".".join(self.path),
+            )
+        try:
+            return self.loader.construct_object(node)
+        except (ValueError, OverflowError, TypeError, ArithmeticError) as exc:
+            if node.tag == _TIMESTAMP:
+                message = say(
+                    f"日期 {text} 不存在：检查月份（1–12）和这个月的天数（如 2 月只有 28 天，闰年 29 天），写成 2026-11-25 这样",
+                    f"{text} is not a real date ({exc}): write a date such as 2026-11-25",
+                )
+            else:
+                message = say(f"读不出 {text} 这个值：请检查写法", f"cannot read the value {text!r}: {exc}")
+            raise YamlProblem(message, *_mark_position(node.start_mark), ".".join(self.path)) from None
 
     def mapping(self, node: yaml.MappingNode) -> dict[str, Any]:
         """Build a mapping, refusing a key that appears twice (PyYAML keeps the last silently)."""
@@ -132,8 +171,15 @@ class _Builder:
                     *_mark_position(key_node.start_mark),
                 )
             first_line[key] = key_node.start_mark.line + 1
-            result[key] = self.build(value_node)
+            result[key] = self.item(key, value_node)
         return result
+
+    def item(self, key: object, node: yaml.Node) -> Any:
+        """Build the value under `key` (a mapping key or a list index)."""
+        self.path.append(str(key))
+        value = self.build(node)
+        self.path.pop()
+        return value
 
 
 def parse_text(text: str | bytes) -> Any:

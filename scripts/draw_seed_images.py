@@ -147,8 +147,8 @@ def briefs(d: Draw) -> None:
 
 def towels(d: Draw) -> None:
     _ground(d)
-    for i, colour in enumerate((WHITE, TEAL, GREY, CREAM)):
-        top = 300 - 60 * i
+    for i, colour in enumerate((WHITE, TEAL, GREY)):  # the product is a 3-pack: three towels, never four
+        top = 280 - 60 * i
         d.rounded_rectangle((100, top, 380, top + 70), radius=18, fill=colour, outline=INK, width=5)
         d.line((120, top + 52, 360, top + 52), fill=LIGHT if colour != LIGHT else GREY, width=4)
 

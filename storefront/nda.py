@@ -26,15 +26,36 @@ class Leak:
     path: Path
     factory: str
 
+    def source(self, root: Path) -> str | None:
+        """The content file the page was made from, when its URL tells (p/<id>/, factory/<id>/, images/…)."""
+        parts = self.path.relative_to(root).parts
+        if len(parts) >= 2 and parts[0] in _SOURCES:
+            return _SOURCES[parts[0]].format(id=parts[1]) if parts[0] != "images" else "content/" + "/".join(parts)
+        return None
+
 
 class NdaLeak(Exception):
     """The output names a brand under NDA: it must not be published."""
 
     def __init__(self, leaks: list[Leak], root: Path):
         self.leaks = leaks
-        shown = ", ".join(f"{leak.path.relative_to(root)} (factory {leak.factory})" for leak in leaks[:10])
+        shown = ", ".join(_describe(leak, root) for leak in leaks[:10])
         more = f" and {len(leaks) - 10} more" if len(leaks) > 10 else ""
         super().__init__(f"{len(leaks)} output file(s) name a brand under NDA: {shown}{more}")
+
+
+_SOURCES = {
+    "p": "content/products/{id}.yaml",
+    "factory": "content/factories/{id}.yaml",
+    "images": "",
+}
+"""Output folders whose pages come from one content file (see catalog/urls.py)."""
+
+
+def _describe(leak: Leak, root: Path) -> str:
+    source = leak.source(root)
+    made_from = f", made from {source}" if source else ", made by a template or a site-wide file"
+    return f"{leak.path.relative_to(root)} (factory {leak.factory}{made_from})"
 
 
 def needles(name: str) -> set[bytes]:

@@ -68,9 +68,7 @@ class ProductView:
 
     @cached_property
     def card_saving(self) -> Saving:
-        """The comparison a card shows: against the badge's retailer when there is one, else the best."""
-        if self.channel_badge is not None:
-            return self.saving_against(self.channel_badge.code.removeprefix("alt-")) or self.facts.best
+        """The comparison a card shows: the catalog's one headline comparison (catalog/derive.py `headline`)."""
         return self.facts.best
 
     @cached_property

@@ -18,7 +18,7 @@ def test_valid_content_exits_zero_with_a_summary(content):
 
 def test_problems_exit_one_each_on_its_own_line(content):
     content.product("aux-vacuum", PRODUCT.replace("price: 69.00", "price: 0"))
-    content.product("other", PRODUCT.replace("category: home", "category: x"))
+    content.product("other", PRODUCT.replace("category: home", "category: x").replace("奥克斯家用大吸尘器", "奥克斯手持吸尘器"))
     content.product("junk", b"\x00\x01binary")
     result = run(content)
     assert result.exit_code == 1

@@ -54,7 +54,8 @@ def test_sizes_that_differ_are_compared_per_100_g(content, today):
     assert saving.our_unit_price == Decimal("12.95")
     assert saving.ref_unit_price == Decimal("21.80")
     assert saving.zhe_label == "6折"  # 12.95 / 21.80 = 0.594 → 5.95 → rounded up
-    assert saving.saving == Decimal("44.25")  # 500 g here costs 64.75
+    # Stated per our pack (200 g): Sam's rate for 200 g is 43.60, ours 25.90; never at Sam's 500 g size.
+    assert saving.saving == Decimal("17.70")
 
 
 def test_kilograms_compare_with_grams(content, today):
@@ -113,3 +114,47 @@ def test_last_drop_finds_the_latest_fall():
     # nor is a newest observation the current price has risen above
     assert drop(("2026-01-01", 9), ("2026-02-01", 5), price=6) is None
     assert drop(("2026-01-01", 5)) is None
+
+
+def test_the_badge_row_and_the_headline_speak_of_the_same_shop(content, today):
+    # Taobao is the deeper cut (69 / 150 = 4.6折), but the product carries the 山姆平替 badge:
+    # the 折 beside it, the price panel and the card corner all compare with Sam's (69 / 120 = 5.8折).
+    text = PRODUCT.replace("    price: 690.00\n", "    price: 120.00\n").replace(
+        "    source: 山姆App 截图\n",
+        "    source: 山姆App 截图\n  - retailer: taobao\n    name: 吸尘器\n    price: 150.00\n    observed_on: 2026-11-01\n    source: 淘宝截图\n",
+    )
+    facts = facts_of(content, today, text)
+    assert facts.savings[0].comparison.reference == "taobao"
+    assert facts.best.comparison.reference == "sams"
+    discount = next(b for b in facts.badges if b.code == "discount")
+    assert discount.label == facts.best.zhe_label == "5.8折"
+
+
+def test_the_saving_of_a_pack_is_stated_for_our_pack(content, today):
+    # 3 towels for 39.90 against 4 at Sam's for 99.90: Sam's rate for 3 is 74.93, so 35.03 is saved on our pack.
+    text = PRODUCT.replace("price: 69.00", "price: 39.90\nunit: {quantity: 3, measure: piece}").replace(
+        "    price: 690.00\n", "    price: 99.90\n    unit: {quantity: 4, measure: piece}\n"
+    )
+    text = text.replace("price: 69\n", "price: 39.90\n")
+    best = facts_of(content, today, text).best
+    assert best.saving == Decimal("35.03")
+    assert best.zhe_label == "5.4折"
+
+
+def test_a_gift_catalogue_price_is_labelled_and_never_the_headline_beside_a_retail_price(content, today):
+    text = PRODUCT.replace("  - retailer: sams\n", "  - retailer: taobao\n    kind: gift-catalogue\n").replace(
+        "    source: 山姆App 截图\n",
+        "    source: 礼品目录\n  - retailer: sams\n    name: 吸尘器\n    price: 120.00\n    observed_on: 2026-11-01\n    source: 山姆App 截图\n",
+    )
+    facts = facts_of(content, today, text)
+    gift = next(s for s in facts.savings if s.comparison.reference == "taobao")
+    assert gift.price_label == "淘宝企业礼品册价（非零售价）"
+    assert facts.best.comparison.reference == "sams" and facts.best.price_label == "山姆价"
+
+
+def test_seed_tea_tray_headline_is_a_retail_price_and_apricot_claims_same_craft(seed_copy, today):
+    catalog = load_catalog(seed_copy, today=today).catalog
+    assert catalog is not None
+    tray = catalog.facts["wujin-stone-tea-tray"]
+    assert tray.best.comparison.kind.value == "shelf" and "华为" not in tray.best.price_label
+    assert catalog.products["baicaowei-dried-apricot"].sourcing.label == "同工同料"

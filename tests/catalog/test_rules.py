@@ -70,13 +70,22 @@ def history(*points):
 
 
 def test_price_may_not_exceed_the_30_day_low_by_more_than_the_tolerance(content, today):
-    ok = PRODUCT_NO_HISTORY + history(("2026-10-01", "59.00"), ("2026-10-20", "66.00"), ("2026-11-15", "69.00"))
-    content.product("aux-vacuum", ok)  # low of the 30 days to 11-15 is 66.00: 69.00 is within 5%
+    ok = PRODUCT_NO_HISTORY + history(("2026-10-01", "66.00"), ("2026-10-20", "67.00"), ("2026-11-15", "69.00"))
+    content.product("aux-vacuum", ok)  # low of the 30 days to 11-15 is 66.00 (in force from 10-01): 69.00 is within 5%
     assert findings(content, today)[1] == []
     content.product("aux-vacuum", ok.replace("66.00", "65.00"))  # 65 * 1.05 = 68.25 < 69
     hit = only_error(content, today, "price")
     assert "lowest price of the 30 days up to 2026-11-15 (65.00)" in hit[3]
     assert hit[1] == 5
+
+
+def test_the_price_in_force_when_the_window_starts_counts_for_the_floor(content, today):
+    # 8.55 since October, 12.90 from 25 November: a 51% rise, though no observation falls inside the window.
+    content.product(
+        "aux-vacuum", PRODUCT_NO_HISTORY.replace("price: 69.00", "price: 12.90") + history(("2026-10-01", "8.55"), ("2026-11-25", "12.90"))
+    )
+    hit = only_error(content, today, "price")
+    assert "lowest price of the 30 days up to 2026-11-25 (8.55)" in hit[3]
 
 
 def test_the_floor_tolerance_is_configurable(content, today):

@@ -101,7 +101,12 @@ def test_catalog_that_does_not_validate_exits_two(runner, content, product):
 
 def test_with_a_base_only_files_the_change_touches_fail_and_the_rest_is_information(runner, content, git_repo, product):
     # The base already holds a stale comparison (aux-vacuum); the change adds another product with one.
-    content.product("hand-vacuum", product.read_text(encoding="utf-8").replace("title: 奥克斯家用大吸尘器", "title: 手持吸尘器"))
+    content.product(
+        "hand-vacuum",
+        product.read_text(encoding="utf-8")
+        .replace("title: 奥克斯家用大吸尘器", "title: 手持吸尘器")
+        .replace("price: 69.00", "price: 59.00"),
+    )
     result = audit(runner, content, "--days", "10", "--base", "HEAD")
     assert result.exit_code == 1, result.output
     judged, _, elsewhere = result.output.partition("本次未改动的文件中另有 1 条（仅供参考，不影响本次检查）：")

@@ -69,9 +69,14 @@ def test_a_hand_edited_output_page_is_replaced(shop, tmp_path, built):
 
 def test_unchanged_search_records_reuse_the_index(shop, tmp_path, built):
     entry = tmp_path / "site/pagefind/pagefind-entry.json"
-    inode = entry.stat().st_ino
-    path = shop.root / "products/apricot.yaml"  # price history is not searched
+    path = shop.root / "products/apricot.yaml"
     path.write_text(path.read_text(encoding="utf-8") + "price_history:\n  - date: 2026-10-01\n    price: 31.00\n", encoding="utf-8")
+    build_site(shop.root, tmp_path / "site", today=TODAY)
+    inode = entry.stat().st_ino
+    # An older observation changes no badge (the 10-01 price is the one in force when the 30 days start),
+    # and price history itself is not searched.
+    text = path.read_text(encoding="utf-8").replace("price_history:\n", "price_history:\n  - date: 2026-09-01\n    price: 35.00\n")
+    path.write_text(text, encoding="utf-8")
     build_site(shop.root, tmp_path / "site", today=TODAY)
     assert entry.stat().st_ino == inode
     shop.product("apricot", path.read_text(encoding="utf-8").replace("百味杏干", "百味杏脯"))

@@ -84,6 +84,7 @@ def test_build_that_would_publish_an_nda_brand_fails_and_keeps_the_old_site(shop
     with pytest.raises(NdaLeak) as caught:
         build_site(shop.root, output, today=TODAY, settings_file=leaking_settings)
     assert any(leak.path.name == "index.html" and leak.factory == "nda-home" for leak in caught.value.leaks)
+    assert "made from content/factories/nda-home.yaml" in str(caught.value)
     assert tree_snapshot(output) == before
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".site")] == []
 
