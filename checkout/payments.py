@@ -176,7 +176,7 @@ def order_params(settings: Settings, record: CheckoutSession, email: str | None)
             }
         ],
         "success_url": f"{settings.public_url}/checkout/success?session_id={{CHECKOUT_SESSION_ID}}",
-        "cancel_url": f"{settings.public_url}{settings.cart_path}",
+        "cancel_url": f"{settings.public_url}/checkout/{record.id}/cancel",  # expires the session, releases the stock
         "client_reference_id": record.id,
         "metadata": {"plus_ref": record.id, "kind": "order", "user": str(record.user_id or "")},
         "expires_at": int(record.expires_at.timestamp()),

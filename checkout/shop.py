@@ -13,7 +13,7 @@ from .catalogs import CatalogUnavailable, get_catalog
 from .db import get_database, get_db
 from .delivery import delivery_fee
 from .errors import api_error, json_body, require_json
-from .models import Order
+from .models import CheckoutSession, Order
 from .openapi import spec
 from .payments import Delivery, PaymentProviderError, Settings, start_order
 from .stock import OutOfStock
@@ -102,4 +102,7 @@ def success():
     order = get_db().scalar(select(Order).where(Order.stripe_session_id == session_id)) if session_id else None
     if order is not None and order.user_id is not None and (g.user is None or g.user.id != order.user_id):
         order = None  # a member's order is shown to that member only
-    return render_template("checkout/success.html", order=order)
+    checkout = get_db().scalar(select(CheckoutSession).where(CheckoutSession.stripe_session_id == session_id)) if session_id else None
+    # The browser's cart drops what this checkout bought (product ids only: nothing personal).
+    bought = sorted({line["product"] for line in checkout.lines}) if checkout is not None and checkout.kind == "order" else []
+    return render_template("checkout/success.html", order=order, bought=bought)
