@@ -173,6 +173,12 @@ class CheckoutSession(Base):
     delivery: Mapped[dict | None] = mapped_column(JSON(none_as_null=True))
     """The confirmed delivery address (see checkout.addresses.Address.as_record); None until the shopper gives one."""
     delivery_fee: Mapped[Decimal | None] = mapped_column(Yuan)
+    shopper: Mapped[str | None] = mapped_column(String(64), index=True)
+    """Who holds the stock: `user:<id>` or `guest:<cookie token>` (checkout.limits)."""
+    client_ip: Mapped[str | None] = mapped_column(String(45), index=True)
+    """A guest's address: a script without cookies is still one address."""
+    held_units: Mapped[int] = mapped_column(Integer, default=0)
+    """Units of the stock-limited lines, summed by the cap on units held at once."""
     expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, current_app, g, jsonify, render_template, request
+from flask import Blueprint, current_app, g, jsonify, render_template, request, session
 from sqlalchemy import select
 
 from .addresses import AddressError, parse_address
@@ -13,6 +13,7 @@ from .catalogs import CatalogUnavailable, get_catalog
 from .db import get_database, get_db
 from .delivery import delivery_fee
 from .errors import api_error, json_body, require_json
+from .limits import HoldCheck, holder_for, release_earlier
 from .models import CheckoutSession, Order
 from .openapi import spec
 from .payments import Delivery, PaymentProviderError, Settings, start_order
@@ -30,20 +31,25 @@ def create_checkout():
     if (refused := require_json()) is not None:
         return refused
     member = g.user is not None and g.user.is_member()
+    holder = holder_for(session, g.user, request.remote_addr)
     try:
         catalog = get_catalog()
         body = json_body()
         lines = price_items(catalog, parse_items(body), member=member)
         delivery = checked_delivery(catalog, lines, body, member=member)  # before anything is stored
+        client = get_stripe()
+        release_earlier(get_database(), client, holder)  # a retry replaces the shopper's unpaid try
         started = start_order(
             get_database(),
-            get_stripe(),
+            client,
             Settings.from_config(current_app.config),
             lines,
             revision=catalog.revision,
             member=member,
             user=g.user,
             delivery=delivery,
+            holder=holder,
+            check=HoldCheck.of(catalog, lines, holder),
         )
     except AddressError as exc:
         return api_error(400, exc.code, exc.message)
