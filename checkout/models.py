@@ -218,6 +218,12 @@ class Order(Base):
     ship_district: Mapped[str | None] = mapped_column(String(40))
     ship_address: Mapped[str | None] = mapped_column(String(200))
     ship_postcode: Mapped[str | None] = mapped_column(String(6))
+    refunded_amount: Mapped[Decimal] = mapped_column(Yuan, default=Decimal("0.00"))
+    """Refunded so far at Stripe (the charge's `amount_refunded`): part of the total, or all of it."""
+    dispute_status: Mapped[str | None] = mapped_column(String(32))
+    """Stripe's status of a dispute of the payment (needs_response … won, lost); an open one blocks shipping."""
+    dispute_synced_at: Mapped[int] = mapped_column(BigInteger, default=0)
+    """The `created` time of the newest dispute event applied, so an older one arriving late changes nothing."""
 
     lines: Mapped[list[OrderLine]] = relationship(
         back_populates="order", order_by="OrderLine.id", cascade="all, delete-orphan", lazy="selectin"
