@@ -20,6 +20,11 @@ HELP: dict[str, dict[str, tuple[str, str]]] = {
         "moq": ("起批量：最少购买件数", "Minimum order quantity"),
         "tiers": ("批发阶梯价：数量越多单价越低", "Wholesale tiers: lower prices from larger quantities"),
         "stock": ("库存件数；0 表示缺货，不填表示不跟踪库存", "Units in stock; 0 is sold out, empty is not tracked"),
+        "limit_per_order": ("每单限购件数；不填按 settings.yaml 的 max_line_quantity", "Most units per order; empty: max_line_quantity"),
+        "limit_per_member": (
+            "每位顾客限购件数（limit_window_days 天内已付款和待付款的订单合计）",
+            "Most units per shopper within limit_window_days, paid and held orders together",
+        ),
         "unit": ("每份规格（数量 + 单位），用于按单价对比", "What one sale holds (quantity + measure), for unit prices"),
         "spec": ("规格说明，如“500g×2袋”", "Spec text, e.g. 500g×2"),
         "compare": (
@@ -123,6 +128,9 @@ HELP: dict[str, dict[str, tuple[str, str]]] = {
             "一张图片最多多少像素（宽×高，默认 2500 万）",
             "The most pixels (width x height) one image may have (25 million)",
         ),
+        "max_line_quantity": ("每单每种商品最多几件（默认50；商品可用 limit_per_order 另设）", "Most units of a product per order (50)"),
+        "max_units_held": ("每位顾客同时在待付款结算中最多占用几件库存（默认100）", "Most units one shopper may hold unpaid (100)"),
+        "limit_window_days": ("限购 limit_per_member 统计多少天内的订单（默认365天）", "Days limit_per_member looks back (365)"),
     },
     "StoreInfo": {
         "company": (

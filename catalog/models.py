@@ -243,6 +243,18 @@ class Product(Strict):
     added_on: dt.date
     delivery_class: DeliveryClassName = DeliveryClass.NORMAL
     dispatch_hours: DispatchHours = 48
+    limit_per_order: Annotated[int, BeforeValidator(_no_bool), Field(ge=1, le=9999)] | None = None
+    """Most units one order may hold (absent: settings.yaml `max_line_quantity`)."""
+    limit_per_member: Annotated[int, BeforeValidator(_no_bool), Field(ge=1, le=9999)] | None = None
+    """Most units one shopper may buy within settings.yaml `limit_window_days` (paid and held orders count)."""
+
+    @model_validator(mode="after")
+    def _limits_allow_the_moq(self) -> Product:
+        for name in ("limit_per_order", "limit_per_member"):
+            limit = getattr(self, name)
+            if limit is not None and limit < self.moq:
+                raise ValueError(say(f"{name}（{limit}件）小于起批量 moq（{self.moq}件），这样谁也买不了", f"{name} is below the moq"))
+        return self
 
 
 class Disclosure(StrEnum):
@@ -361,3 +373,9 @@ class Settings(Strict):
     image_max_pixels: Annotated[int, Field(ge=1, le=200_000_000)] = 25_000_000
     claim_errors: list[Text] = Field(default_factory=lambda: ["原价", "直降", "出厂价", "全网最低"], max_length=100)
     claim_warnings: list[Text] = Field(default_factory=lambda: ["最低价", "史低"], max_length=100)
+    max_line_quantity: Annotated[int, Field(ge=1, le=9999)] = 50
+    """Most units of one product in one checkout (a product's `limit_per_order` overrides it)."""
+    max_units_held: Annotated[int, Field(ge=1, le=100_000)] = 100
+    """Most units one shopper (account, or guest cookie and address) may hold in unpaid checkouts at once."""
+    limit_window_days: Annotated[int, Field(ge=1, le=3650)] = 365
+    """How far back a product's `limit_per_member` counts a shopper's paid and held orders."""

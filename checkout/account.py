@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
 import stripe
@@ -22,6 +23,7 @@ from .catalogs import CatalogUnavailable, get_catalog
 from .config import payment_methods
 from .db import get_database, get_db
 from .membership import cancel_renewal as cancel_renewal_of
+from .membership import renewing_subscription
 from .models import MembershipPeriod, Order
 from .payments import PaymentProviderError, Settings, start_membership
 from .stripe_api import StripeNotConfigured, get_stripe
@@ -35,6 +37,9 @@ METHOD_LABELS = {"card": "银行卡（自动续费）", "alipay": "支付宝（�
 
 def _methods() -> list[str]:
     return ["card"] + [m for m in payment_methods(current_app.config) if m != "card"]
+
+
+CHINA_TIME = dt.timezone(dt.timedelta(hours=8))  # shoppers read dates in Beijing time
 
 
 @bp.get("/")
@@ -75,6 +80,11 @@ def membership():
         if method not in methods:
             flash("请选择支付方式", "error")
             return render_template("account/membership.html", methods=methods, labels=METHOD_LABELS, price=price), 400
+        renewing = renewing_subscription(get_db(), g.user.id)
+        if renewing is not None:  # paying again would buy a second subscription for the same year
+            until = renewing.ends_at.astimezone(CHINA_TIME).strftime("%Y年%m月%d日")
+            flash(f"您的PLUS会员已开通自动续费，有效期至{until}，到期自动续费一年，无需重复购买", "info")
+            return redirect(url_for("account.index"))
         try:
             started = start_membership(
                 get_database(),

@@ -45,9 +45,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     catalogs.init_app(app)
     csrf = CSRFProtect(app)
 
-    from . import account, address_book, admin, auth, delivery_step, health, order_pages, shop, webhooks
+    from . import account, address_book, admin, auth, cancel, delivery_step, health, order_pages, shop, viewer, webhooks
 
-    for module in (auth, shop, health, webhooks, account, admin, delivery_step, address_book, order_pages):
+    for module in (auth, shop, health, webhooks, account, admin, delivery_step, address_book, order_pages, cancel):
         app.register_blueprint(module.bp)
     for module in (shop, health, webhooks, admin):
         csrf.exempt(module.bp)  # JSON-only or signed: no cookie-authenticated form posts there
@@ -59,6 +59,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.after_request(_no_store_personal)
     app.add_template_filter(local_time)
     app.add_template_filter(local_date)
+    viewer.init_app(app)
     app.context_processor(lambda: {"site_css": _site_css(app), "product_url": _product_url, "order_status": OrderStatus})
 
     wsgi = app.wsgi_app

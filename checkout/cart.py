@@ -87,6 +87,9 @@ def price_items(catalog: Catalog, items: list[tuple[str, int]], *, member: bool)
             check_purchase(product, quantity, member=member)
         except PurchaseRefused as refusal:
             raise CartError(REFUSAL_STATUS.get(refusal.code, 422), refusal.code, refusal.message) from None
+        limit = product.limit_per_order or catalog.settings.max_line_quantity
+        if quantity > limit:  # one cart cannot hold a whole shelf for the checkout's lifetime
+            raise CartError(422, "over_order_limit", f"「{product.title}」每单最多买{limit}件，请减少数量（大宗采购请联系客服）")
         if product.stock is not None and quantity > product.stock:
             raise CartError(409, "out_of_stock", f"「{product.title}」库存不足")
         price = quote(product, quantity, member=member)

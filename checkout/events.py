@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from . import membership
+from .charges import CHARGE_EVENTS, apply_charge_event
 from .db import Database
 from .lookups import StripeLookups, apply_with_lookups
 from .models import WebhookEvent, utcnow
@@ -32,7 +33,7 @@ SESSION_EVENTS = {
 }
 SUBSCRIPTION_EVENTS = {"customer.subscription.created", "customer.subscription.updated", "customer.subscription.deleted"}
 INVOICE_EVENTS = {"invoice.paid"}
-HANDLED = SESSION_EVENTS | SUBSCRIPTION_EVENTS | INVOICE_EVENTS
+HANDLED = SESSION_EVENTS | SUBSCRIPTION_EVENTS | INVOICE_EVENTS | CHARGE_EVENTS
 ATTEMPTS = 4
 
 
@@ -74,6 +75,8 @@ def _apply(db: Session, event: dict, lookups: StripeLookups, now: dt.datetime) -
     kind, obj = event["type"], event["data"]["object"]
     if kind in SESSION_EVENTS:
         return apply_session_event(db, kind, obj, lookups=lookups, now=now)
+    if kind in CHARGE_EVENTS:
+        return apply_charge_event(db, kind, obj, created=int(event.get("created") or 0), now=now)
     if lookups.client is None:
         raise RuntimeError("a Stripe client is needed to apply subscription events")
     if kind in SUBSCRIPTION_EVENTS:

@@ -236,3 +236,16 @@ def remind_expiring(database: Database, *, days: int, write: Callable[[Session, 
             user.reminded_for = user.member_until
             sent += 1
     return sent
+
+
+def renewing_subscription(db: Session, user_id: int, now: dt.datetime | None = None) -> MembershipPeriod | None:
+    """The member's card subscription that renews by itself, if any: a second one would charge twice for one period."""
+    return db.scalar(
+        select(MembershipPeriod).where(
+            MembershipPeriod.user_id == user_id,
+            MembershipPeriod.kind == "subscription",
+            MembershipPeriod.status.in_(KEEPS_ACCESS),
+            MembershipPeriod.cancel_at_period_end.is_(False),
+            MembershipPeriod.ends_at > (now or utcnow()),
+        )
+    )

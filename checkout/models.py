@@ -173,6 +173,12 @@ class CheckoutSession(Base):
     delivery: Mapped[dict | None] = mapped_column(JSON(none_as_null=True))
     """The confirmed delivery address (see checkout.addresses.Address.as_record); None until the shopper gives one."""
     delivery_fee: Mapped[Decimal | None] = mapped_column(Yuan)
+    shopper: Mapped[str | None] = mapped_column(String(64), index=True)
+    """Who holds the stock: `user:<id>` or `guest:<cookie token>` (checkout.limits)."""
+    client_ip: Mapped[str | None] = mapped_column(String(45), index=True)
+    """A guest's address: a script without cookies is still one address."""
+    held_units: Mapped[int] = mapped_column(Integer, default=0)
+    """Units of the stock-limited lines, summed by the cap on units held at once."""
     expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -212,6 +218,12 @@ class Order(Base):
     ship_district: Mapped[str | None] = mapped_column(String(40))
     ship_address: Mapped[str | None] = mapped_column(String(200))
     ship_postcode: Mapped[str | None] = mapped_column(String(6))
+    refunded_amount: Mapped[Decimal] = mapped_column(Yuan, default=Decimal("0.00"))
+    """Refunded so far at Stripe (the charge's `amount_refunded`): part of the total, or all of it."""
+    dispute_status: Mapped[str | None] = mapped_column(String(32))
+    """Stripe's status of a dispute of the payment (needs_response … won, lost); an open one blocks shipping."""
+    dispute_synced_at: Mapped[int] = mapped_column(BigInteger, default=0)
+    """The `created` time of the newest dispute event applied, so an older one arriving late changes nothing."""
 
     lines: Mapped[list[OrderLine]] = relationship(
         back_populates="order", order_by="OrderLine.id", cascade="all, delete-orphan", lazy="selectin"

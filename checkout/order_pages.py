@@ -50,6 +50,8 @@ def timeline(order: Order) -> list[tuple[str, object, str]]:
         steps.append(("已发货", order.shipped_at, " ".join(filter(None, [order.carrier, order.tracking]))))
     if order.refunded_at:
         steps.append(("已退款", order.refunded_at, "款项原路退回"))
+    elif order.refunded_amount:
+        steps.append(("部分退款", None, f"已原路退回 ¥{order.refunded_amount}"))
     return steps
 
 

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from . import membership, notices
 from .amounts import amount_matches, log_mismatch
+from .charges import blocks_shipping
 from .db import Database
 from .emails import lookup_form
 from .fulfilment import record_delivery
@@ -155,6 +156,8 @@ def ship(db: Session, order_id: int, *, carrier: str | None = None, tracking: st
     order = get_order(db, order_id)
     if order.status not in (OrderStatus.PAID, OrderStatus.SHIPPED):
         raise OrderError(409, "not_shippable", f"订单 {order.number} 当前状态为 {order.status}，不能发货")
+    if blocks_shipping(order):
+        raise OrderError(409, "disputed", f"订单 {order.number} 的付款正被银行争议（{order.dispute_status}），争议了结前不能发货")
     order.status = OrderStatus.SHIPPED
     order.shipped_at = order.shipped_at or now or utcnow()
     order.carrier = carrier or order.carrier
@@ -188,6 +191,7 @@ def refund(database: Database, order_id: int, *, client: stripe.StripeClient, no
         order = get_order(db, order_id)
         if order.status != OrderStatus.REFUNDED:
             order.status, order.stripe_refund_id, order.refunded_at = OrderStatus.REFUNDED, result.id, now or utcnow()
+            order.refunded_amount = order.amount_total
             notices.order_refunded(db, order)
             log.info("order %s refunded (%s)", order.number, result.id)
     return order

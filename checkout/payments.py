@@ -9,17 +9,20 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
 import stripe
 from sqlalchemy import update
+from sqlalchemy.orm import Session
 
 from catalog.pricing import to_fen
 
 from .addresses import Address
 from .cart import Line
 from .db import Database
+from .limits import Holder, held_units
 from .models import CheckoutSession, User, utcnow
 from .stock import release, reserve
 
@@ -93,9 +96,16 @@ def _stripe_line(title: str, unit_price: Decimal, quantity: int, product_id: str
     return {"price_data": price_data, "quantity": quantity}
 
 
-def _open(database: Database, record: CheckoutSession, wanted: list[tuple[str, str, int, int | None]]) -> None:
-    """Commit the checkout record and its stock hold in one transaction."""
+def _open(
+    database: Database,
+    record: CheckoutSession,
+    wanted: list[tuple[str, str, int, int | None]],
+    check: Callable[[Session], None] | None = None,
+) -> None:
+    """Commit the checkout record and its stock hold in one transaction (after `check`, the caps of checkout.limits)."""
     with database.transaction() as db:
+        if check is not None:
+            check(db)
         record.stock_held = reserve(db, wanted)
         db.add(record)
 
@@ -131,6 +141,8 @@ def start_order(
     user: User | None,
     delivery: Delivery | None = None,
     now: dt.datetime | None = None,
+    holder: Holder | None = None,
+    check: Callable[[Session], None] | None = None,
 ) -> Started:
     """Hold the stock for priced lines; open Stripe Checkout now (address given) or after the address step."""
     now = now or utcnow()
@@ -149,10 +161,13 @@ def start_order(
         status="pending",
         delivery=delivery.address.as_record() if delivery else None,
         delivery_fee=delivery.fee if delivery else None,
+        shopper=holder.shopper if holder else None,
+        client_ip=holder.address if holder else None,
+        held_units=held_units(lines),
         expires_at=expires,
         created_at=now,
     )
-    _open(database, record, [(line.product_id, line.title, line.quantity, line.stock_limit) for line in lines])
+    _open(database, record, [(line.product_id, line.title, line.quantity, line.stock_limit) for line in lines], check)
     if delivery is None:  # the shopper gives the address on our page next; the stock is held meanwhile
         return Started(record.id, f"{settings.public_url}/checkout/{record.id}/delivery")
     return _create_session(database, client, record, order_params(settings, record, user.email if user else None))
@@ -176,7 +191,7 @@ def order_params(settings: Settings, record: CheckoutSession, email: str | None)
             }
         ],
         "success_url": f"{settings.public_url}/checkout/success?session_id={{CHECKOUT_SESSION_ID}}",
-        "cancel_url": f"{settings.public_url}{settings.cart_path}",
+        "cancel_url": f"{settings.public_url}/checkout/{record.id}/cancel",  # expires the session, releases the stock
         "client_reference_id": record.id,
         "metadata": {"plus_ref": record.id, "kind": "order", "user": str(record.user_id or "")},
         "expires_at": int(record.expires_at.timestamp()),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, current_app, g, jsonify, render_template, request
+from flask import Blueprint, current_app, g, jsonify, render_template, request, session
 from sqlalchemy import select
 
 from .addresses import AddressError, parse_address
@@ -13,7 +13,8 @@ from .catalogs import CatalogUnavailable, get_catalog
 from .db import get_database, get_db
 from .delivery import delivery_fee
 from .errors import api_error, json_body, require_json
-from .models import Order
+from .limits import HoldCheck, holder_for, release_earlier
+from .models import CheckoutSession, Order
 from .openapi import spec
 from .payments import Delivery, PaymentProviderError, Settings, start_order
 from .stock import OutOfStock
@@ -30,20 +31,25 @@ def create_checkout():
     if (refused := require_json()) is not None:
         return refused
     member = g.user is not None and g.user.is_member()
+    holder = holder_for(session, g.user, request.remote_addr)
     try:
         catalog = get_catalog()
         body = json_body()
         lines = price_items(catalog, parse_items(body), member=member)
         delivery = checked_delivery(catalog, lines, body, member=member)  # before anything is stored
+        client = get_stripe()
+        release_earlier(get_database(), client, holder)  # a retry replaces the shopper's unpaid try
         started = start_order(
             get_database(),
-            get_stripe(),
+            client,
             Settings.from_config(current_app.config),
             lines,
             revision=catalog.revision,
             member=member,
             user=g.user,
             delivery=delivery,
+            holder=holder,
+            check=HoldCheck.of(catalog, lines, holder),
         )
     except AddressError as exc:
         return api_error(400, exc.code, exc.message)
@@ -102,4 +108,7 @@ def success():
     order = get_db().scalar(select(Order).where(Order.stripe_session_id == session_id)) if session_id else None
     if order is not None and order.user_id is not None and (g.user is None or g.user.id != order.user_id):
         order = None  # a member's order is shown to that member only
-    return render_template("checkout/success.html", order=order)
+    checkout = get_db().scalar(select(CheckoutSession).where(CheckoutSession.stripe_session_id == session_id)) if session_id else None
+    # The browser's cart drops what this checkout bought (product ids only: nothing personal).
+    bought = sorted({line["product"] for line in checkout.lines}) if checkout is not None and checkout.kind == "order" else []
+    return render_template("checkout/success.html", order=order, bought=bought)

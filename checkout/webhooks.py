@@ -7,6 +7,7 @@ import logging
 from flask import Blueprint, current_app, jsonify, request
 
 from . import events
+from .charges import OrderNotYet
 from .db import get_database
 from .errors import api_error
 from .stripe_api import StripeNotConfigured, get_stripe
@@ -36,6 +37,11 @@ def receive():
         client = get_stripe()
     except StripeNotConfigured:
         client = None
-    outcome = events.handle(get_database(), event, client)
+    try:
+        outcome = events.handle(get_database(), event, client)
+    except OrderNotYet:
+        # A refund or dispute overtook the payment's own events: nothing is recorded, Stripe retries.
+        log.info("webhook %s %s: its order is not recorded yet, asking Stripe to retry", event["id"], event["type"])
+        return api_error(409, "order_not_yet", "the payment's order is not recorded yet: retry later")
     log.info("webhook %s %s: %s", event["id"], event["type"], outcome)
     return jsonify({"received": True, "outcome": outcome})

@@ -7,7 +7,7 @@ from flask import Blueprint, request
 from . import billing
 from .api import json_response, load, standin
 from .errors import invalid
-from .store import public
+from .store import new_id, public
 from .webhooks import Endpoint
 
 bp = Blueprint("standin_control", __name__, url_prefix="/_standin")
@@ -88,3 +88,48 @@ def lapse(subscription_id):
     with standin().store.transaction():
         subscription = billing.lapse(standin(), load("subscription", subscription_id))
     return json_response(public(subscription))
+
+
+DISPUTE_ENDINGS = ("won", "lost", "warning_closed")
+
+
+@bp.post("/charges/<charge_id>/dispute")
+def dispute(charge_id):
+    """The buyer's bank disputes a charge: a dispute (`needs_response`) and `charge.dispute.created`."""
+    st = standin()
+    with st.store.transaction():
+        charge = load("charge", charge_id)
+        found = {
+            "id": new_id("dp_test"),
+            "object": "dispute",
+            "amount": charge["amount"],
+            "charge": charge["id"],
+            "payment_intent": charge["payment_intent"],
+            "currency": charge["currency"],
+            "reason": request.values.get("reason", "fraudulent"),
+            "status": "needs_response",
+            "created": st.clock.now(),
+            "livemode": False,
+            "metadata": {},
+        }
+        charge["disputed"] = True
+        st.store.save(found)
+        st.store.save(charge)
+        st.webhooks.emit("charge.dispute.created", found)
+    return json_response(public(found))
+
+
+@bp.post("/disputes/<dispute_id>/close")
+def close_dispute(dispute_id):
+    """The bank decides (`?status=won|lost|warning_closed`): `charge.dispute.closed`."""
+    status = request.values.get("status", "won")
+    if status not in DISPUTE_ENDINGS:
+        raise invalid(f"status must be one of {', '.join(DISPUTE_ENDINGS)}", "status")
+    st = standin()
+    with st.store.transaction():
+        found = load("dispute", dispute_id)
+        previous = {"status": found["status"]}
+        found["status"] = status
+        st.store.save(found)
+        st.webhooks.emit("charge.dispute.closed", found, previous=previous)
+    return json_response(public(found))

@@ -137,3 +137,10 @@ def test_text_of_a_problem_is_path_line_col_field_message(content, today, monkey
     assert problem.as_github() == (
         "::error file=content/products/aux-vacuum.yaml,line=5,col=8::price: price must be greater than 0 (got the number 0)"
     )
+
+
+def test_a_purchase_limit_below_the_moq_is_refused(content, today):
+    content.product("aux-vacuum", PRODUCT.replace("price: 69.00", "price: 69.00\nmoq: 5\nlimit_per_member: 3"))
+    result, problems = problems_of(content, today)
+    assert result.catalog is None
+    assert any(name == "aux-vacuum.yaml" and "limit_per_member" in message and "moq" in message for name, _, _, message in problems)

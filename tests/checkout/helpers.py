@@ -328,3 +328,10 @@ class MailServer:
     def body(self, index: int = -1) -> str:
         """The plain-text body of a received message."""
         return self.messages[index].get_content()
+
+
+def other_shopper(app, number: int = 1):
+    """A test client of another shopper: its own cookies and address (a shopper's retry replaces their own holds)."""
+    other = app.test_client()
+    other.environ_base["REMOTE_ADDR"] = f"10.9.0.{number}"
+    return other

@@ -6,11 +6,11 @@ import datetime as dt
 
 import pytest
 import requests
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from checkout.db import get_database
 from checkout.membership import add_year, remind_expiring
-from checkout.models import MembershipPeriod, User, WebhookEvent
+from checkout.models import CheckoutSession, MembershipPeriod, User, WebhookEvent
 from checkout.stripe_api import get_stripe
 
 from .helpers import csrf_token, flush, pay, post_event, sign_up, wait_for
@@ -203,3 +203,17 @@ def test_reconcile_reports_only_memberships_no_webhook_recorded(app, client):
         again = reconcile(get_database(app), get_stripe(app))
     assert first.recorded == [missed] and about_a_year_from_now(member_until(app))
     assert again.recorded == [] and again.checked == first.checked
+
+
+def test_a_card_member_renewing_is_told_they_are_covered_and_charged_nothing(live, client):
+    sign_up(client, "member@example.com")
+    buy_membership(live, client, "card")
+    flush(live.standin)
+    until = member_until(live.app)
+    page = client.get("/account/membership").get_data(as_text=True)
+    again = client.post("/account/membership", data={"method": "card", "csrf_token": csrf_token(page)}, follow_redirects=True)
+    assert "已开通自动续费" in again.get_data(as_text=True) and "无需重复购买" in again.get_data(as_text=True)
+    with get_database(live.app).sessions() as db:
+        assert db.scalar(select(func.count()).select_from(CheckoutSession).where(CheckoutSession.kind == "membership")) == 1
+        assert db.scalar(select(func.count()).select_from(MembershipPeriod)) == 1
+    assert member_until(live.app) == until

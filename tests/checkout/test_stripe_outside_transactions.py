@@ -19,7 +19,7 @@ import stripe
 from checkout.db import get_database
 from checkout.operations import reconcile, sweep_reservations
 
-from .helpers import buy, csrf_token, flush, pay, sign_up
+from .helpers import buy, csrf_token, flush, other_shopper, pay, sign_up
 from .test_membership import buy_membership, subscription_id
 
 LOCK_WAIT = 2.0  # seconds: far above any honest transaction here, far below the test's patience
@@ -83,7 +83,7 @@ def test_membership_renewal_cancel_sweep_and_reconcile_call_stripe_with_no_write
     flush(live.standin)
 
     started = buy(client, [{"product": "umbrella", "quantity": 1}]).get_json()["id"]
-    unpaid = buy(client, [{"product": "umbrella", "quantity": 1}]).get_json()["id"]
+    unpaid = buy(other_shopper(app), [{"product": "umbrella", "quantity": 1}]).get_json()["id"]  # another shopper's
     assert pay(live.standin, started).status_code == 303
     flush(live.standin)
     later = dt.datetime.now(dt.UTC) + dt.timedelta(hours=2)

@@ -13,7 +13,7 @@ from checkout.db import get_database
 from checkout.models import CheckoutSession, Order, WebhookEvent
 from checkout.stock import committed
 
-from .helpers import UMBRELLA, WEBHOOK_SECRET, buy, pay, post_event
+from .helpers import UMBRELLA, WEBHOOK_SECRET, buy, other_shopper, pay, post_event
 from .test_shop import stripe_session
 
 
@@ -190,7 +190,7 @@ def test_failed_delayed_payment_fails_the_order_and_frees_the_stock(app, client)
 
 
 def test_expired_session_frees_its_stock_once(app, client):
-    first, second = open_session(client), open_session(client)
+    first, second = open_session(client), open_session(other_shopper(app))
     assert held(app) == 4
     expired = stripe_session(app, first)
     expired.pop("line_items")

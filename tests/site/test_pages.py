@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.site.conftest import parse
+from tests.site.conftest import build, parse
 
 PAGE_KINDS = [
     "index.html",
@@ -186,3 +186,12 @@ def test_long_listings_are_split_into_linked_pages(shop, tmp_path):
     assert first.find("a", rel="next")[0].attrs["href"] == "/c/home/page/2/"
     assert second.find("a", rel="prev")[0].attrs["href"] == "/c/home/"
     assert "<title>家居百货 · 第2页 · PLUS会员店</title>" in (site / "c/home/page/2/index.html").read_text(encoding="utf-8")
+
+
+def test_purchase_limits_are_shown_on_the_product_page_and_cap_the_quantity(shop, tmp_path):
+    umbrella = shop.root / "products" / "umbrella.yaml"
+    umbrella.write_text(umbrella.read_text(encoding="utf-8") + "limit_per_member: 6\nlimit_per_order: 4\n", encoding="utf-8")
+    site = build(shop.root, tmp_path / "out")
+    page = parse(site / "p/umbrella/index.html")
+    assert "每人限购6件" in page.text and "每单限购4件" in page.text
+    assert page.find("input", name="qty")[0].attrs["max"] == "4"

@@ -61,17 +61,26 @@
     return best;
   }
 
+  /* Who is logged in changes the prices shown. The app sets the cookie plus_me whenever the login or
+     the membership changes (checkout/viewer.py): a cached answer counts only while the cookie still
+     says what it said when the answer came. */
+  function viewerState() {
+    var match = document.cookie.match(/(?:^|;\s*)plus_me=([^;]*)/);
+    return match ? match[1] : "0";
+  }
+
   function me() {
     try {
       var cached = JSON.parse(sessionStorage.getItem(ME_KEY) || "null");
-      if (cached && Date.now() - cached.at < 300000) return Promise.resolve(cached.me);
+      if (cached && cached.state === viewerState() && Date.now() - cached.at < 300000) return Promise.resolve(cached.me);
     } catch (e) { /* ignore a broken cache */ }
-    return fetch(API + "/me", { credentials: "same-origin", headers: { Accept: "application/json" } })
+    return fetch(API + "/me", { credentials: "same-origin", cache: "no-store", headers: { Accept: "application/json" } })
       .then(function (r) { return r.ok ? r.json() : { member: false }; })
       .catch(function () { return { member: false }; })
       .then(function (data) {
         var info = { member: !!(data && data.member) };
-        try { sessionStorage.setItem(ME_KEY, JSON.stringify({ at: Date.now(), me: info })); } catch (e) { /* ignore */ }
+        /* The answer's own response set the cookie to the state it describes. */
+        try { sessionStorage.setItem(ME_KEY, JSON.stringify({ at: Date.now(), state: viewerState(), me: info })); } catch (e) { /* ignore */ }
         return info;
       });
   }
@@ -126,6 +135,11 @@
     var member = false;
     var lines = root.querySelector("[data-cart-lines]");
     var error = root.querySelector("[data-cart-error]");
+    if (params.get("cancelled")) {
+      /* Back from 取消 on the pay page: the server already released the held stock; the cart is kept. */
+      error.textContent = "已取消支付，购物车里的商品已保留，可修改后重新结算";
+      history.replaceState(null, "", location.pathname);
+    }
 
     function render() {
       var items = read();
