@@ -16,8 +16,10 @@ from .errors import api_error, json_body, require_json
 from .models import Order
 from .openapi import spec
 from .payments import Delivery, PaymentProviderError, Settings, start_order
+from .session_queue import QueueFull, get_queue, queued
 from .stock import OutOfStock
 from .stripe_api import StripeNotConfigured, get_stripe
+from .waiting import busy, waiting_answer
 
 log = logging.getLogger("plus.checkout.shop")
 
@@ -30,20 +32,25 @@ def create_checkout():
     if (refused := require_json()) is not None:
         return refused
     member = g.user is not None and g.user.is_member()
+    jobs = get_queue()
     try:
         catalog = get_catalog()
         body = json_body()
         lines = price_items(catalog, parse_items(body), member=member)
         delivery = checked_delivery(catalog, lines, body, member=member)  # before anything is stored
+        if delivery is not None and not jobs.has_room():  # refuse before holding stock, and at once
+            raise QueueFull(jobs.retry_after())
+        database, client = get_database(), get_stripe()
         started = start_order(
-            get_database(),
-            get_stripe(),
+            database,
+            client,
             Settings.from_config(current_app.config),
             lines,
             revision=catalog.revision,
             member=member,
             user=g.user,
             delivery=delivery,
+            opener=queued(database, client, wait=current_app.config["PLUS_CHECKOUT_WAIT"]),
         )
     except AddressError as exc:
         return api_error(400, exc.code, exc.message)
@@ -56,6 +63,10 @@ def create_checkout():
         return api_error(503, "payments_unavailable", "支付服务暂时不可用，请稍后再试")
     except CatalogUnavailable:
         return api_error(503, "catalog_unavailable", "商品目录暂不可用，请稍后再试")
+    except QueueFull as exc:
+        return busy(exc)
+    if started.queued:  # the browser goes to the page that waits for its Stripe session
+        return jsonify(waiting_answer(started)), 202
     answer = {"id": started.id, "url": started.url, "next": "pay" if delivery else "address"}
     if delivery:
         answer["delivery_fee"] = str(delivery.fee)
