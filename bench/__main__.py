@@ -8,7 +8,14 @@ import sys
 import time
 
 BENCHMARKS = ["bench.bench_validate"]
-OPTIONAL = ["bench.bench_build", "bench.bench_search", "bench.bench_checkout", "bench.bench_serve", "bench.bench_lighthouse"]
+OPTIONAL = [
+    "bench.bench_build",
+    "bench.bench_search",
+    "bench.bench_checkout",
+    "bench.bench_rush",
+    "bench.bench_serve",
+    "bench.bench_lighthouse",
+]
 
 
 def main() -> None:
