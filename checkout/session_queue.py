@@ -70,9 +70,14 @@ class SessionQueue:
         return done
 
     def run(self, key: str, job: Callable[[], Started], *, wait: float) -> Started | None:
-        """Queue `job` and wait up to `wait` seconds: its session, its error raised, or None (still queued)."""
+        """Queue `job` and wait up to `wait` seconds: its session, its error raised, or None (still queued).
+
+        Only a job that starts at once is waited for: in a rush (others queued before it) the
+        request answers at once and frees its thread for the next shopper and for webhooks.
+        """
+        ahead = self._jobs.qsize()
         done = self.submit(key, job)
-        if wait > 0 and done.wait(wait):
+        if wait > 0 and ahead == 0 and done.wait(wait):
             return self.result(key)
         return None
 
