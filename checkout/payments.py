@@ -138,7 +138,7 @@ def create_session(
         db.execute(
             update(CheckoutSession)
             .where(CheckoutSession.id == record.id, CheckoutSession.status == "pending")
-            .values(stripe_session_id=session.id, status="open")
+            .values(stripe_session_id=session.id, stripe_url=session.url, status="open")
         )
     return Started(session.id, session.url)
 

@@ -17,7 +17,7 @@ from .delivery_step import own_checkout
 from .errors import api_error
 from .models import CheckoutSession
 from .payments import Started
-from .session_queue import QueueFull, get_queue
+from .session_queue import QueueFull
 from .stripe_api import get_stripe
 
 log = logging.getLogger("plus.checkout.waiting")
@@ -42,13 +42,9 @@ def waiting_answer(started: Started) -> dict:
 def _state(record: CheckoutSession) -> tuple[str, str | None]:
     """("open", pay URL), ("queued", None) or ("closed", None) for a checkout."""
     if record.status == "open" and record.stripe_session_id:
-        try:
-            started = get_queue().result(record.id)
-        except Exception:
-            started = None
-        if started is not None:
-            return "open", started.url
-        try:  # opened by another process: Stripe knows the URL
+        if record.stripe_url:  # stored by whichever process opened it: no Stripe call on this thread
+            return "open", record.stripe_url
+        try:  # opened before the URL was stored: Stripe knows it
             session = get_stripe().v1.checkout.sessions.retrieve(record.stripe_session_id)
         except stripe.StripeError as exc:
             log.warning("checkout %s: session %s not retrieved: %s", record.id, record.stripe_session_id, exc)
