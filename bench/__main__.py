@@ -8,7 +8,7 @@ import sys
 import time
 
 BENCHMARKS = ["bench.bench_build"]  # its table has the validation ratio too (bench/bench_validate.py alone: more repeats)
-OPTIONAL = ["bench.bench_search", "bench.bench_checkout", "bench.bench_serve", "bench.bench_lighthouse"]
+OPTIONAL = ["bench.bench_search", "bench.bench_checkout", "bench.bench_rush", "bench.bench_serve", "bench.bench_lighthouse"]
 
 
 def main() -> None:

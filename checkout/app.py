@@ -45,11 +45,11 @@ def create_app(test_config: dict | None = None) -> Flask:
     catalogs.init_app(app)
     csrf = CSRFProtect(app)
 
-    from . import account, address_book, admin, auth, cancel, delivery_step, health, order_pages, shop, viewer, webhooks
+    from . import account, address_book, admin, auth, cancel, delivery_step, health, order_pages, shop, viewer, waiting, webhooks
 
-    for module in (auth, shop, health, webhooks, account, admin, delivery_step, address_book, order_pages, cancel):
+    for module in (auth, shop, health, webhooks, account, admin, delivery_step, address_book, order_pages, cancel, waiting):
         app.register_blueprint(module.bp)
-    for module in (shop, health, webhooks, admin):
+    for module in (shop, health, webhooks, admin, waiting):
         csrf.exempt(module.bp)  # JSON-only or signed: no cookie-authenticated form posts there
     ratelimits.init_app(app)
     app.register_error_handler(HTTPException, _http_error)

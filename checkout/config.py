@@ -44,6 +44,10 @@ ENV_KEYS = (
     "MAIL_STARTTLS",
     "PLUS_DB_WRITE_TIMEOUT",
     "PLUS_DB_POOL_SIZE",
+    "PLUS_STRIPE_RATE",
+    "PLUS_STRIPE_WORKERS",
+    "PLUS_CHECKOUT_QUEUE",
+    "PLUS_CHECKOUT_WAIT",
 )
 """Every environment variable the checkout reads (documented in checkout/README.md)."""
 
@@ -107,6 +111,10 @@ def defaults(instance_path: str) -> dict[str, object]:
         "MAX_CONTENT_LENGTH": 256 * 1024,
         "PLUS_DB_WRITE_TIMEOUT": 5.0,
         "PLUS_DB_POOL_SIZE": 8,
+        "PLUS_STRIPE_RATE": 20.0,
+        "PLUS_STRIPE_WORKERS": 16,
+        "PLUS_CHECKOUT_QUEUE": 2000,
+        "PLUS_CHECKOUT_WAIT": 0.5,
     }
 
 
@@ -153,6 +161,10 @@ def finish(config: dict, instance_path: str, explicit: set[str] | None = None) -
     config["PUBLIC_URL"] = str(config["PUBLIC_URL"]).rstrip("/")
     config["PLUS_DB_WRITE_TIMEOUT"] = _seconds("PLUS_DB_WRITE_TIMEOUT", config["PLUS_DB_WRITE_TIMEOUT"])
     config["PLUS_DB_POOL_SIZE"] = max(1, int(config["PLUS_DB_POOL_SIZE"]))
+    config["PLUS_STRIPE_RATE"] = _positive("PLUS_STRIPE_RATE", config["PLUS_STRIPE_RATE"], 1000)
+    config["PLUS_STRIPE_WORKERS"] = int(_positive("PLUS_STRIPE_WORKERS", config["PLUS_STRIPE_WORKERS"], 256))
+    config["PLUS_CHECKOUT_QUEUE"] = int(_positive("PLUS_CHECKOUT_QUEUE", config["PLUS_CHECKOUT_QUEUE"], 1_000_000))
+    config["PLUS_CHECKOUT_WAIT"] = min(60.0, max(0.0, float(config["PLUS_CHECKOUT_WAIT"])))
     config.setdefault("PLUS_PRODUCTION", is_production(config))
     config.setdefault("SESSION_COOKIE_SECURE", urlsplit(config["PUBLIC_URL"]).scheme == "https" or config["PLUS_PRODUCTION"])
     if config["PLUS_PRODUCTION"] and explicit is not None:
@@ -174,6 +186,16 @@ def _seconds(key: str, value: object) -> float:
     if not 0 < seconds <= 300:
         raise ValueError(f"{key} must be between 0 and 300 seconds, not {value!r}")
     return seconds
+
+
+def _positive(key: str, value: object, most: float) -> float:
+    try:
+        number = float(str(value))
+    except ValueError as exc:
+        raise ValueError(f"{key} must be a positive number, not {value!r}") from exc
+    if not 0 < number <= most:
+        raise ValueError(f"{key} must be above 0 and at most {most:g}, not {value!r}")
+    return number
 
 
 def _proxies(value: object) -> int:

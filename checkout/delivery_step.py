@@ -21,6 +21,7 @@ from .delivery import PROVINCES, Fee, canonical_province, delivery_fee
 from .errors import api_error
 from .models import CheckoutSession
 from .payments import AddressLocked, CheckoutClosed, Delivery, PaymentProviderError, Settings, confirm_delivery
+from .session_queue import QueueFull, queued
 from .stripe_api import StripeNotConfigured, get_stripe
 
 log = logging.getLogger("plus.checkout.delivery")
@@ -30,7 +31,7 @@ bp = Blueprint("delivery", __name__)
 OPEN = ("pending", "open")
 
 
-def _checkout(checkout_id: str) -> CheckoutSession:
+def own_checkout(checkout_id: str) -> CheckoutSession:
     """The held order checkout this browser started (a member's is shown to that member only)."""
     record = get_db().get(CheckoutSession, checkout_id[:36]) if checkout_id else None
     if record is None or record.kind != "order":
@@ -94,7 +95,7 @@ def _chosen_address(form: dict) -> tuple[Address, bool]:
 @bp.route("/checkout/<checkout_id>/delivery", methods=("GET", "POST"))
 def delivery(checkout_id: str):
     """Choose or type the address, see the fee, then go to Stripe Checkout."""
-    record = _checkout(checkout_id)
+    record = own_checkout(checkout_id)
     if request.method == "GET" or record.status not in OPEN:
         return _page(record, form={}, status=200 if record.status in OPEN else 410)
     form = request.form.to_dict()
@@ -121,7 +122,12 @@ def delivery(checkout_id: str):
             record.id,
             Delivery(address, fee.fee),
             email=g.user.email if g.user else None,
+            opener=queued(get_database(), get_stripe(), wait=current_app.config["PLUS_CHECKOUT_WAIT"], release_when_full=False),
         )
+    except QueueFull as exc:
+        get_db().expire_all()
+        response = _page(record, form=form, status=503, notice=f"结算的人太多，请{exc.retry_after}秒后再提交，商品已为您保留")
+        return response[0], response[1], {**response[2], "Retry-After": str(exc.retry_after)}
     except AddressLocked as exc:
         get_db().expire_all()
         notice = f"这笔结算已确认寄往「{exc.address.one_line()}」，不能再改。要寄往别处，请回购物车重新结算。"

@@ -159,6 +159,7 @@ class CheckoutSession(Base):
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     stripe_session_id: Mapped[str | None] = mapped_column(String(255), unique=True)
+    stripe_url: Mapped[str | None] = mapped_column(String(2048))  # the pay page, for the page that waits for it
     kind: Mapped[str] = mapped_column(String(20))
     mode: Mapped[str] = mapped_column(String(20), default="payment")
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)

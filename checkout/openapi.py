@@ -154,7 +154,46 @@ def _paths() -> dict:
                             }
                         ),
                     },
+                    "202": {
+                        "description": "The stock is held and Stripe's session is being opened (a rush): the browser waits on `url`",
+                        "content": _json(
+                            {
+                                "type": "object",
+                                "required": ["id", "url", "next", "status_url"],
+                                "properties": {
+                                    "id": {"type": "string", "description": "the held checkout's id"},
+                                    "url": {"type": "string", "description": "the page that waits for the pay page"},
+                                    "next": {"type": "string", "enum": ["wait"]},
+                                    "status_url": {"type": "string"},
+                                },
+                            }
+                        ),
+                    },
                     **_errors(400, 403, 404, 409, 413, 415, 422, 429, 503),
+                },
+            }
+        },
+        "/api/checkout/{checkout_id}": {
+            "get": {
+                "summary": "Whether a checkout this browser started has its Stripe pay page yet (poll while `queued`)",
+                "operationId": "checkoutStatus",
+                "parameters": [{"name": "checkout_id", "in": "path", "required": True, "schema": {"type": "string", "maxLength": 36}}],
+                "responses": {
+                    "200": {
+                        "description": "queued (poll again after `Retry-After`), open (go to `url`) or closed (start again from the cart)",
+                        "content": _json(
+                            {
+                                "type": "object",
+                                "required": ["id", "status", "url"],
+                                "properties": {
+                                    "id": {"type": "string"},
+                                    "status": {"type": "string", "enum": ["queued", "open", "closed"]},
+                                    "url": {"type": ["string", "null"]},
+                                },
+                            }
+                        ),
+                    },
+                    **_errors(404),
                 },
             }
         },

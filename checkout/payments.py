@@ -25,6 +25,7 @@ from .db import Database
 from .limits import Holder, held_units
 from .models import CheckoutSession, User, utcnow
 from .stock import release, reserve
+from .stripe_pace import Pace, paced
 
 log = logging.getLogger("plus.checkout.payments")
 
@@ -44,6 +45,7 @@ class Started:
 
     id: str
     url: str
+    queued: bool = False  # the session is still being opened: `id` is the checkout's, `url` the page that waits for it
 
 
 @dataclass(frozen=True)
@@ -110,24 +112,49 @@ def _open(
         db.add(record)
 
 
-def _create_session(database: Database, client: stripe.StripeClient, record: CheckoutSession, params: dict) -> Started:
-    """Ask Stripe for the session; on failure give the stock back, on success remember the id."""
+Opener = Callable[[CheckoutSession, dict], "Started | None"]
+"""Opens the Stripe session of a held checkout: now (returns it) or queued (returns None, the session follows)."""
+
+
+def waiting(settings: Settings, checkout_id: str) -> Started:
+    """A checkout whose Stripe session is queued: the page that waits for it."""
+    return Started(checkout_id, f"{settings.public_url}/checkout/{checkout_id}/pay", queued=True)
+
+
+def give_back(database: Database, checkout_id: str) -> None:
+    """Mark a checkout that will get no Stripe session failed and release its stock."""
+    with database.transaction() as db:
+        current = db.get(CheckoutSession, checkout_id)
+        if current is not None and not release(db, current, "failed"):
+            current.status = "failed"
+
+
+def create_session(
+    database: Database, client: stripe.StripeClient, record: CheckoutSession, params: dict, *, pace: Pace | None = None
+) -> Started:
+    """Ask Stripe for the session (in the process's pace, 429s retried); on failure give the stock back, on success remember the id."""
+    key = {"idempotency_key": f"plus-checkout-{record.id}"}  # every retry sends the same key: one session, however often
     try:
-        session = client.v1.checkout.sessions.create(params, {"idempotency_key": f"plus-checkout-{record.id}"})
+        if pace is None:
+            session = client.v1.checkout.sessions.create(params, key)
+        else:
+            session = paced(pace, lambda: client.v1.checkout.sessions.create(params, key))
     except stripe.StripeError as exc:
         log.error("Stripe refused checkout %s: %s", record.id, exc)
-        with database.transaction() as db:
-            current = db.get(CheckoutSession, record.id)
-            if not release(db, current, "failed"):
-                current.status = "failed"
+        give_back(database, record.id)
         raise PaymentProviderError("支付服务暂时不可用，请稍后再试") from exc
     with database.transaction() as db:
         db.execute(
             update(CheckoutSession)
             .where(CheckoutSession.id == record.id, CheckoutSession.status == "pending")
-            .values(stripe_session_id=session.id, status="open")
+            .values(stripe_session_id=session.id, stripe_url=session.url, status="open")
         )
     return Started(session.id, session.url)
+
+
+def direct(database: Database, client: stripe.StripeClient) -> Opener:
+    """An opener that calls Stripe on the caller's thread."""
+    return lambda record, params: create_session(database, client, record, params)
 
 
 def start_order(
@@ -143,8 +170,9 @@ def start_order(
     now: dt.datetime | None = None,
     holder: Holder | None = None,
     check: Callable[[Session], None] | None = None,
+    opener: Opener | None = None,
 ) -> Started:
-    """Hold the stock for priced lines; open Stripe Checkout now (address given) or after the address step."""
+    """Hold the stock for priced lines; open Stripe Checkout (address given; maybe queued) or send to the address step."""
     now = now or utcnow()
     expires = now + dt.timedelta(minutes=settings.ttl_minutes) + EXPIRY_MARGIN
     subtotal = sum((line.total for line in lines), Decimal("0.00"))
@@ -170,7 +198,8 @@ def start_order(
     _open(database, record, [(line.product_id, line.title, line.quantity, line.stock_limit) for line in lines], check)
     if delivery is None:  # the shopper gives the address on our page next; the stock is held meanwhile
         return Started(record.id, f"{settings.public_url}/checkout/{record.id}/delivery")
-    return _create_session(database, client, record, order_params(settings, record, user.email if user else None))
+    opener = opener or direct(database, client)
+    return opener(record, order_params(settings, record, user.email if user else None)) or waiting(settings, record.id)
 
 
 def order_params(settings: Settings, record: CheckoutSession, email: str | None) -> dict:
@@ -215,7 +244,14 @@ class AddressLocked(Exception):
 
 
 def confirm_delivery(
-    database: Database, client: stripe.StripeClient, settings: Settings, checkout_id: str, delivery: Delivery, *, email: str | None
+    database: Database,
+    client: stripe.StripeClient,
+    settings: Settings,
+    checkout_id: str,
+    delivery: Delivery,
+    *,
+    email: str | None,
+    opener: Opener | None = None,
 ) -> Started:
     """Store the address and fee of a held checkout (once: the first confirmation wins), then open Stripe Checkout.
 
@@ -241,7 +277,8 @@ def confirm_delivery(
         if session.status != "open" or not session.url:
             raise CheckoutClosed(checkout_id)
         return Started(session.id, session.url)
-    return _create_session(database, client, record, order_params(settings, record, email))
+    opener = opener or direct(database, client)
+    return opener(record, order_params(settings, record, email)) or waiting(settings, record.id)
 
 
 def start_membership(
@@ -336,4 +373,4 @@ def _membership_session(
         params["customer"] = customer
     else:
         params["customer_email"] = user.email
-    return _create_session(database, client, record, params)
+    return create_session(database, client, record, params)

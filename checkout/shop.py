@@ -17,8 +17,10 @@ from .limits import HoldCheck, holder_for, release_earlier
 from .models import CheckoutSession, Order
 from .openapi import spec
 from .payments import Delivery, PaymentProviderError, Settings, start_order
+from .session_queue import QueueFull, get_queue, queued
 from .stock import OutOfStock
 from .stripe_api import StripeNotConfigured, get_stripe
+from .waiting import busy, waiting_answer
 
 log = logging.getLogger("plus.checkout.shop")
 
@@ -32,15 +34,18 @@ def create_checkout():
         return refused
     member = g.user is not None and g.user.is_member()
     holder = holder_for(session, g.user, request.remote_addr)
+    jobs = get_queue()
     try:
         catalog = get_catalog()
         body = json_body()
         lines = price_items(catalog, parse_items(body), member=member)
         delivery = checked_delivery(catalog, lines, body, member=member)  # before anything is stored
-        client = get_stripe()
-        release_earlier(get_database(), client, holder)  # a retry replaces the shopper's unpaid try
+        if delivery is not None and not jobs.has_room():  # refuse before holding stock, and at once
+            raise QueueFull(jobs.retry_after())
+        database, client = get_database(), get_stripe()
+        release_earlier(database, client, holder)  # a retry replaces the shopper's unpaid try
         started = start_order(
-            get_database(),
+            database,
             client,
             Settings.from_config(current_app.config),
             lines,
@@ -50,6 +55,7 @@ def create_checkout():
             delivery=delivery,
             holder=holder,
             check=HoldCheck.of(catalog, lines, holder),
+            opener=queued(database, client, wait=current_app.config["PLUS_CHECKOUT_WAIT"]),
         )
     except AddressError as exc:
         return api_error(400, exc.code, exc.message)
@@ -62,6 +68,10 @@ def create_checkout():
         return api_error(503, "payments_unavailable", "支付服务暂时不可用，请稍后再试")
     except CatalogUnavailable:
         return api_error(503, "catalog_unavailable", "商品目录暂不可用，请稍后再试")
+    except QueueFull as exc:
+        return busy(exc)
+    if started.queued:  # the browser goes to the page that waits for its Stripe session
+        return jsonify(waiting_answer(started)), 202
     answer = {"id": started.id, "url": started.url, "next": "pay" if delivery else "address"}
     if delivery:
         answer["delivery_fee"] = str(delivery.fee)

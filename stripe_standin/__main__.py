@@ -33,6 +33,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--public-url", help="base URL of the pay page, if not the host the API is called on")
     parser.add_argument("--async-delay", type=float, default=2.0, help="seconds before an Alipay/WeChat Pay payment settles")
+    parser.add_argument(
+        "--rate-limit",
+        type=int,
+        default=None,
+        help="answer 429 rate_limit past this many requests per second per endpoint, like Stripe (25)",
+    )
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args(argv)
     if args.webhook_url and not args.webhook_secret:
@@ -44,6 +50,7 @@ def main(argv: list[str] | None = None) -> int:
             "WEBHOOK_ENDPOINTS": [(url, args.webhook_secret) for url in args.webhook_url],
             "PUBLIC_URL": args.public_url,
             "ASYNC_PAYMENT_DELAY": args.async_delay,
+            "RATE_LIMIT": args.rate_limit,
         }
     )
     server = make_server(args.host, args.port, app, threaded=True)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, g, request
+from flask import Flask, current_app, g, request
 from werkzeug.exceptions import HTTPException
 
 from . import api, control, paypage, routes
 from .errors import StripeError
+from .ratelimit import RateLimiter
 from .state import Standin
 from .store import new_id
 
@@ -27,6 +28,7 @@ DEFAULTS = {
     "PUBLIC_URL": None,  # base of the pay page URLs; default: the host the API was called on
     "API_VERSION": None,  # events' api_version; default: the installed stripe library's
     "START_THREADS": True,
+    "RATE_LIMIT": None,  # requests per second per endpoint before a 429 rate_limit, like Stripe's (25 live); None = no limit
 }
 
 
@@ -49,6 +51,9 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(paypage.bp)
     app.register_blueprint(control.bp)
     app.before_request(_tag_request)
+    if app.config["RATE_LIMIT"]:
+        app.extensions["stripe_standin_rate"] = RateLimiter(int(app.config["RATE_LIMIT"]))
+        app.before_request(_rate_limit)
     app.register_error_handler(StripeError, _stripe_error)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _internal_error)
@@ -69,8 +74,16 @@ def _tag_request() -> None:
     g.request_id = new_id("req", 14)
 
 
+def _rate_limit() -> None:
+    if request.path.startswith("/v1/") and request.url_rule is not None:
+        current_app.extensions["stripe_standin_rate"].admit(f"{request.method} {request.url_rule.rule}")
+
+
 def _stripe_error(error: StripeError):
-    return api.json_response(error.body(), error.status)
+    response = api.json_response(error.body(), error.status)
+    if error.status == 429:
+        response.headers["Retry-After"] = "1"
+    return response
 
 
 def _http_error(error: HTTPException):

@@ -25,7 +25,7 @@ def test_api_conforms_to_its_openapi_document(app):
     # strategy is driven with hypothesis directly.)
     schema = schemathesis.openapi.from_wsgi("/api/openapi.json", app)
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) == 9, operations  # every path but the document itself
+    assert len(operations) == 10, operations  # every path but the document itself
     for operation in operations:
         check_operation(operation)
 

@@ -1,0 +1,301 @@
+"""A member flash sale: a rush of shoppers at the checkout while Stripe is slow and rate-limited.
+
+The app runs as in production (gunicorn gthread workers), the Stripe stand-in in its own process
+answering 429 past 25 requests a second per endpoint, and a delaying proxy on loopback puts
+Stripe's latency (300 ms fixed, then 300–600 ms) in front of it. Shoppers are closed-loop clients
+(1, 50, 200 at a time) and open-loop bursts (arrivals at 50/s and 100/s); each posts its cart with
+an address and, when answered 202, polls until the pay page is open. Webhooks are delivered
+alongside. Everything stays on loopback and every run is bounded in count and time:
+
+    .venv/bin/python bench/bench_rush.py [--quick] [--database-url postgresql://…]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import requests
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from bench.bench_checkout import ADDRESS, SECRET, percentile, pick_product, start  # noqa: E402
+from bench.delay_proxy import delaying  # noqa: E402
+from bench.serving import free_port  # noqa: E402
+from checkout.stripe_api import event_payload, sign_payload  # noqa: E402
+
+OPENED: list[str] = []  # Stripe sessions the shoppers reached, for the webhooks alongside to pay
+POLL_EVERY = 1.0
+GIVE_UP_AFTER = 120.0  # seconds a shopper waits for the pay page before the run counts a timeout
+STRIPE_LIMIT = 25  # Stripe's default per endpoint per second (the stand-in imitates it)
+
+
+@dataclass
+class Outcome:
+    """What one shopper saw: the first answer's latency and status, and seconds until the pay page."""
+
+    answered_ms: float
+    status: int
+    to_pay_s: float | None = None
+    session: str | None = None
+
+
+@dataclass
+class Run:
+    """One scenario's outcomes and its wall time."""
+
+    name: str
+    outcomes: list[Outcome] = field(default_factory=list)
+    wall: float = 0.0
+    cpu_ms: float = 0.0
+    hooks: list[float] = field(default_factory=list)
+    hook_wall: float = 0.0
+
+
+def shopper(base: str, product: str, http: requests.Session) -> Outcome:
+    """Post a cart with an address; when queued (202), poll until the pay page is open."""
+    body = json.dumps({"items": [{"product": product, "quantity": 1}], "address": ADDRESS})
+    started = time.perf_counter()
+    try:
+        answer = http.post(f"{base}/api/checkout", data=body, headers={"Content-Type": "application/json"}, timeout=30)
+    except requests.RequestException:
+        return Outcome((time.perf_counter() - started) * 1000, 0)
+    outcome = Outcome((time.perf_counter() - started) * 1000, answer.status_code)
+    if answer.status_code == 201:
+        outcome.to_pay_s, outcome.session = outcome.answered_ms / 1000, answer.json()["id"]
+        OPENED.append(outcome.session)
+    elif answer.status_code == 202:
+        status_url = base + answer.json()["status_url"]
+        while time.perf_counter() - started < GIVE_UP_AFTER:
+            time.sleep(POLL_EVERY)
+            state = http.get(status_url, timeout=30).json()
+            if state["status"] == "open":
+                outcome.to_pay_s = time.perf_counter() - started
+                outcome.session = state["url"].rstrip("/").rsplit("/", 1)[-1]
+                OPENED.append(outcome.session)
+                break
+            if state["status"] == "closed":
+                break
+    return outcome
+
+
+def closed_loop(base: str, product: str, clients: int, total: int) -> list[Outcome]:
+    """`total` shoppers from `clients` threads, each starting when the last one finished."""
+    local = threading.local()
+
+    def one(_: int) -> Outcome:
+        local.http = getattr(local, "http", None) or requests.Session()
+        return shopper(base, product, local.http)
+
+    with ThreadPoolExecutor(clients) as pool:
+        return list(pool.map(one, range(total)))
+
+
+def open_loop(base: str, product: str, arrivals: int, rate: float) -> list[Outcome]:
+    """`arrivals` shoppers arriving at `rate` per second, whatever the store's speed (a real rush)."""
+    results: list[Outcome] = []
+    lock = threading.Lock()
+
+    def one() -> None:
+        with requests.Session() as http:
+            outcome = shopper(base, product, http)
+        with lock:
+            results.append(outcome)
+
+    threads = []
+    started = time.perf_counter()
+    for n in range(arrivals):
+        time.sleep(max(0.0, started + n / rate - time.perf_counter()))
+        thread = threading.Thread(target=one, daemon=True)
+        thread.start()
+        threads.append(thread)
+    for thread in threads:
+        thread.join(GIVE_UP_AFTER + 60)
+    return results
+
+
+def worker_cpu_ms(master: int) -> float:
+    """CPU time (user + system) of the gunicorn master and its workers so far, in ms (from /proc)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    pids = [master, *(int(p) for p in Path(f"/proc/{master}/task/{master}/children").read_text().split())]
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total * 1000 / tick
+
+
+def webhooks_alongside(base: str, stop: threading.Event, senders: int = 4) -> tuple[list[float], float]:
+    """Until `stop`: a paid event for each session a shopper opened, else a replay of an earlier one (as Stripe retries)."""
+    latencies: list[float] = []
+    sent: list[str] = []
+    lock = threading.Lock()
+    started = time.perf_counter()
+
+    def next_payload() -> str | None:
+        with lock:
+            if OPENED:
+                obj = {"id": OPENED.pop(), "object": "checkout.session", "status": "complete", "payment_status": "paid", "metadata": {}}
+                sent.append(event_payload("evt_" + uuid.uuid4().hex, "checkout.session.completed", obj))
+                return sent[-1]
+            return sent[len(latencies) % len(sent)] if sent else None
+
+    def send() -> None:
+        with requests.Session() as http:
+            while not stop.is_set():
+                payload = next_payload()
+                if payload is None:
+                    time.sleep(0.01)
+                    continue
+                begun = time.perf_counter()
+                http.post(
+                    f"{base}/api/stripe/webhook",
+                    data=payload,
+                    headers={"Content-Type": "application/json", "Stripe-Signature": sign_payload(payload, SECRET)},
+                    timeout=30,
+                )
+                with lock:
+                    latencies.append((time.perf_counter() - begun) * 1000)
+
+    threads = [threading.Thread(target=send, daemon=True) for _ in range(senders)]
+    for thread in threads:
+        thread.start()
+    stop.wait()
+    for thread in threads:
+        thread.join(60)
+    return latencies, time.perf_counter() - started
+
+
+def holds_left(database_url: str) -> int:
+    """Checkouts still holding stock without a Stripe session (abandoned in the queue or never opened)."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(database_url.replace("postgresql://", "postgresql+psycopg://", 1))
+    with engine.connect() as connection:
+        found = connection.scalar(text("SELECT count(*) FROM checkout_sessions WHERE stock_held AND stripe_session_id IS NULL"))
+    engine.dispose()
+    return int(found or 0)
+
+
+def measure(name: str, scenario, base: str, app_pid: int, *, alongside: bool) -> Run:
+    """Run one scenario (with webhooks delivered alongside, or not: then the CPU is the checkouts' alone)."""
+    run, stop, hooks = Run(name), threading.Event(), []
+    if not alongside:
+        stop.set()
+    sender = threading.Thread(target=lambda: hooks.extend(webhooks_alongside(base, stop)), daemon=True)
+    cpu = worker_cpu_ms(app_pid)
+    started = time.perf_counter()
+    sender.start()
+    run.outcomes = scenario()
+    run.wall = time.perf_counter() - started
+    stop.set()
+    sender.join(60)
+    run.cpu_ms = worker_cpu_ms(app_pid) - cpu
+    if hooks:
+        run.hooks, run.hook_wall = hooks[0], hooks[1]
+    return run
+
+
+def report(run: Run, held: int) -> str:
+    """One table row of a scenario."""
+    answered = [o.answered_ms for o in run.outcomes]
+    paid = [o.to_pay_s for o in run.outcomes if o.to_pay_s is not None]
+    errors = sum(o.status not in (201, 202) for o in run.outcomes)
+    timeouts = sum(o.status in (201, 202) and o.to_pay_s is None for o in run.outcomes)
+    opened = len(paid)
+    hooks = f"{len(run.hooks) / run.hook_wall:.0f}/s p50 {statistics.median(run.hooks):.0f} ms" if run.hooks else "–"
+    return (
+        f"| {run.name} | {opened / run.wall:.1f} | {statistics.median(answered):.0f} / {percentile(answered, 95):.0f} / "
+        f"{percentile(answered, 99):.0f} ms | {percentile(paid, 50) if paid else 0:.1f} / {percentile(paid, 99) if paid else 0:.1f} s | "
+        f"{errors} | {timeouts} | {held} | {run.cpu_ms / max(1, len(run.outcomes)):.1f} | {hooks} |"
+    )
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="a small smoke run (about a minute)")
+    parser.add_argument("--database-url", default=os.environ.get("PLUS_BENCH_DATABASE_URL"), help="default: a SQLite file")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--content", type=Path, default=REPO / "content")
+    args = parser.parse_args(argv)
+    if args.quick:
+        latencies = [("50 ms", 0.05, 0.05)]
+        closed = [(1, 3), (20, 40)]
+        bursts = [(60, 30.0)]
+    else:
+        latencies = [("300 ms", 0.3, 0.3), ("300–600 ms", 0.3, 0.6)]
+        closed = [(1, 20), (50, 300), (200, 600)]
+        bursts = [(1000, 50.0), (1000, 100.0)]
+    needed = sum(n for _, n in closed) * len(latencies) + sum(n for n, _ in bursts) * len(latencies) + 100
+    product = pick_product(args.content, needed)
+    work = Path(tempfile.mkdtemp(prefix="bench-rush-"))
+    database_url = args.database_url or f"sqlite:///{work / 'plus.db'}"
+    python, bin_dir = sys.executable, Path(sys.executable).parent
+    standin_port, app_port = free_port(), free_port()
+    standin_url, base = f"http://127.0.0.1:{standin_port}", f"http://127.0.0.1:{app_port}"
+    print(f"rush benchmark — gunicorn gthread × {args.workers}, {database_url.split(':')[0]}, {os.cpu_count()} CPUs, product {product}")
+    print(
+        "| scenario | sessions/s | answer p50 / p95 / p99 | to pay page p50 / p99 | errors | timeouts | holds left | CPU ms/checkout | webhooks alongside |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|")
+    processes = []
+    try:
+        processes.append(
+            start(
+                [python, "-m", "stripe_standin", "--port", str(standin_port), "--database", ":memory:", "--rate-limit", str(STRIPE_LIMIT)],
+                dict(os.environ),
+                work / "standin.log",
+                standin_url + "/_standin/",
+            )
+        )
+        for label, low, high in latencies:
+            with delaying(standin_url, low, high) as proxy:
+                env = {
+                    **os.environ,
+                    "PLUS_INSTANCE": str(work / "instance"),
+                    "DATABASE_URL": database_url,
+                    "PLUS_CONTENT": str(args.content),
+                    "PLUS_SITE_DIR": str(work / "no-site"),
+                    "STRIPE_SECRET_KEY": "sk_test_bench",
+                    "STRIPE_API_BASE": proxy,
+                    "STRIPE_WEBHOOK_SECRET": SECRET,
+                    "PUBLIC_URL": base,
+                    "SECRET_KEY": "bench",
+                    "PLUS_RATE_CHECKOUT": "1000000 per minute",  # all the load comes from this one address
+                    "PLUS_STRIPE_RATE": str(0.9 * STRIPE_LIMIT / args.workers),  # the account's limit shared by the workers
+                }
+                subprocess.run([str(bin_dir / "plus"), "db", "upgrade"], env=env, check=True, capture_output=True)
+                command = [str(bin_dir / "gunicorn"), "-b", f"127.0.0.1:{app_port}", "-w", str(args.workers), "-k", "gthread"]
+                command += ["--threads", "8", "--log-level", "warning", "admin.serve:create_site()"]
+                app = start(command, env, work / "app.log", base + "/api/me")
+                try:
+                    closed_loop(base, product, 4, 8)  # warm up
+                    scenarios = [(f"{label}, {c} clients", False, lambda c=c, n=n: closed_loop(base, product, c, n)) for c, n in closed]
+                    scenarios += [(f"{label}, {n} at {r:.0f}/s", True, lambda n=n, r=r: open_loop(base, product, n, r)) for n, r in bursts]
+                    for name, alongside, scenario in scenarios:
+                        run = measure(name, scenario, base, app.pid, alongside=alongside)
+                        print(report(run, holds_left(database_url)), flush=True)
+                finally:
+                    app.terminate()
+                    app.wait(timeout=30)
+    finally:
+        for process in reversed(processes):
+            process.terminate()
+            process.wait(timeout=20)
+    print("CPU ms/checkout: the app's CPU over the run ÷ shoppers (polls included; bursts: webhooks alongside included too).")
+
+
+if __name__ == "__main__":
+    main()

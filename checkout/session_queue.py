@@ -1,0 +1,150 @@
+"""Opening Stripe sessions off the request threads: a bounded queue and a few workers per process.
+
+A rush of shoppers must not hold request threads while Stripe answers (300 ms or more each, and
+no faster than its rate limit): the request holds the stock, puts the session on this queue and
+waits at most `PLUS_CHECKOUT_WAIT` seconds; past that the shopper gets a page that waits for it
+(`/checkout/{id}/pay`). Webhooks and page views keep their threads. A full queue refuses at once.
+"""
+
+from __future__ import annotations
+
+import collections
+import logging
+import queue
+import threading
+from collections.abc import Callable
+
+from flask import Flask, current_app
+
+from .db import Database
+from .models import CheckoutSession
+from .payments import Opener, Started, create_session, give_back
+from .stripe_pace import Pace
+
+log = logging.getLogger("plus.checkout.session_queue")
+
+KEEP = 20_000  # finished sessions remembered for the waiting pages (their URLs), oldest forgotten first
+
+
+class QueueFull(Exception):
+    """Too many checkouts wait for Stripe already: the shopper tries again in `retry_after` seconds."""
+
+    def __init__(self, retry_after: int):
+        super().__init__(retry_after)
+        self.retry_after = retry_after
+
+
+class SessionQueue:
+    """Jobs that open a Stripe session, run by `workers` threads at the process's Stripe pace."""
+
+    def __init__(self, *, workers: int, size: int, rate: float):
+        self.pace = Pace(rate)
+        self.rate = rate
+        self._jobs: queue.Queue[tuple[str, Callable[[], Started]]] = queue.Queue(maxsize=size)
+        self._workers = workers
+        self._started = False
+        self._lock = threading.Lock()
+        self._done: collections.OrderedDict[str, Started | BaseException] = collections.OrderedDict()
+        self._waiting: dict[str, threading.Event] = {}
+
+    def has_room(self) -> bool:
+        """Whether a new job would be taken now (checked before stock is held)."""
+        return not self._jobs.full()
+
+    def retry_after(self) -> int:
+        """Seconds until the queue has drained enough to take a job again (at the Stripe pace)."""
+        return max(1, int(self._jobs.qsize() / self.rate) + 1)
+
+    def submit(self, key: str, job: Callable[[], Started]) -> threading.Event:
+        """Queue `job` under `key`; raises QueueFull at once when the queue is full."""
+        self._start()
+        done = threading.Event()
+        with self._lock:
+            self._waiting[key] = done
+        try:
+            self._jobs.put_nowait((key, job))
+        except queue.Full:
+            with self._lock:
+                self._waiting.pop(key, None)
+            raise QueueFull(self.retry_after()) from None
+        return done
+
+    def run(self, key: str, job: Callable[[], Started], *, wait: float) -> Started | None:
+        """Queue `job` and wait up to `wait` seconds: its session, its error raised, or None (still queued).
+
+        Only a job that starts at once is waited for: in a rush (others queued before it) the
+        request answers at once and frees its thread for the next shopper and for webhooks.
+        """
+        ahead = self._jobs.qsize()
+        done = self.submit(key, job)
+        if wait > 0 and ahead == 0 and done.wait(wait):
+            return self.result(key)
+        return None
+
+    def result(self, key: str) -> Started | None:
+        """The session a finished job opened (raises its error), or None when unknown here or not done."""
+        with self._lock:
+            outcome = self._done.get(key)
+        if isinstance(outcome, BaseException):
+            raise outcome
+        return outcome
+
+    def _start(self) -> None:
+        with self._lock:
+            if self._started:
+                return
+            self._started = True
+        for number in range(self._workers):
+            threading.Thread(target=self._work, name=f"plus-stripe-{number}", daemon=True).start()
+
+    def _work(self) -> None:
+        while True:
+            key, job = self._jobs.get()
+            try:
+                outcome: Started | BaseException = job()
+            except Exception as exc:  # the job released the stock; the waiting page shows the failure
+                outcome = exc
+            with self._lock:
+                self._done[key] = outcome
+                while len(self._done) > KEEP:
+                    self._done.popitem(last=False)
+                done = self._waiting.pop(key, None)
+            if done is not None:
+                done.set()
+
+
+def queued(database: Database, client, *, wait: float, release_when_full: bool = True, app: Flask | None = None) -> Opener:
+    """An opener that puts the session on the process's queue and waits at most `wait` seconds for it.
+
+    A full queue raises QueueFull (the shopper hears "try again" at once), after giving the stock
+    back unless `release_when_full` is False (the address step keeps the hold for the next try).
+    """
+    jobs = get_queue(app)
+
+    def open_session(record: CheckoutSession, params: dict) -> Started | None:
+        try:
+            return jobs.run(record.id, lambda: create_session(database, client, record, params, pace=jobs.pace), wait=wait)
+        except QueueFull:
+            if release_when_full:
+                give_back(database, record.id)
+            raise
+
+    return open_session
+
+
+def get_queue(app: Flask | None = None) -> SessionQueue:
+    """The process's session queue (made on first use, with the app's settings)."""
+    app = app or current_app
+    found = app.extensions.get("plus_session_queue")
+    if found is None:
+        with _made:
+            found = app.extensions.get("plus_session_queue")
+            if found is None:
+                config = app.config
+                found = app.extensions["plus_session_queue"] = SessionQueue(
+                    workers=config["PLUS_STRIPE_WORKERS"], size=config["PLUS_CHECKOUT_QUEUE"], rate=config["PLUS_STRIPE_RATE"]
+                )
+    return found
+
+
+_made = threading.Lock()

@@ -1,0 +1,27 @@
+"""`bench/bench_rush.py --quick`: the rush benchmark runs end to end and every shopper reaches a pay page."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.slow
+def test_the_quick_rush_serves_every_shopper_without_errors_or_timeouts():
+    run = subprocess.run(
+        [sys.executable, str(REPO / "bench" / "bench_rush.py"), "--quick"], capture_output=True, text=True, timeout=600, cwd=REPO
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    rows = [line for line in run.stdout.splitlines() if re.match(r"\| \d+ ms, ", line)]
+    assert len(rows) == 3, run.stdout
+    for row in rows:
+        cells = [cell.strip() for cell in row.strip("|").split("|")]
+        errors, timeouts, holds = int(cells[4]), int(cells[5]), int(cells[6])
+        assert (errors, timeouts, holds) == (0, 0, 0), row
+        assert float(cells[1]) > 0, row  # sessions were opened
