@@ -129,7 +129,10 @@ HELP: dict[str, dict[str, tuple[str, str]]] = {
             "The most pixels (width x height) one image may have (25 million)",
         ),
         "max_line_quantity": ("每单每种商品最多几件（默认50；商品可用 limit_per_order 另设）", "Most units of a product per order (50)"),
-        "max_units_held": ("每位顾客同时在待付款结算中最多占用几件库存（默认100）", "Most units one shopper may hold unpaid (100)"),
+        "max_units_held": (
+            "每人占用库存上限：每位顾客同时在待付款结算中最多占用几件（默认100）",
+            "Most units one shopper may hold unpaid (100)",
+        ),
         "limit_window_days": ("限购 limit_per_member 统计多少天内的订单（默认365天）", "Days limit_per_member looks back (365)"),
     },
     "StoreInfo": {
