@@ -123,34 +123,31 @@ def mailed_link(text: str, path: str) -> str:
     return match.group(1)
 
 
+def _newest_link(messages, email: str, path: str) -> str | None:
+    """The last `path` link in the mails of `messages` addressed to `email`."""
+    links = []
+    for message in messages:
+        if message["To"] == email:
+            links += re.findall(r"https?://[^/\s]+(" + re.escape(path) + r"\S+)", message.get_content())
+    return links[-1] if links else None
+
+
 def link_from_mail_folder(folder: Path, email: str, path: str = "/auth/confirm/", timeout: float = 20.0) -> str:
     """The newest `path` link mailed to `email` by `plus serve` processes with no MAIL_SERVER (their
     instance folders' mail/*.eml below `folder`: on a shared database any instance may send a mail)."""
     import email as email_lib
     from email import policy
 
-    def found() -> str | None:
-        links = []
+    def messages():
         for file in sorted(folder.glob("**/mail/*.eml"), key=lambda f: f.stat().st_mtime):
-            message = email_lib.message_from_bytes(file.read_bytes(), policy=policy.default)
-            if message["To"] == email:
-                links += re.findall(r"https?://[^/\s]+(" + re.escape(path) + r"\S+)", message.get_content())
-        return links[-1] if links else None
+            yield email_lib.message_from_bytes(file.read_bytes(), policy=policy.default)
 
-    return wait_for(found, timeout=timeout)
+    return wait_for(lambda: _newest_link(messages(), email, path), timeout=timeout)
 
 
 def link_from_mailbox(mailbox, email: str, path: str = "/auth/confirm/", timeout: float = 20.0) -> str:
     """The newest `path` link a store sent to `email` through the test SMTP server."""
-
-    def found() -> str | None:
-        links = []
-        for message in list(mailbox.messages):
-            if message["To"] == email:
-                links += re.findall(r"https?://[^/\s]+(" + re.escape(path) + r"\S+)", message.get_content())
-        return links[-1] if links else None
-
-    return wait_for(found, timeout=timeout)
+    return wait_for(lambda: _newest_link(list(mailbox.messages), email, path), timeout=timeout)
 
 
 def make_account(app, email: str, password: str = PASSWORD) -> None:
