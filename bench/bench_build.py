@@ -40,14 +40,15 @@ TODAY = "2026-11-25"
 def timed(command: list[str], **kwargs) -> tuple[float, int]:
     """Run a command; return its wall time and its peak resident memory in MiB."""
     env = {**os.environ, "CI": "true", "PLUS_TODAY": TODAY, **kwargs.pop("env", {})}
-    started = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env, **kwargs)
-    _, status, usage = os.wait4(process.pid, 0)
-    elapsed = time.perf_counter() - started
-    process.returncode = os.waitstatus_to_exitcode(status)
-    if process.returncode != 0:
-        raise SystemExit(f"{command[0]} failed ({process.returncode}): {process.stderr.read().decode()[-2000:]}")
-    process.stderr.close()
+    # stderr goes to a file, not a pipe: a pipe nobody reads blocks the build once its warnings pass 64 KB
+    with tempfile.TemporaryFile() as errors:
+        started = time.perf_counter()
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=errors, env=env, **kwargs)
+        _, status, usage = os.wait4(process.pid, 0)
+        elapsed = time.perf_counter() - started
+        if os.waitstatus_to_exitcode(status) != 0:
+            errors.seek(0)
+            raise SystemExit(f"{command[0]} failed ({os.waitstatus_to_exitcode(status)}): {errors.read().decode()[-2000:]}")
     return elapsed, usage.ru_maxrss // 1024
 
 

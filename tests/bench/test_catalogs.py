@@ -16,6 +16,8 @@ def test_the_synthetic_catalog_validates(tmp_path):
 def test_the_realistic_catalog_validates_and_keeps_the_seeds_shapes(tmp_path):
     result = load_catalog(write_realistic_catalog(tmp_path / "c", 60), today=TODAY)
     assert result.catalog is not None, [p.as_text() for p in result.errors]
+    # warnings too: a curator would fix them, and thousands of them would time printing, not building
+    assert not result.warnings, [p.as_text() for p in result.warnings[:5]]
     products = result.catalog.products.values()
     assert len({p.title for p in products}) == 60  # unique titles
     assert len({p.description for p in products}) == 60
