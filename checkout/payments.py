@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import stripe
-from sqlalchemy import bindparam, insert, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from catalog.pricing import to_fen
@@ -33,6 +33,7 @@ MEMBERSHIP_PRODUCT = "plus-membership"
 MEMBERSHIP_TITLE = "PLUS会员 年卡"
 # Stripe refuses a session expiring less than 30 minutes after it is made; a minute of margin.
 EXPIRY_MARGIN = dt.timedelta(minutes=1)
+UNOPENED_HOLD = dt.timedelta(seconds=30)
 
 
 class PaymentProviderError(RuntimeError):
@@ -65,6 +66,8 @@ class Settings:
     payment_methods: tuple[str, ...]
     ttl_minutes: int
     membership_price: Decimal
+    unopened_hold: dt.timedelta = UNOPENED_HOLD
+    """How long a checkout waiting for its Stripe session keeps its stock after its waiting page last asked."""
 
     @classmethod
     def from_config(cls, config: dict) -> Settings:
@@ -77,7 +80,18 @@ class Settings:
             payment_methods=tuple(payment_methods(config)),
             ttl_minutes=config["PLUS_CHECKOUT_TTL_MINUTES"],
             membership_price=config["PLUS_MEMBERSHIP_PRICE"],
+            unopened_hold=dt.timedelta(seconds=config["PLUS_QUEUE_HOLD_SECONDS"]),
         )
+
+    @property
+    def lifetime(self) -> dt.timedelta:
+        """How long a Stripe session stays payable, counted from the moment Stripe makes it."""
+        return session_lifetime(self.ttl_minutes)
+
+
+def session_lifetime(ttl_minutes: int) -> dt.timedelta:
+    """PLUS_CHECKOUT_TTL_MINUTES and the margin Stripe's 30-minute minimum needs."""
+    return dt.timedelta(minutes=ttl_minutes) + EXPIRY_MARGIN
 
 
 def _method_params(methods: tuple[str, ...] | list[str]) -> dict:
@@ -121,8 +135,9 @@ _COLUMNS = tuple(column.key for column in CheckoutSession.__table__.columns)
 _OPENED = (
     update(CheckoutSession)
     .where(CheckoutSession.id == bindparam("checkout"), CheckoutSession.status == "pending")
-    .values(stripe_session_id=bindparam("session"), stripe_url=bindparam("url"), status="open")
+    .values(stripe_session_id=bindparam("session"), stripe_url=bindparam("url"), status="open", expires_at=bindparam("expires"))
 )
+_NOW_OF = select(CheckoutSession.status, CheckoutSession.stripe_session_id).where(CheckoutSession.id == bindparam("checkout"))
 
 
 def _row(record: CheckoutSession) -> dict:
@@ -139,19 +154,31 @@ def waiting(settings: Settings, checkout_id: str) -> Started:
     return Started(checkout_id, f"{settings.public_url}/checkout/{checkout_id}/pay", queued=True)
 
 
-def give_back(database: Database, checkout_id: str) -> None:
-    """Mark a checkout that will get no Stripe session failed and release its stock."""
+def give_back(database: Database, checkout_id: str, status: str = "failed") -> None:
+    """End a checkout that will get no Stripe session (failed, or abandoned: expired) and release its stock."""
     with database.transaction() as db:
         current = db.get(CheckoutSession, checkout_id)
-        if current is not None and not release(db, current, "failed"):
-            current.status = "failed"
+        if current is not None and current.status == "pending" and not release(db, current, status):
+            current.status = status
 
 
 def create_session(
-    database: Database, client: stripe.StripeClient, record: CheckoutSession, params: dict, *, pace: Pace | None = None
+    database: Database,
+    client: stripe.StripeClient,
+    record: CheckoutSession,
+    params: dict,
+    *,
+    pace: Pace | None = None,
+    lifetime: dt.timedelta | None = None,
 ) -> Started:
-    """Ask Stripe for the session (in the process's pace, 429s retried); on failure give the stock back, on success remember the id."""
+    """Ask Stripe for the session (in the process's pace, 429s retried); on failure give the stock back, on success remember the id.
+
+    With `lifetime`, the session expires that long after this call (not after the request that
+    queued it: a session opened late must still live the 30 minutes Stripe asks for).
+    """
     key = {"idempotency_key": f"plus-checkout-{record.id}"}  # every retry sends the same key: one session, however often
+    if lifetime is not None:
+        params = {**params, "expires_at": int((utcnow() + lifetime).timestamp())}
     try:
         if pace is None:
             session = client.v1.checkout.sessions.create(params, key)
@@ -161,14 +188,30 @@ def create_session(
         log.error("Stripe refused checkout %s: %s", record.id, exc)
         give_back(database, record.id)
         raise PaymentProviderError("支付服务暂时不可用，请稍后再试") from exc
+    expires = dt.datetime.fromtimestamp(params["expires_at"], dt.UTC) if "expires_at" in params else record.expires_at
     with database.transaction() as db:
-        db.connection().execute(_OPENED, {"checkout": record.id, "session": session.id, "url": session.url})
+        opened = (
+            db.connection()
+            .execute(_OPENED, {"checkout": record.id, "session": session.id, "url": session.url, "expires": expires})
+            .rowcount
+        )
+        current = db.connection().execute(_NOW_OF, {"checkout": record.id}).first() if not opened else None
+    if current is not None and current.stripe_session_id != session.id:  # ended meanwhile (given up, cancelled): nobody may pay it
+        _expire_quietly(client, session.id)
+        raise CheckoutClosed(record.id)
     return Started(session.id, session.url)
 
 
-def direct(database: Database, client: stripe.StripeClient) -> Opener:
+def _expire_quietly(client: stripe.StripeClient, session_id: str) -> None:
+    try:
+        client.v1.checkout.sessions.expire(session_id)
+    except stripe.StripeError as exc:  # it expires on its own; a payment would still become an order (webhook)
+        log.warning("could not expire Stripe session %s of an ended checkout: %s", session_id, exc)
+
+
+def direct(database: Database, client: stripe.StripeClient, lifetime: dt.timedelta | None = None) -> Opener:
     """An opener that calls Stripe on the caller's thread."""
-    return lambda record, params: create_session(database, client, record, params)
+    return lambda record, params: create_session(database, client, record, params, lifetime=lifetime)
 
 
 def start_order(
@@ -188,7 +231,9 @@ def start_order(
 ) -> Started:
     """Hold the stock for priced lines; open Stripe Checkout (address given; maybe queued) or send to the address step."""
     now = now or utcnow()
-    expires = now + dt.timedelta(minutes=settings.ttl_minutes) + EXPIRY_MARGIN
+    # Given an address, the session opens now or from the queue: until then the hold lasts only while
+    # the shopper's waiting page keeps asking (checkout.waiting); at the address step, for the TTL.
+    expires = now + (settings.unopened_hold if delivery is not None else settings.lifetime)
     subtotal = sum((line.total for line in lines), Decimal("0.00"))
     record = CheckoutSession(
         id=str(uuid.uuid4()),
@@ -212,7 +257,7 @@ def start_order(
     _open(database, record, [(line.product_id, line.title, line.quantity, line.stock_limit) for line in lines], check)
     if delivery is None:  # the shopper gives the address on our page next; the stock is held meanwhile
         return Started(record.id, f"{settings.public_url}/checkout/{record.id}/delivery")
-    opener = opener or direct(database, client)
+    opener = opener or direct(database, client, settings.lifetime)
     return opener(record, order_params(settings, record, user.email if user else None)) or waiting(settings, record.id)
 
 
@@ -237,7 +282,7 @@ def order_params(settings: Settings, record: CheckoutSession, email: str | None)
         "cancel_url": f"{settings.public_url}/checkout/{record.id}/cancel",  # expires the session, releases the stock
         "client_reference_id": record.id,
         "metadata": {"plus_ref": record.id, "kind": "order", "user": str(record.user_id or "")},
-        "expires_at": int(record.expires_at.timestamp()),
+        "expires_at": int((utcnow() + settings.lifetime).timestamp()),  # the opener counts it again when Stripe is called
         **_method_params(settings.payment_methods),
     }
     if email:
@@ -280,7 +325,12 @@ def confirm_delivery(
         db.execute(
             update(CheckoutSession)
             .where(CheckoutSession.id == checkout_id, CheckoutSession.status == "pending", CheckoutSession.delivery.is_(None))
-            .values(delivery=delivery.address.as_record(), delivery_fee=delivery.fee, amount_total=subtotal + delivery.fee)
+            .values(
+                delivery=delivery.address.as_record(),
+                delivery_fee=delivery.fee,
+                amount_total=subtotal + delivery.fee,
+                expires_at=utcnow() + settings.unopened_hold,  # queued from now on: held while the waiting page asks
+            )
             .execution_options(synchronize_session=False)
         )
         db.refresh(record)
@@ -291,7 +341,7 @@ def confirm_delivery(
         if session.status != "open" or not session.url:
             raise CheckoutClosed(checkout_id)
         return Started(session.id, session.url)
-    opener = opener or direct(database, client)
+    opener = opener or direct(database, client, settings.lifetime)
     return opener(record, order_params(settings, record, email)) or waiting(settings, record.id)
 
 
@@ -343,7 +393,7 @@ def _membership_session(
     now: dt.datetime,
 ) -> Started:
     """Record a membership checkout and open its Stripe session (`customer` and `customer_email` exclude each other)."""
-    expires = now + dt.timedelta(minutes=settings.ttl_minutes) + EXPIRY_MARGIN
+    expires = now + settings.lifetime
     subscription = method == "card"
     price = settings.membership_price
     record = CheckoutSession(

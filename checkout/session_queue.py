@@ -12,18 +12,22 @@ import collections
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable
 
+import stripe
 from flask import Flask, current_app
+from sqlalchemy import bindparam, select
 
 from .db import Database
-from .models import CheckoutSession
-from .payments import Opener, Started, create_session, give_back
+from .models import CheckoutSession, utcnow
+from .payments import CheckoutClosed, Opener, Started, create_session, give_back, session_lifetime
 from .stripe_pace import Pace
 
 log = logging.getLogger("plus.checkout.session_queue")
 
 KEEP = 20_000  # finished sessions remembered for the waiting pages (their URLs), oldest forgotten first
+RECHECK_AFTER = 1.0  # seconds in the queue after which a job first asks whether its shopper is still waiting
 
 
 class QueueFull(Exception):
@@ -113,17 +117,43 @@ class SessionQueue:
                 done.set()
 
 
-def queued(database: Database, client, *, wait: float, release_when_full: bool = True, app: Flask | None = None) -> Opener:
+_WAITING = select(CheckoutSession.status, CheckoutSession.expires_at).where(CheckoutSession.id == bindparam("checkout"))
+
+
+def still_wanted(database: Database, checkout_id: str) -> None:
+    """Raise CheckoutClosed when a queued checkout ended or its shopper left (no waiting page asked in time: released now)."""
+    with database.engine.connect() as connection:
+        found = connection.execute(_WAITING, {"checkout": checkout_id}).first()
+    if found is None or found.status != "pending":
+        raise CheckoutClosed(checkout_id)
+    if found.expires_at < utcnow():  # the sweeper had not got there yet: no Stripe call for a shopper who left
+        give_back(database, checkout_id, "expired")
+        log.info("checkout %s: the shopper left the queue; its stock is released", checkout_id)
+        raise CheckoutClosed(checkout_id)
+
+
+def queued(
+    database: Database, client: stripe.StripeClient, *, wait: float, release_when_full: bool = True, app: Flask | None = None
+) -> Opener:
     """An opener that puts the session on the process's queue and waits at most `wait` seconds for it.
 
     A full queue raises QueueFull (the shopper hears "try again" at once), after giving the stock
     back unless `release_when_full` is False (the address step keeps the hold for the next try).
+    A job that waited in the queue first checks that its shopper is still there (`still_wanted`).
     """
     jobs = get_queue(app)
+    lifetime = session_lifetime((app or current_app).config["PLUS_CHECKOUT_TTL_MINUTES"])
 
     def open_session(record: CheckoutSession, params: dict) -> Started | None:
+        submitted = time.monotonic()
+
+        def job() -> Started:
+            if time.monotonic() - submitted >= RECHECK_AFTER:
+                still_wanted(database, record.id)
+            return create_session(database, client, record, params, pace=jobs.pace, lifetime=lifetime)
+
         try:
-            return jobs.run(record.id, lambda: create_session(database, client, record, params, pace=jobs.pace), wait=wait)
+            return jobs.run(record.id, job, wait=wait)
         except QueueFull:
             if release_when_full:
                 give_back(database, record.id)

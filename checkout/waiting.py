@@ -4,18 +4,27 @@
 ready within `PLUS_CHECKOUT_WAIT` the browser lands here, is told it is queued and reloads every
 second until the pay page opens (plain HTML refresh: no script needed). A full queue is answered
 503 with `Retry-After` before any stock is held.
+
+The page's reloads (and a script's polls of the JSON status) keep the hold: a queued checkout whose
+waiting page stops asking for `PLUS_QUEUE_HOLD_SECONDS` is released (by its queue job when its turn
+comes, or by the sweeper, whichever is first), so a shopper who leaves the queue frees the stock
+within a minute. The deadline is `expires_at` of the pending checkout, moved on at most twice per
+hold period (not on every reload: one write per shopper every few seconds, not every second).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 
 import stripe
-from flask import Blueprint, jsonify, redirect, render_template
+from flask import Blueprint, current_app, jsonify, redirect, render_template
+from sqlalchemy import bindparam, update
 
+from .db import Database, end_request_transaction, get_database, get_db
 from .delivery_step import own_checkout
 from .errors import api_error
-from .models import CheckoutSession
+from .models import CheckoutSession, utcnow
 from .payments import Started
 from .session_queue import QueueFull
 from .stripe_api import get_stripe
@@ -39,6 +48,23 @@ def waiting_answer(started: Started) -> dict:
     return {"id": started.id, "url": started.url, "next": "wait", "status_url": f"/api/checkout/{started.id}"}
 
 
+_STILL_HERE = (
+    update(CheckoutSession)
+    .where(CheckoutSession.id == bindparam("checkout"), CheckoutSession.status == "pending", CheckoutSession.stripe_session_id.is_(None))
+    .values(expires_at=bindparam("until"))
+)
+
+
+def still_here(database: Database, record: CheckoutSession, hold: dt.timedelta, now: dt.datetime | None = None) -> bool:
+    """The waiting shopper asked again: keep their hold `hold` longer (written once half of it has passed); False if it ended."""
+    now = now or utcnow()
+    if record.expires_at - now > hold / 2:
+        return True
+    end_request_transaction()  # the read above is done: no connection waits on the write lock twice
+    with database.transaction() as db:
+        return db.connection().execute(_STILL_HERE, {"checkout": record.id, "until": now + hold}).rowcount == 1
+
+
 def _state(record: CheckoutSession) -> tuple[str, str | None]:
     """("open", pay URL), ("queued", None) or ("closed", None) for a checkout."""
     if record.status == "open" and record.stripe_session_id:
@@ -51,7 +77,11 @@ def _state(record: CheckoutSession) -> tuple[str, str | None]:
             return "queued", None
         return ("open", session.url) if session.status == "open" and session.url else ("closed", None)
     if record.status == "pending" and record.delivery is not None:
-        return "queued", None
+        hold = dt.timedelta(seconds=current_app.config["PLUS_QUEUE_HOLD_SECONDS"])
+        if still_here(get_database(), record, hold):
+            return "queued", None
+        current = get_db().get(CheckoutSession, record.id)  # opened or ended meanwhile: as it is now
+        return _state(current) if current is not None else ("closed", None)
     return "closed", None
 
 
