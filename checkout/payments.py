@@ -354,18 +354,21 @@ def start_membership(
     *,
     revision: str,
     now: dt.datetime | None = None,
+    pace: Pace | None = None,
 ) -> Started:
     """A year of PLUS: a card subscription, or a one-time payment by Alipay or WeChat Pay.
 
     A returning member pays as the Stripe customer their first subscription made (`customer`), so
     Stripe keeps one customer per member; a new one is known by e-mail only (`customer_email`).
+    With `pace` (the process's, checkout.session_queue) the session waits its turn with the rush's
+    product checkouts and Stripe's 429s are retried with the same idempotency key.
     """
     if method != "card" and method not in settings.payment_methods:
         raise ValueError(f"unknown payment method {method!r}")
     now = now or utcnow()
     customer = user.stripe_customer_id
     try:
-        return _membership_session(database, client, settings, user, method, customer, revision=revision, now=now)
+        return _membership_session(database, client, settings, user, method, customer, revision=revision, now=now, pace=pace)
     except PaymentProviderError as exc:
         if customer is None or not _unknown_customer(exc.__cause__):
             raise
@@ -374,7 +377,7 @@ def start_membership(
     log.warning("member %s: Stripe has no customer %s any more: paying by e-mail instead", user.id, customer)
     with database.transaction() as db:
         db.execute(update(User).where(User.id == user.id, User.stripe_customer_id == customer).values(stripe_customer_id=None))
-    return _membership_session(database, client, settings, user, method, None, revision=revision, now=now)
+    return _membership_session(database, client, settings, user, method, None, revision=revision, now=now, pace=pace)
 
 
 def _unknown_customer(error: BaseException | None) -> bool:
@@ -391,6 +394,7 @@ def _membership_session(
     *,
     revision: str,
     now: dt.datetime,
+    pace: Pace | None = None,
 ) -> Started:
     """Record a membership checkout and open its Stripe session (`customer` and `customer_email` exclude each other)."""
     expires = now + settings.lifetime
@@ -437,4 +441,4 @@ def _membership_session(
         params["customer"] = customer
     else:
         params["customer_email"] = user.email
-    return create_session(database, client, record, params)
+    return create_session(database, client, record, params, pace=pace, lifetime=settings.lifetime)

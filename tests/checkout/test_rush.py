@@ -284,3 +284,29 @@ def test_plus_serve_sweeps_often_enough_to_free_a_left_queue_within_a_minute():
     from checkout.config import defaults
 
     assert SWEEP_EVERY + float(defaults("/tmp")["PLUS_QUEUE_HOLD_SECONDS"]) <= 60
+
+
+def test_joining_plus_in_a_rush_takes_the_same_turns_and_survives_stripes_rate_limit(make_app, limited_standin):
+    from .helpers import csrf_token, log_in, make_account
+
+    app = make_app(STRIPE_API_BASE=limited_standin.url, PLUS_STRIPE_RATE=100, PLUS_RATE_LOGIN="1000 per minute")
+    joiners = []
+    for n in range(6):
+        make_account(app, f"joiner{n}@example.com")
+        client = app.test_client()
+        assert log_in(client, f"joiner{n}@example.com").status_code == 302
+        joiners.append(client)
+    answers: list = []
+
+    def join(client) -> None:
+        form = csrf_token(client.get("/account/membership").get_data(as_text=True))
+        answers.append(client.post("/account/membership", data={"method": "alipay", "csrf_token": form}))
+
+    threads = [threading.Thread(target=join, args=(client,)) for client in joiners]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert [a.status_code for a in answers] == [303] * 6, [a.get_data(as_text=True)[-300:] for a in answers]
+    assert all(a.headers["Location"].startswith(limited_standin.url + "/pay/") for a in answers)
+    assert limited_standin.limiter.refused > 0  # Stripe said 429 and the same key was sent again
