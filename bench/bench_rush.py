@@ -149,10 +149,11 @@ def shopper(base: str, product: str, http: requests.Session, leaves: bool = Fals
     elif answer.status_code == 202 and leaves:  # closes the waiting page: nothing asks for this checkout any more
         outcome.left, outcome.session, outcome.left_at = True, answer.json()["id"], time.perf_counter()
     elif answer.status_code == 202:
-        status_url = base + answer.json()["status_url"]
+        status_url, wait = base + answer.json()["status_url"], POLL_EVERY
         while time.perf_counter() - started < GIVE_UP_AFTER:
-            time.sleep(POLL_EVERY)
-            state = http.get(status_url, timeout=30).json()
+            time.sleep(wait)
+            asked = http.get(status_url, timeout=30)
+            state, wait = asked.json(), float(asked.headers.get("Retry-After") or POLL_EVERY)  # as the waiting page reloads
             if state["status"] == "open":
                 outcome.to_pay_s = time.perf_counter() - started
                 outcome.session = state["url"].rstrip("/").rsplit("/", 1)[-1]

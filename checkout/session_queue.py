@@ -50,6 +50,9 @@ class SessionQueue:
         self._lock = threading.Lock()
         self._done: collections.OrderedDict[str, Started | BaseException] = collections.OrderedDict()
         self._waiting: dict[str, threading.Event] = {}
+        self._places: dict[str, int] = {}  # a queued job's number in line (jobs submitted before it, plus one)
+        self._submitted = 0
+        self._taken = 0
 
     def has_room(self) -> bool:
         """Whether a new job would be taken now (checked before stock is held)."""
@@ -59,18 +62,26 @@ class SessionQueue:
         """Seconds until the queue has drained enough to take a job again (at the Stripe pace)."""
         return max(1, int(self._jobs.qsize() / self.rate) + 1)
 
+    def eta(self, key: str) -> float:
+        """Seconds until `key`'s job is expected to start (a job of another process: this queue's length as a guess)."""
+        with self._lock:
+            place = self._places.get(key)
+            ahead = place - self._taken - 1 if place is not None else self._jobs.qsize()
+        return max(0, ahead) / self.rate
+
     def submit(self, key: str, job: Callable[[], Started]) -> threading.Event:
         """Queue `job` under `key`; raises QueueFull at once when the queue is full."""
         self._start()
         done = threading.Event()
         with self._lock:
             self._waiting[key] = done
-        try:
-            self._jobs.put_nowait((key, job))
-        except queue.Full:
-            with self._lock:
+            try:
+                self._jobs.put_nowait((key, job))
+            except queue.Full:
                 self._waiting.pop(key, None)
-            raise QueueFull(self.retry_after()) from None
+                raise QueueFull(self.retry_after()) from None
+            self._submitted += 1
+            self._places[key] = self._submitted
         return done
 
     def run(self, key: str, job: Callable[[], Started], *, wait: float) -> Started | None:
@@ -104,6 +115,9 @@ class SessionQueue:
     def _work(self) -> None:
         while True:
             key, job = self._jobs.get()
+            with self._lock:
+                self._taken += 1
+                self._places.pop(key, None)
             try:
                 outcome: Started | BaseException = job()
             except Exception as exc:  # the job released the stock; the waiting page shows the failure

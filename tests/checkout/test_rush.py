@@ -196,6 +196,23 @@ def test_a_queued_checkout_starts_with_a_short_hold_that_the_waiting_page_keeps(
     assert held(app) == 1
 
 
+def test_far_back_in_the_queue_the_waiting_page_asks_less_often_and_near_the_front_every_second(make_app):
+    from checkout.payments import Started
+    from checkout.session_queue import get_queue
+
+    app = make_app(PLUS_CHECKOUT_WAIT=0, PLUS_STRIPE_WORKERS=1, PLUS_STRIPE_RATE=1)
+    release = threading.Event()
+    get_queue(app).submit("blocker", lambda: release.wait(30) and Started("cs_blocker", "u"))
+    shoppers = [app.test_client() for _ in range(10)]
+    answers = [buy(client, UMBRELLA).get_json() for client in shoppers]
+    first, last = (client.get(answer["status_url"]) for client, answer in ((shoppers[0], answers[0]), (shoppers[-1], answers[-1])))
+    assert first.headers["Retry-After"] == "1"  # next in line
+    assert last.headers["Retry-After"] == "5"  # nine ahead at one session a second: every 5 s, not every second
+    page = shoppers[-1].get(f"/checkout/{answers[-1]['id']}/pay").get_data(as_text=True)
+    assert '<meta http-equiv="refresh" content="5">' in page
+    release.set()
+
+
 def test_the_sweep_releases_a_queued_checkout_whose_waiting_page_stopped_asking_and_stripe_is_never_called(stuck_queue):
     from checkout.operations import sweep_reservations
 
