@@ -152,8 +152,14 @@ def shopper(base: str, product: str, http: requests.Session, leaves: bool = Fals
         status_url, wait = base + answer.json()["status_url"], POLL_EVERY
         while time.perf_counter() - started < GIVE_UP_AFTER:
             time.sleep(wait)
-            asked = http.get(status_url, timeout=30)
+            try:
+                asked = http.get(status_url, timeout=30)
+            except requests.RequestException:  # a reload that timed out: the page tries again (counted if it never opens)
+                wait = POLL_EVERY
+                continue
             state, wait = asked.json(), float(asked.headers.get("Retry-After") or POLL_EVERY)  # as the waiting page reloads
+            if "status" not in state:  # 503 database_busy: the page reloads after Retry-After
+                continue
             if state["status"] == "open":
                 outcome.to_pay_s = time.perf_counter() - started
                 outcome.session = state["url"].rstrip("/").rsplit("/", 1)[-1]
@@ -234,12 +240,15 @@ def webhooks_alongside(base: str, stop: threading.Event, senders: int = 4) -> tu
                     time.sleep(0.01)
                     continue
                 begun = time.perf_counter()
-                http.post(
-                    f"{base}/api/stripe/webhook",
-                    data=payload,
-                    headers={"Content-Type": "application/json", "Stripe-Signature": sign_payload(payload, SECRET)},
-                    timeout=30,
-                )
+                try:
+                    http.post(
+                        f"{base}/api/stripe/webhook",
+                        data=payload,
+                        headers={"Content-Type": "application/json", "Stripe-Signature": sign_payload(payload, SECRET)},
+                        timeout=30,
+                    )
+                except requests.RequestException:  # timed out: counted with its latency, as Stripe would retry it
+                    pass
                 with lock:
                     latencies.append((time.perf_counter() - begun) * 1000)
 

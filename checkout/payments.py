@@ -8,20 +8,24 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import random
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
 import stripe
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import Row, bindparam, insert, select, update
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session
 
 from catalog.pricing import to_fen
 
 from .addresses import Address
 from .cart import Line
-from .db import Database
+from .db import Database, is_busy
 from .limits import Holder, held_units
 from .models import CheckoutSession, User, utcnow
 from .stock import release, reserve
@@ -34,6 +38,7 @@ MEMBERSHIP_TITLE = "PLUS会员 年卡"
 # Stripe refuses a session expiring less than 30 minutes after it is made; a minute of margin.
 EXPIRY_MARGIN = dt.timedelta(minutes=1)
 UNOPENED_HOLD = dt.timedelta(seconds=30)
+RECORD_FOR = 60.0  # seconds a busy database is asked again to store a session Stripe opened
 
 
 class PaymentProviderError(RuntimeError):
@@ -189,17 +194,31 @@ def create_session(
         give_back(database, record.id)
         raise PaymentProviderError("支付服务暂时不可用，请稍后再试") from exc
     expires = dt.datetime.fromtimestamp(params["expires_at"], dt.UTC) if "expires_at" in params else record.expires_at
-    with database.transaction() as db:
-        opened = (
-            db.connection()
-            .execute(_OPENED, {"checkout": record.id, "session": session.id, "url": session.url, "expires": expires})
-            .rowcount
-        )
-        current = db.connection().execute(_NOW_OF, {"checkout": record.id}).first() if not opened else None
+    current = _record_opened(database, {"checkout": record.id, "session": session.id, "url": session.url, "expires": expires})
     if current is not None and current.stripe_session_id != session.id:  # ended meanwhile (given up, cancelled): nobody may pay it
         _expire_quietly(client, session.id)
         raise CheckoutClosed(record.id)
     return Started(session.id, session.url)
+
+
+def _record_opened(database: Database, values: dict, *, give_up_after: float = RECORD_FOR) -> Row | None:
+    """Store the opened session (None), or the checkout as it is when it was no longer pending.
+
+    Stripe made the session: losing it to a busy database would leave the shopper waiting for a
+    page that never opens, so a busy database is asked again (for up to `give_up_after` seconds).
+    """
+    deadline = time.monotonic() + give_up_after
+    while True:
+        try:
+            with database.transaction() as db:
+                if db.connection().execute(_OPENED, values).rowcount:
+                    return None
+                return db.connection().execute(_NOW_OF, {"checkout": values["checkout"]}).first()
+        except (OperationalError, PoolTimeout) as exc:
+            if not is_busy(exc) or time.monotonic() > deadline:
+                raise
+            log.warning("checkout %s: database busy, recording its Stripe session again", values["checkout"])
+            time.sleep(random.uniform(0.1, 0.5))
 
 
 def _expire_quietly(client: stripe.StripeClient, session_id: str) -> None:

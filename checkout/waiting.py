@@ -22,8 +22,10 @@ from typing import NamedTuple
 import stripe
 from flask import Blueprint, abort, current_app, g, jsonify, redirect, render_template
 from sqlalchemy import bindparam, select, update
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from .db import Database, get_database
+from .db import Database, get_database, is_busy
 from .errors import api_error
 from .models import CheckoutSession, utcnow
 from .payments import Started
@@ -93,8 +95,14 @@ def still_here(database: Database, record: Glimpse, hold: dt.timedelta, now: dt.
     now = now or utcnow()
     if record.expires_at - now > hold / 2:
         return True
-    with database.transaction() as db:
-        return db.connection().execute(_STILL_HERE, {"checkout": record.id, "until": now + hold}).rowcount == 1
+    try:
+        with database.transaction() as db:
+            return db.connection().execute(_STILL_HERE, {"checkout": record.id, "until": now + hold}).rowcount == 1
+    except (OperationalError, PoolTimeout) as exc:  # a busy database: the next ask moves it (half a hold period is left)
+        if not is_busy(exc):
+            raise
+        log.info("checkout %s: hold not moved on this time (database busy)", record.id)
+        return True
 
 
 def _state(record: Glimpse) -> tuple[str, str | None]:

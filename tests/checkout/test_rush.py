@@ -303,6 +303,32 @@ def test_plus_serve_sweeps_often_enough_to_free_a_left_queue_within_a_minute():
     assert SWEEP_EVERY + float(defaults("/tmp")["PLUS_QUEUE_HOLD_SECONDS"]) <= 60
 
 
+def test_a_session_stripe_opened_while_the_database_was_busy_is_recorded_all_the_same(make_app):
+    from checkout.payments import Started
+    from checkout.session_queue import get_queue
+
+    app = make_app(PLUS_CHECKOUT_WAIT=0, PLUS_STRIPE_WORKERS=1, PLUS_DB_WRITE_TIMEOUT=0.3)
+    release = threading.Event()
+    get_queue(app).submit("blocker", lambda: release.wait(30) and Started("cs_blocker", "u"))
+    client = app.test_client()
+    answer = buy(client, UMBRELLA).get_json()
+    locked = threading.Event()
+
+    def busy_writer() -> None:  # another writer holds the lock (SQLite) or the row (PostgreSQL) for a while
+        with get_database(app).transaction() as db:
+            db.get(CheckoutSession, answer["id"], with_for_update=True)
+            locked.set()
+            time.sleep(2)
+
+    writer = threading.Thread(target=busy_writer)
+    writer.start()
+    locked.wait(5)
+    release.set()  # Stripe answers while the database is busy
+    writer.join()
+    wait_for(lambda: client.get(answer["status_url"]).get_json()["status"] == "open", timeout=20)
+    assert checkout_row(app, answer["id"]).stripe_session_id is not None
+
+
 def test_joining_plus_in_a_rush_takes_the_same_turns_and_survives_stripes_rate_limit(make_app, limited_standin):
     from .helpers import csrf_token, log_in, make_account
 
