@@ -30,6 +30,7 @@ import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -296,9 +297,10 @@ def released_after(database_url: str, outcomes: list[Outcome], give_up: float = 
     return None if leavers else slowest
 
 
-def measure(name: str, scenario, base: str, app_pid: int, *, alongside: bool) -> Run:
+def measure(name: str, scenario: Callable[[], list[Outcome]], base: str, app_pid: int, *, alongside: bool) -> Run:
     """Run one scenario (with webhooks delivered alongside, or not: then the CPU is the checkouts' alone)."""
-    run, stop, hooks = Run(name), threading.Event(), []
+    run, stop = Run(name), threading.Event()
+    hooks: list = []  # the sender's (latencies, wall seconds)
     if not alongside:
         stop.set()
     sender = threading.Thread(target=lambda: hooks.extend(webhooks_alongside(base, stop)), daemon=True)
@@ -420,7 +422,7 @@ def main(argv: list[str] | None = None) -> None:
                 app = start(command, env, work / "app.log", base + "/api/me")
                 try:
                     closed_loop(base, product, 4, 8, Shoppers(None, 0.0))  # warm up
-                    scenarios = []
+                    scenarios: list[tuple[str, bool, Callable[[], list[Outcome]]]] = []
                     for kind in kinds:
                         who = Shoppers(members if kind == "members" else None, args.leave)
                         scenarios += [
