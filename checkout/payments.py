@@ -175,11 +175,15 @@ def create_session(
     *,
     pace: Pace | None = None,
     lifetime: dt.timedelta | None = None,
+    handed: Callable[[], bool] | None = None,
+    unclaimed: dt.timedelta = UNOPENED_HOLD,
 ) -> Started:
     """Ask Stripe for the session (in the process's pace, 429s retried); on failure give the stock back, on success remember the id.
 
     With `lifetime`, the session expires that long after this call (not after the request that
     queued it: a session opened late must still live the 30 minutes Stripe asks for).
+    `handed()` says whether the request that started it is there to take it (else the shopper's
+    waiting page must fetch it within `unclaimed`, or the sweep expires it: the shopper left).
     """
     key = {"idempotency_key": f"plus-checkout-{record.id}"}  # every retry sends the same key: one session, however often
     if lifetime is not None:
@@ -194,6 +198,8 @@ def create_session(
         give_back(database, record.id)
         raise PaymentProviderError("支付服务暂时不可用，请稍后再试") from exc
     expires = dt.datetime.fromtimestamp(params["expires_at"], dt.UTC) if "expires_at" in params else record.expires_at
+    if handed is not None and not handed():
+        expires = min(expires, utcnow() + unclaimed)  # checkout.waiting moves it to Stripe's expiry when the page fetches it
     current = _record_opened(database, {"checkout": record.id, "session": session.id, "url": session.url, "expires": expires})
     if current is not None and current.stripe_session_id != session.id:  # ended meanwhile (given up, cancelled): nobody may pay it
         _expire_quietly(client, session.id)

@@ -9,6 +9,7 @@ waits at most `PLUS_CHECKOUT_WAIT` seconds; past that the shopper gets a page th
 from __future__ import annotations
 
 import collections
+import datetime as dt
 import logging
 import queue
 import threading
@@ -51,6 +52,8 @@ class SessionQueue:
         self._done: collections.OrderedDict[str, Started | BaseException] = collections.OrderedDict()
         self._waiting: dict[str, threading.Event] = {}
         self._places: dict[str, int] = {}  # a queued job's number in line (jobs submitted before it, plus one)
+        self._listening: set[str] = set()  # jobs whose request is still waiting to hand their session over
+        self._handed: set[str] = set()  # jobs that told their request they will hand it their session
         self._submitted = 0
         self._taken = 0
 
@@ -91,10 +94,30 @@ class SessionQueue:
         request answers at once and frees its thread for the next shopper and for webhooks.
         """
         ahead = self._jobs.qsize()
+        listens = wait > 0 and ahead == 0
+        if listens:
+            with self._lock:
+                self._listening.add(key)
         done = self.submit(key, job)
-        if wait > 0 and ahead == 0 and done.wait(wait):
+        if not listens:
+            return None
+        done.wait(wait)
+        with self._lock:
+            self._listening.discard(key)
+            handed = key in self._handed
+            self._handed.discard(key)
+        if handed or done.is_set():  # the job promised the session to this request (or failed): take it, however late
+            done.wait()
             return self.result(key)
         return None
+
+    def hand(self, key: str) -> bool:
+        """Called by a job whose session is open: whether its request is still waiting and will take it (then it must)."""
+        with self._lock:
+            if key in self._listening:
+                self._handed.add(key)
+                return True
+            return False
 
     def result(self, key: str) -> Started | None:
         """The session a finished job opened (raises its error), or None when unknown here or not done."""
@@ -156,7 +179,9 @@ def queued(
     A job that waited in the queue first checks that its shopper is still there (`still_wanted`).
     """
     jobs = get_queue(app)
-    lifetime = session_lifetime((app or current_app).config["PLUS_CHECKOUT_TTL_MINUTES"])
+    config = (app or current_app).config
+    lifetime = session_lifetime(config["PLUS_CHECKOUT_TTL_MINUTES"])
+    unclaimed = dt.timedelta(seconds=config["PLUS_QUEUE_HOLD_SECONDS"])
 
     def open_session(record: CheckoutSession, params: dict) -> Started | None:
         submitted = time.monotonic()
@@ -164,7 +189,16 @@ def queued(
         def job() -> Started:
             if time.monotonic() - submitted >= RECHECK_AFTER:
                 still_wanted(database, record.id)
-            return create_session(database, client, record, params, pace=jobs.pace, lifetime=lifetime)
+            return create_session(
+                database,
+                client,
+                record,
+                params,
+                pace=jobs.pace,
+                lifetime=lifetime,
+                handed=lambda: jobs.hand(record.id),
+                unclaimed=unclaimed,
+            )
 
         try:
             return jobs.run(record.id, job, wait=wait)

@@ -28,7 +28,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from .db import Database, get_database, is_busy
 from .errors import api_error
 from .models import CheckoutSession, utcnow
-from .payments import Started
+from .payments import Started, session_lifetime
 from .session_queue import QueueFull, get_queue
 from .stripe_api import get_stripe
 
@@ -37,6 +37,7 @@ log = logging.getLogger("plus.checkout.waiting")
 bp = Blueprint("waiting", __name__)
 
 MAX_REFRESH = 5  # seconds between asks, at most (far back in the queue)
+FETCH_SLACK = dt.timedelta(seconds=5)
 
 
 def busy(full: QueueFull):
@@ -105,9 +106,40 @@ def still_here(database: Database, record: Glimpse, hold: dt.timedelta, now: dt.
         return True
 
 
+_FETCHED = (
+    update(CheckoutSession)
+    .where(CheckoutSession.id == bindparam("checkout"), CheckoutSession.status == "open", CheckoutSession.expires_at == bindparam("was"))
+    .values(expires_at=bindparam("until"))
+)
+
+
+def fetched(database: Database, record: Glimpse, now: dt.datetime | None = None) -> bool:
+    """The shopper's page takes the session the queue opened: from now on it lasts until Stripe's expiry.
+
+    Until then it was held only `PLUS_QUEUE_HOLD_SECONDS` (checkout.payments.create_session): a
+    session nobody fetched in time is expired by the sweep, its stock back within the minute.
+    False when the database was too busy to say so (the page asks again).
+    """
+    config = current_app.config
+    hold = dt.timedelta(seconds=config["PLUS_QUEUE_HOLD_SECONDS"])
+    if record.expires_at - (now or utcnow()) > hold + FETCH_SLACK:
+        return True  # handed over already (by the request itself, or an earlier ask)
+    until = record.expires_at - hold + session_lifetime(config["PLUS_CHECKOUT_TTL_MINUTES"])
+    try:
+        with database.transaction() as db:
+            db.connection().execute(_FETCHED, {"checkout": record.id, "was": record.expires_at, "until": until})
+    except (OperationalError, PoolTimeout) as exc:
+        if not is_busy(exc):
+            raise
+        return False
+    return True
+
+
 def _state(record: Glimpse) -> tuple[str, str | None]:
     """("open", pay URL), ("queued", None) or ("closed", None) for a checkout."""
     if record.status == "open" and record.stripe_session_id:
+        if not fetched(get_database(), record):  # busy database: the page asks again in a moment
+            return "queued", None
         if record.stripe_url:  # stored by whichever process opened it: no Stripe call on this thread
             return "open", record.stripe_url
         try:  # opened before the URL was stored: Stripe knows it

@@ -253,7 +253,34 @@ def test_a_session_opened_late_in_the_queue_still_lives_thirty_minutes_from_its_
     (session,) = sessions_of(app, answer["id"])
     assert session.expires_at - session.created >= 31 * 60 - 1  # the TTL (30 min) and its minute of margin, from creation
     stored = checkout_row(app, answer["id"]).expires_at
-    assert int(stored.timestamp()) == session.expires_at  # the sweep waits for Stripe's own expiry of an opened session
+    assert abs(stored.timestamp() - session.expires_at) <= 2  # fetched by the page: the sweep waits for Stripe's own expiry
+
+
+def test_a_session_the_queue_opened_for_a_shopper_who_left_is_expired_by_the_sweep_within_the_hold(make_app):
+    from checkout.models import utcnow
+    from checkout.operations import sweep_reservations
+
+    app = make_app(PLUS_CHECKOUT_WAIT=0, PLUS_QUEUE_HOLD_SECONDS=20)
+    answer = buy(app.test_client(), UMBRELLA).get_json()  # 202, and the shopper closes the page at once
+    wait_for(lambda: checkout_row(app, answer["id"]).status == "open", timeout=20)  # their turn came quickly
+    assert (checkout_row(app, answer["id"]).expires_at - utcnow()).total_seconds() <= 20  # nobody took it: held briefly
+    assert sweep_reservations(get_database(app), stripe_client(app)) == 0  # not yet
+    set_deadline(app, answer["id"], -1)  # the hold passed without the page asking
+    assert sweep_reservations(get_database(app), stripe_client(app)) == 1
+    assert held(app) == 0 and checkout_row(app, answer["id"]).status == "expired"
+    (session,) = sessions_of(app, answer["id"])
+    assert session.status == "expired"  # nobody can pay for it later
+
+
+def test_a_session_handed_to_its_request_lasts_until_stripes_expiry(make_app):
+    from checkout.models import utcnow
+
+    app = make_app()  # the request waits for its session (201)
+    response = buy(app.test_client(), UMBRELLA)
+    assert response.status_code == 201
+    with get_database(app).sessions() as db:
+        record = db.scalar(select(CheckoutSession).where(CheckoutSession.stripe_session_id == response.get_json()["id"]))
+    assert (record.expires_at - utcnow()).total_seconds() > 30 * 60
 
 
 def test_the_address_step_opens_a_session_after_the_shopper_took_their_time(make_app):
