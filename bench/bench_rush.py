@@ -18,6 +18,7 @@ and every run is bounded in count and time:
 from __future__ import annotations
 
 import argparse
+import collections
 import datetime as dt
 import itertools
 import json
@@ -321,7 +322,10 @@ def report(run: Run, held: int) -> str:
     """One table row of a scenario."""
     answered = [o.answered_ms for o in run.outcomes]
     paid = [o.to_pay_s for o in run.outcomes if o.to_pay_s is not None]
-    errors = sum(o.status not in (201, 202) for o in run.outcomes)
+    failed = collections.Counter(o.status for o in run.outcomes if o.status not in (201, 202))
+    errors = f"{sum(failed.values())}" + (
+        " (" + ", ".join(f"{s or 'no answer'}×{n}" for s, n in sorted(failed.items())) + ")" if failed else ""
+    )
     timeouts = sum(o.status in (201, 202) and o.to_pay_s is None and not o.left for o in run.outcomes)
     left = "–"
     if run.left:
@@ -447,6 +451,7 @@ def main(argv: list[str] | None = None) -> None:
             process.wait(timeout=20)
     print("CPU ms/checkout: the app's CPU over the run ÷ shoppers (polls included; bursts: webhooks alongside included too).")
     print("members: accounts made in the database before the run, each shopper with the session cookie of its own log-in.")
+    print("errors: answers other than 201/202 (by status; 'no answer': no answer within 30 s).")
 
 
 if __name__ == "__main__":
