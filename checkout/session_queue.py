@@ -98,7 +98,12 @@ class SessionQueue:
         if listens:
             with self._lock:
                 self._listening.add(key)
-        done = self.submit(key, job)
+        try:
+            done = self.submit(key, job)
+        except QueueFull:
+            with self._lock:
+                self._listening.discard(key)
+            raise
         if not listens:
             return None
         done.wait(wait)
