@@ -39,7 +39,7 @@ from checkout.stripe_api import StripeNotConfigured, get_stripe
 
 log = logging.getLogger("plus.admin.serve")
 
-SWEEP_EVERY = 60.0
+SWEEP_EVERY = 15.0  # a queued checkout left by its shopper is released within PLUS_QUEUE_HOLD_SECONDS + this
 MAIL_EVERY = 3.0
 WORKER_CLASSES = ("sync", "gthread")
 

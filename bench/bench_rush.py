@@ -5,16 +5,25 @@ answering 429 past 25 requests a second per endpoint, and a delaying proxy on lo
 Stripe's latency (300 ms fixed, then 300–600 ms) in front of it. Shoppers are closed-loop clients
 (1, 50, 200 at a time) and open-loop bursts (arrivals at 50/s and 100/s); each posts its cart with
 an address and, when answered 202, polls until the pay page is open. Webhooks are delivered
-alongside. Everything stays on loopback and every run is bounded in count and time:
+alongside. Every shopper is someone else (own cookies, own address via X-Forwarded-For): guests,
+and logged-in members (accounts made in the database before the timed part, each with the session
+cookie a log-in gives). With `--leave F` a share of the queued shoppers closes the waiting page at
+once, and the run reports how long until their holds were released. Everything stays on loopback
+and every run is bounded in count and time:
 
     .venv/bin/python bench/bench_rush.py [--quick] [--database-url postgresql://…]
+    .venv/bin/python bench/bench_rush.py --latencies 300 --closed '' --bursts 1000@17,1000@50 --who members
 """
 
 from __future__ import annotations
 
 import argparse
+import collections
+import datetime as dt
+import itertools
 import json
 import os
+import random
 import statistics
 import subprocess
 import sys
@@ -22,6 +31,7 @@ import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,6 +45,8 @@ from bench.bench_checkout import ADDRESS, SECRET, percentile, pick_product, star
 from bench.delay_proxy import delaying  # noqa: E402
 from bench.serving import free_port  # noqa: E402
 from checkout.stripe_api import event_payload, sign_payload  # noqa: E402
+
+APP_SECRET = "bench"
 
 OPENED: list[str] = []  # Stripe sessions the shoppers reached, for the webhooks alongside to pay
 POLL_EVERY = 1.0
@@ -50,6 +62,8 @@ class Outcome:
     status: int
     to_pay_s: float | None = None
     session: str | None = None
+    left: bool = False
+    left_at: float = 0.0
 
 
 @dataclass
@@ -57,6 +71,8 @@ class Run:
     """One scenario's outcomes and its wall time."""
 
     name: str
+    left: int = 0
+    released_after: float | None = None
     outcomes: list[Outcome] = field(default_factory=list)
     wall: float = 0.0
     cpu_ms: float = 0.0
@@ -64,8 +80,64 @@ class Run:
     hook_wall: float = 0.0
 
 
-def shopper(base: str, product: str, http: requests.Session) -> Outcome:
-    """Post a cart with an address; when queued (202), poll until the pay page is open."""
+class Shoppers:
+    """Who arrives next: a new guest, or the next member account (made before the timed part), each from their own address."""
+
+    def __init__(self, members: list[str] | None, leave: float):
+        self._members = iter(members) if members is not None else None
+        self._numbers = itertools.count(1)
+        self._lock = threading.Lock()
+        self.leave = leave
+
+    def next(self) -> tuple[requests.Session, bool]:
+        """A browser of its own (cookies, address) and whether this shopper leaves the waiting page at once."""
+        with self._lock:
+            number = next(self._numbers)
+            cookie = next(self._members) if self._members is not None else None
+        http = requests.Session()
+        http.headers["X-Forwarded-For"] = f"10.{number // 65536 % 256}.{number // 256 % 256}.{number % 256}"
+        if cookie is not None:
+            http.cookies.set("plus_session", cookie)
+        return http, random.random() < self.leave
+
+
+def make_members(database_url: str, count: int) -> list[str]:
+    """`count` member accounts made in the database, and the session cookie each would get by logging in."""
+    from flask import Flask
+    from flask.sessions import SecureCookieSessionInterface
+    from sqlalchemy import create_engine, insert, select
+
+    from checkout.db import normalise_url
+    from checkout.models import User
+
+    now = dt.datetime.now(dt.UTC)
+    tag = uuid.uuid4().hex[:8]
+    rows = [
+        {
+            "email": f"rush-{tag}-{n}@example.com",
+            "password_hash": "!",
+            "session_epoch": 0,
+            "member_until": now + dt.timedelta(days=365),
+            "confirmed_at": now,
+            "email_verified_at": now,
+            "created_at": now,
+        }
+        for n in range(count)
+    ]
+    engine = create_engine(normalise_url(database_url))
+    with engine.begin() as connection:
+        connection.execute(insert(User), rows)
+        ids = connection.scalars(select(User.id).where(User.email.like(f"rush-{tag}-%")).order_by(User.id)).all()
+    engine.dispose()
+    signer = Flask("bench")
+    signer.secret_key = APP_SECRET
+    serializer = SecureCookieSessionInterface().get_signing_serializer(signer)
+    assert serializer is not None
+    return [serializer.dumps({"uid": uid, "epoch": 0, "_permanent": True}) for uid in ids]
+
+
+def shopper(base: str, product: str, http: requests.Session, leaves: bool = False) -> Outcome:
+    """Post a cart with an address; when queued (202), poll until the pay page is open (or leave at once)."""
     body = json.dumps({"items": [{"product": product, "quantity": 1}], "address": ADDRESS})
     started = time.perf_counter()
     try:
@@ -76,11 +148,20 @@ def shopper(base: str, product: str, http: requests.Session) -> Outcome:
     if answer.status_code == 201:
         outcome.to_pay_s, outcome.session = outcome.answered_ms / 1000, answer.json()["id"]
         OPENED.append(outcome.session)
+    elif answer.status_code == 202 and leaves:  # closes the waiting page: nothing asks for this checkout any more
+        outcome.left, outcome.session, outcome.left_at = True, answer.json()["id"], time.perf_counter()
     elif answer.status_code == 202:
-        status_url = base + answer.json()["status_url"]
+        status_url, wait = base + answer.json()["status_url"], POLL_EVERY
         while time.perf_counter() - started < GIVE_UP_AFTER:
-            time.sleep(POLL_EVERY)
-            state = http.get(status_url, timeout=30).json()
+            time.sleep(wait)
+            try:
+                asked = http.get(status_url, timeout=30)
+            except requests.RequestException:  # a reload that timed out: the page tries again (counted if it never opens)
+                wait = POLL_EVERY
+                continue
+            state, wait = asked.json(), float(asked.headers.get("Retry-After") or POLL_EVERY)  # as the waiting page reloads
+            if "status" not in state:  # 503 database_busy: the page reloads after Retry-After
+                continue
             if state["status"] == "open":
                 outcome.to_pay_s = time.perf_counter() - started
                 outcome.session = state["url"].rstrip("/").rsplit("/", 1)[-1]
@@ -91,26 +172,27 @@ def shopper(base: str, product: str, http: requests.Session) -> Outcome:
     return outcome
 
 
-def closed_loop(base: str, product: str, clients: int, total: int) -> list[Outcome]:
+def closed_loop(base: str, product: str, clients: int, total: int, who: Shoppers) -> list[Outcome]:
     """`total` shoppers from `clients` threads, each starting when the last one finished."""
-    local = threading.local()
 
     def one(_: int) -> Outcome:
-        local.http = getattr(local, "http", None) or requests.Session()
-        return shopper(base, product, local.http)
+        http, leaves = who.next()
+        with http:
+            return shopper(base, product, http, leaves)
 
     with ThreadPoolExecutor(clients) as pool:
         return list(pool.map(one, range(total)))
 
 
-def open_loop(base: str, product: str, arrivals: int, rate: float) -> list[Outcome]:
+def open_loop(base: str, product: str, arrivals: int, rate: float, who: Shoppers) -> list[Outcome]:
     """`arrivals` shoppers arriving at `rate` per second, whatever the store's speed (a real rush)."""
     results: list[Outcome] = []
     lock = threading.Lock()
 
     def one() -> None:
-        with requests.Session() as http:
-            outcome = shopper(base, product, http)
+        http, leaves = who.next()
+        with http:
+            outcome = shopper(base, product, http, leaves)
         with lock:
             results.append(outcome)
 
@@ -160,12 +242,15 @@ def webhooks_alongside(base: str, stop: threading.Event, senders: int = 4) -> tu
                     time.sleep(0.01)
                     continue
                 begun = time.perf_counter()
-                http.post(
-                    f"{base}/api/stripe/webhook",
-                    data=payload,
-                    headers={"Content-Type": "application/json", "Stripe-Signature": sign_payload(payload, SECRET)},
-                    timeout=30,
-                )
+                try:
+                    http.post(
+                        f"{base}/api/stripe/webhook",
+                        data=payload,
+                        headers={"Content-Type": "application/json", "Stripe-Signature": sign_payload(payload, SECRET)},
+                        timeout=30,
+                    )
+                except requests.RequestException:  # timed out: counted with its latency, as Stripe would retry it
+                    pass
                 with lock:
                     latencies.append((time.perf_counter() - begun) * 1000)
 
@@ -189,9 +274,34 @@ def holds_left(database_url: str) -> int:
     return int(found or 0)
 
 
-def measure(name: str, scenario, base: str, app_pid: int, *, alongside: bool) -> Run:
+def released_after(database_url: str, outcomes: list[Outcome], give_up: float = 150.0) -> float | None:
+    """Seconds until the last shopper who left the queue had their hold released (None: some still held after `give_up`)."""
+    from sqlalchemy import bindparam, create_engine, text
+
+    leavers = {o.session: o.left_at for o in outcomes if o.left and o.session}
+    if not leavers:
+        return None
+    query = text("SELECT id FROM checkout_sessions WHERE id IN :ids AND stock_held").bindparams(bindparam("ids", expanding=True))
+    engine = create_engine(database_url.replace("postgresql://", "postgresql+psycopg://", 1))
+    slowest, deadline = 0.0, time.perf_counter() + give_up
+    try:
+        while leavers and time.perf_counter() < deadline:
+            with engine.connect() as connection:
+                holding = set(connection.scalars(query, {"ids": list(leavers)}).all())
+            now = time.perf_counter()
+            for checkout_id in set(leavers) - holding:
+                slowest = max(slowest, now - leavers.pop(checkout_id))
+            if leavers:
+                time.sleep(1)
+    finally:
+        engine.dispose()
+    return None if leavers else slowest
+
+
+def measure(name: str, scenario: Callable[[], list[Outcome]], base: str, app_pid: int, *, alongside: bool) -> Run:
     """Run one scenario (with webhooks delivered alongside, or not: then the CPU is the checkouts' alone)."""
-    run, stop, hooks = Run(name), threading.Event(), []
+    run, stop = Run(name), threading.Event()
+    hooks: list = []  # the sender's (latencies, wall seconds)
     if not alongside:
         stop.set()
     sender = threading.Thread(target=lambda: hooks.extend(webhooks_alongside(base, stop)), daemon=True)
@@ -212,33 +322,62 @@ def report(run: Run, held: int) -> str:
     """One table row of a scenario."""
     answered = [o.answered_ms for o in run.outcomes]
     paid = [o.to_pay_s for o in run.outcomes if o.to_pay_s is not None]
-    errors = sum(o.status not in (201, 202) for o in run.outcomes)
-    timeouts = sum(o.status in (201, 202) and o.to_pay_s is None for o in run.outcomes)
+    failed = collections.Counter(o.status for o in run.outcomes if o.status not in (201, 202))
+    errors = f"{sum(failed.values())}" + (
+        " (" + ", ".join(f"{s or 'no answer'}×{n}" for s, n in sorted(failed.items())) + ")" if failed else ""
+    )
+    timeouts = sum(o.status in (201, 202) and o.to_pay_s is None and not o.left for o in run.outcomes)
+    left = "–"
+    if run.left:
+        left = (
+            f"{run.left}, all released in {run.released_after:.0f} s" if run.released_after is not None else f"{run.left}, NOT all released"
+        )
     opened = len(paid)
     hooks = f"{len(run.hooks) / run.hook_wall:.0f}/s p50 {statistics.median(run.hooks):.0f} ms" if run.hooks else "–"
     return (
         f"| {run.name} | {opened / run.wall:.1f} | {statistics.median(answered):.0f} / {percentile(answered, 95):.0f} / "
         f"{percentile(answered, 99):.0f} ms | {percentile(paid, 50) if paid else 0:.1f} / {percentile(paid, 99) if paid else 0:.1f} s | "
-        f"{errors} | {timeouts} | {held} | {run.cpu_ms / max(1, len(run.outcomes)):.1f} | {hooks} |"
+        f"{errors} | {timeouts} | {held} | {run.cpu_ms / max(1, len(run.outcomes)):.1f} | {hooks} | {left} |"
     )
+
+
+def _pairs(text: str, sep: str) -> list[tuple[float, float]]:
+    """'1x20,50x300' or '1000@50' → [(1, 20), (50, 300)]; '' → []."""
+    return [(float(a), float(b)) for a, b in (item.split(sep) for item in text.split(",") if item.strip())]
+
+
+def _latencies(text: str) -> list[tuple[str, float, float]]:
+    """'300,300-600' → [("300 ms", 0.3, 0.3), ("300–600 ms", 0.3, 0.6)]."""
+    found = []
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        low, _, high = item.partition("-")
+        high = high or low
+        found.append((f"{low} ms" if low == high else f"{low}–{high} ms", float(low) / 1000, float(high) / 1000))
+    return found
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="a small smoke run (about a minute)")
+    parser.add_argument("--quick", action="store_true", help="a small smoke run (about two minutes)")
     parser.add_argument("--database-url", default=os.environ.get("PLUS_BENCH_DATABASE_URL"), help="default: a SQLite file")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--content", type=Path, default=REPO / "content")
+    parser.add_argument("--latencies", help="Stripe latencies in ms: fixed or low-high (default 300,300-600)")
+    parser.add_argument("--closed", help="closed-loop runs, clients x shoppers (default 1x20,50x300,200x600)")
+    parser.add_argument("--bursts", help="open-loop bursts, arrivals @ per second (default 1000@50,1000@100)")
+    parser.add_argument("--who", default="guests,members", help="guests, members or both (default both)")
+    parser.add_argument("--leave", type=float, default=0.0, help="share of queued shoppers who close the waiting page at once")
     args = parser.parse_args(argv)
-    if args.quick:
-        latencies = [("50 ms", 0.05, 0.05)]
-        closed = [(1, 3), (20, 40)]
-        bursts = [(60, 30.0)]
-    else:
-        latencies = [("300 ms", 0.3, 0.3), ("300–600 ms", 0.3, 0.6)]
-        closed = [(1, 20), (50, 300), (200, 600)]
-        bursts = [(1000, 50.0), (1000, 100.0)]
-    needed = sum(n for _, n in closed) * len(latencies) + sum(n for n, _ in bursts) * len(latencies) + 100
+    quick = args.quick
+    latencies = _latencies(args.latencies or ("50" if quick else "300,300-600"))
+    closed = [
+        (int(c), int(n))
+        for c, n in _pairs(args.closed if args.closed is not None else ("1x3,20x40" if quick else "1x20,50x300,200x600"), "x")
+    ]
+    bursts = [(int(n), r) for n, r in _pairs(args.bursts if args.bursts is not None else ("60@30" if quick else "1000@50,1000@100"), "@")]
+    kinds = [kind.strip() for kind in args.who.split(",") if kind.strip() in ("guests", "members")]
+    per_kind = (sum(n for _, n in closed) + sum(n for n, _ in bursts)) * len(latencies)
+    needed = per_kind * len(kinds) + 100
     product = pick_product(args.content, needed)
     work = Path(tempfile.mkdtemp(prefix="bench-rush-"))
     database_url = args.database_url or f"sqlite:///{work / 'plus.db'}"
@@ -247,10 +386,12 @@ def main(argv: list[str] | None = None) -> None:
     standin_url, base = f"http://127.0.0.1:{standin_port}", f"http://127.0.0.1:{app_port}"
     print(f"rush benchmark — gunicorn gthread × {args.workers}, {database_url.split(':')[0]}, {os.cpu_count()} CPUs, product {product}")
     print(
-        "| scenario | sessions/s | answer p50 / p95 / p99 | to pay page p50 / p99 | errors | timeouts | holds left | CPU ms/checkout | webhooks alongside |"
+        "| scenario | sessions/s | answer p50 / p95 / p99 | to pay page p50 / p99 | errors | timeouts | holds left | CPU ms/checkout "
+        "| webhooks alongside | left the queue |"
     )
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     processes = []
+    members: list[str] | None = None
     try:
         processes.append(
             start(
@@ -272,20 +413,34 @@ def main(argv: list[str] | None = None) -> None:
                     "STRIPE_API_BASE": proxy,
                     "STRIPE_WEBHOOK_SECRET": SECRET,
                     "PUBLIC_URL": base,
-                    "SECRET_KEY": "bench",
-                    "PLUS_RATE_CHECKOUT": "1000000 per minute",  # all the load comes from this one address
+                    "SECRET_KEY": APP_SECRET,
+                    "PLUS_TRUSTED_PROXIES": "1",  # each shopper's own address comes in X-Forwarded-For
+                    "PLUS_RATE_CHECKOUT": "1000000 per minute",
                     "PLUS_STRIPE_RATE": str(0.9 * STRIPE_LIMIT / args.workers),  # the account's limit shared by the workers
                 }
                 subprocess.run([str(bin_dir / "plus"), "db", "upgrade"], env=env, check=True, capture_output=True)
+                if members is None and "members" in kinds:  # made before anything is timed (no log-in form, no password hashing)
+                    members = make_members(database_url, per_kind + 10)
                 command = [str(bin_dir / "gunicorn"), "-b", f"127.0.0.1:{app_port}", "-w", str(args.workers), "-k", "gthread"]
                 command += ["--threads", "8", "--log-level", "warning", "admin.serve:create_site()"]
                 app = start(command, env, work / "app.log", base + "/api/me")
                 try:
-                    closed_loop(base, product, 4, 8)  # warm up
-                    scenarios = [(f"{label}, {c} clients", False, lambda c=c, n=n: closed_loop(base, product, c, n)) for c, n in closed]
-                    scenarios += [(f"{label}, {n} at {r:.0f}/s", True, lambda n=n, r=r: open_loop(base, product, n, r)) for n, r in bursts]
+                    closed_loop(base, product, 4, 8, Shoppers(None, 0.0))  # warm up
+                    scenarios: list[tuple[str, bool, Callable[[], list[Outcome]]]] = []
+                    for kind in kinds:
+                        who = Shoppers(members if kind == "members" else None, args.leave)
+                        scenarios += [
+                            (f"{label}, {kind}, {c} clients", False, lambda c=c, n=n, w=who: closed_loop(base, product, c, n, w))
+                            for c, n in closed
+                        ]
+                        scenarios += [
+                            (f"{label}, {kind}, {n} at {r:.0f}/s", True, lambda n=n, r=r, w=who: open_loop(base, product, n, r, w))
+                            for n, r in bursts
+                        ]
                     for name, alongside, scenario in scenarios:
                         run = measure(name, scenario, base, app.pid, alongside=alongside)
+                        run.left = sum(o.left for o in run.outcomes)
+                        run.released_after = released_after(database_url, run.outcomes)
                         print(report(run, holds_left(database_url)), flush=True)
                 finally:
                     app.terminate()
@@ -295,6 +450,8 @@ def main(argv: list[str] | None = None) -> None:
             process.terminate()
             process.wait(timeout=20)
     print("CPU ms/checkout: the app's CPU over the run ÷ shoppers (polls included; bursts: webhooks alongside included too).")
+    print("members: accounts made in the database before the run, each shopper with the session cookie of its own log-in.")
+    print("errors: answers other than 201/202 (by status; 'no answer': no answer within 30 s).")
 
 
 if __name__ == "__main__":

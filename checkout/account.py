@@ -21,11 +21,12 @@ from sqlalchemy import select
 from .auth import login_required
 from .catalogs import CatalogUnavailable, get_catalog
 from .config import payment_methods
-from .db import get_database, get_db
+from .db import end_request_transaction, get_database, get_db
 from .membership import cancel_renewal as cancel_renewal_of
 from .membership import renewing_subscription
 from .models import MembershipPeriod, Order
 from .payments import PaymentProviderError, Settings, start_membership
+from .session_queue import get_queue
 from .stripe_api import StripeNotConfigured, get_stripe
 
 log = logging.getLogger("plus.checkout.account")
@@ -81,6 +82,7 @@ def membership():
             flash("请选择支付方式", "error")
             return render_template("account/membership.html", methods=methods, labels=METHOD_LABELS, price=price), 400
         renewing = renewing_subscription(get_db(), g.user.id)
+        end_request_transaction()  # no connection is held while Stripe answers
         if renewing is not None:  # paying again would buy a second subscription for the same year
             until = renewing.ends_at.astimezone(CHINA_TIME).strftime("%Y年%m月%d日")
             flash(f"您的PLUS会员已开通自动续费，有效期至{until}，到期自动续费一年，无需重复购买", "info")
@@ -93,6 +95,7 @@ def membership():
                 g.user,
                 method,
                 revision=get_catalog().revision,
+                pace=get_queue().pace,  # in the rush's turns, 429s retried (checkout.stripe_pace)
             )
         except (PaymentProviderError, StripeNotConfigured, CatalogUnavailable) as exc:
             log.error("membership checkout could not start: %s", exc)

@@ -48,6 +48,7 @@ ENV_KEYS = (
     "PLUS_STRIPE_WORKERS",
     "PLUS_CHECKOUT_QUEUE",
     "PLUS_CHECKOUT_WAIT",
+    "PLUS_QUEUE_HOLD_SECONDS",
 )
 """Every environment variable the checkout reads (documented in checkout/README.md)."""
 
@@ -115,6 +116,7 @@ def defaults(instance_path: str) -> dict[str, object]:
         "PLUS_STRIPE_WORKERS": 16,
         "PLUS_CHECKOUT_QUEUE": 2000,
         "PLUS_CHECKOUT_WAIT": 0.5,
+        "PLUS_QUEUE_HOLD_SECONDS": 30,
     }
 
 
@@ -165,6 +167,7 @@ def finish(config: dict, instance_path: str, explicit: set[str] | None = None) -
     config["PLUS_STRIPE_WORKERS"] = int(_positive("PLUS_STRIPE_WORKERS", config["PLUS_STRIPE_WORKERS"], 256))
     config["PLUS_CHECKOUT_QUEUE"] = int(_positive("PLUS_CHECKOUT_QUEUE", config["PLUS_CHECKOUT_QUEUE"], 1_000_000))
     config["PLUS_CHECKOUT_WAIT"] = min(60.0, max(0.0, float(config["PLUS_CHECKOUT_WAIT"])))
+    config["PLUS_QUEUE_HOLD_SECONDS"] = min(600.0, max(5.0, float(config["PLUS_QUEUE_HOLD_SECONDS"])))
     config.setdefault("PLUS_PRODUCTION", is_production(config))
     config.setdefault("SESSION_COOKIE_SECURE", urlsplit(config["PUBLIC_URL"]).scheme == "https" or config["PLUS_PRODUCTION"])
     if config["PLUS_PRODUCTION"] and explicit is not None:

@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import stripe
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from catalog import Catalog
@@ -47,6 +47,8 @@ class Holder:
     shopper: str
     user_id: int | None
     address: str | None
+    fresh: bool = False
+    """A guest given its token by this request: it cannot have started a checkout before."""
 
 
 def holder_for(session: dict, user: User | None, remote_addr: str | None) -> Holder:
@@ -54,19 +56,35 @@ def holder_for(session: dict, user: User | None, remote_addr: str | None) -> Hol
     if user is not None:
         return Holder(f"user:{user.id}", user.id, None)
     token = session.get(GUEST_KEY)
-    if not isinstance(token, str) or len(token) > 40:
+    fresh = not isinstance(token, str) or len(token) > 40
+    if fresh:
         token = session[GUEST_KEY] = secrets.token_urlsafe(16)
-    return Holder(f"guest:{token}", None, (remote_addr or "")[:45] or None)
+    return Holder(f"guest:{token}", None, (remote_addr or "")[:45] or None, fresh)
+
+
+# The hot path's statements, built once (building one costs more CPU than running it on SQLite).
+_LIVE_OF_SHOPPER = (CheckoutSession.shopper == bindparam("shopper")) & (CheckoutSession.kind == "order") & CheckoutSession.status.in_(LIVE)
+_EARLIER = select(CheckoutSession.id).where(_LIVE_OF_SHOPPER)
+_HELD = CheckoutSession.stock_held.is_(True) & CheckoutSession.status.in_(LIVE)
+_HELD_BY_MEMBER = select(func.coalesce(func.sum(CheckoutSession.held_units), 0)).where(
+    _HELD & (CheckoutSession.shopper == bindparam("shopper"))
+)
+_HELD_BY_GUEST = select(func.coalesce(func.sum(CheckoutSession.held_units), 0)).where(
+    _HELD
+    & or_(
+        CheckoutSession.shopper == bindparam("shopper"),
+        (CheckoutSession.client_ip == bindparam("address")) & CheckoutSession.user_id.is_(None),
+    )
+)
+_HELD_LINES = select(CheckoutSession.lines).where(_LIVE_OF_SHOPPER)
 
 
 def release_earlier(database: Database, client: stripe.StripeClient | None, holder: Holder) -> int:
     """End the holder's unpaid order checkouts (Stripe first, no transaction open); how many were ended."""
-    with database.sessions() as db:
-        earlier = db.scalars(
-            select(CheckoutSession.id).where(
-                CheckoutSession.shopper == holder.shopper, CheckoutSession.kind == "order", CheckoutSession.status.in_(LIVE)
-            )
-        ).all()
+    if holder.fresh:
+        return 0
+    with database.engine.connect() as connection:
+        earlier = connection.scalars(_EARLIER, {"shopper": holder.shopper}).all()
     return sum(cancel_checkout(database, client, checkout_id) for checkout_id in earlier)
 
 
@@ -115,15 +133,13 @@ class HoldCheck:
                     else f"「{title}」每人限购{limit}件",
                 )
 
-    def _live(self):
-        holder = self.holder
-        mine = CheckoutSession.shopper == holder.shopper
-        if holder.address is not None:  # a guest: its address too (cookies are easy to drop)
-            mine = or_(mine, (CheckoutSession.client_ip == holder.address) & CheckoutSession.user_id.is_(None))
-        return CheckoutSession.stock_held.is_(True) & CheckoutSession.status.in_(LIVE) & mine
-
     def _check_held(self, db: Session) -> None:
-        held = db.scalar(select(func.coalesce(func.sum(CheckoutSession.held_units), 0)).where(self._live())) or 0
+        holder = self.holder
+        if holder.address is None:
+            query, params = _HELD_BY_MEMBER, {"shopper": holder.shopper}
+        else:  # a guest: its address too (cookies are easy to drop)
+            query, params = _HELD_BY_GUEST, {"shopper": holder.shopper, "address": holder.address}
+        held = db.connection().scalar(query, params) or 0
         if held + self.units > self.max_units_held:
             raise HoldRefused(
                 429,
@@ -145,10 +161,6 @@ class HoldCheck:
                     Order.created_at >= since,
                 )
             )
-        held = db.scalars(
-            select(CheckoutSession.lines).where(
-                CheckoutSession.shopper == self.holder.shopper, CheckoutSession.kind == "order", CheckoutSession.status.in_(LIVE)
-            )
-        ).all()
+        held = db.connection().scalars(_HELD_LINES, {"shopper": self.holder.shopper}).all()
         holding = sum(int(line["quantity"]) for lines in held for line in lines if line["product"] == product_id)
         return int(paid or 0) + holding

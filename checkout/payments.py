@@ -8,20 +8,24 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import random
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
 import stripe
-from sqlalchemy import update
+from sqlalchemy import Row, bindparam, insert, select, update
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session
 
 from catalog.pricing import to_fen
 
 from .addresses import Address
 from .cart import Line
-from .db import Database
+from .db import Database, is_busy
 from .limits import Holder, held_units
 from .models import CheckoutSession, User, utcnow
 from .stock import release, reserve
@@ -33,6 +37,8 @@ MEMBERSHIP_PRODUCT = "plus-membership"
 MEMBERSHIP_TITLE = "PLUS会员 年卡"
 # Stripe refuses a session expiring less than 30 minutes after it is made; a minute of margin.
 EXPIRY_MARGIN = dt.timedelta(minutes=1)
+UNOPENED_HOLD = dt.timedelta(seconds=30)
+RECORD_FOR = 60.0  # seconds a busy database is asked again to store a session Stripe opened
 
 
 class PaymentProviderError(RuntimeError):
@@ -65,6 +71,8 @@ class Settings:
     payment_methods: tuple[str, ...]
     ttl_minutes: int
     membership_price: Decimal
+    unopened_hold: dt.timedelta = UNOPENED_HOLD
+    """How long a checkout waiting for its Stripe session keeps its stock after its waiting page last asked."""
 
     @classmethod
     def from_config(cls, config: dict) -> Settings:
@@ -77,7 +85,18 @@ class Settings:
             payment_methods=tuple(payment_methods(config)),
             ttl_minutes=config["PLUS_CHECKOUT_TTL_MINUTES"],
             membership_price=config["PLUS_MEMBERSHIP_PRICE"],
+            unopened_hold=dt.timedelta(seconds=config["PLUS_QUEUE_HOLD_SECONDS"]),
         )
+
+    @property
+    def lifetime(self) -> dt.timedelta:
+        """How long a Stripe session stays payable, counted from the moment Stripe makes it."""
+        return session_lifetime(self.ttl_minutes)
+
+
+def session_lifetime(ttl_minutes: int) -> dt.timedelta:
+    """PLUS_CHECKOUT_TTL_MINUTES and the margin Stripe's 30-minute minimum needs."""
+    return dt.timedelta(minutes=ttl_minutes) + EXPIRY_MARGIN
 
 
 def _method_params(methods: tuple[str, ...] | list[str]) -> dict:
@@ -104,12 +123,31 @@ def _open(
     wanted: list[tuple[str, str, int, int | None]],
     check: Callable[[Session], None] | None = None,
 ) -> None:
-    """Commit the checkout record and its stock hold in one transaction (after `check`, the caps of checkout.limits)."""
+    """Commit the checkout record and its stock hold in one transaction (after `check`, the caps of checkout.limits).
+
+    The record is inserted as one Core statement (the ORM's unit of work costs more CPU than the
+    rest of the transaction); it stays a plain, detached object for the opener.
+    """
     with database.transaction() as db:
         if check is not None:
             check(db)
         record.stock_held = reserve(db, wanted)
-        db.add(record)
+        db.connection().execute(_NEW_CHECKOUT, _row(record))
+
+
+_NEW_CHECKOUT = insert(CheckoutSession)
+_COLUMNS = tuple(column.key for column in CheckoutSession.__table__.columns)
+_OPENED = (
+    update(CheckoutSession)
+    .where(CheckoutSession.id == bindparam("checkout"), CheckoutSession.status == "pending")
+    .values(stripe_session_id=bindparam("session"), stripe_url=bindparam("url"), status="open", expires_at=bindparam("expires"))
+)
+_NOW_OF = select(CheckoutSession.status, CheckoutSession.stripe_session_id).where(CheckoutSession.id == bindparam("checkout"))
+
+
+def _row(record: CheckoutSession) -> dict:
+    """The columns a new record sets (the others keep their defaults)."""
+    return {key: record.__dict__[key] for key in _COLUMNS if key in record.__dict__}
 
 
 Opener = Callable[[CheckoutSession, dict], "Started | None"]
@@ -121,19 +159,35 @@ def waiting(settings: Settings, checkout_id: str) -> Started:
     return Started(checkout_id, f"{settings.public_url}/checkout/{checkout_id}/pay", queued=True)
 
 
-def give_back(database: Database, checkout_id: str) -> None:
-    """Mark a checkout that will get no Stripe session failed and release its stock."""
+def give_back(database: Database, checkout_id: str, status: str = "failed") -> None:
+    """End a checkout that will get no Stripe session (failed, or abandoned: expired) and release its stock."""
     with database.transaction() as db:
         current = db.get(CheckoutSession, checkout_id)
-        if current is not None and not release(db, current, "failed"):
-            current.status = "failed"
+        if current is not None and current.status == "pending" and not release(db, current, status):
+            current.status = status
 
 
 def create_session(
-    database: Database, client: stripe.StripeClient, record: CheckoutSession, params: dict, *, pace: Pace | None = None
+    database: Database,
+    client: stripe.StripeClient,
+    record: CheckoutSession,
+    params: dict,
+    *,
+    pace: Pace | None = None,
+    lifetime: dt.timedelta | None = None,
+    handed: Callable[[], bool] | None = None,
+    unclaimed: dt.timedelta = UNOPENED_HOLD,
 ) -> Started:
-    """Ask Stripe for the session (in the process's pace, 429s retried); on failure give the stock back, on success remember the id."""
+    """Ask Stripe for the session (in the process's pace, 429s retried); on failure give the stock back, on success remember the id.
+
+    With `lifetime`, the session expires that long after this call (not after the request that
+    queued it: a session opened late must still live the 30 minutes Stripe asks for).
+    `handed()` says whether the request that started it is there to take it (else the shopper's
+    waiting page must fetch it within `unclaimed`, or the sweep expires it: the shopper left).
+    """
     key = {"idempotency_key": f"plus-checkout-{record.id}"}  # every retry sends the same key: one session, however often
+    if lifetime is not None:
+        params = {**params, "expires_at": int((utcnow() + lifetime).timestamp())}
     try:
         if pace is None:
             session = client.v1.checkout.sessions.create(params, key)
@@ -143,18 +197,46 @@ def create_session(
         log.error("Stripe refused checkout %s: %s", record.id, exc)
         give_back(database, record.id)
         raise PaymentProviderError("支付服务暂时不可用，请稍后再试") from exc
-    with database.transaction() as db:
-        db.execute(
-            update(CheckoutSession)
-            .where(CheckoutSession.id == record.id, CheckoutSession.status == "pending")
-            .values(stripe_session_id=session.id, stripe_url=session.url, status="open")
-        )
+    expires = dt.datetime.fromtimestamp(params["expires_at"], dt.UTC) if "expires_at" in params else record.expires_at
+    if handed is not None and not handed():
+        expires = min(expires, utcnow() + unclaimed)  # checkout.waiting moves it to Stripe's expiry when the page fetches it
+    current = _record_opened(database, {"checkout": record.id, "session": session.id, "url": session.url, "expires": expires})
+    if current is not None and current.stripe_session_id != session.id:  # ended meanwhile (given up, cancelled): nobody may pay it
+        _expire_quietly(client, session.id)
+        raise CheckoutClosed(record.id)
     return Started(session.id, session.url)
 
 
-def direct(database: Database, client: stripe.StripeClient) -> Opener:
+def _record_opened(database: Database, values: dict, *, give_up_after: float = RECORD_FOR) -> Row | None:
+    """Store the opened session (None), or the checkout as it is when it was no longer pending.
+
+    Stripe made the session: losing it to a busy database would leave the shopper waiting for a
+    page that never opens, so a busy database is asked again (for up to `give_up_after` seconds).
+    """
+    deadline = time.monotonic() + give_up_after
+    while True:
+        try:
+            with database.transaction() as db:
+                if db.connection().execute(_OPENED, values).rowcount:
+                    return None
+                return db.connection().execute(_NOW_OF, {"checkout": values["checkout"]}).first()
+        except (OperationalError, PoolTimeout) as exc:
+            if not is_busy(exc) or time.monotonic() > deadline:
+                raise
+            log.warning("checkout %s: database busy, recording its Stripe session again", values["checkout"])
+            time.sleep(random.uniform(0.1, 0.5))
+
+
+def _expire_quietly(client: stripe.StripeClient, session_id: str) -> None:
+    try:
+        client.v1.checkout.sessions.expire(session_id)
+    except stripe.StripeError as exc:  # it expires on its own; a payment would still become an order (webhook)
+        log.warning("could not expire Stripe session %s of an ended checkout: %s", session_id, exc)
+
+
+def direct(database: Database, client: stripe.StripeClient, lifetime: dt.timedelta | None = None) -> Opener:
     """An opener that calls Stripe on the caller's thread."""
-    return lambda record, params: create_session(database, client, record, params)
+    return lambda record, params: create_session(database, client, record, params, lifetime=lifetime)
 
 
 def start_order(
@@ -174,7 +256,9 @@ def start_order(
 ) -> Started:
     """Hold the stock for priced lines; open Stripe Checkout (address given; maybe queued) or send to the address step."""
     now = now or utcnow()
-    expires = now + dt.timedelta(minutes=settings.ttl_minutes) + EXPIRY_MARGIN
+    # Given an address, the session opens now or from the queue: until then the hold lasts only while
+    # the shopper's waiting page keeps asking (checkout.waiting); at the address step, for the TTL.
+    expires = now + (settings.unopened_hold if delivery is not None else settings.lifetime)
     subtotal = sum((line.total for line in lines), Decimal("0.00"))
     record = CheckoutSession(
         id=str(uuid.uuid4()),
@@ -198,7 +282,7 @@ def start_order(
     _open(database, record, [(line.product_id, line.title, line.quantity, line.stock_limit) for line in lines], check)
     if delivery is None:  # the shopper gives the address on our page next; the stock is held meanwhile
         return Started(record.id, f"{settings.public_url}/checkout/{record.id}/delivery")
-    opener = opener or direct(database, client)
+    opener = opener or direct(database, client, settings.lifetime)
     return opener(record, order_params(settings, record, user.email if user else None)) or waiting(settings, record.id)
 
 
@@ -223,7 +307,7 @@ def order_params(settings: Settings, record: CheckoutSession, email: str | None)
         "cancel_url": f"{settings.public_url}/checkout/{record.id}/cancel",  # expires the session, releases the stock
         "client_reference_id": record.id,
         "metadata": {"plus_ref": record.id, "kind": "order", "user": str(record.user_id or "")},
-        "expires_at": int(record.expires_at.timestamp()),
+        "expires_at": int((utcnow() + settings.lifetime).timestamp()),  # the opener counts it again when Stripe is called
         **_method_params(settings.payment_methods),
     }
     if email:
@@ -266,7 +350,12 @@ def confirm_delivery(
         db.execute(
             update(CheckoutSession)
             .where(CheckoutSession.id == checkout_id, CheckoutSession.status == "pending", CheckoutSession.delivery.is_(None))
-            .values(delivery=delivery.address.as_record(), delivery_fee=delivery.fee, amount_total=subtotal + delivery.fee)
+            .values(
+                delivery=delivery.address.as_record(),
+                delivery_fee=delivery.fee,
+                amount_total=subtotal + delivery.fee,
+                expires_at=utcnow() + settings.unopened_hold,  # queued from now on: held while the waiting page asks
+            )
             .execution_options(synchronize_session=False)
         )
         db.refresh(record)
@@ -277,7 +366,7 @@ def confirm_delivery(
         if session.status != "open" or not session.url:
             raise CheckoutClosed(checkout_id)
         return Started(session.id, session.url)
-    opener = opener or direct(database, client)
+    opener = opener or direct(database, client, settings.lifetime)
     return opener(record, order_params(settings, record, email)) or waiting(settings, record.id)
 
 
@@ -290,18 +379,21 @@ def start_membership(
     *,
     revision: str,
     now: dt.datetime | None = None,
+    pace: Pace | None = None,
 ) -> Started:
     """A year of PLUS: a card subscription, or a one-time payment by Alipay or WeChat Pay.
 
     A returning member pays as the Stripe customer their first subscription made (`customer`), so
     Stripe keeps one customer per member; a new one is known by e-mail only (`customer_email`).
+    With `pace` (the process's, checkout.session_queue) the session waits its turn with the rush's
+    product checkouts and Stripe's 429s are retried with the same idempotency key.
     """
     if method != "card" and method not in settings.payment_methods:
         raise ValueError(f"unknown payment method {method!r}")
     now = now or utcnow()
     customer = user.stripe_customer_id
     try:
-        return _membership_session(database, client, settings, user, method, customer, revision=revision, now=now)
+        return _membership_session(database, client, settings, user, method, customer, revision=revision, now=now, pace=pace)
     except PaymentProviderError as exc:
         if customer is None or not _unknown_customer(exc.__cause__):
             raise
@@ -310,7 +402,7 @@ def start_membership(
     log.warning("member %s: Stripe has no customer %s any more: paying by e-mail instead", user.id, customer)
     with database.transaction() as db:
         db.execute(update(User).where(User.id == user.id, User.stripe_customer_id == customer).values(stripe_customer_id=None))
-    return _membership_session(database, client, settings, user, method, None, revision=revision, now=now)
+    return _membership_session(database, client, settings, user, method, None, revision=revision, now=now, pace=pace)
 
 
 def _unknown_customer(error: BaseException | None) -> bool:
@@ -327,9 +419,10 @@ def _membership_session(
     *,
     revision: str,
     now: dt.datetime,
+    pace: Pace | None = None,
 ) -> Started:
     """Record a membership checkout and open its Stripe session (`customer` and `customer_email` exclude each other)."""
-    expires = now + dt.timedelta(minutes=settings.ttl_minutes) + EXPIRY_MARGIN
+    expires = now + settings.lifetime
     subscription = method == "card"
     price = settings.membership_price
     record = CheckoutSession(
@@ -373,4 +466,4 @@ def _membership_session(
         params["customer"] = customer
     else:
         params["customer_email"] = user.email
-    return create_session(database, client, record, params)
+    return create_session(database, client, record, params, pace=pace, lifetime=settings.lifetime)

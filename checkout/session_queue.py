@@ -9,21 +9,26 @@ waits at most `PLUS_CHECKOUT_WAIT` seconds; past that the shopper gets a page th
 from __future__ import annotations
 
 import collections
+import datetime as dt
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable
 
+import stripe
 from flask import Flask, current_app
+from sqlalchemy import bindparam, select
 
 from .db import Database
-from .models import CheckoutSession
-from .payments import Opener, Started, create_session, give_back
+from .models import CheckoutSession, utcnow
+from .payments import CheckoutClosed, Opener, Started, create_session, give_back, session_lifetime
 from .stripe_pace import Pace
 
 log = logging.getLogger("plus.checkout.session_queue")
 
 KEEP = 20_000  # finished sessions remembered for the waiting pages (their URLs), oldest forgotten first
+RECHECK_AFTER = 1.0  # seconds in the queue after which a job first asks whether its shopper is still waiting
 
 
 class QueueFull(Exception):
@@ -46,6 +51,11 @@ class SessionQueue:
         self._lock = threading.Lock()
         self._done: collections.OrderedDict[str, Started | BaseException] = collections.OrderedDict()
         self._waiting: dict[str, threading.Event] = {}
+        self._places: dict[str, int] = {}  # a queued job's number in line (jobs submitted before it, plus one)
+        self._listening: set[str] = set()  # jobs whose request is still waiting to hand their session over
+        self._handed: set[str] = set()  # jobs that told their request they will hand it their session
+        self._submitted = 0
+        self._taken = 0
 
     def has_room(self) -> bool:
         """Whether a new job would be taken now (checked before stock is held)."""
@@ -55,18 +65,26 @@ class SessionQueue:
         """Seconds until the queue has drained enough to take a job again (at the Stripe pace)."""
         return max(1, int(self._jobs.qsize() / self.rate) + 1)
 
+    def eta(self, key: str) -> float:
+        """Seconds until `key`'s job is expected to start (a job of another process: this queue's length as a guess)."""
+        with self._lock:
+            place = self._places.get(key)
+            ahead = place - self._taken - 1 if place is not None else self._jobs.qsize()
+        return max(0, ahead) / self.rate
+
     def submit(self, key: str, job: Callable[[], Started]) -> threading.Event:
         """Queue `job` under `key`; raises QueueFull at once when the queue is full."""
         self._start()
         done = threading.Event()
         with self._lock:
             self._waiting[key] = done
-        try:
-            self._jobs.put_nowait((key, job))
-        except queue.Full:
-            with self._lock:
+            try:
+                self._jobs.put_nowait((key, job))
+            except queue.Full:
                 self._waiting.pop(key, None)
-            raise QueueFull(self.retry_after()) from None
+                raise QueueFull(self.retry_after()) from None
+            self._submitted += 1
+            self._places[key] = self._submitted
         return done
 
     def run(self, key: str, job: Callable[[], Started], *, wait: float) -> Started | None:
@@ -76,10 +94,35 @@ class SessionQueue:
         request answers at once and frees its thread for the next shopper and for webhooks.
         """
         ahead = self._jobs.qsize()
-        done = self.submit(key, job)
-        if wait > 0 and ahead == 0 and done.wait(wait):
+        listens = wait > 0 and ahead == 0
+        if listens:
+            with self._lock:
+                self._listening.add(key)
+        try:
+            done = self.submit(key, job)
+        except QueueFull:
+            with self._lock:
+                self._listening.discard(key)
+            raise
+        if not listens:
+            return None
+        done.wait(wait)
+        with self._lock:
+            self._listening.discard(key)
+            handed = key in self._handed
+            self._handed.discard(key)
+        if handed or done.is_set():  # the job promised the session to this request (or failed): take it, however late
+            done.wait()
             return self.result(key)
         return None
+
+    def hand(self, key: str) -> bool:
+        """Called by a job whose session is open: whether its request is still waiting and will take it (then it must)."""
+        with self._lock:
+            if key in self._listening:
+                self._handed.add(key)
+                return True
+            return False
 
     def result(self, key: str) -> Started | None:
         """The session a finished job opened (raises its error), or None when unknown here or not done."""
@@ -100,6 +143,9 @@ class SessionQueue:
     def _work(self) -> None:
         while True:
             key, job = self._jobs.get()
+            with self._lock:
+                self._taken += 1
+                self._places.pop(key, None)
             try:
                 outcome: Started | BaseException = job()
             except Exception as exc:  # the job released the stock; the waiting page shows the failure
@@ -113,17 +159,54 @@ class SessionQueue:
                 done.set()
 
 
-def queued(database: Database, client, *, wait: float, release_when_full: bool = True, app: Flask | None = None) -> Opener:
+_WAITING = select(CheckoutSession.status, CheckoutSession.expires_at).where(CheckoutSession.id == bindparam("checkout"))
+
+
+def still_wanted(database: Database, checkout_id: str) -> None:
+    """Raise CheckoutClosed when a queued checkout ended or its shopper left (no waiting page asked in time: released now)."""
+    with database.engine.connect() as connection:
+        found = connection.execute(_WAITING, {"checkout": checkout_id}).first()
+    if found is None or found.status != "pending":
+        raise CheckoutClosed(checkout_id)
+    if found.expires_at < utcnow():  # the sweeper had not got there yet: no Stripe call for a shopper who left
+        give_back(database, checkout_id, "expired")
+        log.info("checkout %s: the shopper left the queue; its stock is released", checkout_id)
+        raise CheckoutClosed(checkout_id)
+
+
+def queued(
+    database: Database, client: stripe.StripeClient, *, wait: float, release_when_full: bool = True, app: Flask | None = None
+) -> Opener:
     """An opener that puts the session on the process's queue and waits at most `wait` seconds for it.
 
     A full queue raises QueueFull (the shopper hears "try again" at once), after giving the stock
     back unless `release_when_full` is False (the address step keeps the hold for the next try).
+    A job that waited in the queue first checks that its shopper is still there (`still_wanted`).
     """
     jobs = get_queue(app)
+    config = (app or current_app).config
+    lifetime = session_lifetime(config["PLUS_CHECKOUT_TTL_MINUTES"])
+    unclaimed = dt.timedelta(seconds=config["PLUS_QUEUE_HOLD_SECONDS"])
 
     def open_session(record: CheckoutSession, params: dict) -> Started | None:
+        submitted = time.monotonic()
+
+        def job() -> Started:
+            if time.monotonic() - submitted >= RECHECK_AFTER:
+                still_wanted(database, record.id)
+            return create_session(
+                database,
+                client,
+                record,
+                params,
+                pace=jobs.pace,
+                lifetime=lifetime,
+                handed=lambda: jobs.hand(record.id),
+                unclaimed=unclaimed,
+            )
+
         try:
-            return jobs.run(record.id, lambda: create_session(database, client, record, params, pace=jobs.pace), wait=wait)
+            return jobs.run(record.id, job, wait=wait)
         except QueueFull:
             if release_when_full:
                 give_back(database, record.id)

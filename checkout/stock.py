@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -30,10 +30,20 @@ class OutOfStock(Exception):
         self.available = available
 
 
+# Built once: the hot path runs them for every checkout (building one costs more CPU than running it).
+_TAKE = (
+    update(StockCounter)
+    .where(StockCounter.product_id == bindparam("product"), StockCounter.committed + bindparam("quantity") <= bindparam("limit"))
+    .values(committed=StockCounter.committed + bindparam("quantity"))
+)
+_NEW_COUNTER = {
+    name: dialect.insert(StockCounter).values(product_id=bindparam("product"), committed=0).on_conflict_do_nothing()
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+}
+
+
 def _ensure_counter(db: Session, product_id: str) -> None:
-    dialect = db.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    db.execute(insert(StockCounter).values(product_id=product_id, committed=0).on_conflict_do_nothing())
+    db.connection().execute(_NEW_COUNTER[db.get_bind().dialect.name], {"product": product_id})
 
 
 def committed(db: Session, product_id: str) -> int:
@@ -48,15 +58,15 @@ def reserve(db: Session, wanted: Iterable[tuple[str, str, int, int | None]]) -> 
     caller's transaction makes the whole cart atomic: a refusal rolls back the lines before it.
     """
     held = False
+    connection = db.connection()
     for product_id, title, quantity, limit in sorted(wanted):  # a fixed order avoids lock cycles
         if limit is None:
             continue
-        _ensure_counter(db, product_id)
-        taken = db.execute(
-            update(StockCounter)
-            .where(StockCounter.product_id == product_id, StockCounter.committed + quantity <= limit)
-            .values(committed=StockCounter.committed + quantity)
-        ).rowcount
+        params = {"product": product_id, "quantity": quantity, "limit": limit}
+        taken = connection.execute(_TAKE, params).rowcount
+        if taken == 0 and committed(db, product_id) == 0:  # no counter yet: the product's first hold
+            _ensure_counter(db, product_id)
+            taken = connection.execute(_TAKE, params).rowcount
         if taken != 1:
             raise OutOfStock(product_id, title, max(0, limit - committed(db, product_id)))
         held = True

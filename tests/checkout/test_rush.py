@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from checkout.db import get_database
 from checkout.models import CheckoutSession
+from checkout.session_queue import RECHECK_AFTER
 from checkout.stock import committed
 from checkout.stripe_pace import Pace, paced
 from stripe_standin import create_app as create_standin
@@ -135,3 +136,247 @@ def test_in_a_rush_the_request_does_not_wait_for_a_session_queued_behind_others(
     assert time.monotonic() - began < 1
     release.set()
     assert wait_for(lambda: jobs.result("third")).id == "cs_3"
+
+
+# -- a shopper who leaves the queue frees the stock within a minute -------------------------------
+
+
+def stripe_client(app) -> stripe.StripeClient:
+    from checkout.stripe_api import get_stripe
+
+    return get_stripe(app)
+
+
+def sessions_of(app, checkout_id: str) -> list:
+    """The Stripe sessions opened for a checkout (asked of the stand-in)."""
+    found = stripe_client(app).v1.checkout.sessions.list({"limit": 100}).data
+    return [s for s in found if s.client_reference_id == checkout_id]
+
+
+def checkout_row(app, checkout_id: str) -> CheckoutSession:
+    with get_database(app).sessions() as db:
+        return db.get(CheckoutSession, checkout_id)
+
+
+def set_deadline(app, checkout_id: str, seconds_from_now: float) -> None:
+    """Move a queued checkout's hold deadline (as if its waiting page last asked that long ago)."""
+    import datetime as dt
+
+    from checkout.models import utcnow
+
+    with get_database(app).transaction() as db:
+        db.get(CheckoutSession, checkout_id).expires_at = utcnow() + dt.timedelta(seconds=seconds_from_now)
+
+
+@pytest.fixture
+def stuck_queue(make_app):
+    """An app whose only Stripe worker is busy until `release` is set: every checkout stays queued."""
+    from checkout.payments import Started
+    from checkout.session_queue import get_queue
+
+    app = make_app(PLUS_CHECKOUT_WAIT=0, PLUS_STRIPE_WORKERS=1, PLUS_QUEUE_HOLD_SECONDS=20)
+    release = threading.Event()
+    get_queue(app).submit("blocker", lambda: release.wait(30) and Started("cs_blocker", "u"))
+    yield SimpleNamespace(app=app, release=release)
+    release.set()
+
+
+def test_a_queued_checkout_starts_with_a_short_hold_that_the_waiting_page_keeps(stuck_queue):
+    from checkout.models import utcnow
+
+    app, client = stuck_queue.app, stuck_queue.app.test_client()
+    answer = buy(client, UMBRELLA).get_json()
+    deadline = checkout_row(app, answer["id"]).expires_at
+    assert 15 < (deadline - utcnow()).total_seconds() <= 20  # PLUS_QUEUE_HOLD_SECONDS, not the session's 31 minutes
+    set_deadline(app, answer["id"], 5)  # the page last asked 15 s ago
+    assert client.get(answer["status_url"]).get_json()["status"] == "queued"
+    assert (checkout_row(app, answer["id"]).expires_at - utcnow()).total_seconds() > 15  # asked again: held on
+    page = client.get(f"/checkout/{answer['id']}/pay")
+    assert page.status_code == 200 and 'data-waiting="queued"' in page.get_data(as_text=True)
+    assert held(app) == 1
+
+
+def test_far_back_in_the_queue_the_waiting_page_asks_less_often_and_near_the_front_every_second(make_app):
+    from checkout.payments import Started
+    from checkout.session_queue import get_queue
+
+    app = make_app(PLUS_CHECKOUT_WAIT=0, PLUS_STRIPE_WORKERS=1, PLUS_STRIPE_RATE=1)
+    release = threading.Event()
+    get_queue(app).submit("blocker", lambda: release.wait(30) and Started("cs_blocker", "u"))
+    shoppers = [app.test_client() for _ in range(10)]
+    answers = [buy(client, UMBRELLA).get_json() for client in shoppers]
+    first, last = (client.get(answer["status_url"]) for client, answer in ((shoppers[0], answers[0]), (shoppers[-1], answers[-1])))
+    assert first.headers["Retry-After"] == "1"  # next in line
+    assert last.headers["Retry-After"] == "5"  # nine ahead at one session a second: every 5 s, not every second
+    page = shoppers[-1].get(f"/checkout/{answers[-1]['id']}/pay").get_data(as_text=True)
+    assert '<meta http-equiv="refresh" content="5">' in page
+    release.set()
+
+
+def test_the_sweep_releases_a_queued_checkout_whose_waiting_page_stopped_asking_and_stripe_is_never_called(stuck_queue):
+    from checkout.operations import sweep_reservations
+
+    app, client = stuck_queue.app, stuck_queue.app.test_client()
+    answer = buy(client, UMBRELLA).get_json()
+    assert held(app) == 1
+    set_deadline(app, answer["id"], -1)  # the shopper closed the waiting page a hold period ago
+    assert sweep_reservations(get_database(app), stripe_client(app)) == 1
+    assert held(app) == 0 and checkout_row(app, answer["id"]).status == "expired"
+    assert client.get(answer["status_url"]).get_json()["status"] == "closed"  # came back: told it ended
+    time.sleep(RECHECK_AFTER)  # a hold period is longer than this: a job that waited as long asks before calling Stripe
+    stuck_queue.release.set()
+    time.sleep(1)  # the job's turn comes
+    assert sessions_of(app, answer["id"]) == []
+
+
+def test_a_queued_job_whose_shopper_left_releases_the_stock_itself_without_calling_stripe(stuck_queue):
+    app = stuck_queue.app
+    left = buy(app.test_client(), UMBRELLA).get_json()
+    stays = app.test_client()
+    waiting = buy(stays, UMBRELLA).get_json()
+    assert held(app) == 2
+    set_deadline(app, left["id"], -1)  # no sweep yet: the job finds out itself
+    time.sleep(RECHECK_AFTER)
+    stuck_queue.release.set()
+    wait_for(lambda: stays.get(waiting["status_url"]).get_json()["status"] == "open", timeout=20)
+    wait_for(lambda: checkout_row(app, left["id"]).status == "expired", timeout=20)
+    assert held(app) == 1  # the one still waiting keeps theirs
+    assert sessions_of(app, left["id"]) == [] and len(sessions_of(app, waiting["id"])) == 1
+
+
+def test_a_session_opened_late_in_the_queue_still_lives_thirty_minutes_from_its_creation(stuck_queue):
+    app, client = stuck_queue.app, stuck_queue.app.test_client()
+    answer = buy(client, UMBRELLA).get_json()
+    time.sleep(2.5)  # queued: Stripe makes the session later than the request
+    stuck_queue.release.set()
+    wait_for(lambda: client.get(answer["status_url"]).get_json()["status"] == "open", timeout=20)
+    (session,) = sessions_of(app, answer["id"])
+    assert session.expires_at - session.created >= 31 * 60 - 1  # the TTL (30 min) and its minute of margin, from creation
+    stored = checkout_row(app, answer["id"]).expires_at
+    assert abs(stored.timestamp() - session.expires_at) <= 2  # fetched by the page: the sweep waits for Stripe's own expiry
+
+
+def test_a_session_the_queue_opened_for_a_shopper_who_left_is_expired_by_the_sweep_within_the_hold(make_app):
+    from checkout.models import utcnow
+    from checkout.operations import sweep_reservations
+
+    app = make_app(PLUS_CHECKOUT_WAIT=0, PLUS_QUEUE_HOLD_SECONDS=20)
+    answer = buy(app.test_client(), UMBRELLA).get_json()  # 202, and the shopper closes the page at once
+    wait_for(lambda: checkout_row(app, answer["id"]).status == "open", timeout=20)  # their turn came quickly
+    assert (checkout_row(app, answer["id"]).expires_at - utcnow()).total_seconds() <= 20  # nobody took it: held briefly
+    assert sweep_reservations(get_database(app), stripe_client(app)) == 0  # not yet
+    set_deadline(app, answer["id"], -1)  # the hold passed without the page asking
+    assert sweep_reservations(get_database(app), stripe_client(app)) == 1
+    assert held(app) == 0 and checkout_row(app, answer["id"]).status == "expired"
+    (session,) = sessions_of(app, answer["id"])
+    assert session.status == "expired"  # nobody can pay for it later
+
+
+def test_a_session_handed_to_its_request_lasts_until_stripes_expiry(make_app):
+    from checkout.models import utcnow
+
+    app = make_app()  # the request waits for its session (201)
+    response = buy(app.test_client(), UMBRELLA)
+    assert response.status_code == 201
+    with get_database(app).sessions() as db:
+        record = db.scalar(select(CheckoutSession).where(CheckoutSession.stripe_session_id == response.get_json()["id"]))
+    assert (record.expires_at - utcnow()).total_seconds() > 30 * 60
+
+
+def test_the_address_step_opens_a_session_after_the_shopper_took_their_time(make_app):
+    from checkout.models import utcnow
+
+    app = make_app()
+    client = app.test_client()
+    started = buy(client, UMBRELLA, address=None).get_json()
+    set_deadline(app, started["id"], 25 * 60)  # six minutes on the address page: the hold's 31 minutes are 25 now
+    from .helpers import ADDRESS, form_post
+
+    page = form_post(client, f"/checkout/{started['id']}/delivery", {**ADDRESS, "saved": "new"})
+    assert page.status_code == 303, page.get_data(as_text=True)[-600:]
+    (session,) = sessions_of(app, started["id"])
+    assert session.expires_at >= utcnow().timestamp() + 30 * 60
+
+
+def test_a_session_opened_for_a_checkout_that_ended_meanwhile_is_expired_at_stripe(make_app):
+    from checkout.payments import CheckoutClosed, create_session, give_back, session_lifetime
+    from checkout.session_queue import get_queue
+
+    app = make_app(PLUS_CHECKOUT_WAIT=0, PLUS_STRIPE_WORKERS=1)
+    release = threading.Event()
+    from checkout.payments import Started
+
+    get_queue(app).submit("blocker", lambda: release.wait(30) and Started("cs_blocker", "u"))
+    answer = buy(app.test_client(), UMBRELLA).get_json()
+    record = checkout_row(app, answer["id"])
+    give_back(get_database(app), answer["id"], "expired")  # ended (the shopper cancelled) while Stripe was being asked
+    params = {
+        "mode": "payment",
+        "line_items": [{"price_data": {"currency": "cny", "unit_amount": 855, "product_data": {"name": "伞"}}, "quantity": 1}],
+        "success_url": "http://shop.test/ok",
+        "client_reference_id": answer["id"],
+    }
+    with pytest.raises(CheckoutClosed):
+        create_session(get_database(app), stripe_client(app), record, params, lifetime=session_lifetime(30))
+    (session,) = sessions_of(app, answer["id"])
+    assert session.status == "expired"  # nobody can pay for stock that was given back
+    release.set()
+
+
+def test_plus_serve_sweeps_often_enough_to_free_a_left_queue_within_a_minute():
+    from admin.serve import SWEEP_EVERY
+    from checkout.config import defaults
+
+    assert SWEEP_EVERY + float(defaults("/tmp")["PLUS_QUEUE_HOLD_SECONDS"]) <= 60
+
+
+def test_a_session_stripe_opened_while_the_database_was_busy_is_recorded_all_the_same(make_app):
+    from checkout.payments import Started
+    from checkout.session_queue import get_queue
+
+    app = make_app(PLUS_CHECKOUT_WAIT=0, PLUS_STRIPE_WORKERS=1, PLUS_DB_WRITE_TIMEOUT=0.3)
+    release = threading.Event()
+    get_queue(app).submit("blocker", lambda: release.wait(30) and Started("cs_blocker", "u"))
+    client = app.test_client()
+    answer = buy(client, UMBRELLA).get_json()
+    locked = threading.Event()
+
+    def busy_writer() -> None:  # another writer holds the lock (SQLite) or the row (PostgreSQL) for a while
+        with get_database(app).transaction() as db:
+            db.get(CheckoutSession, answer["id"], with_for_update=True)
+            locked.set()
+            time.sleep(2)
+
+    writer = threading.Thread(target=busy_writer)
+    writer.start()
+    locked.wait(5)
+    release.set()  # Stripe answers while the database is busy
+    writer.join()
+    wait_for(lambda: client.get(answer["status_url"]).get_json()["status"] == "open", timeout=20)
+    assert checkout_row(app, answer["id"]).stripe_session_id is not None
+
+
+def test_joining_plus_in_a_rush_takes_the_same_turns_and_survives_stripes_rate_limit(make_app, limited_standin):
+    from .helpers import csrf_token, log_in, make_account
+
+    app = make_app(STRIPE_API_BASE=limited_standin.url, PLUS_STRIPE_RATE=100, PLUS_RATE_LOGIN="1000 per minute")
+    joiners = []
+    for n in range(6):
+        make_account(app, f"joiner{n}@example.com")
+        client = app.test_client()
+        assert log_in(client, f"joiner{n}@example.com").status_code == 302
+        joiners.append(client)
+    answers: list = []
+
+    def join(client) -> None:
+        form = csrf_token(client.get("/account/membership").get_data(as_text=True))
+        answers.append(client.post("/account/membership", data={"method": "alipay", "csrf_token": form}))
+
+    threads = [threading.Thread(target=join, args=(client,)) for client in joiners]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert [a.status_code for a in answers] == [303] * 6, [a.get_data(as_text=True)[-300:] for a in answers]
+    assert all(a.headers["Location"].startswith(limited_standin.url + "/pay/") for a in answers)
+    assert limited_standin.limiter.refused > 0  # Stripe said 429 and the same key was sent again

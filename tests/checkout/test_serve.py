@@ -122,6 +122,7 @@ def test_kill_9_during_a_webhook_stream_loses_no_acknowledged_order(tmp_path, ap
         "STRIPE_WEBHOOK_SECRET": WEBHOOK_SECRET,
         "SECRET_KEY": "crash-test",
         "PLUS_RATE_CHECKOUT": "1000 per minute",  # 80 checkouts from this one address
+        "PLUS_CHECKOUT_WAIT": "30",  # each answer is the Stripe session (201), never the queue's 202, however loaded the machine
     }
     server = Server(tmp_path, env, ["--no-build"])
     servers.append(server.start())
