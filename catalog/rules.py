@@ -358,11 +358,11 @@ def _check_history(p: Product, ix: Indexes, err) -> Iterator[Finding]:
     limit = lowest * (1 + ix.settings.price_floor_tolerance)
     if p.price > limit:
         pct = (ix.settings.price_floor_tolerance * 100).normalize()
-        above = say(f"高出 {pct:f}% 以上", f"more than {pct:f}% above") if pct else say("高于", "above")
+        above = say(f"高出 {pct:f}% 以上", f"more than {pct:f}% above") if pct else say("", "above")
         yield err(
             ("price",),
             say(
-                f"售价 {p.price} 比截至 {newest} 的近 {days} 天最低价 {lowest} {above}：平台价须贴近近 {days} 天最低价，请调低售价",
+                f"售价 {p.price} {'比' if pct else '高于'}截至 {newest} 的近 {days} 天最低价 {lowest}{' ' + above if pct else ''}：平台价须贴近近 {days} 天最低价，请调低售价",
                 f"price {p.price} is {above} the lowest price of the {days} days up to {newest} ({lowest}); the platform price must stay close to the {days}-day low",
             ),
             code="above-floor",

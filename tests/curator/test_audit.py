@@ -77,7 +77,7 @@ def test_price_above_its_window_low_is_a_finding_though_it_validates(runner, con
     edit(product, "price_history:\n", "price_history:\n  - date: 2026-11-10\n    price: 66.00\n")
     result = audit(runner, content)
     assert result.exit_code == 1, result.output
-    assert "[above-floor]" in result.output and "最低价 66.00 高于" in result.output
+    assert "[above-floor]" in result.output and "售价 69.00 高于截至 2026-11-20 的近 30 天最低价 66.00" in result.output
 
 
 def test_json_format_counts_findings_by_kind(runner, content):
