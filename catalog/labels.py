@@ -76,8 +76,8 @@ HELP: dict[str, dict[str, tuple[str, str]]] = {
         "observed_on": ("看到参照价的日期 YYYY-MM-DD；超过180天视为过期", "Day the reference price was seen; stale after 180 days"),
         "source": ("参照价来源，如“山姆App 截图”", "Where the reference price was seen"),
         "evidence": (
-            "价格凭证：content/evidence/ 下的截图或存下的网页，及其 SHA-256（用 plus evidence add 生成这一段）",
-            "Price proof: a screenshot or saved page under content/evidence/ with its SHA-256 (`plus evidence add` writes it)",
+            "价格凭证：content/evidence/ 下的截图或存下的网页，及其 SHA-256（用 plus evidence hash 文件 生成这一行）",
+            "Price proof: a screenshot or saved page under content/evidence/ with its SHA-256 (`plus evidence hash FILE` prints the line)",
         ),
     },
     "Evidence": {

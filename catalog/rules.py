@@ -489,9 +489,10 @@ def _check_evidence(p: Product, i: int, c: Comparison, ix: Indexes, err: Any) ->
         yield err(
             ("compare", i),
             say(
-                f"这条对比没有价格凭证：把截图或存下的网页放进 content/evidence/，再运行 plus evidence add 商品id {i} content/evidence/文件名 "
-                "写入 evidence（或手写 evidence: {file: 文件名, sha256: …, captured_on: 截图日期}，sha256 用 plus evidence hash 文件 算）",
-                f"this comparison has no price proof: put a screenshot or saved page in content/evidence/ and run `plus evidence add ID {i} FILE`",
+                "这条对比没有价格凭证：把当天的截图或存下的网页放进 content/evidence/，运行 plus evidence hash content/evidence/文件名，"
+                "把它打印的 evidence: {file: …, sha256: …} 这一行加到这条对比里",
+                "this comparison has no price proof: put a screenshot or saved page in content/evidence/, run "
+                "`plus evidence hash content/evidence/FILE` and add the `evidence:` line it prints to this comparison",
             ),
             Severity.WARNING,
             "evidence-missing",

@@ -17,10 +17,12 @@ category: home
 factory: aux
 sourcing: same-craft
 price: 8.55
+unit: {quantity: 1, measure: piece}
 compare:
   - retailer: sams
     name: 全自动雨伞
     price: 42.75
+    unit: {quantity: 1, measure: piece}
     observed_on: 2026-11-10
     source: 山姆App 截图
 images:
@@ -187,6 +189,7 @@ TAOBAO = """\
   - retailer: taobao
     name: 同款吸尘器
     price: 99.00
+    unit: {quantity: 1, measure: piece}
     observed_on: 2026-11-20
     source: 淘宝截图
 images:
