@@ -92,3 +92,12 @@ def test_a_proof_of_another_day_is_a_warning(content, today):
     with_evidence(content, RECORDED.replace("}", ", captured_on: 2026-10-01}"))
     ((field, message, severity),) = problems(content, today)
     assert field == "compare.0.evidence.captured_on" and severity is Severity.WARNING and "2026-10-01" in message
+
+
+def test_a_proof_whose_file_name_spells_an_nda_brand_is_refused(content, today):
+    # the file name becomes a URL of the site
+    content.factory("aux", FACTORY.replace("    disclosure: public\n", "    disclosure: public\n  - brand: MINISO\n    disclosure: nda\n"))
+    content.write("evidence/Miniso-price.png", PNG)
+    with_evidence(content, RECORDED.replace("vacuum-sams.png", "Miniso-price.png"))
+    found = problems(content, today)
+    assert any(f.startswith("compare.0.evidence.file") and "NDA" in m for f, m, _ in found), found
