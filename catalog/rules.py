@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from .derive import compute_saving, earlier_price_cap, reference_of, window_low
+from .derive import base_amount, compute_saving, earlier_price_cap, reference_of, window_low
 from .evidence import EvidenceCheck, check_evidence, read_text
 from .images import ImageCheck, check_image
 from .messages import say
@@ -452,7 +452,7 @@ def _check_saving(p: Product, i: int, c: Comparison, retailer: Retailer | None, 
 def _check_own_earlier(p: Product, i: int, c: Comparison, ix: Indexes, err: Any) -> Iterator[Finding]:
     """A 划线价 of our own earlier price is at most the lower of our lowest price of the 7 days before the
     reduction (明码标价和禁止价格欺诈规定 art. 16) and the lowest of the 30 days before it (EU Omnibus)."""
-    same_amount = p.unit == c.unit
+    same_amount = p.unit.measure.dimension == c.unit.measure.dimension and base_amount(p.unit) == base_amount(c.unit)
     if not same_amount:
         yield err(
             ("compare", i, "unit"),
