@@ -15,6 +15,7 @@ from .curator import audit as audit_module
 from .curator import cms, scaffold, schema
 from .curator import cms_serve as cms_serve_module
 from .curator.cms_store import ContentStore
+from .curator.evidence import EvidenceError, evidence_line, read_settings
 from .curator.report import build_report
 from .curator.snapshot import repo_root, resolve
 from .git import GitError, changed_files
@@ -123,7 +124,34 @@ def audit_command(content: Path, fmt: str, days: int | None, base: str | None, t
     _audit(content, fmt, days, _day(today), base)
 
 
-COMMANDS = (report, new, schema_command, cms_config, cms_serve, audit_command)
+@click.group()
+def evidence() -> None:
+    """Price proofs (价格凭证) in content/evidence/."""
+
+
+@evidence.command("hash")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@content_option
+@click.option(
+    "--captured-on",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="The day the screenshot was taken (default: the comparison's observed_on).",
+)
+def evidence_hash(files: tuple[Path, ...], content: Path, captured_on: dt.datetime | None) -> None:
+    """Check each FILE as validate will and print the `evidence:` line to add to its comparison."""
+    settings = read_settings(content)
+    failed = False
+    for file in files:
+        try:
+            click.echo(evidence_line(content, file, settings=settings, captured_on=captured_on.date() if captured_on else None))
+        except EvidenceError as exc:
+            click.echo(str(exc), err=True)
+            failed = True
+    if failed:
+        raise SystemExit(1)
+
+
+COMMANDS = (report, new, schema_command, cms_config, cms_serve, audit_command, evidence)
 """The top-level commands and groups this module adds to `plus`."""
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import hashlib
 import random
 from pathlib import Path
 
@@ -10,6 +11,7 @@ PNG = bytes.fromhex(
     "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"
     "0000000b4944415478da63f80f040009fb03fd68fa1ccc0000000049454e44ae426082"
 )
+PNG_SHA256 = hashlib.sha256(PNG).hexdigest()
 CATEGORIES = {
     "home": ("家居百货", "Home"),
     "food": ("食品", "Food"),
@@ -31,6 +33,8 @@ def write_catalog(root: Path, products: int, seed: int = 7) -> Path:
     (root / "factories").mkdir(parents=True, exist_ok=True)
     (root / "images").mkdir(parents=True, exist_ok=True)
     (root / "images" / "p.png").write_bytes(PNG)
+    (root / "evidence").mkdir(exist_ok=True)
+    (root / "evidence" / "p.png").write_bytes(PNG)  # one price proof every comparison names (validate hashes it once)
     (root / "categories.yaml").write_text(
         "".join(f"{k}:\n  zh: {zh}\n  en: {en}\n" for k, (zh, en) in CATEGORIES.items()), encoding="utf-8"
     )
@@ -56,12 +60,15 @@ def write_catalog(root: Path, products: int, seed: int = 7) -> Path:
             f"factory: factory-{i % FACTORY_COUNT}\n"
             f"sourcing: {'same-source' if i % 2 else 'same-craft'}\n"
             f"price: {price / 100:.2f}\n"
+            "unit: {quantity: 1, measure: piece}\n"
             "compare:\n"
             f"  - retailer: {'sams' if i % 2 else 'taobao'}\n"
             f"    name: 同款{word}\n"
             f"    price: {reference / 100:.2f}\n"
+            "    unit: {quantity: 1, measure: piece}\n"
             "    observed_on: 2026-11-01\n"
             "    source: 门店价签\n"
+            f"    evidence: {{file: p.png, sha256: {PNG_SHA256}}}\n"
             "price_history:\n"
             f"  - date: 2026-11-01\n    price: {price / 100:.2f}\n"
             "images:\n  - src: p.png\n    alt: 商品图\n"

@@ -93,13 +93,14 @@ def _description(rng: random.Random, base: str, title: str, n: int) -> str:
 
 
 def write_realistic_catalog(root: Path, products: int, seed: int = 7) -> Path:
-    """Write `products` seed-shaped product files, their factories, the index files and images below `root`."""
+    """Write `products` seed-shaped product files, their factories, the index files, images and price proofs below `root`."""
     rng = random.Random(seed)
     root.mkdir(parents=True, exist_ok=True)
     for name in ("categories.yaml", "retailers.yaml", "belts.yaml", "settings.yaml", "store.yaml", "search.yaml"):
         if (SEED / name).is_file():
             shutil.copy(SEED / name, root / name)
     shutil.copytree(SEED / "images", root / "images", dirs_exist_ok=True)
+    shutil.copytree(SEED / "evidence", root / "evidence", dirs_exist_ok=True)  # the price proofs comparisons name
     (root / "products").mkdir(exist_ok=True)
     (root / "factories").mkdir(exist_ok=True)
 

@@ -81,11 +81,22 @@ def base_amount(unit: Unit) -> Decimal:
     return unit.quantity * unit.measure.in_base
 
 
+OWN_STORE = Retailer(name="本店", short="本店")
+"""What an own-earlier comparison (本店此前价) refers to: this store itself, not a retailer of retailers.yaml."""
+
+
+def reference_of(comparison: Comparison, retailers: dict[str, Retailer]) -> Retailer | None:
+    """The retailer or brand a comparison points at: this store for our own earlier price, None when unknown."""
+    if comparison.kind is ReferenceKind.OWN_EARLIER:
+        return OWN_STORE
+    return retailers.get(comparison.reference)
+
+
 def compute_saving(product: Product, comparison: Comparison, retailer: Retailer, *, today: dt.date, settings: Settings) -> Saving:
     """Compare a product's price with one reference, per unit where the sizes differ."""
     ours, theirs = product.unit, comparison.unit
     per_label = our_unit = ref_unit = None
-    if ours and theirs and base_amount(ours) != base_amount(theirs) and ours.measure.dimension == theirs.measure.dimension:
+    if base_amount(ours) != base_amount(theirs) and ours.measure.dimension == theirs.measure.dimension:
         per, per_label = _per_label(theirs)
         our_unit = product.price / base_amount(ours) * per
         ref_unit = comparison.price / base_amount(theirs) * per
@@ -123,6 +134,45 @@ def window_low(product: Product, *, end: dt.date, days: int) -> Decimal | None:
     return min(prices) if prices else None
 
 
+SEVEN_DAYS = 7
+"""明码标价和禁止价格欺诈规定 art. 16: an unexplained compared price is at most the lowest of the 7 days before."""
+
+
+@dataclass(frozen=True)
+class EarlierPriceCap:
+    """The most a 划线价 of our own earlier price may be: the lower of the 7-day and the prior-30-day low."""
+
+    reduced_on: dt.date
+    """The day the current price came into force (the reduction the 划线价 announces)."""
+    seven_day_low: Decimal
+    window_low: Decimal
+    window_days: int
+
+    @property
+    def cap(self) -> Decimal:
+        """The lower of the two lows: satisfies China's 7-day rule and the EU's prior-30-day lowest together."""
+        return min(self.seven_day_low, self.window_low)
+
+
+def earlier_price_cap(product: Product, *, days: int) -> EarlierPriceCap | None:
+    """The cap on an own-earlier comparison, from the price history: the lows of the 7 and `days` days before the
+    current price came into force. None when the history holds no price before the current one (nothing to compare)."""
+    history = sorted(product.price_history, key=lambda p: p.date)
+    start = len(history)
+    while start > 0 and history[start - 1].price <= product.price:
+        start -= 1  # back through the current run: points at (or below) today's price
+    if start == len(history) or start == 0:
+        return None
+    reduced_on = history[start].date
+    before = product.model_copy(update={"price_history": history[:start]})
+    day_before = reduced_on - dt.timedelta(days=1)
+    seven = window_low(before, end=day_before, days=SEVEN_DAYS - 1)
+    month = window_low(before, end=day_before, days=days - 1)
+    if seven is None or month is None:
+        return None
+    return EarlierPriceCap(reduced_on, seven, month, days)
+
+
 def last_drop(product: Product) -> tuple[PricePoint, PricePoint] | None:
     """The newest observation and the one before it, when the newest is cheaper and still current."""
     history = sorted(product.price_history, key=lambda p: p.date)
@@ -151,13 +201,13 @@ def headline(product: Product, savings: list[Saving]) -> Saving:
 def product_facts(product: Product, retailers: dict[str, Retailer], *, today: dt.date, settings: Settings) -> ProductFacts:
     """Derive savings and badges for a product whose references all resolve."""
     savings = sorted(
-        (compute_saving(product, c, retailers[c.reference], today=today, settings=settings) for c in product.compare),
+        (compute_saving(product, c, reference_of(c, retailers) or OWN_STORE, today=today, settings=settings) for c in product.compare),
         key=lambda s: (s.ratio, -s.saving),
     )
     lowest = window_low(product, end=today, days=settings.floor_window_days)
     is_low = lowest is not None and product.price <= lowest
     badges: list[Badge] = []
-    for retailer_id in dict.fromkeys(c.reference for c in product.compare):
+    for retailer_id in dict.fromkeys(c.reference for c in product.compare if c.reference):
         retailer = retailers[retailer_id]
         if retailer.badge:
             badges.append(Badge(f"alt-{retailer_id}", retailer.badge))

@@ -43,11 +43,13 @@ def sniff(head: bytes) -> str | None:
     return None
 
 
-def check_image(images_dir: Path, src: str, *, max_bytes: int, max_pixels: int) -> ImageCheck:
-    """Check `images/<src>`: where it is, what its bytes are, and whether it can be read."""
-    path = images_dir / src
+def placed_file(folder: Path, src: str) -> ImageCheck | os.stat_result:
+    """The file `folder/<src>` when it is a regular file really inside `folder` (its stat), else why not.
+    Shared by images and price proofs (catalog/evidence.py): anything copied into the public site."""
+    where = f"content/{folder.name}/"
     if ".." in Path(src).parts:
-        return ImageCheck("outside", say("路径里不能有 ..：图片必须放在 content/images/ 里", "the path may not hold .."))
+        return ImageCheck("outside", say(f"路径里不能有 ..：文件必须放在 {where} 里", "the path may not hold .."))
+    path = folder / src
     try:
         info = path.lstat()
     except OSError:
@@ -56,14 +58,23 @@ def check_image(images_dir: Path, src: str, *, max_bytes: int, max_pixels: int) 
         return ImageCheck(
             "symlink",
             say(
-                "是一个符号链接（快捷方式）：只能用放在 content/images/ 里的真实图片文件，请复制图片本身",
-                "is a symlink: copy the picture itself",
+                f"是一个符号链接（快捷方式）：只能用放在 {where} 里的真实文件，请复制文件本身",
+                "is a symlink: copy the file itself",
             ),
         )
     if not stat.S_ISREG(info.st_mode):
         return MISSING
-    if not _inside(images_dir, path):  # a symlinked folder on the way
-        return ImageCheck("outside", say("实际位置在 content/images/ 之外（路径经过了符号链接）", "resolves outside content/images/"))
+    if not _inside(folder, path):  # a symlinked folder on the way
+        return ImageCheck("outside", say(f"实际位置在 {where} 之外（路径经过了符号链接）", f"resolves outside {where}"))
+    return info
+
+
+def check_image(images_dir: Path, src: str, *, max_bytes: int, max_pixels: int) -> ImageCheck:
+    """Check `images/<src>`: where it is, what its bytes are, and whether it can be read."""
+    path = images_dir / src
+    info = placed_file(images_dir, src)
+    if isinstance(info, ImageCheck):
+        return info
     if is_placeholder(path, info.st_size):
         return ImageCheck("placeholder")
     if info.st_size == 0:
@@ -83,11 +94,11 @@ def check_image(images_dir: Path, src: str, *, max_bytes: int, max_pixels: int) 
         return MISSING
     kind = sniff(head)
     if kind is None:
-        return ImageCheck("type", _not_an_image(head))
-    return _decode(path, kind, max_pixels)
+        return ImageCheck("type", not_an_image(head))
+    return decode(path, kind, max_pixels)
 
 
-def _not_an_image(head: bytes) -> str:
+def not_an_image(head: bytes) -> str:
     text = head.lstrip().lower()
     if text.startswith((b"<svg", b"<?xml")) or b"<svg" in text:
         return say(
@@ -101,7 +112,7 @@ def _not_an_image(head: bytes) -> str:
     )
 
 
-def _decode(path: Path, kind: str, max_pixels: int) -> ImageCheck:
+def decode(path: Path, kind: str, max_pixels: int) -> ImageCheck:
     """Open the file with Pillow: its size from the header, then a check that the data is whole."""
     try:
         from PIL import Image, UnidentifiedImageError

@@ -25,7 +25,10 @@ HELP: dict[str, dict[str, tuple[str, str]]] = {
             "每位顾客限购件数（limit_window_days 天内已付款和待付款的订单合计）",
             "Most units per shopper within limit_window_days, paid and held orders together",
         ),
-        "unit": ("每份规格（数量 + 单位），用于按单价对比", "What one sale holds (quantity + measure), for unit prices"),
+        "unit": (
+            "一份里有多少（必填），如 unit: {quantity: 1, measure: piece}（1件）或 unit: {quantity: 500, measure: g}；分量不同时按单价对比",
+            "Required: what one sale holds, e.g. unit: {quantity: 1, measure: piece} or {quantity: 500, measure: g}",
+        ),
         "spec": ("规格说明，如“500g×2袋”", "Spec text, e.g. 500g×2"),
         "compare": (
             "对比参照：山姆等渠道或品牌的同款及其价格（至少一条）",
@@ -58,15 +61,35 @@ HELP: dict[str, dict[str, tuple[str, str]]] = {
         "retailer": ("参照渠道 id（如 sams），与 brand 二选一", "Retailer id (e.g. sams); give this or brand"),
         "brand": ("参照品牌 id（如 aimer），与 retailer 二选一", "Brand id (e.g. aimer); give this or retailer"),
         "kind": (
-            "参照价的种类：shelf 零售标价（默认）、msrp 厂商建议零售价、gift-catalogue 企业/礼品册价（标明非零售价）",
-            "What the price is: shelf (a shop's shelf price, default), msrp (suggested retail price), gift-catalogue (corporate price, labelled)",
+            "参照价的种类：shelf 零售标价（默认）、msrp 厂商建议零售价、gift-catalogue 企业/礼品册价（标明非零售价）、"
+            "own-earlier 本店此前价（不写 retailer/brand；不得高于本店降价前7天最低价和30天最低价中较低者）",
+            "What the price is: shelf (a shop's shelf price, default), msrp (suggested retail price), gift-catalogue (corporate price, labelled), "
+            "own-earlier (our own earlier price: no retailer; at most the lower of our 7-day and 30-day lows before the reduction)",
         ),
         "name": ("参照商品名称", "Name of the reference product"),
         "price": ("参照价（元），即“山姆价”等", "Reference price in yuan (the 山姆价)"),
-        "unit": ("参照商品的规格；与本品不同时按单价对比", "Reference size; unit prices are compared when sizes differ"),
+        "unit": (
+            "参照商品一份里有多少（必填），如 unit: {quantity: 1, measure: piece}；与本品不同时按单价对比",
+            "Required: what the reference holds, e.g. unit: {quantity: 1, measure: piece}; unit prices are compared when sizes differ",
+        ),
         "spec": ("参照商品的规格说明", "Reference spec text"),
         "observed_on": ("看到参照价的日期 YYYY-MM-DD；超过180天视为过期", "Day the reference price was seen; stale after 180 days"),
         "source": ("参照价来源，如“山姆App 截图”", "Where the reference price was seen"),
+        "evidence": (
+            "价格凭证：content/evidence/ 下的截图或存下的网页，及其 SHA-256（用 plus evidence hash 文件 生成这一行）",
+            "Price proof: a screenshot or saved page under content/evidence/ with its SHA-256 (`plus evidence hash FILE` prints the line)",
+        ),
+    },
+    "Evidence": {
+        "file": (
+            "凭证文件路径，相对于 content/evidence/，如 aux-vacuum-sams.png（PNG/JPEG/WebP 截图，或 .html/.pdf 网页）",
+            "Path below content/evidence/ (a PNG/JPEG/WebP screenshot or a saved .html/.pdf page)",
+        ),
+        "sha256": (
+            "凭证文件的 SHA-256（64位十六进制）：运行 plus evidence hash 文件 得到",
+            "The file's SHA-256: `plus evidence hash FILE`",
+        ),
+        "captured_on": ("截图或存页的日期 YYYY-MM-DD，应与 observed_on 同一天", "Day the proof was captured, the day of observed_on"),
     },
     "PricePoint": {
         "date": ("日期 YYYY-MM-DD", "Day, YYYY-MM-DD"),
@@ -134,6 +157,7 @@ HELP: dict[str, dict[str, tuple[str, str]]] = {
             "Most units one shopper may hold unpaid (100)",
         ),
         "limit_window_days": ("限购 limit_per_member 统计多少天内的订单（默认365天）", "Days limit_per_member looks back (365)"),
+        "evidence_max_age_days": ("价格凭证多少天后需重新截图（默认180天）", "Days after which a price proof is due again (180)"),
     },
     "StoreInfo": {
         "company": (
@@ -189,7 +213,7 @@ HELP: dict[str, dict[str, tuple[str, str]]] = {
     },
 }
 
-LABELS = {("OemBrand", "disclosure"): "公开方式"}
+LABELS = {("OemBrand", "disclosure"): "公开方式", ("Product", "unit"): "分量单位", ("Comparison", "unit"): "参照分量单位"}
 """Short zh-CN labels where the help text does not start with one."""
 
 

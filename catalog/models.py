@@ -149,14 +149,32 @@ class ReferenceKind(StrEnum):
     SHELF = "shelf"  # a retailer's shelf price: named shop, dated, same item and quantity
     MSRP = "msrp"  # 厂商建议零售价, kept current
     GIFT_CATALOGUE = "gift-catalogue"  # a corporate or gift-catalogue price: nobody buys at it in a shop
+    OWN_EARLIER = "own-earlier"  # 本店此前价: this store's own earlier price, no retailer (art. 16, EU Omnibus)
 
     def price_label(self, shop: str) -> str:
-        """How the compared price is named next to the figure, e.g. 山姆价, 华为企业礼品册价（非零售价）."""
+        """How the compared price is named next to the figure, e.g. 山姆价, 华为企业礼品册价（非零售价）, 本店此前价."""
         return {
             "shelf": f"{shop}价",
             "msrp": f"{shop}厂商建议零售价",
             "gift-catalogue": f"{shop}企业礼品册价（非零售价）",
+            "own-earlier": "本店此前价",
         }[self.value]
+
+
+EVIDENCE_SUFFIXES = ("png", "jpg", "jpeg", "webp", "html", "htm", "pdf")
+"""What a price proof may be: a screenshot (PNG, JPEG, WebP) or a saved page (HTML, PDF)."""
+
+
+class Evidence(Strict):
+    """The proof of a compared price: a file in `content/evidence/` and its SHA-256, so it cannot change unseen."""
+
+    file: Annotated[
+        str,
+        StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._/-]*\.(?:" + "|".join(EVIDENCE_SUFFIXES) + r")$", max_length=200),
+    ]
+    sha256: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$", to_lower=True)]
+    captured_on: dt.date | None = None
+    """The day the screenshot was taken or the page saved (absent: the comparison's `observed_on`)."""
 
 
 class Comparison(Strict):
@@ -167,20 +185,29 @@ class Comparison(Strict):
     kind: ReferenceKind = ReferenceKind.SHELF
     name: Text
     price: Money
-    unit: Unit | None = None
+    unit: Unit
     spec: Text | None = None
     observed_on: dt.date
     source: Text
+    evidence: Evidence | None = None
 
     @model_validator(mode="after")
     def _one_reference(self) -> Comparison:
-        if (self.retailer is None) == (self.brand is None):
+        if self.kind is ReferenceKind.OWN_EARLIER:
+            if self.retailer is not None or self.brand is not None:
+                raise ValueError(
+                    say(
+                        "本店此前价（kind: own-earlier）参照的就是本店自己：删掉 retailer / brand 这一行",
+                        "an own-earlier price refers to this store itself: remove `retailer` / `brand`",
+                    )
+                )
+        elif (self.retailer is None) == (self.brand is None):
             raise ValueError(say("retailer（渠道）和 brand（品牌）要写且只写一个", "give exactly one of `retailer` or `brand`"))
         return self
 
     @property
     def reference(self) -> str:
-        """The id in retailers.yaml this comparison points at."""
+        """The id in retailers.yaml this comparison points at ("" for our own earlier price)."""
         return self.retailer or self.brand or ""
 
 
@@ -233,7 +260,7 @@ class Product(Strict):
     stock: Annotated[int, Field(ge=0), BeforeValidator(_no_bool)] | None = None
     """Units allotted to online sale (absent: not tracked). Units held by open checkouts and units sold
     count against it, and refunds give none back; restock by raising the number."""
-    unit: Unit | None = None
+    unit: Unit
     spec: Text | None = None
     compare: list[Comparison] = Field(min_length=1, max_length=10)
     price_history: list[PricePoint] = Field(default_factory=list, max_length=1000)
@@ -378,4 +405,6 @@ class Settings(Strict):
     max_units_held: Annotated[int, Field(ge=1, le=100_000)] = 100
     """Most units one shopper (account, or guest cookie and address) may hold in unpaid checkouts at once."""
     limit_window_days: Annotated[int, Field(ge=1, le=3650)] = 365
+    evidence_max_age_days: Annotated[int, Field(ge=1, le=3650)] = 180
+    """How old a price proof (its `captured_on`) may be before `plus audit` asks for a new one."""
     """How far back a product's `limit_per_member` counts a shopper's paid and held orders."""

@@ -13,10 +13,11 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from .derive import compute_saving, window_low
+from .derive import base_amount, compute_saving, earlier_price_cap, reference_of, window_low
+from .evidence import EvidenceCheck, check_evidence, read_text
 from .images import ImageCheck, check_image
 from .messages import say
-from .models import Disclosure, Factory, Product, Retailer, Settings
+from .models import Comparison, Disclosure, Factory, Product, ReferenceKind, Retailer, Settings
 from .nda import NdaMatch, NdaNames, fold
 from .problems import Severity
 from .wording import wording_problems
@@ -35,6 +36,9 @@ class Finding:
     loc: Loc
     message: str
     severity: Severity = Severity.ERROR
+    code: str = ""
+    """What kind of finding, for tools that list some of them (`plus audit`): "stale-comparison", "above-floor",
+    "audit-due", "evidence-missing", "evidence-stale"…; "" for the rest."""
 
 
 @dataclass(frozen=True)
@@ -55,6 +59,7 @@ class Indexes:
     """Files and entries that exist but failed: "categories", "factories:aux", "retailers:sams"… (a reference
     to one is not called unknown; the file's own errors say what to fix)."""
     _images_seen: dict[str, ImageCheck] = field(default_factory=dict)
+    _evidence_seen: dict[tuple[str, str], EvidenceCheck] = field(default_factory=dict)
 
     def image_check(self, src: str) -> ImageCheck:
         """The state of `images/<src>` (see catalog/images.py), looked up once per name."""
@@ -62,6 +67,19 @@ class Indexes:
             limits = {"max_bytes": self.settings.image_max_bytes, "max_pixels": self.settings.image_max_pixels}
             self._images_seen[src] = check_image(self.images_dir, src, **limits)
         return self._images_seen[src]
+
+    @property
+    def evidence_dir(self) -> Path:
+        """`content/evidence/`, beside `content/images/`."""
+        return self.images_dir.parent / "evidence"
+
+    def evidence_check(self, name: str, sha256: str) -> EvidenceCheck:
+        """The state of `evidence/<name>` against `sha256` (see catalog/evidence.py), looked up once per pair."""
+        key = (name, sha256)
+        if key not in self._evidence_seen:
+            limits = {"max_bytes": self.settings.image_max_bytes, "max_pixels": self.settings.image_max_pixels}
+            self._evidence_seen[key] = check_evidence(self.evidence_dir, name, sha256, **limits)
+        return self._evidence_seen[key]
 
     def image_state(self, src: str) -> str:
         """ "ok", "missing", "placeholder" or the kind of refusal for `images/<src>`."""
@@ -158,8 +176,8 @@ def _tolerant(ix: Indexes, findings: Iterator[Finding]) -> Iterator[Finding]:
 def check_product(pid: str, p: Product, ix: Indexes) -> Iterator[Finding]:
     """Rules for one product."""
 
-    def err(loc: Loc, message: str, severity: Severity = Severity.ERROR) -> Finding:
-        return Finding("product", pid, loc, message, severity)
+    def err(loc: Loc, message: str, severity: Severity = Severity.ERROR, code: str = "") -> Finding:
+        return Finding("product", pid, loc, message, severity, code)
 
     yield from _each(_PRODUCT_CHECKS, ix, p, ix, err)
 
@@ -340,12 +358,14 @@ def _check_history(p: Product, ix: Indexes, err) -> Iterator[Finding]:
     limit = lowest * (1 + ix.settings.price_floor_tolerance)
     if p.price > limit:
         pct = (ix.settings.price_floor_tolerance * 100).normalize()
+        above = say(f"高出 {pct:f}% 以上", f"more than {pct:f}% above") if pct else say("", "above")
         yield err(
             ("price",),
             say(
-                f"售价 {p.price} 比截至 {newest} 的近 {days} 天最低价 {lowest} 高出 {pct:f}% 以上：平台价须贴近近 {days} 天最低价，请调低售价",
-                f"price {p.price} is more than {pct:f}% above the lowest price of the {days} days up to {newest} ({lowest}); the platform price must stay close to the {days}-day low",
+                f"售价 {p.price} {'比' if pct else '高于'}截至 {newest} 的近 {days} 天最低价 {lowest}{' ' + above if pct else ''}：平台价须贴近近 {days} 天最低价，请调低售价",
+                f"price {p.price} is {above} the lowest price of the {days} days up to {newest} ({lowest}); the platform price must stay close to the {days}-day low",
             ),
+            code="above-floor",
         )
 
 
@@ -365,7 +385,13 @@ def _check_comparison(p: Product, i: int, c: Any, ix: Indexes, err) -> Iterator[
                 f"comparison observed on {c.observed_on} is older than {ix.settings.compare_max_age_days} days: check the reference price again",
             ),
             Severity.WARNING,
+            "stale-comparison",
         )
+    yield from _tolerant(ix, _check_evidence(p, i, c, ix, err))
+    if c.kind is ReferenceKind.OWN_EARLIER:
+        yield from _check_own_earlier(p, i, c, ix, err)
+        yield from _check_saving(p, i, c, reference_of(c, ix.retailers), ix, err)
+        return
     if not c.reference:
         return  # neither retailer nor brand: the item's own error says so
     field = "retailer" if c.retailer else "brand"
@@ -388,7 +414,7 @@ def _check_comparison(p: Product, i: int, c: Any, ix: Indexes, err) -> Iterator[
                 f"{c.reference!r} is a {retailer.kind} in content/retailers.yaml: write `{retailer.kind}: {c.reference}`",
             ),
         )
-    if p.unit and c.unit and p.unit.measure.dimension != c.unit.measure.dimension:
+    if p.unit.measure.dimension != c.unit.measure.dimension:
         yield err(
             ("compare", i, "unit"),
             say(
@@ -397,14 +423,11 @@ def _check_comparison(p: Product, i: int, c: Any, ix: Indexes, err) -> Iterator[
             ),
         )
         return
-    if (p.unit is None) != (c.unit is None):
-        yield err(
-            ("compare", i),
-            say(
-                "unit 要么商品和对比参照都写，要么都不写：否则不同分量会被当成一样来比",
-                "give `unit` on both the product and the comparison, or on neither: otherwise different amounts would be compared as if equal",
-            ),
-        )
+    yield from _check_saving(p, i, c, retailer, ix, err)
+
+
+def _check_saving(p: Product, i: int, c: Comparison, retailer: Retailer | None, ix: Indexes, err: Any) -> Iterator[Finding]:
+    if retailer is None:
         return
     saving = compute_saving(p, c, retailer, today=ix.today, settings=ix.settings)
     if saving.ratio >= 1:
@@ -426,6 +449,103 @@ def _check_comparison(p: Product, i: int, c: Any, ix: Indexes, err) -> Iterator[
         )
 
 
+def _check_own_earlier(p: Product, i: int, c: Comparison, ix: Indexes, err: Any) -> Iterator[Finding]:
+    """A 划线价 of our own earlier price is at most the lower of our lowest price of the 7 days before the
+    reduction (明码标价和禁止价格欺诈规定 art. 16) and the lowest of the 30 days before it (EU Omnibus)."""
+    same_amount = p.unit.measure.dimension == c.unit.measure.dimension and base_amount(p.unit) == base_amount(c.unit)
+    if not same_amount:
+        yield err(
+            ("compare", i, "unit"),
+            say(
+                f"本店此前价说的是同一件商品：unit 要和商品自己的 unit 一样（{p.unit.quantity} {p.unit.measure.value}）",
+                "an own-earlier price is of this same product: give it the product's own unit",
+            ),
+        )
+    cap = earlier_price_cap(p, days=ix.settings.floor_window_days)
+    if cap is None:
+        yield err(
+            ("compare", i, "price"),
+            say(
+                f"price_history 里没有比现价 {p.price} 更早、更高的价格：本店此前价必须来自价格记录；先记下降价前的价格，或删掉这条对比",
+                f"price_history holds no earlier, higher price than {p.price}: an own-earlier price must come from the history",
+            ),
+        )
+    elif c.price > cap.cap and same_amount:
+        days = cap.window_days
+        yield err(
+            ("compare", i, "price"),
+            say(
+                f"本店此前价 {c.price} 高于 {cap.reduced_on} 降价前 7 天的最低价 {cap.seven_day_low} 与前 {days} 天最低价 {cap.window_low} 中较低的 {cap.cap}：划线价最多写 {cap.cap}",
+                f"our earlier price {c.price} is above {cap.cap}, the lower of the 7-day low {cap.seven_day_low} and the {days}-day low "
+                f"{cap.window_low} before the reduction on {cap.reduced_on}: write at most {cap.cap}",
+            ),
+        )
+
+
+def _check_evidence(p: Product, i: int, c: Comparison, ix: Indexes, err: Any) -> Iterator[Finding]:
+    """Every compared price has its proof in content/evidence/, unchanged since it was recorded, of the day it was seen."""
+    evidence = c.evidence
+    if evidence is None:
+        yield err(
+            ("compare", i),
+            say(
+                "这条对比没有价格凭证：把当天的截图或存下的网页放进 content/evidence/，运行 plus evidence hash content/evidence/文件名，"
+                "把它打印的 evidence: {file: …, sha256: …} 这一行加到这条对比里",
+                "this comparison has no price proof: put a screenshot or saved page in content/evidence/, run "
+                "`plus evidence hash content/evidence/FILE` and add the `evidence:` line it prints to this comparison",
+            ),
+            Severity.WARNING,
+            "evidence-missing",
+        )
+        return
+    check = ix.evidence_check(evidence.file, evidence.sha256)
+    where = f"content/evidence/{evidence.file}"
+    if check.state == "missing":
+        yield err(
+            ("compare", i, "evidence", "file"),
+            say(f"找不到价格凭证 {where}：把截图或网页放到这里，或改正路径", f"price proof not found: {where}"),
+        )
+    elif check.state != "ok":
+        yield err(
+            ("compare", i, "evidence", "sha256" if check.state == "mismatch" else "file"),
+            say(f"价格凭证 {where} {check.detail}", f"price proof {where} {check.detail}"),
+        )
+    elif check.kind == "html":
+        pattern = nda_pattern(ix.factories)
+        if pattern is not None and (match := pattern.search(read_text(ix.evidence_dir, evidence.file))):
+            yield err(
+                ("compare", i, "evidence", "file"),
+                say(
+                    f"价格凭证 {where} 里写着保密品牌“{match.written}”（在“{match.context}”中）：凭证会原样发布，请删掉这段或改用只截价格的图片",
+                    f"the price proof {where} names the NDA brand {match.written!r}: proofs are published as they are",
+                ),
+            )
+    captured = evidence.captured_on or c.observed_on
+    if captured > ix.today:
+        yield err(("compare", i, "evidence", "captured_on"), _future(captured))
+    elif captured != c.observed_on:
+        yield err(
+            ("compare", i, "evidence", "captured_on"),
+            say(
+                f"凭证是 {captured} 的，参照价却记为 {c.observed_on} 看到：凭证要证明的是那一天的价格；补一张当天的凭证，或把 observed_on 改回 {captured}",
+                f"the proof is of {captured} but the price was seen on {c.observed_on}: record a proof of that day",
+            ),
+            Severity.WARNING,
+        )
+    elif (age := (ix.today - captured).days) > ix.settings.evidence_max_age_days and not (
+        evidence.captured_on is None and age > ix.settings.compare_max_age_days  # the stale comparison says it already
+    ):
+        yield err(
+            ("compare", i, "evidence"),
+            say(
+                f"价格凭证截于 {captured}，已 {age} 天（上限 {ix.settings.evidence_max_age_days} 天，settings.yaml 的 evidence_max_age_days）：请重新核价并截图",
+                f"the price proof of {captured} is {age} days old (limit {ix.settings.evidence_max_age_days}): capture it again",
+            ),
+            Severity.WARNING,
+            "evidence-stale",
+        )
+
+
 def _check_wording(item: Any, ix: Indexes, err, *_: Any) -> Iterator[Finding]:
     for loc, message, is_error in wording_problems(item, ix.retailers, ix.settings):
         yield err(loc, message, Severity.ERROR if is_error else Severity.WARNING)
@@ -434,8 +554,8 @@ def _check_wording(item: Any, ix: Indexes, err, *_: Any) -> Iterator[Finding]:
 def check_factory(fid: str, f: Factory, ix: Indexes, *, has_products: bool) -> Iterator[Finding]:
     """Rules for one factory."""
 
-    def err(loc: Loc, message: str, severity: Severity = Severity.ERROR) -> Finding:
-        return Finding("factory", fid, loc, message, severity)
+    def err(loc: Loc, message: str, severity: Severity = Severity.ERROR, code: str = "") -> Finding:
+        return Finding("factory", fid, loc, message, severity, code)
 
     yield from _each((_check_belt, _check_founded, _check_factory_images, _check_audit, _check_wording), ix, f, ix, err, has_products)
 
@@ -475,6 +595,7 @@ def _check_audit(f: Factory, ix: Indexes, err, has_products: bool) -> Iterator[F
                 f"audit of {audited} is over {ix.settings.audit_max_age_days} days old: audit the factory again",
             ),
             Severity.WARNING,
+            "audit-due",
         )
     if not f.verification.complete:
         missing = [name for name in f.verification.CHECKS if name not in f.verification.passed]

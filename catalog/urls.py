@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from .models import Image
+from .models import Evidence, Image
 
 
 def _segment(value: str) -> str:
@@ -44,6 +44,11 @@ def channel_url(rid: str) -> str:
 def image_url(image: Image) -> str:
     """The site-relative URL of a content image."""
     return f"images/{image.src}"
+
+
+def evidence_url(evidence: Evidence) -> str:
+    """The site-relative URL of a comparison's price proof (copied from content/evidence/ by the build)."""
+    return f"evidence/{evidence.file}"
 
 
 def search_url(query: str = "") -> str:

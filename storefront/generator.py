@@ -20,6 +20,7 @@ from catalog.urls import help_url
 
 from . import feeds, seo
 from .chart import price_chart
+from .evidence import copy_evidence
 from .help import TOPICS
 from .nda import NdaGuard
 from .parallel import WorkerFailed, render_forked, workers_for
@@ -232,6 +233,7 @@ class StoreGenerator(Generator):
         feeds.write_sitemap([(p.url, p.lastmod) for p in self.pages if p.in_sitemap], output, siteurl=siteurl)
         feeds.write_robots(output, siteurl=siteurl)
         feeds.write_products_json(self.store, output, siteurl=siteurl)
+        copy_evidence(self.store.catalog, output)
         log.info(
             "storefront: %d pages for %d products, rendered by %d processes",
             len(self.pages),

@@ -10,13 +10,22 @@ import gzip
 import html
 import json
 import os
+import re
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, unquote
+
+from catalog.nda import NdaNames, fold, might_disguise
 
 GZIP_MAGIC = b"\x1f\x8b"
+_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
+"""A JSON \\uXXXX escape."""
+CODE_SUFFIXES = (".js", ".mjs", ".css", ".wasm", ".map")
+"""Files of the theme, the search and the editor: scanned byte for byte, not folded (a 5 MB bundle takes 2 s)."""
+_QUOTED_DISGUISE = re.compile(r"%E2%80|%E2%81|%EF%BB|%EF%BC|%EF%BD", re.IGNORECASE)
+"""A URL-quoted zero-width, bidi or full-width character (their UTF-8 leads)."""
 
 
 @dataclass(frozen=True)
@@ -27,10 +36,10 @@ class Leak:
     factory: str
 
     def source(self, root: Path) -> str | None:
-        """The content file the page was made from, when its URL tells (p/<id>/, factory/<id>/, images/…)."""
+        """The content file the page was made from, when its URL tells (p/<id>/, factory/<id>/, images/…, evidence/…)."""
         parts = self.path.relative_to(root).parts
         if len(parts) >= 2 and parts[0] in _SOURCES:
-            return _SOURCES[parts[0]].format(id=parts[1]) if parts[0] != "images" else "content/" + "/".join(parts)
+            return _SOURCES[parts[0]].format(id=parts[1]) if parts[0] not in ("images", "evidence") else "content/" + "/".join(parts)
         return None
 
 
@@ -48,6 +57,7 @@ _SOURCES = {
     "p": "content/products/{id}.yaml",
     "factory": "content/factories/{id}.yaml",
     "images": "",
+    "evidence": "",
 }
 """Output folders whose pages come from one content file (see catalog/urls.py)."""
 
@@ -72,7 +82,11 @@ def needles(name: str) -> set[bytes]:
 class NdaGuard:
     """Finds every form (see `needles`) of every NDA name in bytes, case-insensitively for ASCII."""
 
-    def __init__(self, names_by_factory: dict[str, list[str]]):
+    def __init__(self, names_by_factory: dict[str, list[str]], *, folded: bool = False):
+        self.folded = folded
+        """Also read the bytes as text and match folded names (catalog/nda.py): ＭＩＮＩＳＯ, 名\u200b创优品. About
+        2 ms for a 60 KB page, so the last scan of the output does it; the pages checked in memory as they are
+        rendered rely on `validate`, which refuses such spellings at their source line."""
         found: dict[bytes, str] = {}  # factories cloned from one another share names: each once
         for fid, names in sorted(names_by_factory.items()):
             for name in names:
@@ -80,16 +94,36 @@ class NdaGuard:
                     found.setdefault(needle, fid)
         # A needle that holds a shorter one adds nothing (名创优品 after 名创): fewer passes per page.
         self._needles = [(n, fid) for n, fid in found.items() if not any(other in n for other in found if other != n)]
+        # The same names as a reader sees them (catalog/nda.py): ＭＩＮＩＳＯ or 名\u200b创优品 still name the brand.
+        self._folded = {fold(name).strip(): fid for fid, names in sorted(names_by_factory.items()) for name in names}
+        self._names = NdaNames(self._folded)
 
     def __bool__(self) -> bool:
         return bool(self._needles)
 
-    def factory_named_in(self, data: bytes) -> str | None:
-        """The factory whose NDA brand `data` names, or None."""
+    def factory_named_in(self, data: bytes, *, folded: bool | None = None) -> str | None:
+        """The factory whose NDA brand `data` names, or None; `folded` overrides the guard's own setting."""
         if not self._needles:
             return None
         lowered = data.lower()
-        return next((fid for needle, fid in self._needles if needle in lowered), None)
+        if found := next((fid for needle, fid in self._needles if needle in lowered), None):
+            return found
+        return self._disguised(data) if (self.folded if folded is None else folded) else None
+
+    def _disguised(self, data: bytes) -> str | None:
+        """The factory whose NDA brand `data` names once read as text (entities, escapes and folding undone):
+        only text holding a character folding could change is read that way (see `might_disguise`)."""
+        if b"\0" in data[:8192]:
+            return None  # binary (images, the search index): its bytes were scanned, it holds no text to fold
+        text = data.decode("utf-8", "replace")
+        if not might_disguise(text):
+            if "&#" not in text and "\\u" not in text and not _QUOTED_DISGUISE.search(text):
+                return None
+            text = _ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), unquote(html.unescape(text)))
+            if not might_disguise(text):
+                return None
+        hit = self._names.folded_hit(text)
+        return self._folded.get(hit, next(iter(self._folded.values()))) if hit else None
 
 
 def file_texts(path: Path) -> list[bytes]:
@@ -107,7 +141,7 @@ def file_texts(path: Path) -> list[bytes]:
 def scan_output(root: Path, names_by_factory: dict[str, list[str]], checked: Callable[[str], bool] = lambda relative: False) -> list[Leak]:
     """Every file below `root` that contains any NDA name, case-insensitively for ASCII; files whose
     `/`-separated path below `root` is `checked` (in memory, as they were made) are not read again."""
-    guard = NdaGuard(names_by_factory)
+    guard = NdaGuard(names_by_factory, folded=True)
     if not guard:
         return []
     leaks = []
@@ -118,6 +152,7 @@ def scan_output(root: Path, names_by_factory: dict[str, list[str]], checked: Cal
             if checked(name if below == "." else f"{below}/{name}"):
                 continue
             path = Path(folder, name)
-            if factory := next(filter(None, map(guard.factory_named_in, file_texts(path))), None):
+            words = not name.endswith(CODE_SUFFIXES)  # the theme's and editor's code holds no curator text to fold
+            if factory := next((f for data in file_texts(path) if (f := guard.factory_named_in(data, folded=words))), None):
                 leaks.append(Leak(path, factory))
     return leaks

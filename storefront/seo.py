@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from catalog.models import ReferenceKind
 from catalog.money import money
 
 from .feeds import absolute
@@ -40,7 +41,36 @@ def product_ld(view: ProductView, siteurl: str) -> dict[str, Any]:
     }
     if description := plain_text(p.description, 300):
         data["description"] = description
+    _headline(data, view)
     return data
+
+
+def _headline(data: dict[str, Any], view: ProductView) -> None:
+    """The one comparison every surface shows (catalog/derive.py `headline`), labelled by its kind: our own
+    earlier price is the offer's strikethrough price; another seller's price is a similar product it sells."""
+    best = view.card_saving
+    c = best.comparison
+    price: dict[str, Any] = {
+        "@type": "UnitPriceSpecification",
+        "name": best.price_label,
+        "price": money(c.price),
+        "priceCurrency": "CNY",
+        "validFrom": c.observed_on.isoformat(),
+        "referenceQuantity": {"@type": "QuantitativeValue", "value": str(c.unit.quantity.normalize()), "unitText": c.unit.measure.label},
+    }
+    if c.kind is ReferenceKind.OWN_EARLIER:
+        data["offers"]["priceSpecification"] = {**price, "priceType": "https://schema.org/StrikethroughPrice"}
+        return
+    if c.kind is ReferenceKind.MSRP:
+        price["priceType"] = "https://schema.org/MSRP"
+    offer: dict[str, Any] = {
+        "@type": "Offer",
+        "price": money(c.price),
+        "priceCurrency": "CNY",
+        "priceSpecification": price,
+        "seller": {"@type": "Organization", "name": best.retailer.name},
+    }
+    data["isSimilarTo"] = {"@type": "Product", "name": c.name, "offers": offer}
 
 
 def factory_ld(view: FactoryView, siteurl: str) -> dict[str, Any]:

@@ -110,8 +110,8 @@ class ProductView:
 
     @cached_property
     def reference_names(self) -> list[str]:
-        """Names of the retailers and brands this product is compared with."""
-        return list(dict.fromkeys(s.retailer.name for s in self.facts.savings))
+        """Names of the retailers and brands this product is compared with (not this store's own earlier price)."""
+        return list(dict.fromkeys(s.retailer.name for s in self.facts.savings if s.comparison.reference))
 
     @cached_property
     def brand_names(self) -> list[str]:

@@ -104,13 +104,35 @@ compare:
     name: 家用大吸尘器
     price: 690.00
     observed_on: 2026-11-01
+    unit: {quantity: 1, measure: piece}
+    evidence: {file: vacuum-sams.png, sha256: 36c907715b80d7cdad0e196256966a3353b771387aefb1116d8769dacc81b675}
     source: 山姆App 截图
 images:
   - src: products/vacuum.png
     alt: 白色吸尘器
 added_on: 2026-10-01
+unit: {quantity: 1, measure: piece}
 """
 PRODUCT_NO_HISTORY = PRODUCT
+ONE_PIECE = "{quantity: 1, measure: piece}"
+REFERENCE_UNIT = f"    unit: {ONE_PIECE}\n"
+"""The unit line a comparison added to PRODUCT needs (every comparison states its amount)."""
+
+
+def line_of(start: str, text: str = PRODUCT) -> int:
+    """The line (1-based) of `text` that starts with `start`: golden messages name lines derived from the fixture."""
+    return next(n for n, line in enumerate(text.splitlines(), 1) if line.startswith(start))
+
+
+def with_units(text: str, ours: str | None = None, theirs: str | None = None) -> str:
+    """PRODUCT-shaped `text` with another product `unit` and/or first comparison `unit`, e.g. "{quantity: 3, measure: piece}"."""
+    if ours is not None:
+        text = text.replace(f"\nunit: {ONE_PIECE}\n", f"\nunit: {ours}\n", 1)
+    if theirs is not None:
+        text = text.replace(f"\n{REFERENCE_UNIT}", f"\n    unit: {theirs}\n", 1)
+    return text
+
+
 HISTORY = """\
 price_history:
   - date: 2026-11-20
@@ -135,6 +157,7 @@ class ContentTree:
         (root / "products").mkdir(parents=True, exist_ok=True)
         (root / "factories").mkdir(parents=True, exist_ok=True)
         self.image("products/vacuum.png")
+        self.write("evidence/vacuum-sams.png", PNG)  # the price proof PRODUCT's comparison names, with its SHA-256
         self.factory("aux", FACTORY)
         self.product("aux-vacuum", PRODUCT)
 

@@ -1,27 +1,35 @@
 """`plus audit`: what a curator should look at again, in a catalog that validates.
 
 Findings are advice, not content errors: stale reference prices, prices above their own
-30-day low, factory audits due again, products sold out or with too little stock for one order.
+30-day low, factory audits due again, comparisons without a price proof or with an old one,
+products sold out or with too little stock for one order. Each rule has one owner: the ones about
+ages, the price floor and proofs are the catalog's rules (catalog/rules.py), read here with the
+audit's stricter limits (no tolerance above the floor, `--days`); only stock is the audit's own.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from catalog import Catalog, Problem, Severity
 from catalog.messages import say
-from catalog.money import price_label
+from catalog.rules import Indexes, check_all
 from catalog.yamlfile import locate
 
-KINDS = {
+RULE_KINDS = {
     "stale-comparison": "对比价过期",
     "above-floor": "高于近期最低价",
     "audit-due": "工厂需复审",
-    "out-of-stock": "缺货",
-    "below-moq": "库存不足起批量",
+    "evidence-missing": "缺价格凭证",
+    "evidence-stale": "价格凭证过期",
 }
+"""The catalog rules' findings (their `code`) the audit lists."""
+KINDS = {**RULE_KINDS, "out-of-stock": "缺货", "below-moq": "库存不足起批量"}
 
 
 @dataclass(frozen=True)
@@ -55,82 +63,37 @@ def split_by_change(findings: list[Finding], touched: set[Path] | None, content:
 
 def audit(catalog: Catalog, *, days: int | None = None) -> list[Finding]:
     """Every finding in the catalog; `days` overrides how old a comparison may be."""
-    findings = [*_comparisons(catalog, days), *_floors(catalog), *_factories(catalog), *_stock(catalog)]
+    findings = [*_rule_findings(catalog, days), *_stock(catalog)]
     return sorted(findings, key=lambda f: (f.path, f.line, f.column, f.kind))
 
 
-def _finding(catalog: Catalog, kind: str, subject: str, path: Path, loc: tuple, message: str) -> Finding:
+def _finding(catalog: Catalog, kind: str, subject: str, path: Path, loc: tuple[Any, ...], message: str) -> Finding:
     position = locate(path, loc)
     shown = Problem(path, 1, 1, "", "").display_path()
     return Finding(kind, subject, shown, position.line, position.column, ".".join(map(str, loc)), message)
 
 
-def _comparisons(catalog: Catalog, days: int | None) -> list[Finding]:
-    limit = catalog.settings.compare_max_age_days if days is None else days
+def _rule_findings(catalog: Catalog, days: int | None) -> list[Finding]:
+    """What the catalog's rules find with the audit's limits: a price above its window low at all (validate
+    allows `price_floor_tolerance`), comparisons older than `days` when given."""
+    limits: dict[str, Any] = {"price_floor_tolerance": Decimal(0)}
+    if days is not None:
+        limits["compare_max_age_days"] = days
+    ix = Indexes(
+        products=catalog.products,
+        factories=catalog.factories,
+        categories=catalog.categories,
+        retailers=catalog.retailers,
+        belts=catalog.belts,
+        images_dir=catalog.images_dir,
+        settings=catalog.settings.model_copy(update=limits),
+        today=catalog.today,
+    )
     found = []
-    for pid, product in catalog.products.items():
-        for i, comparison in enumerate(product.compare):
-            age = (catalog.today - comparison.observed_on).days
-            if age > limit:
-                label = catalog.retailers[comparison.reference].label
-                found.append(
-                    _finding(
-                        catalog,
-                        "stale-comparison",
-                        pid,
-                        catalog.product_path(pid),
-                        ("compare", i, "observed_on"),
-                        say(
-                            f"{label}价 {price_label(comparison.price, exact=True)} 看于 {comparison.observed_on}，已 {age} 天（上限 {limit} 天）：请重新核对",
-                            f"{label} price {price_label(comparison.price, exact=True)} seen on {comparison.observed_on}, {age} days ago (limit {limit}): check it again",
-                        ),
-                    )
-                )
-    return found
-
-
-def _floors(catalog: Catalog) -> list[Finding]:
-    days = catalog.settings.floor_window_days
-    found = []
-    for pid, product in catalog.products.items():
-        facts = catalog.facts[pid]
-        if facts.lowest_in_window is not None and product.price > facts.lowest_in_window:
-            found.append(
-                _finding(
-                    catalog,
-                    "above-floor",
-                    pid,
-                    catalog.product_path(pid),
-                    ("price",),
-                    say(
-                        f"售价 {price_label(product.price, exact=True)} 高于近 {days} 天最低价 {price_label(facts.lowest_in_window, exact=True)}：平台价须贴近 {days} 天最低价",
-                        f"price {price_label(product.price, exact=True)} is above the {days}-day low {price_label(facts.lowest_in_window, exact=True)}: keep it close to that low",
-                    ),
-                )
-            )
-    return found
-
-
-def _factories(catalog: Catalog) -> list[Finding]:
-    limit = catalog.settings.audit_max_age_days
-    found = []
-    for fid, factory in catalog.factories.items():
-        audited = factory.verification.audited_on
-        age = (catalog.today - audited).days
-        if age > limit:
-            found.append(
-                _finding(
-                    catalog,
-                    "audit-due",
-                    fid,
-                    catalog.factory_path(fid),
-                    ("verification", "audited_on"),
-                    say(
-                        f"工厂审核于 {audited}，已 {age} 天（上限 {limit} 天）：请复审",
-                        f"factory audited on {audited}, {age} days ago (limit {limit}): audit it again",
-                    ),
-                )
-            )
+    for rule in check_all(ix):
+        if rule.code in RULE_KINDS:
+            path = catalog.product_path(rule.id) if rule.kind == "product" else catalog.factory_path(rule.id)
+            found.append(_finding(catalog, rule.code, rule.id, path, rule.loc, rule.message))
     return found
 
 
@@ -162,7 +125,7 @@ def _stock(catalog: Catalog) -> list[Finding]:
     return found
 
 
-def as_json(findings: list[Finding], catalog: Catalog, *, elsewhere: list[Finding] = ()) -> str:
+def as_json(findings: list[Finding], catalog: Catalog, *, elsewhere: Sequence[Finding] = ()) -> str:
     """Findings as a JSON document with counts by kind; `elsewhere`: those outside the change, for information."""
     counts = {kind: sum(1 for f in findings if f.kind == kind) for kind in KINDS}
     document = {

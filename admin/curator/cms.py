@@ -199,7 +199,7 @@ def _fields(model: type[BaseModel], root: dict[str, Any], options: dict, *, opti
         prop = _non_null(properties[name], root)
         widget: dict[str, Any] = {"name": name, "label": _label(model, name), "hint": help_zh(model, name)}
         if optional or not field.is_required():
-            # Inside an optional object (a comparison's `unit`) nothing is required in the form:
+            # Inside an optional object (a comparison's `evidence`) nothing is required in the form:
             # left empty, the object is dropped; half filled, the validator says what is missing.
             widget["required"] = False
         if shape.kind == "list" and shape.holds_model:

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from catalog import Factory, Product
+from catalog.derive import reference_of
 from catalog.models import Comparison, Disclosure
 from catalog.money import price_label
 
@@ -155,9 +156,10 @@ def _prices(old: Snapshot, new: Snapshot) -> Iterator[str]:
 
 
 def _reference_label(side: Snapshot, comparison: Comparison) -> str:
-    """`山姆价` when the side's retailers are known, else the reference id."""
-    retailer = side.catalog.retailers.get(comparison.reference) if side.catalog is not None else None
-    return f"{retailer.label}价" if retailer else comparison.reference
+    """`山姆价`, `华为企业礼品册价（非零售价）`, `本店此前价` (the wording follows `kind`) when the side's retailers
+    are known, else the reference id."""
+    retailer = reference_of(comparison, side.catalog.retailers) if side.catalog is not None else None
+    return comparison.kind.price_label(retailer.label) if retailer else comparison.reference
 
 
 def _describe(side: Snapshot, comparison: Comparison) -> str:

@@ -8,7 +8,7 @@ import pytest
 from catalog import load_catalog
 from catalog.derive import last_drop
 from catalog.models import Product
-from tests.conftest import PRODUCT, PRODUCT_NO_HISTORY
+from tests.conftest import PRODUCT, PRODUCT_NO_HISTORY, REFERENCE_UNIT, with_units
 
 
 def facts_of(content, today, text, pid="aux-vacuum"):
@@ -43,8 +43,10 @@ def test_vacuum_saving_and_badges(content, today):
     assert [b.label for b in facts.badges] == ["山姆平替", "1折", "真同源", "30天最低价"]
 
 
-APRICOTS = PRODUCT.replace("price: 69.00", "price: 25.90\nunit:\n  quantity: 200\n  measure: g").replace(
-    "    price: 690.00\n", "    price: 109.00\n    unit:\n      quantity: 500\n      measure: g\n"
+APRICOTS = with_units(
+    PRODUCT.replace("price: 69.00", "price: 25.90").replace("    price: 690.00\n", "    price: 109.00\n"),
+    ours="{quantity: 200, measure: g}",
+    theirs="{quantity: 500, measure: g}",
 )
 
 
@@ -59,7 +61,7 @@ def test_sizes_that_differ_are_compared_per_100_g(content, today):
 
 
 def test_kilograms_compare_with_grams(content, today):
-    text = APRICOTS.replace("quantity: 500\n      measure: g", "quantity: 0.5\n      measure: kg")
+    text = APRICOTS.replace("{quantity: 500, measure: g}", "{quantity: 0.5, measure: kg}")
     assert facts_of(content, today, text).best.ref_unit_price == Decimal("21.80")
 
 
@@ -85,7 +87,9 @@ def test_thirty_day_low_badge_only_when_the_price_is_the_lowest(content, today):
 def test_best_comparison_is_the_biggest_saving(content, today):
     text = PRODUCT.replace(
         "images:",
-        "  - retailer: taobao\n    name: 同款\n    price: 99.00\n    observed_on: 2026-11-02\n    source: 淘宝\nimages:",
+        "  - retailer: taobao\n    name: 同款\n    price: 99.00\n"
+        + REFERENCE_UNIT
+        + "    observed_on: 2026-11-02\n    source: 淘宝\nimages:",
     )
     facts = facts_of(content, today, text)
     assert [s.retailer.name for s in facts.savings] == ["山姆会员店", "淘宝"]
@@ -98,7 +102,17 @@ def test_last_drop_finds_the_latest_fall():
         factory="aux",
         sourcing="same-craft",
         price=Decimal(5),
-        compare=[dict(retailer="sams", name="x", price=Decimal(9), observed_on=dt.date(2026, 1, 1), source="s")],
+        unit=dict(quantity=1, measure="piece"),
+        compare=[
+            dict(
+                retailer="sams",
+                name="x",
+                price=Decimal(9),
+                unit=dict(quantity=1, measure="piece"),
+                observed_on=dt.date(2026, 1, 1),
+                source="s",
+            )
+        ],
         images=[dict(src="a.png", alt="a")],
         added_on=dt.date(2026, 1, 1),
     )
@@ -121,7 +135,9 @@ def test_the_badge_row_and_the_headline_speak_of_the_same_shop(content, today):
     # the 折 beside it, the price panel and the card corner all compare with Sam's (69 / 120 = 5.8折).
     text = PRODUCT.replace("    price: 690.00\n", "    price: 120.00\n").replace(
         "    source: 山姆App 截图\n",
-        "    source: 山姆App 截图\n  - retailer: taobao\n    name: 吸尘器\n    price: 150.00\n    observed_on: 2026-11-01\n    source: 淘宝截图\n",
+        "    source: 山姆App 截图\n  - retailer: taobao\n    name: 吸尘器\n    price: 150.00\n"
+        + REFERENCE_UNIT
+        + "    observed_on: 2026-11-01\n    source: 淘宝截图\n",
     )
     facts = facts_of(content, today, text)
     assert facts.savings[0].comparison.reference == "taobao"
@@ -132,8 +148,10 @@ def test_the_badge_row_and_the_headline_speak_of_the_same_shop(content, today):
 
 def test_the_saving_of_a_pack_is_stated_for_our_pack(content, today):
     # 3 towels for 39.90 against 4 at Sam's for 99.90: Sam's rate for 3 is 74.93, so 35.03 is saved on our pack.
-    text = PRODUCT.replace("price: 69.00", "price: 39.90\nunit: {quantity: 3, measure: piece}").replace(
-        "    price: 690.00\n", "    price: 99.90\n    unit: {quantity: 4, measure: piece}\n"
+    text = with_units(
+        PRODUCT.replace("price: 69.00", "price: 39.90").replace("    price: 690.00\n", "    price: 99.90\n"),
+        ours="{quantity: 3, measure: piece}",
+        theirs="{quantity: 4, measure: piece}",
     )
     text = text.replace("price: 69\n", "price: 39.90\n")
     best = facts_of(content, today, text).best
@@ -144,7 +162,9 @@ def test_the_saving_of_a_pack_is_stated_for_our_pack(content, today):
 def test_a_gift_catalogue_price_is_labelled_and_never_the_headline_beside_a_retail_price(content, today):
     text = PRODUCT.replace("  - retailer: sams\n", "  - retailer: taobao\n    kind: gift-catalogue\n").replace(
         "    source: 山姆App 截图\n",
-        "    source: 礼品目录\n  - retailer: sams\n    name: 吸尘器\n    price: 120.00\n    observed_on: 2026-11-01\n    source: 山姆App 截图\n",
+        "    source: 礼品目录\n  - retailer: sams\n    name: 吸尘器\n    price: 120.00\n"
+        + REFERENCE_UNIT
+        + "    observed_on: 2026-11-01\n    source: 山姆App 截图\n",
     )
     facts = facts_of(content, today, text)
     gift = next(s for s in facts.savings if s.comparison.reference == "taobao")

@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 
 from catalog import load_catalog
-from tests.conftest import PRODUCT
+from tests.conftest import PRODUCT, line_of
 
 
 def located(content, today) -> list[str]:
@@ -24,7 +24,7 @@ def image_problem(content, today, relative: str) -> str:
     content.product("aux-vacuum", PRODUCT.replace("products/vacuum.png", relative))
     problems = located(content, today)
     assert len(problems) == 1, problems
-    assert problems[0].startswith("products/aux-vacuum.yaml:13:10: images.0.src: 图片 "), problems
+    assert problems[0].startswith(f"products/aux-vacuum.yaml:{line_of('  - src:')}:10: images.0.src: 图片 "), problems
     return problems[0].split(f"{relative} ", 1)[1]
 
 

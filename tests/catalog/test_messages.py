@@ -9,7 +9,9 @@ from click.testing import CliRunner
 
 from admin.cli import cli
 from catalog import load_catalog
-from tests.conftest import FACTORY, PRODUCT
+from tests.conftest import FACTORY, PRODUCT, REFERENCE_UNIT, line_of
+
+ADDED_ON, ALT, SRC, SOURCE = line_of("added_on:"), line_of("    alt:"), line_of("  - src:"), line_of("    source:")
 
 # (what the curator changed in PRODUCT, the one expected `line:col: field: message`)
 MISTAKES = [
@@ -31,14 +33,19 @@ MISTAKES = [
         "category: Home Goods",
         "2:11: category: 品类只能用小写英文字母、数字和单个连字符，如 aux-vacuum（现在是文字 'Home Goods'）",
     ),
+    (
+        "\nunit: {quantity: 1, measure: piece}\n",
+        "\n",
+        "1:1: unit: 缺少必填项 unit（分量单位）：请加上这一行；一份里有多少（必填），如 unit: {quantity: 1, measure: piece}（1件）或 unit: {quantity: 500, measure: g}；分量不同时按单价对比",
+    ),
     ("sourcing: same-source", "sourcing: same", "4:11: sourcing: 背书类型只能写 same-source 或 same-craft（现在是文字 'same'）"),
     (
         "added_on: 2026-10-01",
         "added_on: 2026-10-01 10:00",
-        "15:11: added_on: 上架日期要写成日期 YYYY-MM-DD，如 2026-11-01，不要带时间（现在是文字 '2026-10-01 10:00'）",
+        f"{ADDED_ON}:11: added_on: 上架日期要写成日期 YYYY-MM-DD，如 2026-11-01，不要带时间（现在是文字 '2026-10-01 10:00'）",
     ),
-    ("added_on: 2026-10-01", "added_on: 2026-12-01", "15:11: added_on: 日期 2026-12-01 还没到：写今天或以前的日期"),
-    ("    alt: 白色吸尘器", '    alt: ""', "14:10: images.0.alt: 图片的文字说明不能为空：图片的文字说明（读屏软件朗读）"),
+    ("added_on: 2026-10-01", "added_on: 2026-12-01", f"{ADDED_ON}:11: added_on: 日期 2026-12-01 还没到：写今天或以前的日期"),
+    ("    alt: 白色吸尘器", '    alt: ""', f"{ALT}:10: images.0.alt: 图片的文字说明不能为空：图片的文字说明（读屏软件朗读）"),
     (
         "  - retailer: sams",
         "  - retailer: sams\n    brand: aimer",
@@ -101,14 +108,14 @@ def test_a_dedented_field_is_said_to_belong_to_the_item_above(content, today):
     lines = product_lines(content, today, PRODUCT.replace("    source: 山姆App 截图", "source: 山姆App 截图"))
     assert lines == [
         "7:5: compare.0.source: 缺少必填项 source（参照价来源）：请加上这一行；参照价来源，如“山姆App 截图”",
-        "11:1: source: source 不是这一层的字段，它属于对比参照（compare）里的每一项：检查缩进，与同一项的其他字段对齐",
+        f"{SOURCE}:1: source: source 不是这一层的字段，它属于对比参照（compare）里的每一项：检查缩进，与同一项的其他字段对齐",
     ]
 
 
 def test_an_image_path_with_chinese_characters_says_how_paths_are_written(content, today):
     lines = product_lines(content, today, PRODUCT.replace("  - src: products/vacuum.png", "  - src: 图片/吸尘器.png"))
     assert lines == [
-        "13:10: images.0.src: 图片路径的写法不对：图片路径，相对于 content/images/，如 products/aux-vacuum.png（现在是文字 '图片/吸尘器.png'）"
+        f"{SRC}:10: images.0.src: 图片路径的写法不对：图片路径，相对于 content/images/，如 products/aux-vacuum.png（现在是文字 '图片/吸尘器.png'）"
     ]
 
 
@@ -209,7 +216,7 @@ def test_the_curating_examples_are_messages_validate_prints():
     doc = (Path(__file__).resolve().parents[2] / "CURATING.md").read_text(encoding="utf-8")
     block = doc.split("### 读懂报错", 1)[1].split("```text\n", 1)[1].split("```", 1)[0]
     golden = {expected for _, _, expected in MISTAKES} | {
-        "11:1: source: source 不是这一层的字段，它属于对比参照（compare）里的每一项：检查缩进，与同一项的其他字段对齐",
+        f"{SOURCE}:1: source: source 不是这一层的字段，它属于对比参照（compare）里的每一项：检查缩进，与同一项的其他字段对齐",
         "3:10: factory: 工厂文件 content/factories/aux.yaml 有错误，读不出来：先按它自己的报错修好",
         "1:1: 文件是 UTF-16 编码：请在编辑器里用 UTF-8 编码另存",
     }
@@ -217,20 +224,26 @@ def test_the_curating_examples_are_messages_validate_prints():
         assert line.removeprefix("content/products/aux-vacuum.yaml:") in golden, line
 
 
-SECOND_REFERENCE = """\
+SECOND_REFERENCE = (
+    """\
   - retailer: taobao
     name: 同款
     price: 九十九
+"""
+    + REFERENCE_UNIT
+    + """\
     observed_on: 2026-11-20
     source: 淘宝截图
 images:
 """
+)
 
 
 def test_one_round_checks_the_other_items_of_a_list_with_a_failing_item(content, today):
     text = PRODUCT.replace("images:\n", SECOND_REFERENCE).replace("retailer: sams", "retailer: costco")
     lines = product_lines(content, today, text)
-    assert [line.split(": ", 2)[1] for line in lines] == ["compare.1.price", "sourcing", "compare.0.retailer"], lines
+    # and the new item's missing price proof (a warning) is said in the same round
+    assert [line.split(": ", 2)[1] for line in lines] == ["compare.1.price", "sourcing", "compare.0.retailer", "compare.1"], lines
     assert lines[2].startswith("7:15: compare.0.retailer: 没有渠道 costco：在 content/retailers.yaml 里加上它")
 
 

@@ -14,7 +14,17 @@ BASE = dict(
     factory="aux",
     sourcing="same-source",
     price=Decimal("20.00"),
-    compare=[dict(retailer="sams", name="袜", price=Decimal("40.00"), observed_on=dt.date(2026, 11, 1), source="s")],
+    unit=dict(quantity=1, measure="pair"),
+    compare=[
+        dict(
+            retailer="sams",
+            name="袜",
+            price=Decimal("40.00"),
+            unit=dict(quantity=1, measure="pair"),
+            observed_on=dt.date(2026, 11, 1),
+            source="s",
+        )
+    ],
     images=[dict(src="a.png", alt="a")],
     added_on=dt.date(2026, 1, 1),
 )

@@ -3,7 +3,7 @@
 import pytest
 
 from catalog import Severity, load_catalog
-from tests.conftest import FACTORY, PRODUCT, PRODUCT_NO_HISTORY
+from tests.conftest import FACTORY, PRODUCT, PRODUCT_NO_HISTORY, with_units
 
 pytestmark = pytest.mark.usefixtures("english")  # these pin the English wording; tests/catalog/test_messages.py pins the zh-CN
 
@@ -107,14 +107,12 @@ def test_stale_comparison_is_a_warning_with_configurable_age(content, today):
     result, found = findings(content, today)
     assert result.catalog is not None
     assert [(f[2], f[4]) for f in found] == [("compare.0.observed_on", Severity.WARNING)]
-    content.write("settings.yaml", "compare_max_age_days: 365\n")
+    content.write("settings.yaml", "compare_max_age_days: 365\nevidence_max_age_days: 365\n")
     assert findings(content, today)[1] == []
 
 
 def test_units_of_different_kinds_cannot_be_compared(content, today):
-    text = PRODUCT.replace("price: 69.00", "price: 69.00\nunit:\n  quantity: 500\n  measure: g")
-    text = text.replace("    source: 山姆App 截图", "    source: 山姆App 截图\n    unit:\n      quantity: 1\n      measure: l")
-    content.product("aux-vacuum", text)
+    content.product("aux-vacuum", with_units(PRODUCT, ours="{quantity: 500, measure: g}", theirs="{quantity: 1, measure: l}"))
     assert "measure different things" in only_error(content, today, "compare.0.unit")[3]
 
 
@@ -188,9 +186,60 @@ def test_same_source_must_be_compared_with_a_reference_the_factory_supplies(cont
     assert findings(content, today)[1] == []
 
 
-def test_a_unit_on_one_side_only_is_an_error(content, today):
-    content.product("aux-vacuum", PRODUCT.replace("price: 69.00", "price: 69.00\nunit:\n  quantity: 2\n  measure: piece"))
-    assert "on both the product and the comparison" in only_error(content, today, "compare.0")[3]
+@pytest.mark.parametrize("where", ["\nunit: {quantity: 1, measure: piece}\n", "\n    unit: {quantity: 1, measure: piece}\n"])
+def test_a_missing_unit_is_located_and_says_what_to_write(content, today, where):
+    # Units are required on both sides: a 3-pack is never compared with a single item as if equal.
+    content.product("aux-vacuum", PRODUCT.replace(where, "\n", 1))
+    result, found = findings(content, today)
+    assert result.catalog is None
+    (problem,) = [f for f in found if f[4] is Severity.ERROR]
+    assert problem[2] in ("unit", "compare.0.unit")
+    assert "required" in problem[3] and "unit: {quantity: 1, measure: piece}" in problem[3]
+
+
+EARLIER = """\
+  - kind: own-earlier
+    name: 本店此前价
+    price: {price}
+    unit: {{quantity: 1, measure: piece}}
+    observed_on: 2026-11-20
+    source: 本店价格记录
+images:
+"""
+
+
+def own_earlier(content, price: str, history: list[tuple[str, str]]) -> None:
+    points = "".join(f"  - {{date: {d}, price: {p}}}\n" for d, p in history)
+    text = PRODUCT_NO_HISTORY.replace("images:\n", EARLIER.format(price=price), 1) + "price_history:\n" + points
+    content.product("aux-vacuum", text)
+
+
+# 69.00 since 2026-11-20; before: 79.00 from 2026-10-01, 89.00 in the 7 days before the cut (from 2026-11-14)
+CUT = [("2026-10-01", "79.00"), ("2026-11-14", "89.00"), ("2026-11-20", "69.00")]
+
+
+def test_our_earlier_price_may_not_exceed_the_lower_of_the_7_and_30_day_lows(content, today):
+    own_earlier(content, "79.00", CUT)  # the lows of the 7 and the 30 days before the cut are both 79 (in force on 11-13)
+    result, found = findings(content, today)
+    assert result.catalog is not None, found
+    facts = result.catalog.facts["aux-vacuum"]
+    earlier = next(s for s in facts.savings if s.comparison.kind.value == "own-earlier")
+    assert earlier.price_label == "本店此前价" and earlier.retailer.label == "本店"
+    own_earlier(content, "89.00", CUT)  # the 7-day high is not the reference price: refused, with the cap
+    problem = only_error(content, today, "compare.1.price")
+    assert "79.00" in problem[3] and "2026-11-20" in problem[3]
+
+
+def test_our_earlier_price_needs_a_higher_price_in_the_history(content, today):
+    own_earlier(content, "79.00", [("2026-11-20", "69.00")])
+    assert "price_history holds no earlier, higher price" in only_error(content, today, "compare.1.price")[3]
+
+
+def test_our_earlier_price_names_no_retailer(content, today):
+    content.product(
+        "aux-vacuum", PRODUCT.replace("images:\n", EARLIER.format(price="79.00").replace("  - kind:", "  - retailer: sams\n    kind:"), 1)
+    )
+    assert "refers to this store itself" in only_error(content, today, "compare.1")[3]
 
 
 def test_a_discount_below_1_zhe_is_a_warning(content, today):

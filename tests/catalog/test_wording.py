@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from catalog import Severity, load_catalog
-from tests.conftest import PRODUCT
+from tests.conftest import PRODUCT, line_of
 
 
 def problems(content, today):
@@ -28,7 +28,7 @@ def test_a_hand_written_discount_in_an_alt_text_is_an_error(content, today):
     content.product("aux-vacuum", PRODUCT.replace("alt: 白色吸尘器", "alt: 白色吸尘器 仅 1.5折"))
     assert problems(content, today) == [
         (
-            "aux-vacuum.yaml:14:10: images.0.alt: 文字里写了折扣“1.5折”：折扣由系统按对比价计算并显示在徽章上，手写的会和它不一致，请删掉",
+            f"aux-vacuum.yaml:{line_of('    alt:')}:10: images.0.alt: 文字里写了折扣“1.5折”：折扣由系统按对比价计算并显示在徽章上，手写的会和它不一致，请删掉",
             Severity.ERROR,
         )
     ]
@@ -38,7 +38,7 @@ def test_a_dupe_claim_needs_a_comparison_with_that_retailer(content, today):
     content.product("aux-vacuum", PRODUCT + "tags: [淘宝同款]\n")
     assert problems(content, today) == [
         (
-            "aux-vacuum.yaml:19:8: tags.0: 写了“淘宝同款”，但没有和 taobao 的对比：在 compare 里加上与 taobao 的对比，或改写这句话",
+            f"aux-vacuum.yaml:{line_of('tags:', PRODUCT + 'tags: [淘宝同款]')}:8: tags.0: 写了“淘宝同款”，但没有和 taobao 的对比：在 compare 里加上与 taobao 的对比，或改写这句话",
             Severity.ERROR,
         )
     ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from catalog import load_catalog
-from tests.conftest import FACTORY, PRODUCT
+from tests.conftest import FACTORY, PRODUCT, line_of
 
 
 def located(content, today) -> list[str]:
@@ -21,7 +21,7 @@ def located(content, today) -> list[str]:
 def test_an_impossible_date_is_a_located_problem_not_a_traceback(content, today, day):
     content.product("aux-vacuum", PRODUCT.replace("added_on: 2026-10-01", f"added_on: {day}"))
     assert located(content, today) == [
-        f"products/aux-vacuum.yaml:15:11: added_on: 日期 {day} 不存在：检查月份（1–12）和这个月的天数（如 2 月只有 28 天，闰年 29 天），写成 2026-11-25 这样"
+        f"products/aux-vacuum.yaml:{line_of('added_on:')}:11: added_on: 日期 {day} 不存在：检查月份（1–12）和这个月的天数（如 2 月只有 28 天，闰年 29 天），写成 2026-11-25 这样"
     ]
 
 

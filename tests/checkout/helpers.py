@@ -36,10 +36,12 @@ tiers:
   - min_qty: 10
     price: 7.50
 stock: 10
+unit: {quantity: 1, measure: piece}
 compare:
   - retailer: sams
     name: 全自动雨伞
     price: 42.75
+    unit: {quantity: 1, measure: piece}
     observed_on: 2026-11-01
     source: 山姆App 截图
 images:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
 
 from admin.cli import cli
+from catalog import load_catalog
 
 
 def audit(runner, content, *extra):
@@ -36,7 +38,7 @@ def test_comparison_older_than_days_is_a_finding_at_its_line(runner, content, pr
     lines = product.read_text(encoding="utf-8").splitlines()
     line = next(i for i, text in enumerate(lines, 1) if "observed_on: 2026-11-01" in text)
     assert f"aux-vacuum.yaml:{line}:" in result.output
-    assert "[stale-comparison]" in result.output and "已 24 天（上限 10 天）" in result.output
+    assert "[stale-comparison]" in result.output and "参照价看于 2026-11-01，已超过 10 天" in result.output
     assert audit(runner, content, "--days", "24").exit_code == 0
 
 
@@ -44,7 +46,7 @@ def test_default_limit_comes_from_the_settings(runner, content, product):
     content.write("settings.yaml", "compare_max_age_days: 20\n")
     result = audit(runner, content)
     assert result.exit_code == 1
-    assert "上限 20 天" in result.output
+    assert "已超过 20 天" in result.output
 
 
 def test_factory_audit_over_a_year_old_is_due(runner, content):
@@ -75,7 +77,7 @@ def test_price_above_its_window_low_is_a_finding_though_it_validates(runner, con
     edit(product, "price_history:\n", "price_history:\n  - date: 2026-11-10\n    price: 66.00\n")
     result = audit(runner, content)
     assert result.exit_code == 1, result.output
-    assert "[above-floor]" in result.output and "¥66.00" in result.output
+    assert "[above-floor]" in result.output and "售价 69.00 高于截至 2026-11-20 的近 30 天最低价 66.00" in result.output
 
 
 def test_json_format_counts_findings_by_kind(runner, content):
@@ -135,5 +137,29 @@ def test_an_unknown_base_is_a_clear_error(runner, content, git_repo):
 def test_findings_are_in_english_with_lang_en(runner, content):
     result = runner.invoke(cli, ["--lang", "en", "audit", "--content", str(content.root), "--today", "2026-11-25", "--days", "10"])
     assert result.exit_code == 1
-    assert "山姆 price ¥690.00 seen on 2026-11-01, 24 days ago (limit 10): check it again" in result.output
+    assert "comparison observed on 2026-11-01 is older than 10 days: check the reference price again" in result.output
     assert result.output.strip().endswith("1 finding(s): stale-comparison 1")
+
+
+def test_a_comparison_without_a_price_proof_is_listed(runner, content, product):
+    text = product.read_text(encoding="utf-8")
+    product.write_text("".join(line for line in text.splitlines(keepends=True) if "evidence:" not in line), encoding="utf-8")
+    result = audit(runner, content)
+    assert result.exit_code == 1
+    assert "[evidence-missing]" in result.output and "没有价格凭证" in result.output
+
+
+def test_an_old_price_proof_is_listed_with_the_settings_limit(runner, content, product):
+    edit(product, "}\n    source:", ", captured_on: 2026-11-01}\n    source:")
+    content.write("settings.yaml", "evidence_max_age_days: 20\n")
+    result = audit(runner, content)
+    assert result.exit_code == 1, result.output
+    assert "[evidence-stale]" in result.output and "上限 20 天" in result.output
+
+
+def test_the_audit_lists_what_validate_warns_of_in_the_same_words(runner, content, product):
+    # One owner per rule: the audit repeats the rules' findings, it does not compute its own.
+    content.write("settings.yaml", "compare_max_age_days: 20\n")
+    warned = {p.message for p in load_catalog(content.root, today=dt.date(2026, 11, 25)).warnings}
+    listed = json.loads(audit(runner, content, "--format", "json").output)["findings"]
+    assert warned and {f["message"] for f in listed} == warned

@@ -17,10 +17,12 @@ category: home
 factory: aux
 sourcing: same-craft
 price: 8.55
+unit: {quantity: 1, measure: piece}
 compare:
   - retailer: sams
     name: 全自动雨伞
     price: 42.75
+    unit: {quantity: 1, measure: piece}
     observed_on: 2026-11-10
     source: 山姆App 截图
 images:
@@ -187,6 +189,7 @@ TAOBAO = """\
   - retailer: taobao
     name: 同款吸尘器
     price: 99.00
+    unit: {quantity: 1, measure: piece}
     observed_on: 2026-11-20
     source: 淘宝截图
 images:
@@ -222,3 +225,15 @@ def test_a_factory_failing_in_the_head_is_not_called_removed(runner, content, gi
     edit(content.root / "factories" / "aux.yaml", "region: 浙江宁波", "region: [浙江宁波]")
     row = next(line for line in report(runner, content, today).splitlines() if "`aux`" in line)
     assert "本次文件未通过校验" in row and "删除工厂" not in row
+
+
+def test_our_own_earlier_price_is_named_by_its_kind(runner, content, git_repo, today):
+    path = content.root / "products" / "aux-vacuum.yaml"
+    earlier = (
+        "  - kind: own-earlier\n    name: 本店降价前\n    price: 79.00\n    unit: {quantity: 1, measure: piece}\n"
+        "    observed_on: 2026-11-19\n    source: 本店价格记录\nimages:\n"
+    )
+    edit(path, "images:\n", earlier)
+    edit(path, "price_history:\n", "price_history:\n  - date: 2026-11-01\n    price: 79.00\n")
+    section = report(runner, content, today).split("对比参照变化")[1].split("###")[0]
+    assert "新增 本店此前价 ¥79.00（本店降价前，看于 2026-11-19）" in section

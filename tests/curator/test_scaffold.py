@@ -17,6 +17,8 @@ PRODUCT_VALUES = {
     "category": ["home"],
     "sourcing": ["same-source"],
     "price": ["59.00", "590.00", "59.00"],  # the price, Sam's price, today's price in the history
+    "quantity": ["1", "1"],  # our unit, then the reference's: a unit on both sides is required
+    "measure": ["piece", "piece"],
     "retailer": ["sams"],
     "name": ["手持吸尘器"],
     "source": ["山姆App 截图"],
@@ -58,7 +60,7 @@ def test_filled_product_template_validates(runner, content, today):
     content.image("products/hand-vacuum.png")
     fill(path, PRODUCT_VALUES)
     loaded = load_catalog(content.root, today=today)
-    assert loaded.problems == [], [p.as_text() for p in loaded.problems]
+    assert [p.field for p in loaded.problems] == ["compare.0"], [p.as_text() for p in loaded.problems]  # no price proof yet
     product = loaded.catalog.products["hand-vacuum"]
     assert product.factory == "aux" and str(product.price) == "59.00"
     assert loaded.catalog.facts["hand-vacuum"].best.zhe_label == "1折"
@@ -86,6 +88,10 @@ def test_unfilled_template_gives_an_error_on_each_placeholder_line(runner, conte
         "category",
         "sourcing",
         "price",
+        "unit.quantity",
+        "unit.measure",
+        "compare.0.unit.quantity",
+        "compare.0.unit.measure",
         "compare.0.name",
         "compare.0.price",
         "compare.0.source",
@@ -186,11 +192,11 @@ def test_new_product_places_a_marked_placeholder_that_validate_refuses(runner, c
     picture = content.root / "images" / "products" / "hand-vacuum.png"
     assert picture.read_bytes().startswith(b"\x89PNG") and b"plus-placeholder" in picture.read_bytes()
     fill(content.root / "products" / "hand-vacuum.yaml", PRODUCT_VALUES)
-    problems = [(p.field, p.message) for p in load_catalog(content.root, today=today).problems]
+    problems = [(p.field, p.message) for p in load_catalog(content.root, today=today).errors]
     assert len(problems) == 1 and problems[0][0] == "images.0.src", problems
     assert problems[0][1].endswith("还是 plus new 放的占位图：用真实的商品图片覆盖它（同名）")
     content.image("products/hand-vacuum.png")
-    assert load_catalog(content.root, today=today).problems == []
+    assert load_catalog(content.root, today=today).errors == []
 
 
 def test_new_product_keeps_a_picture_that_is_already_there(runner, content):

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from admin.build import DEFAULT_SETTINGS, build_site
-from tests.conftest import REPO, TODAY, ContentTree
+from tests.conftest import PNG, REPO, TODAY, ContentTree
 
 NDA_BRAND = "ZQXBRAND-7731"
 NDA_ALIAS = "Zqx Secret Home"
@@ -82,12 +82,15 @@ PRODUCTS = {
           - min_qty: 50
             price: 6.80
         stock: 500
+        unit: {quantity: 1, measure: piece}
         compare:
           - retailer: sams
             name: 全自动晴雨伞
             price: 42.75
+            unit: {quantity: 1, measure: piece}
             observed_on: 2026-11-02
             source: 山姆门店价签
+            evidence: {file: umbrella-sams.png, sha256: 36c907715b80d7cdad0e196256966a3353b771387aefb1116d8769dacc81b675}
         price_history:
           - date: 2026-10-01
             price: 9.90
@@ -125,10 +128,12 @@ PRODUCTS = {
         factory: nda-home
         sourcing: same-craft
         price: 39.00
+        unit: {quantity: 3, measure: piece}
         compare:
           - retailer: taobao
             name: 品牌纯棉毛巾三条装
             price: 89.00
+            unit: {quantity: 3, measure: piece}
             observed_on: 2026-11-05
             source: 淘宝旗舰店
         images:
@@ -144,10 +149,12 @@ PRODUCTS = {
         price: 66.00
         member_price: 59.00
         members_only: true
+        unit: {quantity: 1, measure: piece}
         compare:
           - brand: aimer
             name: 无钢圈文胸
             price: 399.00
+            unit: {quantity: 1, measure: piece}
             observed_on: 2026-11-06
             source: 爱慕官方旗舰店
         images:
@@ -167,6 +174,7 @@ def make_shop(root: Path) -> ContentTree:
         tree.product(pid, text)
     for name in ("umbrella", "apricot", "towel", "bra"):
         tree.image(f"products/{name}.png")
+    tree.write("evidence/umbrella-sams.png", PNG)
     return tree
 
 

@@ -149,3 +149,24 @@ def test_a_search_record_naming_an_nda_brand_fails_before_pagefind_sees_it(shop,
         build_site(shop.root, tmp_path / "site", today=TODAY)
     assert [leak.factory for leak in caught.value.leaks] == ["nda-home"]
     assert not (tmp_path / "site").exists() and pagefind_children() == []
+
+
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [
+        ("feed.xml", "<summary>ＺＱＸＢＲＡＮＤ-7731 同厂</summary>".encode()),  # full-width
+        ("products.json", b'{"title": "\\uff3a\\uff31\\uff38BRAND-7731"}'),  # the same, JSON-escaped
+        ("page.html", "<p>ZQX\u200bBRAND-7731</p>".encode()),  # a zero-width space inside
+        ("page2.html", "<p>名\u200d创优品</p>".encode()),
+        ("sitemap.xml", b"<loc>/p/%EF%BC%BAQXBRAND-7731/</loc>"),  # URL-quoted full-width Z
+    ],
+)
+def test_the_last_scan_reads_names_as_a_reader_sees_them(tmp_path, name, data):
+    (tmp_path / name).write_bytes(data)
+    names = {"home": [NDA_BRAND, "名创优品"]}
+    assert [(leak.path.name, leak.factory) for leak in scan_output(tmp_path, names)] == [(name, "home")]
+
+
+def test_the_last_scan_does_not_flag_ordinary_chinese_text(tmp_path):
+    (tmp_path / "page.html").write_text("<p>山姆会员店，（同厂）：60×40cm ①号 ＡＢＣ</p>", encoding="utf-8")
+    assert scan_output(tmp_path, {"home": [NDA_BRAND]}) == []

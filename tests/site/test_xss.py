@@ -68,12 +68,14 @@ category: home
 factory: aux
 sourcing: same-source
 price: 69.00
+unit: {{quantity: 1, measure: piece}}
 spec: {q(TAG)}
 compare:
   - retailer: sams
     name: {q("山姆款" + TAG)}
     spec: {q(END)}
     price: 690.00
+    unit: {{quantity: 1, measure: piece}}
     observed_on: 2026-11-01
     source: {q(TAG)}
 images:

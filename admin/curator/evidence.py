@@ -1,0 +1,49 @@
+"""`plus evidence hash`: the `evidence:` line a curator adds to a comparison for a price proof.
+
+The proof is checked as `validate` will check it (a regular file inside content/evidence/, a
+screenshot or saved page by its content, within the limits), so a line is only printed for a file
+that will pass; its SHA-256 pins it, so replacing the file later needs a new line.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+
+from catalog.evidence import check_evidence, evidence_dir, file_sha256
+from catalog.messages import say
+from catalog.models import Settings
+from catalog.yamlfile import YamlProblem, parse_text, read_bytes
+
+
+def read_settings(content: Path) -> Settings:
+    """The limits of content/settings.yaml (the defaults when it is absent or does not validate: `validate` says why)."""
+    try:
+        data = parse_text(read_bytes(content / "settings.yaml"))
+        return Settings.model_validate(data or {})
+    except (OSError, YamlProblem, ValueError):
+        return Settings()
+
+
+class EvidenceError(Exception):
+    """The file cannot be a price proof: the message says why, in the curator's words."""
+
+
+def evidence_line(content: Path, file: Path, *, settings: Settings, captured_on: dt.date | None = None) -> str:
+    """`evidence: {file: …, sha256: …}` for `file` (a path to a file in content/evidence/)."""
+    folder = evidence_dir(content)
+    try:
+        name = Path(os.path.abspath(file)).relative_to(os.path.abspath(folder)).as_posix()
+    except ValueError:
+        raise EvidenceError(
+            say(f"{file} 不在 {folder}/ 里：先把凭证文件放进这个文件夹", f"{file} is not inside {folder}/: put the proof there first")
+        ) from None
+    if not (folder / name).is_file() or (folder / name).is_symlink():
+        raise EvidenceError(say(f"找不到凭证文件 {folder / name}", f"no proof file at {folder / name}"))
+    digest = file_sha256(folder / name)
+    check = check_evidence(folder, name, digest, max_bytes=settings.image_max_bytes, max_pixels=settings.image_max_pixels)
+    if check.state != "ok":
+        raise EvidenceError(f"content/evidence/{name} {check.detail}")
+    day = f", captured_on: {captured_on.isoformat()}" if captured_on else ""
+    return f"evidence: {{file: {name}, sha256: {digest}{day}}}"
