@@ -290,18 +290,22 @@ def start_membership(
     *,
     revision: str,
     now: dt.datetime | None = None,
+    first_charge: dt.datetime | None = None,
 ) -> Started:
     """A year of PLUS: a card subscription, or a one-time payment by Alipay or WeChat Pay.
 
     A returning member pays as the Stripe customer their first subscription made (`customer`), so
     Stripe keeps one customer per member; a new one is known by e-mail only (`customer_email`).
+    With `first_charge` (card only) the subscription is a trial until then: nothing is charged today.
     """
     if method != "card" and method not in settings.payment_methods:
         raise ValueError(f"unknown payment method {method!r}")
     now = now or utcnow()
     customer = user.stripe_customer_id
     try:
-        return _membership_session(database, client, settings, user, method, customer, revision=revision, now=now)
+        return _membership_session(
+            database, client, settings, user, method, customer, revision=revision, now=now, first_charge=first_charge
+        )
     except PaymentProviderError as exc:
         if customer is None or not _unknown_customer(exc.__cause__):
             raise
@@ -310,7 +314,7 @@ def start_membership(
     log.warning("member %s: Stripe has no customer %s any more: paying by e-mail instead", user.id, customer)
     with database.transaction() as db:
         db.execute(update(User).where(User.id == user.id, User.stripe_customer_id == customer).values(stripe_customer_id=None))
-    return _membership_session(database, client, settings, user, method, None, revision=revision, now=now)
+    return _membership_session(database, client, settings, user, method, None, revision=revision, now=now, first_charge=first_charge)
 
 
 def _unknown_customer(error: BaseException | None) -> bool:
@@ -327,27 +331,34 @@ def _membership_session(
     *,
     revision: str,
     now: dt.datetime,
+    first_charge: dt.datetime | None,
 ) -> Started:
-    """Record a membership checkout and open its Stripe session (`customer` and `customer_email` exclude each other)."""
+    """Record a membership checkout and open its Stripe session (`customer` and `customer_email` exclude each other).
+
+    A trial charges nothing today: the record's `amount_total` is 0 (what the session must report)
+    and its line keeps the yearly price and the trial's end.
+    """
     expires = now + dt.timedelta(minutes=settings.ttl_minutes) + EXPIRY_MARGIN
     subscription = method == "card"
     price = settings.membership_price
+    trial_end = first_charge if subscription else None
+    line: dict = {
+        "product": MEMBERSHIP_PRODUCT,
+        "title": MEMBERSHIP_TITLE,
+        "quantity": 1,
+        "unit_price": str(price),
+        "basis": "membership",
+        "stock_limited": False,
+    }
+    if trial_end is not None:
+        line["trial_end"] = trial_end.isoformat()
     record = CheckoutSession(
         id=str(uuid.uuid4()),
         kind="membership",
         mode="subscription" if subscription else "payment",
         user_id=user.id,
-        lines=[
-            {
-                "product": MEMBERSHIP_PRODUCT,
-                "title": MEMBERSHIP_TITLE,
-                "quantity": 1,
-                "unit_price": str(price),
-                "basis": "membership",
-                "stock_limited": False,
-            }
-        ],
-        amount_total=price,
+        lines=[line],
+        amount_total=Decimal(0) if trial_end else price,
         currency="cny",
         member_pricing=False,
         catalog_revision=revision,
@@ -369,6 +380,8 @@ def _membership_session(
     }
     if subscription:
         params["subscription_data"] = {"metadata": {"plus_user": str(user.id), "plus_ref": record.id}}
+        if trial_end is not None:
+            params["subscription_data"]["trial_end"] = int(trial_end.timestamp())
     if customer:
         params["customer"] = customer
     else:
