@@ -139,3 +139,13 @@ def test_the_fee_the_site_shows_is_the_fee_the_checkout_charges_by_default():
 
     seed = require_catalog(SEED, today=TODAY)
     assert seed.store.membership.yearly_fee == Decimal(defaults("instance")["PLUS_MEMBERSHIP_PRICE"])
+
+
+def test_category_pages_and_the_footer_speak_zh_cn_only(shop_site, shop_catalog):
+    for cid, category in shop_catalog.categories.items():
+        path = shop_site / "c" / cid / "index.html"
+        if not path.is_file():
+            continue
+        text = parse(path).text
+        assert category.en not in text, (cid, category.en)  # the English name is for curators
+        assert "Atom" not in text
