@@ -33,7 +33,16 @@
       .catch(function () { feeCell.textContent = "暂时无法计算，支付页会显示"; });
   }
 
+  /* A saved address is picked: the new-address form is not needed until 新地址 is chosen. */
+  var newAddress = form.querySelector(".pc-new-address");
+  function showNewAddress() {
+    var saved = form.querySelector("input[name=saved]:checked");
+    if (newAddress) newAddress.hidden = !!saved && saved.value !== "new";
+  }
+  showNewAddress();
+
   form.addEventListener("change", function (event) {
+    if (event.target.matches("input[name=saved]")) showNewAddress();
     if (event.target.matches("[data-province], input[name=saved]")) show();
   });
 })();
