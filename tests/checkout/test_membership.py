@@ -8,6 +8,7 @@ import pytest
 import requests
 from sqlalchemy import func, select
 
+from catalog.money import price_label
 from checkout.db import get_database
 from checkout.membership import TRIAL_SOONEST, add_year, first_charge_at, remind_expiring
 from checkout.models import CheckoutSession, MembershipPeriod, User, WebhookEvent
@@ -19,7 +20,7 @@ from .helpers import csrf_token, flush, pay, post_event, sign_up, wait_for
 def buy_membership(live, client, method: str, *, fail: bool = False) -> str:
     """Choose a payment method on /account/membership and pay at the stand-in; returns the session id."""
     page = client.get("/account/membership")
-    assert "¥258.00" in page.get_data(as_text=True)
+    assert f"{price_label(client.application.config['PLUS_MEMBERSHIP_PRICE'])}<span>/年" in page.get_data(as_text=True)
     response = client.post("/account/membership", data={"method": method, "csrf_token": csrf_token(page.get_data(as_text=True))})
     assert response.status_code == 303
     assert response.headers["Location"].startswith(live.standin + "/pay/")
