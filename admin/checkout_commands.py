@@ -290,9 +290,30 @@ def send_mail(retry_failed: bool) -> None:
 
             click.echo(f"re-queued {requeue(get_database(app))} failed mail(s)")
         report = send_mails(app)
-        click.echo(f"sent {report.sent}, retrying later {report.retrying}, failed {report.failed}, interrupted {report.interrupted}")
+        if report.sent or report.retrying or report.failed or report.interrupted:
+            click.echo(f"sent {report.sent}, retrying later {report.retrying}, failed {report.failed}, interrupted {report.interrupted}")
+        else:
+            click.echo(_nothing_due(get_database(app)))
         if report.failed or report.interrupted:
             raise SystemExit(1)
+
+
+def _nothing_due(database) -> str:
+    """Why a run sent nothing: usually the running `plus serve` sent the mails already."""
+    from sqlalchemy import func, select
+
+    from checkout.models import OutboxMail, utcnow
+
+    since = utcnow() - dt.timedelta(hours=24)
+    with database.sessions() as db:
+        sent = db.scalar(select(func.count()).select_from(OutboxMail).where(OutboxMail.status == "sent", OutboxMail.sent_at >= since))
+        later = db.execute(
+            select(func.count(), func.min(OutboxMail.next_attempt_at)).where(OutboxMail.status.in_(("pending", "sending")))
+        ).one()
+    words = [f"nothing waiting / 没有待发邮件: {sent} already sent in the last 24 h (plus serve sends every few seconds)"]
+    if later[0]:
+        words.append(f"{later[0]} being sent or retried later (next {local_time(later[1])})")
+    return "; ".join(words)
 
 
 COMMANDS = (serve, db, orders, members, mail)

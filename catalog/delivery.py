@@ -25,6 +25,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from .models import DeliveryClass, Product
+from .money import price_label, yuan
 from .regions import canonical_province
 from .store import ClassTerms, DeliveryTerms
 
@@ -54,22 +55,12 @@ class _ClassFee:
     terms: ClassTerms
 
 
-def yuan(amount: Decimal) -> str:
-    """An amount as shoppers read it on a price: ¥8.00."""
-    return f"¥{amount.quantize(Decimal('0.01'))}"
-
-
-def round_yuan(amount: Decimal) -> str:
-    """A threshold as shoppers read it in a rule: 99, or 99.50 when it has fen."""
-    return f"{amount:.0f}" if amount == amount.to_integral_value() else f"{amount.quantize(Decimal('0.01'))}"
-
-
 def _class_fee(terms: ClassTerms, delivery_class: DeliveryClass, subtotal: Decimal, *, member: bool) -> _ClassFee:
     """One class's fee for an order of `subtotal`, with why it is free when it is."""
     if member and terms.member_free:
         return _ClassFee(delivery_class, ZERO, "PLUS会员包邮", terms)
     if terms.free_threshold is not None and subtotal >= terms.free_threshold:
-        return _ClassFee(delivery_class, ZERO, f"满{round_yuan(terms.free_threshold)}元包邮", terms)
+        return _ClassFee(delivery_class, ZERO, f"满{yuan(terms.free_threshold)}元包邮", terms)
     if terms.fee == 0:
         return _ClassFee(delivery_class, ZERO, "包邮", terms)
     return _ClassFee(delivery_class, terms.fee, None, terms)
@@ -116,26 +107,26 @@ def _fee_message(
         terms = governing.terms
         if terms.free_threshold is not None:
             short = terms.free_threshold - subtotal
-            parts.append(f"满 ¥{round_yuan(terms.free_threshold)} 包邮，还差 {yuan(short)}")
+            parts.append(f"满 {price_label(terms.free_threshold)} 包邮，还差 {price_label(short)}")
         if terms.member_free:
             parts.append("PLUS会员包邮")
     else:
         parts.append(f"{governing.reason}，不含偏远地区附加费")
     if surcharge > 0:
-        parts.append(f"含{canonical}附加费 {yuan(surcharge)}")
+        parts.append(f"含{canonical}附加费 {price_label(surcharge)}")
     elif province is None and delivery.surcharges:
         parts.append("部分偏远地区另收附加费")
     detail = f"（{'；'.join(parts)}）" if parts else ""
-    return f"{name} {yuan(governing.fee + surcharge)}{detail}"
+    return f"{name} {price_label(governing.fee + surcharge)}{detail}"
 
 
 def class_rule(delivery_class: DeliveryClass, terms: ClassTerms) -> str:
-    """One class's rule as one zh-CN line: "普通快递：运费 ¥8.00，满 ¥99 包邮，PLUS会员包邮"."""
+    """One class's rule as one zh-CN line: "普通快递：运费 ¥8，满 ¥99 包邮，PLUS会员包邮"."""
     if terms.fee == 0:
         return f"{delivery_class.label}：包邮"
-    parts = [f"运费 {yuan(terms.fee)}"]
+    parts = [f"运费 {price_label(terms.fee)}"]
     if terms.free_threshold is not None:
-        parts.append(f"满 ¥{round_yuan(terms.free_threshold)} 包邮")
+        parts.append(f"满 {price_label(terms.free_threshold)} 包邮")
     else:
         parts.append("不设满额包邮")
     parts.append("PLUS会员包邮" if terms.member_free else "PLUS会员不包邮")

@@ -12,15 +12,19 @@ def money(value: Decimal) -> str:
     return f"{value.quantize(CENT):f}"
 
 
-def yuan(value: Decimal | None) -> str:
-    """A price as shoppers read it, without the sign: `69`, `8.55`, `42.75`; empty for no price."""
+def yuan(value: Decimal | str | None) -> str:
+    """A price as shoppers read it, without the sign: `69`, `8.55`, `42.75`; empty for no price.
+
+    The one rule on every page, mail and message a shopper reads: whole yuan without decimals,
+    otherwise two decimals. A string is an amount as stored in JSON (`"69.00"`).
+    """
     if value is None:
         return ""
-    return money(value).removesuffix(".00")
+    return money(Decimal(value)).removesuffix(".00")
 
 
-def price_label(value: Decimal | None, *, exact: bool = False) -> str:
+def price_label(value: Decimal | str | None, *, exact: bool = False) -> str:
     """With the sign: `¥69` for shoppers, `¥69.00` (`exact`) for curators and operators; `—` for none."""
     if value is None:
         return "—"
-    return f"¥{money(value) if exact else yuan(value)}"
+    return f"¥{money(Decimal(value)) if exact else yuan(value)}"

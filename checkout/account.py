@@ -22,9 +22,10 @@ from .auth import login_required
 from .catalogs import CatalogUnavailable, get_catalog
 from .config import payment_methods
 from .db import end_request_transaction, get_database, get_db
+from .localtime import local
 from .membership import cancel_renewal as cancel_renewal_of
-from .membership import renewing_subscription
-from .models import MembershipPeriod, Order
+from .membership import first_charge_at, renewing_subscription, standing, too_early_to_subscribe
+from .models import Order, utcnow
 from .payments import PaymentProviderError, Settings, start_membership
 from .session_queue import get_queue
 from .stripe_api import StripeNotConfigured, get_stripe
@@ -40,9 +41,6 @@ def _methods() -> list[str]:
     return ["card"] + [m for m in payment_methods(current_app.config) if m != "card"]
 
 
-CHINA_TIME = dt.timezone(dt.timedelta(hours=8))  # shoppers read dates in Beijing time
-
-
 @bp.get("/")
 def index():
     """The member's orders and membership."""
@@ -50,10 +48,7 @@ def index():
         return redirect(url_for("auth.login", next=url_for("account.index")))
     db = get_db()
     orders = db.scalars(select(Order).where(Order.user_id == g.user.id).order_by(Order.created_at.desc()).limit(100)).all()
-    periods = db.scalars(
-        select(MembershipPeriod).where(MembershipPeriod.user_id == g.user.id).order_by(MembershipPeriod.ends_at.desc())
-    ).all()
-    return render_template("account/index.html", orders=orders, periods=periods, member=g.user.is_member())
+    return render_template("account/index.html", orders=orders, plus=standing(db, g.user))
 
 
 @bp.post("/membership/cancel")
@@ -74,32 +69,48 @@ def cancel_renewal():
 @login_required
 def membership():
     """Choose how to pay for a year of PLUS, then go to Stripe Checkout."""
-    methods = _methods()
-    price = current_app.config["PLUS_MEMBERSHIP_PRICE"]
+    now = utcnow()
+    page = {
+        "methods": _methods(),
+        "labels": METHOD_LABELS,
+        "price": current_app.config["PLUS_MEMBERSHIP_PRICE"],
+        "paid_until": g.user.member_until if g.user.is_member() else None,
+    }
+    renewing = renewing_subscription(get_db(), g.user.id, now)
+    if renewing is not None:  # paying again, by any method, would pay a second time for a year the card pays
+        flash(f"您的PLUS会员已开通自动续费，有效期至{_day(renewing.ends_at)}，到期自动续费一年，无需重复购买", "info")
+        return redirect(url_for("account.index"))
     if request.method == "POST":
         method = request.form.get("method", "")
-        if method not in methods:
+        if method not in page["methods"]:
             flash("请选择支付方式", "error")
-            return render_template("account/membership.html", methods=methods, labels=METHOD_LABELS, price=price), 400
-        renewing = renewing_subscription(get_db(), g.user.id)
-        end_request_transaction()  # no connection is held while Stripe answers
-        if renewing is not None:  # paying again would buy a second subscription for the same year
-            until = renewing.ends_at.astimezone(CHINA_TIME).strftime("%Y年%m月%d日")
-            flash(f"您的PLUS会员已开通自动续费，有效期至{until}，到期自动续费一年，无需重复购买", "info")
+            return render_template("account/membership.html", **page), 400
+        first_charge = first_charge_at(g.user, now) if method == "card" else None
+        if too_early_to_subscribe(first_charge, now):
+            flash(f"您的PLUS会员已付至{_day(g.user.member_until)}，暂时无需开通自动续费；到期前两年内再来开通即可", "info")
             return redirect(url_for("account.index"))
         try:
+            revision = get_catalog().revision
+            end_request_transaction()  # no connection is held while Stripe answers
             started = start_membership(
                 get_database(),
                 get_stripe(),
                 Settings.from_config(current_app.config),
                 g.user,
                 method,
-                revision=get_catalog().revision,
+                revision=revision,
+                now=now,
+                first_charge=first_charge,
                 pace=get_queue().pace,  # in the rush's turns, 429s retried (checkout.stripe_pace)
             )
         except (PaymentProviderError, StripeNotConfigured, CatalogUnavailable) as exc:
             log.error("membership checkout could not start: %s", exc)
             flash("支付服务暂时不可用，请稍后再试", "error")
-            return render_template("account/membership.html", methods=methods, labels=METHOD_LABELS, price=price), 503
+            return render_template("account/membership.html", **page), 503
         return redirect(started.url, code=303)
-    return render_template("account/membership.html", methods=methods, labels=METHOD_LABELS, price=price)
+    return render_template("account/membership.html", **page)
+
+
+def _day(moment: dt.datetime) -> str:
+    """A day as a member reads it in a sentence: 2027年03月01日 (Beijing time)."""
+    return local(moment).strftime("%Y年%m月%d日")

@@ -12,6 +12,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from catalog.money import price_label, yuan
 from catalog.urls import product_url
 
 from . import catalogs, config, db, ratelimits
@@ -59,6 +60,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.after_request(_no_store_personal)
     app.add_template_filter(local_time)
     app.add_template_filter(local_date)
+    app.add_template_filter(yuan)  # money as shoppers read it: ¥{{ amount|yuan }} (catalog/money.py's one rule)
+    app.add_template_filter(price_label)
     viewer.init_app(app)
     app.context_processor(lambda: {"site_css": _site_css(app), "product_url": _product_url, "order_status": OrderStatus})
 

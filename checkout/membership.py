@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import stripe
 from sqlalchemy import func, or_, select
@@ -24,6 +25,11 @@ log = logging.getLogger("plus.checkout.membership")
 
 # Subscription states in which the member keeps PLUS until the period's end.
 KEEPS_ACCESS = {"active", "trialing", "past_due"}
+
+# Stripe lets a subscription's trial end 48 hours to 730 days after its checkout session is made;
+# an hour spare on each side covers the time the member spends on the pay page.
+TRIAL_SOONEST = dt.timedelta(hours=49)
+TRIAL_LATEST = dt.timedelta(days=729)
 
 
 def add_year(moment: dt.datetime) -> dt.datetime:
@@ -249,3 +255,44 @@ def renewing_subscription(db: Session, user_id: int, now: dt.datetime | None = N
             MembershipPeriod.ends_at > (now or utcnow()),
         )
     )
+
+
+def first_charge_at(user: User, now: dt.datetime) -> dt.datetime | None:
+    """When a new card subscription may first charge: when the time already paid ends (None: today).
+
+    The subscription starts as a trial until then, so a prepaid year (or a cancelled subscription's
+    last period) is never paid twice. Stripe needs at least 48 hours of trial: a member whose PLUS
+    ends sooner gets those hours free rather than paying for them twice.
+    """
+    if user.member_until is None or user.member_until <= now:
+        return None
+    first = max(user.member_until, now + TRIAL_SOONEST)
+    whole = first.replace(microsecond=0)  # Stripe counts whole seconds: round up, never a moment early
+    return whole if whole == first else whole + dt.timedelta(seconds=1)
+
+
+def too_early_to_subscribe(first_charge: dt.datetime | None, now: dt.datetime) -> bool:
+    """Whether the paid time runs past the longest trial Stripe allows: the member subscribes later."""
+    return first_charge is not None and first_charge > now + TRIAL_LATEST
+
+
+@dataclass(frozen=True)
+class Standing:
+    """A member's PLUS as one line: until when, and whether and when the card renews it."""
+
+    until: dt.datetime
+    renews_on: dt.datetime | None
+    """The day the card subscription charges next; None when PLUS simply ends."""
+    prepaid: bool
+    """The card has not been charged yet: the time before `renews_on` was paid another way."""
+
+
+def standing(db: Session, user: User, now: dt.datetime | None = None) -> Standing | None:
+    """The member's PLUS now, or None for a shopper who is not a member."""
+    now = now or utcnow()
+    if user.member_until is None or user.member_until <= now:
+        return None
+    renewing = renewing_subscription(db, user.id, now)
+    if renewing is None:
+        return Standing(until=user.member_until, renews_on=None, prepaid=False)
+    return Standing(until=user.member_until, renews_on=renewing.ends_at, prepaid=renewing.status == "trialing")

@@ -12,6 +12,8 @@ import stripe
 from flask import Blueprint, abort, g, make_response, redirect, render_template, request, url_for
 from sqlalchemy import update
 
+from catalog.money import price_label
+
 from .db import get_database, get_db
 from .fulfilment import order_address
 from .links import read_order_token
@@ -51,7 +53,7 @@ def timeline(order: Order) -> list[tuple[str, object, str]]:
     if order.refunded_at:
         steps.append(("已退款", order.refunded_at, "款项原路退回"))
     elif order.refunded_amount:
-        steps.append(("部分退款", None, f"已原路退回 ¥{order.refunded_amount}"))
+        steps.append(("部分退款", None, f"已原路退回 {price_label(order.refunded_amount)}"))
     return steps
 
 

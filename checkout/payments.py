@@ -380,6 +380,7 @@ def start_membership(
     revision: str,
     now: dt.datetime | None = None,
     pace: Pace | None = None,
+    first_charge: dt.datetime | None = None,
 ) -> Started:
     """A year of PLUS: a card subscription, or a one-time payment by Alipay or WeChat Pay.
 
@@ -387,13 +388,16 @@ def start_membership(
     Stripe keeps one customer per member; a new one is known by e-mail only (`customer_email`).
     With `pace` (the process's, checkout.session_queue) the session waits its turn with the rush's
     product checkouts and Stripe's 429s are retried with the same idempotency key.
+    With `first_charge` (card only) the subscription is a trial until then: nothing is charged today.
     """
     if method != "card" and method not in settings.payment_methods:
         raise ValueError(f"unknown payment method {method!r}")
     now = now or utcnow()
     customer = user.stripe_customer_id
     try:
-        return _membership_session(database, client, settings, user, method, customer, revision=revision, now=now, pace=pace)
+        return _membership_session(
+            database, client, settings, user, method, customer, revision=revision, now=now, pace=pace, first_charge=first_charge
+        )
     except PaymentProviderError as exc:
         if customer is None or not _unknown_customer(exc.__cause__):
             raise
@@ -402,7 +406,9 @@ def start_membership(
     log.warning("member %s: Stripe has no customer %s any more: paying by e-mail instead", user.id, customer)
     with database.transaction() as db:
         db.execute(update(User).where(User.id == user.id, User.stripe_customer_id == customer).values(stripe_customer_id=None))
-    return _membership_session(database, client, settings, user, method, None, revision=revision, now=now, pace=pace)
+    return _membership_session(
+        database, client, settings, user, method, None, revision=revision, now=now, pace=pace, first_charge=first_charge
+    )
 
 
 def _unknown_customer(error: BaseException | None) -> bool:
@@ -420,27 +426,34 @@ def _membership_session(
     revision: str,
     now: dt.datetime,
     pace: Pace | None = None,
+    first_charge: dt.datetime | None = None,
 ) -> Started:
-    """Record a membership checkout and open its Stripe session (`customer` and `customer_email` exclude each other)."""
+    """Record a membership checkout and open its Stripe session (`customer` and `customer_email` exclude each other).
+
+    A trial charges nothing today: the record's `amount_total` is 0 (what the session must report)
+    and its line keeps the yearly price and the trial's end.
+    """
     expires = now + settings.lifetime
     subscription = method == "card"
     price = settings.membership_price
+    trial_end = first_charge if subscription else None
+    line: dict = {
+        "product": MEMBERSHIP_PRODUCT,
+        "title": MEMBERSHIP_TITLE,
+        "quantity": 1,
+        "unit_price": str(price),
+        "basis": "membership",
+        "stock_limited": False,
+    }
+    if trial_end is not None:
+        line["trial_end"] = trial_end.isoformat()
     record = CheckoutSession(
         id=str(uuid.uuid4()),
         kind="membership",
         mode="subscription" if subscription else "payment",
         user_id=user.id,
-        lines=[
-            {
-                "product": MEMBERSHIP_PRODUCT,
-                "title": MEMBERSHIP_TITLE,
-                "quantity": 1,
-                "unit_price": str(price),
-                "basis": "membership",
-                "stock_limited": False,
-            }
-        ],
-        amount_total=price,
+        lines=[line],
+        amount_total=Decimal(0) if trial_end else price,
         currency="cny",
         member_pricing=False,
         catalog_revision=revision,
@@ -462,6 +475,8 @@ def _membership_session(
     }
     if subscription:
         params["subscription_data"] = {"metadata": {"plus_user": str(user.id), "plus_ref": record.id}}
+        if trial_end is not None:
+            params["subscription_data"]["trial_end"] = int(trial_end.timestamp())
     if customer:
         params["customer"] = customer
     else:

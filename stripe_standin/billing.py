@@ -48,8 +48,11 @@ def start(st, session: dict, now: int) -> dict:
         }
         st.store.save(customer)
         st.webhooks.emit("customer.created", customer)
+    data = session["_subscription_data"]
+    trial_end = data.get("trial_end")
     cycle = recurring_lines(session)[0]["price"]["recurring"]
-    period_end = add_interval(now, cycle["interval"], cycle["interval_count"])
+    # a trial is the first period; billing starts (and is anchored) when it ends
+    period_end = trial_end or add_interval(now, cycle["interval"], cycle["interval_count"])
     sub_id = new_id("sub")
     items = [
         {
@@ -65,11 +68,10 @@ def start(st, session: dict, now: int) -> dict:
         }
         for line in recurring_lines(session)
     ]
-    data = session["_subscription_data"]
     subscription = {
         "id": sub_id,
         "object": "subscription",
-        "billing_cycle_anchor": now,
+        "billing_cycle_anchor": trial_end or now,
         "cancel_at": None,
         "cancel_at_period_end": False,
         "canceled_at": None,
@@ -93,12 +95,16 @@ def start(st, session: dict, now: int) -> dict:
         "livemode": False,
         "metadata": data.get("metadata", {}),
         "start_date": now,
-        "status": "active",
-        "trial_end": None,
-        "trial_start": None,
+        "status": "trialing" if trial_end else "active",
+        "trial_end": trial_end,
+        "trial_start": now if trial_end else None,
         "_checkout_session": session["id"],
+        "_periods": 0 if trial_end else 1,  # billed periods counted from the anchor
     }
-    invoice = _invoice(st, subscription, session["_line_items"], "subscription_create", email, now)
+    lines = session["_line_items"]
+    if trial_end:  # the first invoice bills nothing: "Trial period for …"
+        lines = [line | {"description": f"Trial period for {line['description']}", "free": True} for line in lines]
+    invoice = _invoice(st, subscription, lines, "subscription_create", email, now)
     subscription["latest_invoice"] = invoice["id"]
     session.update(customer=customer["id"], subscription=sub_id, invoice=invoice["id"])
     st.store.save(subscription)
@@ -108,12 +114,15 @@ def start(st, session: dict, now: int) -> dict:
 
 
 def renew(st, subscription: dict) -> dict:
-    """Bill the next period (test helper): `invoice.paid` then `customer.subscription.updated`."""
+    """Bill the next period (at its end, or now as a test helper): `invoice.paid` then `customer.subscription.updated`.
+
+    A trialing subscription becomes `active` and is charged for the first time.
+    """
     _require_live(subscription)
     if subscription["cancel_at_period_end"]:
         return _end(st, subscription, reason="cancellation_requested", at=subscription["current_period_end"])
     with st.store.transaction():
-        previous = _period(subscription) | {"latest_invoice": subscription["latest_invoice"]}
+        previous = _period(subscription) | {"latest_invoice": subscription["latest_invoice"], "status": subscription["status"]}
         _advance_period(subscription)
         customer = st.store.get(subscription["customer"], "customer")
         lines = [{"price": item["price"], "quantity": item["quantity"], "description": None} for item in subscription["items"]["data"]]
@@ -212,6 +221,12 @@ def _advance_period(subscription: dict) -> None:
 
 def _invoice(st, subscription: dict, lines: list[dict], reason: str, email: str | None, now: int) -> dict:
     invoice = _invoice_shape(subscription, lines, reason, email, now)
+    if invoice["total"] == 0:  # nothing to charge (a trial): paid at once, without a payment intent
+        invoice.update(
+            attempted=True, paid=True, status="paid", amount_remaining=0, status_transitions={"finalized_at": now, "paid_at": now}
+        )
+        st.store.save(invoice)
+        return invoice
     pi = payments.charge_now(
         st,
         amount=invoice["total"],
@@ -243,7 +258,7 @@ def _invoice_shape(subscription: dict, lines: list[dict], reason: str, email: st
         {
             "id": new_id("il"),
             "object": "line_item",
-            "amount": line["price"]["unit_amount"] * line["quantity"],
+            "amount": 0 if line.get("free") else line["price"]["unit_amount"] * line["quantity"],
             "currency": line["price"]["currency"],
             "description": line.get("description"),
             "livemode": False,

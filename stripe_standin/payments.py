@@ -44,8 +44,8 @@ def pay(st, session: dict, *, method: str, email: str | None, card: str = "", fa
         session["customer_details"] = {"address": None, "email": email, "name": None, "phone": None, "tax_exempt": "none", "tax_ids": []}
         session["status"] = "complete"
         if session["mode"] == "subscription":
-            billing.start(st, session, now)
-            session["payment_status"] = "paid"
+            subscription = billing.start(st, session, now)
+            session["payment_status"] = "no_payment_required" if subscription["status"] == "trialing" else "paid"
         elif session["amount_total"] == 0:
             session["payment_status"] = "no_payment_required"
         else:

@@ -12,6 +12,7 @@ PAYMENT_METHODS = ("card", "alipay", "wechat_pay")
 ASYNC_METHODS = ("alipay", "wechat_pay")  # settled a moment after the customer confirms
 INTERVALS = ("day", "week", "month", "year")
 MIN_EXPIRY, MAX_EXPIRY = 30 * 60, 24 * 3600
+MIN_TRIAL, MAX_TRIAL = 48 * 3600, 730 * 86400  # Stripe: a trial ends 48 hours to 730 days after the session is made
 EXPIRY_SLACK = 10  # the client computed expires_at a moment before we received it
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _URL = re.compile(r"^https?://[^\s]+$")
@@ -56,8 +57,10 @@ def create(params: Reader, *, now: int, pay_base: str, customer_exists) -> tuple
     currency = next(iter(currencies))
     options = _shipping_options(params, mode, currency, now)
     shipping = options[0]["shipping_amount"] if options else 0  # the first option is preselected, as at Stripe
+    subscription_data = _extra_data(params, "subscription_data", mode, "subscription", now)
     session_id = new_id("cs_test", 58)
-    subtotal = sum(line["amount_total"] for line in lines)
+    # with a trial nothing is charged today: the session totals the first invoice, as at Stripe
+    subtotal = 0 if subscription_data.get("trial_end") else sum(line["amount_total"] for line in lines)
     total = subtotal + shipping
     session = {
         "id": session_id,
@@ -95,8 +98,8 @@ def create(params: Reader, *, now: int, pay_base: str, customer_exists) -> tuple
         "url": f"{pay_base.rstrip('/')}/pay/{session_id}",
         "_line_items": lines,
         "_shipping_names": {o["shipping_rate"]: o["display_name"] for o in options},
-        "_payment_intent_data": _extra_data(params, "payment_intent_data", mode, "payment"),
-        "_subscription_data": _extra_data(params, "subscription_data", mode, "subscription"),
+        "_payment_intent_data": _extra_data(params, "payment_intent_data", mode, "payment", now),
+        "_subscription_data": subscription_data,
     }
     return session, products
 
@@ -331,11 +334,26 @@ def _expires_at(params: Reader, now: int) -> int:
     return value
 
 
-def _extra_data(params: Reader, name: str, mode: str, allowed_mode: str) -> dict:
+def _extra_data(params: Reader, name: str, mode: str, allowed_mode: str, now: int) -> dict:
     data = params.sub(name)
     if data is None:
         return {}
     if mode != allowed_mode:
         raise invalid(f"You can not pass `{name}` in `{mode}` mode.", name)
-    data.only("metadata", "description")
-    return {"metadata": data.metadata() or {}, "description": data.str("description")}
+    if name != "subscription_data":
+        data.only("metadata", "description")
+        return {"metadata": data.metadata() or {}, "description": data.str("description")}
+    data.only("metadata", "description", "trial_end")
+    return {"metadata": data.metadata() or {}, "description": data.str("description"), "trial_end": _trial_end(data, now)}
+
+
+def _trial_end(data: Reader, now: int) -> int | None:
+    """`subscription_data[trial_end]`: the first charge waits until then (48 hours to 730 days ahead, as at Stripe)."""
+    value = data.int("trial_end")
+    if value is None:
+        return None
+    if value < now + MIN_TRIAL - EXPIRY_SLACK:
+        raise invalid("`subscription_data[trial_end]` must be at least 48 hours in the future.", data.path("trial_end"))
+    if value > now + MAX_TRIAL:
+        raise invalid("`subscription_data[trial_end]` must be at most 730 days in the future.", data.path("trial_end"))
+    return value

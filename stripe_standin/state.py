@@ -6,7 +6,7 @@ import json
 import logging
 import threading
 
-from . import payments, sessions
+from . import billing, payments, sessions
 from .store import Clock, Store
 from .webhooks import Endpoint, Webhooks
 
@@ -35,7 +35,7 @@ class Standin:
         self._sweeper: threading.Thread | None = None
 
     def sweep(self) -> dict:
-        """Expire open sessions past `expires_at` and settle delayed payments that are due."""
+        """Expire open sessions past `expires_at`, settle delayed payments and renew subscriptions that are due."""
         expired = settled = 0
         with self.store.transaction():
             for session in self._sessions(
@@ -48,7 +48,17 @@ class Standin:
             for session in self._sessions("json_extract(body, '$._settle_at') <= ?", self.clock.exact()):
                 payments.settle(self, session)
                 settled += 1
-        return {"expired": expired, "settled": settled}
+            renewed = len([billing.renew(self, sub) for sub in self._due_subscriptions()])
+        return {"expired": expired, "settled": settled, "renewed": renewed}
+
+    def _due_subscriptions(self) -> list[dict]:
+        """Subscriptions whose period (or trial) has ended: billed for the next one, as Stripe does at that moment."""
+        rows = self.store.execute(
+            "SELECT body FROM objects WHERE kind = 'subscription' AND json_extract(body, '$.status') IN ('active', 'trialing')"
+            " AND json_extract(body, '$.current_period_end') <= ? ORDER BY seq",
+            (self.clock.now(),),
+        )
+        return [json.loads(row[0]) for row in rows]
 
     def _sessions(self, condition: str, value) -> list[dict]:
         rows = self.store.execute(f"SELECT body FROM objects WHERE kind = 'checkout.session' AND {condition} ORDER BY seq", (value,))

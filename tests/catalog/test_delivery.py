@@ -8,6 +8,7 @@ import pytest
 from catalog import require_catalog
 from catalog.delivery import quote_delivery
 from catalog.models import DeliveryClass
+from catalog.money import price_label
 from catalog.regions import MAINLAND, PROVINCES, canonical_province
 from tests.conftest import SEED, TODAY
 
@@ -42,7 +43,7 @@ def test_below_the_threshold_a_guest_pays_the_normal_fee_and_is_told_how_far_off
     subtotal = normal.free_threshold - Decimal("12.00")
     q = quote_delivery(seed, [(product, 1)], subtotal, province="广东省", member=False)
     assert q.served and q.fee == normal.fee and q.surcharge == 0 and q.free_reason is None
-    assert "还差 ¥12.00" in q.message and f"¥{normal.fee}" in q.message
+    assert f"还差 {price_label(Decimal('12.00'))}" in q.message and price_label(normal.fee) in q.message
 
 
 def test_exactly_at_the_threshold_delivery_is_free(seed):
@@ -51,7 +52,7 @@ def test_exactly_at_the_threshold_delivery_is_free(seed):
     q = quote_delivery(seed, [(product, 1)], normal.free_threshold, province="上海市", member=False)
     assert q.fee == Decimal("0.00") and q.free_reason == f"满{normal.free_threshold:.0f}元包邮"
     one_fen_less = quote_delivery(seed, [(product, 1)], normal.free_threshold - Decimal("0.01"), province="上海市", member=False)
-    assert one_fen_less.fee == normal.fee and "还差 ¥0.01" in one_fen_less.message
+    assert one_fen_less.fee == normal.fee and f"还差 {price_label(Decimal('0.01'))}" in one_fen_less.message
 
 
 def test_a_member_ships_free_where_the_class_allows_it(seed):

@@ -28,3 +28,7 @@ def test_one_amount_reads_the_same_everywhere(amount, api, shopper, curator):
 
 def test_no_amount_is_a_dash_for_people_and_empty_in_templates():
     assert price_label(None) == "—" and yuan(None) == ""
+
+
+def test_an_amount_stored_as_json_text_reads_like_the_decimal():
+    assert yuan("69.00") == yuan(Decimal("69.00")) == "69" and price_label("8.50") == "¥8.50"

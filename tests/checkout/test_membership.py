@@ -8,8 +8,9 @@ import pytest
 import requests
 from sqlalchemy import func, select
 
+from catalog.money import price_label
 from checkout.db import get_database
-from checkout.membership import add_year, remind_expiring
+from checkout.membership import TRIAL_SOONEST, add_year, first_charge_at, remind_expiring
 from checkout.models import CheckoutSession, MembershipPeriod, User, WebhookEvent
 from checkout.stripe_api import get_stripe
 
@@ -19,7 +20,7 @@ from .helpers import csrf_token, flush, pay, post_event, sign_up, wait_for
 def buy_membership(live, client, method: str, *, fail: bool = False) -> str:
     """Choose a payment method on /account/membership and pay at the stand-in; returns the session id."""
     page = client.get("/account/membership")
-    assert "¥258.00" in page.get_data(as_text=True)
+    assert f"{price_label(client.application.config['PLUS_MEMBERSHIP_PRICE'])}<span>/年" in page.get_data(as_text=True)
     response = client.post("/account/membership", data={"method": method, "csrf_token": csrf_token(page.get_data(as_text=True))})
     assert response.status_code == 303
     assert response.headers["Location"].startswith(live.standin + "/pay/")
@@ -210,10 +211,117 @@ def test_a_card_member_renewing_is_told_they_are_covered_and_charged_nothing(liv
     buy_membership(live, client, "card")
     flush(live.standin)
     until = member_until(live.app)
-    page = client.get("/account/membership").get_data(as_text=True)
-    again = client.post("/account/membership", data={"method": "card", "csrf_token": csrf_token(page)}, follow_redirects=True)
-    assert "已开通自动续费" in again.get_data(as_text=True) and "无需重复购买" in again.get_data(as_text=True)
+    shown = client.get("/account/membership", follow_redirects=True).get_data(as_text=True)
+    assert "已开通自动续费" in shown and "无需重复购买" in shown  # before choosing how to pay
+    for method in ("card", "alipay"):  # a form left open in another tab: neither a second card nor a prepaid year
+        again = client.post("/account/membership", data={"method": method, "csrf_token": csrf_token(shown)}, follow_redirects=True)
+        assert "已开通自动续费" in again.get_data(as_text=True) and "无需重复购买" in again.get_data(as_text=True)
     with get_database(live.app).sessions() as db:
         assert db.scalar(select(func.count()).select_from(CheckoutSession).where(CheckoutSession.kind == "membership")) == 1
         assert db.scalar(select(func.count()).select_from(MembershipPeriod)) == 1
     assert member_until(live.app) == until
+
+
+def membership_line(client) -> str:
+    """The one line /account shows about PLUS."""
+    page = client.get("/account/").get_data(as_text=True)
+    assert page.count("PLUS会员有效期至") == 1
+    start = page.index("PLUS会员有效期至")
+    return " ".join(page[start : page.index("</p>", start)].split())
+
+
+def day(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.timezone(dt.timedelta(hours=8))).strftime("%Y-%m-%d")
+
+
+def test_a_prepaid_year_then_a_card_starts_billing_when_the_year_ends(live, client):
+    stripe = get_stripe(live.app)
+    sign_up(client, "member@example.com")
+    buy_membership(live, client, "alipay")
+    wait_for(lambda: member_until(live.app))
+    paid_until = member_until(live.app)
+    assert membership_line(client).endswith("到期不自动续费")
+    assert f"已付至 <strong>{day(paid_until)}" in client.get("/account/membership").get_data(as_text=True)
+
+    session = stripe.v1.checkout.sessions.retrieve(buy_membership(live, client, "card"))
+    assert (session.amount_total, session.payment_status) == (0, "no_payment_required")  # nothing charged today
+    flush(live.standin)
+    sub = stripe.v1.subscriptions.retrieve(subscription_id(live.app))
+    trial_end = dt.datetime.fromtimestamp(sub.trial_end, dt.UTC)
+    assert sub.status == "trialing" and dt.timedelta(0) <= trial_end - paid_until < dt.timedelta(seconds=1)
+    assert stripe.v1.invoices.retrieve(sub.latest_invoice).amount_paid == 0
+    assert member_until(live.app) == max(paid_until, trial_end)  # the later of both ends
+    line = membership_line(client)
+    assert f"有效期至 <strong>{day(paid_until)}</strong>" in line and f"已预付至 {day(paid_until)}，之后银行卡每年自动续费" in line
+    assert "续费一年</a>" not in client.get("/account/").get_data(as_text=True)
+
+    # the prepaid year ends: the card pays its first year, from that day on
+    requests.post(f"{live.standin}/_standin/clock", data={"advance": int(paid_until.timestamp()) - sub.created + 60}, timeout=10)
+    flush(live.standin)
+    billed = stripe.v1.subscriptions.retrieve(sub.id)
+    assert (billed.status, billed.current_period_start) == ("active", sub.trial_end)
+    assert stripe.v1.invoices.retrieve(billed.latest_invoice).amount_paid == 25800
+    assert member_until(live.app) == add_year(trial_end)
+    assert f"银行卡自动续费，{day(add_year(trial_end))} 续费一年" in membership_line(client)
+
+
+def test_a_card_member_who_stopped_renewal_subscribes_again_from_the_end_of_the_paid_year(live, client):
+    stripe = get_stripe(live.app)
+    sign_up(client, "member@example.com")
+    buy_membership(live, client, "card")
+    flush(live.standin)
+    client.post("/account/membership/cancel", data={"csrf_token": csrf_token(client.get("/account/").get_data(as_text=True))})
+    flush(live.standin)
+    paid_until = member_until(live.app)
+    assert membership_line(client).endswith("到期不自动续费")
+    session = stripe.v1.checkout.sessions.retrieve(buy_membership(live, client, "card"))
+    assert session.amount_total == 0
+    flush(live.standin)
+    trial = stripe.v1.subscriptions.retrieve(session.subscription)
+    assert trial.status == "trialing" and trial.trial_end == int(paid_until.timestamp())  # Stripe's periods: whole seconds
+    assert member_until(live.app) == paid_until
+
+
+def test_alipay_after_a_stopped_card_renewal_adds_a_year_after_it(live, client):
+    sign_up(client, "member@example.com")
+    buy_membership(live, client, "card")
+    flush(live.standin)
+    client.post("/account/membership/cancel", data={"csrf_token": csrf_token(client.get("/account/").get_data(as_text=True))})
+    flush(live.standin)
+    paid_until = member_until(live.app)
+    buy_membership(live, client, "alipay")
+    wait_for(lambda: member_until(live.app) != paid_until)
+    flush(live.standin)  # no webhook still in flight when the app closes its database
+    assert member_until(live.app) == add_year(paid_until)
+
+
+def test_a_member_paid_more_than_two_years_ahead_subscribes_later(live, client):
+    sign_up(client, "member@example.com")
+    with get_database(live.app).transaction() as db:
+        db.scalar(select(User).where(User.email == "member@example.com")).member_until = dt.datetime.now(dt.UTC) + dt.timedelta(days=800)
+    page = client.get("/account/membership").get_data(as_text=True)
+    told = client.post("/account/membership", data={"method": "card", "csrf_token": csrf_token(page)}, follow_redirects=True)
+    assert "暂时无需开通自动续费" in told.get_data(as_text=True)
+    with get_database(live.app).sessions() as db:
+        assert db.scalar(select(func.count()).select_from(CheckoutSession)) == 0
+
+
+def test_a_card_checkout_without_a_trial_that_reports_nothing_charged_grants_nothing(live, client):
+    sign_up(client, "member@example.com")
+    page = client.get("/account/membership").get_data(as_text=True)
+    response = client.post("/account/membership", data={"method": "card", "csrf_token": csrf_token(page)})
+    session = get_stripe(live.app).v1.checkout.sessions.retrieve(response.headers["Location"].rsplit("/", 1)[1]).to_dict()
+    forged = session | {"status": "complete", "payment_status": "no_payment_required", "amount_total": 0, "subscription": "sub_forged"}
+    assert post_event(client, "checkout.session.completed", forged).status_code == 200
+    with get_database(live.app).sessions() as db:
+        assert db.scalar(select(CheckoutSession.status)) == "amount_mismatch"
+    assert member_until(live.app) is None
+
+
+def test_the_first_card_charge_waits_for_the_paid_time_and_at_least_48_hours():
+    now = dt.datetime(2027, 3, 1, tzinfo=dt.UTC)
+    assert first_charge_at(User(member_until=None), now) is None
+    assert first_charge_at(User(member_until=now - dt.timedelta(days=1)), now) is None
+    assert first_charge_at(User(member_until=now + dt.timedelta(days=100)), now) == now + dt.timedelta(days=100)
+    assert first_charge_at(User(member_until=now + dt.timedelta(hours=5)), now) == now + TRIAL_SOONEST
+    assert first_charge_at(User(member_until=now + dt.timedelta(days=9, microseconds=1)), now) == now + dt.timedelta(days=9, seconds=1)

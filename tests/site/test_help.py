@@ -9,6 +9,7 @@ import pytest
 
 from catalog import require_catalog
 from catalog.delivery import class_rule, dispatch_text
+from catalog.money import price_label
 from tests.conftest import TODAY
 from tests.site.conftest import build, parse
 from tests.site.test_pages import PAGE_KINDS
@@ -53,11 +54,11 @@ def test_delivery_help_shows_every_class_surcharge_region_not_served_and_dispatc
     assert {r.attrs.get("data-delivery-class") for r in rows} >= {c.value for c in delivery.classes}
     text = page.text
     for delivery_class, terms in delivery.classes.items():
-        assert delivery_class.label in text and f"¥{terms.fee}" in text
+        assert delivery_class.label in text and price_label(terms.fee) in text
         if terms.free_threshold is not None:
-            assert f"满 ¥{terms.free_threshold:.0f} 包邮" in text
+            assert f"满 {price_label(terms.free_threshold)} 包邮" in text
     for province, fee in delivery.surcharges.items():
-        assert f"{province} +¥{fee}" in text
+        assert f"{province} +{price_label(fee)}" in text
     for province in delivery.not_served:
         assert province in text
     for hours in {p.dispatch_hours for p in shop_catalog.products.values()}:
@@ -139,3 +140,21 @@ def test_the_fee_the_site_shows_is_the_fee_the_checkout_charges_by_default():
 
     seed = require_catalog(SEED, today=TODAY)
     assert seed.store.membership.yearly_fee == Decimal(defaults("instance")["PLUS_MEMBERSHIP_PRICE"])
+
+
+def test_category_pages_and_the_footer_speak_zh_cn_only(shop_site, shop_catalog):
+    for cid, category in shop_catalog.categories.items():
+        path = shop_site / "c" / cid / "index.html"
+        if not path.is_file():
+            continue
+        text = parse(path).text
+        assert category.en not in text, (cid, category.en)  # the English name is for curators
+        assert "Atom" not in text
+
+
+def test_shoppers_read_money_by_one_rule_whole_yuan_without_decimals(shop_site):
+    import re
+
+    for path in html_files(shop_site):
+        text = parse(path).text
+        assert not re.search(r"¥\s*\d+\.00(?!\d)", text), (path, re.search(r".{20}¥\s*\d+\.00.{0,10}", text))

@@ -148,3 +148,45 @@ def test_customer_must_exist_and_excludes_customer_email(client, customer, email
     with pytest.raises(stripe.InvalidRequestError) as caught:
         client.v1.checkout.sessions.create(params=subscription_params(customer=customer, customer_email=email))
     assert (caught.value.param, caught.value.http_status) == (param, status)
+
+
+def trial_params(trial_end: int) -> dict:
+    return subscription_params(subscription_data={"metadata": {"account_id": "7"}, "trial_end": trial_end})
+
+
+def test_a_trial_charges_nothing_until_it_ends_then_bills_at_its_end(client, browser, hook, standin):
+    now = requests.get(f"{standin}/_standin/").json()["now"]
+    trial_end = now + 200 * 86400  # a prepaid year that ends in 200 days
+    session = client.v1.checkout.sessions.create(params=trial_params(trial_end))
+    assert (session.amount_subtotal, session.amount_total) == (0, 0)
+    assert pay(browser, session).status_code == 303
+    done = client.v1.checkout.sessions.retrieve(session.id)
+    assert (done.status, done.payment_status, done.amount_total) == ("complete", "no_payment_required", 0)
+    sub = client.v1.subscriptions.retrieve(done.subscription)
+    assert (sub.status, sub.trial_end, sub.current_period_end, sub.billing_cycle_anchor) == ("trialing", trial_end, trial_end, trial_end)
+    first = client.v1.invoices.retrieve(sub.latest_invoice)
+    assert (first.total, first.amount_paid, first.status, first.payment_intent) == (0, 0, "paid", None)
+    assert client.v1.payment_intents.list().data == []  # no charge at all
+    hook.wait_for("customer.subscription.created", "invoice.paid", "checkout.session.completed")
+
+    swept = requests.post(f"{standin}/_standin/clock", data={"advance": 200 * 86400}).json()
+    assert swept["renewed"] == 1
+    billed = client.v1.subscriptions.retrieve(sub.id)
+    assert (billed.status, billed.current_period_start, billed.current_period_end) == ("active", trial_end, one_year_after(trial_end))
+    invoice = client.v1.invoices.retrieve(billed.latest_invoice)
+    assert (invoice.amount_paid, invoice.billing_reason) == (9900, "subscription_cycle")
+    updated = [e for e in hook.wait_for("customer.subscription.updated") if e.type == "customer.subscription.updated"]
+    assert updated[-1].data.previous_attributes.status == "trialing"
+
+
+@pytest.mark.parametrize("days", [1, 731])
+def test_a_trial_ends_48_hours_to_730_days_ahead(client, standin, days):
+    now = requests.get(f"{standin}/_standin/").json()["now"]
+    with pytest.raises(stripe.InvalidRequestError) as caught:
+        client.v1.checkout.sessions.create(params=trial_params(now + days * 86400))
+    assert caught.value.param == "subscription_data[trial_end]"
+
+
+def test_trial_end_is_for_subscriptions_only(client):
+    with pytest.raises(stripe.InvalidRequestError):
+        client.v1.checkout.sessions.create(params=subscription_params(mode="payment", subscription_data={"trial_end": 2_000_000_000}))

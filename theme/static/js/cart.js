@@ -78,7 +78,7 @@
       .then(function (r) { return r.ok ? r.json() : { member: false }; })
       .catch(function () { return { member: false }; })
       .then(function (data) {
-        var info = { member: !!(data && data.member) };
+        var info = { member: !!(data && data.member), authenticated: !!(data && data.authenticated) };
         /* The answer's own response set the cookie to the state it describes. */
         try { sessionStorage.setItem(ME_KEY, JSON.stringify({ at: Date.now(), state: viewerState(), me: info })); } catch (e) { /* ignore */ }
         return info;
@@ -133,12 +133,31 @@
     }
     var catalog = {};
     var member = false;
+    var authenticated = false;
     var lines = root.querySelector("[data-cart-lines]");
     var error = root.querySelector("[data-cart-error]");
     if (params.get("cancelled")) {
       /* Back from 取消 on the pay page: the server already released the held stock; the cart is kept. */
       error.textContent = "已取消支付，购物车里的商品已保留，可修改后重新结算";
       history.replaceState(null, "", location.pathname);
+    }
+
+    /* Said on the line, before 去结算: only PLUS members can buy it, and how to become one. */
+    function membersOnlyNote() {
+      var note = el("span", "cart-members-only", "PLUS会员专享，");
+      var join = el("a", "", "开通会员");
+      join.href = root.getAttribute("data-membership-url");
+      note.appendChild(join);
+      if (authenticated) {
+        note.appendChild(document.createTextNode("后可购买"));
+      } else {
+        note.appendChild(document.createTextNode("或"));
+        var login = el("a", "", "登录");
+        login.href = root.getAttribute("data-login-url");
+        note.appendChild(login);
+        note.appendChild(document.createTextNode("后购买"));
+      }
+      return note;
     }
 
     function render() {
@@ -165,6 +184,7 @@
           info.appendChild(el("span", "price", "¥" + yuan(unit)));
           if (p.moq > 1) info.appendChild(el("span", "muted", " · " + p.moq + "件起批"));
           if (p.members_only) info.appendChild(el("span", "chip", "会员专享"));
+          if (p.members_only && !member) info.appendChild(membersOnlyNote());
           li.appendChild(info);
           var label = el("label", "vh", "数量：" + p.title);
           var input = el("input");
@@ -230,6 +250,7 @@
     ]).then(function (results) {
       results[0].products.forEach(function (p) { catalog[p.id] = p; });
       member = results[1].member;
+      authenticated = results[1].authenticated;
       var state = document.querySelector("[data-member-state]");
       if (member && state) {
         state.textContent = "您是PLUS会员：会员价已计入";
