@@ -182,6 +182,9 @@ def list_(status, email, product, since, limit, offset, fmt) -> None:
                         f"{order.number}  {local_time(order.created_at)}  {order.status:<16} ¥{order.amount_total:>10}  {order.email or '-'}  {items}"
                     )
                     click.echo(f"    → {_ship_to(order)}")
+                    for back in order.returns:  # an order not shipped yet ships without what was returned
+                        items = ", ".join(f"{line.product_id}×{line.quantity}" for line in back.lines)
+                        click.echo(f"    ↩ {back.number} {back.status} ¥{back.amount}: {items}")
                 click.echo(f"{len(page)} of {total} order(s)")
 
 

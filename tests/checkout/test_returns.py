@@ -187,6 +187,8 @@ def test_the_operator_runs_a_return_from_the_command_line(live, client, order, e
     assert "refunded ¥17.10" in approved.output and "restocked" in approved.output
     assert committed(live.app, "umbrella") == 1
     assert [refund["amount"] for refund in refunds_at_stripe(live.app, order)] == [1710]
+    listed = CliRunner().invoke(cli, ["orders", "list"], catch_exceptions=False)
+    assert f"↩ {request.number} refunded ¥17.10: umbrella×2" in listed.output
 
 
 def test_stripe_refusing_the_refund_leaves_the_return_waiting(live, client, order):
