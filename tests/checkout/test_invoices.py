@@ -7,8 +7,11 @@ import io
 
 import pytest
 from click.testing import CliRunner
+from sqlalchemy import update
 
 from admin.cli import cli
+from checkout.db import get_database
+from checkout.models import Order
 
 from .helpers import ADMIN_TOKEN, csrf_token, outbox
 from .test_commands import env  # noqa: F401 - the fixture pointing `plus` at the test app
@@ -90,3 +93,15 @@ def test_invoices_are_listed_as_json_and_csv(live, client, order, env):  # noqa:
     assert issued.exit_code == 0, issued.output
     listed = CliRunner().invoke(cli, ["orders", "invoices", "list"], catch_exceptions=False)
     assert "issued" in listed.output and "12345678" in listed.output and "张三" in listed.output
+
+
+def test_an_unpaid_order_gets_no_invoice(live, client, order):  # noqa: F811
+    page = order_page(live.app, order)
+    token = csrf_token(client.get(page).get_data(as_text=True))  # a page opened while the order was paid
+    with get_database(live.app).transaction() as db:
+        db.execute(update(Order).where(Order.id == order.id).values(status="payment_failed"))
+    assert 'id="invoice-form"' not in client.get(page).get_data(as_text=True)
+    action = page.replace(f"/{order.number}?", f"/{order.number}/invoice?")
+    refused = client.post(action, data={"title_type": "personal", "title": "张三", "csrf_token": token})
+    assert refused.status_code == 409 and "不能申请发票" in refused.get_data(as_text=True)
+    assert client.get("/api/admin/invoices", headers=AUTH).get_json()["total"] == 0

@@ -138,16 +138,18 @@ def test_a_refusal_is_mailed_with_its_reason_and_gives_the_units_back(live, clie
     assert ask_return(client, order, {"umbrella": 3}).status_code == 302
 
 
-def test_an_approval_interrupted_after_stripe_refunded_is_completed_without_a_second_refund(live, client, order):
+@pytest.mark.parametrize("stripe_refunded", [True, False], ids=["after-stripe", "before-stripe"])
+def test_an_interrupted_approval_is_completed_by_approving_again_with_one_refund(live, client, order, stripe_refunded):
     ask_return(client, order, {"aux-vacuum": 1})
     [request] = returns_of(live.app, order)
-    # The state a crash leaves: the intent recorded, the refund made at Stripe (its idempotency key long
-    # expired), the result never recorded.
+    # The state a crash leaves: the intent recorded, the result never recorded; the refund made at
+    # Stripe (its idempotency key long expired) or not made yet.
     with get_database(live.app).transaction() as db:
         db.execute(update(ReturnRequest).where(ReturnRequest.id == request.id).values(status="refunding"))
-    stripe_client(live.app).v1.refunds.create(
-        {"payment_intent": order.stripe_payment_intent, "amount": 6900, "metadata": {"plus_return": str(request.id)}}
-    )
+    if stripe_refunded:
+        stripe_client(live.app).v1.refunds.create(
+            {"payment_intent": order.stripe_payment_intent, "amount": 6900, "metadata": {"plus_return": str(request.id)}}
+        )
     done = client.post(f"/api/admin/returns/{request.id}/approve", headers=AUTH)
     assert done.status_code == 200 and done.get_json()["status"] == "refunded"
     assert [refund["amount"] for refund in refunds_at_stripe(live.app, order)] == [6900]
