@@ -15,8 +15,10 @@ from flask import Blueprint, Response, abort, flash, g, make_response, redirect,
 from sqlalchemy import update
 from werkzeug.wrappers import Response as WerkzeugResponse
 
+from catalog import Catalog
+
 from . import invoices, returns
-from .catalogs import get_catalog
+from .catalogs import CatalogUnavailable, get_catalog
 from .db import get_database, get_db
 from .fulfilment import order_address
 from .invoices import InvoiceError, parse_invoice
@@ -30,6 +32,7 @@ from .stripe_api import StripeNotConfigured, as_dict, get_stripe
 log = logging.getLogger("plus.checkout.order_pages")
 
 bp = Blueprint("order_pages", __name__, url_prefix="/account/orders")
+PAUSED = "退货申请暂时无法提交（商品信息正在更新），请几分钟后再试"
 
 
 def _order_by_number(number: str) -> Order | None:
@@ -48,7 +51,7 @@ def _may_see(order: Order) -> bool:
 
 def timeline(order: Order) -> list[tuple[str, object, str]]:
     """(what, when, detail) for each step the order went through."""
-    steps = [("下单", order.created_at, "")]
+    steps: list[tuple[str, object, str]] = [("下单", order.created_at, "")]
     if order.paid_at:
         steps.append(("已付款", order.paid_at, ""))
     if order.status == OrderStatus.PAYMENT_FAILED:
@@ -92,7 +95,10 @@ def _visible_order(number: str) -> Order:
 
 def _page(order: Order, *, status: int = 200, return_error: str | None = None, invoice_error: InvoiceError | None = None) -> Response:
     method = _payment_method(order)
-    catalog = get_catalog()
+    try:
+        catalog: Catalog | None = get_catalog()
+    except CatalogUnavailable:  # the order still shows; only the return form waits for the catalog
+        catalog = None
     response = make_response(
         render_template(
             "account/order.html",
@@ -103,8 +109,9 @@ def _page(order: Order, *, status: int = 200, return_error: str | None = None, i
             method=PAYMENT_LABELS.get(method, method) if method else None,
             basis_labels=BASIS_LABELS,
             returns=returns,
-            return_terms=returns.line_terms(get_db(), order, catalog) if returns.may_ask(order, catalog) else [],
-            return_deadline=returns.deadline(order, catalog.store.returns),
+            return_terms=returns.line_terms(get_db(), order, catalog) if catalog and returns.may_ask(order, catalog) else [],
+            return_deadline=returns.deadline(order, catalog.store.returns) if catalog else None,
+            returns_paused=catalog is None,
             return_error=return_error,
             invoices=invoices,
             invoice_error=invoice_error,
@@ -149,6 +156,10 @@ def ask_return(number: str):
     """A buyer asks to return units of some lines (the operator decides; the buyer is mailed)."""
     order = _visible_order(number)
     try:
+        catalog = get_catalog()
+    except CatalogUnavailable:
+        return _page(order, status=503, return_error=PAUSED)
+    try:
         with get_database().transaction() as db:
             made = returns.request_return(
                 db,
@@ -156,7 +167,7 @@ def ask_return(number: str):
                 _quantities(request.form),
                 reason=request.form.get("reason", ""),
                 note=request.form.get("note", ""),
-                catalog=get_catalog(),
+                catalog=catalog,
             )
     except OrderError as exc:
         return _page(order, status=exc.status, return_error=exc.message)

@@ -16,7 +16,7 @@ from checkout.db import get_database
 from checkout.models import Order, ReturnRequest, StockCounter
 from checkout.stripe_api import as_dict
 
-from .helpers import ADMIN_TOKEN, UMBRELLA, buy, csrf_token, flush, outbox, pay, wait_for
+from .helpers import ADMIN_TOKEN, UMBRELLA, buy, csrf_token, flush, other_shopper, outbox, pay, sign_up, wait_for
 from .test_charges import order_of, reread, stripe_client
 from .test_commands import env  # noqa: F401 - the fixture pointing `plus` at the test app
 
@@ -201,3 +201,21 @@ def test_stripe_refusing_the_refund_leaves_the_return_waiting(live, client, orde
     refused = client.post(f"/api/admin/returns/{request.id}/approve", headers=AUTH)
     assert refused.status_code == 502 and refused.get_json()["error"]["code"] == "refund_refused"
     assert returns_of(live.app, order)[0].status == "requested"
+
+
+def test_only_the_buyer_can_ask_and_a_member_asks_logged_in(live, client):
+    sign_up(client, "member@example.com")
+    bought = paid_order(live, client, [{"product": "umbrella", "quantity": 2}])
+    page = client.get(f"/account/orders/{bought.number}").get_data(as_text=True)
+    assert 'id="return-form"' in page and 'id="invoice-form"' in page
+    line = bought.lines[0].id
+    form = {f"qty-{line}": "1", "reason": "no_reason", "csrf_token": csrf_token(page)}
+    stranger = other_shopper(live.app)
+    stranger_page = stranger.get("/auth/login").get_data(as_text=True)
+    for path in (f"/account/orders/{bought.number}/return", f"/account/orders/{bought.number}/return?t=forged"):
+        answer = stranger.post(path, data={**form, "csrf_token": csrf_token(stranger_page)})
+        assert answer.status_code == 404
+    assert returns_of(live.app, bought) == []
+    asked = client.post(f"/account/orders/{bought.number}/return", data=form)
+    assert asked.status_code == 302 and asked.headers["Location"].endswith(f"/account/orders/{bought.number}#after-sale")
+    assert "待审核" in client.get(f"/account/orders/{bought.number}").get_data(as_text=True)
