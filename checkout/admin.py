@@ -5,8 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hmac
+from collections.abc import Callable
 
 from flask import Blueprint, Response, current_app, jsonify, request
+from flask.typing import ResponseReturnValue
+from sqlalchemy.orm import Session
 
 from . import invoices, returns
 from . import orders as order_service
@@ -158,7 +161,9 @@ def refund(order_id: int):
     return jsonify(refunded)
 
 
-def _listing(statuses: tuple[str, ...], rows, to_csv, name: str):
+def _listing(
+    statuses: tuple[str, ...], rows: Callable[[Session, str | None], list[dict]], to_csv: Callable[[list[dict]], str], name: str
+) -> ResponseReturnValue:
     """A work list as JSON or (`?format=csv`) CSV, filtered by `?status=`."""
     status, fmt = request.args.get("status") or None, request.args.get("format", "json")
     if status is not None and status not in statuses:
