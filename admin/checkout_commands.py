@@ -149,7 +149,7 @@ def upgrade() -> None:
 
 @click.group()
 def orders() -> None:
-    """List, ship, refund and reconcile orders."""
+    """List, ship, refund and reconcile orders; buyers' returns and invoices."""
 
 
 @orders.command("list")
@@ -182,6 +182,9 @@ def list_(status, email, product, since, limit, offset, fmt) -> None:
                         f"{order.number}  {local_time(order.created_at)}  {order.status:<16} ¥{order.amount_total:>10}  {order.email or '-'}  {items}"
                     )
                     click.echo(f"    → {_ship_to(order)}")
+                    for back in order.returns:  # an order not shipped yet ships without what was returned
+                        items = ", ".join(f"{line.product_id}×{line.quantity}" for line in back.lines)
+                        click.echo(f"    ↩ {back.number} {back.status} ¥{back.amount}: {items}")
                 click.echo(f"{len(page)} of {total} order(s)")
 
 
@@ -247,6 +250,132 @@ def sweep() -> None:
     with _app() as app:
         released = sweep_reservations(get_database(app), _stripe(app))
         click.echo(f"released {released} expired reservation(s)")
+
+
+@orders.group("returns", invoke_without_command=True)
+@click.pass_context
+def returns_(ctx: click.Context) -> None:
+    """Buyers' returns: list them, approve (refund at Stripe, --restock) or refuse."""
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(list_returns)
+
+
+def _return_id(value: str) -> int:
+    digits = value.upper().removeprefix("TH")
+    if not digits.isdigit():
+        raise click.BadParameter(f"{value!r} is not a return number such as TH00000003 or 3")
+    return int(digits)
+
+
+@returns_.command("list")
+@click.option("--status", type=click.Choice(["requested", "refunding", "refunded", "refused"]), help="Only these (oldest first).")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+def list_returns(status: str | None = None, fmt: str = "table") -> None:
+    """Returns, newest first (or one status, oldest first)."""
+    from checkout.db import get_database
+    from checkout.operations import returns_csv, returns_listing
+
+    with _app() as app, get_database(app).sessions() as session:
+        rows = returns_listing(session, status)
+    if fmt == "csv":
+        click.echo(returns_csv(rows), nl=False)
+    elif fmt == "json":
+        click.echo(json.dumps({"returns": rows, "total": len(rows)}, ensure_ascii=False, indent=2))
+    else:
+        for row in rows:
+            items = ", ".join(f"{line['product']}×{line['quantity']}" for line in row["lines"])
+            click.echo(f"{row['number']}  {row['order_number']}  {row['status']:<10} ¥{row['amount']:>9}  {row['reason']}  {items}")
+            if row["note"] or row["refusal"]:
+                click.echo(f"    {row['note'] or ''}{'  refused: ' + row['refusal'] if row['refusal'] else ''}")
+        click.echo(f"{len(rows)} return(s)")
+
+
+@returns_.command("approve")
+@click.argument("number")
+@click.option("--restock", is_flag=True, help="Give the returned units back to the stock counters.")
+def approve_return(number: str, restock: bool) -> None:
+    """Approve a return: refund its lines at Stripe (running it again never refunds twice)."""
+    from checkout import returns as service
+    from checkout.db import get_database
+    from checkout.orders import OrderError
+
+    _logging(verbose=False)
+    with _app() as app:
+        try:
+            done = service.approve(get_database(app), _return_id(number), client=_stripe(app), restock=restock)
+        except OrderError as exc:
+            raise click.ClickException(exc.message) from None
+        stocked = " and restocked" if done.restocked else ""
+        click.echo(f"{done.number} refunded ¥{done.amount} ({done.stripe_refund_id}){stocked}; the buyer is mailed")
+
+
+@returns_.command("refuse")
+@click.argument("number")
+@click.option("--reason", required=True, help="Why, in words the buyer reads (zh-CN); it is mailed to them.")
+def refuse_return(number: str, reason: str) -> None:
+    """Refuse a waiting return; the buyer gets the reason by mail."""
+    from checkout import returns as service
+    from checkout.db import get_database
+    from checkout.orders import OrderError
+
+    with _app() as app:
+        try:
+            with get_database(app).transaction() as session:
+                done = service.refuse(session, _return_id(number), why=reason)
+                click.echo(f"{done.number} refused; the buyer is mailed")
+        except OrderError as exc:
+            raise click.ClickException(exc.message) from None
+
+
+@orders.group("invoices", invoke_without_command=True)
+@click.pass_context
+def invoices_(ctx: click.Context) -> None:
+    """Buyers' 发票 requests: list them, mark one issued with its number."""
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(list_invoices)
+
+
+@invoices_.command("list")
+@click.option("--status", type=click.Choice(["requested", "issued"]), help="Only these (oldest first).")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+def list_invoices(status: str | None = None, fmt: str = "table") -> None:
+    """Invoice requests, newest first (or one status, oldest first)."""
+    from checkout.db import get_database
+    from checkout.operations import invoices_csv, invoices_listing
+
+    with _app() as app, get_database(app).sessions() as session:
+        rows = invoices_listing(session, status)
+    if fmt == "csv":
+        click.echo(invoices_csv(rows), nl=False)
+    elif fmt == "json":
+        click.echo(json.dumps({"invoices": rows, "total": len(rows)}, ensure_ascii=False, indent=2))
+    else:
+        for row in rows:
+            tax = f" {row['tax_id']}" if row["tax_id"] else ""
+            click.echo(
+                f"{row['order_number']}  {row['status']:<9} ¥{row['amount']:>9}  {row['kind']:<7} {row['title_type']:<8} {row['title']}{tax}  {row['invoice_number'] or ''}"
+            )
+            if row["kind"] == "special":
+                click.echo(f"    {row['registered_address']} {row['registered_phone']} {row['bank_name']} {row['bank_account']}")
+        click.echo(f"{len(rows)} invoice request(s)")
+
+
+@invoices_.command("issue")
+@click.argument("order")
+@click.option("--number", "invoice_number", required=True, help="The invoice number the tax platform gave (8–20 digits or letters).")
+def issue_invoice(order: str, invoice_number: str) -> None:
+    """Mark an order's invoice issued with its number; the buyer is mailed."""
+    from checkout import invoices as service
+    from checkout.db import get_database
+    from checkout.orders import OrderError
+
+    with _app() as app:
+        try:
+            with get_database(app).transaction() as session:
+                done = service.issue(session, _order_id(order), invoice_number)
+                click.echo(f"invoice {done.invoice_number} of PLUS{done.order_id:08d} issued; the buyer is mailed")
+        except OrderError as exc:
+            raise click.ClickException(exc.message) from None
 
 
 @click.group()

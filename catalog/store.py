@@ -51,6 +51,11 @@ def _credit_code(value: str) -> str:
     return value
 
 
+def normalized_credit_code(value: str) -> str:
+    """A 统一社会信用代码 in capitals, checked (ValueError with a zh-CN message when it is not one)."""
+    return _credit_code(value)
+
+
 def _matching(pattern: re.Pattern[str], message: str) -> AfterValidator:
     """A validator refusing text that does not match `pattern`, with a zh-CN `message`."""
 

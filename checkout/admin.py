@@ -5,13 +5,28 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hmac
+from collections.abc import Callable
 
 from flask import Blueprint, Response, current_app, jsonify, request
+from flask.typing import ResponseReturnValue
+from sqlalchemy.orm import Session
 
+from . import invoices, returns
 from . import orders as order_service
 from .db import get_database, get_db
 from .errors import api_error, json_body, require_json
-from .operations import OrderFilter, list_orders, order_json, orders_csv
+from .operations import (
+    OrderFilter,
+    invoice_json,
+    invoices_csv,
+    invoices_listing,
+    list_orders,
+    order_json,
+    orders_csv,
+    return_json,
+    returns_csv,
+    returns_listing,
+)
 from .orders import OrderError
 from .stripe_api import StripeNotConfigured, get_stripe
 
@@ -144,3 +159,87 @@ def refund(order_id: int):
     except OrderError as exc:
         return api_error(exc.status, exc.code, exc.message)
     return jsonify(refunded)
+
+
+def _listing(
+    statuses: tuple[str, ...], rows: Callable[[Session, str | None], list[dict]], to_csv: Callable[[list[dict]], str], name: str
+) -> ResponseReturnValue:
+    """A work list as JSON or (`?format=csv`) CSV, filtered by `?status=`."""
+    status, fmt = request.args.get("status") or None, request.args.get("format", "json")
+    if status is not None and status not in statuses:
+        return api_error(400, "bad_filter", f"status must be one of {', '.join(statuses)}")
+    if fmt not in ("json", "csv"):
+        return api_error(400, "bad_filter", "format must be json or csv")
+    found = rows(get_db(), status)
+    if fmt == "csv":
+        return Response(to_csv(found), mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
+    return jsonify({name: found, "total": len(found)})
+
+
+@bp.get("/returns")
+@token_required
+def return_list():
+    """Returns (the 200 newest, or those of one status oldest first), JSON or CSV."""
+    return _listing(returns.STATUSES, returns_listing, returns_csv, "returns")
+
+
+@bp.post("/returns/<int:return_id>/approve")
+@token_required
+def approve_return(return_id: int):
+    """Approve a return: refund its lines at Stripe (once), restock when `restock` is true."""
+    body, refused = _optional_json()
+    if refused or body is None:
+        return refused
+    restock = body.get("restock", False)
+    if not isinstance(restock, bool):
+        return api_error(400, "malformed_body", "restock must be true or false")
+    try:
+        request_ = returns.approve(get_database(), return_id, client=get_stripe(), restock=restock)
+    except StripeNotConfigured:
+        return api_error(503, "payments_unavailable", "STRIPE_SECRET_KEY is not set")
+    except OrderError as exc:
+        return api_error(exc.status, exc.code, exc.message)
+    return jsonify(return_json(request_))
+
+
+@bp.post("/returns/<int:return_id>/refuse")
+@token_required
+def refuse_return(return_id: int):
+    """Refuse a waiting return; `reason` is mailed to the buyer."""
+    body, refused = _optional_json()
+    if refused or body is None:
+        return refused
+    why = body.get("reason")
+    if not isinstance(why, str):
+        return api_error(400, "malformed_body", "reason (the buyer reads it) is required")
+    try:
+        with get_database().transaction() as db:
+            done = return_json(returns.refuse(db, return_id, why=why))
+    except OrderError as exc:
+        return api_error(exc.status, exc.code, exc.message)
+    return jsonify(done)
+
+
+@bp.get("/invoices")
+@token_required
+def invoice_list():
+    """Invoice requests (the 200 newest, or those of one status oldest first), JSON or CSV."""
+    return _listing(("requested", "issued"), invoices_listing, invoices_csv, "invoices")
+
+
+@bp.post("/orders/<int:order_id>/invoice/issue")
+@token_required
+def issue_invoice(order_id: int):
+    """Mark an order's invoice issued with its `number`; the buyer is mailed."""
+    body, refused = _optional_json()
+    if refused or body is None:
+        return refused
+    number = body.get("number")
+    if not isinstance(number, str):
+        return api_error(400, "malformed_body", "number (the invoice number) is required")
+    try:
+        with get_database().transaction() as db:
+            done = invoice_json(invoices.issue(db, order_id, number))
+    except OrderError as exc:
+        return api_error(exc.status, exc.code, exc.message)
+    return jsonify(done)

@@ -48,7 +48,7 @@ def apply_charge_event(db: Session, kind: str, obj: dict, *, created: int, now: 
     """Apply a refund or dispute event to its order; OrderNotYet when the order is not recorded yet."""
     order = _order_of(db, obj.get("payment_intent"))
     if kind == "charge.refunded":
-        return _refunded(db, order, obj, now)
+        return record_refunded_charge(db, order, obj, now)
     if created < order.dispute_synced_at:
         return "stale"
     order.dispute_synced_at = created
@@ -57,7 +57,8 @@ def apply_charge_event(db: Session, kind: str, obj: dict, *, created: int, now: 
     return f"dispute_{order.dispute_status}"
 
 
-def _refunded(db: Session, order: Order, charge: dict, now: dt.datetime) -> str:
+def record_refunded_charge(db: Session, order: Order, charge: dict, now: dt.datetime) -> str:
+    """Apply a charge's cumulative `amount_refunded` to its order (from the event, or read after our own refund)."""
     amount = from_fen(int(charge.get("amount_refunded") or 0))
     if amount > order.refunded_amount:
         order.refunded_amount = amount

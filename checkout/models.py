@@ -229,6 +229,8 @@ class Order(Base):
     lines: Mapped[list[OrderLine]] = relationship(
         back_populates="order", order_by="OrderLine.id", cascade="all, delete-orphan", lazy="selectin"
     )
+    returns: Mapped[list[ReturnRequest]] = relationship(order_by="ReturnRequest.id", lazy="selectin", viewonly=True)
+    invoice: Mapped[InvoiceRequest | None] = relationship(lazy="selectin", viewonly=True)
 
     @property
     def number(self) -> str:
@@ -306,3 +308,88 @@ class OutboxMail(Base):
     sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ReturnRequest(Base):
+    """A buyer's request to return some lines of an order, and what the operator decided.
+
+    requested → refunding (the operator approved; the refund's intent is recorded before Stripe is
+    called) → refunded; or requested → refused. A return left `refunding` by a crash is completed by
+    approving it again: the refund's idempotency key and its `plus_return` metadata find the one made.
+    """
+
+    __tablename__ = "return_requests"
+    __table_args__ = (CheckConstraint("status IN ('requested', 'refunding', 'refunded', 'refused')", name="status"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="requested", index=True)
+    reason: Mapped[str] = mapped_column(String(20))
+    """no_reason (七天无理由), quality, wrong_item or other (checkout.returns.REASONS)."""
+    note: Mapped[str] = mapped_column(String(200), default="")
+    amount: Mapped[Decimal] = mapped_column(Yuan)
+    """What approving refunds: the returned lines at the unit prices the order charged."""
+    restock: Mapped[bool] = mapped_column(Boolean, default=False)
+    restocked: Mapped[bool] = mapped_column(Boolean, default=False)
+    stripe_refund_id: Mapped[str | None] = mapped_column(String(255))
+    refusal: Mapped[str | None] = mapped_column(String(200))
+    """Why the operator refused, as the buyer reads it."""
+    requested_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    refunded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    lines: Mapped[list[ReturnLine]] = relationship(
+        back_populates="request", order_by="ReturnLine.id", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    @property
+    def number(self) -> str:
+        """The return's number as buyers and operators quote it."""
+        return f"TH{self.id:08d}"
+
+
+class ReturnLine(Base):
+    """Units of one order line a return asks to send back."""
+
+    __tablename__ = "return_lines"
+    __table_args__ = (CheckConstraint("quantity > 0", name="quantity"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    return_id: Mapped[int] = mapped_column(ForeignKey("return_requests.id", ondelete="CASCADE"), index=True)
+    order_line_id: Mapped[int] = mapped_column(ForeignKey("order_lines.id", ondelete="CASCADE"), index=True)
+    product_id: Mapped[str] = mapped_column(String(80))
+    title: Mapped[str] = mapped_column(String(200))
+    quantity: Mapped[int] = mapped_column(Integer)
+    amount: Mapped[Decimal] = mapped_column(Yuan)
+
+    request: Mapped[ReturnRequest] = relationship(back_populates="lines")
+
+
+class InvoiceRequest(Base):
+    """The buyer's 发票 request of an order (one per order, editable until the operator issues it)."""
+
+    __tablename__ = "invoice_requests"
+    __table_args__ = (
+        CheckConstraint("status IN ('requested', 'issued')", name="status"),
+        CheckConstraint("title_type IN ('personal', 'company')", name="title_type"),
+        CheckConstraint("kind IN ('normal', 'special')", name="kind"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), unique=True)
+    status: Mapped[str] = mapped_column(String(10), default="requested", index=True)
+    title_type: Mapped[str] = mapped_column(String(10))
+    """personal (个人) or company (企业)."""
+    kind: Mapped[str] = mapped_column(String(10), default="normal")
+    """normal (增值税普通发票) or special (增值税专用发票, companies only)."""
+    title: Mapped[str] = mapped_column(String(100))
+    tax_id: Mapped[str | None] = mapped_column(String(18))
+    """The company's 统一社会信用代码 (checked with catalog.store's GB 32100-2015 check)."""
+    registered_address: Mapped[str | None] = mapped_column(String(200))
+    registered_phone: Mapped[str | None] = mapped_column(String(20))
+    bank_name: Mapped[str | None] = mapped_column(String(100))
+    bank_account: Mapped[str | None] = mapped_column(String(40))
+    invoice_number: Mapped[str | None] = mapped_column(String(20))
+    requested_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    issued_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)

@@ -6,7 +6,7 @@ from flask import render_template
 from sqlalchemy.orm import Session
 
 from . import links, outbox
-from .models import Order, User
+from .models import InvoiceRequest, Order, ReturnRequest, User
 
 BASIS_LABELS = {"price": "售价", "member_price": "会员价", "tier": "阶梯价"}
 PAYMENT_LABELS = {"card": "银行卡", "alipay": "支付宝", "wechat_pay": "微信支付"}
@@ -20,11 +20,11 @@ def order_link(order: Order) -> str:
     return links.public(path)
 
 
-def _order_mail(db: Session, order: Order, kind: str, subject: str, *, key: str = "") -> None:
+def _order_mail(db: Session, order: Order, kind: str, subject: str, *, key: str = "", **context: object) -> None:
     if not order.email:
         return
     body = render_template(
-        f"mail/{kind}.txt", order=order, link=order_link(order), basis_labels=BASIS_LABELS, subtotal=order_subtotal(order)
+        f"mail/{kind}.txt", order=order, link=order_link(order), basis_labels=BASIS_LABELS, subtotal=order_subtotal(order), **context
     )
     outbox.enqueue(db, kind=kind, key=f"{kind}:{order.id}{key}"[:120], to=order.email, subject=subject, body=body)
 
@@ -48,6 +48,27 @@ def order_shipped(db: Session, order: Order) -> None:
 def order_refunded(db: Session, order: Order) -> None:
     """The money went back."""
     _order_mail(db, order, "order_refunded", f"订单 {order.number} 已退款")
+
+
+def return_requested(db: Session, order: Order, request: ReturnRequest) -> None:
+    """The return was received: what it covers, what approving it refunds, what happens next."""
+    _order_mail(db, order, "return_requested", f"退货申请 {request.number} 已收到", key=f":{request.id}", request=request)
+
+
+def return_approved(db: Session, order: Order, request: ReturnRequest) -> None:
+    """The return was approved and its amount refunded."""
+    subject = f"退货 {request.number} 已通过，退款 ¥{request.amount}"
+    _order_mail(db, order, "return_approved", subject, key=f":{request.id}", request=request)
+
+
+def return_refused(db: Session, order: Order, request: ReturnRequest) -> None:
+    """The return was refused, and why."""
+    _order_mail(db, order, "return_refused", f"退货申请 {request.number} 未通过", key=f":{request.id}", request=request)
+
+
+def invoice_issued(db: Session, order: Order, invoice: InvoiceRequest) -> None:
+    """The invoice was issued: its number and title."""
+    _order_mail(db, order, "invoice_issued", f"订单 {order.number} 的发票已开具", invoice=invoice)
 
 
 def password_reset(db: Session, user: User, link: str) -> None:

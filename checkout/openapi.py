@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from . import invoices, returns
 from .operations import MAX_FILTER_TEXT, MAX_OFFSET, MAX_PAGE
 from .status import OrderStatus
 
@@ -29,6 +30,67 @@ def _json(schema: dict) -> dict:
     return {"application/json": {"schema": schema}}
 
 
+RETURN = {
+    "type": "object",
+    "description": "A buyer's return of some order lines: requested → refunding → refunded, or refused",
+    "required": ["id", "number", "order_id", "status", "reason", "amount", "lines", "requested_at"],
+    "properties": {
+        "id": {"type": "integer"},
+        "number": {"type": "string"},
+        "order_id": {"type": "integer"},
+        "order_number": {"type": "string"},
+        "status": {"type": "string", "enum": list(returns.STATUSES)},
+        "reason": {"type": "string", "enum": list(returns.REASONS)},
+        "note": {"type": "string"},
+        "amount": {**MONEY, "description": "What approval refunds: the lines at the unit prices charged (no delivery fee)"},
+        "restock": {"type": "boolean"},
+        "restocked": {"type": "boolean"},
+        "stripe_refund_id": NULLABLE_STRING,
+        "refusal": NULLABLE_STRING,
+        "requested_at": {"type": "string", "format": "date-time"},
+        "decided_at": NULLABLE_TIME,
+        "refunded_at": NULLABLE_TIME,
+        "lines": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["order_line_id", "product", "title", "quantity", "amount"],
+                "properties": {
+                    "order_line_id": {"type": "integer"},
+                    "product": {"type": "string"},
+                    "title": {"type": "string"},
+                    "quantity": {"type": "integer", "minimum": 1},
+                    "amount": MONEY,
+                },
+            },
+        },
+    },
+}
+
+INVOICE = {
+    "type": "object",
+    "description": "The buyer's 发票 request of an order (one per order)",
+    "required": ["order_id", "status", "title_type", "kind", "title", "requested_at"],
+    "properties": {
+        "order_id": {"type": "integer"},
+        "order_number": {"type": "string"},
+        "amount": {**MONEY, "description": "What to invoice: paid minus refunded"},
+        "status": {"type": "string", "enum": list(invoices.STATUS_LABELS)},
+        "title_type": {"type": "string", "enum": list(invoices.TITLE_TYPES)},
+        "kind": {"type": "string", "enum": list(invoices.KINDS), "description": "normal 普票, special 专票"},
+        "title": {"type": "string"},
+        "tax_id": {"type": ["string", "null"], "description": "统一社会信用代码 (company titles)"},
+        "registered_address": NULLABLE_STRING,
+        "registered_phone": NULLABLE_STRING,
+        "bank_name": NULLABLE_STRING,
+        "bank_account": NULLABLE_STRING,
+        "invoice_number": NULLABLE_STRING,
+        "requested_at": {"type": "string", "format": "date-time"},
+        "updated_at": NULLABLE_TIME,
+        "issued_at": NULLABLE_TIME,
+    },
+}
+
 ORDER = {
     "type": "object",
     "required": ["id", "number", "status", "amount_total", "currency", "lines", "catalog_revision", "created_at"],
@@ -53,6 +115,10 @@ ORDER = {
         "refunded_at": NULLABLE_TIME,
         "delivery_fee": MONEY,
         "payment_method": NULLABLE_STRING,
+        "refunded_amount": {**MONEY, "description": "Refunded so far at Stripe (returns, the Dashboard, full refunds)"},
+        "dispute_status": {"type": ["string", "null"], "description": "Stripe's status of a dispute of the payment"},
+        "returns": {"type": "array", "items": {"$ref": "#/components/schemas/Return"}},
+        "invoice": {"oneOf": [{"$ref": "#/components/schemas/Invoice"}, {"type": "null"}]},
         "shipping_address": {
             "type": ["object", "null"],
             "description": "Where the order goes, as the buyer confirmed it before paying (null on orders recorded before addresses were asked)",
@@ -102,6 +168,101 @@ ADDRESS = {
 
 ORDER_ID = {"name": "order_id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}}
 OPTIONAL_BODY = {"required": False, "content": _json({"type": "object"})}
+
+
+RETURN_ID = {"name": "return_id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}}
+
+
+def _work_list(summary: str, operation_id: str, statuses: list[str], name: str, schema: str) -> dict:
+    return {
+        "get": {
+            "summary": summary,
+            "operationId": operation_id,
+            "security": [{"bearer": []}],
+            "parameters": [
+                {"name": "status", "in": "query", "schema": {"type": "string", "enum": statuses}},
+                {"name": "format", "in": "query", "schema": {"type": "string", "enum": ["json", "csv"], "default": "json"}},
+            ],
+            "responses": {
+                "200": {
+                    "description": "The list",
+                    "content": {
+                        **_json(
+                            {
+                                "type": "object",
+                                "required": [name, "total"],
+                                "properties": {
+                                    name: {"type": "array", "items": {"$ref": f"#/components/schemas/{schema}"}},
+                                    "total": {"type": "integer"},
+                                },
+                            }
+                        ),
+                        "text/csv": {"schema": {"type": "string"}},
+                    },
+                },
+                **_errors(400, 401, 403, 503),
+            },
+        }
+    }
+
+
+def _action(summary: str, operation_id: str, parameter: dict, body: dict, answer: str, codes: tuple[int, ...]) -> dict:
+    return {
+        "post": {
+            "summary": summary,
+            "operationId": operation_id,
+            "security": [{"bearer": []}],
+            "parameters": [parameter],
+            "requestBody": {"required": bool(body.get("required")), "content": _json(body)},
+            "responses": {
+                "200": {"description": "Done (or done already)", "content": _json({"$ref": f"#/components/schemas/{answer}"})},
+                **_errors(*codes),
+            },
+        }
+    }
+
+
+def _after_sale_paths() -> dict:
+    return {
+        "/api/admin/returns": _work_list(
+            "Returns: the 200 newest, or those of one status oldest first (JSON or CSV)",
+            "listReturns",
+            list(returns.STATUSES),
+            "returns",
+            "Return",
+        ),
+        "/api/admin/returns/{return_id}/approve": _action(
+            "Approve a return: refund its lines at Stripe once (a retry completes an interrupted one), restock if asked",
+            "approveReturn",
+            RETURN_ID,
+            {"type": "object", "properties": {"restock": {"type": "boolean", "default": False}}},
+            "Return",
+            (400, 401, 403, 404, 409, 415, 502, 503),
+        ),
+        "/api/admin/returns/{return_id}/refuse": _action(
+            "Refuse a waiting return; the reason is mailed to the buyer",
+            "refuseReturn",
+            RETURN_ID,
+            {"type": "object", "required": ["reason"], "properties": {"reason": {"type": "string", "minLength": 1, "maxLength": 200}}},
+            "Return",
+            (400, 401, 403, 404, 409, 415, 503),
+        ),
+        "/api/admin/invoices": _work_list(
+            "Invoice requests: the 200 newest, or those of one status oldest first (JSON or CSV)",
+            "listInvoices",
+            list(invoices.STATUS_LABELS),
+            "invoices",
+            "Invoice",
+        ),
+        "/api/admin/orders/{order_id}/invoice/issue": _action(
+            "Mark an order's invoice issued with its number; the buyer is mailed",
+            "issueInvoice",
+            ORDER_ID,
+            {"type": "object", "required": ["number"], "properties": {"number": {"type": "string", "pattern": "^[0-9A-Za-z]{8,20}$"}}},
+            "Invoice",
+            (400, 401, 403, 404, 409, 415, 503),
+        ),
+    }
 
 
 def _paths() -> dict:
@@ -402,9 +563,9 @@ def spec(public_url: str) -> dict:
             "description": "Cart checkout, visitor state, a health check, Stripe webhooks and the operators' admin API.",
         },
         "servers": [{"url": public_url}],
-        "paths": _paths(),
+        "paths": _paths() | _after_sale_paths(),
         "components": {
-            "schemas": {"Order": ORDER, "Error": ERROR},
+            "schemas": {"Order": ORDER, "Return": RETURN, "Invoice": INVOICE, "Error": ERROR},
             "responses": {
                 f"Error{code}": {"description": f"HTTP {code}", "content": _json({"$ref": "#/components/schemas/Error"})} for code in codes
             },

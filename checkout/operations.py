@@ -15,9 +15,11 @@ from sqlalchemy.orm import Session
 from .db import Database
 from .emails import lookup_form
 from .fulfilment import order_address
+from .invoices import list_invoices
 from .lookups import StripeLookups, apply_with_lookups
-from .models import CheckoutSession, MembershipPeriod, Order, OrderLine, utcnow
+from .models import CheckoutSession, InvoiceRequest, MembershipPeriod, Order, OrderLine, ReturnRequest, utcnow
 from .orders import apply_session_event, find_checkout
+from .returns import list_returns
 from .status import OrderStatus
 from .stock import release
 from .stripe_api import as_dict
@@ -75,9 +77,69 @@ def list_orders(db: Session, wanted: OrderFilter) -> tuple[list[Order], int]:
     return list(page), total
 
 
+def _stamp(value: dt.datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def return_json(request: ReturnRequest, order_number: str | None = None) -> dict:
+    """A return as the admin API shows it."""
+    data = {
+        "id": request.id,
+        "number": request.number,
+        "order_id": request.order_id,
+        "status": request.status,
+        "reason": request.reason,
+        "note": request.note,
+        "amount": str(request.amount),
+        "restock": request.restock,
+        "restocked": request.restocked,
+        "stripe_refund_id": request.stripe_refund_id,
+        "refusal": request.refusal,
+        "requested_at": _stamp(request.requested_at),
+        "decided_at": _stamp(request.decided_at),
+        "refunded_at": _stamp(request.refunded_at),
+        "lines": [
+            {
+                "order_line_id": line.order_line_id,
+                "product": line.product_id,
+                "title": line.title,
+                "quantity": line.quantity,
+                "amount": str(line.amount),
+            }
+            for line in request.lines
+        ],
+    }
+    if order_number is not None:
+        data["order_number"] = order_number
+    return data
+
+
+INVOICE_FIELDS = (
+    "status",
+    "title_type",
+    "kind",
+    "title",
+    "tax_id",
+    "registered_address",
+    "registered_phone",
+    "bank_name",
+    "bank_account",
+    "invoice_number",
+)
+
+
+def invoice_json(invoice: InvoiceRequest | None) -> dict | None:
+    """An order's invoice request as the admin API shows it (None: none asked for)."""
+    if invoice is None:
+        return None
+    data: dict = {"order_id": invoice.order_id, **{name: getattr(invoice, name) for name in INVOICE_FIELDS}}
+    data.update(requested_at=_stamp(invoice.requested_at), updated_at=_stamp(invoice.updated_at), issued_at=_stamp(invoice.issued_at))
+    return data
+
+
 def order_json(order: Order) -> dict:
     """An order as the admin API shows it (amounts as decimal strings in yuan)."""
-    stamp = lambda value: value.isoformat() if value else None  # noqa: E731
+    stamp = _stamp
     return {
         "id": order.id,
         "number": order.number,
@@ -99,6 +161,10 @@ def order_json(order: Order) -> dict:
         "refunded_at": stamp(order.refunded_at),
         "delivery_fee": str(order.delivery_fee),
         "payment_method": order.payment_method,
+        "refunded_amount": str(order.refunded_amount),
+        "dispute_status": order.dispute_status,
+        "returns": [return_json(r) for r in order.returns],
+        "invoice": invoice_json(order.invoice),
         "shipping_address": address_json(order),
         "lines": [
             {
@@ -125,6 +191,16 @@ def _cell(value: object) -> str:
     return "'" + text if text.startswith(FORMULA_START) else text
 
 
+def csv_text(columns: tuple[str, ...], rows: list[dict]) -> str:
+    """Rows as CSV for a spreadsheet (a header of `columns`), with formula-looking cells defused."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([_cell(row.get(column)) for column in columns])
+    return out.getvalue()
+
+
 CSV_COLUMNS = (
     "number",
     "status",
@@ -147,22 +223,86 @@ CSV_COLUMNS = (
     "tracking",
     "catalog_revision",
     "stripe_payment_intent",
+    "refunded_amount",
+    "dispute_status",
+    "returns",
+    "invoice_status",
+    "invoice_title_type",
+    "invoice_kind",
+    "invoice_title",
+    "invoice_tax_id",
+    "invoice_number",
 )
+
+
+def _returns_cell(returns: list[dict]) -> str:
+    return "; ".join(f"{r['number']} {r['status']} ¥{r['amount']}" for r in returns)
 
 
 def orders_csv(orders: list[Order]) -> str:
     """Orders as CSV for a spreadsheet, with formula-looking cells defused."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
+    rows = []
     for order in orders:
         data = order_json(order)
         data["lines"] = "; ".join(f"{line['product']} × {line['quantity']} @ {line['unit_price']}" for line in data["lines"])
         shipping = data["shipping_address"] or {}
         data.update({key: shipping.get(key) for key in ("mobile", "province", "city", "district", "address", "postcode")})
         data["recipient"] = shipping.get("name")
-        writer.writerow([_cell(data[column]) for column in CSV_COLUMNS])
-    return out.getvalue()
+        data["returns"] = _returns_cell(data["returns"])
+        data.update({f"invoice_{name}": value for name, value in (data["invoice"] or {}).items()})
+        rows.append(data)
+    return csv_text(CSV_COLUMNS, rows)
+
+
+RETURN_CSV_COLUMNS = (
+    "number",
+    "order_number",
+    "status",
+    "reason",
+    "note",
+    "amount",
+    "lines",
+    "restock",
+    "restocked",
+    "stripe_refund_id",
+    "refusal",
+    "requested_at",
+    "decided_at",
+    "refunded_at",
+)
+
+
+def returns_csv(rows: list[dict]) -> str:
+    """Returns (as return_json made them, with their order numbers) as CSV."""
+    return csv_text(RETURN_CSV_COLUMNS, [{**data, "lines": _return_lines_cell(data["lines"])} for data in rows])
+
+
+def _return_lines_cell(lines: list[dict]) -> str:
+    return "; ".join(f"{line['product']} × {line['quantity']} ¥{line['amount']}" for line in lines)
+
+
+INVOICE_CSV_COLUMNS = ("order_number", "amount", *INVOICE_FIELDS, "requested_at", "issued_at")
+
+
+def returns_listing(db: Session, status: str | None) -> list[dict]:
+    """Returns for the operator (oldest waiting first when filtered by status), with their order numbers."""
+    return [return_json(r, db.get_one(Order, r.order_id).number) for r in list_returns(db, status=status)]
+
+
+def invoices_listing(db: Session, status: str | None) -> list[dict]:
+    """Invoice requests for the operator, with the order number and the amount to invoice (paid minus refunded)."""
+    rows = []
+    for invoice in list_invoices(db, status=status):
+        order = db.get_one(Order, invoice.order_id)
+        rows.append(
+            {**(invoice_json(invoice) or {}), "order_number": order.number, "amount": str(order.amount_total - order.refunded_amount)}
+        )
+    return rows
+
+
+def invoices_csv(rows: list[dict]) -> str:
+    """Invoice requests (as invoice_json made them, with order number and amount) as CSV."""
+    return csv_text(INVOICE_CSV_COLUMNS, rows)
 
 
 @dataclass

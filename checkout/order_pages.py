@@ -1,30 +1,39 @@
-"""`/account/orders/<number>`: one order's lines, fee, address, timeline and payment method.
+"""`/account/orders/<number>`: one order's lines, fee, address, timeline, payment method, returns and 发票.
 
-A member opens their own orders logged in; a guest opens the signed link of the confirmation mail.
-The page shows a name, a mobile and an address: it is never cached.
+A member opens their own orders logged in; a guest opens the signed link of the confirmation mail
+(the return and invoice forms post back to the same signed address). The page shows a name, a
+mobile and an address: it is never cached.
 """
 
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import stripe
-from flask import Blueprint, abort, g, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, g, make_response, redirect, render_template, request, url_for
 from sqlalchemy import update
+from werkzeug.wrappers import Response as WerkzeugResponse
 
+from catalog import Catalog
 from catalog.money import price_label
 
+from . import invoices, returns
+from .catalogs import CatalogUnavailable, get_catalog
 from .db import get_database, get_db
 from .fulfilment import order_address
+from .invoices import InvoiceError, parse_invoice
 from .links import read_order_token
 from .models import Order
 from .notices import BASIS_LABELS, PAYMENT_LABELS, order_subtotal
+from .orders import OrderError
 from .status import OrderStatus
 from .stripe_api import StripeNotConfigured, as_dict, get_stripe
 
 log = logging.getLogger("plus.checkout.order_pages")
 
 bp = Blueprint("order_pages", __name__, url_prefix="/account/orders")
+PAUSED = "退货申请暂时无法提交（商品信息正在更新），请几分钟后再试"
 
 
 def _order_by_number(number: str) -> Order | None:
@@ -43,7 +52,7 @@ def _may_see(order: Order) -> bool:
 
 def timeline(order: Order) -> list[tuple[str, object, str]]:
     """(what, when, detail) for each step the order went through."""
-    steps = [("下单", order.created_at, "")]
+    steps: list[tuple[str, object, str]] = [("下单", order.created_at, "")]
     if order.paid_at:
         steps.append(("已付款", order.paid_at, ""))
     if order.status == OrderStatus.PAYMENT_FAILED:
@@ -78,15 +87,19 @@ def _payment_method(order: Order) -> str | None:
     return method
 
 
-@bp.get("/<number>")
-def show(number: str):
-    """One order, for its member or for the holder of its mailed link."""
-    if g.user is None and not request.args.get("t"):  # a member's mail links carry no token: log in first, then here
-        return redirect(url_for("auth.login", next=request.path))
+def _visible_order(number: str) -> Order:
     order = _order_by_number(number[:20])
     if order is None or not _may_see(order):
         abort(404)
+    return order
+
+
+def _page(order: Order, *, status: int = 200, return_error: str | None = None, invoice_error: InvoiceError | None = None) -> Response:
     method = _payment_method(order)
+    try:
+        catalog: Catalog | None = get_catalog()
+    except CatalogUnavailable:  # the order still shows; only the return form waits for the catalog
+        catalog = None
     response = make_response(
         render_template(
             "account/order.html",
@@ -96,8 +109,84 @@ def show(number: str):
             steps=timeline(order),
             method=PAYMENT_LABELS.get(method, method) if method else None,
             basis_labels=BASIS_LABELS,
-        )
+            returns=returns,
+            return_terms=returns.line_terms(get_db(), order, catalog) if catalog and returns.may_ask(order, catalog) else [],
+            return_deadline=returns.deadline(order, catalog.store.returns) if catalog else None,
+            returns_paused=catalog is None,
+            return_error=return_error,
+            invoices=invoices,
+            invoice_error=invoice_error,
+            form=request.form if request.method == "POST" else {},
+            token=request.args.get("t", "")[:400],
+        ),
+        status,
     )
     response.headers["Cache-Control"] = "no-store"
     response.headers["Referrer-Policy"] = "no-referrer"  # the signed link must not leak to a product page
     return response
+
+
+def _back(order: Order, anchor: str) -> WerkzeugResponse:
+    values: dict[str, Any] = {"number": order.number, "_anchor": anchor}
+    if token := request.args.get("t", "")[:400]:
+        values["t"] = token
+    return redirect(url_for("order_pages.show", **values))
+
+
+@bp.get("/<number>")
+def show(number: str):
+    """One order, for its member or for the holder of its mailed link."""
+    if g.user is None and not request.args.get("t"):  # a member's mail links carry no token: log in first, then here
+        return redirect(url_for("auth.login", next=request.path))
+    return _page(_visible_order(number))
+
+
+def _quantities(form: dict) -> dict[int, int]:
+    wanted = {}
+    for name, value in form.items():
+        if name.startswith("qty-") and name[4:].isdigit() and len(name) < 16:
+            text = value.strip() or "0"
+            if not text.isdigit() or len(text) > 6:
+                raise OrderError(400, "bad_quantity", "退货数量请填写整数")
+            wanted[int(name[4:])] = int(text)
+    return wanted
+
+
+@bp.post("/<number>/return")
+def ask_return(number: str):
+    """A buyer asks to return units of some lines (the operator decides; the buyer is mailed)."""
+    order = _visible_order(number)
+    try:
+        catalog = get_catalog()
+    except CatalogUnavailable:
+        return _page(order, status=503, return_error=PAUSED)
+    try:
+        with get_database().transaction() as db:
+            made = returns.request_return(
+                db,
+                order.id,
+                _quantities(request.form),
+                reason=request.form.get("reason", ""),
+                note=request.form.get("note", ""),
+                catalog=catalog,
+            )
+    except OrderError as exc:
+        return _page(order, status=exc.status, return_error=exc.message)
+    flash(f"退货申请 {made.number} 已提交，审核结果会发邮件告诉您", "info")
+    return _back(order, "after-sale")
+
+
+@bp.post("/<number>/invoice")
+def ask_invoice(number: str):
+    """A buyer asks for (or corrects, until it is issued) the order's 发票."""
+    order = _visible_order(number)
+    try:
+        details = parse_invoice(request.form.to_dict())
+        with get_database().transaction() as db:
+            invoices.request_invoice(db, db.get_one(Order, order.id), details)
+    except InvoiceError as exc:
+        return _page(order, status=400, invoice_error=exc)
+    except OrderError as exc:
+        return _page(order, status=exc.status, invoice_error=InvoiceError("", exc.message))
+    flash("发票申请已保存，开具后会发邮件告诉您发票号码", "info")
+    return _back(order, "invoice")

@@ -244,3 +244,74 @@ def test_guest_on_a_phone_gives_an_address_sees_the_fee_pays_and_opens_the_order
     expect(main).to_contain_text("已付款")
     expect(main).to_contain_text("银行卡")
     screenshot(phone, "order-page-from-mail-phone")
+
+
+def admin_api(store: str, path: str, body: dict | None = None) -> dict:
+    """The operators' admin API of the running store (GET, or POST with a JSON body)."""
+    data = json.dumps(body).encode() if body is not None else None
+    headers = {"Authorization": "Bearer browser-test-token", "Content-Type": "application/json"}
+    with urllib.request.urlopen(urllib.request.Request(store + path, data=data, headers=headers), timeout=20) as answer:
+        return json.load(answer)
+
+
+def test_guest_cancels_retries_pays_returns_part_and_asks_for_an_invoice(phone: Page, store: str, mailbox):
+    email = f"guest-{uuid.uuid4().hex[:8]}@example.com"
+    phone.goto(store + "/p/beach-socks/")  # 10 pairs in stock
+    add_to_cart(phone, 6)
+    phone.goto(store + "/cart/")
+    phone.get_by_role("button", name="去结算").click()
+    fill_address(phone)
+    phone.get_by_role("button", name="去支付").click()
+    expect(phone.get_by_text("TEST MODE")).to_be_visible()
+
+    # 取消 on the pay page: back to an intact cart, the 6 pairs no longer held.
+    phone.get_by_role("button", name="取消").click()
+    expect(phone).to_have_url(re.compile(r"/cart/"))
+    expect(phone.locator("[data-cart-lines] input[type=number]")).to_have_value("6")
+    phone.get_by_role("button", name="去结算").click()
+    fill_address(phone)
+    phone.get_by_role("button", name="去支付").click()  # 6 more of 10: refused if the first 6 were still held
+    expect(phone.locator("#total")).to_contain_text("155.40")
+    phone.get_by_label("邮箱 Email").fill(email)
+    phone.get_by_role("button", name=re.compile("^支付")).click()
+    expect(phone).to_have_url(re.compile(r"/checkout/success"))
+
+    link = None
+    for _ in range(80):
+        bodies = [m.get_content() for m in mailbox.messages if m["To"] == email]
+        if bodies and (found := re.search(r"查看订单：(\S+)", bodies[0])):
+            link = found.group(1)
+            break
+        phone.wait_for_timeout(250)
+    assert link, "no confirmation mail"
+
+    # A return of 2 of the 6 pairs, from the order page the mail links to.
+    phone.goto(link)
+    phone.get_by_label(re.compile(r"黑科技沙滩袜.*可退 6 件")).fill("2")
+    phone.get_by_label("退货原因").select_option("no_reason")
+    phone.get_by_role("button", name="申请退货").click()
+    expect(phone.get_by_role("status")).to_contain_text("退货申请")
+    expect(phone.locator("#after-sale")).to_contain_text("待审核")
+    screenshot(phone, "order-return-requested-phone")
+
+    # The operator approves it: ¥51.80 goes back at Stripe, the buyer sees it.
+    number = re.search(r"PLUS\d{8}", link).group(0)
+    [waiting] = [r for r in admin_api(store, "/api/admin/returns?status=requested")["returns"] if r["order_number"] == number]
+    approved = admin_api(store, f"/api/admin/returns/{waiting['id']}/approve", {"restock": True})
+    assert (approved["status"], approved["amount"], approved["restocked"]) == ("refunded", "51.80", True)
+    phone.reload()
+    expect(phone.locator("#after-sale")).to_contain_text("已原路退款 ¥51.80")
+
+    # A company invoice, its credit code checked.
+    phone.get_by_label("企业", exact=True).check()
+    phone.get_by_label(re.compile("^发票抬头")).fill("杭州某某科技有限公司")
+    phone.get_by_label("统一社会信用代码（税号）").fill("91350100M000100Y40")
+    phone.get_by_role("button", name="申请发票").click()
+    expect(phone.get_by_role("alert")).to_contain_text("校验位不符")
+    phone.get_by_label("统一社会信用代码（税号）").fill("91350100M000100Y43")
+    phone.get_by_role("button", name="申请发票").click()
+    expect(phone.locator("#invoice")).to_contain_text("待开具")
+    expect(phone.locator("#invoice")).to_contain_text("杭州某某科技有限公司")
+    screenshot(phone, "order-invoice-requested-phone")
+    order = admin_api(store, f"/api/admin/orders?email={email}")["orders"][0]
+    assert order["refunded_amount"] == "51.80" and order["invoice"]["tax_id"] == "91350100M000100Y43"
