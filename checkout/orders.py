@@ -11,7 +11,7 @@ import logging
 from decimal import Decimal
 
 import stripe
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from . import membership, notices
@@ -21,7 +21,7 @@ from .db import Database
 from .emails import lookup_form
 from .fulfilment import record_delivery
 from .lookups import StripeLookups
-from .models import CheckoutSession, Order, OrderLine, utcnow
+from .models import CheckoutSession, Order, OrderLine, ReturnLine, ReturnRequest, utcnow
 from .status import OrderStatus
 from .stock import release, take_unconditionally
 
@@ -158,12 +158,24 @@ def ship(db: Session, order_id: int, *, carrier: str | None = None, tracking: st
         raise OrderError(409, "not_shippable", f"订单 {order.number} 当前状态为 {order.status}，不能发货")
     if blocks_shipping(order):
         raise OrderError(409, "disputed", f"订单 {order.number} 的付款正被银行争议（{order.dispute_status}），争议了结前不能发货")
+    if order.status == OrderStatus.PAID and _units_refunded(db, order.id) >= sum(line.quantity for line in order.lines):
+        raise OrderError(409, "nothing_to_ship", f"订单 {order.number} 的商品已全部退货退款，无需发货")
     order.status = OrderStatus.SHIPPED
     order.shipped_at = order.shipped_at or now or utcnow()
     order.carrier = carrier or order.carrier
     order.tracking = tracking or order.tracking
     notices.order_shipped(db, order)
     return order
+
+
+def _units_refunded(db: Session, order_id: int) -> int:
+    """Units of an order that approved returns refunded (before shipping: the buyer asked not to have them)."""
+    refunded = (
+        select(func.coalesce(func.sum(ReturnLine.quantity), 0))
+        .join(ReturnRequest, ReturnRequest.id == ReturnLine.return_id)
+        .where(ReturnRequest.order_id == order_id, ReturnRequest.status == "refunded")
+    )
+    return int(db.scalar(refunded) or 0)
 
 
 def refund(database: Database, order_id: int, *, client: stripe.StripeClient, now: dt.datetime | None = None) -> Order:

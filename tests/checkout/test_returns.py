@@ -219,3 +219,20 @@ def test_only_the_buyer_can_ask_and_a_member_asks_logged_in(live, client):
     asked = client.post(f"/account/orders/{bought.number}/return", data=form)
     assert asked.status_code == 302 and asked.headers["Location"].endswith(f"/account/orders/{bought.number}#after-sale")
     assert "待审核" in client.get(f"/account/orders/{bought.number}").get_data(as_text=True)
+
+
+def test_an_order_returned_in_full_before_shipping_does_not_ship(live, client):
+    order = paid_order(live, client, [{"product": "umbrella", "quantity": 2}])
+    assert ask_return(client, order, {"umbrella": 2}).status_code == 302
+    [request] = returns_of(live.app, order)
+    assert client.post(f"/api/admin/returns/{request.id}/approve", headers=AUTH, json={}).status_code == 200
+    shipped = client.post(f"/api/admin/orders/{order.id}/ship", headers=AUTH, json={"carrier": "顺丰", "tracking": "SF1"})
+    assert shipped.status_code == 409 and shipped.get_json()["error"]["code"] == "nothing_to_ship", shipped.get_json()
+
+
+def test_an_order_returned_in_part_before_shipping_still_ships(live, client, order):
+    assert ask_return(client, order, {"umbrella": 1}).status_code == 302
+    [request] = returns_of(live.app, order)
+    assert client.post(f"/api/admin/returns/{request.id}/approve", headers=AUTH, json={}).status_code == 200
+    shipped = client.post(f"/api/admin/orders/{order.id}/ship", headers=AUTH, json={"carrier": "顺丰", "tracking": "SF1"})
+    assert shipped.status_code == 200, shipped.get_json()
