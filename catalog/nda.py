@@ -52,6 +52,11 @@ class NdaNames:
     def __bool__(self) -> bool:
         return self.pattern is not None
 
+    def in_any(self, texts: Iterable[str]) -> bool:
+        """Whether an NDA name may be in one of `texts`: one search over them all, so the many texts
+        that name none are folded and searched once (a True is then narrowed down with `search`)."""
+        return self.pattern is not None and self.pattern.search(fold("\n".join(texts))) is not None
+
     def search(self, text: str) -> NdaMatch | None:
         """The first NDA name in `text`, however it is spelled, or None."""
         if self.pattern is None or not self.pattern.search(fold(text)):

@@ -522,11 +522,12 @@ def check_nda(ix: Indexes) -> Iterator[Finding]:
                         f"the id (file name) {match.message()}: ids become URLs; rename the file",
                     ),
                 )
-            for loc, text in model_strings(item):
-                if loc and loc[0] == "oem_for" and not _public_brand(item, loc):
-                    continue  # the confidential record itself; never rendered
-                if match := pattern.search(text):
-                    yield Finding(kind, item_id, loc, _nda_message(item, loc, match))
+            # The confidential record itself (a brand under NDA in oem_for) is never rendered: not searched.
+            texts = [(loc, text) for loc, text in model_strings(item) if loc[0] != "oem_for" or _public_brand(item, loc)]
+            if pattern.in_any(text for _, text in texts):
+                for loc, text in texts:
+                    if match := pattern.search(text):
+                        yield Finding(kind, item_id, loc, _nda_message(item, loc, match))
             yield from _nda_in_images(kind, item_id, getattr(item, "images", None) or (), ix, pattern)
     for index, entries in (("categories", ix.categories), ("retailers", ix.retailers), ("belts", ix.belts)):
         for entry_id, entry in entries.items():
@@ -603,20 +604,26 @@ def supplies(factory: Factory, retailer: Retailer) -> bool:
     return any(a == b or a in b or b in a for a in ours for b in theirs)
 
 
-def model_strings(model: BaseModel, loc: Loc = ()) -> Iterator[tuple[Loc, str]]:
+def model_strings(model: BaseModel, loc: Loc = ()) -> list[tuple[Loc, str]]:
     """Every string in a model, with where it stands."""
+    found: list[tuple[Loc, str]] = []
+    _collect(model, loc, found)
+    return found
+
+
+def _collect(model: BaseModel, loc: Loc, found: list[tuple[Loc, str]]) -> None:
     for name in type(model).model_fields:
-        yield from _walk(getattr(model, name, None), (*loc, name))  # None: a field that failed (partial model)
+        _add(getattr(model, name, None), (*loc, name), found)  # None: a field that failed (partial model)
 
 
-def _walk(value: Any, loc: Loc) -> Iterator[tuple[Loc, str]]:
+def _add(value: Any, loc: Loc, found: list[tuple[Loc, str]]) -> None:
     if isinstance(value, str):
-        yield loc, value
+        found.append((loc, value))
     elif isinstance(value, BaseModel):
-        yield from model_strings(value, loc)
+        _collect(value, loc, found)
     elif isinstance(value, list):
         for i, item in enumerate(value):
-            yield from _walk(item, (*loc, i))
+            _add(item, (*loc, i), found)
 
 
 def _some(mapping: dict) -> str:
