@@ -583,8 +583,13 @@ def model_strings(model: BaseModel, loc: Loc = ()) -> list[tuple[Loc, str]]:
 
 
 def _collect(model: BaseModel, loc: Loc, found: list[tuple[Loc, str]]) -> None:
+    values = model.__dict__  # a field that failed is absent (partial model)
     for name in type(model).model_fields:
-        _add(getattr(model, name, None), (*loc, name), found)  # None: a field that failed (partial model)
+        value = values.get(name)
+        if isinstance(value, str):
+            found.append(((*loc, name), value))
+        elif isinstance(value, (BaseModel, list)):
+            _add(value, (*loc, name), found)
 
 
 def _add(value: Any, loc: Loc, found: list[tuple[Loc, str]]) -> None:

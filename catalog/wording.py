@@ -39,7 +39,7 @@ def wording_problems(item: Any, retailers: dict[str, Retailer], settings: Settin
         for term, is_error in terms:
             if term in text:
                 yield loc, _term(term), is_error
-        if match := ZHE.search(text):
+        if "折" in text and (match := ZHE.search(text)):
             yield (
                 loc,
                 say(
