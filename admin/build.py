@@ -183,7 +183,11 @@ def write_editor(site: Path, catalog: Catalog, cms_dir: Path | None = None, *, s
 
 def _start_index(site: Path, records: dict[str, str], early: EarlyIndex | None, last_search: SearchState | None) -> RecordIndexer | None:
     """Reuse the previous index when the records are the same; else index them, going on from
-    `early` and with the fragment files of unchanged records."""
+    `early` and with the fragment files of unchanged records.
+
+    Reusing saves the whole Pagefind run: a rebuild with no record changed took 11.4 s of CPU
+    against 17.1 s when indexing anew (2,000 realistic products). Going on from `early` saved
+    nothing measurable (see storefront/early_index.py)."""
     old = last_search.site / BUNDLE if last_search is not None else None
     if old is not None and _same_records(records, last_search) and (old / "pagefind-entry.json").is_file():
         if early is not None:

@@ -6,21 +6,23 @@ import datetime as dt
 import html
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
 from .derive import base_amount, compute_saving, earlier_price_cap, reference_of, window_low
-from .evidence import EvidenceCheck, check_evidence, read_text
-from .images import ImageCheck, check_image
+from .evidence import read_text
 from .messages import say
-from .models import Comparison, Disclosure, Factory, Product, ReferenceKind, Retailer, Settings
+from .models import Comparison, Disclosure, Factory, Product, ReferenceKind, Retailer
 from .nda import NdaMatch, NdaNames, fold
 from .problems import Severity
 from .wording import wording_problems
+
+if TYPE_CHECKING:
+    from .load import Catalog
 
 Loc = tuple[Any, ...]
 MIN_PLAUSIBLE_ZHE = Decimal(1)
@@ -41,52 +43,7 @@ class Finding:
     "audit-due", "evidence-missing", "evidence-stale"…; "" for the rest."""
 
 
-@dataclass(frozen=True)
-class Indexes:
-    """What the rules look things up in."""
-
-    products: dict[str, Product]
-    factories: dict[str, Factory]
-    categories: dict[str, Any]
-    retailers: dict[str, Retailer]
-    belts: dict[str, Any]
-    images_dir: Path
-    settings: Settings
-    today: dt.date
-    unreadable: frozenset[str] = frozenset()
-    partial: bool = False
-    """True when some field failed, so a model may be partial (see catalog/partial.py)."""
-    """Files and entries that exist but failed: "categories", "factories:aux", "retailers:sams"… (a reference
-    to one is not called unknown; the file's own errors say what to fix)."""
-    _images_seen: dict[str, ImageCheck] = field(default_factory=dict)
-    _evidence_seen: dict[tuple[str, str], EvidenceCheck] = field(default_factory=dict)
-
-    def image_check(self, src: str) -> ImageCheck:
-        """The state of `images/<src>` (see catalog/images.py), looked up once per name."""
-        if src not in self._images_seen:
-            limits = {"max_bytes": self.settings.image_max_bytes, "max_pixels": self.settings.image_max_pixels}
-            self._images_seen[src] = check_image(self.images_dir, src, **limits)
-        return self._images_seen[src]
-
-    @property
-    def evidence_dir(self) -> Path:
-        """`content/evidence/`, beside `content/images/`."""
-        return self.images_dir.parent / "evidence"
-
-    def evidence_check(self, name: str, sha256: str) -> EvidenceCheck:
-        """The state of `evidence/<name>` against `sha256` (see catalog/evidence.py), looked up once per pair."""
-        key = (name, sha256)
-        if key not in self._evidence_seen:
-            limits = {"max_bytes": self.settings.image_max_bytes, "max_pixels": self.settings.image_max_pixels}
-            self._evidence_seen[key] = check_evidence(self.evidence_dir, name, sha256, **limits)
-        return self._evidence_seen[key]
-
-    def image_state(self, src: str) -> str:
-        """ "ok", "missing", "placeholder" or the kind of refusal for `images/<src>`."""
-        return self.image_check(src).state
-
-
-def check_all(ix: Indexes) -> Iterator[Finding]:
+def check_all(ix: Catalog) -> Iterator[Finding]:
     """Every cross-file rule over every product and factory."""
     for pid, product in ix.products.items():
         yield from check_product(pid, product, ix)
@@ -98,7 +55,7 @@ def check_all(ix: Indexes) -> Iterator[Finding]:
     yield from check_duplicates(ix)
 
 
-def check_duplicates(ix: Indexes) -> Iterator[Finding]:
+def check_duplicates(ix: Catalog) -> Iterator[Finding]:
     """The same product listed twice: two products with one title, or one content under two ids."""
     titles: dict[str, str] = {}
     bodies: dict[str, str] = {}
@@ -130,7 +87,7 @@ def check_duplicates(ix: Indexes) -> Iterator[Finding]:
             )
 
 
-def check_image_folder(ix: Indexes) -> Iterator[Finding]:
+def check_image_folder(ix: Catalog) -> Iterator[Finding]:
     """Everything in content/images/ is published, referenced or not: no symlinks, and files no product or
     factory uses pass the image rules too (the ones in use are reported where they are used)."""
     referenced = {
@@ -157,13 +114,13 @@ def check_image_folder(ix: Indexes) -> Iterator[Finding]:
                 yield Finding("image", src, (), check.detail)
 
 
-def _each(checks: tuple, ix: Indexes, *args: Any) -> Iterator[Finding]:
+def _each(checks: tuple, ix: Catalog, *args: Any) -> Iterator[Finding]:
     """Run each rule on its own, so one that reaches a failed field does not hide the others."""
     for check in checks:
         yield from _tolerant(ix, check(*args))
 
 
-def _tolerant(ix: Indexes, findings: Iterator[Finding]) -> Iterator[Finding]:
+def _tolerant(ix: Catalog, findings: Iterator[Finding]) -> Iterator[Finding]:
     """The findings of one rule; on content with failed fields (partial models, unset fields), a rule
     that reaches an unset field stops there and the others still run, so one round shows every problem."""
     try:
@@ -173,7 +130,7 @@ def _tolerant(ix: Indexes, findings: Iterator[Finding]) -> Iterator[Finding]:
             raise  # on content whose fields all validate, this is a bug, not a failed field
 
 
-def check_product(pid: str, p: Product, ix: Indexes) -> Iterator[Finding]:
+def check_product(pid: str, p: Product, ix: Catalog) -> Iterator[Finding]:
     """Rules for one product."""
 
     def err(loc: Loc, message: str, severity: Severity = Severity.ERROR, code: str = "") -> Finding:
@@ -182,7 +139,7 @@ def check_product(pid: str, p: Product, ix: Indexes) -> Iterator[Finding]:
     yield from _each(_PRODUCT_CHECKS, ix, p, ix, err)
 
 
-def _check_category(p: Product, ix: Indexes, err) -> Iterator[Finding]:
+def _check_category(p: Product, ix: Catalog, err) -> Iterator[Finding]:
     if p.category not in ix.categories and not {"categories", f"categories:{p.category}"} & ix.unreadable:
         yield err(
             ("category",),
@@ -193,7 +150,7 @@ def _check_category(p: Product, ix: Indexes, err) -> Iterator[Finding]:
         )
 
 
-def _check_factory(p: Product, ix: Indexes, err) -> Iterator[Finding]:
+def _check_factory(p: Product, ix: Catalog, err) -> Iterator[Finding]:
     factory = ix.factories.get(p.factory)
     if factory is None:
         if f"factories:{p.factory}" in ix.unreadable:
@@ -234,11 +191,11 @@ def _check_factory(p: Product, ix: Indexes, err) -> Iterator[Finding]:
             )
 
 
-def _check_product_images(p: Product, ix: Indexes, err) -> Iterator[Finding]:
+def _check_product_images(p: Product, ix: Catalog, err) -> Iterator[Finding]:
     yield from _check_images(("images",), p.images, ix, err)
 
 
-def _check_member_price(p: Product, ix: Indexes, err) -> Iterator[Finding]:
+def _check_member_price(p: Product, ix: Catalog, err) -> Iterator[Finding]:
     if p.member_price is not None and p.member_price >= p.price:
         yield err(
             ("member_price",),
@@ -249,7 +206,7 @@ def _check_member_price(p: Product, ix: Indexes, err) -> Iterator[Finding]:
         )
 
 
-def _check_added_on(p: Product, ix: Indexes, err) -> Iterator[Finding]:
+def _check_added_on(p: Product, ix: Catalog, err) -> Iterator[Finding]:
     if p.added_on > ix.today:
         yield err(("added_on",), _future(p.added_on))
 
@@ -258,7 +215,7 @@ def _future(day: dt.date) -> str:
     return say(f"日期 {day} 还没到：写今天或以前的日期", f"date {day} is in the future")
 
 
-def _check_images(loc: Loc, images: list, ix: Indexes, err) -> Iterator[Finding]:
+def _check_images(loc: Loc, images: list, ix: Catalog, err) -> Iterator[Finding]:
     for i, image in enumerate(images):
         check = ix.image_check(image.src)
         state = check.state
@@ -282,7 +239,7 @@ def _check_images(loc: Loc, images: list, ix: Indexes, err) -> Iterator[Finding]
             yield err((*loc, i, "src"), say(f"图片 {where} {check.detail}", f"image {where} {check.detail}"))
 
 
-def _check_tiers(p: Product, ix: Indexes, err) -> Iterator[Finding]:
+def _check_tiers(p: Product, ix: Catalog, err) -> Iterator[Finding]:
     previous = None
     for i, tier in enumerate(p.tiers):
         if tier.min_qty < p.moq:
@@ -328,7 +285,7 @@ def _check_tiers(p: Product, ix: Indexes, err) -> Iterator[Finding]:
         previous = tier
 
 
-def _check_history(p: Product, ix: Indexes, err) -> Iterator[Finding]:
+def _check_history(p: Product, ix: Catalog, err) -> Iterator[Finding]:
     previous = None
     for i, point in enumerate(p.price_history):
         if point.date > ix.today:
@@ -369,12 +326,12 @@ def _check_history(p: Product, ix: Indexes, err) -> Iterator[Finding]:
         )
 
 
-def _check_comparisons(p: Product, ix: Indexes, err) -> Iterator[Finding]:
+def _check_comparisons(p: Product, ix: Catalog, err) -> Iterator[Finding]:
     for i, c in enumerate(p.compare):
         yield from _tolerant(ix, _check_comparison(p, i, c, ix, err))
 
 
-def _check_comparison(p: Product, i: int, c: Any, ix: Indexes, err) -> Iterator[Finding]:
+def _check_comparison(p: Product, i: int, c: Any, ix: Catalog, err) -> Iterator[Finding]:
     if c.observed_on > ix.today:
         yield err(("compare", i, "observed_on"), _future(c.observed_on))
     elif (ix.today - c.observed_on).days > ix.settings.compare_max_age_days:  # as derive's `stale`
@@ -426,7 +383,7 @@ def _check_comparison(p: Product, i: int, c: Any, ix: Indexes, err) -> Iterator[
     yield from _check_saving(p, i, c, retailer, ix, err)
 
 
-def _check_saving(p: Product, i: int, c: Comparison, retailer: Retailer | None, ix: Indexes, err: Any) -> Iterator[Finding]:
+def _check_saving(p: Product, i: int, c: Comparison, retailer: Retailer | None, ix: Catalog, err: Any) -> Iterator[Finding]:
     if retailer is None:
         return
     saving = compute_saving(p, c, retailer, today=ix.today, settings=ix.settings)
@@ -449,7 +406,7 @@ def _check_saving(p: Product, i: int, c: Comparison, retailer: Retailer | None, 
         )
 
 
-def _check_own_earlier(p: Product, i: int, c: Comparison, ix: Indexes, err: Any) -> Iterator[Finding]:
+def _check_own_earlier(p: Product, i: int, c: Comparison, ix: Catalog, err: Any) -> Iterator[Finding]:
     """A 划线价 of our own earlier price is at most the lower of our lowest price of the 7 days before the
     reduction (明码标价和禁止价格欺诈规定 art. 16) and the lowest of the 30 days before it (EU Omnibus)."""
     same_amount = p.unit.measure.dimension == c.unit.measure.dimension and base_amount(p.unit) == base_amount(c.unit)
@@ -482,7 +439,7 @@ def _check_own_earlier(p: Product, i: int, c: Comparison, ix: Indexes, err: Any)
         )
 
 
-def _check_evidence(p: Product, i: int, c: Comparison, ix: Indexes, err: Any) -> Iterator[Finding]:
+def _check_evidence(p: Product, i: int, c: Comparison, ix: Catalog, err: Any) -> Iterator[Finding]:
     """Every compared price has its proof in content/evidence/, unchanged since it was recorded, of the day it was seen."""
     evidence = c.evidence
     if evidence is None:
@@ -546,12 +503,12 @@ def _check_evidence(p: Product, i: int, c: Comparison, ix: Indexes, err: Any) ->
         )
 
 
-def _check_wording(item: Any, ix: Indexes, err, *_: Any) -> Iterator[Finding]:
+def _check_wording(item: Any, ix: Catalog, err, *_: Any) -> Iterator[Finding]:
     for loc, message, is_error in wording_problems(item, ix.retailers, ix.settings):
         yield err(loc, message, Severity.ERROR if is_error else Severity.WARNING)
 
 
-def check_factory(fid: str, f: Factory, ix: Indexes, *, has_products: bool) -> Iterator[Finding]:
+def check_factory(fid: str, f: Factory, ix: Catalog, *, has_products: bool) -> Iterator[Finding]:
     """Rules for one factory."""
 
     def err(loc: Loc, message: str, severity: Severity = Severity.ERROR, code: str = "") -> Finding:
@@ -560,7 +517,7 @@ def check_factory(fid: str, f: Factory, ix: Indexes, *, has_products: bool) -> I
     yield from _each((_check_belt, _check_founded, _check_factory_images, _check_audit, _check_wording), ix, f, ix, err, has_products)
 
 
-def _check_belt(f: Factory, ix: Indexes, err, has_products: bool) -> Iterator[Finding]:
+def _check_belt(f: Factory, ix: Catalog, err, has_products: bool) -> Iterator[Finding]:
     if f.industry_belt is not None and f.industry_belt not in ix.belts and not {"belts", f"belts:{f.industry_belt}"} & ix.unreadable:
         yield err(
             ("industry_belt",),
@@ -571,7 +528,7 @@ def _check_belt(f: Factory, ix: Indexes, err, has_products: bool) -> Iterator[Fi
         )
 
 
-def _check_founded(f: Factory, ix: Indexes, err, has_products: bool) -> Iterator[Finding]:
+def _check_founded(f: Factory, ix: Catalog, err, has_products: bool) -> Iterator[Finding]:
     if f.founded is not None and f.founded > ix.today.year:
         yield err(
             ("founded",),
@@ -579,11 +536,11 @@ def _check_founded(f: Factory, ix: Indexes, err, has_products: bool) -> Iterator
         )
 
 
-def _check_factory_images(f: Factory, ix: Indexes, err, has_products: bool) -> Iterator[Finding]:
+def _check_factory_images(f: Factory, ix: Catalog, err, has_products: bool) -> Iterator[Finding]:
     yield from _check_images(("images",), f.images, ix, err)
 
 
-def _check_audit(f: Factory, ix: Indexes, err, has_products: bool) -> Iterator[Finding]:
+def _check_audit(f: Factory, ix: Catalog, err, has_products: bool) -> Iterator[Finding]:
     audited = f.verification.audited_on
     if audited > ix.today:
         yield err(("verification", "audited_on"), _future(audited))
@@ -626,7 +583,7 @@ def nda_pattern(factories: dict[str, Factory]) -> NdaNames | None:
     return names or None
 
 
-def check_nda(ix: Indexes) -> Iterator[Finding]:
+def check_nda(ix: Catalog) -> Iterator[Finding]:
     """No text that could be published may name a brand held under NDA."""
     pattern = nda_pattern(ix.factories)
     if pattern is None:
@@ -643,11 +600,12 @@ def check_nda(ix: Indexes) -> Iterator[Finding]:
                         f"the id (file name) {match.message()}: ids become URLs; rename the file",
                     ),
                 )
-            for loc, text in model_strings(item):
-                if loc and loc[0] == "oem_for" and not _public_brand(item, loc):
-                    continue  # the confidential record itself; never rendered
-                if match := pattern.search(text):
-                    yield Finding(kind, item_id, loc, _nda_message(item, loc, match))
+            # The confidential record itself (a brand under NDA in oem_for) is never rendered: not searched.
+            texts = [(loc, text) for loc, text in model_strings(item) if loc[0] != "oem_for" or _public_brand(item, loc)]
+            if pattern.in_any(text for _, text in texts):
+                for loc, text in texts:
+                    if match := pattern.search(text):
+                        yield Finding(kind, item_id, loc, _nda_message(item, loc, match))
             yield from _nda_in_images(kind, item_id, getattr(item, "images", None) or (), ix, pattern)
     for index, entries in (("categories", ix.categories), ("retailers", ix.retailers), ("belts", ix.belts)):
         for entry_id, entry in entries.items():
@@ -690,7 +648,7 @@ def _nda_message(item: Any, loc: Loc, match: NdaMatch) -> str:
     return quote_nda(match)
 
 
-def _nda_in_images(kind: str, item_id: str, images: Any, ix: Indexes, pattern: NdaNames) -> Iterator[Finding]:
+def _nda_in_images(kind: str, item_id: str, images: Any, ix: Catalog, pattern: NdaNames) -> Iterator[Finding]:
     """Text-based images (SVG) are published as they are: the words drawn in them count too."""
     for i, image in enumerate(images):
         src = getattr(image, "src", "")
@@ -724,20 +682,31 @@ def supplies(factory: Factory, retailer: Retailer) -> bool:
     return any(a == b or a in b or b in a for a in ours for b in theirs)
 
 
-def model_strings(model: BaseModel, loc: Loc = ()) -> Iterator[tuple[Loc, str]]:
+def model_strings(model: BaseModel, loc: Loc = ()) -> list[tuple[Loc, str]]:
     """Every string in a model, with where it stands."""
+    found: list[tuple[Loc, str]] = []
+    _collect(model, loc, found)
+    return found
+
+
+def _collect(model: BaseModel, loc: Loc, found: list[tuple[Loc, str]]) -> None:
+    values = model.__dict__  # a field that failed is absent (partial model)
     for name in type(model).model_fields:
-        yield from _walk(getattr(model, name, None), (*loc, name))  # None: a field that failed (partial model)
+        value = values.get(name)
+        if isinstance(value, str):
+            found.append(((*loc, name), value))
+        elif isinstance(value, (BaseModel, list)):
+            _add(value, (*loc, name), found)
 
 
-def _walk(value: Any, loc: Loc) -> Iterator[tuple[Loc, str]]:
+def _add(value: Any, loc: Loc, found: list[tuple[Loc, str]]) -> None:
     if isinstance(value, str):
-        yield loc, value
+        found.append((loc, value))
     elif isinstance(value, BaseModel):
-        yield from model_strings(value, loc)
+        _collect(value, loc, found)
     elif isinstance(value, list):
         for i, item in enumerate(value):
-            yield from _walk(item, (*loc, i))
+            _add(item, (*loc, i), found)
 
 
 def _some(mapping: dict) -> str:

@@ -9,14 +9,17 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from decimal import Decimal
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from pydantic import AfterValidator, BeforeValidator, Field, WithJsonSchema
 
 from .models import DeliveryClass, DeliveryClassName, LongText, Money, Slug, Strict, Text, _no_bool
 from .problems import Severity
 from .regions import ALIASES, PROVINCES
-from .rules import Finding, Indexes, model_strings, nda_pattern, quote_nda
+from .rules import Finding, model_strings, nda_pattern, quote_nda
+
+if TYPE_CHECKING:
+    from .load import Catalog
 
 MAX_FEE = Decimal("9999.99")
 
@@ -185,7 +188,7 @@ class StoreInfo(Strict):
     help: HelpTexts
 
 
-def check_store(store: StoreInfo, ix: Indexes) -> Iterator[Finding]:
+def check_store(store: StoreInfo, ix: Catalog) -> Iterator[Finding]:
     """Rules between store.yaml and the other files: categories exist, product classes have terms, no NDA brand."""
     categories, products = ix.categories, ix.products
 

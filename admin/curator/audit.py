@@ -9,6 +9,7 @@ audit's stricter limits (no tolerance above the floor, `--days`); only stock is 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
@@ -18,7 +19,7 @@ from typing import Any
 
 from catalog import Catalog, Problem, Severity
 from catalog.messages import say
-from catalog.rules import Indexes, check_all
+from catalog.rules import check_all
 from catalog.yamlfile import locate
 
 RULE_KINDS = {
@@ -79,16 +80,7 @@ def _rule_findings(catalog: Catalog, days: int | None) -> list[Finding]:
     limits: dict[str, Any] = {"price_floor_tolerance": Decimal(0)}
     if days is not None:
         limits["compare_max_age_days"] = days
-    ix = Indexes(
-        products=catalog.products,
-        factories=catalog.factories,
-        categories=catalog.categories,
-        retailers=catalog.retailers,
-        belts=catalog.belts,
-        images_dir=catalog.images_dir,
-        settings=catalog.settings.model_copy(update=limits),
-        today=catalog.today,
-    )
+    ix = dataclasses.replace(catalog, settings=catalog.settings.model_copy(update=limits))
     found = []
     for rule in check_all(ix):
         if rule.code in RULE_KINDS:

@@ -56,3 +56,20 @@ def test_an_image_file_name_naming_an_nda_brand_is_refused_even_unused(content, 
     content.image("products/ｍｉｎｉｓｏ-towel.png")
     (problem,) = located(content, today)
     assert problem.startswith("images/products/ｍｉｎｉｓｏ-towel.png:1:1: : 文件名出现了保密品牌“ｍｉｎｉｓｏ”")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ＭＩＮＩＳＯ，好物",
+        "Ａ\u0301 composes after it turns half-width",
+        "名创\u200b优品（ＭＩＮＩ\u00adＳＯ）：１０件",
+        "ｶﾞ ㈱ ﬁ ＡＢＣ\u0327",
+    ],
+)
+def test_folding_reads_text_exactly_as_nfkc_does(text):
+    import unicodedata
+
+    from catalog.nda import _INVISIBLE, fold
+
+    assert fold(text) == unicodedata.normalize("NFKC", _INVISIBLE.sub("", text)).casefold()
