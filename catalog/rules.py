@@ -5,18 +5,18 @@ from __future__ import annotations
 import datetime as dt
 import html
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic import BaseModel
 
 from .derive import compute_saving, window_low
 from .images import ImageCheck, check_image
 from .messages import say
-from .models import Disclosure, Factory, Product, Retailer, Settings
+from .models import Disclosure, Factory, Image, Product, Retailer, Settings
 from .nda import NdaMatch, NdaNames, fold
 from .problems import Severity
 from .wording import wording_problems
@@ -35,6 +35,12 @@ class Finding:
     loc: Loc
     message: str
     severity: Severity = Severity.ERROR
+
+
+class Report(Protocol):
+    """The `err` every check is given: a Finding at `loc` in the file being checked."""
+
+    def __call__(self, loc: Loc, message: str, severity: Severity = ...) -> Finding: ...
 
 
 @dataclass(frozen=True)
@@ -139,7 +145,7 @@ def check_image_folder(ix: Indexes) -> Iterator[Finding]:
                 yield Finding("image", src, (), check.detail)
 
 
-def _each(checks: tuple, ix: Indexes, *args: Any) -> Iterator[Finding]:
+def _each(checks: tuple[Callable[..., Iterator[Finding]], ...], ix: Indexes, *args: Any) -> Iterator[Finding]:
     """Run each rule on its own, so one that reaches a failed field does not hide the others."""
     for check in checks:
         yield from _tolerant(ix, check(*args))
@@ -164,7 +170,7 @@ def check_product(pid: str, p: Product, ix: Indexes) -> Iterator[Finding]:
     yield from _each(_PRODUCT_CHECKS, ix, p, ix, err)
 
 
-def _check_category(p: Product, ix: Indexes, err) -> Iterator[Finding]:
+def _check_category(p: Product, ix: Indexes, err: Report) -> Iterator[Finding]:
     if p.category not in ix.categories and not {"categories", f"categories:{p.category}"} & ix.unreadable:
         yield err(
             ("category",),
@@ -175,7 +181,7 @@ def _check_category(p: Product, ix: Indexes, err) -> Iterator[Finding]:
         )
 
 
-def _check_factory(p: Product, ix: Indexes, err) -> Iterator[Finding]:
+def _check_factory(p: Product, ix: Indexes, err: Report) -> Iterator[Finding]:
     factory = ix.factories.get(p.factory)
     if factory is None:
         if f"factories:{p.factory}" in ix.unreadable:
@@ -216,11 +222,11 @@ def _check_factory(p: Product, ix: Indexes, err) -> Iterator[Finding]:
             )
 
 
-def _check_product_images(p: Product, ix: Indexes, err) -> Iterator[Finding]:
+def _check_product_images(p: Product, ix: Indexes, err: Report) -> Iterator[Finding]:
     yield from _check_images(("images",), p.images, ix, err)
 
 
-def _check_member_price(p: Product, ix: Indexes, err) -> Iterator[Finding]:
+def _check_member_price(p: Product, ix: Indexes, err: Report) -> Iterator[Finding]:
     if p.member_price is not None and p.member_price >= p.price:
         yield err(
             ("member_price",),
@@ -231,7 +237,7 @@ def _check_member_price(p: Product, ix: Indexes, err) -> Iterator[Finding]:
         )
 
 
-def _check_added_on(p: Product, ix: Indexes, err) -> Iterator[Finding]:
+def _check_added_on(p: Product, ix: Indexes, err: Report) -> Iterator[Finding]:
     if p.added_on > ix.today:
         yield err(("added_on",), _future(p.added_on))
 
@@ -240,7 +246,7 @@ def _future(day: dt.date) -> str:
     return say(f"日期 {day} 还没到：写今天或以前的日期", f"date {day} is in the future")
 
 
-def _check_images(loc: Loc, images: list, ix: Indexes, err) -> Iterator[Finding]:
+def _check_images(loc: Loc, images: list[Image], ix: Indexes, err: Report) -> Iterator[Finding]:
     for i, image in enumerate(images):
         check = ix.image_check(image.src)
         state = check.state
@@ -264,7 +270,7 @@ def _check_images(loc: Loc, images: list, ix: Indexes, err) -> Iterator[Finding]
             yield err((*loc, i, "src"), say(f"图片 {where} {check.detail}", f"image {where} {check.detail}"))
 
 
-def _check_tiers(p: Product, ix: Indexes, err) -> Iterator[Finding]:
+def _check_tiers(p: Product, ix: Indexes, err: Report) -> Iterator[Finding]:
     previous = None
     for i, tier in enumerate(p.tiers):
         if tier.min_qty < p.moq:
@@ -310,7 +316,7 @@ def _check_tiers(p: Product, ix: Indexes, err) -> Iterator[Finding]:
         previous = tier
 
 
-def _check_history(p: Product, ix: Indexes, err) -> Iterator[Finding]:
+def _check_history(p: Product, ix: Indexes, err: Report) -> Iterator[Finding]:
     previous = None
     for i, point in enumerate(p.price_history):
         if point.date > ix.today:
@@ -337,6 +343,7 @@ def _check_history(p: Product, ix: Indexes, err) -> Iterator[Finding]:
     newest = max(point.date for point in p.price_history)
     days = ix.settings.floor_window_days
     lowest = window_low(p, end=newest, days=days)
+    assert lowest is not None  # the newest entry is inside its own window
     limit = lowest * (1 + ix.settings.price_floor_tolerance)
     if p.price > limit:
         pct = (ix.settings.price_floor_tolerance * 100).normalize()
@@ -349,12 +356,12 @@ def _check_history(p: Product, ix: Indexes, err) -> Iterator[Finding]:
         )
 
 
-def _check_comparisons(p: Product, ix: Indexes, err) -> Iterator[Finding]:
+def _check_comparisons(p: Product, ix: Indexes, err: Report) -> Iterator[Finding]:
     for i, c in enumerate(p.compare):
         yield from _tolerant(ix, _check_comparison(p, i, c, ix, err))
 
 
-def _check_comparison(p: Product, i: int, c: Any, ix: Indexes, err) -> Iterator[Finding]:
+def _check_comparison(p: Product, i: int, c: Any, ix: Indexes, err: Report) -> Iterator[Finding]:
     if c.observed_on > ix.today:
         yield err(("compare", i, "observed_on"), _future(c.observed_on))
     elif (ix.today - c.observed_on).days > ix.settings.compare_max_age_days:  # as derive's `stale`
@@ -426,7 +433,7 @@ def _check_comparison(p: Product, i: int, c: Any, ix: Indexes, err) -> Iterator[
         )
 
 
-def _check_wording(item: Any, ix: Indexes, err, *_: Any) -> Iterator[Finding]:
+def _check_wording(item: Any, ix: Indexes, err: Report, *_: Any) -> Iterator[Finding]:
     for loc, message, is_error in wording_problems(item, ix.retailers, ix.settings):
         yield err(loc, message, Severity.ERROR if is_error else Severity.WARNING)
 
@@ -440,7 +447,7 @@ def check_factory(fid: str, f: Factory, ix: Indexes, *, has_products: bool) -> I
     yield from _each((_check_belt, _check_founded, _check_factory_images, _check_audit, _check_wording), ix, f, ix, err, has_products)
 
 
-def _check_belt(f: Factory, ix: Indexes, err, has_products: bool) -> Iterator[Finding]:
+def _check_belt(f: Factory, ix: Indexes, err: Report, has_products: bool) -> Iterator[Finding]:
     if f.industry_belt is not None and f.industry_belt not in ix.belts and not {"belts", f"belts:{f.industry_belt}"} & ix.unreadable:
         yield err(
             ("industry_belt",),
@@ -451,7 +458,7 @@ def _check_belt(f: Factory, ix: Indexes, err, has_products: bool) -> Iterator[Fi
         )
 
 
-def _check_founded(f: Factory, ix: Indexes, err, has_products: bool) -> Iterator[Finding]:
+def _check_founded(f: Factory, ix: Indexes, err: Report, has_products: bool) -> Iterator[Finding]:
     if f.founded is not None and f.founded > ix.today.year:
         yield err(
             ("founded",),
@@ -459,11 +466,11 @@ def _check_founded(f: Factory, ix: Indexes, err, has_products: bool) -> Iterator
         )
 
 
-def _check_factory_images(f: Factory, ix: Indexes, err, has_products: bool) -> Iterator[Finding]:
+def _check_factory_images(f: Factory, ix: Indexes, err: Report, has_products: bool) -> Iterator[Finding]:
     yield from _check_images(("images",), f.images, ix, err)
 
 
-def _check_audit(f: Factory, ix: Indexes, err, has_products: bool) -> Iterator[Finding]:
+def _check_audit(f: Factory, ix: Indexes, err: Report, has_products: bool) -> Iterator[Finding]:
     audited = f.verification.audited_on
     if audited > ix.today:
         yield err(("verification", "audited_on"), _future(audited))
@@ -619,7 +626,7 @@ def _walk(value: Any, loc: Loc) -> Iterator[tuple[Loc, str]]:
             yield from _walk(item, (*loc, i))
 
 
-def _some(mapping: dict) -> str:
+def _some(mapping: dict[str, Any]) -> str:
     keys = sorted(mapping)
     return ", ".join(keys[:8]) + (", …" if len(keys) > 8 else "") if keys else say("（还没有）", "(none defined)")
 
