@@ -6,7 +6,7 @@ import csv
 import datetime as dt
 import io
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import stripe
 from sqlalchemy import func, select
@@ -170,15 +170,15 @@ class ReconcileReport:
     """What a reconciliation saw and did."""
 
     checked: int = 0
-    recorded: list[str] | None = None
-    unknown: list[str] | None = None
+    recorded: list[str] = field(default_factory=list)
+    unknown: list[str] = field(default_factory=list)
 
 
 def reconcile(
     database: Database, client: stripe.StripeClient, *, since: dt.datetime | None = None, now: dt.datetime | None = None
 ) -> ReconcileReport:
     """Record an order for every paid Stripe session that has none (a webhook that never arrived)."""
-    report = ReconcileReport(recorded=[], unknown=[])
+    report = ReconcileReport()
     params: dict = {"status": "complete", "limit": 100}
     if since is not None:
         params["created"] = {"gte": int(since.timestamp())}

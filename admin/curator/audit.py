@@ -7,6 +7,7 @@ Findings are advice, not content errors: stale reference prices, prices above th
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -162,7 +163,7 @@ def _stock(catalog: Catalog) -> list[Finding]:
     return found
 
 
-def as_json(findings: list[Finding], catalog: Catalog, *, elsewhere: list[Finding] = ()) -> str:
+def as_json(findings: list[Finding], catalog: Catalog, *, elsewhere: Sequence[Finding] = ()) -> str:
     """Findings as a JSON document with counts by kind; `elsewhere`: those outside the change, for information."""
     counts = {kind: sum(1 for f in findings if f.kind == kind) for kind in KINDS}
     document = {

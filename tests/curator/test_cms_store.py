@@ -51,6 +51,12 @@ def test_three_decimals_are_written_as_given_for_the_validator_to_refuse():
     assert "price: 99.999\n" in doc.dump()
 
 
+def test_a_price_that_is_not_a_finite_number_is_written_for_the_validator_to_refuse():
+    doc = yamlmerge.Document(SOURCE)
+    yamlmerge.merge(doc.data, edited(price=float("inf")), money=frozenset({"price"}))
+    assert yamlmerge.parse_edited(doc.dump())["price"] == Decimal("Infinity")
+
+
 def test_nda_names_are_compared_normalised():
     assert normalised("ＭＩＮＩＳＯ Home") == normalised("miniso-home") == "minisohome"
 
