@@ -13,6 +13,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from . import verification
+from .db import rows_changed
 from .emails import InvalidEmail, lookup_form, normalise_email
 from .models import PasswordReset, User, utcnow
 
@@ -141,11 +142,13 @@ def token_user(db: Session, token: str, purpose: str, now: dt.datetime | None = 
 def _claim(db: Session, token: str, purpose: str, now: dt.datetime) -> bool:
     """Mark a token used with a conditional UPDATE, so two simultaneous uses cannot both succeed."""
     return (
-        db.execute(
-            update(PasswordReset)
-            .where(PasswordReset.token_hash == _token_hash(token), PasswordReset.purpose == purpose, PasswordReset.used_at.is_(None))
-            .values(used_at=now)
-        ).rowcount
+        rows_changed(
+            db.execute(
+                update(PasswordReset)
+                .where(PasswordReset.token_hash == _token_hash(token), PasswordReset.purpose == purpose, PasswordReset.used_at.is_(None))
+                .values(used_at=now)
+            )
+        )
         == 1
     )
 

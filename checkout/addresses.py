@@ -60,7 +60,7 @@ class Address:
     @classmethod
     def from_record(cls, record: dict) -> Address:
         """An address stored by `as_record`."""
-        return cls(**{name: record.get(name) for name in FIELDS})
+        return cls(**{name: record[name] for name in FIELDS if name in record})
 
     def one_line(self) -> str:
         """The address as a courier writes it: province, city, district, street."""

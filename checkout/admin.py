@@ -119,6 +119,7 @@ def ship(order_id: int):
     body, refused = _optional_json()
     if refused:
         return refused
+    assert body is not None  # no refusal: a body
     carrier, tracking = body.get("carrier"), body.get("tracking")
     if any(v is not None and (not isinstance(v, str) or len(v) > 120) for v in (carrier, tracking)):
         return api_error(400, "malformed_body", "carrier and tracking must be short strings")

@@ -9,7 +9,7 @@ from flask import Flask, current_app, jsonify, render_template, request
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from catalog.urls import product_url
@@ -31,7 +31,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     instance = (test_config or {}).get("PLUS_INSTANCE") or environment.get("PLUS_INSTANCE")
     app = Flask(
         __name__,
-        instance_path=str(Path(instance).resolve()) if instance else None,
+        instance_path=str(Path(str(instance)).resolve()) if instance else None,
         instance_relative_config=True,
         static_url_path="/checkout/static",
     )
@@ -144,6 +144,6 @@ def _http_error(error: HTTPException):
     message = error.description if error.code != 429 else "请求过于频繁，请稍后再试"
     response = jsonify({"error": {"code": code, "message": message}})
     response.status_code = error.code or 500
-    if error.code == 405 and error.valid_methods:
+    if isinstance(error, MethodNotAllowed) and error.valid_methods:
         response.headers["Allow"] = ", ".join(error.valid_methods)
     return response

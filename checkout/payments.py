@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING, cast
 
 import stripe
 from sqlalchemy import update
@@ -26,6 +27,9 @@ from .limits import Holder, held_units
 from .models import CheckoutSession, User, utcnow
 from .stock import release, reserve
 from .stripe_pace import Pace, paced
+
+if TYPE_CHECKING:
+    from stripe.params.checkout import SessionCreateParams
 
 log = logging.getLogger("plus.checkout.payments")
 
@@ -133,12 +137,16 @@ def create_session(
     database: Database, client: stripe.StripeClient, record: CheckoutSession, params: dict, *, pace: Pace | None = None
 ) -> Started:
     """Ask Stripe for the session (in the process's pace, 429s retried); on failure give the stock back, on success remember the id."""
-    key = {"idempotency_key": f"plus-checkout-{record.id}"}  # every retry sends the same key: one session, however often
+    key: stripe.RequestOptions = {"idempotency_key": f"plus-checkout-{record.id}"}  # every retry sends the same key: one session
+    # The parameters are plain dicts (stored, queued and replayed as they are); Stripe's TypedDict applies at its call only.
+    stripe_params = cast("SessionCreateParams", params)
     try:
         if pace is None:
-            session = client.v1.checkout.sessions.create(params, key)
+            session = client.v1.checkout.sessions.create(stripe_params, key)
         else:
-            session = paced(pace, lambda: client.v1.checkout.sessions.create(params, key))
+            session = paced(pace, lambda: client.v1.checkout.sessions.create(stripe_params, key))
+        if not session.url:  # hosted Checkout always has one: without it the shopper has nowhere to pay
+            raise stripe.StripeError(f"session {session.id} came back without a url")
     except stripe.StripeError as exc:
         log.error("Stripe refused checkout %s: %s", record.id, exc)
         give_back(database, record.id)
@@ -270,6 +278,8 @@ def confirm_delivery(
             .execution_options(synchronize_session=False)
         )
         db.refresh(record)
+    if record.delivery is None:
+        raise CheckoutClosed(checkout_id)  # opened before checkouts asked for an address: start again from the cart
     if record.delivery != delivery.address.as_record():
         raise AddressLocked(Address.from_record(record.delivery))
     if record.status == "open" and record.stripe_session_id:

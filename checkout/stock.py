@@ -15,6 +15,7 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from .db import rows_changed
 from .models import CheckoutSession, StockCounter
 
 log = logging.getLogger("plus.checkout.stock")
@@ -56,8 +57,8 @@ def reserve(db: Session, wanted: Iterable[tuple[str, str, int, int | None]]) -> 
             update(StockCounter)
             .where(StockCounter.product_id == product_id, StockCounter.committed + quantity <= limit)
             .values(committed=StockCounter.committed + quantity)
-        ).rowcount
-        if taken != 1:
+        )
+        if rows_changed(taken) != 1:
             raise OutOfStock(product_id, title, max(0, limit - committed(db, product_id)))
         held = True
     return held
@@ -82,9 +83,9 @@ def release(db: Session, checkout: CheckoutSession, new_status: str) -> bool:
         .where(CheckoutSession.id == checkout.id, CheckoutSession.stock_held.is_(True))
         .values(stock_held=False, status=new_status)
         .execution_options(synchronize_session=False)
-    ).rowcount
+    )
     db.refresh(checkout)
-    if claimed != 1:
+    if rows_changed(claimed) != 1:
         return False
     for line in checkout.lines:
         if line.get("stock_limited"):
@@ -93,8 +94,8 @@ def release(db: Session, checkout: CheckoutSession, new_status: str) -> bool:
                 update(StockCounter)
                 .where(StockCounter.product_id == line["product"], StockCounter.committed >= quantity)
                 .values(committed=StockCounter.committed - quantity)
-            ).rowcount
-            if done != 1:
+            )
+            if rows_changed(done) != 1:
                 log.error("stock counter of %s is below a held reservation of %d", line["product"], quantity)
     log.info("released the stock of checkout %s (%s)", checkout.id, new_status)
     return True

@@ -60,7 +60,7 @@ def pay(checkout_id: str):
     """Go to Stripe's pay page as soon as the session is open; meanwhile a page that reloads itself."""
     record = own_checkout(checkout_id)
     state, url = _state(record)
-    if state == "open":
+    if state == "open" and url is not None:
         return redirect(url, code=303)
     html = render_template("checkout/waiting.html", record=record, state=state, refresh=REFRESH_SECONDS)
     return html, 200 if state == "queued" else 410, {"Cache-Control": "no-store"}
