@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from . import verification
 from .db import rows_changed
 from .emails import InvalidEmail, lookup_form, normalise_email
+from .errors import Refusal
 from .models import PasswordReset, User, utcnow
 
 # OWASP's Argon2id minimum: 19 MiB of memory, 2 passes, 1 lane.
@@ -27,8 +28,11 @@ RESET_LIFETIME = dt.timedelta(hours=1)
 _DUMMY_HASH = HASHER.hash(secrets.token_hex(16))
 
 
-class AccountError(ValueError):
-    """A user-fixable problem with account input, with a zh-CN message."""
+class AccountError(Refusal, ValueError):
+    """A user-fixable problem with account input, with a zh-CN message (400)."""
+
+    def __init__(self, message: str, code: str = "invalid_account"):
+        super().__init__(400, code, message)
 
 
 def check_password_rules(password: str) -> None:

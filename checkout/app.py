@@ -15,7 +15,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from catalog.urls import product_url
 
 from . import catalogs, config, db, ratelimits
-from .errors import malformed_body
+from .errors import Refusal, malformed_body, refused
 from .jsonbody import MalformedBody
 from .localtime import local_date, local_time
 from .security import SecurityHeaders, security_headers
@@ -54,6 +54,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     ratelimits.init_app(app)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(MalformedBody, malformed_body)
+    app.register_error_handler(Refusal, refused)
     app.register_error_handler(OperationalError, _database_error)
     app.register_error_handler(PoolTimeout, _database_error)
     app.after_request(_no_store_personal)
