@@ -151,6 +151,7 @@ def as_the_editor_sends_it(text: str) -> str:
     return yaml.safe_dump(plain(yamlmerge.parse_edited(text)), allow_unicode=True, sort_keys=False)
 
 
+@pytest.mark.slow  # every seed file through the editor's save and the whole catalog's validation
 def test_saving_any_seed_file_unchanged_rewrites_nothing(seed_copy, today):
     store = ContentStore(seed_copy, today=today)
     files = [*sorted((seed_copy / "products").glob("*.yaml")), *sorted((seed_copy / "factories").glob("*.yaml"))]
