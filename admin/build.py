@@ -102,9 +102,10 @@ def build_site(
         guard = NdaGuard({fid: f.nda_names for fid, f in catalog.factories.items() if f.nda_names})
         with _timed(timings, "prepare"):
             settings = site_settings(catalog, staging, settings_file=settings_file, overrides=overrides, progress=progress)
-            state = BuildState(store=Store(catalog))
+            store = Store(catalog)
+            state = BuildState(store=store)
             settings["PLUS_BUILD"] = state
-            records = product_records(state.store, siteurl=settings["SITEURL"], language=settings["DEFAULT_LANG"])
+            records = product_records(store, siteurl=settings["SITEURL"], language=settings["DEFAULT_LANG"])
             _refuse_nda_records(staging, records, guard)
             indexer, early = _start_index(staging, records, early, last_search), None
         with _timed(timings, "render"):
@@ -189,7 +190,7 @@ def _start_index(site: Path, records: dict[str, str], early: EarlyIndex | None, 
     against 17.1 s when indexing anew (2,000 realistic products). Going on from `early` saved
     nothing measurable (see storefront/early_index.py)."""
     old = last_search.site / BUNDLE if last_search is not None else None
-    if old is not None and _same_records(records, last_search) and (old / "pagefind-entry.json").is_file():
+    if last_search is not None and old is not None and _same_records(records, last_search) and (old / "pagefind-entry.json").is_file():
         if early is not None:
             early.abort()
         shutil.copytree(old, site / BUNDLE, copy_function=_link_file)
@@ -330,6 +331,7 @@ class BarProgress:
             BarColumn,
             MofNCompleteColumn,
             Progress,
+            TaskID,
             TextColumn,
             TimeElapsedColumn,
         )
@@ -343,7 +345,7 @@ class BarProgress:
             transient=True,
             auto_refresh=False,  # no refresh thread: rendering forks, and a threaded process must not
         )
-        self._task = None
+        self._task: TaskID | None = None
         self._shown = 0.0
 
     def __enter__(self) -> BarProgress:

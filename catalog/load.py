@@ -12,12 +12,13 @@ from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, TypeAdapter, ValidationError
+from pydantic_core import ErrorDetails
 
 from . import models, store
 from .derive import ProductFacts, product_facts
 from .evidence import EvidenceCheck, check_evidence
 from .images import ImageCheck, check_image
-from .messages import clean_key, error_message, first_odd, say, unknown_field
+from .messages import SLUG_PATTERN, Loc, clean_key, error_message, first_odd, say, unknown_field
 from .models import Belt, Category, Factory, Product, Retailer, Settings
 from .partial import is_partial, partial
 from .problems import BySeverity, ContentError, Problem, ProblemLog, Severity
@@ -27,7 +28,7 @@ from .search_terms import SearchTerms, check_search_terms
 from .store import StoreInfo, check_store
 from .yamlfile import Position, YamlProblem, locate, parse_text, read_bytes
 
-SLUG = re.compile(models.SLUG_PATTERN)
+SLUG = re.compile(SLUG_PATTERN)
 _M = TypeVar("_M", bound=BaseModel)
 
 
@@ -35,7 +36,7 @@ def _retailer_shorthand(value: Any) -> Any:
     return {"name": value} if isinstance(value, str) else value
 
 
-_INDEX_ADAPTERS: dict[str, TypeAdapter] = {
+_INDEX_ADAPTERS: dict[str, TypeAdapter[Any]] = {
     "categories": TypeAdapter(dict[models.Slug, Category]),
     "retailers": TypeAdapter(dict[models.Slug, Annotated[Retailer, BeforeValidator(_retailer_shorthand)]]),
     "belts": TypeAdapter(dict[models.Slug, Belt]),
@@ -233,7 +234,9 @@ def _load_store(path: Path, log: ProblemLog, digest: Any) -> StoreInfo | None:
     return value if isinstance(value, StoreInfo) and len(log.problems) == before else None
 
 
-def _load_index(path: Path, adapter: TypeAdapter, model: type[BaseModel], log: ProblemLog, digest: Any, unreadable: set) -> dict:
+def _load_index(
+    path: Path, adapter: TypeAdapter[Any], model: type[BaseModel], log: ProblemLog, digest: Any, unreadable: set[str]
+) -> dict[str, Any]:
     if not path.exists():
         log.add(Problem(path, 1, 1, "", say(f"缺少文件 {path.name}：请建立它（见 CURATING.md）", "file is missing")))
         unreadable.add(path.stem)
@@ -259,7 +262,7 @@ def _load_index(path: Path, adapter: TypeAdapter, model: type[BaseModel], log: P
     return entries
 
 
-def _load_folder(folder: Path, model: type[BaseModel], log: ProblemLog, digest: Any, unreadable: set) -> dict[str, Any]:
+def _load_folder(folder: Path, model: type[BaseModel], log: ProblemLog, digest: Any, unreadable: set[str]) -> dict[str, Any]:
     items: dict[str, Any] = {}
     if not folder.is_dir():
         log.add(Problem(folder, 1, 1, "", say(f"缺少文件夹 {folder.name}/：请建立它", "folder is missing")))
@@ -316,7 +319,7 @@ def _is_mapping(path: Path, data: Any, log: ProblemLog) -> bool:
     return True
 
 
-def _run(path: Path, validate: Any, data: Any, log: ProblemLog) -> tuple[Any, list[dict[str, Any]] | None]:
+def _run(path: Path, validate: Any, data: Any, log: ProblemLog) -> tuple[Any, list[ErrorDetails] | None]:
     """(value, []) when valid; (None, pydantic's errors) when fields fail; (None, None) when too deep (reported)."""
     try:
         return validate(data), []
@@ -342,7 +345,7 @@ def _validate(path: Path, model: type[BaseModel], data: Any, log: ProblemLog) ->
     return partial(model, data, [tuple(part for part in error["loc"] if part != "[key]") for error in errors])
 
 
-def _error_problem(path: Path, error: dict[str, Any], model: type[BaseModel], *, skip: int = 0) -> Problem:
+def _error_problem(path: Path, error: ErrorDetails, model: type[BaseModel], *, skip: int = 0) -> Problem:
     """Turn one pydantic error into a `file:line:col: a.b.0: message` problem in the curator's words."""
     loc = tuple(part for part in error["loc"] if part != "[key]")
     kind = error["type"]
@@ -360,7 +363,7 @@ def _error_problem(path: Path, error: dict[str, Any], model: type[BaseModel], *,
     return Problem(path, position.line, position.column, _dotted(loc), message)
 
 
-def _dotted(loc: tuple) -> str:
+def _dotted(loc: Loc) -> str:
     return ".".join(str(part) for part in loc)
 
 

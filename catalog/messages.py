@@ -14,10 +14,14 @@ from types import UnionType
 from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import BaseModel
+from pydantic_core import ErrorDetails
 
 from .labels import help_text, label
 
 _chosen: str | None = None
+
+Loc = tuple[str | int, ...]
+"""Where a value sits in a document: keys and list indexes, as pydantic reports them."""
 
 
 def set_language(lang: str | None) -> None:
@@ -56,7 +60,7 @@ def strip_annotation(annotation: Any) -> tuple[Any, bool]:
             return annotation, optional
 
 
-def owner(model: type[BaseModel], loc: tuple) -> tuple[str, str]:
+def owner(model: type[BaseModel], loc: Loc) -> tuple[str, str]:
     """The model name and field name that `loc` (keys and list indexes) ends at, e.g. ("Comparison", "price")."""
     names = [str(part) for part in loc if not isinstance(part, int)]
     if not names:
@@ -133,7 +137,7 @@ def first_odd(name: str) -> int | None:
     return next((i for i, char in enumerate(name) if is_odd(char)), None)
 
 
-def unknown_field(model: type[BaseModel], loc: tuple, known: list[str]) -> str:
+def unknown_field(model: type[BaseModel], loc: Loc, known: list[str]) -> str:
     """An unknown key: characters it should not hold, a field of a nested item written too far left, or a close spelling."""
     name = str(loc[-1]) if loc else ""
     if (i := first_odd(name)) is not None:
@@ -154,7 +158,7 @@ def unknown_field(model: type[BaseModel], loc: tuple, known: list[str]) -> str:
     return say(f"不认识的字段 {name}：删掉它，或改成正确的字段名（见 CURATING.md）", f"unknown field {name}: remove it or fix its name")
 
 
-def inner_model(annotation: Any) -> Any:
+def inner_model(annotation: Any) -> type[BaseModel] | None:
     """The model a field holds (through Optional, Annotated, list and dict), or None."""
     inner, _ = strip_annotation(annotation)
     while get_origin(inner) in (list, dict):
@@ -162,15 +166,16 @@ def inner_model(annotation: Any) -> Any:
     return inner if isinstance(inner, type) and issubclass(inner, BaseModel) else None
 
 
-def _model_at(model: type[BaseModel], loc: tuple) -> type[BaseModel] | None:
-    current: Any = model
+def _model_at(model: type[BaseModel], loc: Loc) -> type[BaseModel] | None:
+    current = model
     for part in loc:
         if isinstance(part, int):
             continue
         field = current.model_fields.get(str(part))
-        current = inner_model(field.annotation) if field is not None else None
-        if current is None:
+        inner = inner_model(field.annotation) if field is not None else None
+        if inner is None:
             return None
+        current = inner
     return current
 
 
@@ -192,7 +197,7 @@ def _homes(model: type[BaseModel], lang: str) -> dict[str, str]:
 SLUG_PATTERN = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
 
 
-def error_message(error: dict[str, Any], model: type[BaseModel], loc: tuple) -> str:
+def error_message(error: ErrorDetails, model: type[BaseModel], loc: Loc) -> str:
     """One pydantic error in the curator's words, by its error `type`; pydantic's own wording never shows."""
     kind = error["type"]
     ctx = error.get("ctx") or {}
@@ -221,7 +226,7 @@ def error_message(error: dict[str, Any], model: type[BaseModel], loc: tuple) -> 
     return (en if lang == "en" else zh).format_map(_Default(values))
 
 
-class _Default(dict):
+class _Default(dict[str, str]):
     def __missing__(self, key: str) -> str:
         return ""
 

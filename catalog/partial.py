@@ -18,11 +18,11 @@ from .messages import inner_model, strip_annotation
 Loc = tuple[Any, ...]
 
 
-def partial(model: type[BaseModel], data: dict, failed: list[Loc]) -> BaseModel:
+def partial(model: type[BaseModel], data: dict[str, Any], failed: list[Loc]) -> BaseModel:
     """`model` built from `data` without validating it as a whole: fields under a failed location
     are read part by part where they hold models, left unset where they do not."""
     here = {loc[0] for loc in failed if loc}
-    values = {}
+    values: dict[str, Any] = {}
     for name, value in data.items():
         if name not in model.model_fields:
             continue
@@ -64,13 +64,14 @@ def _is_list(model: type[BaseModel], name: str) -> bool:
 
 
 @functools.cache
-def _field_adapter(model: type[BaseModel], name: str) -> TypeAdapter:
+def _field_adapter(model: type[BaseModel], name: str) -> TypeAdapter[Any]:
     field = model.model_fields[name]
-    return TypeAdapter(Annotated[field.annotation, field])
+    annotated: Any = Annotated[field.annotation, field]  # a type built at run time: mypy cannot follow it
+    return TypeAdapter(annotated)
 
 
 @functools.cache
-def _item_adapter(model: type[BaseModel]) -> TypeAdapter:
+def _item_adapter(model: type[BaseModel]) -> TypeAdapter[BaseModel]:
     return TypeAdapter(model)
 
 

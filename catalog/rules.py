@@ -5,18 +5,18 @@ from __future__ import annotations
 import datetime as dt
 import html
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from pydantic import BaseModel
 
 from .derive import base_amount, compute_saving, earlier_price_cap, reference_of, window_low
 from .evidence import read_text
 from .messages import say
-from .models import Comparison, Disclosure, Factory, Product, ReferenceKind, Retailer
+from .models import Comparison, Disclosure, Factory, Image, Product, ReferenceKind, Retailer
 from .nda import NdaMatch, NdaNames, fold
 from .problems import Severity
 from .wording import wording_problems
@@ -41,6 +41,12 @@ class Finding:
     code: str = ""
     """What kind of finding, for tools that list some of them (`plus audit`): "stale-comparison", "above-floor",
     "audit-due", "evidence-missing", "evidence-stale"…; "" for the rest."""
+
+
+class Report(Protocol):
+    """The `err` every check is given: a Finding at `loc` in the file being checked."""
+
+    def __call__(self, loc: Loc, message: str, severity: Severity = ..., code: str = ...) -> Finding: ...
 
 
 def check_all(ix: Catalog) -> Iterator[Finding]:
@@ -114,7 +120,7 @@ def check_image_folder(ix: Catalog) -> Iterator[Finding]:
                 yield Finding("image", src, (), check.detail)
 
 
-def _each(checks: tuple, ix: Catalog, *args: Any) -> Iterator[Finding]:
+def _each(checks: tuple[Callable[..., Iterator[Finding]], ...], ix: Catalog, *args: Any) -> Iterator[Finding]:
     """Run each rule on its own, so one that reaches a failed field does not hide the others."""
     for check in checks:
         yield from _tolerant(ix, check(*args))
@@ -139,7 +145,7 @@ def check_product(pid: str, p: Product, ix: Catalog) -> Iterator[Finding]:
     yield from _each(_PRODUCT_CHECKS, ix, p, ix, err)
 
 
-def _check_category(p: Product, ix: Catalog, err) -> Iterator[Finding]:
+def _check_category(p: Product, ix: Catalog, err: Report) -> Iterator[Finding]:
     if p.category not in ix.categories and not {"categories", f"categories:{p.category}"} & ix.unreadable:
         yield err(
             ("category",),
@@ -150,7 +156,7 @@ def _check_category(p: Product, ix: Catalog, err) -> Iterator[Finding]:
         )
 
 
-def _check_factory(p: Product, ix: Catalog, err) -> Iterator[Finding]:
+def _check_factory(p: Product, ix: Catalog, err: Report) -> Iterator[Finding]:
     factory = ix.factories.get(p.factory)
     if factory is None:
         if f"factories:{p.factory}" in ix.unreadable:
@@ -191,11 +197,11 @@ def _check_factory(p: Product, ix: Catalog, err) -> Iterator[Finding]:
             )
 
 
-def _check_product_images(p: Product, ix: Catalog, err) -> Iterator[Finding]:
+def _check_product_images(p: Product, ix: Catalog, err: Report) -> Iterator[Finding]:
     yield from _check_images(("images",), p.images, ix, err)
 
 
-def _check_member_price(p: Product, ix: Catalog, err) -> Iterator[Finding]:
+def _check_member_price(p: Product, ix: Catalog, err: Report) -> Iterator[Finding]:
     if p.member_price is not None and p.member_price >= p.price:
         yield err(
             ("member_price",),
@@ -206,7 +212,7 @@ def _check_member_price(p: Product, ix: Catalog, err) -> Iterator[Finding]:
         )
 
 
-def _check_added_on(p: Product, ix: Catalog, err) -> Iterator[Finding]:
+def _check_added_on(p: Product, ix: Catalog, err: Report) -> Iterator[Finding]:
     if p.added_on > ix.today:
         yield err(("added_on",), _future(p.added_on))
 
@@ -215,7 +221,7 @@ def _future(day: dt.date) -> str:
     return say(f"日期 {day} 还没到：写今天或以前的日期", f"date {day} is in the future")
 
 
-def _check_images(loc: Loc, images: list, ix: Catalog, err) -> Iterator[Finding]:
+def _check_images(loc: Loc, images: list[Image], ix: Catalog, err: Report) -> Iterator[Finding]:
     for i, image in enumerate(images):
         check = ix.image_check(image.src)
         state = check.state
@@ -239,7 +245,7 @@ def _check_images(loc: Loc, images: list, ix: Catalog, err) -> Iterator[Finding]
             yield err((*loc, i, "src"), say(f"图片 {where} {check.detail}", f"image {where} {check.detail}"))
 
 
-def _check_tiers(p: Product, ix: Catalog, err) -> Iterator[Finding]:
+def _check_tiers(p: Product, ix: Catalog, err: Report) -> Iterator[Finding]:
     previous = None
     for i, tier in enumerate(p.tiers):
         if tier.min_qty < p.moq:
@@ -285,7 +291,7 @@ def _check_tiers(p: Product, ix: Catalog, err) -> Iterator[Finding]:
         previous = tier
 
 
-def _check_history(p: Product, ix: Catalog, err) -> Iterator[Finding]:
+def _check_history(p: Product, ix: Catalog, err: Report) -> Iterator[Finding]:
     previous = None
     for i, point in enumerate(p.price_history):
         if point.date > ix.today:
@@ -312,6 +318,7 @@ def _check_history(p: Product, ix: Catalog, err) -> Iterator[Finding]:
     newest = max(point.date for point in p.price_history)
     days = ix.settings.floor_window_days
     lowest = window_low(p, end=newest, days=days)
+    assert lowest is not None  # the newest entry is inside its own window
     limit = lowest * (1 + ix.settings.price_floor_tolerance)
     if p.price > limit:
         pct = (ix.settings.price_floor_tolerance * 100).normalize()
@@ -326,12 +333,12 @@ def _check_history(p: Product, ix: Catalog, err) -> Iterator[Finding]:
         )
 
 
-def _check_comparisons(p: Product, ix: Catalog, err) -> Iterator[Finding]:
+def _check_comparisons(p: Product, ix: Catalog, err: Report) -> Iterator[Finding]:
     for i, c in enumerate(p.compare):
         yield from _tolerant(ix, _check_comparison(p, i, c, ix, err))
 
 
-def _check_comparison(p: Product, i: int, c: Any, ix: Catalog, err) -> Iterator[Finding]:
+def _check_comparison(p: Product, i: int, c: Any, ix: Catalog, err: Report) -> Iterator[Finding]:
     if c.observed_on > ix.today:
         yield err(("compare", i, "observed_on"), _future(c.observed_on))
     elif (ix.today - c.observed_on).days > ix.settings.compare_max_age_days:  # as derive's `stale`
@@ -406,7 +413,7 @@ def _check_saving(p: Product, i: int, c: Comparison, retailer: Retailer | None, 
         )
 
 
-def _check_own_earlier(p: Product, i: int, c: Comparison, ix: Catalog, err: Any) -> Iterator[Finding]:
+def _check_own_earlier(p: Product, i: int, c: Comparison, ix: Catalog, err: Report) -> Iterator[Finding]:
     """A 划线价 of our own earlier price is at most the lower of our lowest price of the 7 days before the
     reduction (明码标价和禁止价格欺诈规定 art. 16) and the lowest of the 30 days before it (EU Omnibus)."""
     same_amount = p.unit.measure.dimension == c.unit.measure.dimension and base_amount(p.unit) == base_amount(c.unit)
@@ -439,7 +446,7 @@ def _check_own_earlier(p: Product, i: int, c: Comparison, ix: Catalog, err: Any)
         )
 
 
-def _check_evidence(p: Product, i: int, c: Comparison, ix: Catalog, err: Any) -> Iterator[Finding]:
+def _check_evidence(p: Product, i: int, c: Comparison, ix: Catalog, err: Report) -> Iterator[Finding]:
     """Every compared price has its proof in content/evidence/, unchanged since it was recorded, of the day it was seen."""
     evidence = c.evidence
     if evidence is None:
@@ -503,7 +510,7 @@ def _check_evidence(p: Product, i: int, c: Comparison, ix: Catalog, err: Any) ->
         )
 
 
-def _check_wording(item: Any, ix: Catalog, err, *_: Any) -> Iterator[Finding]:
+def _check_wording(item: Any, ix: Catalog, err: Report, *_: Any) -> Iterator[Finding]:
     for loc, message, is_error in wording_problems(item, ix.retailers, ix.settings):
         yield err(loc, message, Severity.ERROR if is_error else Severity.WARNING)
 
@@ -517,7 +524,7 @@ def check_factory(fid: str, f: Factory, ix: Catalog, *, has_products: bool) -> I
     yield from _each((_check_belt, _check_founded, _check_factory_images, _check_audit, _check_wording), ix, f, ix, err, has_products)
 
 
-def _check_belt(f: Factory, ix: Catalog, err, has_products: bool) -> Iterator[Finding]:
+def _check_belt(f: Factory, ix: Catalog, err: Report, has_products: bool) -> Iterator[Finding]:
     if f.industry_belt is not None and f.industry_belt not in ix.belts and not {"belts", f"belts:{f.industry_belt}"} & ix.unreadable:
         yield err(
             ("industry_belt",),
@@ -528,7 +535,7 @@ def _check_belt(f: Factory, ix: Catalog, err, has_products: bool) -> Iterator[Fi
         )
 
 
-def _check_founded(f: Factory, ix: Catalog, err, has_products: bool) -> Iterator[Finding]:
+def _check_founded(f: Factory, ix: Catalog, err: Report, has_products: bool) -> Iterator[Finding]:
     if f.founded is not None and f.founded > ix.today.year:
         yield err(
             ("founded",),
@@ -536,11 +543,11 @@ def _check_founded(f: Factory, ix: Catalog, err, has_products: bool) -> Iterator
         )
 
 
-def _check_factory_images(f: Factory, ix: Catalog, err, has_products: bool) -> Iterator[Finding]:
+def _check_factory_images(f: Factory, ix: Catalog, err: Report, has_products: bool) -> Iterator[Finding]:
     yield from _check_images(("images",), f.images, ix, err)
 
 
-def _check_audit(f: Factory, ix: Catalog, err, has_products: bool) -> Iterator[Finding]:
+def _check_audit(f: Factory, ix: Catalog, err: Report, has_products: bool) -> Iterator[Finding]:
     audited = f.verification.audited_on
     if audited > ix.today:
         yield err(("verification", "audited_on"), _future(audited))
@@ -709,7 +716,7 @@ def _add(value: Any, loc: Loc, found: list[tuple[Loc, str]]) -> None:
             _add(item, (*loc, i), found)
 
 
-def _some(mapping: dict) -> str:
+def _some(mapping: dict[str, Any]) -> str:
     keys = sorted(mapping)
     return ", ".join(keys[:8]) + (", …" if len(keys) > 8 else "") if keys else say("（还没有）", "(none defined)")
 

@@ -16,7 +16,7 @@ from pydantic import AfterValidator, BeforeValidator, Field, WithJsonSchema
 from .models import DeliveryClass, DeliveryClassName, LongText, Money, Slug, Strict, Text, _no_bool
 from .problems import Severity
 from .regions import ALIASES, PROVINCES
-from .rules import Finding, model_strings, nda_pattern, quote_nda
+from .rules import Finding, Loc, model_strings, nda_pattern, quote_nda
 
 if TYPE_CHECKING:
     from .load import Catalog
@@ -192,7 +192,7 @@ def check_store(store: StoreInfo, ix: Catalog) -> Iterator[Finding]:
     """Rules between store.yaml and the other files: categories exist, product classes have terms, no NDA brand."""
     categories, products = ix.categories, ix.products
 
-    def err(loc: tuple, message: str) -> Finding:
+    def err(loc: Loc, message: str) -> Finding:
         return Finding("store", "store", loc, message, Severity.ERROR)
 
     delivery = store.delivery

@@ -12,16 +12,19 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from .messages import is_odd, odd_character, say
 
-try:  # libyaml is ~8x faster than PyYAML's pure-Python parser.
+if TYPE_CHECKING:  # checked against the C loader; the pure-Python one has the same interface
     _BaseLoader = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover - only on a PyYAML built without libyaml
-    _BaseLoader = yaml.SafeLoader
+else:
+    try:  # libyaml is ~8x faster than PyYAML's pure-Python parser.
+        _BaseLoader = yaml.CSafeLoader
+    except AttributeError:  # pragma: no cover - only on a PyYAML built without libyaml
+        _BaseLoader = yaml.SafeLoader
 
 MAX_FILE_BYTES = 512 * 1024
 """A catalog file is a few KB; anything far larger is a mistake, not content."""
@@ -44,10 +47,10 @@ def _mark_position(mark: Any) -> tuple[int, int]:
     return mark.line + 1, mark.column + 1
 
 
-class CatalogLoader(_BaseLoader):  # type: ignore[misc, valid-type]
+class CatalogLoader(_BaseLoader):
     """The C safe loader whose floats are exact Decimals (used for non-string scalars only)."""
 
-    def construct_yaml_float(self, node: yaml.ScalarNode) -> Decimal:
+    def construct_decimal(self, node: yaml.ScalarNode) -> Decimal:
         """Read a number with a fraction as an exact Decimal, never a binary float."""
         text = str(self.construct_scalar(node)).replace("_", "")
         try:
@@ -78,7 +81,7 @@ class CatalogLoader(_BaseLoader):  # type: ignore[misc, valid-type]
         return str(super().resolve(kind, value, implicit))  # type: ignore[no-untyped-call]
 
 
-CatalogLoader.add_constructor("tag:yaml.org,2002:float", CatalogLoader.construct_yaml_float)
+CatalogLoader.add_constructor("tag:yaml.org,2002:float", CatalogLoader.construct_decimal)
 assert not CatalogLoader.yaml_path_resolvers, "a path resolver makes tags depend on more than the value"
 _PLAIN_TAGS: dict[str, str] = {}
 
@@ -164,7 +167,7 @@ class _Builder:
             if tag == _INT and _DECIMAL_INT.match(text):
                 return int(text.replace("_", ""))
             if tag == _FLOAT:
-                return self.loader.construct_yaml_float(node)
+                return self.loader.construct_decimal(node)
             if tag == _TIMESTAMP and len(text) == 10:
                 return dt.date.fromisoformat(text)
             return self.loader.construct_object(node)

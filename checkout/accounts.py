@@ -13,7 +13,9 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from . import verification
+from .db import rows_changed
 from .emails import InvalidEmail, lookup_form, normalise_email
+from .errors import Refusal
 from .models import PasswordReset, User, utcnow
 
 # OWASP's Argon2id minimum: 19 MiB of memory, 2 passes, 1 lane.
@@ -26,8 +28,11 @@ RESET_LIFETIME = dt.timedelta(hours=1)
 _DUMMY_HASH = HASHER.hash(secrets.token_hex(16))
 
 
-class AccountError(ValueError):
-    """A user-fixable problem with account input, with a zh-CN message."""
+class AccountError(Refusal, ValueError):
+    """A user-fixable problem with account input, with a zh-CN message (400)."""
+
+    def __init__(self, message: str, code: str = "invalid_account"):
+        super().__init__(400, code, message)
 
 
 def check_password_rules(password: str) -> None:
@@ -141,11 +146,13 @@ def token_user(db: Session, token: str, purpose: str, now: dt.datetime | None = 
 def _claim(db: Session, token: str, purpose: str, now: dt.datetime) -> bool:
     """Mark a token used with a conditional UPDATE, so two simultaneous uses cannot both succeed."""
     return (
-        db.execute(
-            update(PasswordReset)
-            .where(PasswordReset.token_hash == _token_hash(token), PasswordReset.purpose == purpose, PasswordReset.used_at.is_(None))
-            .values(used_at=now)
-        ).rowcount
+        rows_changed(
+            db.execute(
+                update(PasswordReset)
+                .where(PasswordReset.token_hash == _token_hash(token), PasswordReset.purpose == purpose, PasswordReset.used_at.is_(None))
+                .values(used_at=now)
+            )
+        )
         == 1
     )
 

@@ -14,6 +14,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from .delivery import canonical_province
+from .errors import Refusal
 from .models import SavedAddress
 
 MOBILE = re.compile(r"1[3-9]\d{9}")
@@ -31,14 +32,12 @@ FIELDS = {
 }
 
 
-class AddressError(ValueError):
-    """An address the store cannot deliver to as typed: the field, an API code and a zh-CN message."""
+class AddressError(Refusal, ValueError):
+    """An address the store cannot deliver to as typed: the field, an API code and a zh-CN message (400)."""
 
     def __init__(self, field: str, code: str, message: str):
-        super().__init__(message)
+        super().__init__(400, code, message)
         self.field = field
-        self.code = code
-        self.message = message
 
 
 @dataclass(frozen=True)
@@ -60,7 +59,7 @@ class Address:
     @classmethod
     def from_record(cls, record: dict) -> Address:
         """An address stored by `as_record`."""
-        return cls(**{name: record.get(name) for name in FIELDS})
+        return cls(**{name: record[name] for name in FIELDS if name in record})
 
     def one_line(self) -> str:
         """The address as a courier writes it: province, city, district, street."""

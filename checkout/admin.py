@@ -110,10 +110,7 @@ def orders():
 @token_required
 def order(order_id: int):
     """One order."""
-    try:
-        return jsonify(order_json(order_service.get_order(get_db(), order_id)))
-    except OrderError as exc:
-        return api_error(exc.status, exc.code, exc.message)
+    return jsonify(order_json(order_service.get_order(get_db(), order_id)))  # an OrderError is answered by errors.refused
 
 
 def _optional_json() -> tuple[dict | None, tuple | None]:
@@ -134,14 +131,12 @@ def ship(order_id: int):
     body, refused = _optional_json()
     if refused:
         return refused
+    assert body is not None  # no refusal: a body
     carrier, tracking = body.get("carrier"), body.get("tracking")
     if any(v is not None and (not isinstance(v, str) or len(v) > 120) for v in (carrier, tracking)):
         return api_error(400, "malformed_body", "carrier and tracking must be short strings")
-    try:
-        with get_database().transaction() as db:
-            shipped = order_json(order_service.ship(db, order_id, carrier=carrier, tracking=tracking))
-    except OrderError as exc:
-        return api_error(exc.status, exc.code, exc.message)
+    with get_database().transaction() as db:
+        shipped = order_json(order_service.ship(db, order_id, carrier=carrier, tracking=tracking))
     return jsonify(shipped)
 
 
@@ -156,8 +151,6 @@ def refund(order_id: int):
         refunded = order_json(order_service.refund(get_database(), order_id, client=get_stripe()))
     except StripeNotConfigured:
         return api_error(503, "payments_unavailable", "STRIPE_SECRET_KEY is not set")
-    except OrderError as exc:
-        return api_error(exc.status, exc.code, exc.message)
     return jsonify(refunded)
 
 

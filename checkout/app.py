@@ -9,14 +9,14 @@ from flask import Flask, current_app, jsonify, render_template, request
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from catalog.money import price_label, yuan
 from catalog.urls import product_url
 
 from . import catalogs, config, db, ratelimits
-from .errors import malformed_body
+from .errors import Refusal, malformed_body, refused
 from .jsonbody import MalformedBody
 from .localtime import local_date, local_time
 from .security import SecurityHeaders, security_headers
@@ -32,7 +32,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     instance = (test_config or {}).get("PLUS_INSTANCE") or environment.get("PLUS_INSTANCE")
     app = Flask(
         __name__,
-        instance_path=str(Path(instance).resolve()) if instance else None,
+        instance_path=str(Path(str(instance)).resolve()) if instance else None,
         instance_relative_config=True,
         static_url_path="/checkout/static",
     )
@@ -55,6 +55,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     ratelimits.init_app(app)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(MalformedBody, malformed_body)
+    app.register_error_handler(Refusal, refused)
     app.register_error_handler(OperationalError, _database_error)
     app.register_error_handler(PoolTimeout, _database_error)
     app.after_request(_no_store_personal)
@@ -147,6 +148,6 @@ def _http_error(error: HTTPException):
     message = error.description if error.code != 429 else "请求过于频繁，请稍后再试"
     response = jsonify({"error": {"code": code, "message": message}})
     response.status_code = error.code or 500
-    if error.code == 405 and error.valid_methods:
+    if isinstance(error, MethodNotAllowed) and error.valid_methods:
         response.headers["Allow"] = ", ".join(error.valid_methods)
     return response

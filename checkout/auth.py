@@ -194,6 +194,7 @@ def resend_verification():
     """Mail the verification link again."""
     if g.user.email_verified_at is None:
         with get_database().transaction() as db:
-            notices.verify_email(db, db.get(User, g.user.id))
+            if (user := db.get(User, g.user.id)) is not None:  # None: the account was deleted meanwhile
+                notices.verify_email(db, user)
     flash("验证邮件已发送，请查收", "info")
     return redirect(url_for("account.index"))

@@ -8,20 +8,16 @@ from decimal import Decimal
 from catalog import Catalog
 from catalog.pricing import PurchaseRefused, check_purchase, quote
 
+from .errors import Refusal
+
 MAX_LINES = 50
 MAX_QUANTITY = 9999
 
 REFUSAL_STATUS = {"members_only": 403, "below_moq": 422, "invalid_quantity": 400}
 
 
-class CartError(Exception):
+class CartError(Refusal):
     """A cart the store refuses, with the code, zh-CN message and HTTP status an API returns."""
-
-    def __init__(self, status: int, code: str, message: str):
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
 
 
 @dataclass(frozen=True)

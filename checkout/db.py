@@ -17,7 +17,7 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from flask import Flask, current_app, g
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import CursorResult, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -107,6 +107,15 @@ def is_busy(error: BaseException) -> bool:
         return True
     message = str(error.orig).lower()
     return "database is locked" in message or "database is busy" in message
+
+
+def rows_changed(result: object) -> int:
+    """How many rows an UPDATE or DELETE run with `Session.execute` changed.
+
+    SQLAlchemy answers those with a CursorResult but types `Session.execute` as returning a plain Result."""
+    if not isinstance(result, CursorResult):
+        raise TypeError(f"rows_changed reads the result of an UPDATE or DELETE, not a {type(result).__name__}")
+    return result.rowcount
 
 
 def can_write(database: Database) -> bool:

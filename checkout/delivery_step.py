@@ -45,10 +45,8 @@ def _subtotal(record: CheckoutSession) -> Decimal:
     return sum((Decimal(line["unit_price"]) * int(line["quantity"]) for line in record.lines), Decimal("0.00"))
 
 
-def quote(record: CheckoutSession, province: str | None) -> Fee | None:
-    """The fee to `province` for this checkout's lines (None when no province is known yet)."""
-    if not province:
-        return None
+def quote(record: CheckoutSession, province: str) -> Fee:
+    """The fee to `province` for this checkout's lines."""
     return delivery_fee(get_catalog(), record.lines, province=province, member=record.member_pricing)
 
 
@@ -60,7 +58,7 @@ def _page(record: CheckoutSession, *, form: dict, error: AddressError | None = N
     chosen = next((entry for entry in book if str(entry.id) == choice), None)
     province = chosen.province if chosen is not None else canonical_province(form.get("province") or "")
     try:
-        fee = quote(record, province)
+        fee = quote(record, province) if province else None  # none until a province is known
     except CatalogUnavailable:
         fee = None
     subtotal = _subtotal(record)

@@ -1,8 +1,8 @@
-"""The API's error shape: `{"error": {"code", "message"}}` with the right status."""
+"""The API's error shape: `{"error": {"code", "message"}}` with the right status, and refusals."""
 
 from __future__ import annotations
 
-from flask import Response, jsonify, request
+from flask import Response, jsonify, render_template, request
 
 from .jsonbody import MalformedBody, request_json
 
@@ -10,6 +10,25 @@ from .jsonbody import MalformedBody, request_json
 def api_error(status: int, code: str, message: str) -> tuple[Response, int]:
     """A JSON error response."""
     return jsonify({"error": {"code": code, "message": message}}), status
+
+
+class Refusal(Exception):
+    """A request the store refuses, in the asker's words: an HTTP status, an API code and a zh-CN message.
+
+    A view with a form catches it to show `message` beside the form; any other is answered by `refused`."""
+
+    def __init__(self, status: int, code: str, message: str):
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+
+
+def refused(error: Refusal) -> tuple[Response | str, int]:
+    """The answer to a refusal (registered for the whole app): the JSON error under /api/, a page elsewhere."""
+    if request.path.startswith("/api/"):
+        return api_error(error.status, error.code, error.message)
+    return render_template("errors/refused.html", message=error.message), error.status
 
 
 def require_json() -> tuple[Response, int] | None:

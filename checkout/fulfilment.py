@@ -25,14 +25,8 @@ def record_delivery(db: Session, order: Order, checkout: CheckoutSession, sessio
 
 def order_address(order: Order) -> Address | None:
     """The address an order ships to (None for orders recorded before addresses were asked)."""
-    if not order.ship_name:
+    name, mobile, province = order.ship_name, order.ship_mobile, order.ship_province
+    city, district, street = order.ship_city, order.ship_district, order.ship_address
+    if not (name and mobile and province and city and district and street):
         return None
-    return Address(
-        order.ship_name,
-        order.ship_mobile,
-        order.ship_province,
-        order.ship_city,
-        order.ship_district,
-        order.ship_address,
-        order.ship_postcode,
-    )
+    return Address(name, mobile, province, city, district, street, order.ship_postcode)

@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, MutableMapping
 from dataclasses import dataclass
+from typing import Any
 
 import stripe
 from sqlalchemy import bindparam, func, or_, select
@@ -51,7 +52,7 @@ class Holder:
     """A guest given its token by this request: it cannot have started a checkout before."""
 
 
-def holder_for(session: dict, user: User | None, remote_addr: str | None) -> Holder:
+def holder_for(session: MutableMapping[str, Any], user: User | None, remote_addr: str | None) -> Holder:
     """The holder of a request (a guest gets a random token in its signed session cookie)."""
     if user is not None:
         return Holder(f"user:{user.id}", user.id, None)
@@ -149,7 +150,7 @@ class HoldCheck:
 
     def _bought(self, db: Session, product_id: str) -> int:
         since = utcnow() - self.window
-        paid = 0
+        paid: int | None = 0
         if self.holder.user_id is not None:
             paid = db.scalar(
                 select(func.coalesce(func.sum(OrderLine.quantity), 0))

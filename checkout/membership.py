@@ -67,7 +67,7 @@ def grant_year(db: Session, user: User, ref: str, now: dt.datetime) -> bool:
     return True
 
 
-def _timestamp(value: object) -> dt.datetime | None:
+def _timestamp(value: int | str | None) -> dt.datetime | None:
     return dt.datetime.fromtimestamp(int(value), dt.UTC) if value else None
 
 
@@ -236,7 +236,7 @@ def remind_expiring(database: Database, *, days: int, write: Callable[[Session, 
     for user_id in due:
         with database.transaction() as db:
             user = db.get(User, user_id)
-            if user.reminded_for == user.member_until:  # another run took this one meanwhile
+            if user is None or user.reminded_for == user.member_until:  # deleted, or another run took this one meanwhile
                 continue
             write(db, user)
             user.reminded_for = user.member_until

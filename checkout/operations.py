@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import io
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import stripe
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from stripe.params.checkout import SessionListParams
 
 from .db import Database
 from .emails import lookup_form
@@ -310,24 +312,24 @@ class ReconcileReport:
     """What a reconciliation saw and did."""
 
     checked: int = 0
-    recorded: list[str] | None = None
-    unknown: list[str] | None = None
+    recorded: list[str] = field(default_factory=list)
+    unknown: list[str] = field(default_factory=list)
 
 
 def reconcile(
     database: Database, client: stripe.StripeClient, *, since: dt.datetime | None = None, now: dt.datetime | None = None
 ) -> ReconcileReport:
     """Record an order for every paid Stripe session that has none (a webhook that never arrived)."""
-    report = ReconcileReport(recorded=[], unknown=[])
-    params: dict = {"status": "complete", "limit": 100}
+    report = ReconcileReport()
+    params: SessionListParams = {"status": "complete", "limit": 100}
     if since is not None:
         params["created"] = {"gte": int(since.timestamp())}
-    for session in client.v1.checkout.sessions.list(params).auto_paging_iter():
-        session = as_dict(session)
+    for found in client.v1.checkout.sessions.list(params).auto_paging_iter():
+        session = as_dict(found)
         report.checked += 1
         if session.get("payment_status") not in ("paid", "no_payment_required"):
             continue
-        outcome = apply_with_lookups(database, StripeLookups(client), lambda db, lookups, s=session: _reconcile_one(db, lookups, s, now))
+        outcome = apply_with_lookups(database, StripeLookups(client), functools.partial(_reconcile_one, session=session, now=now))
         if outcome == "unknown_session":
             report.unknown.append(session["id"])
         elif outcome in ("paid", "granted", "subscribed"):
@@ -367,6 +369,10 @@ def _expired_at_stripe(client: stripe.StripeClient, session_id: str) -> dict:
     return session
 
 
+def _apply_event(db: Session, lookups: StripeLookups, *, event_type: str, session: dict, now: dt.datetime | None) -> str:
+    return apply_session_event(db, event_type, session, lookups=lookups, now=now)
+
+
 def sweep_reservations(database: Database, client: stripe.StripeClient | None, *, now: dt.datetime | None = None) -> int:
     """Release the stock of checkouts past their expiry once Stripe confirms they were not paid."""
     now = now or utcnow()
@@ -382,7 +388,8 @@ def sweep_reservations(database: Database, client: stripe.StripeClient | None, *
             stripe_id = db.scalar(select(CheckoutSession.stripe_session_id).where(CheckoutSession.id == checkout_id))
         if stripe_id is None or client is None:
             with database.transaction() as db:
-                released += release(db, db.get(CheckoutSession, checkout_id), "expired")
+                if (current := db.get(CheckoutSession, checkout_id)) is not None:  # gone meanwhile: nothing to release
+                    released += release(db, current, "expired")
             continue
         try:  # Stripe first, with no transaction open; then one short transaction records what it said
             session = _expired_at_stripe(client, stripe_id)
@@ -392,9 +399,7 @@ def sweep_reservations(database: Database, client: stripe.StripeClient | None, *
         lookups = StripeLookups(client)
         lookups.remember("session", session)
         event_type = "checkout.session." + ("expired" if session["status"] == "expired" else "completed")
-        outcome = apply_with_lookups(
-            database, lookups, lambda db, found, s=session, e=event_type: apply_session_event(db, e, s, lookups=found, now=now)
-        )
+        outcome = apply_with_lookups(database, lookups, functools.partial(_apply_event, event_type=event_type, session=session, now=now))
         released += outcome == "expired"
     if released:
         log.info("sweep: released the stock of %d expired checkout(s)", released)

@@ -7,6 +7,7 @@ mobile and an address: it is never cached.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from typing import Any
 
@@ -50,9 +51,9 @@ def _may_see(order: Order) -> bool:
     return bool(token) and read_order_token(token, order.id, order.email)
 
 
-def timeline(order: Order) -> list[tuple[str, object, str]]:
+def timeline(order: Order) -> list[tuple[str, dt.datetime | None, str]]:
     """(what, when, detail) for each step the order went through."""
-    steps: list[tuple[str, object, str]] = [("下单", order.created_at, "")]
+    steps: list[tuple[str, dt.datetime | None, str]] = [("下单", order.created_at, "")]
     if order.paid_at:
         steps.append(("已付款", order.paid_at, ""))
     if order.status == OrderStatus.PAYMENT_FAILED:

@@ -19,6 +19,7 @@ from .amounts import amount_matches, log_mismatch
 from .charges import blocks_shipping
 from .db import Database
 from .emails import lookup_form
+from .errors import Refusal
 from .fulfilment import record_delivery
 from .lookups import StripeLookups
 from .models import CheckoutSession, Order, OrderLine, ReturnLine, ReturnRequest, utcnow
@@ -30,14 +31,8 @@ log = logging.getLogger("plus.checkout.orders")
 PAID = ("paid", "no_payment_required")
 
 
-class OrderError(Exception):
+class OrderError(Refusal):
     """An operator action an order's state does not allow, with an API code and HTTP status."""
-
-    def __init__(self, status: int, code: str, message: str):
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
 
 
 def find_checkout(db: Session, session: dict) -> CheckoutSession | None:

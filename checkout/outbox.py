@@ -21,7 +21,7 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from .db import Database
+from .db import Database, rows_changed
 from .mail import PermanentFailure, Transport, build_message
 from .models import OutboxMail, utcnow
 
@@ -71,11 +71,13 @@ class Report:
 def _abandon_stale(database: Database, now: dt.datetime) -> int:
     """Rows a dead sender left `sending`: they may have left, so they fail instead of going again."""
     with database.transaction() as db:
-        return db.execute(
-            update(OutboxMail)
-            .where(OutboxMail.status == "sending", OutboxMail.claimed_at < now - LEASE)
-            .values(status="failed", last_error="发送中断（发送进程中止），可能已发出：未自动重发")
-        ).rowcount
+        return rows_changed(
+            db.execute(
+                update(OutboxMail)
+                .where(OutboxMail.status == "sending", OutboxMail.claimed_at < now - LEASE)
+                .values(status="failed", last_error="发送中断（发送进程中止），可能已发出：未自动重发")
+            )
+        )
 
 
 def claim(database: Database, *, limit: int = BATCH, now: dt.datetime | None = None) -> list[OutboxMail]:
@@ -92,11 +94,13 @@ def claim(database: Database, *, limit: int = BATCH, now: dt.datetime | None = N
             query = query.with_for_update(skip_locked=True)
         mine = []
         for mail_id in db.scalars(query).all():
-            taken = db.execute(
-                update(OutboxMail)
-                .where(OutboxMail.id == mail_id, OutboxMail.status == "pending")
-                .values(status="sending", claimed_at=now, attempts=OutboxMail.attempts + 1)
-            ).rowcount
+            taken = rows_changed(
+                db.execute(
+                    update(OutboxMail)
+                    .where(OutboxMail.id == mail_id, OutboxMail.status == "pending")
+                    .values(status="sending", claimed_at=now, attempts=OutboxMail.attempts + 1)
+                )
+            )
             if taken == 1:
                 mine.append(mail_id)
         rows = db.scalars(select(OutboxMail).where(OutboxMail.id.in_(mine)).order_by(OutboxMail.id)).all() if mine else []
@@ -160,8 +164,10 @@ def send_due(database: Database, config: dict, folder: Path, *, now: dt.datetime
 def retry_failed(database: Database, *, now: dt.datetime | None = None) -> int:
     """Put every failed mail back in the queue (after fixing an address or the server)."""
     with database.transaction() as db:
-        return db.execute(
-            update(OutboxMail)
-            .where(OutboxMail.status == "failed")
-            .values(status="pending", attempts=0, next_attempt_at=now or utcnow(), claimed_at=None)
-        ).rowcount
+        return rows_changed(
+            db.execute(
+                update(OutboxMail)
+                .where(OutboxMail.status == "failed")
+                .values(status="pending", attempts=0, next_attempt_at=now or utcnow(), claimed_at=None)
+            )
+        )

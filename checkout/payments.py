@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING, cast
 
 import stripe
 from sqlalchemy import Row, bindparam, insert, select, update
@@ -30,6 +31,9 @@ from .limits import Holder, held_units
 from .models import CheckoutSession, User, utcnow
 from .stock import release, reserve
 from .stripe_pace import Pace, paced
+
+if TYPE_CHECKING:
+    from stripe.params.checkout import SessionCreateParams
 
 log = logging.getLogger("plus.checkout.payments")
 
@@ -185,14 +189,20 @@ def create_session(
     `handed()` says whether the request that started it is there to take it (else the shopper's
     waiting page must fetch it within `unclaimed`, or the sweep expires it: the shopper left).
     """
-    key = {"idempotency_key": f"plus-checkout-{record.id}"}  # every retry sends the same key: one session, however often
+    key: stripe.RequestOptions = {
+        "idempotency_key": f"plus-checkout-{record.id}"
+    }  # every retry sends the same key: one session, however often
     if lifetime is not None:
         params = {**params, "expires_at": int((utcnow() + lifetime).timestamp())}
+    # The parameters are plain dicts (stored, queued and replayed as they are); Stripe's TypedDict applies at its call only.
+    stripe_params = cast("SessionCreateParams", params)
     try:
         if pace is None:
-            session = client.v1.checkout.sessions.create(params, key)
+            session = client.v1.checkout.sessions.create(stripe_params, key)
         else:
-            session = paced(pace, lambda: client.v1.checkout.sessions.create(params, key))
+            session = paced(pace, lambda: client.v1.checkout.sessions.create(stripe_params, key))
+        if not session.url:  # hosted Checkout always has one: without it the shopper has nowhere to pay
+            raise stripe.StripeError(f"session {session.id} came back without a url")
     except stripe.StripeError as exc:
         log.error("Stripe refused checkout %s: %s", record.id, exc)
         give_back(database, record.id)
@@ -359,6 +369,8 @@ def confirm_delivery(
             .execution_options(synchronize_session=False)
         )
         db.refresh(record)
+    if record.delivery is None:
+        raise CheckoutClosed(checkout_id)  # opened before checkouts asked for an address: start again from the cart
     if record.delivery != delivery.address.as_record():
         raise AddressLocked(Address.from_record(record.delivery))
     if record.status == "open" and record.stripe_session_id:

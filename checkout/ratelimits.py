@@ -22,5 +22,7 @@ def init_app(app: Flask) -> Limiter:
     # The address is REMOTE_ADDR, which ProxyFix sets from X-Forwarded-For when PLUS_TRUSTED_PROXIES says so.
     limiter = Limiter(get_remote_address, app=app, storage_uri=app.config["RATELIMIT_STORAGE_URI"], headers_enabled=True)
     for endpoint, key in LIMITED.items():
-        app.view_functions[endpoint] = limiter.limit(app.config[key], methods=["POST"])(app.view_functions[endpoint])
+        # Flask types a view as sync-or-async; Flask-Limiter's Callable[P, R] decorator turns that into one callable
+        # returning either, which mypy cannot assign back (each view keeps its own kind at run time).
+        app.view_functions[endpoint] = limiter.limit(app.config[key], methods=["POST"])(app.view_functions[endpoint])  # type: ignore[assignment]
     return limiter

@@ -8,7 +8,7 @@ from flask import Blueprint, current_app, g, jsonify, render_template, request, 
 from sqlalchemy import select
 
 from .addresses import AddressError, parse_address
-from .cart import CartError, parse_items, price_items
+from .cart import parse_items, price_items
 from .catalogs import CatalogUnavailable, get_catalog
 from .db import get_database, get_db
 from .delivery import delivery_fee
@@ -57,10 +57,6 @@ def create_checkout():
             check=HoldCheck.of(catalog, lines, holder),
             opener=queued(database, client, wait=current_app.config["PLUS_CHECKOUT_WAIT"]),
         )
-    except AddressError as exc:
-        return api_error(400, exc.code, exc.message)
-    except CartError as exc:
-        return api_error(exc.status, exc.code, exc.message)
     except OutOfStock as exc:
         return api_error(409, "out_of_stock", f"「{exc.title}」库存不足，仅剩{exc.available}件")
     except (PaymentProviderError, StripeNotConfigured) as exc:

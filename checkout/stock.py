@@ -15,6 +15,7 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from .db import rows_changed
 from .models import CheckoutSession, StockCounter
 
 log = logging.getLogger("plus.checkout.stock")
@@ -92,9 +93,9 @@ def release(db: Session, checkout: CheckoutSession, new_status: str) -> bool:
         .where(CheckoutSession.id == checkout.id, CheckoutSession.stock_held.is_(True))
         .values(stock_held=False, status=new_status)
         .execution_options(synchronize_session=False)
-    ).rowcount
+    )
     db.refresh(checkout)
-    if claimed != 1:
+    if rows_changed(claimed) != 1:
         return False
     for line in checkout.lines:
         if line.get("stock_limited"):
@@ -103,8 +104,8 @@ def release(db: Session, checkout: CheckoutSession, new_status: str) -> bool:
                 update(StockCounter)
                 .where(StockCounter.product_id == line["product"], StockCounter.committed >= quantity)
                 .values(committed=StockCounter.committed - quantity)
-            ).rowcount
-            if done != 1:
+            )
+            if rows_changed(done) != 1:
                 log.error("stock counter of %s is below a held reservation of %d", line["product"], quantity)
     log.info("released the stock of checkout %s (%s)", checkout.id, new_status)
     return True

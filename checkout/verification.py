@@ -13,6 +13,7 @@ import logging
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from .db import rows_changed
 from .links import read_verify_token
 from .models import Order, User, utcnow
 
@@ -30,12 +31,14 @@ def adopt_guest_orders(db: Session, user: User) -> int:
     """Attach every guest order paid with the user's (verified) address to the account."""
     if user.email_verified_at is None:
         return 0
-    adopted = db.execute(
-        update(Order)
-        .where(Order.user_id.is_(None), func.lower(Order.email) == user.email.lower())
-        .values(user_id=user.id)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    adopted = rows_changed(
+        db.execute(
+            update(Order)
+            .where(Order.user_id.is_(None), func.lower(Order.email) == user.email.lower())
+            .values(user_id=user.id)
+            .execution_options(synchronize_session=False)
+        )
+    )
     if adopted:
         log.info("account %s adopted %d guest order(s)", user.id, adopted)
     return adopted

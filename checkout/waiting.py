@@ -172,7 +172,7 @@ def pay(checkout_id: str):
     """Go to Stripe's pay page as soon as the session is open; meanwhile a page that reloads itself."""
     record = glimpse(checkout_id)
     state, url = _state(record)
-    if state == "open" and url:
+    if state == "open" and url is not None:
         return redirect(url, code=303)
     html = render_template("checkout/waiting.html", state=state, refresh=refresh_seconds(record.id))
     return html, 200 if state == "queued" else 410, {"Cache-Control": "no-store"}

@@ -56,6 +56,7 @@ def write_feeds(store: Store, output: Path, *, siteurl: str, sitename: str, time
         )
     drops = feed("降价提醒", FEED_DROPS, "本店价格下调的商品")
     for view in store.price_drops[:FEED_LIMIT]:
+        assert view.facts.last_drop is not None  # price_drops holds only products that have one
         before, after = view.facts.last_drop
         drops.add_item(
             title=f"{view.product.title} 降价：¥{yuan(before.price)} → ¥{yuan(after.price)}",

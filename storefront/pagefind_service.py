@@ -53,6 +53,8 @@ class PagefindService:
             self._answers_file.close()
             self._errors_file.close()
             raise ServiceError(f"cannot start Pagefind: {exc}") from exc
+        assert self._process.stdin is not None  # opened with stdin=PIPE
+        self._stdin = self._process.stdin
         self._next_id = 0
         self._read = 0
         self._partial = b""
@@ -65,7 +67,7 @@ class PagefindService:
         body = payload if isinstance(payload, str) else json.dumps(payload, ensure_ascii=False)
         message = f'{{"message_id":{self._next_id},"payload":{body}}}'
         try:
-            self._process.stdin.write(base64.b64encode(message.encode("utf-8")) + b",")
+            self._stdin.write(base64.b64encode(message.encode("utf-8")) + b",")
         except (BrokenPipeError, ValueError) as exc:
             raise ServiceError(f"Pagefind stopped reading: {self._why()}") from exc
         return self._next_id
@@ -73,7 +75,7 @@ class PagefindService:
     def flush(self) -> None:
         """Push queued messages to the process."""
         try:
-            self._process.stdin.flush()
+            self._stdin.flush()
         except (BrokenPipeError, ValueError) as exc:
             raise ServiceError(f"Pagefind stopped reading: {self._why()}") from exc
 
@@ -105,7 +107,7 @@ class PagefindService:
     def close(self) -> None:
         """End the process (it exits the moment its input closes) and reap it."""
         try:
-            self._process.stdin.close()
+            self._stdin.close()
         except (BrokenPipeError, ValueError):
             pass
         try:

@@ -20,6 +20,7 @@ import sys
 import tempfile
 import time
 import zlib
+from collections.abc import Sequence
 from decimal import Decimal
 from html import escape
 from pathlib import Path
@@ -164,7 +165,7 @@ class RecordIndexer:
         self._written: int | None = None
         self._error: ServiceError | None = None
 
-    def start(self, early: EarlyIndex | None = None, fragments: list[Path] = ()) -> RecordIndexer:
+    def start(self, early: EarlyIndex | None = None, fragments: Sequence[Path] = ()) -> RecordIndexer:
         """Hand the indexer every record (about 0.2 s for 10,000), going on with `early` when all it
         holds is still right, and the old `fragments` files of unchanged records, which Pagefind then
         does not write again; returns at once, failures show in `finish`."""
@@ -196,6 +197,7 @@ class RecordIndexer:
         try:
             if self._error is not None:
                 raise self._error
+            assert self._service is not None and self._written is not None  # start() got through
             self._service.wait(self._written, self.timeout)
             # Pagefind answers before its last writes land, and exits the moment its input closes:
             # closing early is what leaves truncated files. Wait until every file is there.
@@ -230,7 +232,7 @@ def check_index(site: Path, pages: int) -> dict[str, str]:
     return _check_files(site / BUNDLE, pages, full=True)
 
 
-def _link_fragments(files: list[Path], folder: Path) -> None:
+def _link_fragments(files: Sequence[Path], folder: Path) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     for path in files:
         try:

@@ -237,8 +237,12 @@ class Store:
             if not retailer.badge:
                 continue
             code = f"alt-{rid}"
-            members = [v for v in self.products.values() if any(b.code == code for b in v.facts.badges)]
-            members.sort(key=lambda v: (v.saving_against(rid).ratio, -v.saving_against(rid).saving, v.id))
+            found = [
+                (saving, v)
+                for v in self.products.values()
+                if any(b.code == code for b in v.facts.badges) and (saving := v.saving_against(rid)) is not None
+            ]
+            members = [v for _, v in sorted(found, key=lambda sv: (sv[0].ratio, -sv[0].saving, sv[1].id))]
             if members:
                 groups.append(Group(rid, retailer.badge, channel_url(rid), members, subtitle=retailer.name, extra=retailer))
         return groups
@@ -270,8 +274,8 @@ class Store:
     @cached_property
     def price_drops(self) -> list[ProductView]:
         """Products whose price last fell, latest drop first."""
-        dropped = [v for v in self.products.values() if v.facts.last_drop is not None]
-        return sorted(dropped, key=lambda v: (v.facts.last_drop[1].date, v.id), reverse=True)
+        dropped = [(drop[1].date, v) for v in self.products.values() if (drop := v.facts.last_drop) is not None]
+        return [v for _, v in sorted(dropped, key=lambda dv: (dv[0], dv[1].id), reverse=True)]
 
     def sourcing_count(self, kind: str) -> int:
         """How many products carry one kind of endorsement."""

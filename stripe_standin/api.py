@@ -176,9 +176,9 @@ def paginate(items: list[dict], url: str, reader: Reader, kind: str) -> dict:
 def _created_matches(created: int, reader: Reader) -> bool:
     if isinstance(reader.data["created"], str):
         return created == reader.int("created")
-    bounds = reader.sub("created").only("gt", "gte", "lt", "lte")
+    bounds = reader.sub("created", need=True).only("gt", "gte", "lt", "lte")
     checks = {"gt": lambda v: created > v, "gte": lambda v: created >= v, "lt": lambda v: created < v, "lte": lambda v: created <= v}
-    return all(checks[name](bounds.int(name)) for name in checks if bounds.has(name))
+    return all(checks[name](bounds.int(name, need=True)) for name in checks if bounds.has(name))
 
 
 def list_view(kind: str, url: str, filters: tuple[str, ...], reader: Reader) -> Response:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import builtins
 import re
 from collections.abc import Iterable
+from typing import Any, Literal, overload
 
 from .errors import StripeError, invalid, required, unknown_parameter
 
@@ -46,7 +48,11 @@ def _listify(node: dict, path: str):
 
 
 class Reader:
-    """Reads one level of parsed parameters, naming each one by its full Stripe path in errors."""
+    """Reads one level of parsed parameters, naming each one by its full Stripe path in errors.
+
+    Its readers are named after the types they read (`str`, `int`, `bool`, `list`), so inside the
+    class the built-in types are spelled `builtins.str` and so on; with `need=True` none returns None.
+    """
 
     def __init__(self, data: dict, prefix: str = ""):
         if not isinstance(data, dict):
@@ -69,7 +75,11 @@ class Reader:
         """Whether the parameter was sent."""
         return name in self.data
 
-    def str(self, name: str, *, need: bool = False, max_length: int = 5000) -> str | None:
+    @overload
+    def str(self, name: builtins.str, *, need: Literal[True], max_length: builtins.int = ...) -> builtins.str: ...
+    @overload
+    def str(self, name: builtins.str, *, need: builtins.bool = False, max_length: builtins.int = ...) -> builtins.str | None: ...
+    def str(self, name: builtins.str, *, need: builtins.bool = False, max_length: builtins.int = 5000) -> builtins.str | None:
         """A string parameter."""
         value = self._get(name, need)
         if value is None:
@@ -82,7 +92,17 @@ class Reader:
             )
         return value
 
-    def int(self, name: str, *, need: bool = False, low: int | None = None, high: int | None = None) -> int | None:
+    @overload
+    def int(
+        self, name: builtins.str, *, need: Literal[True], low: builtins.int | None = ..., high: builtins.int | None = ...
+    ) -> builtins.int: ...
+    @overload
+    def int(
+        self, name: builtins.str, *, need: builtins.bool = False, low: builtins.int | None = ..., high: builtins.int | None = ...
+    ) -> builtins.int | None: ...
+    def int(
+        self, name: builtins.str, *, need: builtins.bool = False, low: builtins.int | None = None, high: builtins.int | None = None
+    ) -> builtins.int | None:
         """An integer parameter within [low, high]."""
         raw = self.str(name, need=need)
         if raw is None:
@@ -96,7 +116,7 @@ class Reader:
             raise invalid(f"This value must be less than or equal to {high}.", self.path(name))
         return value
 
-    def bool(self, name: str) -> bool | None:
+    def bool(self, name: builtins.str) -> builtins.bool | None:
         """A boolean parameter (`true`/`false`)."""
         raw = self.str(name)
         if raw is None:
@@ -105,7 +125,11 @@ class Reader:
             raise invalid(f"Invalid boolean: {raw}", self.path(name))
         return raw == "true"
 
-    def enum(self, name: str, choices: Iterable[str], *, need: bool = False) -> str | None:
+    @overload
+    def enum(self, name: builtins.str, choices: Iterable[builtins.str], *, need: Literal[True]) -> builtins.str: ...
+    @overload
+    def enum(self, name: builtins.str, choices: Iterable[builtins.str], *, need: builtins.bool = False) -> builtins.str | None: ...
+    def enum(self, name: builtins.str, choices: Iterable[builtins.str], *, need: builtins.bool = False) -> builtins.str | None:
         """A parameter restricted to `choices`."""
         value = self.str(name, need=need)
         choices = list(choices)
@@ -113,12 +137,16 @@ class Reader:
             raise invalid(f"Invalid {self.path(name)}: must be one of {', '.join(choices)}", self.path(name))
         return value
 
-    def sub(self, name: str, *, need: bool = False) -> Reader | None:
+    @overload
+    def sub(self, name: builtins.str, *, need: Literal[True]) -> Reader: ...
+    @overload
+    def sub(self, name: builtins.str, *, need: builtins.bool = False) -> Reader | None: ...
+    def sub(self, name: builtins.str, *, need: builtins.bool = False) -> Reader | None:
         """A nested hash parameter, read with its own Reader."""
         value = self._get(name, need)
         return None if value is None else Reader(value, self.path(name))
 
-    def list(self, name: str, *, need: bool = False) -> list:
+    def list(self, name: builtins.str, *, need: builtins.bool = False) -> builtins.list[Any]:
         """An array parameter; hashes inside come back as Readers."""
         value = self._get(name, need)
         if value is None:
@@ -127,7 +155,7 @@ class Reader:
             raise invalid(f"Invalid array: {self.path(name)} must be an array", self.path(name))
         return [Reader(item, f"{self.path(name)}[{index}]") if isinstance(item, dict) else item for index, item in enumerate(value)]
 
-    def metadata(self, name: str = "metadata") -> dict[str, str] | None:
+    def metadata(self, name: builtins.str = "metadata") -> dict[builtins.str, builtins.str] | None:
         """Stripe metadata: at most 50 string keys of 40 characters, values of 500."""
         value = self._get(name, False)
         if value is None:
@@ -141,7 +169,7 @@ class Reader:
                 raise invalid("Metadata keys can be at most 40 characters and values at most 500 characters.", f"{self.path(name)}[{key}]")
         return dict(value)
 
-    def _get(self, name: str, need: bool):
+    def _get(self, name: builtins.str, need: builtins.bool) -> Any:
         value = self.data.get(name)
         if value is None and need:
             raise required(self.path(name))

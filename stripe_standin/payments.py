@@ -200,7 +200,7 @@ def refund(st, params: Reader, request: dict) -> dict:
 
 def _charge_to_refund(st, params: Reader) -> dict:
     if params.has("charge"):
-        charge_id = params.str("charge")
+        charge_id = params.str("charge", need=True)
         charge = st.store.get(charge_id, "charge")
         if charge is None:
             raise missing("charge", charge_id, "charge")
@@ -209,7 +209,7 @@ def _charge_to_refund(st, params: Reader) -> dict:
         raise invalid(
             "One of the following params should be provided for this request: payment_intent or charge.", code="parameter_missing"
         )
-    pi_id = params.str("payment_intent")
+    pi_id = params.str("payment_intent", need=True)
     pi = st.store.get(pi_id, "payment_intent")
     if pi is None:
         raise missing("payment_intent", pi_id, "payment_intent")

@@ -161,7 +161,7 @@ def list_events():
     reader = Reader(params()).only("limit", "starting_after", "ending_before", "created", "type", "types")
     items = standin().store.all("event")
     if reader.has("type"):
-        wanted = reader.str("type")
+        wanted = reader.str("type", need=True)
         items = [item for item in items if item["type"] == wanted or (wanted.endswith("*") and item["type"].startswith(wanted[:-1]))]
     if reader.has("types"):
         types = set(reader.list("types"))

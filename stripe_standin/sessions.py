@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from .errors import StripeError, invalid, missing
 from .params import Reader
@@ -145,7 +146,7 @@ def _payment_methods(params: Reader, mode: str) -> list[str]:
 
 def _method_options(params: Reader, methods: list[str]) -> dict:
     options = params.sub("payment_method_options")
-    result = {}
+    result: dict[str, dict[str, Any]] = {}
     if options is not None:
         options.only("card", "alipay", "wechat_pay")
         for name in ("card", "alipay"):

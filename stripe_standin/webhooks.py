@@ -11,6 +11,7 @@ import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
+from typing import Any
 
 from .store import Clock, Store, new_id, public
 
@@ -58,7 +59,7 @@ class Webhooks:
         data = {"object": public(obj)}
         if previous is not None:
             data["previous_attributes"] = previous
-        event = {
+        event: dict[str, Any] = {
             "id": new_id("evt_test"),
             "object": "event",
             "api_version": self.api_version,

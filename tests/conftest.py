@@ -267,8 +267,9 @@ def pytest_collection_modifyitems(config, items):
         path = Path(str(item.fspath)).relative_to(REPO).as_posix()
         if path in SLOW_MODULES or path.startswith(SLOW_FOLDERS) or any(word in item.name for word in SLOW_WORDS):
             item.add_marker(pytest.mark.slow)
-        if "browser" in getattr(item, "fixturenames", ()) or path.startswith("tests/browser/"):
+        if "browser" in getattr(item, "fixturenames", ()) or path.startswith("tests/browser/") or item.get_closest_marker("browser"):
             item.add_marker(pytest.mark.browser)
+            item.add_marker(pytest.mark.slow)  # Chromium and a server for each test: seconds, not milliseconds
         callspec = getattr(item, "callspec", None)
         if callspec is not None and "postgresql" in callspec.id:
             item.add_marker(pytest.mark.postgres)

@@ -21,7 +21,8 @@ import yaml
 from pydantic import BaseModel
 
 from catalog import Catalog
-from catalog.models import SLUG_PATTERN, Factory, Product, Settings
+from catalog.messages import SLUG_PATTERN
+from catalog.models import Factory, Product, Settings
 
 from ..git import origin_url
 from .fields import content_fields, help_zh, id_choices, label_zh, shape_of
@@ -222,15 +223,15 @@ def _fields(model: type[BaseModel], root: dict[str, Any], options: dict, *, opti
     return out
 
 
-def _scalar_widget(key: str, kind: Any, prop: dict[str, Any], options: dict) -> dict[str, Any]:
+def _scalar_widget(key: str, kind: Any, prop: dict[str, Any], options: dict[str, Any]) -> dict[str, Any]:
     if kind is Decimal:
         # pydantic writes Decimal bounds either as loose keys (gt, le) or inside the number branch.
-        number = next((b for b in prop.get("anyOf", []) if b.get("type") == "number"), {})
+        number: dict[str, Any] = next((b for b in prop.get("anyOf", []) if b.get("type") == "number"), {})
         places = int(prop.get("decimal_places", 2))
         step = float(Decimal(1).scaleb(-places))
         minimum = prop.get("ge", number.get("minimum", step if "gt" in prop else None))
         maximum = prop.get("le", number.get("maximum"))
-        widget = {"widget": "number", "value_type": "float", "step": step}
+        widget: dict[str, Any] = {"widget": "number", "value_type": "float", "step": step}
         if minimum is not None:
             widget["min"] = float(minimum)
         if maximum is not None:
@@ -258,7 +259,7 @@ def _scalar_widget(key: str, kind: Any, prop: dict[str, Any], options: dict) -> 
         return {"widget": "select", "options": options[key]}
     if prop.get("maxLength", 0) > _LONG_TEXT:
         return {"widget": "markdown" if key.endswith(".description") else "text"}
-    widget: dict[str, Any] = {"widget": "string"}
+    widget = {"widget": "string"}
     if prop.get("pattern") == SLUG_PATTERN:
         widget["pattern"] = [SLUG_PATTERN, "小写字母、数字和连字符，如 aux-vacuum"]
     return widget

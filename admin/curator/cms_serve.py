@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from catalog import Catalog, load_catalog
-from catalog.models import SLUG_PATTERN
+from catalog.messages import SLUG_PATTERN
 
 from . import cms
 from .cms_store import INDEXES, ContentStore, Refused

@@ -26,15 +26,16 @@ import yaml
 from pydantic import BaseModel
 
 from catalog import load_catalog
-from catalog.models import SLUG_PATTERN, Belt, Category, Factory, Product, Retailer, Settings
+from catalog.messages import SLUG_PATTERN
+from catalog.models import Belt, Category, Factory, Product, Retailer, Settings
 
 from . import yamlmerge
 
-FOLDERS = {"products": Product, "factories": Factory}
+FOLDERS: dict[str, type[BaseModel]] = {"products": Product, "factories": Factory}
 """Folders of one-file-per-entry collections; the file name is the id."""
-INDEXES = {"categories": Category, "retailers": Retailer, "belts": Belt}
+INDEXES: dict[str, type[BaseModel]] = {"categories": Category, "retailers": Retailer, "belts": Belt}
 """Files mapping an id to an entry; the editor sees them as a list under `items`."""
-SINGLES = {"settings": Settings}
+SINGLES: dict[str, type[BaseModel]] = {"settings": Settings}
 IMAGE_TYPES = {b"\x89PNG\r\n\x1a\n": "PNG", b"\xff\xd8\xff": "JPEG"}
 IMAGE_SUFFIXES = {"PNG": {".png"}, "JPEG": {".jpg", ".jpeg"}, "WebP": {".webp"}}
 MAX_IMAGE_BYTES = 5 * 1024 * 1024

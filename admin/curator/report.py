@@ -244,6 +244,7 @@ def _factories(old: Snapshot, new: Snapshot) -> Iterator[str]:
         if before == after:
             continue
         if before is None:
+            assert after is not None  # fid is a key of one side or the other
             changes = ["新增工厂", *_audit_summary(after), *_oem_summary(after)]
         elif after is None:
             failing = any(p.path.name == f"{fid}.yaml" and p.path.parent.name == "factories" for p in new.errors)
@@ -252,7 +253,7 @@ def _factories(old: Snapshot, new: Snapshot) -> Iterator[str]:
             changes = [*_audit_changes(before, after), *_oem_changes(before, after)]
             if not changes:
                 changes = ["资料修改"]
-        shown = after or before
+        shown = after or old.factories[fid]
         rows.append([f"{md(shown.name)} {code(fid)}", "；".join(changes)])
     if rows:
         yield from table(["工厂", "变化"], rows)
@@ -292,6 +293,7 @@ def _oem_changes(before: Factory, after: Factory) -> list[str]:
     for key in sorted(set(old) | set(new)):
         was, now = old.get(key), new.get(key)
         if was is None:
+            assert now is not None  # key is a brand of one side or the other
             changes.append("新增一个保密代工品牌" if now.disclosure is Disclosure.NDA else f"新增公开代工品牌 {md(now.brand)}")
         elif now is None:
             changes.append("移除一个保密代工品牌" if was.disclosure is Disclosure.NDA else f"移除公开代工品牌 {md(was.brand)}")

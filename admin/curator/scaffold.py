@@ -20,8 +20,8 @@ from typing import Any
 from pydantic import BaseModel
 
 from catalog import load_catalog
-from catalog.messages import say
-from catalog.models import SLUG_PATTERN, Factory, Product
+from catalog.messages import SLUG_PATTERN, say
+from catalog.models import Factory, Product
 from catalog.placeholder import PLACEHOLDER_PNG
 
 from .fields import content_fields, help_zh, id_choices, shape_of

@@ -78,7 +78,8 @@ def raw_nda_names(folder: Path) -> set[str]:
         entries = data.get("oem_for") if isinstance(data, dict) else None
         for entry in entries if isinstance(entries, list) else []:
             if isinstance(entry, dict) and entry.get("disclosure") == "nda":
-                aliases = entry.get("aliases") if isinstance(entry.get("aliases"), list) else []
+                aliases = entry.get("aliases")
+                aliases = aliases if isinstance(aliases, list) else []
                 names.update(str(n) for n in [entry.get("brand"), *aliases] if isinstance(n, str) and n.strip())
     return names
 

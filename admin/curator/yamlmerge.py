@@ -29,7 +29,11 @@ class _DecimalLoader(yaml.SafeLoader):
     """Reads the editor's YAML with floats as Decimal, as the catalog does."""
 
 
-_DecimalLoader.add_constructor("tag:yaml.org,2002:float", lambda loader, node: Decimal(loader.construct_scalar(node)))
+def _construct_decimal(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Decimal:
+    return Decimal(loader.construct_scalar(node))
+
+
+_DecimalLoader.add_constructor("tag:yaml.org,2002:float", _construct_decimal)
 
 
 def parse_edited(text: str) -> Any:
@@ -145,9 +149,10 @@ def _fresh(value: Any, money: frozenset[str], path: str, *, like: Any) -> Any:
         return out_seq
     if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
         number = _decimal(value)
-        if path in money and number is not None and number.as_tuple().exponent >= -2:
+        exponent = number.as_tuple().exponent if number is not None else None  # a letter for NaN and infinity
+        if path in money and number is not None and isinstance(exponent, int) and exponent >= -2:
             return number.quantize(_MONEY_PLACES)  # 28.5 is written 28.50; 99.999 is left for the validator to refuse
-        return int(number) if isinstance(value, int) else number
+        return value if isinstance(value, int) else number
     if isinstance(value, str) and "\n" in value.strip("\n"):
         return LiteralScalarString(value)  # prose stays a `|` block
     if isinstance(value, str) and _DATE.match(value) and isinstance(like, dt.date):

@@ -73,6 +73,7 @@ def run_refused(command: list[str], tmp_path: Path, missing: str) -> subprocess.
     return subprocess.run(command, env=env, capture_output=True, text=True, timeout=120, cwd=tmp_path)
 
 
+@pytest.mark.slow  # starts `plus serve` once for each setting
 @pytest.mark.parametrize("missing", list(REQUIRED_IN_PRODUCTION))
 def test_plus_serve_exits_naming_the_missing_setting(tmp_path, missing):
     result = run_refused([PLUS, "serve", "--no-build", "--port", "1"], tmp_path, missing)
@@ -81,6 +82,7 @@ def test_plus_serve_exits_naming_the_missing_setting(tmp_path, missing):
     assert "stand-in" not in result.stderr  # it never started
 
 
+@pytest.mark.slow  # starts gunicorn once for each setting
 @pytest.mark.parametrize("missing", ["STRIPE_SECRET_KEY", "MAIL_SERVER"])
 def test_gunicorn_exits_naming_the_missing_setting(tmp_path, missing):
     command = [GUNICORN, "admin.serve:create_site()", "--bind", "127.0.0.1:0", "--chdir", str(Path.cwd())]

@@ -61,6 +61,7 @@ def test_stripe_429s_are_retried_with_the_same_key_until_the_session_opens(limit
     assert again.id == sessions[3].id  # a retry with the key never opens a second session
 
 
+@pytest.mark.slow  # 429s retried with backoff until eight sessions are open
 def test_a_burst_past_stripes_rate_limit_is_served_without_an_error(make_app, limited_standin):
     app = make_app(STRIPE_API_BASE=limited_standin.url, PLUS_STRIPE_RATE=100, PLUS_RATE_CHECKOUT="1000 per minute")
     statuses: list[int] = []
@@ -107,6 +108,7 @@ def test_the_waiting_page_reloads_itself_while_queued_and_is_closed_after_a_fail
     assert client.get(answer["status_url"]).get_json()["status"] == "closed"
 
 
+@pytest.mark.slow  # waits for the paced worker (a session every 5 s) to open what it accepted
 def test_a_full_queue_answers_503_with_retry_after_at_once_and_holds_nothing(make_app):
     # one worker, one place in the queue and a session every 5 s: the third shopper finds it full
     app = make_app(PLUS_CHECKOUT_WAIT=0, PLUS_STRIPE_WORKERS=1, PLUS_CHECKOUT_QUEUE=1, PLUS_STRIPE_RATE=0.2)

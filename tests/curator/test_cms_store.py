@@ -51,6 +51,12 @@ def test_three_decimals_are_written_as_given_for_the_validator_to_refuse():
     assert "price: 99.999\n" in doc.dump()
 
 
+def test_a_price_that_is_not_a_finite_number_is_written_for_the_validator_to_refuse():
+    doc = yamlmerge.Document(SOURCE)
+    yamlmerge.merge(doc.data, edited(price=float("inf")), money=frozenset({"price"}))
+    assert yamlmerge.parse_edited(doc.dump())["price"] == Decimal("Infinity")
+
+
 def test_nda_names_are_compared_normalised():
     assert normalised("ＭＩＮＩＳＯ Home") == normalised("miniso-home") == "minisohome"
 
@@ -145,6 +151,7 @@ def as_the_editor_sends_it(text: str) -> str:
     return yaml.safe_dump(plain(yamlmerge.parse_edited(text)), allow_unicode=True, sort_keys=False)
 
 
+@pytest.mark.slow  # every seed file through the editor's save and the whole catalog's validation
 def test_saving_any_seed_file_unchanged_rewrites_nothing(seed_copy, today):
     store = ContentStore(seed_copy, today=today)
     files = [*sorted((seed_copy / "products").glob("*.yaml")), *sorted((seed_copy / "factories").glob("*.yaml"))]
