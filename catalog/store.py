@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 
 from pydantic import AfterValidator, BeforeValidator, Field, WithJsonSchema
 
+from .labels import described
 from .models import DeliveryClass, DeliveryClassName, LongText, Money, Slug, Strict, Text, _no_bool
 from .problems import Severity
 from .regions import ALIASES, PROVINCES
@@ -111,24 +112,28 @@ Province = Annotated[str, BeforeValidator(_province), WithJsonSchema({"type": "s
 class Company(Strict):
     """The business behind the store (运营主体), shown in every page's footer."""
 
-    name: Text
-    credit_code: Annotated[str, AfterValidator(_credit_code)]
+    name: Text = described("运营主体名称，与营业执照一致", "Company name as on the business licence")
+    credit_code: Annotated[str, AfterValidator(_credit_code)] = described(
+        "统一社会信用代码：营业执照上的18位代码（含校验位）", "Unified social credit code: 18 characters from the licence"
+    )
     """统一社会信用代码 on the business licence (营业执照)."""
-    icp: Icp
+    icp: Icp = described("ICP备案号，如“沪ICP备2026012345号-1”，页脚链接到工信部备案系统", "ICP filing number, e.g. 沪ICP备2026012345号-1")
     """ICP备案号, linked to the MIIT register in the footer."""
-    phone: Phone
-    email: Email
-    hours: Text
+    phone: Phone = described("客服电话，如 400-820-1234", "Customer service phone")
+    email: Email = described("客服邮箱", "Customer service email")
+    hours: Text = described("客服时间，如“每天 9:00–21:00”", "Customer service hours")
     """客服 hours, e.g. 每天 9:00–21:00."""
 
 
 class ClassTerms(Strict):
     """What one delivery class costs: its fee, the subtotal from which it is free, and whether PLUS members ship free."""
 
-    fee: Fee
-    free_threshold: Money | None = None
+    fee: Fee = described("运费（元），0 表示包邮，不能为负", "Fee in yuan; 0 is free, never negative")
+    free_threshold: Money | None = described(
+        "满额包邮门槛（元），按整单商品金额；不填表示不设满额包邮", "Free from this goods subtotal; empty for never", default=None
+    )
     """Free when the order's goods subtotal reaches this (absent: never free by amount)."""
-    member_free: bool = False
+    member_free: bool = described("PLUS会员是否包邮（true/false）", "Free for PLUS members (true/false)", default=False)
 
 
 def _classes(value: object) -> object:
@@ -141,51 +146,70 @@ def _classes(value: object) -> object:
 class DeliveryTerms(Strict):
     """Delivery fees by class, per-province surcharges and the provinces not delivered to."""
 
-    classes: Annotated[dict[DeliveryClassName, ClassTerms], BeforeValidator(_classes)]
-    surcharges: dict[Province, Fee] = Field(default_factory=dict)
+    classes: Annotated[dict[DeliveryClassName, ClassTerms], BeforeValidator(_classes)] = described(
+        "各配送方式（normal、bulky、cold_chain）的运费规则；normal 必填", "Terms per delivery class; normal is required"
+    )
+    surcharges: dict[Province, Fee] = described(
+        "偏远地区附加费：省级行政区全称 → 金额（元），包邮订单也照收",
+        "Surcharge per province (full name), charged even on free delivery",
+        default_factory=dict,
+    )
     """Added to the fee for an address in this province, even when delivery is otherwise free."""
-    not_served: list[Province] = Field(default_factory=list)
+    not_served: list[Province] = described(
+        "暂不配送的省级行政区（全称），其余都配送", "Provinces not delivered to (full names); all others are served", default_factory=list
+    )
     """Provinces the store does not deliver to (暂不配送); every other one is served."""
-    notes: LongText = ""
+    notes: LongText = described(
+        "配送说明（Markdown），显示在配送帮助页", "Delivery notes (Markdown) for the delivery help page", default=""
+    )
 
 
 class Exclusion(Strict):
     """A category that seven-day no-reason returns do not cover, and why."""
 
-    category: Slug
-    reason: Text
+    category: Slug = described("品类 id，见 content/categories.yaml", "Category id from content/categories.yaml")
+    reason: Text = described("不支持无理由退货的原因，顾客可见", "Why it is excluded, shown to shoppers")
 
 
 class Returns(Strict):
     """The returns policy: 七天无理由退货 and the categories excluded from it."""
 
-    days: Annotated[int, Field(ge=7, le=365)] = 7
-    policy: LongText
-    exclusions: list[Exclusion] = Field(default_factory=list)
+    days: Annotated[int, Field(ge=7, le=365)] = described("无理由退货天数（至少7天）", "Days for no-reason returns (at least 7)", default=7)
+    policy: LongText = described("退货政策说明（Markdown）", "Returns policy (Markdown)")
+    exclusions: list[Exclusion] = described(
+        "不支持无理由退货的品类及原因", "Categories excluded from no-reason returns, with why", default_factory=list
+    )
 
 
 class Membership(Strict):
     """PLUS membership as the site shows it."""
 
-    yearly_fee: Money
-    benefits: LongText = ""
+    yearly_fee: Money = described("PLUS会员年费（元），网站显示的唯一来源", "PLUS yearly fee in yuan, the one the site shows")
+    benefits: LongText = described("会员权益说明（Markdown）", "Member benefits (Markdown)", default="")
 
 
 class HelpTexts(Strict):
     """Markdown help pages written by the store."""
 
-    invoices: LongText
-    contact: LongText = ""
+    invoices: LongText = described("发票说明（Markdown）", "Invoices help (Markdown)")
+    contact: LongText = described(
+        "联系我们页的补充说明（Markdown），客服电话邮箱自动显示", "Extra text for the contact page (Markdown)", default=""
+    )
 
 
 class StoreInfo(Strict):
     """`content/store.yaml`."""
 
-    company: Company
-    delivery: DeliveryTerms
-    returns: Returns
-    membership: Membership
-    help: HelpTexts
+    company: Company = described(
+        "运营主体：公司名称、营业执照、ICP备案和客服信息，显示在每页页脚", "The business behind the store, shown in every footer"
+    )
+    delivery: DeliveryTerms = described(
+        "配送规则：各配送方式的运费、包邮门槛、偏远地区附加费、不配送地区",
+        "Delivery fees, free thresholds, surcharges and regions not served",
+    )
+    returns: Returns = described("退货政策：七天无理由退货说明和不适用的品类", "Returns policy and the categories it excludes")
+    membership: Membership = described("PLUS会员：年费和会员权益", "PLUS membership: yearly fee and benefits")
+    help: HelpTexts = described("帮助页文字：发票、联系我们（Markdown）", "Help page texts: invoices and contact (Markdown)")
 
 
 def check_store(store: StoreInfo, ix: Catalog) -> Iterator[Finding]:

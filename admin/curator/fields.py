@@ -10,10 +10,11 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
 from catalog import models, store
-from catalog.labels import HELP, label
+from catalog.labels import help_table, label
 from catalog.messages import strip_annotation
 
-__all__ = ["HELP"]  # the table lives in catalog/labels.py; re-exported for the admin's readers
+HELP = help_table()
+"""{model: {field: (zh, en)}}: the help each model field is declared with (`described(...)` in catalog/models.py, catalog/store.py)."""
 
 NOT_CONTENT = {("Verification", "CHECKS")}
 """Model attributes that are not curator fields (`Verification.CHECKS` is a constant table)."""

@@ -13,6 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from catalog.labels import EN
 from catalog.models import Factory, Product
 from catalog.store import StoreInfo
 
@@ -96,4 +97,5 @@ def _describe(model_name: str, definition: dict[str, Any]) -> None:
         del properties[name]
     for name, prop in properties.items():
         zh, en = HELP[model_name][name]
+        prop.pop(EN, None)  # the English travels in the description, as the editor shows it
         prop["description"] = f"{zh} · {en}"
