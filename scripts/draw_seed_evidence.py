@@ -12,10 +12,16 @@ byte-identical files.
 from __future__ import annotations
 
 import hashlib
+import sys
+from decimal import Decimal
 from pathlib import Path
 
 import yaml
 from PIL import Image, ImageDraw, ImageFont
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from catalog.models import Measure  # noqa: E402
+from catalog.money import price_label  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent / "content"
 FONT = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
@@ -35,14 +41,28 @@ def draw(path: Path, lines: list[str]) -> None:
     d.text((24, 14), f"{MARK}：非真实截图，仅示意", font=_font(30), fill="#ffffff")
     y = 92
     for i, line in enumerate(lines):
-        d.text((24, y), line, font=_font(30 if i == 0 else 24), fill="#2b2d42")
-        y += 52 if i == 0 else 40
+        font = _font(30 if i == 0 else 24)
+        for row in _wrapped(line, font, WIDTH - 48):
+            d.text((24, y), row, font=font, fill="#2b2d42")
+            y += 40 if i == 0 else 34
+        y += 12 if i == 0 else 6
     stamp = Image.new("RGBA", (520, 80), (0, 0, 0, 0))
     ImageDraw.Draw(stamp).text((0, 0), MARK, font=_font(48), fill=(214, 69, 69, 90))
     stamp = stamp.rotate(18, expand=True)
     image.paste(stamp, (WIDTH - stamp.width - 10, HEIGHT - stamp.height - 10), stamp)
     path.parent.mkdir(parents=True, exist_ok=True)
     image.quantize(colors=16, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE).save(path, format="PNG", optimize=True)
+
+
+def _wrapped(text: str, font: ImageFont.FreeTypeFont | ImageFont.ImageFont, width: int) -> list[str]:
+    """`text` cut into rows that fit `width` pixels (Chinese has no spaces: cut between any two characters)."""
+    rows, row = [], ""
+    for char in text:
+        if row and font.getlength(row + char) > width:
+            rows.append(row)
+            row = ""
+        row += char
+    return [*rows, row]
 
 
 def record(text: str, index: int, line: str) -> str:
@@ -72,9 +92,9 @@ def main() -> None:
                 ROOT / "evidence" / name,
                 [
                     f"{shop}：{c['name']}",
-                    f"价格 ¥{c['price']:.2f} · 规格 {unit['quantity']} {unit['measure']}",
+                    f"价格 {price_label(Decimal(str(c['price'])))} · 规格 {unit['quantity']}{Measure(unit['measure']).label}",
                     f"记录日期 {c['observed_on']}",
-                    f"来源：{c['source']}"[:34],
+                    f"来源：{c['source']}",
                     "真实店铺请换成当天的价格截图，再运行 plus evidence hash",
                 ],
             )
