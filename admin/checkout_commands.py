@@ -20,13 +20,21 @@ from .options import content_option
 
 @contextlib.contextmanager
 def _app():
-    """The checkout app as the environment configures it (DATABASE_URL, STRIPE_SECRET_KEY, …)."""
+    """The checkout app as the environment configures it (DATABASE_URL, STRIPE_SECRET_KEY, …).
+
+    Outside production, what the environment leaves unset comes from the `plus serve` running on the
+    same instance folder (its public URL, its Stripe stand-in): mails link to it, refunds reach it.
+    """
     from checkout import create_app
-    from checkout.config import ConfigError
+    from checkout.config import ConfigError, served_settings
     from checkout.db import get_database
 
     try:
         app = create_app()
+        if served := served_settings(app.config, app.instance_path):
+            get_database(app).engine.dispose()
+            app = create_app(served)
+            click.echo(f"使用正在运行的本地商店 / using the running plus serve: {', '.join(sorted(served))}", err=True)
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from None
     try:
@@ -36,13 +44,21 @@ def _app():
         get_database(app).engine.dispose()
 
 
+NO_STRIPE = (
+    "这个命令要连接 Stripe，但没有设置 STRIPE_SECRET_KEY，也没有正在运行的本地商店：\n"
+    "  请在另一个终端运行 ./dev serve 或 plus serve（它带本地 Stripe 测试替身，命令会自动使用），或设置 STRIPE_SECRET_KEY。\n"
+    "This command talks to Stripe, but STRIPE_SECRET_KEY is not set and no local store is running:\n"
+    "  start ./dev serve or plus serve in another terminal (commands use its Stripe stand-in), or set STRIPE_SECRET_KEY."
+)
+
+
 def _stripe(app):
     from checkout.stripe_api import StripeNotConfigured, get_stripe
 
     try:
         return get_stripe(app)
     except StripeNotConfigured as exc:
-        raise click.ClickException("STRIPE_SECRET_KEY is not set: this command talks to Stripe") from exc
+        raise click.ClickException(NO_STRIPE) from exc
 
 
 def _order_id(value: str) -> int:

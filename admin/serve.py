@@ -31,7 +31,7 @@ from sqlalchemy import text
 from werkzeug.serving import make_server
 
 from checkout import create_app
-from checkout.config import ConfigError
+from checkout.config import ConfigError, forget_served, record_served
 from checkout.db import Database, get_database, upgrade
 from checkout.operations import sweep_reservations
 from checkout.outbox import Report, send_due
@@ -50,6 +50,7 @@ class Site:
 
     app: Flask
     stops: list[Callable[[], None]] = field(default_factory=list)
+    standin: dict = field(default_factory=dict)  # the settings pointing at the stand-in this site started, if it did
 
     def stop(self) -> None:
         """Stop the background helpers (sweeper, stand-in)."""
@@ -272,6 +273,7 @@ def prepare_site(settings: dict | None = None, *, sweep_every: float = SWEEP_EVE
     """Create the app serving the site, migrate its database, start the stand-in when no key is set."""
     settings = _site_settings(settings)
     stops: list[Callable[[], None]] = []
+    standin: dict = {}
     probe = create_app(settings)  # the configuration as the environment and settings make it
     if not probe.config.get("STRIPE_SECRET_KEY"):
         _refuse_in_production(probe.config)
@@ -283,7 +285,20 @@ def prepare_site(settings: dict | None = None, *, sweep_every: float = SWEEP_EVE
     migrate(get_database(app))
     stops.append(_sweeper(app, sweep_every))
     stops.append(_mailer(app))
-    return Site(app, stops)
+    return Site(app, stops, standin)
+
+
+def announce(app: Flask, standin: dict) -> Callable[[], None]:
+    """Tell the `plus` commands run beside this store where it is (instance/serve.json); returns what removes it.
+
+    Only a store on its embedded defaults: its public URL and the stand-in it started (never a real
+    key). Production writes nothing, and its commands never read the file (config.served_settings).
+    """
+    if app.config["PLUS_PRODUCTION"]:
+        return lambda: None
+    path = record_served(app.instance_path, {"PUBLIC_URL": app.config["PUBLIC_URL"], **standin})
+    log.info("plus commands in another terminal use this store (%s)", path)
+    return lambda: forget_served(app.instance_path)
 
 
 def _public_url(host: str, port: int, settings: dict) -> dict:
@@ -316,6 +331,7 @@ def serve(host: str, port: int, settings: dict | None = None, *, workers: int = 
     site = prepare_site(settings)
     logging.getLogger("werkzeug").addFilter(RedactTokens())
     server = make_server(host, port, site.app, threaded=True)
+    site.stops.append(announce(site.app, site.standin))
     log.info("PLUS Store at %s (Ctrl+C to stop)", site.app.config["PUBLIC_URL"])
     try:
         server.serve_forever()
@@ -375,6 +391,7 @@ def serve_workers(
     if not os.environ.get("PLUS_DB_POOL_SIZE"):  # one connection per thread at a time, one for the sweeper, one spare
         settings.setdefault("PLUS_DB_POOL_SIZE", pool_size(worker_class, threads))
     stops: list[Callable[[], None]] = []
+    standin: dict = {}
     probe = create_app(settings)
     try:
         if not probe.config.get("STRIPE_SECRET_KEY"):
@@ -384,6 +401,7 @@ def serve_workers(
             )
             settings.update(standin)
             stops.append(stop)
+        stops.append(announce(probe, standin))
         migrate(get_database(probe))
         get_database(probe).engine.dispose()  # no connection may cross the fork into the workers
         if str(probe.config["RATELIMIT_STORAGE_URI"]).startswith("memory://"):

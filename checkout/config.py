@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import secrets
+import tempfile
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -174,6 +176,76 @@ def finish(config: dict, instance_path: str, explicit: set[str] | None = None) -
         check_production(config, explicit)
     if not config.get("SECRET_KEY"):
         config["SECRET_KEY"] = _instance_secret(Path(instance_path))
+
+
+SERVED_FILE = "serve.json"
+"""In the instance folder: what a local `plus serve` started, for the `plus` commands run beside it."""
+
+SERVED_KEYS = ("PUBLIC_URL", "STRIPE_API_BASE", "STRIPE_SECRET_KEY", "STRIPE_WEBHOOK_SECRET")
+"""What that file may set; the Stripe keys only as a set (the stand-in's address with its test key)."""
+
+
+def record_served(instance_path: str, settings: dict) -> Path:
+    """Write the served settings (SERVED_KEYS) with this process's id, atomically, readable by its user only."""
+    instance = Path(instance_path)
+    instance.mkdir(parents=True, exist_ok=True)
+    record = {key: settings[key] for key in SERVED_KEYS if settings.get(key)} | {"pid": os.getpid()}
+    fd, temporary = tempfile.mkstemp(dir=instance, prefix=".serve-", suffix=".json")  # mode 0600
+    try:
+        with os.fdopen(fd, "w") as handle:
+            json.dump(record, handle)
+        os.replace(temporary, instance / SERVED_FILE)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return instance / SERVED_FILE
+
+
+def forget_served(instance_path: str) -> None:
+    """Remove the file, if this process wrote it (a gunicorn worker ending, or a second serve, leaves it alone)."""
+    path = Path(instance_path) / SERVED_FILE
+    if _served_record(path).get("pid") == os.getpid():
+        path.unlink(missing_ok=True)
+
+
+def served_settings(config: dict, instance_path: str, environ: os._Environ | dict[str, str] | None = None) -> dict[str, str]:
+    """The settings of the `plus serve` running on this instance folder that the environment leaves unset.
+
+    Never in production (the file is not even opened): there a missing key must stop the command.
+    The Stripe keys come as a set, and only when neither STRIPE_SECRET_KEY nor STRIPE_API_BASE is set.
+    """
+    if config.get("PLUS_PRODUCTION"):
+        return {}
+    record = _served_record(Path(instance_path) / SERVED_FILE)
+    if not _alive(record.get("pid")):  # none running, or one killed without cleaning up
+        return {}
+    explicit = from_environment(environ)
+    stripe_set = not ({"STRIPE_SECRET_KEY", "STRIPE_API_BASE"} & explicit.keys())
+    return {
+        key: str(record[key])
+        for key in SERVED_KEYS
+        if record.get(key) and key not in explicit and (stripe_set or not key.startswith("STRIPE_"))
+    }
+
+
+def _served_record(path: Path) -> dict:
+    try:
+        record = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+    return record if isinstance(record, dict) else {}
+
+
+def _alive(pid: object) -> bool:
+    if not isinstance(pid, int) or pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, another user's
+        return True
+    return True
 
 
 def payment_methods(config: dict) -> list[str]:

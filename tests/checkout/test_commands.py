@@ -16,8 +16,9 @@ from .test_webhooks import as_paid, open_session
 
 
 @pytest.fixture
-def env(monkeypatch, app):
-    """Point the commands at the test app's database, content and Stripe."""
+def env(monkeypatch, app, tmp_path):
+    """Point the commands at the test app's database, content and Stripe (and an instance folder no `plus serve` uses)."""
+    monkeypatch.setenv("PLUS_INSTANCE", str(tmp_path / "cli-instance"))
     for key in ("DATABASE_URL", "PLUS_CONTENT", "STRIPE_API_BASE", "STRIPE_SECRET_KEY", "PUBLIC_URL"):
         monkeypatch.setenv(key, str(app.config[key]))
     monkeypatch.setenv("PLUS_TODAY", app.config["PLUS_TODAY"])

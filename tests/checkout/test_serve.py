@@ -88,6 +88,13 @@ def test_plus_serve_lets_a_newcomer_buy_with_no_keys(tmp_path, content, servers,
     home = requests.get(server.url + "/", timeout=10)
     assert home.status_code == 200 and "奥克斯家用大吸尘器" in home.text  # the site was built and is served
     assert "object-src 'none'" in home.headers["Content-Security-Policy"]
+    success = buy_at(server, "new@example.com")
+    assert success.startswith(f"{server.url}/checkout/success")
+    wait_for(lambda: "支付成功" in requests.get(success, timeout=5).text, timeout=20)
+
+
+def buy_at(server: Server, email: str) -> str:
+    """A shopper buys one vacuum at a served store, paying on the stand-in's page; returns the success page's URL."""
     browser = requests.Session()
     started = browser.post(f"{server.url}/api/checkout", json={"items": [{"product": "aux-vacuum", "quantity": 1}]}, timeout=10)
     assert started.status_code == 201 and started.json()["next"] == "address", started.text
@@ -101,14 +108,12 @@ def test_plus_serve_lets_a_newcomer_buy_with_no_keys(tmp_path, content, servers,
     assert "测试模式" in pay_page.text and "69.00" in pay_page.text
     paid = requests.post(
         pay_url,
-        data={"payment_method": "card", "email": "new@example.com", "card_number": "4242424242424242"},
+        data={"payment_method": "card", "email": email, "card_number": "4242424242424242"},
         allow_redirects=False,
         timeout=10,
     )
     assert paid.status_code == 303
-    success = paid.headers["Location"]
-    assert success.startswith(f"{server.url}/checkout/success")
-    wait_for(lambda: "支付成功" in requests.get(success, timeout=5).text, timeout=20)
+    return paid.headers["Location"]
 
 
 def test_kill_9_during_a_webhook_stream_loses_no_acknowledged_order(tmp_path, app, servers, db_url):
