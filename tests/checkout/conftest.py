@@ -3,15 +3,18 @@ local Stripe stand-in driven through the real `stripe` library, and a live serve
 
 from __future__ import annotations
 
+import shutil
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import requests
+from sqlalchemy import event
 from werkzeug.serving import make_server
 
 from checkout import create_app
-from checkout.db import get_database, upgrade
+from checkout.db import get_database, make_engine, upgrade
 from stripe_standin import serve_in_thread
 
 from .helpers import (
@@ -34,6 +37,73 @@ def db_url(request, tmp_path) -> Iterator[str]:
         yield url
 
 
+class MigratedSchema:
+    """The schema at head, built once per test session by the real migrations (tests/checkout/test_migrations.py
+    checks those on empty databases): a migrated SQLite file each test's database starts as a copy of, and the
+    statements the migrations ran on PostgreSQL, replayed into each test's private schema."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self._sqlite: Path | None = None
+        self._postgresql: list[tuple[str, object, bool]] | None = None
+
+    def install(self, engine) -> None:
+        """Bring the database of `engine` to head: a copy of the template when it is new and empty, else the migrations."""
+        if engine.dialect.name == "sqlite":
+            target = Path(engine.url.database)
+            if not target.exists():
+                engine.dispose()  # no connection may have the file open while it appears
+                shutil.copyfile(self._sqlite_template(), target)
+                return
+        elif engine.dialect.name == "postgresql":
+            with engine.connect() as connection:
+                if not connection.exec_driver_sql("SELECT 1 FROM pg_tables WHERE schemaname = current_schema()").first():
+                    cursor = connection.connection.dbapi_connection.cursor()
+                    for statement, parameters, many in self._postgresql_statements():
+                        if many:
+                            cursor.executemany(statement, parameters)
+                        elif parameters:
+                            cursor.execute(statement, parameters)
+                        else:
+                            cursor.execute(statement)
+                    cursor.close()
+                    connection.commit()
+                    return
+        upgrade(engine)
+
+    def _sqlite_template(self) -> Path:
+        if self._sqlite is None:
+            path = self.folder / "template.db"
+            engine = make_engine(f"sqlite:///{path}")
+            upgrade(engine)
+            engine.dispose()  # the last connection closes: the WAL is checkpointed into the file
+            self._sqlite = path
+        return self._sqlite
+
+    def _postgresql_statements(self) -> list[tuple[str, object, bool]]:
+        if self._postgresql is None:
+            statements: list[tuple[str, object, bool]] = []
+            with private_pg_schema("m_") as url:
+                engine = make_engine(url)
+                with engine.connect():
+                    pass  # the dialect's first-connect queries are not part of the schema
+
+                def record(_conn, _cursor, statement, parameters, _context, executemany):
+                    statements.append((statement, parameters, executemany))
+
+                event.listen(engine, "before_cursor_execute", record)
+                upgrade(engine)
+                engine.dispose()
+            self._postgresql = statements
+        return self._postgresql
+
+
+@pytest.fixture(scope="session")
+def migrated(tmp_path_factory) -> MigratedSchema:
+    """The migrated schema, made once per session (see MigratedSchema)."""
+    return MigratedSchema(tmp_path_factory.mktemp("migrated"))
+
+
 @pytest.fixture
 def shop_content(content):
     """The conftest content tree plus the shop's fixture products."""
@@ -52,13 +122,14 @@ def standin() -> Iterator[str]:
 
 
 @pytest.fixture
-def make_app(db_url, shop_content, standin, today):
+def make_app(db_url, shop_content, standin, today, migrated):
     """A factory of apps on the test database (migrated), with settings changed by keyword."""
     made = []
 
     def make(**extra):
         application = create_app(app_config(db_url, shop_content.root, standin, today, **extra))
-        upgrade(get_database(application).engine)
+        if not made:  # the first app brings the database to head; the others share it
+            migrated.install(get_database(application).engine)
         made.append(application)
         return application
 
