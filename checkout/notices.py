@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask import render_template
 from sqlalchemy.orm import Session
 
+from catalog.money import price_label
+
 from . import links, outbox
 from .models import InvoiceRequest, Order, ReturnRequest, User
 
@@ -57,7 +59,7 @@ def return_requested(db: Session, order: Order, request: ReturnRequest) -> None:
 
 def return_approved(db: Session, order: Order, request: ReturnRequest) -> None:
     """The return was approved and its amount refunded."""
-    subject = f"退货 {request.number} 已通过，退款 ¥{request.amount}"
+    subject = f"退货 {request.number} 已通过，退款 {price_label(request.amount)}"
     _order_mail(db, order, "return_approved", subject, key=f":{request.id}", request=request)
 
 
