@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from checkout.localtime import local_time
-from checkout.status import OrderStatus
+from checkout.status import OrderStatus, status_with_refund
 
 from .git import content_revision
 from .options import content_option
@@ -195,7 +195,7 @@ def list_(status, email, product, since, limit, offset, fmt) -> None:
                 for order in page:
                     items = ", ".join(f"{line.product_id}×{line.quantity}" for line in order.lines)
                     click.echo(
-                        f"{order.number}  {local_time(order.created_at)}  {order.status:<16} ¥{order.amount_total:>10}  {order.email or '-'}  {items}"
+                        f"{order.number}  {local_time(order.created_at)}  {status_with_refund(order.status, order.refunded_amount, operator=True):<16} ¥{order.amount_total:>10}  {order.email or '-'}  {items}"
                     )
                     click.echo(f"    → {_ship_to(order)}")
                     for back in order.returns:  # an order not shipped yet ships without what was returned

@@ -20,7 +20,7 @@ from .errors import Refusal, malformed_body, refused
 from .jsonbody import MalformedBody
 from .localtime import local_date, local_time
 from .security import SecurityHeaders, security_headers
-from .status import OrderStatus
+from .status import OrderStatus, status_with_refund
 from .stripe_api import checkout_origin
 
 log = logging.getLogger("plus.checkout")
@@ -64,7 +64,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.add_template_filter(yuan)  # money as shoppers read it: ¥{{ amount|yuan }} (catalog/money.py's one rule)
     app.add_template_filter(price_label)
     viewer.init_app(app)
-    app.context_processor(lambda: {"site_css": _site_css(app), "product_url": _product_url, "order_status": OrderStatus})
+    app.context_processor(
+        lambda: {
+            "site_css": _site_css(app),
+            "product_url": _product_url,
+            "order_status": OrderStatus,
+            "status_with_refund": status_with_refund,
+        }
+    )
 
     wsgi = app.wsgi_app
     site = Path(app.config["PLUS_SITE_DIR"])

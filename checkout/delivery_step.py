@@ -12,6 +12,7 @@ from decimal import Decimal
 
 import stripe
 from flask import Blueprint, abort, current_app, g, jsonify, redirect, render_template, request
+from sqlalchemy import select
 
 from . import addresses
 from .addresses import Address, AddressError, parse_address
@@ -50,9 +51,29 @@ def quote(record: CheckoutSession, province: str) -> Fee:
     return delivery_fee(get_catalog(), record.lines, province=province, member=record.member_pricing)
 
 
+def _address_given_before(record: CheckoutSession) -> dict | None:
+    """The address of this shopper's (this browser's) latest checkout that ended unpaid, for the retry's form."""
+    if not record.shopper:
+        return None
+    earlier = get_db().scalars(
+        select(CheckoutSession.delivery)
+        .where(
+            CheckoutSession.shopper == record.shopper,
+            CheckoutSession.kind == "order",
+            CheckoutSession.status == "expired",
+            CheckoutSession.id != record.id,
+        )
+        .order_by(CheckoutSession.created_at.desc())
+        .limit(5)  # a JSON null is no address: look past a few cancelled before one was typed
+    )
+    return next((dict(given) for given in earlier if isinstance(given, dict)), None)
+
+
 def _page(record: CheckoutSession, *, form: dict, error: AddressError | None = None, status: int = 200, notice: str | None = None):
     if not form and record.delivery:  # back from the pay page: the confirmed address, ready to pay again
         form = {**record.delivery, "saved": "new"}
+    elif not form and (typed := _address_given_before(record)):  # a retry after 取消: the address typed then
+        form = typed
     book = addresses.book(get_db(), g.user.id) if g.user is not None else []
     choice = form.get("saved") or (str(book[0].id) if book else "new")
     chosen = next((entry for entry in book if str(entry.id) == choice), None)

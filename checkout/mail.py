@@ -12,6 +12,9 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid, parseaddr
 from pathlib import Path
 
+from catalog.store import Company
+from catalog.yamlfile import YamlProblem, read_file
+
 log = logging.getLogger("plus.checkout.mail")
 
 
@@ -19,10 +22,25 @@ class PermanentFailure(Exception):
     """The server refused this message for good (a bad recipient): retrying would not help."""
 
 
-def build_message(config: dict, *, ref: str, to: str, subject: str, body: str) -> EmailMessage:
+def store_reply_to(content: Path) -> str | None:
+    """The store's 客服 address (store.yaml → company.email): where "请回复本邮件" reaches a person.
+
+    Read from the file when mails go out (a sender process may never load the whole catalog);
+    None, and mails without Reply-To, while store.yaml is unreadable (the catalog reports why).
+    """
+    try:
+        return Company.model_validate(read_file(content / "store.yaml")["company"]).email
+    except (YamlProblem, ValueError, KeyError, TypeError) as exc:
+        log.warning("mail: no Reply-To, store.yaml's company.email unreadable: %s", exc)
+        return None
+
+
+def build_message(config: dict, *, ref: str, to: str, subject: str, body: str, reply_to: str | None = None) -> EmailMessage:
     """A plain-text UTF-8 mail; its Message-ID comes from the outbox row, so a resend is recognisable."""
     message = EmailMessage()
     message["From"] = config["MAIL_FROM"]
+    if reply_to:  # the sender is a no-reply address: answers go to the store's customer service
+        message["Reply-To"] = reply_to
     message["To"] = to
     message["Subject"] = subject
     message["Date"] = formatdate(localtime=False)

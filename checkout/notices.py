@@ -5,6 +5,8 @@ from __future__ import annotations
 from flask import render_template
 from sqlalchemy.orm import Session
 
+from catalog.money import price_label
+
 from . import links, outbox
 from .models import InvoiceRequest, Order, ReturnRequest, User
 
@@ -50,20 +52,29 @@ def order_refunded(db: Session, order: Order) -> None:
     _order_mail(db, order, "order_refunded", f"订单 {order.number} 已退款")
 
 
+def return_word(order: Order, request: ReturnRequest) -> str:
+    """取消 for lines asked back before the order shipped (nothing to send back, they stay), else 退货."""
+    return "取消" if order.shipped_at is None or request.requested_at < order.shipped_at else "退货"
+
+
+def _return_mail(db: Session, order: Order, request: ReturnRequest, kind: str, subject: str) -> None:
+    word = return_word(order, request)
+    _order_mail(db, order, kind, subject.format(word=word), key=f":{request.id}", request=request, word=word)
+
+
 def return_requested(db: Session, order: Order, request: ReturnRequest) -> None:
     """The return was received: what it covers, what approving it refunds, what happens next."""
-    _order_mail(db, order, "return_requested", f"退货申请 {request.number} 已收到", key=f":{request.id}", request=request)
+    _return_mail(db, order, request, "return_requested", f"{{word}}申请 {request.number} 已收到")
 
 
 def return_approved(db: Session, order: Order, request: ReturnRequest) -> None:
     """The return was approved and its amount refunded."""
-    subject = f"退货 {request.number} 已通过，退款 ¥{request.amount}"
-    _order_mail(db, order, "return_approved", subject, key=f":{request.id}", request=request)
+    _return_mail(db, order, request, "return_approved", f"{{word}} {request.number} 已通过，退款 {price_label(request.amount)}")
 
 
 def return_refused(db: Session, order: Order, request: ReturnRequest) -> None:
     """The return was refused, and why."""
-    _order_mail(db, order, "return_refused", f"退货申请 {request.number} 未通过", key=f":{request.id}", request=request)
+    _return_mail(db, order, request, "return_refused", f"{{word}}申请 {request.number} 未通过")
 
 
 def invoice_issued(db: Session, order: Order, invoice: InvoiceRequest) -> None:

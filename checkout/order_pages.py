@@ -19,7 +19,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from catalog import Catalog
 from catalog.money import price_label
 
-from . import invoices, returns
+from . import invoices, notices, returns
 from .catalogs import CatalogUnavailable, get_catalog
 from .db import get_database, get_db
 from .fulfilment import order_address
@@ -113,6 +113,7 @@ def _page(order: Order, *, status: int = 200, return_error: str | None = None, i
             returns=returns,
             return_terms=returns.line_terms(get_db(), order, catalog) if catalog and returns.may_ask(order, catalog) else [],
             return_deadline=returns.deadline(order, catalog.store.returns) if catalog else None,
+            return_days=catalog.store.returns.days if catalog else None,
             returns_paused=catalog is None,
             return_error=return_error,
             invoices=invoices,
@@ -173,7 +174,7 @@ def ask_return(number: str):
             )
     except OrderError as exc:
         return _page(order, status=exc.status, return_error=exc.message)
-    flash(f"退货申请 {made.number} 已提交，审核结果会发邮件告诉您", "info")
+    flash(f"{notices.return_word(order, made)}申请 {made.number} 已提交，审核结果会发邮件告诉您", "info")
     return _back(order, "after-sale")
 
 

@@ -22,7 +22,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from .db import Database, rows_changed
-from .mail import PermanentFailure, Transport, build_message
+from .mail import PermanentFailure, Transport, build_message, store_reply_to
 from .models import OutboxMail, utcnow
 
 log = logging.getLogger("plus.checkout.outbox")
@@ -128,6 +128,7 @@ def send_due(database: Database, config: dict, folder: Path, *, now: dt.datetime
     mails = claim(database, limit=limit, now=now)
     if not mails:
         return report
+    reply_to = store_reply_to(Path(config["PLUS_CONTENT"]))
     transport = Transport(config, Path(folder))
     try:
         transport.open()
@@ -140,7 +141,9 @@ def send_due(database: Database, config: dict, folder: Path, *, now: dt.datetime
         return report
     try:
         for mail in mails:
-            message = build_message(config, ref=f"outbox-{mail.id}", to=mail.recipient, subject=mail.subject, body=mail.body)
+            message = build_message(
+                config, ref=f"outbox-{mail.id}", to=mail.recipient, subject=mail.subject, body=mail.body, reply_to=reply_to
+            )
             try:
                 transport.send(message, f"{mail.id:08d}-{mail.kind}")
             except PermanentFailure as exc:

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, current_app, g, jsonify, render_template, request, session
+from flask import Blueprint, current_app, g, jsonify, render_template, request, session, url_for
 from sqlalchemy import select
 
+from . import links
 from .addresses import AddressError, parse_address
 from .cart import parse_items, price_items
 from .catalogs import CatalogUnavailable, get_catalog
 from .db import get_database, get_db
 from .delivery import delivery_fee
 from .errors import api_error, json_body, require_json
-from .limits import HoldCheck, holder_for, release_earlier
+from .limits import GUEST_KEY, HoldCheck, holder_for, release_earlier
 from .models import CheckoutSession, Order
 from .openapi import spec
 from .payments import Delivery, PaymentProviderError, Settings, start_order
@@ -117,4 +118,17 @@ def success():
     checkout = get_db().scalar(select(CheckoutSession).where(CheckoutSession.stripe_session_id == session_id)) if session_id else None
     # The browser's cart drops what this checkout bought (product ids only: nothing personal).
     bought = sorted({line["product"] for line in checkout.lines}) if checkout is not None and checkout.kind == "order" else []
-    return render_template("checkout/success.html", order=order, bought=bought)
+    return render_template("checkout/success.html", order=order, bought=bought, guest_link=_guest_link(order, checkout))
+
+
+def _guest_link(order: Order | None, checkout: CheckoutSession | None) -> str | None:
+    """The signed order link (as the mail has it) for the guest whose browser started this checkout, else None.
+
+    The success URL alone is no key to the address: another browser that has it sees no link.
+    """
+    if order is None or order.user_id is not None or checkout is None or not order.email:
+        return None
+    token = session.get(GUEST_KEY)
+    if not isinstance(token, str) or checkout.shopper != f"guest:{token}":
+        return None
+    return url_for("order_pages.show", number=order.number, t=links.order_token(order.id, order.email))

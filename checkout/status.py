@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from enum import StrEnum
+
+from catalog.money import price_label
 
 
 class OrderStatus(StrEnum):
@@ -30,3 +33,11 @@ _LABELS = {
     OrderStatus.REFUNDED: "已退款",
     OrderStatus.AMOUNT_MISMATCH: "金额不符，待核查",
 }
+
+
+def status_with_refund(status: str, refunded: Decimal | None, *, operator: bool = False) -> str:
+    """The status with a partial refund after it: `已付款 · 部分退款 ¥8.55` (operators: `paid · 部分退款 ¥8.55`)."""
+    shown = status if operator else OrderStatus(status).label
+    if refunded and status != OrderStatus.REFUNDED:
+        shown += f" · 部分退款 {price_label(refunded, exact=operator)}"
+    return shown

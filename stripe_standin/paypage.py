@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from flask import Blueprint, abort, redirect, render_template, request
 
 from . import payments
@@ -15,6 +17,7 @@ bp = Blueprint("pay_page", __name__, template_folder="templates")
 METHOD_LABELS = {"card": "银行卡 Card", "alipay": "支付宝 Alipay", "wechat_pay": "微信支付 WeChat Pay"}
 INTERVAL_LABELS = {"day": "天", "week": "周", "month": "月", "year": "年"}
 TEST_CARD = "4242 4242 4242 4242"
+CHINA = dt.timezone(dt.timedelta(hours=8))
 
 
 @bp.get("/pay/<session_id>")
@@ -89,8 +92,26 @@ def _page(session: dict, *, error: str | None = None, canceled: bool = False) ->
         canceled=canceled,
         total=format_amount(session["amount_total"], currency),
         shipping=_shipping(session),
+        trial=_trial(session, lines),
         test_card=TEST_CARD,
     )
+
+
+def _trial(session: dict, lines: list[dict]) -> str | None:
+    """A trial's terms as the page states them: `今日 ¥0，2027-06-20 起每年 ¥258` (None without a trial)."""
+    trial_end = (session.get("_subscription_data") or {}).get("trial_end")
+    if not trial_end:
+        return None
+    currency = session["currency"]
+    later = sum(line["amount_total"] for line in session["_line_items"])
+    every = next((line["every"] for line in lines if line["every"]), "")
+    first_day = dt.datetime.fromtimestamp(trial_end, CHINA).date().isoformat()
+    return f"今日 {_whole(0, currency)}，{first_day} 起{every} {_whole(later, currency)}"
+
+
+def _whole(amount: int, currency: str) -> str:
+    """An amount without `.00` when it is whole (`¥0`, `¥258`), as a shopper reads a price."""
+    return format_amount(amount, currency).removesuffix(".00")
 
 
 def _first_image(product_id: str) -> str | None:

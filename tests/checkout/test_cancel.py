@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 from urllib.parse import urlsplit
 
 import requests
@@ -11,6 +13,7 @@ from checkout.db import get_database
 from checkout.models import CheckoutSession, Order
 
 from .helpers import buy, flush, pay, wait_for
+from .test_charges import order_of
 from .test_shop import stripe_session
 from .test_stripe_outside_transactions import watched  # noqa: F401 (a fixture)
 from .test_webhooks import held
@@ -87,3 +90,17 @@ def test_the_success_page_tells_the_cart_which_products_were_bought(live, client
     assert "cart_done.js" in page
     unknown = client.get("/checkout/success?session_id=cs_test_unknown").get_data(as_text=True)
     assert "data-cart-bought" not in unknown
+
+
+def test_the_guests_success_page_links_to_the_order_in_the_browser_that_paid(live, client):
+    session_id = buy(client, [{"product": "umbrella", "quantity": 1}]).get_json()["id"]
+    pay(live.standin, session_id)
+    flush(live.standin)
+    order = wait_for(lambda: order_of(live.app, session_id))
+    page = client.get(f"/checkout/success?session_id={session_id}").get_data(as_text=True)
+    found = re.search(r'href="(/account/orders/' + order.number + r'\?t=[^"]+)"', page)
+    assert found and "查看订单" in page, page
+    shown = live.app.test_client().get(html.unescape(found.group(1)))  # the link opens the order without any cookie
+    assert shown.status_code == 200 and "文三路" in shown.get_data(as_text=True)
+    elsewhere = live.app.test_client().get(f"/checkout/success?session_id={session_id}").get_data(as_text=True)
+    assert order.number in elsewhere and "?t=" not in elsewhere  # another browser with the URL gets no key to the address

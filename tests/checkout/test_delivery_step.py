@@ -17,6 +17,7 @@ from checkout.delivery import delivery_fee
 from checkout.models import CheckoutSession, SavedAddress
 
 from .helpers import ADDRESS, ADMIN_TOKEN, buy, csrf_token, flush, pay, sign_up
+from .test_cancel import cancel_on_pay_page
 from .test_shop import stripe_session
 
 AUTH = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
@@ -186,3 +187,19 @@ def test_back_from_the_pay_page_the_confirmed_address_is_filled_in(live, client)
     submit(client, step, {**ADDRESS, "postcode": "310012"})
     html = client.get(step).get_data(as_text=True)
     assert 'value="文三路 100 号 2 幢 301 室"' in html and 'value="310012"' in html and 'value="浙江省" selected' in html
+
+
+def test_retrying_after_cancelling_on_the_pay_page_keeps_the_guests_address(live, client):
+    first = start(client)
+    paying = submit(client, first, {**ADDRESS, "postcode": "310012"})
+    assert paying.status_code in (302, 303), paying.get_data(as_text=True)
+    stripe_id = checkout_of(live.app, first.split("/")[2]).stripe_session_id
+    cancel_on_pay_page(live.standin, client, stripe_id)
+    retry = start(client)
+    assert retry != first
+    html = client.get(retry).get_data(as_text=True)
+    for value in (ADDRESS["name"], "13800138000", ADDRESS["address"], "310012"):  # the mobile as the step stored it
+        assert f'value="{value}"' in html, value
+    assert 'value="浙江省" selected' in html
+    elsewhere = live.app.test_client()  # another browser starts with an empty form
+    assert ADDRESS["name"] not in elsewhere.get(start(elsewhere)).get_data(as_text=True)

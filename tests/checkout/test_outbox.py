@@ -6,6 +6,7 @@ import datetime as dt
 import email
 import threading
 from email import policy
+from pathlib import Path
 
 import pytest
 from sqlalchemy import update
@@ -200,3 +201,13 @@ def test_a_replayed_or_repeated_payment_event_writes_one_mail(app, client):
     for event_type in ("checkout.session.completed", "checkout.session.completed", "checkout.session.async_payment_succeeded"):
         assert post_event(client, event_type, session).status_code == 200  # each with a new event id
     assert len(outbox(app, "order_paid")) == 1
+
+
+def test_every_mail_replies_to_the_stores_customer_service(make_app, mail_server):
+    app = make_app(**mail_server.config())
+    paid_order(app, app.test_client())
+    queue(app, 1, to="member@example.com")
+    assert box.send_due(get_database(app), app.config, app.instance_path).sent == 2
+    service = require_catalog(Path(app.config["PLUS_CONTENT"]), today=TODAY).store.company.email
+    assert "@" in service and service not in app.config["MAIL_FROM"]
+    assert [message["Reply-To"] for message in mail_server.messages] == [service, service]

@@ -11,6 +11,7 @@ from click.testing import CliRunner
 from sqlalchemy import select, update
 
 from admin.cli import cli
+from catalog.money import price_label
 from checkout import links
 from checkout.db import get_database
 from checkout.models import Order, ReturnRequest, StockCounter
@@ -236,3 +237,47 @@ def test_an_order_returned_in_part_before_shipping_still_ships(live, client, ord
     assert client.post(f"/api/admin/returns/{request.id}/approve", headers=AUTH, json={}).status_code == 200
     shipped = client.post(f"/api/admin/orders/{order.id}/ship", headers=AUTH, json={"carrier": "顺丰", "tracking": "SF1"})
     assert shipped.status_code == 200, shipped.get_json()
+
+
+def test_before_shipping_a_return_is_a_cancellation_with_nothing_to_send_back(live, client, order):
+    page = client.get(order_page(live.app, order)).get_data(as_text=True)
+    assert "未发货，可申请取消部分商品并退款" in page and "签收后" not in page and "申请取消并退款</button>" in page
+    assert ask_return(client, order, {"umbrella": 1}).status_code == 302
+    [request] = returns_of(live.app, order)
+    [asked] = outbox(live.app, "return_requested")
+    assert "取消申请" in asked.subject and "寄回地址" not in asked.body and "不再发出" in asked.body
+    assert client.post(f"/api/admin/returns/{request.id}/approve", headers=AUTH, json={}).status_code == 200
+    [approved] = outbox(live.app, "return_approved")
+    assert approved.subject.startswith("取消") and "不再发出" in approved.body and "退货" not in approved.subject
+
+
+def test_after_shipping_a_return_is_sent_back_within_the_stores_days(live, client, order):
+    shipped = client.post(f"/api/admin/orders/{order.id}/ship", headers=AUTH, json={"carrier": "顺丰", "tracking": "SF1"})
+    assert shipped.status_code == 200
+    page = client.get(order_page(live.app, order)).get_data(as_text=True)
+    assert "签收后 7 天内可申请七天无理由退货" in page and "未发货" not in page and "申请退货</button>" in page
+    assert ask_return(client, order, {"umbrella": 1}).status_code == 302
+    [asked] = outbox(live.app, "return_requested")
+    assert asked.subject.startswith("退货申请") and "寄回地址" in asked.body
+
+
+def test_a_partial_refund_shows_in_the_members_order_list_and_the_operators(live, client, env):  # noqa: F811
+    sign_up(client, "member@example.com")
+    bought = paid_order(live, client, [{"product": "umbrella", "quantity": 2}])
+    page = client.get(f"/account/orders/{bought.number}").get_data(as_text=True)
+    line = bought.lines[0].id
+    assert (
+        client.post(
+            f"/account/orders/{bought.number}/return", data={f"qty-{line}": "1", "reason": "no_reason", "csrf_token": csrf_token(page)}
+        ).status_code
+        == 302
+    )
+    [request] = returns_of(live.app, bought)
+    assert client.post(f"/api/admin/returns/{request.id}/approve", headers=AUTH, json={}).status_code == 200
+    after = reread(live.app, bought)
+    assert after.status == "paid" and 0 < after.refunded_amount < after.amount_total
+    listing = client.get("/account/").get_data(as_text=True)
+    assert f"已付款 · 部分退款 {price_label(after.refunded_amount)}" in listing
+    table = CliRunner().invoke(cli, ["orders", "list"], catch_exceptions=False).output
+    row = next(line for line in table.splitlines() if line.startswith(bought.number))
+    assert f"paid · 部分退款 {price_label(after.refunded_amount, exact=True)}" in row

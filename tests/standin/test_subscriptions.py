@@ -190,3 +190,13 @@ def test_a_trial_ends_48_hours_to_730_days_ahead(client, standin, days):
 def test_trial_end_is_for_subscriptions_only(client):
     with pytest.raises(stripe.InvalidRequestError):
         client.v1.checkout.sessions.create(params=subscription_params(mode="payment", subscription_data={"trial_end": 2_000_000_000}))
+
+
+def test_a_trials_pay_page_says_nothing_is_paid_today_and_what_follows(client, browser, standin):
+    now = requests.get(f"{standin}/_standin/").json()["now"]
+    trial_end = now + 200 * 86400
+    session = client.v1.checkout.sessions.create(params=trial_params(trial_end))
+    page = browser.get(session.url).text
+    first_day = dt.datetime.fromtimestamp(trial_end, dt.timezone(dt.timedelta(hours=8))).date().isoformat()
+    assert f"今日 ¥0，{first_day} 起每年 ¥99" in page, page
+    assert "¥0.00" not in page
