@@ -213,7 +213,12 @@ HELP: dict[str, dict[str, tuple[str, str]]] = {
     },
 }
 
-LABELS = {("OemBrand", "disclosure"): "公开方式", ("Product", "unit"): "分量单位", ("Comparison", "unit"): "参照分量单位"}
+LABELS = {
+    ("OemBrand", "disclosure"): "公开方式",
+    ("Product", "unit"): "分量单位",
+    ("Comparison", "unit"): "参照分量单位",
+    ("Evidence", "sha256"): "凭证校验值",
+}
 """Short zh-CN labels where the help text does not start with one."""
 
 

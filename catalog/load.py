@@ -351,7 +351,11 @@ def _error_problem(path: Path, error: ErrorDetails, model: type[BaseModel], *, s
     kind = error["type"]
     # A bad mapping key (pydantic marks it "[key]") is pointed at the key itself, not at its value.
     at_key = kind == "extra_forbidden" or "[key]" in error["loc"]
-    position = locate(path, loc, missing=kind == "missing", at_key=at_key)
+    if kind == "missing" and len(loc) == 1:
+        # A top-level field has no key above it to point at: the file itself, as for a file that is empty.
+        position = Position(1, 1)
+    else:
+        position = locate(path, loc, missing=kind == "missing", at_key=at_key)
     inner = loc[skip:]
     if kind == "extra_forbidden":
         message = unknown_field(model, inner, _ALL_FIELDS)
