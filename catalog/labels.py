@@ -39,7 +39,12 @@ def help_table() -> dict[str, dict[str, tuple[str, str]]]:
     return table
 
 
-LABELS = {("OemBrand", "disclosure"): "公开方式", ("Product", "unit"): "分量单位", ("Comparison", "unit"): "参照分量单位"}
+LABELS = {
+    ("OemBrand", "disclosure"): "公开方式",
+    ("Product", "unit"): "分量单位",
+    ("Comparison", "unit"): "参照分量单位",
+    ("Evidence", "sha256"): "凭证校验值",
+}
 """Short zh-CN labels where the help text does not start with one."""
 
 

@@ -26,7 +26,7 @@ from .rules import Finding, check_all
 from .search_terms import FILE as SEARCH_FILE
 from .search_terms import SearchTerms, check_search_terms
 from .store import StoreInfo, check_store
-from .yamlfile import Position, YamlProblem, locate, parse_text, read_bytes
+from .yamlfile import UNREADABLE, Position, YamlProblem, locate, parse_values, read_bytes
 
 SLUG = re.compile(SLUG_PATTERN)
 _M = TypeVar("_M", bound=BaseModel)
@@ -199,14 +199,23 @@ def require_catalog(content: Path | str, *, today: dt.date | None = None, strict
 
 
 def _read(path: Path, log: ProblemLog, digest: Any) -> tuple[bool, Any]:
+    """The file's values; a value that could not be built is reported here and left as `UNREADABLE`,
+    which the models refuse without a second message (see `_reported`)."""
     try:
         raw = read_bytes(path)
         digest.update(path.name.encode() + b"\0" + raw)
-        data = parse_text(raw)
+        data, unbuilt = parse_values(raw)
     except YamlProblem as exc:
-        log.add(Problem(path, exc.line, exc.column, exc.field, exc.message))
-        return False, None
-    return True, data
+        unbuilt, data = [exc], UNREADABLE
+    for problem in unbuilt:
+        log.add(Problem(path, problem.line, problem.column, problem.field, problem.message))
+    return data is not UNREADABLE, data
+
+
+def _reported(error: ErrorDetails) -> bool:
+    """Whether a pydantic error only refuses a value the reader reported already (an impossible date…).
+    A key the model does not know is still named: that is another fault at another place."""
+    return error.get("input") is UNREADABLE and error["type"] != "extra_forbidden"
 
 
 def _load_optional(path: Path, model: type[_M], log: ProblemLog, digest: Any) -> _M:
@@ -251,7 +260,8 @@ def _load_index(
             unreadable.add(path.stem)
         return value or {}
     for error in errors:
-        log.add(_error_problem(path, error, model, skip=1))
+        if not _reported(error):
+            log.add(_error_problem(path, error, model, skip=1))
     # One round: the entries that validate alone stay usable, so products citing them are still checked.
     entries = {}
     for key, value in data.items():
@@ -340,7 +350,7 @@ def _validate(path: Path, model: type[BaseModel], data: Any, log: ProblemLog) ->
     # A key with an invisible character is reported once, as that key, not again as the field it lacks.
     misspelt = {(*e["loc"][:-1], clean_key(str(e["loc"][-1]))) for e in errors if e["type"] == "extra_forbidden" and e["loc"]}
     for error in errors:
-        if error["type"] != "missing" or tuple(error["loc"]) not in misspelt:
+        if (error["type"] != "missing" or tuple(error["loc"]) not in misspelt) and not _reported(error):
             log.add(_error_problem(path, error, model))
     return partial(model, data, [tuple(part for part in error["loc"] if part != "[key]") for error in errors])
 
@@ -351,7 +361,11 @@ def _error_problem(path: Path, error: ErrorDetails, model: type[BaseModel], *, s
     kind = error["type"]
     # A bad mapping key (pydantic marks it "[key]") is pointed at the key itself, not at its value.
     at_key = kind == "extra_forbidden" or "[key]" in error["loc"]
-    position = locate(path, loc, missing=kind == "missing", at_key=at_key)
+    if kind == "missing" and len(loc) == 1:
+        # A top-level field has no key above it to point at: the file itself, as for a file that is empty.
+        position = Position(1, 1)
+    else:
+        position = locate(path, loc, missing=kind == "missing", at_key=at_key)
     inner = loc[skip:]
     if kind == "extra_forbidden":
         message = unknown_field(model, inner, _ALL_FIELDS)

@@ -41,6 +41,20 @@ class YamlProblem(Exception):
         self.field = field  # the dotted key path, when the fault is in one value
 
 
+class Unreadable:
+    """Stands where a value YAML reads but cannot build was written (an impossible date, an octal
+    integer): the file is still read, the value's problem is reported once by the reader, and every
+    model refuses this stand-in, so the field stays unset without a second message (catalog/load.py)."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<unreadable value>"
+
+
+UNREADABLE = Unreadable()
+
+
 def _mark_position(mark: Any) -> tuple[int, int]:
     if mark is None:
         return 1, 1
@@ -121,6 +135,8 @@ class _Builder:
         # An alias needs an anchor, and an anchor needs a `&` in the text: without one, no node can be
         # reached twice and the bookkeeping is skipped (most files).
         self.seen: set[int] | None = set() if may_alias else None
+        self.problems: list[YamlProblem] = []
+        """The values that could not be built, each replaced by `UNREADABLE`."""
 
     def build(self, node: yaml.Node, path: tuple[str, ...]) -> Any:
         """Build one node and everything below it; `path` is the keys and indexes down to it, for messages."""
@@ -150,18 +166,16 @@ class _Builder:
         )
 
     def scalar(self, node: yaml.ScalarNode, path: tuple[str, ...]) -> Any:
-        """Build a number, date, true/false or null; a value YAML reads but cannot build is a located problem."""
+        """Build a number, date, true/false or null; a value YAML reads but cannot build is a located
+        problem, and `UNREADABLE` stands in its place so the rest of the file is still read."""
         text, tag = node.value, node.tag
         if tag == _INT and not node.style and not _DECIMAL_INT.match(text):
             # YAML 1.1 reads 020000 as octal 8192, 0x10 as 16 and 1:20 as base 60: never what a curator means.
-            raise YamlProblem(
-                say(
-                    f"整数 {text} 要写成普通的十进制数：去掉开头的 0（如 {_plain_int(text)}），不要写 0x、0b 或冒号",
-                    f"write the integer {text} in plain decimal, without leading zeros, 0x, 0b or colons",
-                ),
-                *_mark_position(node.start_mark),
-                ".".join(path),
+            message = say(
+                f"整数 {text} 要写成普通的十进制数：去掉开头的 0（如 {_plain_int(text)}），不要写 0x、0b 或冒号",
+                f"write the integer {text} in plain decimal, without leading zeros, 0x, 0b or colons",
             )
+            return self.unreadable(message, node, path)
         try:
             # The common spellings directly (PyYAML's generic construct_object costs more than the value).
             if tag == _INT and _DECIMAL_INT.match(text):
@@ -179,7 +193,12 @@ class _Builder:
                 )
             else:
                 message = say(f"读不出 {text} 这个值：请检查写法", f"cannot read the value {text!r}: {exc}")
-            raise YamlProblem(message, *_mark_position(node.start_mark), ".".join(path)) from None
+            return self.unreadable(message, node, path)
+
+    def unreadable(self, message: str, node: yaml.Node, path: tuple[str, ...]) -> Unreadable:
+        """Record a value's problem at its place and stand `UNREADABLE` in for it."""
+        self.problems.append(YamlProblem(message, *_mark_position(node.start_mark), ".".join(path)))
+        return UNREADABLE
 
     def mapping(self, node: yaml.MappingNode, path: tuple[str, ...]) -> dict[str, Any]:
         """Build a mapping, refusing a key that appears twice (PyYAML keeps the last silently)."""
@@ -209,11 +228,23 @@ class _Builder:
 
 def parse_text(text: str | bytes) -> Any:
     """Parse one YAML document into plain Python values, raising `YamlProblem` on any fault."""
+    data, unbuilt = parse_values(text)
+    if unbuilt:
+        raise unbuilt[0]
+    return data
+
+
+def parse_values(text: str | bytes) -> tuple[Any, list[YamlProblem]]:
+    """Parse one YAML document into plain Python values and the problems of the values that could not be
+    built (each replaced by `UNREADABLE`, so the rest is still read); any other fault raises `YamlProblem`."""
     loader = CatalogLoader(text)
     try:
         node = loader.get_single_node()
+        if node is None:
+            return None, []
         may_alias = (b"&" in text) if isinstance(text, bytes) else ("&" in text)
-        return None if node is None else _Builder(loader, may_alias=may_alias).build(node, ())
+        builder = _Builder(loader, may_alias=may_alias)
+        return builder.build(node, ()), builder.problems
     except YamlProblem:
         raise
     except yaml.MarkedYAMLError as exc:

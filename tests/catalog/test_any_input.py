@@ -38,6 +38,14 @@ yaml_like = st.one_of(
                 "\t",
                 "\ufeff",
                 "added_on: 2026-02-30",
+                "added_on: 2026-10-01",
+                "stock: 很多",
+                "unit: {quantity: 1, measure: piece}",
+                "price_history:",
+                "  - date: 2026-10-32",
+                "    price: 2026-02-30",
+                "2026-02-30",
+                "- 2026-13-08",
                 "added_on: 2026-13-01",
                 "added_on: 2025-02-29 25:61:00",
                 "stock: 020000",
@@ -51,6 +59,13 @@ yaml_like = st.one_of(
     ).map("\n".join),
     # mutate a valid file: drop or repeat a line
     st.integers(min_value=0, max_value=15).map(lambda i: "\n".join(line for n, line in enumerate(PRODUCT.splitlines()) if n != i)),
+    # a valid file with one value made impossible: the rest of the file is still read
+    st.tuples(st.integers(min_value=0, max_value=21), st.sampled_from(["2026-02-30", "020000", "很多", ""])).map(
+        lambda change: "\n".join(
+            line.split(": ")[0] + ": " + change[1] if n == change[0] and ": " in line else line
+            for n, line in enumerate(PRODUCT.splitlines())
+        )
+    ),
 )
 
 
@@ -64,4 +79,6 @@ def test_arbitrary_input_yields_only_our_problems(tmp_path_factory, data):
     for problem in result.problems:
         assert problem.line >= 1 and problem.column >= 1
         assert problem.message
+    places = [(p.line, p.column, p.field) for p in result.errors]
+    assert len(places) == len(set(places)), "one error per place"
     shutil.rmtree(root)

@@ -30,13 +30,23 @@ def test_unknown_key_is_an_error_at_that_key_with_a_suggestion(content, today):
     assert result.catalog is None
     assert ("aux-vacuum.yaml", 5, "prise", "unknown field prise (did you mean 'price'?)") in problems
     # the missing `price` points at the top of the file (its parent)
-    assert ("aux-vacuum.yaml", 1, "price", "price is required: add it (Price in yuan, 2 decimals, close to the 30-day low)") in problems
+    assert (
+        "aux-vacuum.yaml",
+        1,
+        "price",
+        "price is required: add it as a line of its own at the left margin (Price in yuan, 2 decimals, close to the 30-day low)",
+    ) in problems
 
 
 def test_missing_nested_field_points_at_its_parent_item(content, today):
     content.product("aux-vacuum", PRODUCT.replace("    source: 山姆App 截图\n", ""))
     _, problems = problems_of(content, today)
-    assert ("aux-vacuum.yaml", 7, "compare.0.source", "source is required: add it (Where the reference price was seen)") in problems
+    assert (
+        "aux-vacuum.yaml",
+        7,
+        "compare.0.source",
+        "source is required: add it to item 1 of compare, aligned with its other fields (Where the reference price was seen)",
+    ) in problems
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from catalog import load_catalog
-from tests.conftest import FACTORY, PRODUCT, line_of
+from tests.conftest import FACTORY, ONE_PIECE, PRODUCT, line_of
 
 
 def located(content, today) -> list[str]:
@@ -37,6 +37,97 @@ def test_an_integer_with_leading_zeros_is_refused_not_read_as_octal(content, tod
     assert located(content, today) == [
         f"products/aux-vacuum.yaml:6:8: stock: 整数 {written} 要写成普通的十进制数：去掉开头的 0（如 {plain}），不要写 0x、0b 或冒号"
     ]
+
+
+# 2. A value that cannot be built hides nothing else of its file
+
+IMPOSSIBLE = "日期 {day} 不存在：检查月份（1–12）和这个月的天数（如 2 月只有 28 天，闰年 29 天），写成 2026-11-25 这样"
+NO_UNIT = (
+    "unit: 缺少必填项 unit（分量单位）：请在文件里另起一行，顶格（不缩进）写上；一份里有多少（必填），"
+    "如 unit: {quantity: 1, measure: piece}（1件）或 unit: {quantity: 500, measure: g}；分量不同时按单价对比"
+)
+
+
+def broken_everywhere(where: str, day: str) -> str:
+    """PRODUCT with an impossible date at `where`, no `unit:`, text in `stock:` and a mistyped evidence sha256."""
+    text = PRODUCT.replace(f"\nunit: {ONE_PIECE}\n", "\n", 1).replace("price: 69.00\n", "price: 69.00\nstock: 很多\n", 1)
+    text = text.replace("sha256: 36c9", "sha256: zz36c9", 1)
+    old = {"added_on": "added_on: 2026-10-01", "price_history": "  - date: 2026-11-20", "observed_on": "    observed_on: 2026-11-01"}[where]
+    return text.replace(old, old[: old.index(":") + 2] + day, 1)
+
+
+@pytest.mark.parametrize(
+    ("where", "day", "field"),
+    [
+        ("price_history", "2026-02-30", "price_history.0.date"),
+        ("added_on", "2026-13-08", "added_on"),
+        ("observed_on", "2026-10-32", "compare.0.observed_on"),
+    ],
+)
+def test_an_impossible_date_does_not_hide_the_other_problems_of_its_file(content, today, where, day, field):
+    text = broken_everywhere(where, day)
+    content.product("aux-vacuum", text)
+    date_line = next(n for n, line in enumerate(text.splitlines(), 1) if day in line)
+    date_column = text.splitlines()[date_line - 1].index(day) + 1
+    sha_line = line_of("    evidence:", text)
+    assert sorted(located(content, today)) == sorted(
+        [
+            f"products/aux-vacuum.yaml:{date_line}:{date_column}: {field}: " + IMPOSSIBLE.format(day=day),
+            "products/aux-vacuum.yaml:1:1: " + NO_UNIT,
+            "products/aux-vacuum.yaml:6:8: stock: 库存件数要写成整数，如 3（现在是文字 '很多'）",
+            f"products/aux-vacuum.yaml:{sha_line}:47: compare.0.evidence.sha256: 凭证校验值的写法不对："
+            "凭证文件的 SHA-256（64位十六进制）：运行 plus evidence hash 文件 得到（现在是文字 'zz36c907715b80d7cdad0e196256966a3353b…'）",
+        ]
+    )
+
+
+def test_every_impossible_value_of_a_file_is_reported_in_one_run(content, today):
+    text = PRODUCT.replace("added_on: 2026-10-01", "added_on: 2026-02-30").replace("date: 2026-11-20", "date: 2025-02-29")
+    content.product("aux-vacuum", text.replace("price: 69.00\n", "price: 69.00\nstock: 020000\n", 1))
+    assert [line.split(": ", 2)[1] for line in located(content, today)] == ["stock", "added_on", "price_history.0.date"]
+
+
+def test_a_file_that_is_only_an_impossible_date_is_said_once(content, today):
+    content.product("aux-vacuum", "2026-02-30\n")
+    assert located(content, today) == ["products/aux-vacuum.yaml:1:1: : " + IMPOSSIBLE.format(day="2026-02-30")]
+
+
+def test_an_impossible_date_under_a_misspelt_key_names_the_key_too(content, today):
+    content.product("aux-vacuum", PRODUCT.replace("added_on: 2026-10-01", "addedon: 2026-02-30"))
+    at_key = f"products/aux-vacuum.yaml:{line_of('added_on:')}:1: addedon: "
+    problems = located(content, today)
+    assert f"products/aux-vacuum.yaml:{line_of('added_on:')}:10: addedon: " + IMPOSSIBLE.format(day="2026-02-30") in problems
+    assert [p for p in problems if p.startswith(at_key)] == [at_key + "不认识的字段 addedon：是不是想写 added_on？"]
+
+
+def test_a_factory_with_an_impossible_audit_date_is_still_read_for_its_products(content, today):
+    content.factory("aux", FACTORY.replace("audited_on: 2026-09-01", "audited_on: 2026-09-31"))
+    assert [line.split(": ")[0] for line in located(content, today)] == ["factories/aux.yaml:8:15"]
+
+
+# 3. A missing field is located where it goes, and the message says how to add it
+
+
+def test_a_missing_top_level_field_is_at_the_start_of_the_file_even_below_a_comment(content, today):
+    content.product("aux-vacuum", "# 吸尘器\n" + PRODUCT.replace(f"\nunit: {ONE_PIECE}\n", "\n", 1))
+    assert located(content, today) == ["products/aux-vacuum.yaml:1:1: " + NO_UNIT]
+
+
+def test_a_missing_field_of_a_list_item_says_which_item_holds_it(content, today):
+    content.product("aux-vacuum", PRODUCT.replace("    source: 山姆App 截图\n", ""))
+    assert located(content, today) == [
+        "products/aux-vacuum.yaml:7:5: compare.0.source: 缺少必填项 source（参照价来源）：请在 compare 的第 1 项里加上这一行，"
+        "和这一项的其他字段对齐；参照价来源，如“山姆App 截图”"
+    ]
+
+
+def test_a_missing_field_of_a_mapping_says_under_which_key(content, today):
+    content.factory("aux", FACTORY.replace("  audited_on: 2026-09-01\n", ""))
+    (problem,) = [p for p in located(content, today) if p.startswith("factories/")]
+    assert (
+        problem.startswith("factories/aux.yaml:7:1: verification.audited_on: 缺少必填项 audited_on（")
+        and "：请在 verification: 下面加上这一行，和同一层的其他字段对齐；" in problem
+    )
 
 
 # 4. One rule for digits, no future years, no product listed twice
