@@ -15,6 +15,7 @@ import stripe
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from . import notices
 from .amounts import amount_matches, log_mismatch
 from .db import Database
 from .lookups import StripeLookups
@@ -203,11 +204,13 @@ def apply_checkout(
             raise RuntimeError("a Stripe client is needed to start a subscription")
         sub = lookups.subscription(sub_id if isinstance(sub_id, str) else sub_id["id"])
         sync_subscription(db, sub, created=int(now.timestamp()), now=now)
+        notices.membership_paid(db, user, checkout, next_charge=next_charge(db, user, now))
         return "subscribed"
     if event_type == "checkout.session.async_payment_failed":
         return "payment_failed"
     if paid:
-        grant_year(db, user, session["id"], now)
+        if grant_year(db, user, session["id"], now):
+            notices.membership_paid(db, user, checkout, next_charge=next_charge(db, user, now))
         return "granted"
     return "waiting"
 
@@ -306,6 +309,17 @@ def postpone_charges(database: Database, user_id: int, *, client: stripe.StripeC
             log.info("member %s: subscription %s first charges %s, when the prepaid time ends", user_id, period.stripe_ref, until)
         moved += len(updated)
     return moved
+
+
+def next_charge(db: Session, user: User, now: dt.datetime) -> dt.datetime | None:
+    """When the member's card charges next once any prepaid time is used up (postpone_charges); None: it does not renew."""
+    renewing = renewing_subscription(db, user.id, now)
+    if renewing is None:
+        return None
+    prepaid = prepaid_until(db, user.id)
+    if prepaid is None or prepaid <= renewing.ends_at:
+        return renewing.ends_at
+    return None if prepaid > now + TRIAL_LATEST else _whole_second(prepaid)
 
 
 def member_of_event(db: Session, obj: dict) -> int | None:

@@ -14,7 +14,7 @@ from checkout.membership import TRIAL_SOONEST, add_year, first_charge_at, remind
 from checkout.models import CheckoutSession, MembershipPeriod, User, WebhookEvent
 from checkout.stripe_api import get_stripe
 
-from .helpers import csrf_token, flush, pay, post_event, sign_up, wait_for
+from .helpers import csrf_token, flush, outbox, pay, post_event, sign_up, wait_for
 
 
 def choose_membership(live, client, method: str) -> str:
@@ -389,6 +389,11 @@ def test_a_prepaid_year_paid_in_another_tab_moves_the_first_card_charge_to_its_e
     assert stripe.v1.invoices.retrieve(sub.latest_invoice).amount_paid == 0
     assert member_until(live.app) == dt.datetime.fromtimestamp(sub.trial_end, dt.UTC)
     assert f"已预付至 {day(paid_until)}，之后银行卡每年自动续费" in membership_line(client)
+    receipts = outbox(live.app, "membership_paid")
+    assert len(receipts) == 3 and {mail.recipient for mail in receipts} == {"member@example.com"}
+    last = receipts[-1].body if card_first else next(mail.body for mail in receipts if "自动续费（" in mail.body)
+    assert f"有效期至 {day(paid_until)}" in last and f"银行卡将于 {day(paid_until)} 首次（或下次）扣款" in last
+
     # replayed deliveries of every event so far change nothing
     with get_database(live.app).sessions() as db:
         delivered = db.scalars(select(WebhookEvent.id)).all()
