@@ -10,6 +10,7 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import stripe
 from sqlalchemy import func, or_, select
@@ -21,6 +22,9 @@ from .db import Database
 from .lookups import StripeLookups
 from .models import CheckoutSession, MembershipPeriod, User, utcnow
 from .stripe_api import as_dict
+
+if TYPE_CHECKING:
+    from stripe.params import SubscriptionUpdateParams
 
 log = logging.getLogger("plus.checkout.membership")
 
@@ -279,7 +283,7 @@ def _postpone(client: stripe.StripeClient, period: MembershipPeriod, until: dt.d
     The key names the move (from the charge we know to `until`): a retry of the same move is applied once,
     a later move (another prepaid year meanwhile) is a new one.
     """
-    params: dict = {"trial_end": int(until.timestamp()), "proration_behavior": "none"}
+    params: SubscriptionUpdateParams = {"trial_end": int(until.timestamp()), "proration_behavior": "none"}
     if until > now + TRIAL_LATEST:  # Stripe allows no longer trial: stop renewing; the member is reminded before the end
         params = {"cancel_at_period_end": True}
     key = f"plus-prepaid-{period.stripe_ref}-{int(period.ends_at.timestamp())}-{int(until.timestamp())}"
