@@ -8,7 +8,7 @@ import datetime as dt
 from . import payments
 from .errors import invalid
 from .params import Reader
-from .sessions import recurring_lines
+from .sessions import MAX_TRIAL, recurring_lines
 from .store import new_id
 
 
@@ -197,6 +197,8 @@ def _extend_trial(st, subscription: dict, trial_end: int) -> dict:
     now = st.clock.now()
     if trial_end <= now:
         raise invalid("Invalid timestamp: must be an integer Unix timestamp in the future.", "trial_end")
+    if trial_end > now + MAX_TRIAL:
+        raise invalid("`trial_end` must be at most 730 days in the future.", "trial_end")
     previous = _period(subscription) | {key: subscription[key] for key in ("status", "trial_end", "trial_start", "billing_cycle_anchor")}
     start = now if subscription["status"] != "trialing" else subscription["current_period_start"]
     subscription.update(
