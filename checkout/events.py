@@ -111,3 +111,18 @@ def handle(database: Database, event: dict, client: stripe.StripeClient | None, 
             if attempt == ATTEMPTS:
                 raise
     raise AssertionError("unreachable")
+
+
+def postpone_overlapping_charges(database: Database, event: dict, client: stripe.StripeClient | None) -> int:
+    """After a membership event (applied now or before: a replay too), move a card's next charge past the prepaid time.
+
+    Runs with no transaction open, as its own step: a Stripe error here leaves the event recorded, and
+    Stripe's retry (a duplicate) runs this step again.
+    """
+    if client is None or event["type"] not in SESSION_EVENTS | SUBSCRIPTION_EVENTS | INVOICE_EVENTS:
+        return 0
+    with database.sessions() as db:
+        user_id = membership.member_of_event(db, (event.get("data") or {}).get("object") or {})
+    if user_id is None:
+        return 0
+    return membership.postpone_charges(database, user_id, client=client)

@@ -10,16 +10,21 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import stripe
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from . import notices
 from .amounts import amount_matches, log_mismatch
 from .db import Database
 from .lookups import StripeLookups
 from .models import CheckoutSession, MembershipPeriod, User, utcnow
 from .stripe_api import as_dict
+
+if TYPE_CHECKING:
+    from stripe.params import SubscriptionUpdateParams
 
 log = logging.getLogger("plus.checkout.membership")
 
@@ -113,8 +118,33 @@ def sync_subscription(db: Session, sub: dict, *, created: int, now: dt.datetime)
     period.status, period.starts_at, period.ends_at = status, start, end
     period.cancel_at_period_end = bool(sub.get("cancel_at_period_end"))
     period.synced_at = max(created, period.synced_at or 0)
+    if status == "active":
+        _lay_prepaid_after(db, period)
     refresh_member_until(db, user)
     log.info("member %s: subscription %s is %s until %s", user.id, sub["id"], status, end)
+
+
+def _lay_prepaid_after(db: Session, charged: MembershipPeriod) -> None:
+    """Prepaid years overlapping a period the card was charged for follow it instead, end to end.
+
+    Only a race makes them overlap (a card checkout opened before a prepaid year was paid in another
+    tab, so it has no trial); the card's next charge then moves past them (postpone_charges).
+    """
+    db.flush()
+    cursor = charged.ends_at
+    for prepaid in db.scalars(
+        select(MembershipPeriod)
+        .where(
+            MembershipPeriod.user_id == charged.user_id,
+            MembershipPeriod.kind == "one_time",
+            MembershipPeriod.ends_at > charged.starts_at,
+        )
+        .order_by(MembershipPeriod.starts_at, MembershipPeriod.id)
+    ):
+        if prepaid.starts_at < cursor:
+            log.info("member %s: prepaid year %s moved after the card's period ending %s", charged.user_id, prepaid.stripe_ref, cursor)
+            prepaid.starts_at, prepaid.ends_at = cursor, add_year(cursor)
+        cursor = prepaid.ends_at
 
 
 def apply_subscription_event(db: Session, sub: dict, *, created: int, lookups: StripeLookups, now: dt.datetime) -> None:
@@ -178,11 +208,13 @@ def apply_checkout(
             raise RuntimeError("a Stripe client is needed to start a subscription")
         sub = lookups.subscription(sub_id if isinstance(sub_id, str) else sub_id["id"])
         sync_subscription(db, sub, created=int(now.timestamp()), now=now)
+        notices.membership_paid(db, user, checkout, next_charge=next_charge(db, user, now))
         return "subscribed"
     if event_type == "checkout.session.async_payment_failed":
         return "payment_failed"
     if paid:
-        grant_year(db, user, session["id"], now)
+        if grant_year(db, user, session["id"], now):
+            notices.membership_paid(db, user, checkout, next_charge=next_charge(db, user, now))
         return "granted"
     return "waiting"
 
@@ -207,6 +239,104 @@ def cancel_renewal(database: Database, user_id: int, *, client: stripe.StripeCli
         for sub in updated:
             sync_subscription(db, sub, created=int(now.timestamp()), now=now)
     return len(updated)
+
+
+def _whole_second(moment: dt.datetime) -> dt.datetime:
+    """`moment` rounded up to Stripe's whole seconds: never a moment early."""
+    whole = moment.replace(microsecond=0)
+    return whole if whole == moment else whole + dt.timedelta(seconds=1)
+
+
+def prepaid_until(db: Session, user_id: int) -> dt.datetime | None:
+    """The end of the member's time paid once (Alipay, WeChat Pay), if any."""
+    return db.scalar(
+        select(func.max(MembershipPeriod.ends_at)).where(
+            MembershipPeriod.user_id == user_id, MembershipPeriod.kind == "one_time", MembershipPeriod.status == "paid"
+        )
+    )
+
+
+def charges_too_early(db: Session, user_id: int, now: dt.datetime) -> list[tuple[MembershipPeriod, dt.datetime]]:
+    """The member's renewing subscriptions whose next charge falls before their prepaid time ends, with that end.
+
+    The next charge is the end of the subscription's current period (its trial's end while trialing).
+    """
+    prepaid = prepaid_until(db, user_id)
+    if prepaid is None or prepaid <= now:
+        return []
+    until = _whole_second(prepaid)
+    renewing = db.scalars(
+        select(MembershipPeriod).where(
+            MembershipPeriod.user_id == user_id,
+            MembershipPeriod.kind == "subscription",
+            MembershipPeriod.status.in_(("active", "trialing")),
+            MembershipPeriod.cancel_at_period_end.is_(False),
+            MembershipPeriod.ends_at < until,
+        )
+    ).all()
+    return [(period, until) for period in renewing]
+
+
+def _postpone(client: stripe.StripeClient, period: MembershipPeriod, until: dt.datetime, now: dt.datetime) -> dict:
+    """Ask Stripe to charge the subscription first at `until` (a trial until then), or, past the longest trial, not to renew.
+
+    The key names the move (from the charge we know to `until`): a retry of the same move is applied once,
+    a later move (another prepaid year meanwhile) is a new one.
+    """
+    params: SubscriptionUpdateParams = {"trial_end": int(until.timestamp()), "proration_behavior": "none"}
+    if until > now + TRIAL_LATEST:  # Stripe allows no longer trial: stop renewing; the member is reminded before the end
+        params = {"cancel_at_period_end": True}
+    key = f"plus-prepaid-{period.stripe_ref}-{int(period.ends_at.timestamp())}-{int(until.timestamp())}"
+    return as_dict(client.v1.subscriptions.update(period.stripe_ref, params, {"idempotency_key": key}))
+
+
+def postpone_charges(database: Database, user_id: int, *, client: stripe.StripeClient, now: dt.datetime | None = None) -> int:
+    """Move a renewing subscription's next charge to the end of the member's prepaid time: one period is never paid twice.
+
+    Safe to run after any membership event, any number of times and in any order: it reads what is
+    recorded, asks Stripe with no transaction open, records Stripe's answer, and looks again (a
+    prepaid year recorded meanwhile moves the charge once more). Returns how many moves were made.
+    """
+    moved = 0
+    for _ in range(3):
+        now = now or utcnow()
+        with database.sessions() as db:
+            due = charges_too_early(db, user_id, now)
+            db.expunge_all()
+        if not due:
+            return moved
+        updated = [_postpone(client, period, until, now) for period, until in due]
+        with database.transaction() as db:
+            for sub in updated:
+                sync_subscription(db, sub, created=int(now.timestamp()), now=now)
+        for period, until in due:
+            log.info("member %s: subscription %s first charges %s, when the prepaid time ends", user_id, period.stripe_ref, until)
+        moved += len(updated)
+    return moved
+
+
+def next_charge(db: Session, user: User, now: dt.datetime) -> dt.datetime | None:
+    """When the member's card charges next once any prepaid time is used up (postpone_charges); None: it does not renew."""
+    renewing = renewing_subscription(db, user.id, now)
+    if renewing is None:
+        return None
+    prepaid = prepaid_until(db, user.id)
+    if prepaid is None or prepaid <= renewing.ends_at:
+        return renewing.ends_at
+    return None if prepaid > now + TRIAL_LATEST else _whole_second(prepaid)
+
+
+def member_of_event(db: Session, obj: dict) -> int | None:
+    """The member a membership event is about (a membership checkout, a subscription or its invoice), if known."""
+    metadata = obj.get("metadata") or {}
+    if metadata.get("kind") == "membership" and str(metadata.get("user", "")).isdigit():
+        return int(metadata["user"])
+    if obj.get("object") == "subscription":
+        user = _subscription_user(db, obj)
+        return user.id if user else None
+    if obj.get("object") == "invoice" and obj.get("customer"):
+        return db.scalar(select(User.id).where(User.stripe_customer_id == obj["customer"]))
+    return None
 
 
 def remind_expiring(database: Database, *, days: int, write: Callable[[Session, User], None], now: dt.datetime | None = None) -> int:
@@ -266,9 +396,7 @@ def first_charge_at(user: User, now: dt.datetime) -> dt.datetime | None:
     """
     if user.member_until is None or user.member_until <= now:
         return None
-    first = max(user.member_until, now + TRIAL_SOONEST)
-    whole = first.replace(microsecond=0)  # Stripe counts whole seconds: round up, never a moment early
-    return whole if whole == first else whole + dt.timedelta(seconds=1)
+    return _whole_second(max(user.member_until, now + TRIAL_SOONEST))
 
 
 def too_early_to_subscribe(first_charge: dt.datetime | None, now: dt.datetime) -> bool:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from flask import render_template
 from sqlalchemy.orm import Session
 
 from catalog.money import price_label
 
 from . import links, outbox
-from .models import InvoiceRequest, Order, ReturnRequest, User
+from .localtime import local_date
+from .models import CheckoutSession, InvoiceRequest, Order, ReturnRequest, User
 
 BASIS_LABELS = {"price": "售价", "member_price": "会员价", "tier": "阶梯价"}
 PAYMENT_LABELS = {"card": "银行卡", "alipay": "支付宝", "wechat_pay": "微信支付"}
@@ -123,3 +126,19 @@ def membership_reminder(db: Session, user: User) -> None:
     body = render_template("mail/membership_reminder.txt", user=user, link=links.public("/account/membership"))
     key = f"membership_reminder:{user.id}:{user.member_until:%Y%m%d%H%M%S}"
     outbox.enqueue(db, kind="membership_reminder", key=key, to=user.email, subject="您的PLUS会员即将到期", body=body)
+
+
+def membership_paid(db: Session, user: User, checkout: CheckoutSession, *, next_charge: dt.datetime | None) -> None:
+    """The receipt of a year of PLUS (paid once or by a card subscription): until when, and whether and when the card renews it."""
+    line = checkout.lines[0]
+    body = render_template(
+        "mail/membership_paid.txt",
+        user=user,
+        subscription=checkout.mode == "subscription",
+        trial=bool(line.get("trial_end")),
+        price=line["unit_price"],
+        next_charge=next_charge,
+        link=links.public("/account/"),
+    )
+    subject = f"PLUS会员已开通，有效期至 {local_date(user.member_until)}"
+    outbox.enqueue(db, kind="membership_paid", key=f"membership_paid:{checkout.id}", to=user.email, subject=subject, body=body)

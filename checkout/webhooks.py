@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+import stripe
 from flask import Blueprint, current_app, jsonify, request
 
 from . import events
@@ -43,5 +44,11 @@ def receive():
         # A refund or dispute overtook the payment's own events: nothing is recorded, Stripe retries.
         log.info("webhook %s %s: its order is not recorded yet, asking Stripe to retry", event["id"], event["type"])
         return api_error(409, "order_not_yet", "the payment's order is not recorded yet: retry later")
+    try:
+        events.postpone_overlapping_charges(get_database(), event, client)
+    except stripe.StripeError as exc:
+        # The event is recorded; Stripe's retry (a duplicate) asks again.
+        log.warning("webhook %s %s: could not move the next card charge past the prepaid time: %s", event["id"], event["type"], exc)
+        return api_error(503, "stripe_unavailable", "could not reach Stripe: retry later")
     log.info("webhook %s %s: %s", event["id"], event["type"], outcome)
     return jsonify({"received": True, "outcome": outcome})

@@ -8,7 +8,7 @@ import datetime as dt
 from . import payments
 from .errors import invalid
 from .params import Reader
-from .sessions import recurring_lines
+from .sessions import MAX_TRIAL, recurring_lines
 from .store import new_id
 
 
@@ -156,11 +156,16 @@ def lapse(st, subscription: dict) -> dict:
 
 
 def update(st, subscription: dict, params: Reader, request: dict) -> dict:
-    """`POST /v1/subscriptions/{id}`: metadata, description, cancel_at_period_end."""
-    params.only("cancel_at_period_end", "metadata", "description")
-    if subscription["status"] == "canceled" and params.has("cancel_at_period_end"):
-        raise invalid("A canceled subscription can only update its cancellation_details and metadata.", "cancel_at_period_end")
+    """`POST /v1/subscriptions/{id}`: metadata, description, cancel_at_period_end, trial_end (with proration_behavior)."""
+    params.only("cancel_at_period_end", "metadata", "description", "trial_end", "proration_behavior")
+    params.enum("proration_behavior", ("none", "create_prorations", "always_invoice"))
+    for name in ("cancel_at_period_end", "trial_end"):
+        if subscription["status"] == "canceled" and params.has(name):
+            raise invalid("A canceled subscription can only update its cancellation_details and metadata.", name)
     previous = {}
+    trial_end = params.int("trial_end")
+    if trial_end is not None:
+        previous.update(_extend_trial(st, subscription, trial_end))
     metadata = params.metadata()
     if metadata is not None:
         previous["metadata"] = subscription["metadata"]
@@ -181,6 +186,35 @@ def update(st, subscription: dict, params: Reader, request: dict) -> dict:
         if previous:
             st.webhooks.emit("customer.subscription.updated", subscription, previous=previous, request=request)
     return subscription
+
+
+def _extend_trial(st, subscription: dict, trial_end: int) -> dict:
+    """A trial until `trial_end` from now on (trialing or active alike): nothing is billed until then, then it renews from there.
+
+    As Stripe does with proration_behavior=none: the current period ends now, no invoice and no credit.
+    Returns the fields as they were (the event's `previous_attributes`).
+    """
+    now = st.clock.now()
+    if trial_end <= now:
+        raise invalid("Invalid timestamp: must be an integer Unix timestamp in the future.", "trial_end")
+    if trial_end > now + MAX_TRIAL:
+        raise invalid("`trial_end` must be at most 730 days in the future.", "trial_end")
+    previous = _period(subscription) | {key: subscription[key] for key in ("status", "trial_end", "trial_start", "billing_cycle_anchor")}
+    start = now if subscription["status"] != "trialing" else subscription["current_period_start"]
+    subscription.update(
+        status="trialing",
+        trial_start=subscription["trial_start"] if subscription["status"] == "trialing" else now,
+        trial_end=trial_end,
+        billing_cycle_anchor=trial_end,
+        current_period_start=start,
+        current_period_end=trial_end,
+        _periods=0,  # billing starts (and is anchored) when the trial ends
+    )
+    if subscription["cancel_at_period_end"]:
+        subscription["cancel_at"] = trial_end
+    for item in subscription["items"]["data"]:
+        item.update(current_period_start=start, current_period_end=trial_end)
+    return previous
 
 
 def cancel(st, subscription: dict, params: Reader, request: dict) -> dict:

@@ -14,17 +14,22 @@ from checkout.membership import TRIAL_SOONEST, add_year, first_charge_at, remind
 from checkout.models import CheckoutSession, MembershipPeriod, User, WebhookEvent
 from checkout.stripe_api import get_stripe
 
-from .helpers import csrf_token, flush, pay, post_event, sign_up, wait_for
+from .helpers import csrf_token, flush, outbox, pay, post_event, sign_up, wait_for
 
 
-def buy_membership(live, client, method: str, *, fail: bool = False) -> str:
-    """Choose a payment method on /account/membership and pay at the stand-in; returns the session id."""
+def choose_membership(live, client, method: str) -> str:
+    """Choose a payment method on /account/membership, up to the stand-in's pay page; returns the session id."""
     page = client.get("/account/membership")
     assert f"{price_label(client.application.config['PLUS_MEMBERSHIP_PRICE'])}<span>/年" in page.get_data(as_text=True)
     response = client.post("/account/membership", data={"method": method, "csrf_token": csrf_token(page.get_data(as_text=True))})
     assert response.status_code == 303
     assert response.headers["Location"].startswith(live.standin + "/pay/")
-    session_id = response.headers["Location"].rsplit("/", 1)[1]
+    return response.headers["Location"].rsplit("/", 1)[1]
+
+
+def buy_membership(live, client, method: str, *, fail: bool = False) -> str:
+    """Choose a payment method on /account/membership and pay at the stand-in; returns the session id."""
+    session_id = choose_membership(live, client, method)
     assert pay(live.standin, session_id, method, email="member@example.com", fail=fail).status_code == 303
     return session_id
 
@@ -325,3 +330,108 @@ def test_the_first_card_charge_waits_for_the_paid_time_and_at_least_48_hours():
     assert first_charge_at(User(member_until=now + dt.timedelta(days=100)), now) == now + dt.timedelta(days=100)
     assert first_charge_at(User(member_until=now + dt.timedelta(hours=5)), now) == now + TRIAL_SOONEST
     assert first_charge_at(User(member_until=now + dt.timedelta(days=9, microseconds=1)), now) == now + dt.timedelta(days=9, seconds=1)
+
+
+def standin_now(live) -> int:
+    return requests.get(f"{live.standin}/_standin/", timeout=5).json()["now"]
+
+
+def advance_standin_to(live, moment: dt.datetime) -> None:
+    """Move the stand-in's clock to `moment` (renewing what falls due) and wait for the webhooks."""
+    advance = int(moment.timestamp()) - standin_now(live)
+    requests.post(f"{live.standin}/_standin/clock", data={"advance": max(advance, 0)}, timeout=10).raise_for_status()
+    flush(live.standin)
+
+
+def one_time_years(app) -> list[dt.datetime]:
+    """The ends of the member's prepaid years, earliest first."""
+    with get_database(app).sessions() as db:
+        return list(db.scalars(select(MembershipPeriod.ends_at).where(MembershipPeriod.kind == "one_time").order_by("ends_at")))
+
+
+def used_half_a_year(app) -> dt.datetime:
+    """The member's one prepaid year began half a year ago; returns its end."""
+    with get_database(app).transaction() as db:
+        year = db.scalar(select(MembershipPeriod).where(MembershipPeriod.kind == "one_time"))
+        year.starts_at -= dt.timedelta(days=183)
+        year.ends_at -= dt.timedelta(days=183)
+        db.get(User, year.user_id).member_until = year.ends_at
+        return year.ends_at
+
+
+def pay_both(live, card: str, alipay: str, *, card_first: bool, years: int) -> None:
+    """Pay two open membership checkouts in the order given, each one's webhooks delivered before the next is paid."""
+    for session_id, method in [(card, "card"), (alipay, "alipay")][:: 1 if card_first else -1]:
+        assert pay(live.standin, session_id, method, email="member@example.com").status_code == 303
+        flush(live.standin)
+        if method == "alipay":  # Alipay confirms a moment later
+            wait_for(lambda: len(one_time_years(live.app)) == years)
+            flush(live.standin)
+
+
+@pytest.mark.parametrize("card_first", [True, False], ids=["card-then-alipay", "alipay-then-card"])
+def test_a_prepaid_year_paid_in_another_tab_moves_the_first_card_charge_to_its_end(live, client, card_first):
+    stripe = get_stripe(live.app)
+    sign_up(client, "member@example.com")
+    buy_membership(live, client, "alipay")
+    wait_for(lambda: member_until(live.app))
+    first_year_end = used_half_a_year(live.app)  # so two prepaid years end within the longest trial Stripe allows
+    card = choose_membership(live, client, "card")  # its trial ends when the first prepaid year does
+    alipay = choose_membership(live, client, "alipay")  # another tab, before the card is paid
+    pay_both(live, card, alipay, card_first=card_first, years=2)
+    paid_until = one_time_years(live.app)[-1]
+    assert paid_until > first_year_end + dt.timedelta(days=360)  # the second prepaid year follows the first
+
+    sub = stripe.v1.subscriptions.retrieve(stripe.v1.checkout.sessions.retrieve(card).subscription)
+    assert sub.status == "trialing" and dt.timedelta(0) <= dt.datetime.fromtimestamp(sub.trial_end, dt.UTC) - paid_until < dt.timedelta(
+        seconds=1
+    )
+    assert stripe.v1.invoices.retrieve(sub.latest_invoice).amount_paid == 0
+    assert member_until(live.app) == dt.datetime.fromtimestamp(sub.trial_end, dt.UTC)
+    assert f"已预付至 {day(paid_until)}，之后银行卡每年自动续费" in membership_line(client)
+    receipts = outbox(live.app, "membership_paid")
+    assert len(receipts) == 3 and {mail.recipient for mail in receipts} == {"member@example.com"}
+    last = receipts[-1].body if card_first else next(mail.body for mail in receipts if "自动续费（" in mail.body)
+    assert f"有效期至 {day(paid_until)}" in last and f"银行卡将于 {day(paid_until)} 首次（或下次）扣款" in last
+
+    # replayed deliveries of every event so far change nothing
+    with get_database(live.app).sessions() as db:
+        delivered = db.scalars(select(WebhookEvent.id)).all()
+    for event_id in delivered:
+        requests.post(f"{live.standin}/_standin/events/{event_id}/resend", timeout=5).raise_for_status()
+    flush(live.standin)
+    assert stripe.v1.subscriptions.retrieve(sub.id).trial_end == sub.trial_end
+    assert member_until(live.app) == dt.datetime.fromtimestamp(sub.trial_end, dt.UTC)
+
+    # the first prepaid year ends: nothing is charged; the second ends: the card pays its first year from then on
+    advance_standin_to(live, first_year_end + dt.timedelta(days=1))
+    assert stripe.v1.subscriptions.retrieve(sub.id).status == "trialing"
+    assert [i.amount_paid for i in stripe.v1.invoices.list({"subscription": sub.id}).data] == [0]
+    advance_standin_to(live, paid_until + dt.timedelta(minutes=1))
+    billed = stripe.v1.subscriptions.retrieve(sub.id)
+    assert (billed.status, billed.current_period_start) == ("active", sub.trial_end)
+    assert sorted(i.amount_paid for i in stripe.v1.invoices.list({"subscription": sub.id}).data) == [0, 25800]
+    assert member_until(live.app) == add_year(dt.datetime.fromtimestamp(sub.trial_end, dt.UTC))
+
+
+@pytest.mark.parametrize("card_first", [True, False], ids=["card-then-alipay", "alipay-then-card"])
+def test_a_new_member_paying_by_card_and_alipay_in_two_tabs_gets_two_years_for_two_payments(live, client, card_first):
+    stripe = get_stripe(live.app)
+    sign_up(client, "member@example.com")
+    card = choose_membership(live, client, "card")  # not a member yet: the card is charged at once
+    alipay = choose_membership(live, client, "alipay")
+    pay_both(live, card, alipay, card_first=card_first, years=1)
+
+    sub = stripe.v1.subscriptions.retrieve(stripe.v1.checkout.sessions.retrieve(card).subscription)
+    [charged] = stripe.v1.invoices.list({"subscription": sub.id}).data
+    card_year_end = dt.datetime.fromtimestamp(charged.period_end, dt.UTC)
+    [prepaid] = one_time_years(live.app)
+    assert charged.amount_paid == 25800 and prepaid == add_year(card_year_end)  # the prepaid year follows the card's
+    assert member_until(live.app) == prepaid
+    # two years ahead is past the longest trial Stripe allows: the card stops renewing rather than charge for a paid year
+    assert sub.cancel_at_period_end is True
+    assert membership_line(client).endswith("到期不自动续费")
+    advance_standin_to(live, card_year_end + dt.timedelta(minutes=1))
+    assert stripe.v1.subscriptions.retrieve(sub.id).status == "canceled"
+    assert [i.amount_paid for i in stripe.v1.invoices.list({"subscription": sub.id}).data] == [25800]
+    assert member_until(live.app) == prepaid

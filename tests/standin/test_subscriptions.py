@@ -200,3 +200,22 @@ def test_a_trials_pay_page_says_nothing_is_paid_today_and_what_follows(client, b
     first_day = dt.datetime.fromtimestamp(trial_end, dt.timezone(dt.timedelta(hours=8))).date().isoformat()
     assert f"今日 ¥0，{first_day} 起每年 ¥99" in page, page
     assert "¥0.00" not in page
+
+
+def test_moving_trial_end_makes_an_active_subscription_trial_until_then_without_an_invoice(client, member, hook, standin):
+    active = client.v1.subscriptions.retrieve(member.subscription)
+    later = active.current_period_end + 100 * 86400  # a prepaid year paid meanwhile ends then
+    moved = client.v1.subscriptions.update(active.id, params={"trial_end": later, "proration_behavior": "none"})
+    assert (moved.status, moved.trial_end, moved.current_period_end, moved.billing_cycle_anchor) == ("trialing", later, later, later)
+    assert moved.latest_invoice == active.latest_invoice and len(client.v1.invoices.list().data) == 1
+    event = next(e for e in hook.wait_for("customer.subscription.updated") if e.type == "customer.subscription.updated")
+    assert event.data.previous_attributes.status == "active"
+    now = requests.get(f"{standin}/_standin/").json()["now"]
+    for bad in (now - 1, now + 731 * 86400):
+        with pytest.raises(stripe.InvalidRequestError) as caught:
+            client.v1.subscriptions.update(active.id, params={"trial_end": bad})
+        assert caught.value.param == "trial_end"
+    assert requests.post(f"{standin}/_standin/clock", data={"advance": later - now - 86400}).json()["renewed"] == 0
+    assert requests.post(f"{standin}/_standin/clock", data={"advance": 2 * 86400}).json()["renewed"] == 1
+    billed = client.v1.subscriptions.retrieve(active.id)
+    assert (billed.status, billed.current_period_start, billed.current_period_end) == ("active", later, one_year_after(later))
