@@ -154,6 +154,9 @@ def client(app):
 def live(app, standin) -> Iterator[Live]:
     """The app on a real port, registered as the stand-in's webhook endpoint."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
+    # server_close() waits for requests still being answered (a webhook mid-transaction would
+    # otherwise leave its database connection to the garbage collector, warning in a later test)
+    server.daemon_threads = False
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     url = f"http://127.0.0.1:{server.port}"
