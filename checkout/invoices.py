@@ -21,6 +21,7 @@ from catalog.store import PHONE_PATTERN, normalized_credit_code
 from . import notices
 from .models import InvoiceRequest, Order, utcnow
 from .orders import OrderError
+from .returns import work_list
 from .status import OrderStatus
 
 log = logging.getLogger("plus.checkout.invoices")
@@ -144,9 +145,4 @@ def issue(db: Session, order_id: int, number: str, *, now: dt.datetime | None = 
 
 def list_invoices(db: Session, *, status: str | None = None, limit: int = 200) -> list[InvoiceRequest]:
     """Invoice requests, oldest first when filtered by status (a work queue), else newest first."""
-    query = select(InvoiceRequest)
-    if status:
-        query = query.where(InvoiceRequest.status == status).order_by(InvoiceRequest.id)
-    else:
-        query = query.order_by(InvoiceRequest.id.desc())
-    return list(db.scalars(query.limit(limit)).all())
+    return work_list(db, InvoiceRequest, status, limit)

@@ -22,6 +22,7 @@ import datetime as dt
 import logging
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TypeVar
 
 import stripe
 from sqlalchemy import func, select, update
@@ -35,12 +36,13 @@ from . import notices
 from .charges import record_refunded_charge
 from .db import Database
 from .localtime import local_time
-from .models import CheckoutSession, Order, ReturnLine, ReturnRequest, StockCounter, utcnow
+from .models import CheckoutSession, InvoiceRequest, Order, ReturnLine, ReturnRequest, StockCounter, utcnow
 from .orders import OrderError
 from .status import OrderStatus
 from .stripe_api import as_dict
 
 log = logging.getLogger("plus.checkout.returns")
+Request = TypeVar("Request", ReturnRequest, InvoiceRequest)
 
 REASONS = {"no_reason": "七天无理由", "quality": "质量问题", "wrong_item": "发错货或少件", "other": "其他原因"}
 """Why a buyer returns goods, as the order page offers it."""
@@ -313,11 +315,16 @@ def restock(db: Session, order: Order, request: ReturnRequest) -> None:
             )
 
 
+def work_list(db: Session, model: type[Request], status: str | None, limit: int) -> list[Request]:
+    """Requests of `model` (returns, invoices), oldest first when filtered by status (a work queue), else newest first."""
+    query = select(model)
+    if status:
+        query = query.where(model.status == status).order_by(model.id)
+    else:
+        query = query.order_by(model.id.desc())
+    return list(db.scalars(query.limit(limit)).all())
+
+
 def list_returns(db: Session, *, status: str | None = None, limit: int = 200) -> list[ReturnRequest]:
     """Returns, oldest waiting first when filtered by status, else newest first."""
-    query = select(ReturnRequest)
-    if status:
-        query = query.where(ReturnRequest.status == status).order_by(ReturnRequest.id)
-    else:
-        query = query.order_by(ReturnRequest.id.desc())
-    return list(db.scalars(query.limit(limit)).all())
+    return work_list(db, ReturnRequest, status, limit)
