@@ -26,6 +26,7 @@ def _app():
     same instance folder (its public URL, its Stripe stand-in): mails link to it, refunds reach it.
     """
     from checkout import create_app
+    from checkout.app import close_app
     from checkout.config import ConfigError, served_settings
     from checkout.db import get_database
 
@@ -41,7 +42,7 @@ def _app():
         with app.app_context():  # mails written by a command are rendered with the app's templates
             yield app
     finally:
-        get_database(app).engine.dispose()
+        close_app(app)
 
 
 NO_STRIPE = (

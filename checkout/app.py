@@ -89,6 +89,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     return app
 
 
+def close_app(app: Flask) -> None:
+    """Let the app's background Stripe jobs finish, then close its database connections."""
+    from .session_queue import close_queue
+
+    close_queue(app)
+    db.get_database(app).engine.dispose()
+
+
 def _product_url(product_id: str) -> str:
     """Where the storefront publishes a product page (the site is served from the root)."""
     return "/" + product_url(product_id)

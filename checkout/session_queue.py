@@ -31,6 +31,13 @@ KEEP = 20_000  # finished sessions remembered for the waiting pages (their URLs)
 RECHECK_AFTER = 1.0  # seconds in the queue after which a job first asks whether its shopper is still waiting
 
 
+def _stop() -> Started:
+    raise AssertionError("never run: close() puts it once per worker, which returns on taking it")
+
+
+_STOP = ("", _stop)
+
+
 class QueueFull(Exception):
     """Too many checkouts wait for Stripe already: the shopper tries again in `retry_after` seconds."""
 
@@ -56,6 +63,7 @@ class SessionQueue:
         self._handed: set[str] = set()  # jobs that told their request they will hand it their session
         self._submitted = 0
         self._taken = 0
+        self._threads: list[threading.Thread] = []
 
     def has_room(self) -> bool:
         """Whether a new job would be taken now (checked before stock is held)."""
@@ -138,11 +146,26 @@ class SessionQueue:
                 return
             self._started = True
         for number in range(self._workers):
-            threading.Thread(target=self._work, name=f"plus-stripe-{number}", daemon=True).start()
+            thread = threading.Thread(target=self._work, name=f"plus-stripe-{number}", daemon=True)
+            thread.start()
+            self._threads.append(thread)
+
+    def close(self, timeout: float = 30.0) -> None:
+        """Finish the queued jobs and stop the workers (before the app's database is closed under them)."""
+        with self._lock:
+            threads, self._threads = self._threads, []
+        deadline = time.monotonic() + timeout
+        for _ in threads:
+            self._jobs.put(_STOP, timeout=max(0.0, deadline - time.monotonic()))
+        for thread in threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
 
     def _work(self) -> None:
         while True:
-            key, job = self._jobs.get()
+            taken = self._jobs.get()
+            if taken is _STOP:
+                return
+            key, job = taken
             with self._lock:
                 self._taken += 1
                 self._places.pop(key, None)
@@ -228,6 +251,13 @@ def get_queue(app: Flask | None = None) -> SessionQueue:
                     workers=config["PLUS_STRIPE_WORKERS"], size=config["PLUS_CHECKOUT_QUEUE"], rate=config["PLUS_STRIPE_RATE"]
                 )
     return found
+
+
+def close_queue(app: Flask) -> None:
+    """Stop the app's session queue if it was started (its jobs finish first)."""
+    found = app.extensions.pop("plus_session_queue", None)
+    if found is not None:
+        found.close()
 
 
 _made = threading.Lock()

@@ -65,7 +65,9 @@ def reserve(db: Session, wanted: Iterable[tuple[str, str, int, int | None]]) -> 
             continue
         params = {"product": product_id, "quantity": quantity, "limit": limit}
         taken = connection.execute(_TAKE, params).rowcount
-        if taken == 0 and committed(db, product_id) == 0:  # no counter yet: the product's first hold
+        if taken == 0:  # no counter yet (the product's first hold), or too few left: make sure, then once more
+            # Not `committed() == 0` first: on PostgreSQL another checkout's first hold may commit the
+            # counter between the two statements, and this shopper would hear "out of stock" with all of it left.
             _ensure_counter(db, product_id)
             taken = connection.execute(_TAKE, params).rowcount
         if taken != 1:

@@ -14,6 +14,7 @@ from sqlalchemy import event
 from werkzeug.serving import make_server
 
 from checkout import create_app
+from checkout.app import close_app
 from checkout.db import get_database, make_engine, upgrade
 from stripe_standin import serve_in_thread
 
@@ -135,7 +136,7 @@ def make_app(db_url, shop_content, standin, today, migrated):
 
     yield make
     for application in made:
-        get_database(application).engine.dispose()
+        close_app(application)  # queued Stripe jobs finish before the connections close
 
 
 @pytest.fixture

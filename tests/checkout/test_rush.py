@@ -140,6 +140,25 @@ def test_in_a_rush_the_request_does_not_wait_for_a_session_queued_behind_others(
     assert wait_for(lambda: jobs.result("third")).id == "cs_3"
 
 
+def test_closing_the_queue_lets_its_jobs_finish_and_stops_its_workers():
+    """The app closes its queue before its database: a job still opening a session keeps a live connection."""
+    from checkout.payments import Started
+    from checkout.session_queue import SessionQueue
+
+    jobs, finished, before = SessionQueue(workers=2, size=10, rate=1000), [], set(threading.enumerate())
+
+    def slow(name: str):
+        time.sleep(0.3)
+        finished.append(name)
+        return Started(f"cs_{name}", name)
+
+    for name in ("a", "b", "c"):
+        jobs.submit(name, lambda n=name: slow(n))
+    jobs.close()
+    assert sorted(finished) == ["a", "b", "c"]
+    assert not [t for t in threading.enumerate() if t not in before and t.name.startswith("plus-stripe-")]
+
+
 # -- a shopper who leaves the queue frees the stock within a minute -------------------------------
 
 

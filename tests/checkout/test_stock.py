@@ -8,12 +8,12 @@ import threading
 
 import requests
 import stripe
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from checkout.db import get_database
 from checkout.models import CheckoutSession
 from checkout.operations import sweep_reservations
-from checkout.stock import committed
+from checkout.stock import committed, reserve
 from checkout.stripe_api import get_stripe
 
 from .helpers import buy, other_shopper
@@ -118,3 +118,31 @@ def test_sweep_counts_a_paid_session_as_sold(app, client):
     with get_database(app).sessions() as db:
         assert committed(db, "umbrella") == 2
         assert db.scalar(select(CheckoutSession.status)) == "complete"
+
+
+def test_a_first_hold_committed_between_two_statements_of_another_still_leaves_it_the_stock(app):
+    """Another checkout's first hold creates the product's counter and commits just after this one found none:
+    this one takes a unit too (it once heard "out of stock, 10 left")."""
+    database = get_database(app)
+    wanted = [("umbrella", "24骨全自动雨伞", 1, 10)]
+    with database.sessions() as first, database.sessions() as second:
+        first.begin()
+        if first.get_bind().dialect.name == "sqlite":
+            first.connection(execution_options={"plus_write": True})  # SQLite: one writer at a time, no race to set up
+        assert reserve(first, wanted)
+        connection = second.connection()
+        fired: list[str] = []
+
+        def commit_the_first(_conn, _cursor, statement, *_args) -> None:
+            if not fired and statement.lstrip().upper().startswith("UPDATE STOCK_COUNTERS"):
+                fired.append(statement)
+                first.commit()  # the counter appears (committed = 1) after this shopper's first try found no row
+
+        if first.get_bind().dialect.name == "sqlite":
+            first.commit()
+        else:
+            event.listen(connection, "after_cursor_execute", commit_the_first)
+        assert reserve(second, wanted)
+        second.commit()
+    with database.sessions() as db:
+        assert committed(db, "umbrella") == 2
