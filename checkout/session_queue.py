@@ -9,6 +9,7 @@ waits at most `PLUS_CHECKOUT_WAIT` seconds; past that the shopper gets a page th
 from __future__ import annotations
 
 import collections
+import contextlib
 import datetime as dt
 import logging
 import queue
@@ -151,9 +152,15 @@ class SessionQueue:
             self._threads.append(thread)
 
     def close(self, timeout: float = 30.0) -> None:
-        """Finish the queued jobs and stop the workers (before the app's database is closed under them)."""
+        """Stop the workers once their running jobs finish (before the app's database is closed under them).
+
+        Jobs still queued are dropped: their checkouts stay pending and the sweep releases their stock.
+        """
         with self._lock:
             threads, self._threads = self._threads, []
+        with contextlib.suppress(queue.Empty):
+            while True:
+                self._jobs.get_nowait()
         deadline = time.monotonic() + timeout
         for _ in threads:
             self._jobs.put(_STOP, timeout=max(0.0, deadline - time.monotonic()))
