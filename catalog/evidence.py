@@ -15,7 +15,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from .images import ImageCheck, decode, not_an_image, placed_file, sniff
+from .images import ImageCheck, decode, not_an_image, placed_file, sniff, too_large
 from .messages import say
 
 FOLDER = "evidence"
@@ -76,13 +76,7 @@ def check_evidence(folder: Path, name: str, sha256: str, *, max_bytes: int, max_
     if info.st_size == 0:
         return EvidenceCheck("empty", say("是空文件（0 字节）：请放入真实的截图或网页", "is an empty file"))
     if info.st_size > max_bytes:
-        return EvidenceCheck(
-            "large",
-            say(
-                f"有 {info.st_size / 1_048_576:.1f} MB，超过上限 {max_bytes / 1_048_576:.1f} MB（settings.yaml 的 image_max_bytes）：请压缩或只截价格部分",
-                f"is {info.st_size} bytes, over the limit of {max_bytes} (image_max_bytes)",
-            ),
-        )
+        return EvidenceCheck("large", too_large(info.st_size, max_bytes, "请压缩或只截价格部分"))
     with path.open("rb") as handle:
         head = handle.read(HEAD_BYTES)
     kind = kind_of(head)

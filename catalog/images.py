@@ -80,13 +80,7 @@ def check_image(images_dir: Path, src: str, *, max_bytes: int, max_pixels: int) 
     if info.st_size == 0:
         return ImageCheck("empty", say("是空文件（0 字节）：请放入真实的图片", "is an empty file"))
     if info.st_size > max_bytes:
-        return ImageCheck(
-            "large",
-            say(
-                f"有 {info.st_size / 1_048_576:.1f} MB，超过上限 {max_bytes / 1_048_576:.1f} MB（settings.yaml 的 image_max_bytes）：请压缩后再放",
-                f"is {info.st_size} bytes, over the limit of {max_bytes} (image_max_bytes)",
-            ),
-        )
+        return ImageCheck("large", too_large(info.st_size, max_bytes, "请压缩后再放"))
     try:
         with path.open("rb") as handle:
             head = handle.read(HEAD_BYTES)
@@ -96,6 +90,14 @@ def check_image(images_dir: Path, src: str, *, max_bytes: int, max_pixels: int) 
     if kind is None:
         return ImageCheck("type", not_an_image(head))
     return decode(path, kind, max_pixels)
+
+
+def too_large(size: int, max_bytes: int, fix: str) -> str:
+    """The message for a file over settings.yaml's `image_max_bytes` (images and evidence share the limit)."""
+    return say(
+        f"有 {size / 1_048_576:.1f} MB，超过上限 {max_bytes / 1_048_576:.1f} MB（settings.yaml 的 image_max_bytes）：{fix}",
+        f"is {size} bytes, over the limit of {max_bytes} (image_max_bytes)",
+    )
 
 
 def not_an_image(head: bytes) -> str:
