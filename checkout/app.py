@@ -16,6 +16,7 @@ from catalog.money import price_label, yuan
 from catalog.urls import product_url
 
 from . import catalogs, config, db, ratelimits
+from .addresses import mask_mobile
 from .errors import Refusal, malformed_body, refused
 from .jsonbody import MalformedBody
 from .localtime import local_date, local_time
@@ -63,6 +64,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.add_template_filter(local_date)
     app.add_template_filter(yuan)  # money as shoppers read it: ¥{{ amount|yuan }} (catalog/money.py's one rule)
     app.add_template_filter(price_label)
+    app.add_template_filter(mask_mobile)  # mails and shoppers' pages: 138****8000
     viewer.init_app(app)
     app.context_processor(
         lambda: {
