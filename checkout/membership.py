@@ -456,3 +456,37 @@ def latest_checkout(db: Session, user_id: int, *, returned: bool) -> str | None:
     if failed or checkout.status in ("expired", "failed", "amount_mismatch"):
         return "failed" if returned else None
     return "pending"
+
+
+RENEWALS = {
+    "card": "card, renews yearly / 银行卡自动续费",
+    "card_stopped": "card, not renewing / 银行卡不再续费",
+    "one_time": "paid once (Alipay, WeChat Pay) / 一次付清",
+}
+"""How a member's PLUS continues, as the operator's listing names it."""
+STANDINGS = {"active": "active / 有效", "expired": "expired / 已过期"}
+
+
+def members_listing(db: Session, status: str | None = None, now: dt.datetime | None = None) -> list[dict]:
+    """Everyone who ever paid for PLUS, newest end first: email, since, until, renewal (RENEWALS key), status (STANDINGS key)."""
+    now = now or utcnow()
+    periods = db.execute(
+        select(MembershipPeriod, User.email, User.member_until)
+        .join(User, User.id == MembershipPeriod.user_id)
+        .where(MembershipPeriod.ends_at > MembershipPeriod.starts_at)  # an incomplete subscription paid nothing
+        .order_by(MembershipPeriod.user_id, MembershipPeriod.starts_at)
+    ).all()
+    members: dict[int, dict] = {}
+    for period, email, until in periods:
+        row = members.setdefault(
+            period.user_id,
+            {"email": email, "since": period.starts_at, "until": until, "renewal": None, "status": "expired"},
+        )
+        if until is not None and until > now:
+            row["status"] = "active"
+        renews = period.status in KEEPS_ACCESS and period.ends_at > now and not period.cancel_at_period_end
+        way = "one_time" if period.kind == "one_time" else "card" if renews else "card_stopped"
+        if row["renewal"] != "card":  # a card that renews decides; otherwise the latest way paid
+            row["renewal"] = way
+    rows = [row for row in members.values() if status is None or row["status"] == status]
+    return sorted(rows, key=lambda row: (row["until"] or row["since"], row["email"]), reverse=True)
