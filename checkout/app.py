@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import logging
+from importlib.resources import files
 from pathlib import Path
 
 from flask import Flask, current_app, jsonify, render_template, request
 from flask_wtf.csrf import CSRFProtect
+from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from catalog import urls
 from catalog.money import price_label, yuan
 from catalog.urls import product_url
 
@@ -60,6 +63,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_error_handler(OperationalError, _database_error)
     app.register_error_handler(PoolTimeout, _database_error)
     app.after_request(_no_store_personal)
+    # The storefront theme's partials as "theme/…": the checkout's pages wear the site's header bar (not a copy of it).
+    app.jinja_loader = ChoiceLoader([app.jinja_loader, PrefixLoader({"theme": FileSystemLoader(str(files("theme") / "templates"))})])
     app.add_template_filter(local_time)
     app.add_template_filter(local_date)
     app.add_template_filter(yuan)  # money as shoppers read it: ¥{{ amount|yuan }} (catalog/money.py's one rule)
@@ -70,6 +75,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         lambda: {
             "site_css": _site_css(app),
             "product_url": _product_url,
+            "urls": urls,  # the site's addresses, for the theme's header bar
             "order_status": OrderStatus,
             "status_with_refund": status_with_refund,
         }

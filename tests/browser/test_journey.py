@@ -179,6 +179,9 @@ def test_cart_survives_a_reload(phone: Page, store: str):
     phone.goto(store + "/p/aux-vacuum/")
     add_to_cart(phone, 1)
     expect(phone.locator("[data-cart-count]").first).to_have_text("4")
+    phone.goto(store + "/auth/login")  # the checkout's pages wear the site's header, badge included
+    expect(phone.locator("[data-cart-count]")).to_have_text("4")
+    expect(phone.get_by_role("link", name="PLUS会员店 首页")).to_have_attribute("href", "/")
     phone.goto(store + "/cart/")
     quantity = phone.locator("[data-cart-lines] input[type=number]")
     expect(quantity.first).to_have_value("3")
