@@ -24,7 +24,7 @@ from .config import payment_methods
 from .db import end_request_transaction, get_database, get_db
 from .localtime import local
 from .membership import cancel_renewal as cancel_renewal_of
-from .membership import first_charge_at, latest_checkout, renewing_subscription, standing, too_early_to_subscribe
+from .membership import first_charge_at, latest_payment_state, renewing_subscription, standing, too_early_to_subscribe
 from .models import Order, utcnow
 from .payments import PaymentProviderError, Settings, start_membership
 from .session_queue import get_queue
@@ -51,7 +51,7 @@ def index():
     db = get_db()
     orders = db.scalars(select(Order).where(Order.user_id == g.user.id).order_by(Order.created_at.desc()).limit(100)).all()
     # Back from paying for PLUS: until the webhook confirms it, the page says so and reloads itself.
-    paying = latest_checkout(db, g.user.id, returned=request.args.get("membership") == "success")
+    paying = latest_payment_state(db, g.user.id, returned=request.args.get("membership") == "success")
     return render_template("account/index.html", orders=orders, plus=standing(db, g.user), paying=paying, refresh_seconds=REFRESH_SECONDS)
 
 

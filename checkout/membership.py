@@ -426,7 +426,7 @@ def standing(db: Session, user: User, now: dt.datetime | None = None) -> Standin
     return Standing(until=user.member_until, renews_on=renewing.ends_at, prepaid=renewing.status == "trialing")
 
 
-def latest_checkout(db: Session, user_id: int, *, returned: bool) -> str | None:
+def latest_payment_state(db: Session, user_id: int, *, returned: bool) -> str | None:
     """Where the member's latest PLUS checkout stands, as the page they return to from paying tells it.
 
     `confirmed`: its webhook granted the year (or started the subscription); `failed`: Stripe said the
