@@ -64,7 +64,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_error_handler(PoolTimeout, _database_error)
     app.after_request(_no_store_personal)
     # The storefront theme's partials as "theme/…": the checkout's pages wear the site's header bar (not a copy of it).
-    app.jinja_loader = ChoiceLoader([app.jinja_loader, PrefixLoader({"theme": FileSystemLoader(str(files("theme") / "templates"))})])
+    theme = PrefixLoader({"theme": FileSystemLoader(str(files("theme") / "templates"))})
+    app.jinja_loader = ChoiceLoader([loader for loader in (app.jinja_loader, theme) if loader is not None])
     app.add_template_filter(local_time)
     app.add_template_filter(local_date)
     app.add_template_filter(yuan)  # money as shoppers read it: ¥{{ amount|yuan }} (catalog/money.py's one rule)
