@@ -400,6 +400,31 @@ def members() -> None:
     """PLUS members."""
 
 
+@members.command("list")
+@click.option("--status", type=click.Choice(["active", "expired"]), help="Only members whose PLUS is active, or has ended.")
+@click.option("--csv", "as_csv", is_flag=True, help="CSV for a spreadsheet (the same as --format csv).")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+def list_members(status: str | None, as_csv: bool, fmt: str) -> None:
+    """PLUS members, latest end first: email, member since and until, how it renews, status."""
+    from checkout.db import get_database
+    from checkout.membership import RENEWALS, STANDINGS, members_listing
+    from checkout.operations import member_json, members_csv
+
+    with _app() as app, get_database(app).sessions() as session:
+        rows = members_listing(session, status)
+    if as_csv or fmt == "csv":
+        click.echo(members_csv(rows), nl=False)
+    elif fmt == "json":
+        click.echo(json.dumps({"members": [member_json(row) for row in rows], "total": len(rows)}, ensure_ascii=False, indent=2))
+    else:
+        for row in rows:
+            until = local_time(row["until"]) if row["until"] else "-"
+            click.echo(
+                f"{row['email']}  since 自 {local_time(row['since'])}  until 至 {until}  {STANDINGS[row['status']]:<16} {RENEWALS[row['renewal']]}"
+            )
+        click.echo(f"{len(rows)} member(s) / 位会员")
+
+
 @members.command()
 @click.option("--days", default=7, show_default=True, type=click.IntRange(1, 366), help="Remind memberships ending within this many days.")
 def remind(days: int) -> None:

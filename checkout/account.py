@@ -24,7 +24,7 @@ from .config import payment_methods
 from .db import end_request_transaction, get_database, get_db
 from .localtime import local
 from .membership import cancel_renewal as cancel_renewal_of
-from .membership import first_charge_at, renewing_subscription, standing, too_early_to_subscribe
+from .membership import first_charge_at, latest_payment_state, renewing_subscription, standing, too_early_to_subscribe
 from .models import Order, utcnow
 from .payments import PaymentProviderError, Settings, start_membership
 from .session_queue import get_queue
@@ -34,6 +34,8 @@ log = logging.getLogger("plus.checkout.account")
 
 bp = Blueprint("account", __name__, url_prefix="/account")
 
+REFRESH_SECONDS = 3
+"""How often the account page reloads itself while a PLUS payment waits for its confirmation."""
 METHOD_LABELS = {"card": "银行卡（自动续费）", "alipay": "支付宝（一次付清一年）", "wechat_pay": "微信支付（一次付清一年）"}
 
 
@@ -48,7 +50,9 @@ def index():
         return redirect(url_for("auth.login", next=url_for("account.index")))
     db = get_db()
     orders = db.scalars(select(Order).where(Order.user_id == g.user.id).order_by(Order.created_at.desc()).limit(100)).all()
-    return render_template("account/index.html", orders=orders, plus=standing(db, g.user))
+    # Back from paying for PLUS: until the webhook confirms it, the page says so and reloads itself.
+    paying = latest_payment_state(db, g.user.id, returned=request.args.get("membership") == "success")
+    return render_template("account/index.html", orders=orders, plus=standing(db, g.user), paying=paying, refresh_seconds=REFRESH_SECONDS)
 
 
 @bp.post("/membership/cancel")

@@ -67,8 +67,16 @@ class Address:
 
     @property
     def masked_mobile(self) -> str:
-        """The mobile with its middle digits hidden (for mails, which may be forwarded)."""
-        return f"{self.mobile[:3]}****{self.mobile[-4:]}"
+        """The mobile with its middle digits hidden (mask_mobile)."""
+        return mask_mobile(self.mobile)
+
+
+def mask_mobile(mobile: str | None) -> str:
+    """A mobile with its middle digits hidden, `138****8000`: what mails and shoppers' pages show (mails are
+    forwarded, order links shared); only the operator's API and CLI show the whole number, for the courier."""
+    if not mobile:
+        return ""
+    return f"{mobile[:3]}****{mobile[-4:]}"
 
 
 def normalise_mobile(text: str) -> str | None:

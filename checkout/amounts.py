@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import logging
+from decimal import Decimal
 
 from catalog.pricing import to_fen
 
 from .models import CheckoutSession
 
 log = logging.getLogger("plus.checkout.amounts")
+
+
+def line_total(line: dict) -> Decimal:
+    """A checkout line's quantity × unit price as the server priced it (the order keeps it as `OrderLine.line_total`)."""
+    return Decimal(line["unit_price"]) * int(line["quantity"])
 
 
 def amount_matches(checkout: CheckoutSession, session: dict) -> bool:

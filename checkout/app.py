@@ -3,19 +3,23 @@
 from __future__ import annotations
 
 import logging
+from importlib.resources import files
 from pathlib import Path
 
 from flask import Flask, current_app, jsonify, render_template, request
 from flask_wtf.csrf import CSRFProtect
+from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from catalog import urls
 from catalog.money import price_label, yuan
 from catalog.urls import product_url
 
 from . import catalogs, config, db, ratelimits
+from .addresses import mask_mobile
 from .errors import Refusal, malformed_body, refused
 from .jsonbody import MalformedBody
 from .localtime import local_date, local_time
@@ -59,15 +63,20 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_error_handler(OperationalError, _database_error)
     app.register_error_handler(PoolTimeout, _database_error)
     app.after_request(_no_store_personal)
+    # The storefront theme's partials as "theme/…": the checkout's pages wear the site's header bar (not a copy of it).
+    theme = PrefixLoader({"theme": FileSystemLoader(str(files("theme") / "templates"))})
+    app.jinja_loader = ChoiceLoader([loader for loader in (app.jinja_loader, theme) if loader is not None])
     app.add_template_filter(local_time)
     app.add_template_filter(local_date)
     app.add_template_filter(yuan)  # money as shoppers read it: ¥{{ amount|yuan }} (catalog/money.py's one rule)
     app.add_template_filter(price_label)
+    app.add_template_filter(mask_mobile)  # mails and shoppers' pages: 138****8000
     viewer.init_app(app)
     app.context_processor(
         lambda: {
             "site_css": _site_css(app),
             "product_url": _product_url,
+            "urls": urls,  # the site's addresses, for the theme's header bar
             "order_status": OrderStatus,
             "status_with_refund": status_with_refund,
         }

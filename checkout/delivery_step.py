@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from . import addresses
 from .addresses import Address, AddressError, parse_address
+from .amounts import line_total
 from .catalogs import CatalogUnavailable, get_catalog
 from .db import get_database, get_db
 from .delivery import PROVINCES, Fee, canonical_province, delivery_fee
@@ -43,7 +44,7 @@ def own_checkout(checkout_id: str) -> CheckoutSession:
 
 
 def _subtotal(record: CheckoutSession) -> Decimal:
-    return sum((Decimal(line["unit_price"]) * int(line["quantity"]) for line in record.lines), Decimal("0.00"))
+    return sum((line_total(line) for line in record.lines), Decimal("0.00"))
 
 
 def quote(record: CheckoutSession, province: str) -> Fee:
@@ -86,6 +87,7 @@ def _page(record: CheckoutSession, *, form: dict, error: AddressError | None = N
     html = render_template(
         "checkout/delivery.html",
         record=record,
+        lines=[(line, line_total(line)) for line in record.lines],
         subtotal=subtotal,
         fee=fee,
         total=subtotal + fee.fee if fee is not None and fee.served else None,

@@ -20,7 +20,7 @@ from . import notices
 from .amounts import amount_matches, log_mismatch
 from .db import Database
 from .lookups import StripeLookups
-from .models import CheckoutSession, MembershipPeriod, User, utcnow
+from .models import CheckoutSession, MembershipPeriod, User, WebhookEvent, utcnow
 from .stripe_api import as_dict
 
 if TYPE_CHECKING:
@@ -424,3 +424,69 @@ def standing(db: Session, user: User, now: dt.datetime | None = None) -> Standin
     if renewing is None:
         return Standing(until=user.member_until, renews_on=None, prepaid=False)
     return Standing(until=user.member_until, renews_on=renewing.ends_at, prepaid=renewing.status == "trialing")
+
+
+def latest_payment_state(db: Session, user_id: int, *, returned: bool) -> str | None:
+    """Where the member's latest PLUS checkout stands, as the page they return to from paying tells it.
+
+    `confirmed`: its webhook granted the year (or started the subscription); `failed`: Stripe said the
+    payment failed, or the checkout ended unpaid; `pending`: paid at Stripe, its webhook not in yet
+    (Alipay and WeChat Pay confirm a moment later). None: the member never started one. Not
+    `returned` from Stripe's pay page, only a checkout Stripe reported completed (an Alipay payment
+    on its way) is `pending`, and nothing else is told.
+    """
+    checkout = db.scalar(
+        select(CheckoutSession)
+        .where(CheckoutSession.user_id == user_id, CheckoutSession.kind == "membership")
+        .order_by(CheckoutSession.created_at.desc(), CheckoutSession.id)
+        .limit(1)
+    )
+    if checkout is None or (not returned and checkout.status != "complete"):
+        return None
+    ref = checkout.stripe_session_id
+    if checkout.mode == "subscription":
+        granted = checkout.status == "complete"  # set in the transaction that synced the subscription
+    else:
+        granted = ref is not None and db.scalar(select(MembershipPeriod.id).where(MembershipPeriod.stripe_ref == ref)) is not None
+    if granted:
+        return "confirmed" if returned else None
+    failed = ref is not None and db.scalar(
+        select(WebhookEvent.id).where(WebhookEvent.object_id == ref, WebhookEvent.type == "checkout.session.async_payment_failed")
+    )
+    if failed or checkout.status in ("expired", "failed", "amount_mismatch"):
+        return "failed" if returned else None
+    return "pending"
+
+
+RENEWALS = {
+    "card": "card, renews yearly / 银行卡自动续费",
+    "card_stopped": "card, not renewing / 银行卡不再续费",
+    "one_time": "paid once (Alipay, WeChat Pay) / 一次付清",
+}
+"""How a member's PLUS continues, as the operator's listing names it."""
+STANDINGS = {"active": "active / 有效", "expired": "expired / 已过期"}
+
+
+def members_listing(db: Session, status: str | None = None, now: dt.datetime | None = None) -> list[dict]:
+    """Everyone who ever paid for PLUS, newest end first: email, since, until, renewal (RENEWALS key), status (STANDINGS key)."""
+    now = now or utcnow()
+    periods = db.execute(
+        select(MembershipPeriod, User.email, User.member_until)
+        .join(User, User.id == MembershipPeriod.user_id)
+        .where(MembershipPeriod.ends_at > MembershipPeriod.starts_at)  # an incomplete subscription paid nothing
+        .order_by(MembershipPeriod.user_id, MembershipPeriod.starts_at)
+    ).all()
+    members: dict[int, dict] = {}
+    for period, email, until in periods:
+        row = members.setdefault(
+            period.user_id,
+            {"email": email, "since": period.starts_at, "until": until, "renewal": None, "status": "expired"},
+        )
+        if until is not None and until > now:
+            row["status"] = "active"
+        renews = period.status in KEEPS_ACCESS and period.ends_at > now and not period.cancel_at_period_end
+        way = "one_time" if period.kind == "one_time" else "card" if renews else "card_stopped"
+        if row["renewal"] != "card":  # a card that renews decides; otherwise the latest way paid
+            row["renewal"] = way
+    rows = [row for row in members.values() if status is None or row["status"] == status]
+    return sorted(rows, key=lambda row: (row["until"] or row["since"], row["email"]), reverse=True)

@@ -316,6 +316,19 @@ class ReconcileReport:
     unknown: list[str] = field(default_factory=list)
 
 
+MEMBER_CSV_COLUMNS = ("email", "since", "until", "renewal", "status")
+
+
+def member_json(row: dict) -> dict:
+    """A PLUS member as checkout.membership.members_listing made them, times as ISO 8601 (UTC)."""
+    return {**row, "since": _stamp(row["since"]), "until": _stamp(row["until"])}
+
+
+def members_csv(rows: list[dict]) -> str:
+    """PLUS members (members_listing) as CSV."""
+    return csv_text(MEMBER_CSV_COLUMNS, [member_json(row) for row in rows])
+
+
 def reconcile(
     database: Database, client: stripe.StripeClient, *, since: dt.datetime | None = None, now: dt.datetime | None = None
 ) -> ReconcileReport:

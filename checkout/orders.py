@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from . import membership, notices
-from .amounts import amount_matches, log_mismatch
+from .amounts import amount_matches, line_total, log_mismatch
 from .charges import blocks_shipping
 from .db import Database
 from .emails import lookup_form
@@ -80,7 +80,7 @@ def ensure_order(db: Session, checkout: CheckoutSession, session: dict, now: dt.
                 quantity=int(line["quantity"]),
                 unit_price=Decimal(line["unit_price"]),
                 basis=line["basis"],
-                line_total=Decimal(line["unit_price"]) * int(line["quantity"]),
+                line_total=line_total(line),
             )
             for line in checkout.lines
         ],

@@ -46,8 +46,11 @@ Request = TypeVar("Request", ReturnRequest, InvoiceRequest)
 
 REASONS = {"no_reason": "七天无理由", "quality": "质量问题", "wrong_item": "发错货或少件", "other": "其他原因"}
 """Why a buyer returns goods, as the order page offers it."""
+CANCEL_REASONS = {"no_reason": "不想要了", "other": "其他原因"}
+"""Why a buyer cancels lines before the order ships, as the order page offers it (same keys as REASONS)."""
 EXCLUSION_APPLIES = {"no_reason", "other"}
-"""The reasons an excluded category refuses; a quality problem or a wrong item is returnable everywhere."""
+"""The reasons an excluded category refuses after shipping; a quality problem or a wrong item is returnable everywhere.
+Before shipping nothing has reached the buyer: a cancellation is no return, and no category refuses it."""
 TRANSIT_DAYS = 5
 """Days a parcel may travel before the buyer signs for it (the store's delivery note: 2–5 days)."""
 RETURNABLE = (OrderStatus.PAID, OrderStatus.SHIPPED)
@@ -100,6 +103,17 @@ def line_terms(db: Session, order: Order, catalog: Catalog) -> list[LineTerms]:
     return terms
 
 
+def reasons_for(order: Order) -> dict[str, str]:
+    """The reasons the order page offers now: a cancellation's before shipping, a return's after."""
+    return CANCEL_REASONS if order.shipped_at is None else REASONS
+
+
+def reason_label(order: Order, request: ReturnRequest) -> str:
+    """A return's reason in the words it was asked with (a cancellation's, when asked before shipping)."""
+    asked_with = CANCEL_REASONS if notices.return_word(order, request) == "取消" else REASONS
+    return asked_with.get(request.reason) or REASONS.get(request.reason, request.reason)
+
+
 def may_ask(order: Order, catalog: Catalog, now: dt.datetime | None = None) -> bool:
     """Whether the order page offers a return (status and window; the lines are checked on asking)."""
     end = deadline(order, catalog.store.returns)
@@ -131,8 +145,8 @@ def request_return(
             "window_closed",
             f"订单 {order.number} 已过退货期限（签收后 {policy.days} 天内可申请，截至 {local_time(end)}）。如商品有质量问题，请联系客服。",
         )
-    if reason not in REASONS:
-        raise OrderError(400, "bad_reason", "请选择退货原因")
+    if reason not in reasons_for(order):
+        raise OrderError(400, "bad_reason", "请选择取消原因" if order.shipped_at is None else "请选择退货原因")
     if len(note) > MAX_NOTE:
         raise OrderError(400, "bad_note", f"补充说明最多 {MAX_NOTE} 个字")
     if any(quantity < 0 for quantity in quantities.values()):
@@ -147,7 +161,7 @@ def request_return(
     request = ReturnRequest(order_id=order.id, status="requested", reason=reason, note=note.strip(), requested_at=now)
     for line_id, quantity in sorted(wanted.items()):
         term = terms[line_id]
-        if term.excluded and reason in EXCLUSION_APPLIES:
+        if term.excluded and reason in EXCLUSION_APPLIES and order.shipped_at is not None:
             raise OrderError(
                 409, "excluded", f"「{term.title}」不支持七天无理由退货：{term.excluded}。如果商品有质量问题，请选择「质量问题」。"
             )

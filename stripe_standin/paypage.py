@@ -9,7 +9,7 @@ from flask import Blueprint, abort, redirect, render_template, request
 from . import payments
 from .api import standin
 from .errors import StripeError
-from .money import format_amount
+from .money import shown_amount
 from .sessions import ASYNC_METHODS
 
 bp = Blueprint("pay_page", __name__, template_folder="templates")
@@ -75,8 +75,8 @@ def _page(session: dict, *, error: str | None = None, canceled: bool = False) ->
             "name": line["description"],
             "image": _first_image(line["price"]["product"]),
             "quantity": line["quantity"],
-            "unit": format_amount(line["price"]["unit_amount"], currency),
-            "amount": format_amount(line["amount_total"], currency),
+            "unit": shown_amount(line["price"]["unit_amount"], currency),
+            "amount": shown_amount(line["amount_total"], currency),
             "every": _every(line["price"]["recurring"]),
         }
         for line in session["_line_items"]
@@ -90,7 +90,7 @@ def _page(session: dict, *, error: str | None = None, canceled: bool = False) ->
         methods=methods,
         error=error,
         canceled=canceled,
-        total=format_amount(session["amount_total"], currency),
+        total=shown_amount(session["amount_total"], currency),
         shipping=_shipping(session),
         trial=_trial(session, lines),
         test_card=TEST_CARD,
@@ -106,12 +106,7 @@ def _trial(session: dict, lines: list[dict]) -> str | None:
     later = sum(line["amount_total"] for line in session["_line_items"])
     every = next((line["every"] for line in lines if line["every"]), "")
     first_day = dt.datetime.fromtimestamp(trial_end, CHINA).date().isoformat()
-    return f"今日 {_whole(0, currency)}，{first_day} 起{every} {_whole(later, currency)}"
-
-
-def _whole(amount: int, currency: str) -> str:
-    """An amount without `.00` when it is whole (`¥0`, `¥258`), as a shopper reads a price."""
-    return format_amount(amount, currency).removesuffix(".00")
+    return f"今日 {shown_amount(0, currency)}，{first_day} 起{every} {shown_amount(later, currency)}"
 
 
 def _first_image(product_id: str) -> str | None:
@@ -133,4 +128,4 @@ def _shipping(session: dict) -> dict | None:
     if not cost:
         return None
     name = (session.get("_shipping_names") or {}).get(cost["shipping_rate"], "Shipping")
-    return {"name": name, "amount": format_amount(cost["amount_total"], session["currency"])}
+    return {"name": name, "amount": shown_amount(cost["amount_total"], session["currency"])}

@@ -203,3 +203,14 @@ def test_retrying_after_cancelling_on_the_pay_page_keeps_the_guests_address(live
     assert 'value="浙江省" selected' in html
     elsewhere = live.app.test_client()  # another browser starts with an empty form
     assert ADDRESS["name"] not in elsewhere.get(start(elsewhere)).get_data(as_text=True)
+
+
+def test_each_line_shows_its_quantity_times_its_unit_price_as_the_server_priced_it(client, shop_content, today):
+    step = start(client, [{"product": "umbrella", "quantity": 3}, {"product": "aux-vacuum", "quantity": 1}])
+    html = client.get(step).get_data(as_text=True)
+    catalog = require_catalog(shop_content.root, today=today)
+    umbrella, vacuum = catalog.products["umbrella"].price, catalog.products["aux-vacuum"].price
+    assert f'24骨全自动雨伞 × 3 <span class="pc-price">{price_label(umbrella)}</span>' in html
+    assert f"小计 {price_label(umbrella * 3)}</span>" in html and price_label(umbrella * 3) == "¥25.65"
+    assert f"小计 {price_label(vacuum)}</span>" in html
+    assert f"¥<span data-subtotal>{yuan(umbrella * 3 + vacuum)}</span>" in html

@@ -104,9 +104,15 @@ def test_more_than_bought_minus_asked_for_is_refused(live, client, order):
     assert nothing.status_code == 400 and "请至少为一件商品填写退货数量" in nothing.get_data(as_text=True)
 
 
+def ship(client, order: Order) -> None:
+    shipped = client.post(f"/api/admin/orders/{order.id}/ship", headers=AUTH, json={"carrier": "顺丰", "tracking": "SF1"})
+    assert shipped.status_code == 200, shipped.get_json()
+
+
 def test_an_excluded_category_is_refused_without_reason_but_not_for_quality(live, client, shop_content):
     shop_content.product("apricot", APRICOT)
     bought = paid_order(live, client, [{"product": "apricot", "quantity": 2}])
+    ship(client, bought)
     refused = ask_return(client, bought, {"apricot": 1})
     assert refused.status_code == 409
     assert "「杏干」不支持七天无理由退货：食品拆封后不退换" in refused.get_data(as_text=True)
@@ -281,3 +287,26 @@ def test_a_partial_refund_shows_in_the_members_order_list_and_the_operators(live
     table = CliRunner().invoke(cli, ["orders", "list"], catch_exceptions=False).output
     row = next(line for line in table.splitlines() if line.startswith(bought.number))
     assert f"paid · 部分退款 {price_label(after.refunded_amount, exact=True)}" in row
+
+
+def test_before_shipping_an_excluded_category_is_cancelled_without_a_reason(live, client, shop_content):
+    shop_content.product("apricot", APRICOT)
+    bought = paid_order(live, client, [{"product": "apricot", "quantity": 2}])
+    page = client.get(order_page(live.app, bought)).get_data(as_text=True)
+    assert "取消原因" in page and '<option value="no_reason">不想要了</option>' in page
+    assert "不支持七天无理由退货" not in page and "质量问题" not in page  # nothing has arrived to have a problem with
+    asked = ask_return(client, bought, {"apricot": 1})
+    assert asked.status_code == 302, asked.get_data(as_text=True)
+    [request] = returns_of(live.app, bought)
+    assert request.reason == "no_reason" and request.status == "requested"
+    assert "取消申请" in outbox(live.app, "return_requested")[0].subject
+    ship(client, bought)  # the other bag ships; after that the food's exclusion applies again
+    page = client.get(order_page(live.app, bought)).get_data(as_text=True)
+    assert "不想要了 · 申请于" in page  # the cancellation keeps the words it was asked with
+    assert "退货原因" in page and "不支持七天无理由退货：食品拆封后不退换" in page
+    assert ask_return(client, bought, {"apricot": 1}).status_code == 409
+
+
+def test_a_cancellation_offers_only_a_cancellations_reasons(live, client, order):
+    refused = ask_return(client, order, {"umbrella": 1}, reason="quality")
+    assert refused.status_code == 400 and "请选择取消原因" in refused.get_data(as_text=True)

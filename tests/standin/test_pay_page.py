@@ -9,11 +9,14 @@ import pytest
 import requests
 import stripe
 
+from catalog.money import price_label
+
 from .conftest import UMBRELLA_FEN, VACUUM_FEN, pay, payment_params
 
 
 def yuan(fen: int) -> str:
-    return f"¥{Decimal(fen) / 100:,.2f}"
+    """An amount as the store writes it for shoppers (catalog/money.py): ¥69, ¥8.55."""
+    return price_label(Decimal(fen) / 100)
 
 
 def test_page_is_marked_test_mode_and_shows_lines_and_total_in_yuan(client, browser):
@@ -25,6 +28,7 @@ def test_page_is_marked_test_mode_and_shows_lines_and_total_in_yuan(client, brow
     for text in ("奥克斯家用大吸尘器", "24骨全自动雨伞", yuan(VACUUM_FEN), yuan(UMBRELLA_FEN), yuan(VACUUM_FEN * 2 + UMBRELLA_FEN * 3)):
         assert text in page.text
     assert yuan(VACUUM_FEN * 2 + UMBRELLA_FEN * 3) == "¥163.65"
+    assert yuan(VACUUM_FEN) == "¥69" and ">¥69.00<" not in page.text and ">¥138.00<" not in page.text  # whole yuan: no .00
 
 
 def test_page_escapes_what_the_curator_wrote(client, browser):

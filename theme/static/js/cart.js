@@ -33,8 +33,12 @@
     write(items);
   }
 
+  /* The header badge counts units, as a shopper counts what they carry: 2 umbrellas + 1 tray = 3. */
   function showCount(items) {
-    var count = (items || read()).length;
+    var count = (items || read()).reduce(function (sum, i) {
+      var quantity = parseInt(i.quantity, 10);
+      return sum + (quantity > 0 ? quantity : 0);
+    }, 0);
     document.querySelectorAll("[data-cart-count]").forEach(function (el) {
       el.textContent = String(count);
       el.hidden = count === 0;

@@ -1,0 +1,75 @@
+"""`plus members list`: who has PLUS, since and until when, how it renews, bilingual; --csv for a spreadsheet."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+
+from sqlalchemy import select
+
+from checkout.db import get_database
+from checkout.models import MembershipPeriod, User
+
+from .helpers import flush, sign_up, wait_for
+from .test_commands import env, plus  # noqa: F401 - the fixture pointing `plus` at the test app
+from .test_membership import buy_membership
+
+
+def a_member(live, email: str, method: str) -> None:
+    client = live.app.test_client()
+    sign_up(client, email)
+    buy_membership(live, client, method)
+
+
+def member_until(app, email: str) -> dt.datetime | None:
+    with get_database(app).sessions() as db:
+        return db.scalar(select(User.member_until).where(User.email == email))
+
+
+def a_lapsed_member(app, email: str) -> None:
+    """Paid a year by Alipay two years ago."""
+    start = dt.datetime.now(dt.UTC) - dt.timedelta(days=730)
+    with get_database(app).transaction() as db:
+        user = User(email=email, password_hash="x", member_until=start + dt.timedelta(days=365))
+        db.add(user)
+        db.flush()
+        db.add(
+            MembershipPeriod(
+                user_id=user.id,
+                kind="one_time",
+                stripe_ref="cs_old",
+                status="paid",
+                starts_at=start,
+                ends_at=user.member_until,
+                synced_at=0,
+            )
+        )
+
+
+def test_members_are_listed_with_how_their_plus_renews(live, env):  # noqa: F811
+    a_member(live, "card@example.com", "card")
+    a_member(live, "alipay@example.com", "alipay")
+    flush(live.standin)
+    wait_for(lambda: member_until(live.app, "alipay@example.com"))  # Alipay confirms a moment later
+    a_lapsed_member(live.app, "lapsed@example.com")
+
+    table = plus("members", "list")
+    assert table.exit_code == 0, table.output
+    lines = {line.split()[0]: line for line in table.output.splitlines() if "@" in line}
+    assert set(lines) == {"card@example.com", "alipay@example.com", "lapsed@example.com"}
+    assert "active / 有效" in lines["card@example.com"] and "银行卡自动续费" in lines["card@example.com"]
+    assert "active / 有效" in lines["alipay@example.com"] and "一次付清" in lines["alipay@example.com"]
+    assert "expired / 已过期" in lines["lapsed@example.com"] and "一次付清" in lines["lapsed@example.com"]
+    assert "3 member(s) / 位会员" in table.output
+
+    rows = list(csv.DictReader(io.StringIO(plus("members", "list", "--csv").output)))
+    by_email = {row["email"]: row for row in rows}
+    assert list(rows[0]) == ["email", "since", "until", "renewal", "status"]
+    assert by_email["card@example.com"]["renewal"] == "card" and by_email["lapsed@example.com"]["status"] == "expired"
+    until = dt.datetime.fromisoformat(by_email["alipay@example.com"]["until"])
+    assert until == member_until(live.app, "alipay@example.com").replace(tzinfo=dt.UTC)
+
+    active = json.loads(plus("members", "list", "--status", "active", "--format", "json").output)
+    assert active["total"] == 2 and {m["email"] for m in active["members"]} == {"card@example.com", "alipay@example.com"}
