@@ -10,8 +10,9 @@ from __future__ import annotations
 import contextlib
 import functools
 import logging
+import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from alembic import command
@@ -34,17 +35,43 @@ class Database:
 
     engine: Engine
     sessions: sessionmaker[Session]
+    write_timeout: float = 5.0
+    _turns: threading.Lock | None = field(default=None, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.engine.dialect.name == "sqlite":
+            self._turns = threading.Lock()
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[Session]:
         """A write transaction: committed on success, rolled back on any error.
 
         On SQLite it takes the write lock at once (BEGIN IMMEDIATE), so it never fails half-way
-        for a lock another writer took after it started reading.
+        for a lock another writer took after it started reading; the threads of one process
+        take turns for it first (`_write_turn`).
         """
-        with self.sessions() as session, session.begin():
+        with self._write_turn(), self.sessions() as session, session.begin():
             session.connection(execution_options={"plus_write": True})
             yield session
+
+    @contextlib.contextmanager
+    def _write_turn(self) -> Iterator[None]:
+        """SQLite: one write transaction of this process at a time, the others waiting on a lock.
+
+        SQLite's own busy handler makes a waiting writer sleep and retry (up to 100 ms a time),
+        so in a rush a writer could wait long after the lock was free, and the last ones most.
+        Waiting on a lock of the process wakes the next one at once: only the process's
+        other workers still meet the busy handler. Past the write timeout: PoolTimeout (503 busy).
+        """
+        if self._turns is None:
+            yield
+            return
+        if not self._turns.acquire(timeout=self.write_timeout):
+            raise PoolTimeout(f"no write turn within {self.write_timeout:g} s (SQLite writes one transaction at a time)")
+        try:
+            yield
+        finally:
+            self._turns.release()
 
 
 def normalise_url(url: str) -> str:
@@ -134,7 +161,7 @@ def init_app(app: Flask) -> None:
     engine = make_engine(
         app.config["DATABASE_URL"], write_timeout=app.config["PLUS_DB_WRITE_TIMEOUT"], pool_size=app.config["PLUS_DB_POOL_SIZE"]
     )
-    app.extensions["plus_db"] = Database(engine, sessionmaker(engine, expire_on_commit=False))
+    app.extensions["plus_db"] = Database(engine, sessionmaker(engine, expire_on_commit=False), app.config["PLUS_DB_WRITE_TIMEOUT"])
     app.teardown_appcontext(_close_session)
 
 

@@ -14,7 +14,6 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, cast
 
 import stripe
 from sqlalchemy import Row, bindparam, insert, select, update
@@ -30,10 +29,8 @@ from .db import Database, is_busy
 from .limits import Holder, held_units
 from .models import CheckoutSession, User, utcnow
 from .stock import release, reserve
+from .stripe_api import create_checkout_session
 from .stripe_pace import Pace, paced
-
-if TYPE_CHECKING:
-    from stripe.params.checkout import SessionCreateParams
 
 log = logging.getLogger("plus.checkout.payments")
 
@@ -189,18 +186,14 @@ def create_session(
     `handed()` says whether the request that started it is there to take it (else the shopper's
     waiting page must fetch it within `unclaimed`, or the sweep expires it: the shopper left).
     """
-    key: stripe.RequestOptions = {
-        "idempotency_key": f"plus-checkout-{record.id}"
-    }  # every retry sends the same key: one session, however often
+    key = f"plus-checkout-{record.id}"  # every retry sends the same key: one session, however often
     if lifetime is not None:
         params = {**params, "expires_at": int((utcnow() + lifetime).timestamp())}
-    # The parameters are plain dicts (stored, queued and replayed as they are); Stripe's TypedDict applies at its call only.
-    stripe_params = cast("SessionCreateParams", params)
     try:
         if pace is None:
-            session = client.v1.checkout.sessions.create(stripe_params, key)
+            session = create_checkout_session(client, params, key)
         else:
-            session = paced(pace, lambda: client.v1.checkout.sessions.create(stripe_params, key))
+            session = paced(pace, lambda: create_checkout_session(client, params, key))
         if not session.url:  # hosted Checkout always has one: without it the shopper has nowhere to pay
             raise stripe.StripeError(f"session {session.id} came back without a url")
     except stripe.StripeError as exc:

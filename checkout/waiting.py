@@ -9,7 +9,9 @@ The page's reloads (and a script's polls of the JSON status) keep the hold: a qu
 waiting page stops asking for `PLUS_QUEUE_HOLD_SECONDS` is released (by its queue job when its turn
 comes, or by the sweeper, whichever is first), so a shopper who leaves the queue frees the stock
 within a minute. The deadline is `expires_at` of the pending checkout, moved on at most twice per
-hold period (not on every reload: one write per shopper every few seconds, not every second).
+hold period, and not by each reload's own write: a process gathers its waiting pages' "still here"
+and writes them in one transaction at most once a second (`Heartbeats`). Hundreds of shoppers in
+the queue then cost SQLite's single writer one commit a second, not one each.
 """
 
 from __future__ import annotations
@@ -17,10 +19,13 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import math
+import threading
+import time
+from collections.abc import Callable
 from typing import NamedTuple
 
 import stripe
-from flask import Blueprint, abort, current_app, g, jsonify, redirect, render_template
+from flask import Blueprint, Flask, abort, current_app, g, jsonify, redirect, render_template
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -37,6 +42,7 @@ log = logging.getLogger("plus.checkout.waiting")
 bp = Blueprint("waiting", __name__)
 
 MAX_REFRESH = 5  # seconds between asks, at most (far back in the queue)
+FLUSH_EVERY = 1.0  # seconds between a process's writes of its waiting shoppers' holds
 FETCH_SLACK = dt.timedelta(seconds=5)
 
 
@@ -91,19 +97,63 @@ def glimpse(checkout_id: str) -> Glimpse:
     return Glimpse(*row)
 
 
-def still_here(database: Database, record: Glimpse, hold: dt.timedelta, now: dt.datetime | None = None) -> bool:
-    """The waiting shopper asked again: keep their hold `hold` longer (written once half of it has passed); False if it ended."""
+class Heartbeats:
+    """The waiting pages' "still here" of one process, written together at most once every `every` seconds.
+
+    No thread of its own: the first ask (any waiting page's) that finds the last write `every`
+    seconds old writes what has gathered since, in one transaction. A shopper's ask is thus written within
+    a second or two while the queue is busy, and by their own next ask otherwise: either way long
+    before the half hold period that is left when one is needed (the page asks every 1–5 s).
+    """
+
+    def __init__(self, every: float = FLUSH_EVERY, clock: Callable[[], float] = time.monotonic):
+        self.every = every
+        self._clock = clock
+        self._due: dict[str, dt.datetime] = {}
+        self._written = -every  # the first ask writes at once
+        self._lock = threading.Lock()
+
+    def beat(self, database: Database, checkout_id: str | None, until: dt.datetime | None = None) -> None:
+        """Keep `checkout_id` held until `until` (written now, or with the next asks' write); None: only write what is due."""
+        with self._lock:
+            if checkout_id is not None and until is not None:
+                self._due[checkout_id] = until
+            now = self._clock()
+            if not self._due or now - self._written < self.every:
+                return
+            due, self._due, self._written = self._due, {}, now
+        try:
+            with database.transaction() as db:
+                db.connection().execute(_STILL_HERE, [{"checkout": key, "until": value} for key, value in due.items()])
+        except (OperationalError, PoolTimeout) as exc:  # a busy database: written with the next asks (half a hold period is left)
+            if not is_busy(exc):
+                raise
+            log.info("%d waiting shoppers' holds not moved on this time (database busy)", len(due))
+            with self._lock:
+                for key, value in due.items():
+                    self._due.setdefault(key, value)
+
+
+def get_heartbeats(app: Flask | None = None) -> Heartbeats:
+    """The process's heartbeats of the app (made on first use)."""
+    app = app or current_app
+    with _made:
+        found = app.extensions.get("plus_heartbeats")
+        if found is None:
+            found = app.extensions["plus_heartbeats"] = Heartbeats()
+    return found
+
+
+_made = threading.Lock()
+
+
+def still_here(database: Database, record: Glimpse, hold: dt.timedelta, now: dt.datetime | None = None) -> None:
+    """The waiting shopper asked again: keep their hold `hold` longer (once half of it has passed, with the process's other asks)."""
     now = now or utcnow()
-    if record.expires_at - now > hold / 2:
-        return True
-    try:
-        with database.transaction() as db:
-            return db.connection().execute(_STILL_HERE, {"checkout": record.id, "until": now + hold}).rowcount == 1
-    except (OperationalError, PoolTimeout) as exc:  # a busy database: the next ask moves it (half a hold period is left)
-        if not is_busy(exc):
-            raise
-        log.info("checkout %s: hold not moved on this time (database busy)", record.id)
-        return True
+    if record.expires_at - now <= hold / 2:
+        get_heartbeats().beat(database, record.id, now + hold)
+    else:  # this one is held long enough: it writes the others' if they are due
+        get_heartbeats().beat(database, None)
 
 
 _FETCHED = (
@@ -149,10 +199,8 @@ def _state(record: Glimpse) -> tuple[str, str | None]:
             return "queued", None
         return ("open", session.url) if session.status == "open" and session.url else ("closed", None)
     if record.status == "pending" and record.addressed:
-        hold = dt.timedelta(seconds=current_app.config["PLUS_QUEUE_HOLD_SECONDS"])
-        if still_here(get_database(), record, hold):
-            return "queued", None
-        return _state(glimpse(record.id))  # opened or ended meanwhile: as it is now
+        still_here(get_database(), record, dt.timedelta(seconds=current_app.config["PLUS_QUEUE_HOLD_SECONDS"]))
+        return "queued", None  # ended meanwhile: the next ask sees it (the write moves only a hold still pending)
     return "closed", None
 
 

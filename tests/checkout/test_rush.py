@@ -218,6 +218,36 @@ def test_a_queued_checkout_starts_with_a_short_hold_that_the_waiting_page_keeps(
     assert held(app) == 1
 
 
+def test_waiting_pages_asking_within_a_second_keep_their_holds_with_one_write_a_second(stuck_queue):
+    from checkout.models import utcnow
+    from checkout.waiting import Heartbeats
+
+    app = stuck_queue.app
+    now = [100.0]
+    app.extensions["plus_heartbeats"] = Heartbeats(every=1.0, clock=lambda: now[0])
+    shoppers = [app.test_client() for _ in range(3)]
+    answers = [buy(client, UMBRELLA).get_json() for client in shoppers]
+    for answer in answers:
+        set_deadline(app, answer["id"], 5)  # every page last asked 15 s ago
+
+    def left(n: int) -> float:
+        return (checkout_row(app, answers[n]["id"]).expires_at - utcnow()).total_seconds()
+
+    def ask(n: int) -> None:
+        assert shoppers[n].get(answers[n]["status_url"]).get_json()["status"] == "queued"
+
+    ask(0)
+    assert left(0) > 15  # the first ask writes at once
+    now[0] += 0.5
+    ask(1)
+    ask(2)
+    assert left(1) <= 5 and left(2) <= 5  # gathered, not written yet
+    now[0] += 0.6
+    ask(0)  # another shopper's ask a second later writes them all in one go
+    assert left(1) > 15 and left(2) > 15
+    assert held(app) == 3
+
+
 def test_far_back_in_the_queue_the_waiting_page_asks_less_often_and_near_the_front_every_second(make_app):
     from checkout.payments import Started
     from checkout.session_queue import get_queue
