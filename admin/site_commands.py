@@ -31,7 +31,9 @@ from .options import content_option, today_option
     default=None,
     help="A Pelican settings file instead of pelicanconf.py / publishconf.py.",
 )
-@click.option("--full", is_flag=True, help="Index every product for search again instead of going on from --output's index.")
+@click.option(
+    "--full", is_flag=True, help="Index every product for search again, even when no search record changed since --output was built."
+)
 @today_option
 def build(content: Path, output: Path, publish: bool, settings_file: Path | None, full: bool, today: dt.datetime | None) -> None:
     """Validate the catalog and build the static store into --output (atomically)."""

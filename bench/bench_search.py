@@ -130,7 +130,7 @@ def main() -> None:
         for line in wrong:
             print(f"  wrong: {line}")
         content = write_catalog(tmp / "content", args.products)
-        build_s, _ = plus_build(content, tmp / "site")
+        build_s = plus_build(content, tmp / "site").seconds
         bundle = tmp / "site" / "pagefind"
         size, fragments = folder_bytes(bundle), folder_bytes(bundle, ".pf_fragment")
         with served(tmp / "site") as base:

@@ -96,7 +96,8 @@ def build_100k(products: int) -> tuple[float, int]:
     base = Path("/dev/shm") if Path("/dev/shm").is_dir() else None
     with tempfile.TemporaryDirectory(dir=base, prefix="bench-100k-") as tmp:
         content = write_catalog(Path(tmp) / "content", products)
-        return plus_build(content, Path(tmp) / "output")
+        run = plus_build(content, Path(tmp) / "output")
+        return run.seconds, run.peak_mb
 
 
 def serving(args: argparse.Namespace, work: Path) -> list[tuple[str, str]]:

@@ -13,21 +13,18 @@ import hashlib
 import json
 import logging
 import os
-import re
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
 import zlib
-from collections.abc import Sequence
 from decimal import Decimal
 from html import escape
 from pathlib import Path
 
 from catalog.search_terms import normalize_term as normalize
 
-from .early_index import EarlyIndex
 from .pagefind_service import PagefindService, ServiceError
 from .search_text import field_text, pinyin_terms
 from .text import money, unit_text, yuan
@@ -38,7 +35,8 @@ log = logging.getLogger(__name__)
 PAGEFIND_TIMEOUT = 900  # seconds; 10,000 products take about 4 s, so this only catches a hang
 WRITE_GRACE = 60  # seconds Pagefind's last file writes may take after it answered
 BUNDLE = "pagefind"
-_FRAGMENT_URL = re.compile(rb'^pagefind_dcd\{"url":"([^"]+)"')
+SEARCH_STATE = ".plus-search.json"
+"""Beside the index in the output: `{"records": records_digest}` of the records it was made from."""
 
 
 class SearchIndexError(Exception):
@@ -158,33 +156,18 @@ class RecordIndexer:
         self.site = site
         self.records = records
         self.timeout = timeout
-        self.continued = False
-        self.fragments: dict[str, str] = {}
-        """The fragment file of each page URL, once written."""
         self._service: PagefindService | None = None
         self._written: int | None = None
         self._error: ServiceError | None = None
 
-    def start(self, early: EarlyIndex | None = None, fragments: Sequence[Path] = ()) -> RecordIndexer:
-        """Hand the indexer every record (about 0.2 s for 10,000), going on with `early` when all it
-        holds is still right, and the old `fragments` files of unchanged records, which Pagefind then
-        does not write again; returns at once, failures show in `finish`."""
+    def start(self) -> RecordIndexer:
+        """Hand the indexer every record (about 0.2 s for 10,000); returns at once, failures show in `finish`."""
         try:
-            if early is not None and early.holds_only(self.records):
-                self._service, index_id, done = early.service, early.index_id, early.sent
-                self.continued = True
-            else:
-                if early is not None:
-                    early.abort()
-                self._service = PagefindService()
-                index_id = int(self._service.request({"type": "NewIndex", "config": None}, self.timeout)["index_id"])
-                done = {}
-            service = self._service
+            self._service = service = PagefindService()
+            index_id = int(service.request({"type": "NewIndex", "config": None}, self.timeout)["index_id"])
             head = f'{{"index_id":{index_id},'
-            for pid, record in self.records.items():
-                if pid not in done:
-                    service.send(head + record[1:])
-            _link_fragments(fragments, self.site / BUNDLE / "fragment")
+            for record in self.records.values():
+                service.send(head + record[1:])
             output = str((self.site / BUNDLE).resolve())
             self._written = service.send({"type": "WriteFiles", "index_id": index_id, "output_path": output})
             service.flush()
@@ -204,7 +187,7 @@ class RecordIndexer:
             wait_until_written(self.site / BUNDLE, len(self.records), WRITE_GRACE)
         finally:
             self.close()
-        self.fragments = check_index(self.site, len(self.records))
+        check_index(self.site, len(self.records))
 
     def close(self) -> None:
         """Stop the process (also when the build failed elsewhere)."""
@@ -226,29 +209,18 @@ def wait_until_written(bundle: Path, pages: int, grace: float) -> None:
             time.sleep(0.02)
 
 
-def check_index(site: Path, pages: int) -> dict[str, str]:
-    """Refuse an index that does not hold `pages` pages, or any empty or truncated file; returns the
-    fragment file of each page URL."""
-    return _check_files(site / BUNDLE, pages, full=True)
+def check_index(site: Path, pages: int) -> None:
+    """Refuse an index that does not hold `pages` pages, or any empty or truncated file."""
+    _check_files(site / BUNDLE, pages, full=True)
 
 
-def _link_fragments(files: Sequence[Path], folder: Path) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    for path in files:
-        try:
-            os.link(path, folder / path.name)
-        except OSError:  # gone, or another file system: Pagefind writes it as usual
-            continue
-
-
-def _check_files(bundle: Path, pages: int, *, full: bool) -> dict[str, str]:
+def _check_files(bundle: Path, pages: int, *, full: bool) -> None:
     try:
         entry = json.loads((bundle / "pagefind-entry.json").read_text(encoding="utf-8"))
         counted = sum(language["page_count"] for language in entry["languages"].values())
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ServiceError(f"no readable pagefind-entry.json: {exc}") from exc
     fragments = 0
-    urls: dict[str, str] = {}
     for folder, _, names in os.walk(bundle):
         for name in names:
             path = os.path.join(folder, name)
@@ -258,14 +230,11 @@ def _check_files(bundle: Path, pages: int, *, full: bool) -> dict[str, str]:
             if full and ".pf_" in name:
                 with open(path, "rb") as handle:
                     try:
-                        data = zlib.decompress(handle.read(), 31)  # gzip, checked to its CRC
+                        zlib.decompress(handle.read(), 31)  # gzip, checked to its CRC
                     except zlib.error as exc:
                         raise ServiceError(f"{name} is truncated: {exc}") from exc
-                if name.endswith(".pf_fragment") and (url := _FRAGMENT_URL.match(data)):
-                    urls[url.group(1).decode("utf-8")] = name
     if counted != pages or fragments != pages or not (bundle / "pagefind.js").is_file():
         raise ServiceError(f"index holds {counted} pages and {fragments} fragments, expected {pages}")
-    return urls
 
 
 def fall_back_to_cli(site: Path, records: dict[str, str], reason: Exception) -> None:

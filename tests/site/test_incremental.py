@@ -1,21 +1,20 @@
-"""Rebuilds render every page again, go on from the previous search index, and end byte-identical to a
-full build."""
+"""Rebuilds render every page again, take over the previous search index only when no search record
+changed, and end byte-identical to a full build."""
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
 import pytest
 
 from admin.build import build_site
-from storefront.early_index import SEARCH_STATE
+from storefront.search import SEARCH_STATE
 from tests.conftest import TODAY
 
 
 def files(root):
-    """Every output file's bytes, by path; not the search state (it holds file times) nor the search
+    """Every output file's bytes, by path; not the search state nor the search
     index (Pagefind names its files differently on each run: test_search covers what it answers)."""
     return {
         str(p.relative_to(root)): p.read_bytes()
@@ -84,13 +83,13 @@ def test_unchanged_search_records_reuse_the_index(shop, tmp_path, built):
     assert entry.stat().st_ino != inode
 
 
-def test_a_spec_edit_goes_on_indexing_from_the_records_sent_before_validation(shop, tmp_path, built):
+def test_a_spec_edit_indexes_anew_and_the_index_answers_it(shop, tmp_path, built):
     from tests.site.test_search import query
 
     path = shop.root / "products/towel.yaml"
     path.write_text(path.read_text(encoding="utf-8") + "spec: 吸水速干的毛圈\n", encoding="utf-8")
     report = build_site(shop.root, tmp_path / "site", today=TODAY)
-    assert report.search_index == "continued"
+    assert report.search_index == "new"
     answers = query(tmp_path / "site", [{"query": "速干"}, {"query": "雨伞"}, {"options": {"filters": {"factory": ["青禾家纺"]}}}])
     assert [r["url"] for r in answers["answers"][0]] == ["/p/towel/"]
     assert [r["url"] for r in answers["answers"][1]][:1] == ["/p/umbrella/"]
@@ -98,16 +97,14 @@ def test_a_spec_edit_goes_on_indexing_from_the_records_sent_before_validation(sh
     assert answers["filters"]["sourcing"] == {"真同源": 3, "同工同料": 2}
 
 
-def test_records_that_changed_without_their_file_start_a_fresh_index(shop, tmp_path, built):
+def test_records_that_changed_without_their_file_make_a_new_index(shop, tmp_path, built):
     from tests.site.conftest import REPO
     from tests.site.test_search import query
 
-    path = shop.root / "products/towel.yaml"
-    path.write_text(path.read_text(encoding="utf-8") + "spec: 吸水速干的毛圈\n", encoding="utf-8")
     report = build_site(shop.root, tmp_path / "site", today=TODAY, settings_file=REPO / "publishconf.py")
     assert report.search_index == "new"  # every record's image URL is absolute now
-    (result,) = query(tmp_path / "site", [{"query": "速干"}])["answers"][0]
-    assert result["meta"]["image"] == "https://plus.example.cn/images/products/towel.png"
+    found = {r["url"]: r for r in query(tmp_path / "site", [{"query": "毛巾"}])["answers"][0]}
+    assert found["/p/towel/"]["meta"]["image"] == "https://plus.example.cn/images/products/towel.png"
 
 
 def pagefind_children() -> list[int]:
@@ -123,7 +120,7 @@ def pagefind_children() -> list[int]:
     return found
 
 
-def test_invalid_content_stops_the_indexer_started_before_validation(shop, tmp_path, built):
+def test_invalid_content_leaves_no_indexer_running(shop, tmp_path, built):
     from catalog import ContentError
 
     path = shop.root / "products/towel.yaml"
@@ -131,20 +128,3 @@ def test_invalid_content_stops_the_indexer_started_before_validation(shop, tmp_p
     with pytest.raises(ContentError):
         build_site(shop.root, tmp_path / "site", today=TODAY)
     assert pagefind_children() == []
-
-
-def fragment_inodes(site) -> dict[str, int]:
-    """The inode of each product's search fragment, by product id (from the saved search state)."""
-    state = json.loads((site / SEARCH_STATE).read_text(encoding="utf-8"))
-    return {pid: (site / "pagefind/fragment" / name).stat().st_ino for pid, _, _, name in state["products"]}
-
-
-def test_unchanged_products_keep_their_search_fragment_files(shop, tmp_path, built):
-    site = tmp_path / "site"
-    before = fragment_inodes(site)
-    path = shop.root / "products/towel.yaml"
-    path.write_text(path.read_text(encoding="utf-8") + "spec: 吸水速干的毛圈\n", encoding="utf-8")
-    build_site(shop.root, site, today=TODAY)
-    after = fragment_inodes(site)
-    assert after.keys() == before.keys()
-    assert [pid for pid in after if after[pid] != before[pid]] == ["towel"]
