@@ -10,13 +10,16 @@ from pathlib import Path
 
 import pytest
 import requests
+from jinja2.bccache import Bucket, BytecodeCache
 from sqlalchemy import event
 from werkzeug.serving import make_server
 
 from checkout import create_app
 from checkout.app import close_app
 from checkout.db import get_database, make_engine, upgrade
+from stripe_standin import create_app as create_standin
 from stripe_standin import serve_in_thread
+from stripe_standin.state import Standin
 
 from .helpers import (
     BACKENDS,
@@ -36,6 +39,26 @@ def db_url(request, tmp_path) -> Iterator[str]:
         return
     with private_pg_schema("t_") as url:
         yield url
+
+
+class CompiledTemplates(BytecodeCache):
+    """Jinja's compiled templates, kept for the session and shared by every app the tests make: each app has a
+    Jinja environment of its own, and compiling the same templates again for each test cost more than rendering
+    them. Jinja checks each entry against its template's source, so a changed template is compiled again."""
+
+    def __init__(self):
+        self._code: dict[str, bytes] = {}
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        code = self._code.get(bucket.key)
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self._code[bucket.key] = bucket.bytecode_to_string()
+
+
+TEMPLATES = CompiledTemplates()
 
 
 class MigratedSchema:
@@ -112,14 +135,30 @@ def shop_content(content):
     return content
 
 
-@pytest.fixture
-def standin() -> Iterator[str]:
-    """The local Stripe on a free port (webhook endpoints are added by the tests that need them)."""
-    running = serve_in_thread(
-        {"ASYNC_PAYMENT_DELAY": 0.2, "WEBHOOK_RETRY_DELAYS": [0.2, 0.5, 1, 2], "SWEEP_INTERVAL": 0.1, "WEBHOOK_TIMEOUT": 5}
+@pytest.fixture(scope="session")
+def standin_app():
+    """The stand-in's Flask app, made once: building its URL map cost more than many tests (see `standin`)."""
+    return create_standin(
+        {
+            "ASYNC_PAYMENT_DELAY": 0.2,
+            "WEBHOOK_RETRY_DELAYS": [0.2, 0.5, 1, 2],
+            "SWEEP_INTERVAL": 0.1,
+            "WEBHOOK_TIMEOUT": 5,
+            "START_THREADS": False,
+        }
     )
+
+
+@pytest.fixture
+def standin(standin_app) -> Iterator[str]:
+    """The local Stripe on a free port, with a state of its own: its own store, clock, webhook endpoints
+    (added by the tests that need them) and threads; only the session's Flask app is shared."""
+    state = Standin(standin_app.config)
+    standin_app.extensions["stripe_standin"] = state
+    state.start()
+    running = serve_in_thread(standin_app)
     yield running.url
-    running.stop()
+    running.stop()  # stops the server, then this test's state
 
 
 @pytest.fixture
@@ -129,6 +168,7 @@ def make_app(db_url, shop_content, standin, today, migrated):
 
     def make(**extra):
         application = create_app(app_config(db_url, shop_content.root, standin, today, **extra))
+        application.jinja_env.bytecode_cache = TEMPLATES
         if not made:  # the first app brings the database to head; the others share it
             migrated.install(get_database(application).engine)
         made.append(application)

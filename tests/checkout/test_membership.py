@@ -270,6 +270,7 @@ def test_a_prepaid_year_then_a_card_starts_billing_when_the_year_ends(live, clie
     assert f"银行卡自动续费，{day(add_year(trial_end))} 续费一年" in membership_line(client)
 
 
+@pytest.mark.slow  # test_alipay_after_a_stopped_card_renewal_adds_a_year_after_it stays quick
 def test_a_card_member_who_stopped_renewal_subscribes_again_from_the_end_of_the_paid_year(live, client):
     stripe = get_stripe(live.app)
     sign_up(client, "member@example.com")
@@ -369,6 +370,7 @@ def pay_both(live, card: str, alipay: str, *, card_first: bool, years: int) -> N
             flush(live.standin)
 
 
+@pytest.mark.slow  # test_a_prepaid_year_then_a_card_starts_billing_when_the_year_ends stays quick
 @pytest.mark.parametrize("card_first", [True, False], ids=["card-then-alipay", "alipay-then-card"])
 def test_a_prepaid_year_paid_in_another_tab_moves_the_first_card_charge_to_its_end(live, client, card_first):
     stripe = get_stripe(live.app)

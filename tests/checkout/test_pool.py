@@ -43,6 +43,7 @@ def logged_in(live, index: int) -> requests.Session:
     return browser
 
 
+@pytest.mark.slow  # many live checkouts
 def test_more_logged_in_checkouts_than_pooled_connections_all_succeed_in_time(live):
     browsers = [logged_in(live, i) for i in range(BUYERS)]
     assert [b.get(f"{live.url}/api/me", timeout=10).json()["authenticated"] for b in browsers] == [True] * BUYERS

@@ -296,6 +296,7 @@ def test_a_queued_job_whose_shopper_left_releases_the_stock_itself_without_calli
     assert sessions_of(app, left["id"]) == [] and len(sessions_of(app, waiting["id"])) == 1
 
 
+@pytest.mark.slow  # waits out a stuck queue
 def test_a_session_opened_late_in_the_queue_still_lives_thirty_minutes_from_its_creation(stuck_queue):
     app, client = stuck_queue.app, stuck_queue.app.test_client()
     answer = buy(client, UMBRELLA).get_json()
@@ -408,6 +409,7 @@ def test_a_session_stripe_opened_while_the_database_was_busy_is_recorded_all_the
     assert checkout_row(app, answer["id"]).stripe_session_id is not None
 
 
+@pytest.mark.slow  # the membership rush; the checkout rush stays quick
 def test_joining_plus_in_a_rush_takes_the_same_turns_and_survives_stripes_rate_limit(make_app, limited_standin):
     from .helpers import csrf_token, log_in, make_account
 

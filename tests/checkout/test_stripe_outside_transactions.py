@@ -70,6 +70,7 @@ def test_the_checker_notices_a_stripe_call_inside_a_write_transaction(app, watch
     assert watched.under_lock == ["get " + app.config["STRIPE_API_BASE"] + "/v1/checkout/sessions?limit=1"]
 
 
+@pytest.mark.slow  # a long membership scenario; test_cancel_asks_stripe_with_no_write_lock_held stays quick
 def test_membership_renewal_cancel_sweep_and_reconcile_call_stripe_with_no_write_lock(live, client, watched):
     app = live.app
     sign_up(client, "member@example.com")
