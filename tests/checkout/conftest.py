@@ -195,7 +195,7 @@ def client(app):
 def live(app, standin) -> Iterator[Live]:
     """The app on a real port, registered as the stand-in's webhook endpoint."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
-    # server_close() waits for requests still being answered (a webhook mid-transaction would
+    # closing the server waits for requests still being answered (a webhook mid-transaction would
     # otherwise leave its database connection to the garbage collector, warning in a later test)
     server.daemon_threads = False
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
@@ -206,4 +206,7 @@ def live(app, standin) -> Iterator[Live]:
     ).raise_for_status()
     yield Live(app, url, standin)
     server.shutdown()
-    server.server_close()
+    # werkzeug's serve_forever ends by closing the server itself, which takes the list of request
+    # threads and joins them: a second server_close() here would find the list empty and return at
+    # once, and the app's engine could be disposed under a webhook still answering. Join the thread.
+    thread.join()
