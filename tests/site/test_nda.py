@@ -29,7 +29,7 @@ def tree_snapshot(root):
         ("page.html", f"<p>{NDA_BRAND.lower()}</p>".encode()),
         ("feed.xml", NDA_ALIAS.upper().encode()),
         ("data.json", json.dumps({"b": NDA_ALIAS}).encode()),
-        ("pagefind/fragment/en_1.pf_fragment", gzip.compress(f"pagefind_dcd{NDA_BRAND}".encode())),
+        ("pagefind/fragment/en_1.pf_fragment", gzip.compress(f"pagefind_dcd{NDA_BRAND}".encode(), mtime=0)),
     ],
 )
 def test_scanner_finds_nda_names_in_any_file_even_compressed(tmp_path, name, content):
