@@ -219,6 +219,9 @@ def ship(order: str, carrier: str | None, tracking: str | None) -> None:
             with get_database(app).transaction() as session:
                 shipped = service.ship(session, _order_id(order), carrier=carrier, tracking=tracking)
                 click.echo(f"{shipped.number} shipped to {_ship_to(shipped)}")
+                for title, sent, cancelled in service.packing_list(session, shipped, shipped.shipped_at or shipped.created_at):
+                    note = f"（已取消 {cancelled} 件，不发 / {cancelled} cancelled, not sent）" if cancelled else ""
+                    click.echo(f"  装箱 / pack: {title} × {sent}{note}")
         except service.OrderError as exc:
             raise click.ClickException(exc.message) from None
 

@@ -44,10 +44,10 @@ def order_paid(db: Session, order: Order) -> None:
     _order_mail(db, order, "order_paid", f"订单 {order.number} 已付款，我们将尽快发货")
 
 
-def order_shipped(db: Session, order: Order) -> None:
-    """The order left: carrier and tracking number."""
+def order_shipped(db: Session, order: Order, parcel: list[tuple[str, int, int]]) -> None:
+    """The order left: carrier, tracking number and what is in the parcel ((title, sent, cancelled) per line)."""
     # A corrected tracking number is news to the buyer: one mail per number, not per command.
-    _order_mail(db, order, "order_shipped", f"订单 {order.number} 已发货", key=f":{order.tracking or ''}")
+    _order_mail(db, order, "order_shipped", f"订单 {order.number} 已发货", key=f":{order.tracking or ''}", parcel=parcel)
 
 
 def order_refunded(db: Session, order: Order) -> None:

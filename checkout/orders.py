@@ -153,24 +153,37 @@ def ship(db: Session, order_id: int, *, carrier: str | None = None, tracking: st
         raise OrderError(409, "not_shippable", f"订单 {order.number} 当前状态为 {order.status}，不能发货")
     if blocks_shipping(order):
         raise OrderError(409, "disputed", f"订单 {order.number} 的付款正被银行争议（{order.dispute_status}），争议了结前不能发货")
-    if order.status == OrderStatus.PAID and _units_refunded(db, order.id) >= sum(line.quantity for line in order.lines):
+    shipped_at = order.shipped_at or now or utcnow()
+    parcel = packing_list(db, order, shipped_at)
+    if order.status == OrderStatus.PAID and not any(units for _, units, _ in parcel):
         raise OrderError(409, "nothing_to_ship", f"订单 {order.number} 的商品已全部退货退款，无需发货")
     order.status = OrderStatus.SHIPPED
-    order.shipped_at = order.shipped_at or now or utcnow()
+    order.shipped_at = shipped_at
     order.carrier = carrier or order.carrier
     order.tracking = tracking or order.tracking
-    notices.order_shipped(db, order)
+    notices.order_shipped(db, order, parcel)
     return order
 
 
-def _units_refunded(db: Session, order_id: int) -> int:
-    """Units of an order that approved returns refunded (before shipping: the buyer asked not to have them)."""
-    refunded = (
-        select(func.coalesce(func.sum(ReturnLine.quantity), 0))
-        .join(ReturnRequest, ReturnRequest.id == ReturnLine.return_id)
-        .where(ReturnRequest.order_id == order_id, ReturnRequest.status == "refunded")
+def packing_list(db: Session, order: Order, shipped_at: dt.datetime) -> list[tuple[str, int, int]]:
+    """(title, units that go out, units cancelled) per line: cancelled = refunded by returns asked before `shipped_at`.
+
+    What the operator packs and the shipped mail lists: a unit the buyer cancelled before shipping
+    and got back the money for is not sent.
+    """
+    cancelled = dict(
+        db.execute(
+            select(ReturnLine.order_line_id, func.sum(ReturnLine.quantity))
+            .join(ReturnRequest, ReturnRequest.id == ReturnLine.return_id)
+            .where(ReturnRequest.order_id == order.id, ReturnRequest.status == "refunded", ReturnRequest.requested_at < shipped_at)
+            .group_by(ReturnLine.order_line_id)
+        ).all()
     )
-    return int(db.scalar(refunded) or 0)
+    parcel = []
+    for line in order.lines:
+        gone = min(line.quantity, int(cancelled.get(line.id) or 0))
+        parcel.append((line.title, line.quantity - gone, gone))
+    return parcel
 
 
 def refund(database: Database, order_id: int, *, client: stripe.StripeClient, now: dt.datetime | None = None) -> Order:

@@ -237,12 +237,22 @@ def test_an_order_returned_in_full_before_shipping_does_not_ship(live, client):
     assert shipped.status_code == 409 and shipped.get_json()["error"]["code"] == "nothing_to_ship", shipped.get_json()
 
 
-def test_an_order_returned_in_part_before_shipping_still_ships(live, client, order):
+def test_an_order_returned_in_part_before_shipping_ships_the_rest_and_its_mail_lists_what_goes_out(live, client, order):
     assert ask_return(client, order, {"umbrella": 1}).status_code == 302
     [request] = returns_of(live.app, order)
     assert client.post(f"/api/admin/returns/{request.id}/approve", headers=AUTH, json={}).status_code == 200
     shipped = client.post(f"/api/admin/orders/{order.id}/ship", headers=AUTH, json={"carrier": "顺丰", "tracking": "SF1"})
     assert shipped.status_code == 200, shipped.get_json()
+    [mail] = outbox(live.app, "order_shipped")
+    sent, cancelled = mail.body.split("本次发出：")[1].split("已取消、不发货（已退款 ¥8.55）：")
+    assert "24骨全自动雨伞 × 2" in sent and "× 1" in sent  # two of three umbrellas and the vacuum go out
+    assert cancelled.split("下单时的订单：")[0].strip() == "· 24骨全自动雨伞 × 1"
+
+
+def test_a_shipped_mail_without_cancellations_lists_the_order_once(live, client, order):
+    ship(client, order)
+    [mail] = outbox(live.app, "order_shipped")
+    assert "本次发出" not in mail.body and "24骨全自动雨伞 × 3" in mail.body
 
 
 def test_before_shipping_a_return_is_a_cancellation_with_nothing_to_send_back(live, client, order):
