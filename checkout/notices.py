@@ -13,7 +13,7 @@ from . import links, outbox
 from .localtime import local_date
 from .models import CheckoutSession, InvoiceRequest, Order, ReturnRequest, User
 
-BASIS_LABELS = {"price": "售价", "member_price": "会员价", "tier": "阶梯价"}
+BASIS_LABELS = {"price": "本店价", "member_price": "PLUS会员价", "tier": "阶梯价"}  # as the product page names them
 PAYMENT_LABELS = {"card": "银行卡", "alipay": "支付宝", "wechat_pay": "微信支付"}
 
 

@@ -51,7 +51,7 @@ def test_a_paid_order_mails_lines_fee_address_and_a_link_that_opens_the_order(ma
     vacuum = require_catalog(SEED, today=TODAY).products["aux-vacuum"].price
     for expected in (
         "奥克斯家用大吸尘器 × 2",
-        f"{price_label(vacuum)}（售价）",
+        f"{price_label(vacuum)}（本店价）",
         f"小计 {price_label(vacuum * 2)}",
         "配送费",
         f"实付金额：{price_label(order['amount_total'])}",
