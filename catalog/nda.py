@@ -108,7 +108,7 @@ def _locate(text: str, pattern: re.Pattern[str]) -> NdaMatch:
     start, end = origin[match.start()], origin[match.end() - 1] + 1
     before, after = max(0, start - 8), min(len(text), end + 8)
     context = ("…" if before else "") + text[before:after] + ("…" if after < len(text) else "")
-    return NdaMatch(visible(text[start:end]), visible(context))
+    return NdaMatch(visible(text[start:end]), " ".join(visible(context).split()))  # one line, even from a block of text
 
 
 def visible(text: str) -> str:

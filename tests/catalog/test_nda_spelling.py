@@ -35,6 +35,14 @@ def test_an_nda_brand_in_disguise_is_found_at_its_source_line(content, today, ti
     assert problems[0].endswith("保密品牌不能出现在任何公开内容里，请删掉或改写")
 
 
+def test_an_nda_brand_in_a_block_of_text_is_quoted_on_one_line(content, today):
+    content.factory("aux", NDA_FACTORY)
+    described = PRODUCT.rstrip("\n") + "\ndescription: |\n  大吸力，\n  Miniso 同款\n  静音。\n"
+    content.product("aux-vacuum", described)
+    [problem] = located(content, today)
+    assert "“Miniso”（在“大吸力， Miniso 同款 静音。”中）" in problem and "\n" not in problem
+
+
 def test_a_brand_both_public_and_nda_is_an_error(content, today):
     content.factory("aux", NDA_FACTORY.replace("disclosure: nda\n", "disclosure: nda\n  - brand: MINISO\n    disclosure: public\n"))
     assert located(content, today) == [
