@@ -397,5 +397,5 @@ def _finding_problem(root: Path, finding: Finding) -> Problem:
     else:
         folder = "products" if finding.kind == "product" else "factories"
         path = root / folder / f"{finding.id}.yaml"
-    position = locate(path, finding.loc)
+    position = locate(path, finding.loc, near=finding.near)
     return Problem(path, position.line, position.column, _dotted(finding.loc), finding.message, finding.severity)

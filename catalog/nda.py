@@ -58,6 +58,8 @@ class NdaMatch:
 
     written: str
     context: str
+    raw: str = ""
+    """The name exactly as it stands in the text (invisible characters and all): found again in the file."""
 
     def message(self) -> str:
         """The curator's message, quoting the words around the name."""
@@ -108,7 +110,8 @@ def _locate(text: str, pattern: re.Pattern[str]) -> NdaMatch:
     start, end = origin[match.start()], origin[match.end() - 1] + 1
     before, after = max(0, start - 8), min(len(text), end + 8)
     context = ("…" if before else "") + text[before:after] + ("…" if after < len(text) else "")
-    return NdaMatch(visible(text[start:end]), " ".join(visible(context).split()))  # one line, even from a block of text
+    written = text[start:end]
+    return NdaMatch(visible(written), " ".join(visible(context).split()), written)  # one line, even from a block of text
 
 
 def visible(text: str) -> str:

@@ -41,6 +41,8 @@ class Finding:
     code: str = ""
     """What kind of finding, for tools that list some of them (`plus audit`): "stale-comparison", "above-floor",
     "audit-due", "evidence-missing", "evidence-stale"…; "" for the rest."""
+    near: str = ""
+    """Words of the value at `loc` the finding is about: a value of several lines is located at the line holding them."""
 
 
 class Report(Protocol):
@@ -612,7 +614,7 @@ def check_nda(ix: Catalog) -> Iterator[Finding]:
             if pattern.in_any(text for _, text in texts):
                 for loc, text in texts:
                     if match := pattern.search(text):
-                        yield Finding(kind, item_id, loc, _nda_message(item, loc, match))
+                        yield Finding(kind, item_id, loc, _nda_message(item, loc, match), near=match.raw)
             yield from _nda_in_images(kind, item_id, getattr(item, "images", None) or (), ix, pattern)
     for index, entries in (("categories", ix.categories), ("retailers", ix.retailers), ("belts", ix.belts)):
         for entry_id, entry in entries.items():

@@ -402,14 +402,17 @@ class Position:
     column: int
 
 
-def locate(path: Path, loc: tuple[Any, ...], *, missing: bool = False, at_key: bool = False) -> Position:
+def locate(path: Path, loc: tuple[Any, ...], *, missing: bool = False, at_key: bool = False, near: str = "") -> Position:
     """Find where `loc` (a pydantic-style path of keys and indexes) stands in `path`.
 
     Walks as deep as the document allows. For a missing key it points at the key of the
     mapping that should hold it; with `at_key` it points at the key rather than its value.
+    With `near`, a value written over several lines (a `|` or `>` block) is located at the
+    first of its lines holding those words, not at its first line.
     """
     try:
-        root = yaml.compose(path.read_bytes(), Loader=CatalogLoader)
+        data = path.read_bytes()
+        root = yaml.compose(data, Loader=CatalogLoader)
     except (OSError, yaml.YAMLError, RecursionError):
         return Position(1, 1)
     if root is None:
@@ -422,6 +425,11 @@ def locate(path: Path, loc: tuple[Any, ...], *, missing: bool = False, at_key: b
             break
         key_node, node = child
     target = key_node if (missing or at_key) and key_node is not None else node
+    if near and target is node and target.end_mark.line > target.start_mark.line:
+        lines = data.decode("utf-8", "replace").splitlines()[target.start_mark.line : target.end_mark.line + 1]
+        for offset, line in enumerate(lines):
+            if (column := line.find(near, target.start_mark.column if offset == 0 else 0)) >= 0:
+                return Position(target.start_mark.line + offset + 1, column + 1)
     return Position(target.start_mark.line + 1, target.start_mark.column + 1)
 
 

@@ -43,6 +43,17 @@ def test_an_nda_brand_in_a_block_of_text_is_quoted_on_one_line(content, today):
     assert "“Miniso”（在“大吸力， Miniso 同款 静音。”中）" in problem and "\n" not in problem
 
 
+@pytest.mark.parametrize("style", ["|", ">", ""])
+def test_an_nda_brand_in_a_block_of_text_is_located_at_its_own_line(content, today, style):
+    """Not at `description:`: the curator is sent to the line (and column) where the name is written."""
+    content.factory("aux", NDA_FACTORY)
+    lines = PRODUCT.rstrip("\n").count("\n") + 1
+    described = PRODUCT.rstrip("\n") + f"\ndescription: {style}\n  大吸力，\n  静音，\n  和 ＭＩＮＩＳＯ 同款。\n"
+    content.product("aux-vacuum", described)
+    [problem] = located(content, today)
+    assert problem.startswith(f"products/aux-vacuum.yaml:{lines + 4}:5: description: 出现了保密品牌“ＭＩＮＩＳＯ”"), problem
+
+
 def test_a_brand_both_public_and_nda_is_an_error(content, today):
     content.factory("aux", NDA_FACTORY.replace("disclosure: nda\n", "disclosure: nda\n  - brand: MINISO\n    disclosure: public\n"))
     assert located(content, today) == [
