@@ -161,7 +161,7 @@ def upgrade() -> None:
     _logging()
     with _app() as app:
         migrate(get_database(app).engine)
-        click.echo("database is up to date")
+        click.echo("数据库已是最新 / database is up to date")
 
 
 @click.group()
@@ -218,7 +218,7 @@ def ship(order: str, carrier: str | None, tracking: str | None) -> None:
         try:
             with get_database(app).transaction() as session:
                 shipped = service.ship(session, _order_id(order), carrier=carrier, tracking=tracking)
-                click.echo(f"{shipped.number} shipped to {_ship_to(shipped)}")
+                click.echo(f"{shipped.number} 已发货，寄往 / shipped to {_ship_to(shipped)}")
                 for title, sent, cancelled in service.packing_list(session, shipped, shipped.shipped_at or shipped.created_at):
                     note = f"（已取消 {cancelled} 件，不发 / {cancelled} cancelled, not sent）" if cancelled else ""
                     click.echo(f"  装箱 / pack: {title} × {sent}{note}")
@@ -239,7 +239,7 @@ def refund(order: str) -> None:
             refunded = service.refund(get_database(app), _order_id(order), client=_stripe(app))
         except service.OrderError as exc:
             raise click.ClickException(exc.message) from None
-        click.echo(f"{refunded.number} refunded ({refunded.stripe_refund_id})")
+        click.echo(f"{refunded.number} 已全额退款 / refunded ({refunded.stripe_refund_id})")
 
 
 @orders.command()
@@ -253,10 +253,13 @@ def reconcile(since: dt.datetime | None) -> None:
     with _app() as app:
         report = run(get_database(app), _stripe(app), since=since.replace(tzinfo=dt.UTC) if since else None)
         for session_id in report.recorded:
-            click.echo(f"recorded {session_id}")
+            click.echo(f"已补记订单 / recorded {session_id}")
         for session_id in report.unknown:
-            click.echo(f"not started by this store: {session_id}", err=True)
-        click.echo(f"checked {report.checked} paid session(s): {len(report.recorded)} recorded, {len(report.unknown)} unknown")
+            click.echo(f"不是本店发起的付款 / not started by this store: {session_id}", err=True)
+        click.echo(
+            f"核对 {report.checked} 笔已付款：补记 {len(report.recorded)} 笔，未知 {len(report.unknown)} 笔 / "
+            f"checked {report.checked} paid session(s): {len(report.recorded)} recorded, {len(report.unknown)} unknown"
+        )
         if report.unknown:
             raise SystemExit(1)
 
@@ -269,7 +272,7 @@ def sweep() -> None:
 
     with _app() as app:
         released = sweep_reservations(get_database(app), _stripe(app))
-        click.echo(f"released {released} expired reservation(s)")
+        click.echo(f"释放了 {released} 个过期未付的库存预留 / released {released} expired reservation(s)")
 
 
 @orders.group("returns", invoke_without_command=True)
@@ -325,8 +328,11 @@ def approve_return(number: str, restock: bool) -> None:
             done = service.approve(get_database(app), _return_id(number), client=_stripe(app), restock=restock)
         except OrderError as exc:
             raise click.ClickException(exc.message) from None
-        stocked = " and restocked" if done.restocked else ""
-        click.echo(f"{done.number} refunded ¥{done.amount} ({done.stripe_refund_id}){stocked}; the buyer is mailed")
+        stocked = ("，已回库存", " and restocked") if done.restocked else ("", "")
+        click.echo(
+            f"{done.number} 已退款 ¥{done.amount}{stocked[0]}，已邮件通知买家 / "
+            f"refunded ¥{done.amount} ({done.stripe_refund_id}){stocked[1]}; the buyer is mailed"
+        )
 
 
 @returns_.command("refuse")
@@ -342,7 +348,7 @@ def refuse_return(number: str, reason: str) -> None:
         try:
             with get_database(app).transaction() as session:
                 done = service.refuse(session, _return_id(number), why=reason)
-                click.echo(f"{done.number} refused; the buyer is mailed")
+                click.echo(f"{done.number} 已拒绝，已邮件通知买家 / refused; the buyer is mailed")
         except OrderError as exc:
             raise click.ClickException(exc.message) from None
 
@@ -393,7 +399,10 @@ def issue_invoice(order: str, invoice_number: str) -> None:
         try:
             with get_database(app).transaction() as session:
                 done = service.issue(session, _order_id(order), invoice_number)
-                click.echo(f"invoice {done.invoice_number} of PLUS{done.order_id:08d} issued; the buyer is mailed")
+                click.echo(
+                    f"PLUS{done.order_id:08d} 的发票 {done.invoice_number} 已开具，已邮件通知买家 / "
+                    f"invoice {done.invoice_number} of PLUS{done.order_id:08d} issued; the buyer is mailed"
+                )
         except OrderError as exc:
             raise click.ClickException(exc.message) from None
 
@@ -442,7 +451,7 @@ def remind(days: int) -> None:
         # a failure reminds nobody twice and loses nobody else's reminder. The outbox sends them.
         database = get_database(app)
         sent = remind_expiring(database, days=days, write=notices.membership_reminder)
-        click.echo(f"reminded {sent} member(s) (mails queued: plus mail send)")
+        click.echo(f"提醒了 {sent} 位会员（邮件已排队：plus mail send）/ reminded {sent} member(s) (mails queued: plus mail send)")
 
 
 @click.group()
@@ -462,10 +471,13 @@ def send_mail(retry_failed: bool) -> None:
         if retry_failed:
             from checkout.outbox import retry_failed as requeue
 
-            click.echo(f"re-queued {requeue(get_database(app))} failed mail(s)")
+            click.echo(f"重新排队 {requeue(get_database(app))} 封失败的邮件 / re-queued failed mail(s)")
         report = send_mails(app)
         if report.sent or report.retrying or report.failed or report.interrupted:
-            click.echo(f"sent {report.sent}, retrying later {report.retrying}, failed {report.failed}, interrupted {report.interrupted}")
+            click.echo(
+                f"已发 {report.sent}，稍后重试 {report.retrying}，失败 {report.failed}，中断 {report.interrupted} / "
+                f"sent {report.sent}, retrying later {report.retrying}, failed {report.failed}, interrupted {report.interrupted}"
+            )
         else:
             click.echo(_nothing_due(get_database(app)))
         if report.failed or report.interrupted:

@@ -75,7 +75,7 @@ def new_factory(fid: str, content: Path) -> None:
 def schema_command(output: Path) -> None:
     """Write the JSON Schema of product and factory files, for editors."""
     for path in schema.write_schemas(output):
-        click.echo(f"wrote {path}")
+        click.echo(f"已写入 / wrote {path}")
 
 
 @click.command("cms-config")
@@ -101,7 +101,7 @@ def cms_serve(content: Path, host: str, port: int, today: dt.datetime | None) ->
     if not (cms.CMS_DIR / cms.BUNDLE / "decap-cms.js").is_file():
         raise click.ClickException(f"the editor's bundle is missing: run `npm ci --prefix {cms.CMS_DIR}` once")
     server = cms_serve_module.make_server(ContentStore(content, today=today.date() if today else None), host=host, port=port)
-    click.echo(f"browser editor: http://{host}:{server.server_address[1]}/admin/ (Ctrl+C stops)")
+    click.echo(f"浏览器编辑器 / browser editor: http://{host}:{server.server_address[1]}/admin/（Ctrl+C 停止 / stops）")
     try:
         server.serve_forever()
     except KeyboardInterrupt:
@@ -162,7 +162,7 @@ def _day(today: dt.datetime | None) -> dt.date:
 def _emit(text: str, output: Path | None) -> None:
     if output:
         output.write_text(text, encoding="utf-8")
-        click.echo(f"wrote {output}")
+        click.echo(f"已写入 / wrote {output}")
     else:
         click.echo(text, nl=False)
 

@@ -72,12 +72,12 @@ def build(content: Path, output: Path, publish: bool, settings_file: Path | None
         )
         raise SystemExit(1) from None
     except (NdaLeak, RenderError, SearchIndexError) as exc:
-        click.echo(f"build failed: {exc}; {output} was left as it was", err=True)
+        click.echo(f"生成失败 / build failed: {exc}\n{output} 保持原样，没有发布半成品 / {output} was left as it was", err=True)
         raise SystemExit(1) from None
     for problem in report.catalog.warnings:
         click.echo(problem.as_text(), err=True)
     for note in report.warnings:
-        click.echo(f"warning: {note}", err=True)
+        click.echo(f"提醒 / warning: {note}", err=True)
     steps = ", ".join(f"{name} {seconds:.2f}s" for name, seconds in report.timings.items())
     click.echo(
         f"built {len(report.catalog.products)} products, {report.files} files into {output} "

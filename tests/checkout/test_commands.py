@@ -127,7 +127,7 @@ def test_orders_list_and_ship_show_where_the_order_goes(env, client):
     table = plus("orders", "list")
     assert "→ 张三 13800138000 浙江省杭州市西湖区文三路 100 号 2 幢 301 室 (delivery ¥8.00)" in table.output
     shipped = plus("orders", "ship", "PLUS00000001", "--carrier", "顺丰", "--tracking", "SF1")
-    assert shipped.exit_code == 0 and "shipped to 张三 13800138000 浙江省杭州市西湖区" in shipped.output
+    assert shipped.exit_code == 0 and "已发货，寄往 / shipped to 张三 13800138000 浙江省杭州市西湖区" in shipped.output
     assert [m.kind for m in outbox(env)] == ["order_paid", "order_shipped"]
 
 

@@ -103,7 +103,7 @@ def test_a_refund_from_a_second_terminal_reaches_the_served_stand_in_and_mails_t
 
     refunded = subprocess.run([PLUS, "orders", "refund", "PLUS00000001"], env=terminal, capture_output=True, text=True, timeout=60)
     assert refunded.returncode == 0, refunded.stderr
-    assert "PLUS00000001 refunded (re_" in refunded.stdout
+    assert "PLUS00000001 已全额退款 / refunded (re_" in refunded.stdout
     engine = create_engine(f"sqlite:///{instance / 'plus.db'}")
     with engine.connect() as db:
         [body] = db.scalars(select(OutboxMail.body).where(OutboxMail.kind == "order_refunded")).all()
