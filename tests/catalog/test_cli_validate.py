@@ -66,3 +66,36 @@ def test_missing_content_folder_is_reported(tmp_path):
 def test_seed_content_validates():
     result = CliRunner().invoke(cli, ["validate", "--content", "content", "--today", "2026-11-25", "--strict"])
     assert result.exit_code == 0, result.output
+
+
+def test_named_files_report_only_their_own_problems(content):
+    """A curator checks the file they changed: the whole catalog is checked (rules cross files), their file reported."""
+    content.product("aux-vacuum", PRODUCT.replace("price: 69.00", "price: 0"))
+    other = content.product("other", PRODUCT.replace("category: home", "category: x").replace("奥克斯家用大吸尘器", "奥克斯手持吸尘器"))
+    mine = run(content, str(content.root / "products" / "aux-vacuum.yaml"))
+    assert mine.exit_code == 1
+    assert "aux-vacuum.yaml:5:8: price:" in mine.output and "other.yaml" not in mine.output
+    assert "未通过：1 个错误，0 条提醒" in mine.output and "其他文件还有 1 个错误" in mine.output
+    theirs = run(content, str(other))
+    assert theirs.exit_code == 1 and "aux-vacuum.yaml" not in theirs.output and "other.yaml" in theirs.output
+
+
+def test_a_named_file_without_problems_passes_and_says_others_have_some(content):
+    content.product("aux-vacuum", PRODUCT.replace("price: 69.00", "price: 0"))
+    fine = content.product("fine", PRODUCT.replace("奥克斯家用大吸尘器", "奥克斯手持吸尘器"))
+    result = run(content, str(fine))
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[0].startswith("通过：所选 1 个文件没有问题") and "其他文件还有 1 个错误" in result.output
+
+
+def test_a_content_folder_given_as_argument_is_the_content(content):
+    content.product("aux-vacuum", PRODUCT.replace("price: 69.00", "price: 0"))
+    result = CliRunner().invoke(cli, ["validate", "--today", "2026-11-25", str(content.root)])
+    assert result.exit_code == 1 and "aux-vacuum.yaml:5:8: price:" in result.output
+
+
+def test_a_file_outside_the_content_folder_is_refused_with_the_fix(content, tmp_path):
+    stray = tmp_path / "stray.yaml"
+    stray.write_text("title: x\n")
+    result = run(content, str(stray))
+    assert result.exit_code == 2 and "不在内容文件夹" in result.output and "--content" in result.output
