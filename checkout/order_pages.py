@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from decimal import Decimal
 from typing import Any
 
 import stripe
@@ -52,7 +53,10 @@ def _may_see(order: Order) -> bool:
 
 
 def timeline(order: Order) -> list[tuple[str, dt.datetime | None, str]]:
-    """(what, when, detail) for each step the order went through."""
+    """(what, when, detail) for each step the order went through, in the order they happened.
+
+    Each refunded return is a step of its own (a cancellation before the shipping comes before 已发货);
+    a refund made elsewhere (Stripe's dashboard) is the rest of `refunded_amount`."""
     steps: list[tuple[str, dt.datetime | None, str]] = [("下单", order.created_at, "")]
     if order.paid_at:
         steps.append(("已付款", order.paid_at, ""))
@@ -60,11 +64,15 @@ def timeline(order: Order) -> list[tuple[str, dt.datetime | None, str]]:
         steps.append(("付款失败", None, "请重新下单"))
     if order.shipped_at:
         steps.append(("已发货", order.shipped_at, " ".join(filter(None, [order.carrier, order.tracking]))))
-    if order.refunded_at:
+    refunded = [r for r in order.returns if r.status == "refunded"]
+    for r in refunded:
+        steps.append((f"{notices.return_word(order, r)}退款", r.refunded_at, f"售后单 {r.number} 已原路退回 {price_label(r.amount)}"))
+    elsewhere = order.refunded_amount - sum((r.amount for r in refunded), start=Decimal("0"))
+    if order.refunded_at and elsewhere > 0:
         steps.append(("已退款", order.refunded_at, "款项原路退回"))
-    elif order.refunded_amount:
-        steps.append(("部分退款", None, f"已原路退回 {price_label(order.refunded_amount)}"))
-    return steps
+    elif elsewhere > 0:
+        steps.append(("部分退款", None, f"已原路退回 {price_label(elsewhere)}"))
+    return sorted(steps, key=lambda step: (step[1] is None, step[1] or order.created_at))
 
 
 def _payment_method(order: Order) -> str | None:

@@ -189,7 +189,7 @@ def get_return(db: Session, return_id: int) -> ReturnRequest:
     """A return by id, or OrderError 404."""
     found = db.get(ReturnRequest, return_id) if 0 < return_id < 2**31 else None
     if found is None:
-        raise OrderError(404, "return_not_found", f"退货单 {return_id} 不存在")
+        raise OrderError(404, "return_not_found", f"售后单 {return_id} 不存在")
     return found
 
 
@@ -200,7 +200,7 @@ def refuse(db: Session, return_id: int, *, why: str, now: dt.datetime | None = N
     if request.status == "refused":
         return request
     if request.status != "requested":
-        raise OrderError(409, "already_approved", f"退货单 {request.number} 已批准（{STATUS_LABELS[request.status]}），不能再拒绝")
+        raise OrderError(409, "already_approved", f"售后单 {request.number} 已批准（{STATUS_LABELS[request.status]}），不能再拒绝")
     if not why or len(why) > MAX_NOTE:
         raise OrderError(400, "bad_refusal", f"请写明拒绝的原因（买家会看到，最多 {MAX_NOTE} 个字）")
     request.status, request.refusal, request.decided_at = "refused", why, now or utcnow()
@@ -240,7 +240,7 @@ def _record_intent(db: Session, return_id: int, *, restock: bool, now: dt.dateti
     if request.status == "refunded":
         return None
     if request.status == "refused":
-        raise OrderError(409, "return_refused", f"退货单 {request.number} 已拒绝，不能再批准：请让买家重新申请")
+        raise OrderError(409, "return_refused", f"售后单 {request.number} 已拒绝，不能再批准：请让买家重新申请")
     order = db.get_one(Order, request.order_id)
     retrying = request.status == "refunding"
     if not retrying:
@@ -249,7 +249,7 @@ def _record_intent(db: Session, return_id: int, *, restock: bool, now: dt.dateti
         refundable = order.amount_total - order.refunded_amount
         if request.amount > refundable:
             raise OrderError(
-                409, "exceeds_refundable", f"退货单 {request.number} 要退 ¥{request.amount}，订单 {order.number} 只剩 ¥{refundable} 可退"
+                409, "exceeds_refundable", f"售后单 {request.number} 要退 ¥{request.amount}，订单 {order.number} 只剩 ¥{refundable} 可退"
             )
         request.status, request.decided_at = "refunding", now
     request.restock = request.restock or restock

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 
 import pytest
 from click.testing import CliRunner
@@ -247,6 +248,23 @@ def test_an_order_returned_in_part_before_shipping_ships_the_rest_and_its_mail_l
     sent, cancelled = mail.body.split("本次发出：")[1].split("已取消、不发货（已退款 ¥8.55）：")
     assert "24骨全自动雨伞 × 2" in sent and "× 1" in sent  # two of three umbrellas and the vacuum go out
     assert cancelled.split("下单时的订单：")[0].strip() == "· 24骨全自动雨伞 × 1"
+
+
+def timeline_of(html: str) -> list[str]:
+    """The order page's progress steps, as the buyer reads them (tags dropped), in page order."""
+    steps = html.split('<ol class="pc-timeline">')[1].split("</ol>")[0].split("<li>")[1:]
+    return [" ".join(re.sub("<[^>]+>", " ", step).split()) for step in steps]
+
+
+def test_the_timeline_shows_a_cancellation_when_it_was_refunded_before_the_shipping(live, client, order):
+    assert ask_return(client, order, {"umbrella": 1}).status_code == 302
+    [request] = returns_of(live.app, order)
+    assert client.post(f"/api/admin/returns/{request.id}/approve", headers=AUTH, json={}).status_code == 200
+    ship(client, order)
+    steps = timeline_of(client.get(order_page(live.app, order)).get_data(as_text=True))
+    assert [step.split()[0] for step in steps] == ["下单", "已付款", "取消退款", "已发货"], steps
+    assert re.search(r"取消退款 \d{4}-\d\d-\d\d \d\d:\d\d · 售后单 TH\d{8} 已原路退回 ¥8.55", steps[2]), steps
+    assert not any("部分退款" in step for step in steps)  # the refund is said once, with its time
 
 
 def test_a_shipped_mail_without_cancellations_lists_the_order_once(live, client, order):
