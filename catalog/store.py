@@ -51,7 +51,9 @@ def _credit_code(value: str) -> str:
         raise ValueError("统一社会信用代码第3–8位是登记机关行政区划码，应为6位数字")
     expected = credit_code_check(value[:17])
     if value[17] != expected:
-        raise ValueError(f"统一社会信用代码校验位不符（按 GB 32100-2015 应为「{expected}」）：请对照营业执照检查是否抄错")
+        raise ValueError(
+            f"统一社会信用代码校验位不符：多半是某一位抄错了，请对照营业执照逐位核对（前17位都对的话，最后一位应是「{expected}」）"
+        )
     return value
 
 

@@ -47,7 +47,12 @@ def test_a_missing_store_file_stops_publishing(content, today):
             "delivery.classes.oversized",
             "未知的配送方式「oversized」：只能是 normal、bulky、cold_chain 之一",
         ),
-        ("91350100M000100Y43", "91350100M000100Y44", "company.credit_code", "校验位不符（按 GB 32100-2015 应为「3」）"),
+        (
+            "91350100M000100Y43",
+            "91350100M000100Y44",
+            "company.credit_code",
+            "校验位不符：多半是某一位抄错了，请对照营业执照逐位核对（前17位都对的话，最后一位应是「3」）",
+        ),
         ("91350100M000100Y43", "91350100M000100Y4", "company.credit_code", "应为18位，这里是17位"),
         ("91350100M000100Y43", "91350100M000100YO3", "company.credit_code", "不含 I、O、S、V、Z），这里有「O」"),
         ("沪ICP备2026012345号-1", "ICP 2026012345", "company.icp", "ICP备案号格式应如「沪ICP备2026012345号-1」"),

@@ -62,7 +62,10 @@ def test_a_company_invoice_is_stored_shown_editable_and_issued(live, client, ord
     ("form", "message"),
     [
         ({"title_type": "company", "title": "某某公司"}, "企业抬头必须填写统一社会信用代码"),
-        ({**COMPANY, "tax_id": CREDIT_CODE[:-1] + "0"}, "统一社会信用代码校验位不符（按 GB 32100-2015 应为「3」）"),
+        (
+            {**COMPANY, "tax_id": CREDIT_CODE[:-1] + "0"},
+            "统一社会信用代码校验位不符：多半是某一位抄错了，请对照营业执照逐位核对（前17位都对的话，最后一位应是「3」）",
+        ),
         ({**COMPANY, "tax_id": "91350100M000100"}, "统一社会信用代码应为18位，这里是15位"),
         ({**SPECIAL, "bank_name": "", "registered_address": ""}, "专用发票还需填写：注册地址、开户银行"),
         ({**SPECIAL, "registered_phone": "12345"}, "注册电话格式不对"),
