@@ -9,7 +9,6 @@ meta, filters and sort keys. If the service fails, the CLI indexes the same docu
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -37,8 +36,6 @@ log = logging.getLogger(__name__)
 PAGEFIND_TIMEOUT = 900  # seconds; 10,000 products take about 4 s, so this only catches a hang
 WRITE_GRACE = 60  # seconds Pagefind's last file writes may take after it answered
 BUNDLE = "pagefind"
-SEARCH_STATE = ".plus-search.json"
-"""Beside the index in the output: `{"records": records_digest}` of the records it was made from."""
 
 
 class SearchIndexError(Exception):
@@ -137,14 +134,6 @@ def product_records(store: Store, *, siteurl: str, language: str) -> Iterator[tu
     for view in store.by_saving:
         document = search_document(view, groups, siteurl=siteurl, language=language)
         yield view.id, json.dumps({"type": "AddFile", "url": f"/{view.url}", "file_contents": document}, ensure_ascii=False)
-
-
-def records_digest(records: dict[str, str]) -> str:
-    """A fingerprint of the records: the same records give the same index."""
-    digest = hashlib.blake2b(digest_size=16)
-    for record in records.values():
-        digest.update(record.encode("utf-8") + b"\0")
-    return digest.hexdigest()
 
 
 class RecordIndexer:
