@@ -3,9 +3,10 @@ names, then swap in atomically.
 
 The site is built in a temporary sibling of the output folder. Only a build that rendered, indexed
 and passed the NDA checks replaces the previous output; anything else leaves it as it was. Every
-page is rendered each time: reusing unchanged pages from the previous output (issue 16) saved less
-than validating and checking them cost. Only a search index whose records did not change at all is
-taken over from the previous output (see `_start_index`).
+page is rendered and every product indexed each time: nothing is taken over from the previous
+output (issue 16: reusing its unchanged pages saved less than validating and checking them cost; its
+search index, when no record changed, saved Pagefind's CPU but little time, as Pagefind indexes on
+the other core while the pages render, and no time when a title or a price changed).
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ import contextlib
 import datetime as dt
 import gc
 import importlib.util
-import json
 import logging
 import os
 import shutil
@@ -34,11 +34,9 @@ from storefront.pagefind_service import ServiceError
 from storefront.parallel import ErrorCollector
 from storefront.search import (
     BUNDLE,
-    SEARCH_STATE,
     RecordIndexer,
     fall_back_to_cli,
     product_records,
-    records_digest,
 )
 from storefront.views import Store
 
@@ -68,7 +66,7 @@ class BuildReport:
     timings: dict[str, float] = field(default_factory=dict)
     rendered: int = 0
     search_index: str = "new"
-    """`new`; `reused` (no record changed since the previous output); `cli` (the service failed)."""
+    """`new`; `cli` (the service failed)."""
     warnings: list[str] = field(default_factory=list)
 
 
@@ -81,7 +79,6 @@ def build_site(
     overrides: dict[str, Any] | None = None,
     progress: Progress | None = None,
     cms_dir: Path | None = None,
-    incremental: bool = True,
 ) -> BuildReport:
     """Build the site from `content` into `output`; raises `ContentError`, `NdaLeak` or a render error."""
     started = time.perf_counter()
@@ -103,9 +100,11 @@ def build_site(
             store = Store(catalog)
             state = BuildState(store=store)
             settings["PLUS_BUILD"] = state
-            records = product_records(store, siteurl=settings["SITEURL"], language=settings["DEFAULT_LANG"])
-            _refuse_nda_records(staging, records, guard)
-            indexer = _start_index(staging, records, output if incremental else None)
+            indexer = RecordIndexer(staging).start()
+            records = _send_records(
+                staging, product_records(store, siteurl=settings["SITEURL"], language=settings["DEFAULT_LANG"]), guard, indexer
+            )
+            indexer.write()
         with _timed(timings, "render"):
             render(settings)
         with _timed(timings, "editor"):
@@ -114,7 +113,6 @@ def build_site(
         progress.stage("建立搜索索引")
         with _timed(timings, "index_wait"):
             search_index = _finish_index(staging, indexer, records)
-        (staging / SEARCH_STATE).write_text(json.dumps({"records": records_digest(records)}), encoding="utf-8")
         progress.stage("检查保密品牌")
         with _timed(timings, "nda_scan"):
             _refuse_nda_names(staging, catalog, state)
@@ -177,43 +175,25 @@ def write_editor(site: Path, catalog: Catalog, cms_dir: Path | None = None, *, s
     return None
 
 
-def _start_index(site: Path, records: dict[str, str], previous: Path | None) -> RecordIndexer | None:
-    """Start indexing `records`, or link the `previous` output's index when it was made from exactly
-    these records (a description, image or price-history edit changes none).
-
-    Taking it over saves the whole Pagefind run: 10,000 realistic products, one build each on the
-    shared two-core machine, 72 against 101 s of CPU and a peak of 0.9 against 2.3 GiB. Going on
-    from the previous index when some records changed (sending the unchanged ones before validation,
-    keeping their fragment files) saved nothing measurable and was removed (issue 16)."""
-    if (
-        previous is not None
-        and (previous / BUNDLE / "pagefind-entry.json").is_file()
-        and _saved_digest(previous) == records_digest(records)
-    ):
-        shutil.copytree(previous / BUNDLE, site / BUNDLE, copy_function=_link_file)
-        return None
-    return RecordIndexer(site, records).start()
-
-
-def _saved_digest(site: Path) -> str | None:
-    try:
-        return json.loads((site / SEARCH_STATE).read_text(encoding="utf-8")).get("records")
-    except (OSError, ValueError, AttributeError):
-        return None
+def _send_records(site: Path, made: Iterator[tuple[str, str]], guard: NdaGuard, indexer: RecordIndexer) -> dict[str, str]:
+    """Hand Pagefind each search record as it is made (so it indexes while the rest are made: 4 s at
+    10,000 products), checked first for NDA names: after one names a brand, none is sent and the
+    build fails with every record that names one."""
+    records: dict[str, str] = {}
+    leaks: list[Leak] = []
+    for pid, record in made:
+        records[pid] = record
+        if factory := guard.factory_named_in(record.encode("utf-8")):
+            leaks.append(Leak(site / BUNDLE / pid, factory))
+        elif not leaks:
+            indexer.add(record)
+    if leaks:
+        raise NdaLeak(leaks, site)
+    return records
 
 
-def _link_file(source: str, target: str) -> None:
-    """Hard-link a file of the previous output (a copy where links are impossible)."""
-    try:
-        os.link(source, target)
-    except OSError:
-        shutil.copy2(source, target)
-
-
-def _finish_index(site: Path, indexer: RecordIndexer | None, records: dict[str, str]) -> str:
+def _finish_index(site: Path, indexer: RecordIndexer, records: dict[str, str]) -> str:
     """Wait for the index; returns how it was made (see `BuildReport.search_index`)."""
-    if indexer is None:
-        return "reused"
     try:
         indexer.finish()
     except ServiceError as exc:
@@ -222,22 +202,15 @@ def _finish_index(site: Path, indexer: RecordIndexer | None, records: dict[str, 
     return "new"
 
 
-def _refuse_nda_records(site: Path, records: dict[str, str], guard: NdaGuard) -> None:
-    """Raise `NdaLeak` before Pagefind sees a search record that names a brand held under NDA."""
-    named = ((pid, guard.factory_named_in(record.encode("utf-8"))) for pid, record in records.items())
-    if leaks := [Leak(site / BUNDLE / pid, factory) for pid, factory in named if factory]:
-        raise NdaLeak(leaks, site)
-
-
 def _refuse_nda_names(site: Path, catalog: Catalog, state: BuildState) -> None:
     """Raise `NdaLeak` when a page (checked as it was rendered) or any other file below `site` names a
     brand held under NDA. Not read again (2-9 s of a 10,000-product build): the pages, and what was
-    made from the checked search records alone, the index and the search state."""
+    made from the checked search records alone, the index."""
     leaks = [Leak(site / page, factory) for page, factory in state.leaks]
     pages = {page.save_as for page in state.pages}
 
     def checked(relative: str) -> bool:
-        return relative in pages or relative.startswith(f"{BUNDLE}/") or relative == SEARCH_STATE
+        return relative in pages or relative.startswith(f"{BUNDLE}/")
 
     names = {fid: f.nda_names for fid, f in catalog.factories.items() if f.nda_names}
     if leaks := leaks + scan_output(site, names, checked):

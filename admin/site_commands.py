@@ -31,11 +31,8 @@ from .options import content_option, today_option
     default=None,
     help="A Pelican settings file instead of pelicanconf.py / publishconf.py.",
 )
-@click.option(
-    "--full", is_flag=True, help="Index every product for search again, even when no search record changed since --output was built."
-)
 @today_option
-def build(content: Path, output: Path, publish: bool, settings_file: Path | None, full: bool, today: dt.datetime | None) -> None:
+def build(content: Path, output: Path, publish: bool, settings_file: Path | None, today: dt.datetime | None) -> None:
     """Validate the catalog and build the static store into --output (atomically)."""
     from admin.build import (
         PUBLISH_SETTINGS,
@@ -57,7 +54,6 @@ def build(content: Path, output: Path, publish: bool, settings_file: Path | None
                 today=today.date() if today else None,
                 settings_file=settings_file,
                 progress=bar,
-                incremental=not full,
             )
     except ContentError as exc:
         for problem in sorted(exc.problems):

@@ -9,7 +9,6 @@ meta, filters and sort keys. If the service fails, the CLI indexes the same docu
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import os
@@ -19,9 +18,11 @@ import sys
 import tempfile
 import time
 import zlib
+from collections.abc import Iterator
 from decimal import Decimal
 from html import escape
 from pathlib import Path
+from typing import Any
 
 from catalog.search_terms import normalize_term as normalize
 
@@ -35,8 +36,6 @@ log = logging.getLogger(__name__)
 PAGEFIND_TIMEOUT = 900  # seconds; 10,000 products take about 4 s, so this only catches a hang
 WRITE_GRACE = 60  # seconds Pagefind's last file writes may take after it answered
 BUNDLE = "pagefind"
-SEARCH_STATE = ".plus-search.json"
-"""Beside the index in the output: `{"records": records_digest}` of the records it was made from."""
 
 
 class SearchIndexError(Exception):
@@ -128,52 +127,57 @@ def search_document(view: ProductView, groups: list[tuple[str, ...]], *, siteurl
     return f'<!DOCTYPE html><html lang="{language}"><head><title>{escape(p.title)}</title></head><body><main data-pagefind-body>{fields}</main>{tail}</body></html>'
 
 
-def product_records(store: Store, *, siteurl: str, language: str) -> dict[str, str]:
-    """Every product's document, by id in page order, as the JSON of the service's `AddFile` payload
-    (without its index id)."""
+def product_records(store: Store, *, siteurl: str, language: str) -> Iterator[tuple[str, str]]:
+    """Every product's id and document, in page order, the document as the JSON of the service's
+    `AddFile` payload (without its index id)."""
     groups = store.catalog.search_terms.groups()
-    return {
-        view.id: json.dumps(
-            {"type": "AddFile", "url": f"/{view.url}", "file_contents": search_document(view, groups, siteurl=siteurl, language=language)},
-            ensure_ascii=False,
-        )
-        for view in store.by_saving
-    }
-
-
-def records_digest(records: dict[str, str]) -> str:
-    """A fingerprint of the records: the same records give the same index."""
-    digest = hashlib.blake2b(digest_size=16)
-    for record in records.values():
-        digest.update(record.encode("utf-8") + b"\0")
-    return digest.hexdigest()
+    for view in store.by_saving:
+        document = search_document(view, groups, siteurl=siteurl, language=language)
+        yield view.id, json.dumps({"type": "AddFile", "url": f"/{view.url}", "file_contents": document}, ensure_ascii=False)
 
 
 class RecordIndexer:
-    """Sends the records to `pagefind --service` and has it write `site/pagefind/` in the background."""
+    """Sends records to `pagefind --service` as they are made and has it write `site/pagefind/` in the
+    background: it indexes each on its own core while the next records and the pages are made."""
 
-    def __init__(self, site: Path, records: dict[str, str], *, timeout: float = PAGEFIND_TIMEOUT):
+    def __init__(self, site: Path, *, timeout: float = PAGEFIND_TIMEOUT):
         self.site = site
-        self.records = records
         self.timeout = timeout
+        self.records = 0
         self._service: PagefindService | None = None
+        self._index_id = 0
         self._written: int | None = None
         self._error: ServiceError | None = None
 
     def start(self) -> RecordIndexer:
-        """Hand the indexer every record (about 0.2 s for 10,000); returns at once, failures show in `finish`."""
+        """Start Pagefind with a new index; returns at once, failures show in `finish`."""
         try:
-            self._service = service = PagefindService()
-            index_id = int(service.request({"type": "NewIndex", "config": None}, self.timeout)["index_id"])
-            head = f'{{"index_id":{index_id},'
-            for record in self.records.values():
-                service.send(head + record[1:])
-            output = str((self.site / BUNDLE).resolve())
-            self._written = service.send({"type": "WriteFiles", "index_id": index_id, "output_path": output})
-            service.flush()
+            self._service = PagefindService()
+            self._index_id = int(self._service.request({"type": "NewIndex", "config": None}, self.timeout)["index_id"])
         except ServiceError as exc:
             self._error = exc
         return self
+
+    def add(self, record: str) -> None:
+        """Hand Pagefind one record (a `product_records` document)."""
+        self.records += 1
+        self._send(f'{{"index_id":{self._index_id},' + record[1:])
+
+    def write(self) -> None:
+        """Ask for the index files once every record is in (Pagefind writes them while pages render)."""
+        output = str((self.site / BUNDLE).resolve())
+        self._written = self._send({"type": "WriteFiles", "index_id": self._index_id, "output_path": output}, flush=True)
+
+    def _send(self, payload: dict[str, Any] | str, flush: bool = False) -> int | None:
+        if self._error is None and self._service is not None:
+            try:
+                sent = self._service.send(payload)
+                if flush:
+                    self._service.flush()
+                return sent
+            except ServiceError as exc:
+                self._error = exc
+        return None
 
     def finish(self) -> None:
         """Wait for the index to be written and check it; raises `ServiceError` on any failure."""
@@ -184,10 +188,10 @@ class RecordIndexer:
             self._service.wait(self._written, self.timeout)
             # Pagefind answers before its last writes land, and exits the moment its input closes:
             # closing early is what leaves truncated files. Wait until every file is there.
-            wait_until_written(self.site / BUNDLE, len(self.records), WRITE_GRACE)
+            wait_until_written(self.site / BUNDLE, self.records, WRITE_GRACE)
         finally:
             self.close()
-        check_index(self.site, len(self.records))
+        check_index(self.site, self.records)
 
     def close(self) -> None:
         """Stop the process (also when the build failed elsewhere)."""

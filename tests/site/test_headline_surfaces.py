@@ -96,7 +96,7 @@ def test_the_feeds_state_the_headline(seed, seed_site):
 
 def test_the_search_records_sort_and_show_the_headline(seed):
     store = Store(seed)
-    for pid, record in product_records(store, siteurl="", language="zh-cn").items():
+    for pid, record in product_records(store, siteurl="", language="zh-cn"):
         document = json.loads(record)["file_contents"]
         best = seed.facts[pid].best
         assert f'data-pagefind-sort="discount">{best.zhe}<' in document

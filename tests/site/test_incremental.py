@@ -1,5 +1,4 @@
-"""Rebuilds render every page again, take over the previous search index only when no search record
-changed, and end byte-identical to a full build."""
+"""Rebuilds render and index everything again and end byte-identical to a build into a new folder."""
 
 from __future__ import annotations
 
@@ -9,25 +8,24 @@ from pathlib import Path
 import pytest
 
 from admin.build import build_site
-from storefront.search import SEARCH_STATE
 from tests.conftest import TODAY
 
 
 def files(root):
-    """Every output file's bytes, by path; not the search state nor the search
-    index (Pagefind names its files differently on each run: test_search covers what it answers)."""
+    """Every output file's bytes, by path; not the search index (Pagefind names its files differently
+    on each run: test_search covers what it answers)."""
     return {
         str(p.relative_to(root)): p.read_bytes()
         for p in sorted(root.rglob("*"))
-        if p.is_file() and p.name != SEARCH_STATE and p.relative_to(root).parts[0] != "pagefind"
+        if p.is_file() and p.relative_to(root).parts[0] != "pagefind"
     }
 
 
 def rebuild_and_compare(shop, tmp_path, **kwargs):
-    """Rebuild `site` incrementally and build the same content afresh; both must be identical."""
+    """Rebuild `site` and build the same content into a new folder; both must be identical."""
     site, fresh = tmp_path / "site", tmp_path / "fresh"
     report = build_site(shop.root, site, today=TODAY, **kwargs)
-    build_site(shop.root, fresh, today=TODAY, incremental=False, **kwargs)
+    build_site(shop.root, fresh, today=TODAY, **kwargs)
     assert files(site) == files(fresh)
     return report
 
@@ -55,7 +53,7 @@ def test_a_factory_rename_reaches_the_cards_of_its_products(shop, tmp_path, buil
 def test_a_rebuild_without_changes_writes_the_same_site(shop, tmp_path, built):
     before = files(tmp_path / "site")
     report = build_site(shop.root, tmp_path / "site", today=TODAY)
-    assert report.rendered == built.rendered and report.search_index == "reused"
+    assert report.rendered == built.rendered and report.search_index == "new"
     assert files(tmp_path / "site") == before
 
 
@@ -66,24 +64,7 @@ def test_a_hand_edited_output_page_is_replaced(shop, tmp_path, built):
     assert "杏干" in page.read_text(encoding="utf-8")
 
 
-def test_unchanged_search_records_reuse_the_index(shop, tmp_path, built):
-    entry = tmp_path / "site/pagefind/pagefind-entry.json"
-    path = shop.root / "products/apricot.yaml"
-    path.write_text(path.read_text(encoding="utf-8") + "price_history:\n  - date: 2026-10-01\n    price: 31.00\n", encoding="utf-8")
-    build_site(shop.root, tmp_path / "site", today=TODAY)
-    inode = entry.stat().st_ino
-    # An older observation changes no badge (the 10-01 price is the one in force when the 30 days start),
-    # and price history itself is not searched.
-    text = path.read_text(encoding="utf-8").replace("price_history:\n", "price_history:\n  - date: 2026-09-01\n    price: 35.00\n")
-    path.write_text(text, encoding="utf-8")
-    build_site(shop.root, tmp_path / "site", today=TODAY)
-    assert entry.stat().st_ino == inode
-    shop.product("apricot", path.read_text(encoding="utf-8").replace("百味杏干", "百味杏脯"))
-    build_site(shop.root, tmp_path / "site", today=TODAY)
-    assert entry.stat().st_ino != inode
-
-
-def test_a_spec_edit_indexes_anew_and_the_index_answers_it(shop, tmp_path, built):
+def test_a_spec_edit_reaches_the_index(shop, tmp_path, built):
     from tests.site.test_search import query
 
     path = shop.root / "products/towel.yaml"
@@ -97,12 +78,12 @@ def test_a_spec_edit_indexes_anew_and_the_index_answers_it(shop, tmp_path, built
     assert answers["filters"]["sourcing"] == {"真同源": 3, "同工同料": 2}
 
 
-def test_records_that_changed_without_their_file_make_a_new_index(shop, tmp_path, built):
+def test_a_published_build_indexes_absolute_image_urls(shop, tmp_path, built):
     from tests.site.conftest import REPO
     from tests.site.test_search import query
 
     report = build_site(shop.root, tmp_path / "site", today=TODAY, settings_file=REPO / "publishconf.py")
-    assert report.search_index == "new"  # every record's image URL is absolute now
+    assert report.search_index == "new"
     found = {r["url"]: r for r in query(tmp_path / "site", [{"query": "毛巾"}])["answers"][0]}
     assert found["/p/towel/"]["meta"]["image"] == "https://plus.example.cn/images/products/towel.png"
 

@@ -137,12 +137,12 @@ def test_a_search_record_naming_an_nda_brand_fails_before_pagefind_sees_it(shop,
     real = admin.build.product_records
 
     def leaking_records(store, **kwargs):  # a mistake in search.py: the factory's NDA brand in a record
-        records = real(store, **kwargs)
+        records = dict(real(store, **kwargs))
         pid = next(iter(records))
         record = json.loads(records[pid])
         page = record["file_contents"].replace("<main data-pagefind-body>", f"<main data-pagefind-body><p>{NDA_BRAND}</p>", 1)
         records[pid] = json.dumps({**record, "file_contents": page}, ensure_ascii=False)
-        return records
+        return iter(records.items())
 
     monkeypatch.setattr(admin.build, "product_records", leaking_records)
     with pytest.raises(NdaLeak) as caught:

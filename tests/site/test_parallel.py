@@ -43,7 +43,7 @@ from admin.build import build_site
 content, output, workers, settings = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4] or None
 try:
     report = build_site(content, output, today=dt.date(2026, 11, 25), settings_file=settings,
-                        overrides={"PLUS_RENDER_WORKERS": workers}, incremental=False)
+                        overrides={"PLUS_RENDER_WORKERS": workers})
     print(json.dumps({"rendered": report.rendered}))
 except Exception as exc:
     print(json.dumps({"error": type(exc).__name__, "message": str(exc)}))

@@ -121,7 +121,7 @@ def cli_site(tmp_path_factory):
     base = tmp_path_factory.mktemp("cli")
     content = make_shop(base / "content").root
     site = base / "site"
-    records = product_records(Store(require_catalog(content, today=TODAY)), siteurl="", language="zh-cn")
+    records = dict(product_records(Store(require_catalog(content, today=TODAY)), siteurl="", language="zh-cn"))
     index_documents(records, site / "pagefind")
     return site
 

@@ -69,6 +69,39 @@ def test_plain_text_flattens_markdown_and_truncates():
     assert plain_text("一二三四五六", 4) == "一二三…"
 
 
+@pytest.mark.parametrize(
+    "source",
+    [
+        "<a href=\"x>y\" title='a>b'>链接</a> 之后",
+        '[a](https://e.com/?q=a>b "t>i\\"tle") x',
+        "<script>alert(1)</script>看得见<style>p{}</style><!-- c > d -->",
+        "a &lt;b&gt; &amp;amp; &nbsp; c\u00a0d",
+        '<img alt="x>y" src=a>z <p title="&quot;>">q</p> <unknown attr=">">k</unknown>',
+        "| a | b |\n|---|:-:|\n| <x> | y |",
+        "<textarea><b>t</b></textarea><noscript><p>n</p></noscript><svg><title>t</title></svg><template><p>t</p></template>",
+        "<iframe>if</iframe><xmp><b>x</b></xmp>`<code>`<select><option>o</option></select><plaintext><b>pt",
+    ],
+)
+def test_plain_text_is_the_text_a_text_only_sanitiser_keeps(source):
+    assert plain_text(source) == _text_only(source)
+
+
+def test_plain_text_of_every_seed_text_is_what_a_text_only_sanitiser_keeps():
+    for text in seed_texts():
+        assert plain_text(text) == _text_only(text), text[:60]
+
+
+def _text_only(source: str) -> str:
+    """The text of the Markdown as a sanitiser that keeps no tag at all gives it, on one line."""
+    import html
+
+    import nh3
+    import pyromark
+
+    converted = pyromark.html(source, options=pyromark.Options.ENABLE_TABLES)
+    return " ".join(html.unescape(nh3.Cleaner(tags=set()).clean(converted)).split())
+
+
 def test_json_for_script_cannot_close_the_script_element():
     data = {"name": "</script><script>alert(1)</script> & \u2028"}
     text = str(json_for_script(data))
