@@ -151,7 +151,7 @@ def shopper(base: str, product: str, http: requests.Session, leaves: bool = Fals
     elif answer.status_code == 202 and leaves:  # closes the waiting page: nothing asks for this checkout any more
         outcome.left, outcome.session, outcome.left_at = True, answer.json()["id"], time.perf_counter()
     elif answer.status_code == 202:
-        status_url, wait = base + answer.json()["status_url"], POLL_EVERY
+        status_url, wait = base + answer.json()["status_url"], float(answer.headers.get("Retry-After") or POLL_EVERY)
         while time.perf_counter() - started < GIVE_UP_AFTER:
             time.sleep(wait)
             try:
