@@ -158,8 +158,8 @@ class Heartbeats:
                 return
             due, self._due, self._written = self._due, {}, now
         try:
-            with database.transaction() as db:
-                db.connection().execute(_STILL_HERE, [{"checkout": key, "until": value} for key, value in due.items()])
+            with database.writing() as connection:
+                connection.execute(_STILL_HERE, [{"checkout": key, "until": value} for key, value in due.items()])
         except (OperationalError, PoolTimeout) as exc:  # a busy database: written next time (a hold period is left)
             if not is_busy(exc):
                 raise
@@ -228,8 +228,8 @@ def fetched(database: Database, record: Glimpse, now: dt.datetime | None = None)
         return True  # handed over already (by the request itself, or an earlier ask)
     until = record.expires_at - hold + session_lifetime(config["PLUS_CHECKOUT_TTL_MINUTES"])
     try:
-        with database.transaction() as db:
-            db.connection().execute(_FETCHED, {"checkout": record.id, "was": record.expires_at, "until": until})
+        with database.writing() as connection:
+            connection.execute(_FETCHED, {"checkout": record.id, "was": record.expires_at, "until": until})
     except (OperationalError, PoolTimeout) as exc:
         if not is_busy(exc):
             raise
