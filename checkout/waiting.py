@@ -261,9 +261,11 @@ def refresh_seconds(checkout_id: str, turn: float | None = None) -> int:
 
     Far back in a long queue a shopper asks every 15 seconds, then sooner and sooner, then every
     second near the front: a few asks each (every ask costs the store CPU). The hold is kept that
-    long past each ask (`still_here`), so a long wait never loses it.
+    long past each ask (`still_here`), so a long wait never loses it; and at most half the hold, the
+    time a session the queue opened sooner than expected waits for its page to fetch it.
     """
-    return max(1, min(MAX_REFRESH, math.ceil(get_queue().eta(checkout_id, turn) * SOONER)))
+    longest = min(MAX_REFRESH, current_app.config["PLUS_QUEUE_HOLD_SECONDS"] / 2)  # a session opened sooner waits that long for its page
+    return max(1, min(int(longest), math.ceil(get_queue().eta(checkout_id, turn) * SOONER)))
 
 
 @bp.get("/checkout/<checkout_id>/pay")

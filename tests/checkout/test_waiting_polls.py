@@ -53,6 +53,19 @@ def test_a_shopper_told_to_ask_again_in_15_s_is_held_a_hold_period_past_that(slo
     assert left(app, answers[2]["id"]) > 15 + 20 - 2
 
 
+def test_a_short_hold_has_the_page_ask_within_half_of_it(make_app):
+    from checkout.payments import Started
+    from checkout.session_queue import get_queue
+
+    app = make_app(PLUS_CHECKOUT_WAIT=0, PLUS_STRIPE_WORKERS=1, PLUS_STRIPE_RATE=0.1, PLUS_QUEUE_HOLD_SECONDS=6)
+    release = threading.Event()
+    get_queue(app).submit("blocker", lambda: release.wait(30) and Started("cs_blocker", "u"))
+    shoppers = [other_shopper(app, n) for n in range(3)]
+    answers = [buy(client, UMBRELLA) for client in shoppers]
+    assert answers[2].headers["Retry-After"] == "3"  # 20 s away, but a session opened sooner is held 6 s for its page
+    release.set()
+
+
 def test_another_process_tells_the_shopper_when_to_ask_from_the_turn_in_the_url(slow_queue, make_app):
     app = slow_queue.app
     shoppers = [other_shopper(app, n) for n in range(3)]
