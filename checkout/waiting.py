@@ -3,7 +3,8 @@
 `POST /api/checkout` and the address step answer at once in a rush; when Stripe's session is not
 ready within `PLUS_CHECKOUT_WAIT` the browser lands here, is told it is queued and reloads itself
 (plain HTML refresh: no script needed) when about three quarters of its expected wait have passed
-(its place in the queue ÷ the Stripe pace, 1 to MAX_REFRESH seconds), until the pay page opens: a
+(its place in the queue ÷ the Stripe pace, 1 s to a quarter of the hold, at most MAX_REFRESH),
+until the pay page opens: a
 queue of a thousand asks a few times each, not every second. The 202 answer's URLs carry the
 expected turn (`?turn=`, epoch seconds) for the other processes, which do not know the place.
 A full queue is answered 503 with `Retry-After` before any stock is held.
@@ -261,10 +262,12 @@ def refresh_seconds(checkout_id: str, turn: float | None = None) -> int:
 
     Far back in a long queue a shopper asks every 15 seconds, then sooner and sooner, then every
     second near the front: a few asks each (every ask costs the store CPU). The hold is kept that
-    long past each ask (`still_here`), so a long wait never loses it; and at most half the hold, the
-    time a session the queue opened sooner than expected waits for its page to fetch it.
+    long past each ask (`still_here`), so a long wait never loses it; and at most a quarter of the
+    hold: a session the queue opened sooner than expected waits only the hold for its page, and a
+    queued checkout's first hold runs from its creation, while in a rush the 202 and the next ask
+    may each wait seconds for a thread (1 of 1,000 shoppers lost their hold with half of it).
     """
-    longest = min(MAX_REFRESH, current_app.config["PLUS_QUEUE_HOLD_SECONDS"] / 2)  # a session opened sooner waits that long for its page
+    longest = min(MAX_REFRESH, current_app.config["PLUS_QUEUE_HOLD_SECONDS"] / 4)
     return max(1, min(int(longest), math.ceil(get_queue().eta(checkout_id, turn) * SOONER)))
 
 

@@ -252,7 +252,7 @@ def test_far_back_in_the_queue_the_waiting_page_asks_less_often_and_near_the_fro
     from checkout.payments import Started
     from checkout.session_queue import get_queue
 
-    app = make_app(PLUS_CHECKOUT_WAIT=0, PLUS_STRIPE_WORKERS=1, PLUS_STRIPE_RATE=0.4)
+    app = make_app(PLUS_CHECKOUT_WAIT=0, PLUS_STRIPE_WORKERS=1, PLUS_STRIPE_RATE=0.4, PLUS_QUEUE_HOLD_SECONDS=60)
     release = threading.Event()
     get_queue(app).submit("blocker", lambda: release.wait(30) and Started("cs_blocker", "u"))
     shoppers = [other_shopper(app, n) for n in range(10)]
@@ -260,6 +260,7 @@ def test_far_back_in_the_queue_the_waiting_page_asks_less_often_and_near_the_fro
     answers = [answer.get_json() for answer in queued]
     asked = [client.get(answer["status_url"]).headers["Retry-After"] for client, answer in zip(shoppers, answers, strict=True)]
     # n ahead at one session every 2.5 s: asked again when three quarters of the 2.5n s have passed, at most every 15 s
+    # (a quarter of the 60 s hold)
     assert asked == ["1", "2", "4", "6", "8", "10", "12", "14", "15", "15"]
     assert [answer.headers["Retry-After"] for answer in queued] == asked  # the 202 says when to ask first
     page = shoppers[4].get(answers[4]["url"]).get_data(as_text=True)
