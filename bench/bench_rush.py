@@ -64,6 +64,7 @@ class Outcome:
     session: str | None = None
     left: bool = False
     left_at: float = 0.0
+    polls: int = 0
 
 
 @dataclass
@@ -151,9 +152,10 @@ def shopper(base: str, product: str, http: requests.Session, leaves: bool = Fals
     elif answer.status_code == 202 and leaves:  # closes the waiting page: nothing asks for this checkout any more
         outcome.left, outcome.session, outcome.left_at = True, answer.json()["id"], time.perf_counter()
     elif answer.status_code == 202:
-        status_url, wait = base + answer.json()["status_url"], POLL_EVERY
+        status_url, wait = base + answer.json()["status_url"], float(answer.headers.get("Retry-After") or POLL_EVERY)
         while time.perf_counter() - started < GIVE_UP_AFTER:
             time.sleep(wait)
+            outcome.polls += 1
             try:
                 asked = http.get(status_url, timeout=30)
             except requests.RequestException:  # a reload that timed out: the page tries again (counted if it never opens)
@@ -334,10 +336,11 @@ def report(run: Run, held: int) -> str:
         )
     opened = len(paid)
     hooks = f"{len(run.hooks) / run.hook_wall:.0f}/s p50 {statistics.median(run.hooks):.0f} ms" if run.hooks else "–"
+    polls = sum(o.polls for o in run.outcomes) / max(1, len(run.outcomes))
     return (
         f"| {run.name} | {opened / run.wall:.1f} | {statistics.median(answered):.0f} / {percentile(answered, 95):.0f} / "
         f"{percentile(answered, 99):.0f} ms | {percentile(paid, 50) if paid else 0:.1f} / {percentile(paid, 99) if paid else 0:.1f} s | "
-        f"{errors} | {timeouts} | {held} | {run.cpu_ms / max(1, len(run.outcomes)):.1f} | {hooks} | {left} |"
+        f"{errors} | {timeouts} | {held} | {run.cpu_ms / max(1, len(run.outcomes)):.1f} | {hooks} | {left} | {polls:.1f} |"
     )
 
 
@@ -387,9 +390,9 @@ def main(argv: list[str] | None = None) -> None:
     print(f"rush benchmark — gunicorn gthread × {args.workers}, {database_url.split(':')[0]}, {os.cpu_count()} CPUs, product {product}")
     print(
         "| scenario | sessions/s | answer p50 / p95 / p99 | to pay page p50 / p99 | errors | timeouts | holds left | CPU ms/checkout "
-        "| webhooks alongside | left the queue |"
+        "| webhooks alongside | left the queue | polls/shopper |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     processes = []
     members: list[str] | None = None
     try:
@@ -451,6 +454,7 @@ def main(argv: list[str] | None = None) -> None:
             process.wait(timeout=20)
     print("CPU ms/checkout: the app's CPU over the run ÷ shoppers (polls included; bursts: webhooks alongside included too).")
     print("members: accounts made in the database before the run, each shopper with the session cookie of its own log-in.")
+    print("polls/shopper: status polls of a queued shopper until the pay page (each after the Retry-After it was given).")
     print("errors: answers other than 201/202 (by status; 'no answer': no answer within 30 s).")
 
 

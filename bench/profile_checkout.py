@@ -4,10 +4,11 @@ Shoppers (new guests, or members with their log-in cookie) post a cart with an a
 the app's WSGI interface one after another, each as `plus serve` would answer it (queue, Stripe
 library, database); when queued (202) they ask for the waiting page's status until it is open.
 The app's CPU is this process's CPU time (all threads: the Stripe queue's workers included),
-so load elsewhere on the machine hardly moves it. `--profile FILE` writes a cProfile of the
-timed part (read it with `python -m pstats FILE`):
+so load elsewhere on the machine hardly moves it; the requests' thread's CPU is also split by
+request kind (the checkout's POST, the status polls, and with `--webhooks` the paid event of each
+session). `--profile FILE` writes a cProfile of the timed part (read it with `python -m pstats FILE`):
 
-    .venv/bin/python bench/profile_checkout.py [--shoppers 300] [--who members] [--database-url …] [--profile out.prof]
+    .venv/bin/python bench/profile_checkout.py [--shoppers 300] [--who members] [--queued] [--webhooks] [--profile out.prof]
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -53,6 +55,26 @@ def threads_cpu() -> dict[str, float]:
     return found
 
 
+class Kinds:
+    """CPU time of this thread by request kind (POST /api/checkout, status polls, webhooks), and how many of each."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+        self.count: dict[str, int] = {}
+
+    def timed(self, kind: str, call):
+        started = time.thread_time()
+        try:
+            return call()
+        finally:
+            self.seconds[kind] = self.seconds.get(kind, 0.0) + time.thread_time() - started
+            self.count[kind] = self.count.get(kind, 0) + 1
+
+
+KINDS = Kinds()
+OPENED: list[str] = []
+
+
 def checkout(app, product: str, number: int, cookie: str | None) -> int:
     """One shopper: post the cart; when queued, ask until the pay page is open. The first answer's status."""
     client = app.test_client()
@@ -60,12 +82,28 @@ def checkout(app, product: str, number: int, cookie: str | None) -> int:
     if cookie is not None:
         client.set_cookie("plus_session", cookie)
     body = json.dumps({"items": [{"product": product, "quantity": 1}], "address": ADDRESS})
-    answer = client.post("/api/checkout", data=body, content_type="application/json")
+    answer = KINDS.timed("POST /api/checkout", lambda: client.post("/api/checkout", data=body, content_type="application/json"))
+    url = answer.get_json().get("url", "")
     if answer.status_code == 202:
         status_url = answer.get_json()["status_url"]
-        while client.get(status_url).get_json().get("status") == "queued":
+        while (state := KINDS.timed("GET status poll", lambda: client.get(status_url).get_json()))["status"] == "queued":
             time.sleep(0.05)
+        url = state["url"] or ""
+    OPENED.append(url.rstrip("/").rsplit("/", 1)[-1])
     return answer.status_code
+
+
+def webhook(app, session_id: str) -> int:
+    """Stripe says the session was paid: the order is made (as `bench_rush.py`'s webhooks alongside)."""
+    from checkout.stripe_api import event_payload, sign_payload
+
+    obj = {"id": session_id, "object": "checkout.session", "status": "complete", "payment_status": "paid", "metadata": {}}
+    payload = event_payload("evt_" + uuid.uuid4().hex, "checkout.session.completed", obj)
+    headers = {"Stripe-Signature": sign_payload(payload, SECRET)}
+    client = app.test_client()
+    return KINDS.timed(
+        "POST webhook", lambda: client.post("/api/stripe/webhook", data=payload, content_type="application/json", headers=headers)
+    ).status_code
 
 
 def profile_queue_workers(app, path: Path) -> None:
@@ -103,6 +141,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--content", type=Path, default=REPO / "content")
     parser.add_argument("--profile", type=Path, help="write a cProfile of the timed part here")
     parser.add_argument("--queued", action="store_true", help="every checkout queued (202) and its status asked until open, as in a rush")
+    parser.add_argument("--webhooks", action="store_true", help="then each session paid by a webhook (its CPU counted in the total too)")
     args = parser.parse_args(argv)
     product = pick_product(args.content, args.shoppers + 50)
     work = Path(tempfile.mkdtemp(prefix="profile-checkout-"))
@@ -142,6 +181,11 @@ def main(argv: list[str] | None = None) -> None:
         try:
             for n in range(20):  # warm up: imports, the catalog, the pool, the Stripe client
                 checkout(app, product, 60000 + n, members.pop() if members else None)
+            for session_id in OPENED:
+                webhook(app, session_id)
+            OPENED.clear()
+            KINDS.seconds.clear()
+            KINDS.count.clear()
             profiler = cProfile.Profile(time.thread_time) if args.profile else None
             statuses: dict[int, int] = {}
             by_thread = threads_cpu()
@@ -151,6 +195,9 @@ def main(argv: list[str] | None = None) -> None:
             for n in range(args.shoppers):
                 status = checkout(app, product, n, members[n] if members else None)
                 statuses[status] = statuses.get(status, 0) + 1
+            if args.webhooks:
+                for session_id in OPENED:
+                    webhook(app, session_id)
             if profiler is not None:
                 profiler.disable()
                 profiler.dump_stats(args.profile)
@@ -165,6 +212,9 @@ def main(argv: list[str] | None = None) -> None:
         standin.wait(timeout=20)
     for name, seconds in sorted(by_thread.items(), key=lambda item: -item[1]):
         print(f"  {name}: {seconds * 1000 / args.shoppers:.2f} ms/checkout")
+    for kind, seconds in KINDS.seconds.items():  # the requests' thread only (the test client's work included)
+        count = KINDS.count[kind]
+        print(f"  {kind}: {count} × {seconds * 1000 / count:.2f} ms on the requests' thread")
     backend = database_url.split(":")[0]
     print(
         f"{args.who}, {backend}: {args.shoppers} checkouts {statuses}, CPU {cpu * 1000 / args.shoppers:.2f} ms/checkout "

@@ -18,7 +18,7 @@ from catalog import urls
 from catalog.money import price_label, yuan
 from catalog.urls import product_url
 
-from . import catalogs, config, db, ratelimits
+from . import catalogs, config, db, ratelimits, session_cookie
 from .addresses import mask_mobile
 from .errors import Refusal, malformed_body, refused
 from .jsonbody import MalformedBody
@@ -48,6 +48,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     db.init_app(app)
     catalogs.init_app(app)
+    session_cookie.init_app(app)
     csrf = CSRFProtect(app)
 
     from . import account, address_book, admin, auth, cancel, delivery_step, health, order_pages, shop, viewer, waiting, webhooks

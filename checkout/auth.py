@@ -31,10 +31,27 @@ log = logging.getLogger("plus.checkout.auth")
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
 
+def light(view):
+    """Mark a view that checks the session's login itself (a poll asked every few seconds): no account is loaded for it.
+
+    `g.user` stays None there, and the `plus_me` cookie is left as it is (checkout.viewer).
+    """
+    view.plus_light = True
+    return view
+
+
+def is_light() -> bool:
+    """Whether this request's view is marked `light`."""
+    view = current_app.view_functions.get(request.endpoint) if request.endpoint else None
+    return getattr(view, "plus_light", False)
+
+
 @bp.before_app_request
 def load_user() -> None:
     """Put the logged-in user (or None) on `g`; a login older than a password reset is ended."""
     g.user = None
+    if is_light():
+        return
     uid, epoch = session.get("uid"), session.get("epoch")
     if uid is None:
         return

@@ -74,7 +74,7 @@ class ConfigError(ValueError):
 
 
 RATE_KEYS = ("PLUS_RATE_CHECKOUT", "PLUS_RATE_LOGIN", "PLUS_RATE_SIGNUP", "PLUS_RATE_RESET")
-"""The per-address limits (flask-limiter's notation, several separated by `;`)."""
+"""The per-address limits (the `limits` package's notation, several separated by `;`)."""
 
 
 def defaults(instance_path: str) -> dict[str, object]:
@@ -281,7 +281,7 @@ def _proxies(value: object) -> int:
 
 
 def _check_rate(key: str, value: object) -> None:
-    """Refuse a limit flask-limiter cannot parse now, rather than with a 500 at the first request."""
+    """Refuse a limit the `limits` package cannot parse now, rather than with a 500 at the first request."""
     try:
         parse_many(str(value))
     except ValueError as exc:

@@ -18,7 +18,7 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from flask import Flask, current_app, g
-from sqlalchemy import CursorResult, Engine, create_engine, event
+from sqlalchemy import Connection, CursorResult, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -53,6 +53,18 @@ class Database:
         with self._write_turn(), self.sessions() as session, session.begin():
             session.connection(execution_options={"plus_write": True})
             yield session
+
+    @contextlib.contextmanager
+    def writing(self) -> Iterator[Connection]:
+        """A write transaction of Core statements on a bare connection, as `transaction` takes it (no ORM session set up).
+
+        For the hot few-statement writes (a queued session recorded, holds moved on): the ORM
+        session's setup and commit cost more CPU than their statements.
+        """
+        with self._write_turn(), self.engine.connect() as connection:
+            connection.execution_options(plus_write=True)
+            with connection.begin():
+                yield connection
 
     @contextlib.contextmanager
     def _write_turn(self) -> Iterator[None]:

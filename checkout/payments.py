@@ -219,10 +219,10 @@ def _record_opened(database: Database, values: dict, *, give_up_after: float = R
     deadline = time.monotonic() + give_up_after
     while True:
         try:
-            with database.transaction() as db:
-                if db.connection().execute(_OPENED, values).rowcount:
+            with database.writing() as connection:
+                if connection.execute(_OPENED, values).rowcount:
                     return None
-                return db.connection().execute(_NOW_OF, {"checkout": values["checkout"]}).first()
+                return connection.execute(_NOW_OF, {"checkout": values["checkout"]}).first()
         except (OperationalError, PoolTimeout) as exc:
             if not is_busy(exc) or time.monotonic() > deadline:
                 raise

@@ -74,11 +74,17 @@ class SessionQueue:
         """Seconds until the queue has drained enough to take a job again (at the Stripe pace)."""
         return max(1, int(self._jobs.qsize() / self.rate) + 1)
 
-    def eta(self, key: str) -> float:
-        """Seconds until `key`'s job is expected to start (a job of another process: this queue's length as a guess)."""
+    def eta(self, key: str, turn: float | None = None) -> float:
+        """Seconds until `key`'s job is expected to start.
+
+        A job of another process: until `turn` (the turn it was expected at when queued), or, without
+        one, this queue's length as a guess.
+        """
         with self._lock:
             place = self._places.get(key)
             ahead = place - self._taken - 1 if place is not None else self._jobs.qsize()
+        if place is None and turn is not None:
+            return max(0.0, turn - time.time())
         return max(0, ahead) / self.rate
 
     def submit(self, key: str, job: Callable[[], Started]) -> threading.Event:

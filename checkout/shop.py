@@ -21,7 +21,7 @@ from .payments import Delivery, PaymentProviderError, Settings, start_order
 from .session_queue import QueueFull, get_queue, queued
 from .stock import OutOfStock
 from .stripe_api import StripeNotConfigured, get_stripe
-from .waiting import busy, waiting_answer
+from .waiting import busy, refresh_seconds, waiting_answer
 
 log = logging.getLogger("plus.checkout.shop")
 
@@ -67,8 +67,8 @@ def create_checkout():
         return api_error(503, "catalog_unavailable", "商品目录暂不可用，请稍后再试")
     except QueueFull as exc:
         return busy(exc)
-    if started.queued:  # the browser goes to the page that waits for its Stripe session
-        return jsonify(waiting_answer(started)), 202
+    if started.queued:  # the browser goes to the page that waits for its Stripe session (a script: asks after Retry-After)
+        return jsonify(waiting_answer(started)), 202, {"Retry-After": str(refresh_seconds(started.id))}
     answer = {"id": started.id, "url": started.url, "next": "pay" if delivery else "address"}
     if delivery:
         answer["delivery_fee"] = str(delivery.fee)

@@ -14,6 +14,7 @@ import hmac
 
 from flask import Flask, Response, current_app, g, request, session
 
+from .auth import is_light
 from .db import get_db
 from .models import User
 
@@ -34,6 +35,8 @@ def viewer_state() -> str:
 
 
 def _set_state(response: Response) -> Response:
+    if is_light():  # a poll: the next page view says it
+        return response
     state = viewer_state()
     if request.cookies.get(COOKIE, "0") != state:  # no cookie means a guest, as "0" does
         response.set_cookie(COOKIE, state, path="/", samesite="Lax", secure=current_app.config["SESSION_COOKIE_SECURE"])

@@ -18,7 +18,7 @@ from checkout.stripe_pace import Pace, paced
 from stripe_standin import create_app as create_standin
 from stripe_standin import serve_in_thread
 
-from .helpers import buy, wait_for
+from .helpers import buy, other_shopper, wait_for
 
 UMBRELLA = [{"product": "umbrella", "quantity": 1}]
 
@@ -90,7 +90,7 @@ def test_a_checkout_not_opened_at_once_answers_202_and_the_waiting_page_leads_to
     response = buy(client, UMBRELLA)
     assert response.status_code == 202, response.get_json()
     answer = response.get_json()
-    assert answer["next"] == "wait" and answer["url"] == f"http://shop.test/checkout/{answer['id']}/pay"
+    assert answer["next"] == "wait" and answer["url"].startswith(f"http://shop.test/checkout/{answer['id']}/pay?turn=")
     assert held(app) == 1  # the stock is held while the session is opened
     status = wait_for(lambda: (s := client.get(answer["status_url"]).get_json())["status"] == "open" and s)
     assert status["url"].startswith(standin)
@@ -252,16 +252,19 @@ def test_far_back_in_the_queue_the_waiting_page_asks_less_often_and_near_the_fro
     from checkout.payments import Started
     from checkout.session_queue import get_queue
 
-    app = make_app(PLUS_CHECKOUT_WAIT=0, PLUS_STRIPE_WORKERS=1, PLUS_STRIPE_RATE=1)
+    app = make_app(PLUS_CHECKOUT_WAIT=0, PLUS_STRIPE_WORKERS=1, PLUS_STRIPE_RATE=0.4, PLUS_QUEUE_HOLD_SECONDS=60)
     release = threading.Event()
     get_queue(app).submit("blocker", lambda: release.wait(30) and Started("cs_blocker", "u"))
-    shoppers = [app.test_client() for _ in range(10)]
-    answers = [buy(client, UMBRELLA).get_json() for client in shoppers]
-    first, last = (client.get(answer["status_url"]) for client, answer in ((shoppers[0], answers[0]), (shoppers[-1], answers[-1])))
-    assert first.headers["Retry-After"] == "1"  # next in line
-    assert last.headers["Retry-After"] == "5"  # nine ahead at one session a second: every 5 s, not every second
-    page = shoppers[-1].get(f"/checkout/{answers[-1]['id']}/pay").get_data(as_text=True)
-    assert '<meta http-equiv="refresh" content="5">' in page
+    shoppers = [other_shopper(app, n) for n in range(10)]
+    queued = [buy(client, UMBRELLA) for client in shoppers]
+    answers = [answer.get_json() for answer in queued]
+    asked = [client.get(answer["status_url"]).headers["Retry-After"] for client, answer in zip(shoppers, answers, strict=True)]
+    # n ahead at one session every 2.5 s: asked again when three quarters of the 2.5n s have passed, at most every 15 s
+    # (a quarter of the 60 s hold)
+    assert asked == ["1", "2", "4", "6", "8", "10", "12", "14", "15", "15"]
+    assert [answer.headers["Retry-After"] for answer in queued] == asked  # the 202 says when to ask first
+    page = shoppers[4].get(answers[4]["url"]).get_data(as_text=True)
+    assert '<meta http-equiv="refresh" content="8">' in page
     release.set()
 
 
