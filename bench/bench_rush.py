@@ -50,6 +50,7 @@ APP_SECRET = "bench"
 
 OPENED: list[str] = []  # Stripe sessions the shoppers reached, for the webhooks alongside to pay
 POLL_EVERY = 1.0
+STANDIN_AUTH = {"Authorization": "Bearer sk_test_bench"}  # the key the app is given too
 GIVE_UP_AFTER = 120.0  # seconds a shopper waits for the pay page before the run counts a timeout
 STRIPE_LIMIT = 25  # Stripe's default per endpoint per second (the stand-in imitates it)
 
@@ -79,6 +80,7 @@ class Run:
     cpu_ms: float = 0.0
     hooks: list[float] = field(default_factory=list)
     hook_wall: float = 0.0
+    orders_paid: int = 0
 
 
 class Shoppers:
@@ -221,25 +223,38 @@ def worker_cpu_ms(master: int) -> float:
     return total * 1000 / tick
 
 
-def webhooks_alongside(base: str, stop: threading.Event, senders: int = 4) -> tuple[list[float], float]:
+def paid_event(http: requests.Session, standin_url: str, session_id: str) -> str:
+    """The event Stripe sends when a session is paid: the session as Stripe holds it (the amount, currency and
+    reference the store checks against its own pricing), complete and paid. Asked of the stand-in directly,
+    not through the delaying proxy; its rate limit answered by waiting, as the store's own calls are."""
+    while (got := http.get(f"{standin_url}/v1/checkout/sessions/{session_id}", headers=STANDIN_AUTH, timeout=30)).status_code == 429:
+        time.sleep(float(got.headers.get("Retry-After") or 1))
+    got.raise_for_status()
+    paid = {**got.json(), "status": "complete", "payment_status": "paid"}
+    return event_payload("evt_" + uuid.uuid4().hex, "checkout.session.completed", paid)
+
+
+def webhooks_alongside(base: str, standin_url: str, stop: threading.Event, senders: int = 4) -> tuple[list[float], float]:
     """Until `stop`: a paid event for each session a shopper opened, else a replay of an earlier one (as Stripe retries)."""
     latencies: list[float] = []
     sent: list[str] = []
     lock = threading.Lock()
     started = time.perf_counter()
 
-    def next_payload() -> str | None:
+    def next_payload(http: requests.Session) -> str | None:
         with lock:
-            if OPENED:
-                obj = {"id": OPENED.pop(), "object": "checkout.session", "status": "complete", "payment_status": "paid", "metadata": {}}
-                sent.append(event_payload("evt_" + uuid.uuid4().hex, "checkout.session.completed", obj))
-                return sent[-1]
-            return sent[len(latencies) % len(sent)] if sent else None
+            opened = OPENED.pop() if OPENED else None
+            if opened is None:
+                return sent[len(latencies) % len(sent)] if sent else None
+        payload = paid_event(http, standin_url, opened)
+        with lock:
+            sent.append(payload)
+        return payload
 
     def send() -> None:
         with requests.Session() as http:
             while not stop.is_set():
-                payload = next_payload()
+                payload = next_payload(http)
                 if payload is None:
                     time.sleep(0.01)
                     continue
@@ -265,15 +280,24 @@ def webhooks_alongside(base: str, stop: threading.Event, senders: int = 4) -> tu
     return latencies, time.perf_counter() - started
 
 
-def holds_left(database_url: str) -> int:
-    """Checkouts still holding stock without a Stripe session (abandoned in the queue or never opened)."""
+def _count(database_url: str, query: str) -> int:
     from sqlalchemy import create_engine, text
 
     engine = create_engine(database_url.replace("postgresql://", "postgresql+psycopg://", 1))
     with engine.connect() as connection:
-        found = connection.scalar(text("SELECT count(*) FROM checkout_sessions WHERE stock_held AND stripe_session_id IS NULL"))
+        found = connection.scalar(text(query))
     engine.dispose()
     return int(found or 0)
+
+
+def holds_left(database_url: str) -> int:
+    """Checkouts still holding stock without a Stripe session (abandoned in the queue or never opened)."""
+    return _count(database_url, "SELECT count(*) FROM checkout_sessions WHERE stock_held AND stripe_session_id IS NULL")
+
+
+def paid_orders(database_url: str) -> int:
+    """Orders the webhooks recorded as paid: a webhook the store refused (an amount mismatch) adds none."""
+    return _count(database_url, "SELECT count(*) FROM orders WHERE paid_at IS NOT NULL")
 
 
 def released_after(database_url: str, outcomes: list[Outcome], give_up: float = 150.0) -> float | None:
@@ -300,13 +324,13 @@ def released_after(database_url: str, outcomes: list[Outcome], give_up: float = 
     return None if leavers else slowest
 
 
-def measure(name: str, scenario: Callable[[], list[Outcome]], base: str, app_pid: int, *, alongside: bool) -> Run:
+def measure(name: str, scenario: Callable[[], list[Outcome]], base: str, standin_url: str, app_pid: int, *, alongside: bool) -> Run:
     """Run one scenario (with webhooks delivered alongside, or not: then the CPU is the checkouts' alone)."""
     run, stop = Run(name), threading.Event()
     hooks: list = []  # the sender's (latencies, wall seconds)
     if not alongside:
         stop.set()
-    sender = threading.Thread(target=lambda: hooks.extend(webhooks_alongside(base, stop)), daemon=True)
+    sender = threading.Thread(target=lambda: hooks.extend(webhooks_alongside(base, standin_url, stop)), daemon=True)
     cpu = worker_cpu_ms(app_pid)
     started = time.perf_counter()
     sender.start()
@@ -335,7 +359,9 @@ def report(run: Run, held: int) -> str:
             f"{run.left}, all released in {run.released_after:.0f} s" if run.released_after is not None else f"{run.left}, NOT all released"
         )
     opened = len(paid)
-    hooks = f"{len(run.hooks) / run.hook_wall:.0f}/s p50 {statistics.median(run.hooks):.0f} ms" if run.hooks else "–"
+    hooks = "–"
+    if run.hooks:
+        hooks = f"{len(run.hooks) / run.hook_wall:.0f}/s p50 {statistics.median(run.hooks):.0f} ms, {run.orders_paid} orders paid"
     polls = sum(o.polls for o in run.outcomes) / max(1, len(run.outcomes))
     return (
         f"| {run.name} | {opened / run.wall:.1f} | {statistics.median(answered):.0f} / {percentile(answered, 95):.0f} / "
@@ -441,7 +467,9 @@ def main(argv: list[str] | None = None) -> None:
                             for n, r in bursts
                         ]
                     for name, alongside, scenario in scenarios:
-                        run = measure(name, scenario, base, app.pid, alongside=alongside)
+                        paid_before = paid_orders(database_url)
+                        run = measure(name, scenario, base, standin_url, app.pid, alongside=alongside)
+                        run.orders_paid = paid_orders(database_url) - paid_before
                         run.left = sum(o.left for o in run.outcomes)
                         run.released_after = released_after(database_url, run.outcomes)
                         print(report(run, holds_left(database_url)), flush=True)

@@ -24,14 +24,15 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from pathlib import Path
+
+import requests
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from bench.bench_checkout import ADDRESS, SECRET, pick_product, start  # noqa: E402
-from bench.bench_rush import APP_SECRET, make_members  # noqa: E402
+from bench.bench_rush import APP_SECRET, make_members, paid_event  # noqa: E402
 from bench.serving import free_port  # noqa: E402
 
 
@@ -93,12 +94,12 @@ def checkout(app, product: str, number: int, cookie: str | None) -> int:
     return answer.status_code
 
 
-def webhook(app, session_id: str) -> int:
+def webhook(app, standin_url: str, session_id: str) -> int:
     """Stripe says the session was paid: the order is made (as `bench_rush.py`'s webhooks alongside)."""
-    from checkout.stripe_api import event_payload, sign_payload
+    from checkout.stripe_api import sign_payload
 
-    obj = {"id": session_id, "object": "checkout.session", "status": "complete", "payment_status": "paid", "metadata": {}}
-    payload = event_payload("evt_" + uuid.uuid4().hex, "checkout.session.completed", obj)
+    with requests.Session() as http:
+        payload = paid_event(http, standin_url, session_id)
     headers = {"Stripe-Signature": sign_payload(payload, SECRET)}
     client = app.test_client()
     return KINDS.timed(
@@ -182,7 +183,7 @@ def main(argv: list[str] | None = None) -> None:
             for n in range(20):  # warm up: imports, the catalog, the pool, the Stripe client
                 checkout(app, product, 60000 + n, members.pop() if members else None)
             for session_id in OPENED:
-                webhook(app, session_id)
+                webhook(app, standin_url, session_id)
             OPENED.clear()
             KINDS.seconds.clear()
             KINDS.count.clear()
@@ -197,7 +198,7 @@ def main(argv: list[str] | None = None) -> None:
                 statuses[status] = statuses.get(status, 0) + 1
             if args.webhooks:
                 for session_id in OPENED:
-                    webhook(app, session_id)
+                    webhook(app, standin_url, session_id)
             if profiler is not None:
                 profiler.disable()
                 profiler.dump_stats(args.profile)
