@@ -19,6 +19,9 @@ from werkzeug.routing import Rule
 REPO = Path(__file__).resolve().parents[1]
 SEED = REPO / "content"
 TODAY = dt.date(2026, 11, 25)
+POLL = 0.005
+"""How often a test's HTTP server thread looks for its shutdown (serve_forever's poll_interval): stopping one waits
+up to this long, once per test (0.05 s cost the quick loop about 15 s of waiting; the extra wake-ups cost little)."""
 
 CATEGORIES = """\
 home:

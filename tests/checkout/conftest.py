@@ -19,7 +19,7 @@ from checkout.db import get_database, make_engine, upgrade
 from stripe_standin import create_app as create_standin
 from stripe_standin import serve_in_thread
 from stripe_standin.state import Standin
-from tests.conftest import TEMPLATES
+from tests.conftest import POLL, TEMPLATES
 
 from .helpers import (
     BACKENDS,
@@ -136,7 +136,7 @@ def standin(standin_app) -> Iterator[str]:
     state = Standin(standin_app.config)
     standin_app.extensions["stripe_standin"] = state
     state.start()
-    running = serve_in_thread(standin_app)
+    running = serve_in_thread(standin_app, poll_interval=POLL)
     yield running.url
     running.stop()  # stops the server, then this test's state
 
@@ -178,7 +178,7 @@ def live(app, standin) -> Iterator[Live]:
     # closing the server waits for requests still being answered (a webhook mid-transaction would
     # otherwise leave its database connection to the garbage collector, warning in a later test)
     server.daemon_threads = False
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": POLL}, daemon=True)
     thread.start()
     url = f"http://127.0.0.1:{server.port}"
     requests.post(
