@@ -332,10 +332,31 @@ def _share_compiled_templates(generator) -> None:
     generator.env.bytecode_cache = TEMPLATES
 
 
+MEMORY = Path("/dev/shm")
+MEMORY_NEEDED = 2 * 1024**3
+"""Room the tests' temporary files need in memory: a run writes a few hundred MB and pytest keeps the last three."""
+
+
+def _temporary_files_in_memory(config) -> None:
+    """tmp_path in memory (/dev/shm, a tmpfs on Linux) when it has room, unless --basetemp or PYTEST_DEBUG_TEMPROOT
+    chooses: each SQLite commit syncs its file to disk, and on a disk other work was using the quick loop spent more
+    time waiting for that than computing (tests/checkout took twice as long). The files are as real; only the sync
+    is free. Pytest keeps its numbered folders there as it does in /tmp (the last three runs)."""
+    if config.option.basetemp or os.environ.get("PYTEST_DEBUG_TEMPROOT"):
+        return
+    try:
+        room = os.statvfs(MEMORY)
+    except OSError:
+        return
+    if room.f_bavail * room.f_frsize >= MEMORY_NEEDED and os.access(MEMORY, os.W_OK):
+        os.environ["PYTEST_DEBUG_TEMPROOT"] = str(MEMORY)  # read by pytest when the first test asks for tmp_path
+
+
 def pytest_configure(config):
-    """Every Flask app the tests make shares its URL builders (see SharedBuilderRule), every Pelican build made in
-    this process its compiled templates (see CompiledTemplates; connected by the signal's name, so Pelican is
-    imported only by the tests that build)."""
+    """Temporary files in memory where there is room (see _temporary_files_in_memory); every Flask app the tests
+    make shares its URL builders (see SharedBuilderRule), every Pelican build made in this process its compiled
+    templates (see CompiledTemplates; connected by the signal's name, so Pelican is imported only by the tests that build)."""
+    _temporary_files_in_memory(config)
     Flask.url_rule_class = SharedBuilderRule
     blinker.signal("generator_init").connect(_share_compiled_templates)
 
