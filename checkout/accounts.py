@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app, has_app_context
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
@@ -24,8 +25,22 @@ MIN_PASSWORD = 10
 MAX_PASSWORD = 256
 RESET_LIFETIME = dt.timedelta(hours=1)
 
-# Verified when no account matches, so a wrong e-mail costs the same time as a wrong password.
-_DUMMY_HASH = HASHER.hash(secrets.token_hex(16))
+# Verified when no account matches, so a wrong e-mail costs the same time as a wrong password (one per hasher).
+_DUMMY_HASHES = {HASHER: HASHER.hash(secrets.token_hex(16))}
+
+
+def hasher() -> PasswordHasher:
+    """The password hasher: HASHER, unless the app's config sets PLUS_PASSWORD_HASHER (see checkout/config.py: only
+    the tests do, for cheaper hashes; no environment variable sets it and a production app refuses it)."""
+    if has_app_context():
+        return current_app.config.get("PLUS_PASSWORD_HASHER") or HASHER
+    return HASHER
+
+
+def _dummy_hash(chosen: PasswordHasher) -> str:
+    if chosen not in _DUMMY_HASHES:
+        _DUMMY_HASHES[chosen] = chosen.hash(secrets.token_hex(16))
+    return _DUMMY_HASHES[chosen]
 
 
 class AccountError(Refusal, ValueError):
@@ -67,7 +82,7 @@ def sign_up(db: Session, email: str, password: str, now: dt.datetime | None = No
     except InvalidEmail as exc:
         raise AccountError(str(exc)) from None
     check_password_rules(password)
-    password_hash = HASHER.hash(password)
+    password_hash = hasher().hash(password)
     user = db.scalar(select(User).where(User.email == email))
     if user is not None and user.confirmed_at is not None:
         return SignUp(user, "exists", new_token(db, user, "reset", now))
@@ -105,14 +120,15 @@ def authenticate(db: Session, email: str, password: str) -> User | None:
     """The user these credentials belong to, or None; upgrades outdated hashes."""
     stored = lookup_form(email)
     user = db.scalar(select(User).where(User.email == stored)) if stored else None
+    chosen = hasher()
     try:
-        HASHER.verify(user.password_hash if user else _DUMMY_HASH, password[:MAX_PASSWORD])
+        chosen.verify(user.password_hash if user else _dummy_hash(chosen), password[:MAX_PASSWORD])
     except (VerificationError, InvalidHashError):
         return None
     if user is None or user.confirmed_at is None:  # an unconfirmed account answers like a wrong password
         return None
-    if HASHER.check_needs_rehash(user.password_hash):
-        user.password_hash = HASHER.hash(password)
+    if chosen.check_needs_rehash(user.password_hash):
+        user.password_hash = chosen.hash(password)
     return user
 
 
@@ -165,7 +181,7 @@ def finish_reset(db: Session, token: str, password: str, now: dt.datetime | None
     if user is None or not _claim(db, token, "reset", now):
         raise AccountError("重置链接无效或已过期，请重新申请")
     db.execute(update(PasswordReset).where(PasswordReset.user_id == user.id, PasswordReset.used_at.is_(None)).values(used_at=now))
-    user.password_hash = HASHER.hash(password)
+    user.password_hash = hasher().hash(password)
     user.confirmed_at = user.confirmed_at or now  # the link proved the address
     verification.mark_verified(db, user, now)
     end_sessions(user)

@@ -119,6 +119,10 @@ def defaults(instance_path: str) -> dict[str, object]:
         "PLUS_CHECKOUT_QUEUE": 2000,
         "PLUS_CHECKOUT_WAIT": 0.5,
         "PLUS_QUEUE_HOLD_SECONDS": 30,
+        # An argon2 PasswordHasher replacing accounts.HASHER (OWASP's parameters). Not read from the environment:
+        # only a caller of create_app can set it, and a production app refuses to start with it. The tests set a
+        # cheap one (tests/checkout/helpers.py: hashing test passwords at OWASP's cost took seconds of each run).
+        "PLUS_PASSWORD_HASHER": None,
     }
 
 
@@ -174,6 +178,8 @@ def finish(config: dict, instance_path: str, explicit: set[str] | None = None) -
     config.setdefault("SESSION_COOKIE_SECURE", urlsplit(config["PUBLIC_URL"]).scheme == "https" or config["PLUS_PRODUCTION"])
     if config["PLUS_PRODUCTION"] and explicit is not None:
         check_production(config, explicit)
+    if config["PLUS_PRODUCTION"] and config.get("PLUS_PASSWORD_HASHER") is not None:
+        raise ValueError("PLUS_PASSWORD_HASHER is for tests only: production hashes passwords at OWASP's parameters")
     if not config.get("SECRET_KEY"):
         config["SECRET_KEY"] = _instance_secret(Path(instance_path))
 

@@ -9,11 +9,19 @@ import shutil
 import textwrap
 from pathlib import Path
 
+import blinker
 import pytest
+from flask import Flask
+from jinja2 import Environment
+from jinja2.bccache import Bucket, BytecodeCache
+from werkzeug.routing import Rule
 
 REPO = Path(__file__).resolve().parents[1]
 SEED = REPO / "content"
 TODAY = dt.date(2026, 11, 25)
+POLL = 0.005
+"""How often a test's HTTP server thread looks for its shutdown (serve_forever's poll_interval): stopping one waits
+up to this long, once per test (0.05 s cost the quick loop about 15 s of waiting; the extra wake-ups cost little)."""
 
 CATEGORIES = """\
 home:
@@ -264,6 +272,93 @@ SLOW_TESTS = {  # long scenarios whose behaviour a quicker test keeps in the qui
 }
 SLOW_FOLDERS = ("tests/deploy/", "tests/browser/")
 SLOW_WORDS = ("thousand", "two_hundred", "concurrent", "arbitrary_input")
+
+
+class SharedBuilderRule(Rule):
+    """werkzeug's URL rule, whose URL-building function is compiled once per session and shared by every app the
+    tests make. werkzeug generates and compiles Python code for each rule of each new app (py-spy: a tenth of the
+    quick loop's CPU); the code depends only on the rule's text, its parts and its defaults' names (it reads the
+    converters from the rule it is bound to), so apps with the same routes can share it. A rule with a default for
+    one of its own variables folds the default in: that one is compiled as werkzeug does."""
+
+    _builders: dict[tuple, object] = {}
+
+    def _compile_builder(self, append_unknown: bool = True):
+        defaults = self.defaults or {}
+        if any(dynamic and part in defaults for dynamic, part in self._trace):
+            return super()._compile_builder(append_unknown)
+        key = (self.rule, tuple(self._trace), tuple(defaults), append_unknown)
+        builder = self._builders.get(key)
+        if builder is None:
+            builder = self._builders[key] = super()._compile_builder(append_unknown)
+        return builder
+
+
+class CompiledTemplates(BytecodeCache):
+    """Jinja's compiled templates, kept for the session and shared by every Jinja environment the tests make (each
+    checkout app and each Pelican build has its own; compiling the same templates again for each cost more than
+    rendering them). Jinja checks each entry against its template's source, so a changed template is compiled
+    again; entries are kept apart by the environment options that change the compiled code."""
+
+    def __init__(self):
+        self._code: dict[tuple, bytes] = {}
+
+    @staticmethod
+    def _key(bucket: Bucket) -> tuple:
+        env: Environment = bucket.environment
+        escape = env.autoescape
+        if not isinstance(escape, bool):  # Flask's method is the same for every app; any other function stands alone
+            method = getattr(escape, "__func__", None)
+            escape = method.__qualname__ if method is not None else id(escape)
+        syntax = (env.block_start_string, env.block_end_string, env.variable_start_string, env.variable_end_string)
+        syntax += (env.comment_start_string, env.comment_end_string, env.line_statement_prefix, env.line_comment_prefix)
+        options = (env.trim_blocks, env.lstrip_blocks, env.newline_sequence, env.keep_trailing_newline, env.optimized)
+        return (bucket.key, escape, syntax, options, env.is_async, tuple(sorted(env.extensions)))
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        code = self._code.get(self._key(bucket))
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self._code[self._key(bucket)] = bucket.bytecode_to_string()
+
+
+TEMPLATES = CompiledTemplates()
+
+
+def _share_compiled_templates(generator) -> None:
+    """Pelican's `generator_init` signal: the build's Jinja environment uses the session's compiled templates."""
+    generator.env.bytecode_cache = TEMPLATES
+
+
+MEMORY = Path("/dev/shm")
+MEMORY_NEEDED = 2 * 1024**3
+"""Room the tests' temporary files need in memory: a run writes a few hundred MB and pytest keeps the last three."""
+
+
+def _temporary_files_in_memory(config) -> None:
+    """tmp_path in memory (/dev/shm, a tmpfs on Linux) when it has room, unless --basetemp or PYTEST_DEBUG_TEMPROOT
+    chooses: each SQLite commit syncs its file to disk, and on a disk other work was using the quick loop spent more
+    time waiting for that than computing (tests/checkout took twice as long). The files are as real; only the sync
+    is free. Pytest keeps its numbered folders there as it does in /tmp (the last three runs)."""
+    if config.option.basetemp or os.environ.get("PYTEST_DEBUG_TEMPROOT"):
+        return
+    try:
+        room = os.statvfs(MEMORY)
+    except OSError:
+        return
+    if room.f_bavail * room.f_frsize >= MEMORY_NEEDED and os.access(MEMORY, os.W_OK):
+        os.environ["PYTEST_DEBUG_TEMPROOT"] = str(MEMORY)  # read by pytest when the first test asks for tmp_path
+
+
+def pytest_configure(config):
+    """Temporary files in memory where there is room (see _temporary_files_in_memory); every Flask app the tests
+    make shares its URL builders (see SharedBuilderRule), every Pelican build made in this process its compiled
+    templates (see CompiledTemplates; connected by the signal's name, so Pelican is imported only by the tests that build)."""
+    _temporary_files_in_memory(config)
+    Flask.url_rule_class = SharedBuilderRule
+    blinker.signal("generator_init").connect(_share_compiled_templates)
 
 
 def pytest_collection_finish(session):

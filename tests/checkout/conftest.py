@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 import requests
-from jinja2.bccache import Bucket, BytecodeCache
 from sqlalchemy import event
 from werkzeug.serving import make_server
 
@@ -20,6 +19,7 @@ from checkout.db import get_database, make_engine, upgrade
 from stripe_standin import create_app as create_standin
 from stripe_standin import serve_in_thread
 from stripe_standin.state import Standin
+from tests.conftest import POLL, TEMPLATES
 
 from .helpers import (
     BACKENDS,
@@ -39,26 +39,6 @@ def db_url(request, tmp_path) -> Iterator[str]:
         return
     with private_pg_schema("t_") as url:
         yield url
-
-
-class CompiledTemplates(BytecodeCache):
-    """Jinja's compiled templates, kept for the session and shared by every app the tests make: each app has a
-    Jinja environment of its own, and compiling the same templates again for each test cost more than rendering
-    them. Jinja checks each entry against its template's source, so a changed template is compiled again."""
-
-    def __init__(self):
-        self._code: dict[str, bytes] = {}
-
-    def load_bytecode(self, bucket: Bucket) -> None:
-        code = self._code.get(bucket.key)
-        if code is not None:
-            bucket.bytecode_from_string(code)
-
-    def dump_bytecode(self, bucket: Bucket) -> None:
-        self._code[bucket.key] = bucket.bytecode_to_string()
-
-
-TEMPLATES = CompiledTemplates()
 
 
 class MigratedSchema:
@@ -156,7 +136,7 @@ def standin(standin_app) -> Iterator[str]:
     state = Standin(standin_app.config)
     standin_app.extensions["stripe_standin"] = state
     state.start()
-    running = serve_in_thread(standin_app)
+    running = serve_in_thread(standin_app, poll_interval=POLL)
     yield running.url
     running.stop()  # stops the server, then this test's state
 
@@ -198,7 +178,7 @@ def live(app, standin) -> Iterator[Live]:
     # closing the server waits for requests still being answered (a webhook mid-transaction would
     # otherwise leave its database connection to the garbage collector, warning in a later test)
     server.daemon_threads = False
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": POLL}, daemon=True)
     thread.start()
     url = f"http://127.0.0.1:{server.port}"
     requests.post(

@@ -14,8 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import requests
+from argon2 import PasswordHasher
 from sqlalchemy import create_engine, text
 
+from checkout.config import is_production
 from checkout.db import normalise_url
 from checkout.stripe_api import event_payload, sign_payload
 
@@ -24,6 +26,9 @@ BACKENDS = ["sqlite", "postgresql"] if PG_URL else ["sqlite"]
 WEBHOOK_SECRET = "whsec_test_" + "c" * 32
 ADMIN_TOKEN = "admin-token-" + "d" * 24
 PASSWORD = "correct horse battery"
+QUICK_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+"""Argon2id at its smallest cost, for test passwords (PLUS_PASSWORD_HASHER): OWASP's cost took seconds of each test run.
+test_auth.py checks an app made without it hashes at OWASP's parameters."""
 
 UMBRELLA = """\
 title: 24骨全自动雨伞
@@ -78,6 +83,8 @@ def app_config(db_url: str, content_root: Path, standin_url: str | None, today, 
         "PLUS_CHECKOUT_WAIT": 30,  # answer with the Stripe session (201) unless a test looks at the queue
     }
     config.update(extra)
+    if "PLUS_PASSWORD_HASHER" not in config and not is_production(config):  # a production app refuses it
+        config["PLUS_PASSWORD_HASHER"] = QUICK_HASHER
     return config
 
 
@@ -157,7 +164,7 @@ def make_account(app, email: str, password: str = PASSWORD) -> None:
     from checkout import accounts
     from checkout.db import get_database
 
-    with get_database(app).transaction() as db:
+    with app.app_context(), get_database(app).transaction() as db:  # hashed with the app's hasher
         started = accounts.sign_up(db, email, password)
         accounts.confirm(db, started.token)
 

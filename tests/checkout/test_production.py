@@ -9,8 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from checkout import create_app
+from checkout import accounts, create_app
 from checkout.config import ENV_KEYS, REQUIRED_IN_PRODUCTION, ConfigError
+
+from .helpers import QUICK_HASHER
 
 PLUS = str(Path(sys.executable).with_name("plus"))
 GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
@@ -64,6 +66,17 @@ def test_a_complete_production_configuration_starts(monkeypatch, tmp_path):
         monkeypatch.setenv(key, value)
     app = create_app()
     assert app.config["PLUS_PRODUCTION"] is True and app.config["SESSION_COOKIE_SECURE"] is True
+
+
+def test_a_production_app_hashes_passwords_at_owasp_cost_and_refuses_a_cheaper_hasher(monkeypatch, tmp_path):
+    clean_environment(monkeypatch)
+    for key, value in complete(tmp_path).items():
+        monkeypatch.setenv(key, value)
+    with create_app().app_context():
+        assert accounts.hasher() is accounts.HASHER
+    assert (accounts.HASHER.time_cost, accounts.HASHER.memory_cost, accounts.HASHER.parallelism) == (2, 19 * 1024, 1)
+    with pytest.raises(ValueError, match="PLUS_PASSWORD_HASHER"):
+        create_app({"PLUS_PASSWORD_HASHER": QUICK_HASHER})
 
 
 def run_refused(command: list[str], tmp_path: Path, missing: str) -> subprocess.CompletedProcess:

@@ -28,15 +28,16 @@ LOCK_WAIT = 2.0  # seconds: far above any honest transaction here, far below the
 class LockCheckingClient(stripe.RequestsClient):
     """An HTTP client for the stripe library that notes every request made while the write lock is held."""
 
-    def __init__(self, database: str):
+    def __init__(self, database: str, lock_wait: float = LOCK_WAIT):
         super().__init__()
         self.database = database
+        self.lock_wait = lock_wait
         self.calls: list[str] = []
         self.under_lock: list[str] = []
         self._guard = threading.Lock()
 
     def request(self, method, url, headers, post_data=None):
-        probe = sqlite3.connect(self.database, timeout=LOCK_WAIT, isolation_level=None)
+        probe = sqlite3.connect(self.database, timeout=self.lock_wait, isolation_level=None)
         try:
             probe.execute("BEGIN IMMEDIATE")
             probe.execute("ROLLBACK")
@@ -65,6 +66,7 @@ def watched(app, db_url):
 
 
 def test_the_checker_notices_a_stripe_call_inside_a_write_transaction(app, watched):
+    watched.lock_wait = 0.1  # the lock is this test's own: it is never released while the checker waits
     with get_database(app).transaction():
         app.extensions["plus_stripe"].v1.checkout.sessions.list({"limit": 1})
     assert watched.under_lock == ["get " + app.config["STRIPE_API_BASE"] + "/v1/checkout/sessions?limit=1"]

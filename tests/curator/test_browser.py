@@ -13,6 +13,7 @@ from admin.curator import cms
 from admin.curator.cms_serve import make_server
 from admin.curator.cms_store import ContentStore
 from catalog import load_catalog, require_catalog
+from tests.conftest import POLL
 
 from .conftest import GitRepo
 
@@ -36,7 +37,7 @@ def editor(bundle, seed_copy, tmp_path, today):
     repo = GitRepo(root)
     repo.commit("seed")
     server = make_server(ContentStore(content, today=today), port=0)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": POLL}, daemon=True)
     thread.start()
     try:
         yield repo, content, f"http://127.0.0.1:{server.server_address[1]}/admin/"

@@ -13,12 +13,13 @@ import yaml
 from admin.cli import cli
 from admin.curator.cms_serve import local_config, make_server
 from admin.curator.cms_store import ContentStore
+from tests.conftest import POLL
 
 
 @pytest.fixture
 def backend(seed_copy, today):
     server = make_server(ContentStore(seed_copy, today=today), port=0)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": POLL}, daemon=True).start()
     yield seed_copy, f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
     server.server_close()

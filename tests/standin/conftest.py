@@ -12,6 +12,7 @@ import requests
 import stripe
 
 from stripe_standin import serve_in_thread
+from tests.conftest import POLL
 
 SECRET = "whsec_test_standin_fixture"
 # The SEED-FACTS figures, in fen: AUX vacuum ¥69.00 (Sam's ¥690.00), 24-rib umbrella ¥8.55 (Sam's ¥42.75).
@@ -47,7 +48,7 @@ class WebhookReceiver:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_port}/api/stripe/webhook"
-        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+        threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": POLL}, daemon=True).start()
 
     def events(self, secret: str = SECRET) -> list[stripe.Event]:
         """Every delivery so far, verified with the real library as the checkout does."""
@@ -97,7 +98,7 @@ def standin_config(hook, tmp_path):
 @pytest.fixture
 def standin(standin_config):
     """A live stand-in on 127.0.0.1; its base URL."""
-    running = serve_in_thread(standin_config)
+    running = serve_in_thread(standin_config, poll_interval=POLL)
     yield running.url
     running.stop()
 
