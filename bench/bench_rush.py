@@ -41,16 +41,15 @@ import requests
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bench.bench_checkout import ADDRESS, SECRET, percentile, pick_product, start  # noqa: E402
+from bench.bench_checkout import ADDRESS, SECRET, paid_event, percentile, pick_product, start  # noqa: E402
 from bench.delay_proxy import delaying  # noqa: E402
 from bench.serving import free_port  # noqa: E402
-from checkout.stripe_api import event_payload, sign_payload  # noqa: E402
+from checkout.stripe_api import sign_payload  # noqa: E402
 
 APP_SECRET = "bench"
 
 OPENED: list[str] = []  # Stripe sessions the shoppers reached, for the webhooks alongside to pay
 POLL_EVERY = 1.0
-STANDIN_AUTH = {"Authorization": "Bearer sk_test_bench"}  # the key the app is given too
 GIVE_UP_AFTER = 120.0  # seconds a shopper waits for the pay page before the run counts a timeout
 STRIPE_LIMIT = 25  # Stripe's default per endpoint per second (the stand-in imitates it)
 
@@ -221,17 +220,6 @@ def worker_cpu_ms(master: int) -> float:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         total += int(fields[11]) + int(fields[12])  # utime, stime
     return total * 1000 / tick
-
-
-def paid_event(http: requests.Session, standin_url: str, session_id: str) -> str:
-    """The event Stripe sends when a session is paid: the session as Stripe holds it (the amount, currency and
-    reference the store checks against its own pricing), complete and paid. Asked of the stand-in directly,
-    not through the delaying proxy; its rate limit answered by waiting, as the store's own calls are."""
-    while (got := http.get(f"{standin_url}/v1/checkout/sessions/{session_id}", headers=STANDIN_AUTH, timeout=30)).status_code == 429:
-        time.sleep(float(got.headers.get("Retry-After") or 1))
-    got.raise_for_status()
-    paid = {**got.json(), "status": "complete", "payment_status": "paid"}
-    return event_payload("evt_" + uuid.uuid4().hex, "checkout.session.completed", paid)
 
 
 def webhooks_alongside(base: str, standin_url: str, stop: threading.Event, senders: int = 4) -> tuple[list[float], float]:

@@ -31,8 +31,8 @@ import requests
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bench.bench_checkout import ADDRESS, SECRET, pick_product, start  # noqa: E402
-from bench.bench_rush import APP_SECRET, make_members, paid_event  # noqa: E402
+from bench.bench_checkout import ADDRESS, SECRET, paid_event, pick_product, start  # noqa: E402
+from bench.bench_rush import APP_SECRET, make_members  # noqa: E402
 from bench.serving import free_port  # noqa: E402
 
 
