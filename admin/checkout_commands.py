@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from checkout.localtime import local_time
+from checkout.localtime import STORE_TIMEZONE, local_time
 from checkout.status import OrderStatus, status_with_refund
 
 from .git import content_revision
@@ -164,6 +164,11 @@ def upgrade() -> None:
         click.echo("数据库已是最新 / database is up to date")
 
 
+def _beijing_day(day: dt.datetime | None) -> dt.datetime | None:
+    """A `--since` day as operators mean it: from midnight Beijing time, as every listed time is shown."""
+    return day.replace(tzinfo=STORE_TIMEZONE) if day else None
+
+
 @click.group()
 def orders() -> None:
     """List, ship, refund and reconcile orders; buyers' returns and invoices."""
@@ -173,7 +178,11 @@ def orders() -> None:
 @click.option("--status", type=click.Choice([status.value for status in OrderStatus]))
 @click.option("--email")
 @click.option("--product", help="Only orders containing this product id.")
-@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), help="Created on or after this day (UTC).")
+@click.option(
+    "--since",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="Created on or after this day, Beijing time (北京时间), as the list shows times.",
+)
 @click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 200))
 @click.option("--offset", default=0, show_default=True, type=click.IntRange(0))
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
@@ -183,9 +192,7 @@ def list_(status, email, product, since, limit, offset, fmt) -> None:
     from checkout.operations import OrderFilter, list_orders, order_json, orders_csv
 
     with _app() as app:
-        wanted = OrderFilter(
-            status=status, email=email, product=product, since=since.replace(tzinfo=dt.UTC) if since else None, limit=limit, offset=offset
-        )
+        wanted = OrderFilter(status=status, email=email, product=product, since=_beijing_day(since), limit=limit, offset=offset)
         with get_database(app).sessions() as session:
             page, total = list_orders(session, wanted)
             if fmt == "csv":
@@ -196,7 +203,7 @@ def list_(status, email, product, since, limit, offset, fmt) -> None:
                 for order in page:
                     items = ", ".join(f"{line.product_id}×{line.quantity}" for line in order.lines)
                     click.echo(
-                        f"{order.number}  {local_time(order.created_at)}  {status_with_refund(order.status, order.refunded_amount, operator=True):<16} ¥{order.amount_total:>10}  {order.email or '-'}  {items}"
+                        f"{order.number}  {local_time(order.created_at)}  {OrderStatus(order.status).label} {status_with_refund(order.status, order.refunded_amount, operator=True):<16} ¥{order.amount_total:>10}  {order.email or '-'}  {items}"
                     )
                     click.echo(f"    → {_ship_to(order)}")
                     for back in order.returns:  # an order not shipped yet ships without what was returned
@@ -207,17 +214,25 @@ def list_(status, email, product, since, limit, offset, fmt) -> None:
 
 @orders.command()
 @click.argument("order")
-@click.option("--carrier")
-@click.option("--tracking")
+@click.option("--carrier", help="快递公司 / carrier, e.g. 顺丰 (the buyer's mail and order page show it).")
+@click.option("--tracking", help="运单号 / tracking number. On a shipped order: corrects it, and the buyer is mailed again.")
 def ship(order: str, carrier: str | None, tracking: str | None) -> None:
-    """Mark an order shipped."""
+    """Mark an order shipped (发货); the buyer is mailed. Again on a shipped order: correct its carrier or tracking."""
     from checkout import orders as service
     from checkout.db import get_database
 
     with _app() as app:
         try:
             with get_database(app).transaction() as session:
-                shipped = service.ship(session, _order_id(order), carrier=carrier, tracking=tracking)
+                before = service.get_order(session, _order_id(order))
+                was = (before.status, before.carrier, before.tracking)
+                shipped = service.ship(session, before.id, carrier=carrier, tracking=tracking)
+                if was[0] == OrderStatus.SHIPPED:
+                    old, new = " ".join(filter(None, was[1:])) or "-", " ".join(filter(None, [shipped.carrier, shipped.tracking])) or "-"
+                    click.echo(
+                        f"{shipped.number} 本来就已发货：快递信息 {old} → {new}，已再次邮件通知买家 / already shipped: tracking updated, buyer mailed again"
+                    )
+                    return
                 click.echo(f"{shipped.number} 已发货，寄往 / shipped to {_ship_to(shipped)}")
                 for title, sent, cancelled in service.packing_list(session, shipped, shipped.shipped_at or shipped.created_at):
                     note = f"（已取消 {cancelled} 件，不发 / {cancelled} cancelled, not sent）" if cancelled else ""
@@ -228,13 +243,24 @@ def ship(order: str, carrier: str | None, tracking: str | None) -> None:
 
 @orders.command()
 @click.argument("order")
-def refund(order: str) -> None:
-    """Refund an order in full through Stripe."""
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation (for scripts).")
+def refund(order: str, yes: bool) -> None:
+    """Refund an order in full through Stripe (全额退款); asks first, naming the order, its amount and status."""
     from checkout import orders as service
     from checkout.db import get_database
 
     _logging(verbose=False)
     with _app() as app:
+        if not yes:
+            with get_database(app).sessions() as session:
+                try:
+                    found = service.get_order(session, _order_id(order))
+                except service.OrderError as exc:
+                    raise click.ClickException(exc.message) from None
+                what = f"{found.number}（{OrderStatus(found.status).label}，¥{found.amount_total}，{found.email or '-'}）"
+            if not click.confirm(f"确定全额退款 {what}？ / refund in full?"):
+                click.echo("没有退款 / nothing refunded")
+                raise SystemExit(1)
         try:
             refunded = service.refund(get_database(app), _order_id(order), client=_stripe(app))
         except service.OrderError as exc:
@@ -243,7 +269,9 @@ def refund(order: str) -> None:
 
 
 @orders.command()
-@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), help="Only sessions created on or after this day (UTC).")
+@click.option(
+    "--since", type=click.DateTime(formats=["%Y-%m-%d"]), help="Only sessions created on or after this day, Beijing time (北京时间)."
+)
 def reconcile(since: dt.datetime | None) -> None:
     """Record paid Stripe sessions that have no order (a webhook that never arrived); exit 1 on unknown ones."""
     from checkout.db import get_database
@@ -251,7 +279,7 @@ def reconcile(since: dt.datetime | None) -> None:
 
     _logging(verbose=False)
     with _app() as app:
-        report = run(get_database(app), _stripe(app), since=since.replace(tzinfo=dt.UTC) if since else None)
+        report = run(get_database(app), _stripe(app), since=_beijing_day(since))
         for session_id in report.recorded:
             click.echo(f"已补记订单 / recorded {session_id}")
         for session_id in report.unknown:

@@ -150,7 +150,7 @@ def ship(db: Session, order_id: int, *, carrier: str | None = None, tracking: st
     """Mark a paid order shipped (again: updates the tracking of a shipped one)."""
     order = get_order(db, order_id)
     if order.status not in (OrderStatus.PAID, OrderStatus.SHIPPED):
-        raise OrderError(409, "not_shippable", f"订单 {order.number} 当前状态为 {order.status}，不能发货")
+        raise OrderError(409, "not_shippable", f"订单 {order.number} 当前状态为{OrderStatus(order.status).label}，不能发货")
     if blocks_shipping(order):
         raise OrderError(409, "disputed", f"订单 {order.number} 的付款正被银行争议（{order.dispute_status}），争议了结前不能发货")
     shipped_at = order.shipped_at or now or utcnow()

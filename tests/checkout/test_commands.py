@@ -28,8 +28,8 @@ def env(monkeypatch, app, tmp_path):
     return app
 
 
-def plus(*args: str):
-    result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
+def plus(*args: str, input: str | None = None):
+    result = CliRunner().invoke(cli, list(args), catch_exceptions=False, input=input)
     return result
 
 
@@ -58,7 +58,7 @@ def test_orders_list_ship_in_every_format(env, client):
 def test_shipping_an_unpaid_or_unknown_order_fails_with_a_message(env, client):
     post_event(client, "checkout.session.completed", as_paid(env, open_session(client), payment_status="unpaid"))
     unpaid = plus("orders", "ship", "1")
-    assert unpaid.exit_code == 1 and "不能发货" in unpaid.output
+    assert unpaid.exit_code == 1 and "当前状态为待付款确认，不能发货" in unpaid.output, unpaid.output
     assert plus("orders", "ship", "PLUS00000042").exit_code == 1
     assert plus("orders", "ship", "nonsense").exit_code == 2
 
@@ -71,7 +71,10 @@ def test_refund_from_the_command_line(env, client):
     paid = stripe_session(env, session_id)  # complete and paid at the stand-in, with its payment intent
     paid.pop("line_items")
     post_event(client, "checkout.session.completed", paid)
-    result = plus("orders", "refund", "PLUS00000001")
+    declined = plus("orders", "refund", "PLUS00000001", input="n\n")
+    assert declined.exit_code == 1 and "确定全额退款 PLUS00000001（已付款，¥77.00" in declined.output and "没有退款" in declined.output
+    assert json.loads(plus("orders", "list", "--format", "json").output)["orders"][0]["status"] == "paid"  # nothing refunded
+    result = plus("orders", "refund", "PLUS00000001", input="y\n")
     assert result.exit_code == 0, result.output
     assert "refunded (re_" in result.output
     assert json.loads(plus("orders", "list", "--format", "json").output)["orders"][0]["status"] == "refunded"
@@ -129,6 +132,29 @@ def test_orders_list_and_ship_show_where_the_order_goes(env, client):
     shipped = plus("orders", "ship", "PLUS00000001", "--carrier", "顺丰", "--tracking", "SF1")
     assert shipped.exit_code == 0 and "已发货，寄往 / shipped to 张三 13800138000 浙江省杭州市西湖区" in shipped.output
     assert [m.kind for m in outbox(env)] == ["order_paid", "order_shipped"]
+
+
+def test_shipping_again_says_the_tracking_it_corrected(env, client):
+    post_event(client, "checkout.session.completed", as_paid(env, open_session(client)))
+    plus("orders", "ship", "PLUS00000001", "--carrier", "顺丰", "--tracking", "SF123")
+    again = plus("orders", "ship", "PLUS00000001", "--tracking", "SF124")
+    assert again.exit_code == 0 and "本来就已发货：快递信息 顺丰 SF123 → 顺丰 SF124，已再次邮件通知买家" in again.output, again.output
+
+
+def test_orders_since_a_day_means_from_midnight_beijing_time(env, client):
+    import datetime as dt
+
+    from sqlalchemy import update
+
+    from checkout.db import get_database
+    from checkout.models import Order
+
+    post_event(client, "checkout.session.completed", as_paid(env, open_session(client)))
+    with get_database(env).transaction() as db:  # 2 December 18:12 UTC is 3 December 02:12 in Beijing
+        db.execute(update(Order).values(created_at=dt.datetime(2026, 12, 2, 18, 12, tzinfo=dt.UTC)))
+    assert "2026-12-03 02:12" in plus("orders", "list").output
+    assert json.loads(plus("orders", "list", "--format", "json", "--since", "2026-12-03").output)["total"] == 1
+    assert json.loads(plus("orders", "list", "--format", "json", "--since", "2026-12-04").output)["total"] == 0
 
 
 def test_mail_send_delivers_the_queue_through_smtp_once(env, client, monkeypatch):

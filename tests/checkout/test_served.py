@@ -101,7 +101,7 @@ def test_a_refund_from_a_second_terminal_reaches_the_served_stand_in_and_mails_t
     wait_for(lambda: "支付成功" in requests.get(success, timeout=5).text, timeout=20)  # paid: the order is recorded
     terminal = {**os.environ, **env, "PUBLIC_URL": ""}  # the second terminal: the same folder, no key, no URL
 
-    refunded = subprocess.run([PLUS, "orders", "refund", "PLUS00000001"], env=terminal, capture_output=True, text=True, timeout=60)
+    refunded = subprocess.run([PLUS, "orders", "refund", "PLUS00000001", "--yes"], env=terminal, capture_output=True, text=True, timeout=60)
     assert refunded.returncode == 0, refunded.stderr
     assert "PLUS00000001 已全额退款 / refunded (re_" in refunded.stdout
     engine = create_engine(f"sqlite:///{instance / 'plus.db'}")
