@@ -15,7 +15,7 @@ from catalog.messages import say, set_language
 from catalog.problems import Severity
 
 from . import checkout_commands, curator_commands, deploy_commands, site_commands
-from .options import content_option, today_option
+from .options import DEFAULT_CONTENT, content_option, today_option
 
 
 @click.group()
@@ -46,6 +46,13 @@ def validate(content: Path, fmt: str, strict: bool, today: dt.datetime | None, p
     still checked, since rules cross files. A content folder given as PATHS is the content."""
     if len(paths) == 1 and _is_content_folder(paths[0]):
         content, paths = paths[0], ()
+    if not content.is_dir():
+        raise click.UsageError(
+            say(
+                f"内容文件夹 {content} 不存在：请在仓库根目录运行，或用 --content 指定内容文件夹（里面有 products/ 和 factories/）",
+                f"the content folder {content} does not exist: run from the repository, or set --content",
+            )
+        )
     chosen = [_inside(path, content) for path in paths]
     gc.disable()  # loading makes no garbage cycles; the collector's passes over the growing catalog cost ~0.5 s
     try:
@@ -59,7 +66,7 @@ def validate(content: Path, fmt: str, strict: bool, today: dt.datetime | None, p
     warnings = len(mine) - errors
     elsewhere = len(result.errors) - errors
     if chosen:
-        _report_chosen(len(chosen), errors, warnings, elsewhere, fmt)
+        _report_chosen(len(chosen), errors, warnings, elsewhere, fmt, content)
         return
     if result.catalog is not None:
         catalog = result.catalog
@@ -98,9 +105,10 @@ def _in_any(path: Path, chosen: list[Path]) -> bool:
     return any(resolved == c or resolved.is_relative_to(c) for c in chosen)
 
 
-def _report_chosen(files: int, errors: int, warnings: int, elsewhere: int, fmt: str) -> None:
+def _report_chosen(files: int, errors: int, warnings: int, elsewhere: int, fmt: str, content: Path) -> None:
     """The summary when PATHS were named: theirs, then how many errors the rest of the catalog has."""
-    others = say(f"；其他文件还有 {elsewhere} 个错误（不带文件名运行 plus validate 查看）", f"; other files have {elsewhere} error(s)")
+    command = "plus validate" + (f" --content {content}" if str(content) != DEFAULT_CONTENT else "")
+    others = say(f"；其他文件还有 {elsewhere} 个错误（不带文件名运行 {command} 查看）", f"; other files have {elsewhere} error(s)")
     note = others if elsewhere else ""
     if not errors:
         tail = say(f"，{warnings} 条提醒", f", {warnings} warning(s)") if warnings else ""

@@ -57,12 +57,6 @@ def test_warnings_are_marked_and_fatal_only_with_strict(content):
     assert strict.exit_code == 1
 
 
-def test_missing_content_folder_is_reported(tmp_path):
-    result = CliRunner().invoke(cli, ["validate", "--content", str(tmp_path / "nowhere")])
-    assert result.exit_code == 1
-    assert "缺少文件夹 products/：请建立它" in result.output
-
-
 def test_seed_content_validates():
     result = CliRunner().invoke(cli, ["validate", "--content", "content", "--today", "2026-11-25", "--strict"])
     assert result.exit_code == 0, result.output
@@ -76,6 +70,7 @@ def test_named_files_report_only_their_own_problems(content):
     assert mine.exit_code == 1
     assert "aux-vacuum.yaml:5:8: price:" in mine.output and "other.yaml" not in mine.output
     assert "未通过：1 个错误，0 条提醒" in mine.output and "其他文件还有 1 个错误" in mine.output
+    assert f"运行 plus validate --content {content.root} 查看" in mine.output  # the command that shows them, folder and all
     theirs = run(content, str(other))
     assert theirs.exit_code == 1 and "aux-vacuum.yaml" not in theirs.output and "other.yaml" in theirs.output
 
@@ -99,3 +94,9 @@ def test_a_file_outside_the_content_folder_is_refused_with_the_fix(content, tmp_
     stray.write_text("title: x\n")
     result = run(content, str(stray))
     assert result.exit_code == 2 and "不在内容文件夹" in result.output and "--content" in result.output
+
+
+def test_a_missing_content_folder_is_said_once_with_the_fix(tmp_path):
+    result = CliRunner().invoke(cli, ["validate", "--content", str(tmp_path / "nowhere")])
+    assert result.exit_code == 2 and "内容文件夹" in result.output and "不存在" in result.output, result.output
+    assert "缺少" not in result.output  # not one "missing file" per index file
