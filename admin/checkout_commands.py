@@ -164,6 +164,15 @@ def upgrade() -> None:
         click.echo("数据库已是最新 / database is up to date")
 
 
+EXCEL_BOM = "\ufeff"
+"""Put before CSV text: without it, Excel (as Chinese Windows opens it) reads UTF-8 as GBK and garbles 张三 and 顺丰."""
+
+
+def _echo_csv(text: str) -> None:
+    """CSV for a spreadsheet: with the byte-order mark Excel needs to read UTF-8."""
+    click.echo(EXCEL_BOM + text, nl=False)
+
+
 def _beijing_day(day: dt.datetime | None) -> dt.datetime | None:
     """A `--since` day as operators mean it: from midnight Beijing time, as every listed time is shown."""
     return day.replace(tzinfo=STORE_TIMEZONE) if day else None
@@ -196,7 +205,7 @@ def list_(status, email, product, since, limit, offset, fmt) -> None:
         with get_database(app).sessions() as session:
             page, total = list_orders(session, wanted)
             if fmt == "csv":
-                click.echo(orders_csv(page), nl=False)
+                _echo_csv(orders_csv(page))
             elif fmt == "json":
                 click.echo(json.dumps({"orders": [order_json(o) for o in page], "total": total}, ensure_ascii=False, indent=2))
             else:
@@ -329,7 +338,7 @@ def list_returns(status: str | None = None, fmt: str = "table") -> None:
     with _app() as app, get_database(app).sessions() as session:
         rows = returns_listing(session, status)
     if fmt == "csv":
-        click.echo(returns_csv(rows), nl=False)
+        _echo_csv(returns_csv(rows))
     elif fmt == "json":
         click.echo(json.dumps({"returns": rows, "total": len(rows)}, ensure_ascii=False, indent=2))
     else:
@@ -400,7 +409,7 @@ def list_invoices(status: str | None = None, fmt: str = "table") -> None:
     with _app() as app, get_database(app).sessions() as session:
         rows = invoices_listing(session, status)
     if fmt == "csv":
-        click.echo(invoices_csv(rows), nl=False)
+        _echo_csv(invoices_csv(rows))
     elif fmt == "json":
         click.echo(json.dumps({"invoices": rows, "total": len(rows)}, ensure_ascii=False, indent=2))
     else:
@@ -453,7 +462,7 @@ def list_members(status: str | None, as_csv: bool, fmt: str) -> None:
     with _app() as app, get_database(app).sessions() as session:
         rows = members_listing(session, status)
     if as_csv or fmt == "csv":
-        click.echo(members_csv(rows), nl=False)
+        _echo_csv(members_csv(rows))
     elif fmt == "json":
         click.echo(json.dumps({"members": [member_json(row) for row in rows], "total": len(rows)}, ensure_ascii=False, indent=2))
     else:

@@ -49,7 +49,8 @@ def test_orders_list_ship_in_every_format(env, client):
     assert table.exit_code == 0 and "PLUS00000001" in table.output and "umbrella×2" in table.output and "1 of 1" in table.output
     listed = json.loads(plus("orders", "list", "--format", "json", "--status", "paid").output)
     assert listed["total"] == 1 and listed["orders"][0]["amount_total"] == "25.10"
-    assert plus("orders", "list", "--format", "csv").output.splitlines()[0].startswith("number,status")
+    exported = plus("orders", "list", "--format", "csv").output
+    assert exported.startswith("\ufeffnumber,status")  # the byte-order mark Excel needs to read UTF-8
     shipped = plus("orders", "ship", "PLUS00000001", "--carrier", "顺丰", "--tracking", "SF1")
     assert shipped.exit_code == 0, shipped.output
     assert json.loads(plus("orders", "list", "--format", "json").output)["orders"][0]["tracking"] == "SF1"

@@ -64,7 +64,7 @@ def test_members_are_listed_with_how_their_plus_renews(live, env):  # noqa: F811
     assert "expired / 已过期" in lines["lapsed@example.com"] and "一次付清" in lines["lapsed@example.com"]
     assert "3 member(s) / 位会员" in table.output
 
-    rows = list(csv.DictReader(io.StringIO(plus("members", "list", "--csv").output)))
+    rows = list(csv.DictReader(io.StringIO(plus("members", "list", "--csv").output.removeprefix("\ufeff"))))
     by_email = {row["email"]: row for row in rows}
     assert list(rows[0]) == ["email", "since", "until", "renewal", "status"]
     assert by_email["card@example.com"]["renewal"] == "card" and by_email["lapsed@example.com"]["status"] == "expired"
