@@ -248,15 +248,20 @@ def test_waiting_pages_asking_within_a_second_keep_their_holds_with_one_write_a_
     assert held(app) == 3
 
 
-def test_far_back_in_the_queue_the_waiting_page_asks_less_often_and_near_the_front_every_second(make_app):
+def queued_behind_a_blocker(app, shoppers: int):
+    """(release, clients, answers): `shoppers` new shoppers' checkouts queued behind one Stripe call that waits for `release`."""
     from checkout.payments import Started
     from checkout.session_queue import get_queue
 
-    app = make_app(PLUS_CHECKOUT_WAIT=0, PLUS_STRIPE_WORKERS=1, PLUS_STRIPE_RATE=0.4, PLUS_QUEUE_HOLD_SECONDS=60)
     release = threading.Event()
     get_queue(app).submit("blocker", lambda: release.wait(30) and Started("cs_blocker", "u"))
-    shoppers = [other_shopper(app, n) for n in range(10)]
-    queued = [buy(client, UMBRELLA) for client in shoppers]
+    clients = [other_shopper(app, n) for n in range(shoppers)]
+    return release, clients, [buy(client, UMBRELLA) for client in clients]
+
+
+def test_far_back_in_the_queue_the_waiting_page_asks_less_often_and_near_the_front_every_second(make_app):
+    app = make_app(PLUS_CHECKOUT_WAIT=0, PLUS_STRIPE_WORKERS=1, PLUS_STRIPE_RATE=0.4, PLUS_QUEUE_HOLD_SECONDS=60)
+    release, shoppers, queued = queued_behind_a_blocker(app, 10)
     answers = [answer.get_json() for answer in queued]
     asked = [client.get(answer["status_url"]).headers["Retry-After"] for client, answer in zip(shoppers, answers, strict=True)]
     # n ahead at one session every 2.5 s: asked again when three quarters of the 2.5n s have passed, at most every 15 s

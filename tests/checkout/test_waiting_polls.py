@@ -14,7 +14,7 @@ from checkout.db import get_database
 from checkout.models import User, utcnow
 
 from .helpers import buy, log_in, make_account, other_shopper, wait_for
-from .test_rush import UMBRELLA, checkout_row, set_deadline
+from .test_rush import UMBRELLA, checkout_row, queued_behind_a_blocker, set_deadline
 
 
 @pytest.fixture
@@ -54,14 +54,8 @@ def test_a_shopper_told_to_ask_again_in_15_s_is_held_a_hold_period_past_that(slo
 
 
 def test_a_short_hold_has_the_page_ask_within_a_quarter_of_it(make_app):
-    from checkout.payments import Started
-    from checkout.session_queue import get_queue
-
     app = make_app(PLUS_CHECKOUT_WAIT=0, PLUS_STRIPE_WORKERS=1, PLUS_STRIPE_RATE=0.1, PLUS_QUEUE_HOLD_SECONDS=12)
-    release = threading.Event()
-    get_queue(app).submit("blocker", lambda: release.wait(30) and Started("cs_blocker", "u"))
-    shoppers = [other_shopper(app, n) for n in range(3)]
-    answers = [buy(client, UMBRELLA) for client in shoppers]
+    release, _, answers = queued_behind_a_blocker(app, 3)
     assert answers[2].headers["Retry-After"] == "3"  # 20 s away, but the hold is 12 s: asked again within a quarter of it
     release.set()
 
