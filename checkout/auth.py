@@ -99,9 +99,12 @@ SAFE_PATH = re.compile(r"^/(?![/\\])[A-Za-z0-9\-._~!$&'()*+,;=:@/%?]{0,500}\Z")
 
 def _safe_next(target: str | None) -> str:
     """Only same-site paths of printable ASCII are followed after logging in (no open redirect, no header injection)."""
-    if not target or not SAFE_PATH.match(target) or urlsplit(target).netloc:
-        return url_for("account.index")
-    return target
+    return _kept_next(target) or url_for("account.index")
+
+
+def _kept_next(target: str | None) -> str | None:
+    """`target` when it is a same-site path worth carrying through a mailed link, else None."""
+    return target if target and SAFE_PATH.match(target) and not urlsplit(target).netloc else None
 
 
 def _log_in(user: User) -> None:
@@ -122,8 +125,11 @@ def signup():
             with get_database().transaction() as db:
                 started = accounts.sign_up(db, email, password)
                 # The answer is the same for every address; the mail (written with the account) says what happened.
-                endpoint = "auth.reset_confirm" if started.outcome == "exists" else "auth.confirm"
-                link = f"{current_app.config['PUBLIC_URL']}{url_for(endpoint, token=started.token)}"
+                if started.outcome == "exists":
+                    path = url_for("auth.reset_confirm", token=started.token)
+                else:  # confirming ends where the sign-up started (the membership page…), as a login does
+                    path = url_for("auth.confirm", token=started.token, next=_kept_next(request.args.get("next")))
+                link = f"{current_app.config['PUBLIC_URL']}{path}"
                 notices.sign_up(db, started.user, started.outcome, link)
         except accounts.AccountError as exc:
             flash(str(exc), "error")
@@ -147,7 +153,7 @@ def confirm(token: str):
         _log_in(user)
         log.info("account %s confirmed", user.id)
         flash("邮箱已确认，欢迎加入PLUS会员店", "info")
-        return redirect(url_for("account.index"))
+        return redirect(_safe_next(request.args.get("next")))
     return render_template("auth/confirm.html", valid=accounts.token_user(get_db(), token, "confirm") is not None)
 
 

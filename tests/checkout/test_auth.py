@@ -11,7 +11,7 @@ from sqlalchemy import select
 from checkout.db import get_database
 from checkout.models import User
 
-from .helpers import PASSWORD, csrf_token, form_post, log_in, outbox, sign_up
+from .helpers import PASSWORD, caught_mail, csrf_token, form_post, log_in, mailed_link, outbox, sign_up
 
 
 def stored_user(app, email: str) -> User:
@@ -160,3 +160,23 @@ def test_session_cookie_is_httponly_lax_and_secure_in_production(make_app):
         cookie = next(h for h in response.headers.getlist("Set-Cookie") if h.startswith("plus_session="))
         assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
         assert ("Secure" in cookie) is secure
+
+
+def test_signing_up_from_a_page_returns_to_it_once_the_address_is_confirmed(client):
+    """Sign-up from the membership page (/auth/signup?next=…) ends on that page, as logging in does."""
+    with caught_mail(client.application) as mail:
+        form_post(
+            client, "/auth/signup?next=/account/membership", {"email": "new@example.com", "password": PASSWORD, "password2": PASSWORD}
+        )
+    link = mailed_link("\n".join(mail.texts), "/auth/confirm/")
+    confirmed = form_post(client, link, {})
+    assert confirmed.status_code == 302 and confirmed.headers["Location"].endswith("/account/membership"), confirmed.headers
+
+
+def test_a_foreign_next_on_sign_up_is_not_followed(client):
+    with caught_mail(client.application) as mail:
+        form_post(client, "/auth/signup?next=//evil.example/x", {"email": "new2@example.com", "password": PASSWORD, "password2": PASSWORD})
+    link = mailed_link("\n".join(mail.texts), "/auth/confirm/")
+    assert "evil" not in link
+    confirmed = form_post(client, link, {})
+    assert confirmed.headers["Location"].endswith("/account/")
