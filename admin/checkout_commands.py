@@ -35,7 +35,10 @@ def _app():
         if served := served_settings(app.config, app.instance_path):
             get_database(app).engine.dispose()
             app = create_app(served)
-            click.echo(f"使用正在运行的本地商店 / using the running plus serve: {', '.join(sorted(served))}", err=True)
+            click.echo(
+                f"连接本机正在运行的商店（plus serve）：邮件链接和退款都用它的设置 / using the running plus serve's {', '.join(sorted(served))}",
+                err=True,
+            )
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from None
     try:
