@@ -237,12 +237,12 @@ def ship(order: str, carrier: str | None, tracking: str | None) -> None:
         try:
             with get_database(app).transaction() as session:
                 before = service.get_order(session, _order_id(order))
-                was = (before.status, before.carrier, before.tracking)
+                was_shipped, old = before.status == OrderStatus.SHIPPED, before.parcel or "-"
                 shipped = service.ship(session, before.id, carrier=carrier, tracking=tracking)
-                if was[0] == OrderStatus.SHIPPED:
-                    old, new = " ".join(filter(None, was[1:])) or "-", " ".join(filter(None, [shipped.carrier, shipped.tracking])) or "-"
+                if was_shipped:
                     click.echo(
-                        f"{shipped.number} 本来就已发货：快递信息 {old} → {new}，已再次邮件通知买家 / already shipped: tracking updated, buyer mailed again"
+                        f"{shipped.number} 本来就已发货：快递信息 {old} → {shipped.parcel or '-'}，已再次邮件通知买家 / "
+                        "already shipped: tracking updated, buyer mailed again"
                     )
                     return
                 click.echo(f"{shipped.number} 已发货，寄往 / shipped to {_ship_to(shipped)}")

@@ -76,11 +76,7 @@ def validate(content: Path, fmt: str, strict: bool, today: dt.datetime | None, p
         )
         click.echo(summary)
         return
-    click.echo(
-        say(f"未通过：{errors} 个错误，{warnings} 条提醒；改好后再运行 plus validate", f"failed: {errors} error(s), {warnings} warning(s)"),
-        err=fmt == "github",
-    )
-    raise SystemExit(1)
+    _fail(errors, warnings, fmt)
 
 
 def _is_content_folder(path: Path) -> bool:
@@ -102,7 +98,7 @@ def _inside(path: Path, content: Path) -> Path:
 
 def _in_any(path: Path, chosen: list[Path]) -> bool:
     resolved = path.resolve()
-    return any(resolved == c or resolved.is_relative_to(c) for c in chosen)
+    return any(resolved.is_relative_to(c) for c in chosen)  # the file itself, or a file in a named folder
 
 
 def _report_chosen(files: int, errors: int, warnings: int, elsewhere: int, fmt: str, content: Path) -> None:
@@ -114,11 +110,15 @@ def _report_chosen(files: int, errors: int, warnings: int, elsewhere: int, fmt: 
         tail = say(f"，{warnings} 条提醒", f", {warnings} warning(s)") if warnings else ""
         click.echo(say(f"通过：所选 {files} 个文件没有问题", f"ok: no problem in the {files} file(s) named") + tail + note)
         return
-    click.echo(
-        say(f"未通过：{errors} 个错误，{warnings} 条提醒；改好后再运行 plus validate", f"failed: {errors} error(s), {warnings} warning(s)")
-        + note,
-        err=fmt == "github",
+    _fail(errors, warnings, fmt, note)
+
+
+def _fail(errors: int, warnings: int, fmt: str, note: str = "") -> None:
+    """The summary of a failed check (to stderr under --format github, after the annotations), exit 1."""
+    failed = say(
+        f"未通过：{errors} 个错误，{warnings} 条提醒；改好后再运行 plus validate", f"failed: {errors} error(s), {warnings} warning(s)"
     )
+    click.echo(failed + note, err=fmt == "github")
     raise SystemExit(1)
 
 

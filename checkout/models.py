@@ -237,6 +237,11 @@ class Order(Base):
         """The order number shoppers and operators quote."""
         return f"PLUS{self.id:08d}"
 
+    @property
+    def parcel(self) -> str:
+        """Carrier and tracking number as shown to buyer and operator (`顺丰 SF123`), "" before shipping."""
+        return " ".join(filter(None, [self.carrier, self.tracking]))
+
 
 class OrderLine(Base):
     """One product of an order, at the unit price computed when the session was created."""

@@ -63,7 +63,7 @@ def timeline(order: Order) -> list[tuple[str, dt.datetime | None, str]]:
     if order.status == OrderStatus.PAYMENT_FAILED:
         steps.append(("付款失败", None, "请重新下单"))
     if order.shipped_at:
-        steps.append(("已发货", order.shipped_at, " ".join(filter(None, [order.carrier, order.tracking]))))
+        steps.append(("已发货", order.shipped_at, order.parcel))
     refunded = [r for r in order.returns if r.status == "refunded"]
     for r in refunded:
         steps.append((f"{notices.return_word(order, r)}退款", r.refunded_at, f"售后单 {r.number} 已原路退回 {price_label(r.amount)}"))

@@ -4,8 +4,7 @@
 ready within `PLUS_CHECKOUT_WAIT` the browser lands here, is told it is queued and reloads itself
 (plain HTML refresh: no script needed) when about three quarters of its expected wait have passed
 (its place in the queue ÷ the Stripe pace, 1 s to a quarter of the hold, at most MAX_REFRESH),
-until the pay page opens: a
-queue of a thousand asks a few times each, not every second. The 202 answer's URLs carry the
+until the pay page opens: a queue of a thousand asks a few times each, not every second. The 202 answer's URLs carry the
 expected turn (`?turn=`, epoch seconds) for the other processes, which do not know the place.
 A full queue is answered 503 with `Retry-After` before any stock is held.
 
