@@ -198,7 +198,7 @@ def refund(database: Database, order_id: int, *, client: stripe.StripeClient, no
             return order
         refundable = (OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.AMOUNT_MISMATCH)
         if order.status not in refundable or not order.stripe_payment_intent:
-            raise OrderError(409, "not_refundable", f"订单 {order.number} 当前状态为 {order.status}，不能退款")
+            raise OrderError(409, "not_refundable", f"订单 {order.number} 当前状态为{OrderStatus(order.status).label}，不能退款")
     try:
         result = client.v1.refunds.create(
             {"payment_intent": order.stripe_payment_intent, "metadata": {"order": order.number}},
@@ -209,8 +209,9 @@ def refund(database: Database, order_id: int, *, client: stripe.StripeClient, no
         raise OrderError(502, "refund_failed", "退款未成功：支付服务拒绝或不可用") from exc
     with database.transaction() as db:
         order = get_order(db, order_id)
+        order.stripe_refund_id = order.stripe_refund_id or result.id  # also when charge.refunded got here first
         if order.status != OrderStatus.REFUNDED:
-            order.status, order.stripe_refund_id, order.refunded_at = OrderStatus.REFUNDED, result.id, now or utcnow()
+            order.status, order.refunded_at = OrderStatus.REFUNDED, now or utcnow()
             order.refunded_amount = order.amount_total
             notices.order_refunded(db, order)
             log.info("order %s refunded (%s)", order.number, result.id)

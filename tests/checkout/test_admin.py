@@ -155,3 +155,34 @@ def test_nda_brands_reach_no_order_output(app, client, shop_content):
 
     outputs.append(str(stripe_session(app, open_session(client, [{"product": "organizer", "quantity": 1}]))))
     assert all("secretbrandzeta" not in text.lower() for text in outputs)
+
+
+class WebhookFirst(stripe.RequestsClient):
+    """The stripe library's HTTP client, delivering the stand-in's webhooks as soon as a refund is made: the
+    charge.refunded event reaches the store before the refund's own answer is recorded (it can, in production)."""
+
+    def __init__(self, standin: str):
+        super().__init__()
+        self.standin = standin
+
+    def request(self, method, url, headers, post_data=None):
+        answer = super().request(method, url, headers, post_data)
+        if method == "post" and url.endswith("/v1/refunds"):
+            from .helpers import flush
+
+            flush(self.standin)
+        return answer
+
+
+def test_a_refund_whose_webhook_came_first_still_records_the_refund(live, client):
+    from .helpers import buy, flush, pay
+
+    session_id = buy(client, [{"product": "aux-vacuum", "quantity": 1}]).get_json()["id"]
+    pay(live.standin, session_id)
+    flush(live.standin)
+    order = client.get("/api/admin/orders", headers=AUTH).get_json()["orders"][0]
+    live.app.extensions["plus_stripe"] = stripe.StripeClient(
+        live.app.config["STRIPE_SECRET_KEY"], base_addresses={"api": live.standin}, http_client=WebhookFirst(live.standin)
+    )
+    refunded = client.post(f"/api/admin/orders/{order['id']}/refund", headers=AUTH).get_json()
+    assert refunded["status"] == "refunded" and (refunded["stripe_refund_id"] or "").startswith("re_"), refunded
