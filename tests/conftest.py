@@ -352,6 +352,27 @@ def _temporary_files_in_memory(config) -> None:
         os.environ["PYTEST_DEBUG_TEMPROOT"] = str(MEMORY)  # read by pytest when the first test asks for tmp_path
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist's own, which turns -n into workers
+def pytest_cmdline_main(config):
+    """The quick loop uses every core: a run of the whole tree that leaves the slow tests out (`pytest -m "not slow"`,
+    with or without `-k`) runs on pytest-xdist's workers as if `-n auto` were given (half the time on two cores).
+    The full suite (its servers, browsers and PostgreSQL share ports and folders), a run naming files or tests, and
+    one giving `-n` or `--dist` itself (`-n 0`: one process), `--pdb`, `--collect-only`, `--lf`, `--ff` or `--sw` run as asked."""
+    if os.environ.get("PYTEST_XDIST_WORKER") or hasattr(config, "workerinput"):
+        return  # a worker: its controller decided
+    option = config.option
+    if getattr(option, "numprocesses", "missing") is not None or getattr(option, "dist", "no") != "no":
+        return  # pytest-xdist is not installed, or -n/--dist was given
+    if config.args_source is not pytest.Config.ArgsSource.TESTPATHS or "not slow" not in (option.markexpr or ""):
+        return
+    one_process = ("usepdb", "trace", "collectonly", "lf", "failedfirst", "stepwise", "stepwise_skip")  # some from plugins
+    if any(getattr(option, name, False) for name in one_process):
+        return
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    if cores > 1:
+        option.numprocesses = "auto"
+
+
 def pytest_configure(config):
     """Temporary files in memory where there is room (see _temporary_files_in_memory); every Flask app the tests
     make shares its URL builders (see SharedBuilderRule), every Pelican build made in this process its compiled
