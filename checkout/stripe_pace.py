@@ -34,6 +34,11 @@ class Pace:
         self._clock = clock
         self._sleep = sleep
 
+    def free(self) -> bool:
+        """Whether a caller would have its turn at once (no turn is booked ahead of now)."""
+        with self._lock:
+            return self._clock() >= self._next
+
     def wait(self) -> None:
         """Wait for this caller's turn."""
         with self._lock:

@@ -140,6 +140,26 @@ def test_in_a_rush_the_request_does_not_wait_for_a_session_queued_behind_others(
     assert wait_for(lambda: jobs.result("third")).id == "cs_3"
 
 
+def test_in_a_rush_the_request_does_not_wait_for_a_session_whose_stripe_turn_is_later():
+    """Jobs taken by idle workers wait for their turn in the pace, not in the queue: the queue looks empty, the pace does not."""
+    from checkout.payments import Started
+    from checkout.session_queue import SessionQueue
+
+    jobs = SessionQueue(workers=4, size=10, rate=2)  # a turn every half second
+
+    def paced_job(n: int):
+        return lambda: jobs.pace.wait() or Started(f"cs_{n}", f"u{n}")
+
+    for n in range(3):  # the first calls Stripe now; the next two have turns in 0.5 and 1 s
+        jobs.submit(f"early-{n}", paced_job(n))
+    wait_for(lambda: jobs.pace.free() is False)
+    began = time.monotonic()
+    assert jobs.run("late", paced_job(9), wait=5) is None  # answered at once (202): its turn is 1.5 s away
+    assert time.monotonic() - began < 0.3
+    assert wait_for(lambda: jobs.result("late"), timeout=10).id == "cs_9"
+    jobs.close()
+
+
 def test_closing_the_queue_lets_running_jobs_finish_drops_queued_ones_and_stops_its_workers():
     """The app closes its queue before its database: a job still opening a session keeps a live connection."""
     from checkout.payments import Started
