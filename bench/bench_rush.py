@@ -24,6 +24,7 @@ import itertools
 import json
 import os
 import random
+import resource
 import statistics
 import subprocess
 import sys
@@ -42,13 +43,14 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from bench.bench_checkout import ADDRESS, SECRET, paid_event, percentile, pick_product, start  # noqa: E402
-from bench.delay_proxy import delaying  # noqa: E402
+from bench.delay_proxy import delaying_process  # noqa: E402
 from bench.serving import free_port  # noqa: E402
 from checkout.stripe_api import sign_payload  # noqa: E402
 
 APP_SECRET = "bench"
 
 OPENED: list[str] = []  # Stripe sessions the shoppers reached, for the webhooks alongside to pay
+SENT: list[tuple[str, float, str]] = []  # (X-Bench-Sent, answered at, kind) of every request, for --trace
 POLL_EVERY = 1.0
 GIVE_UP_AFTER = 120.0  # seconds a shopper waits for the pay page before the run counts a timeout
 STRIPE_LIMIT = 25  # Stripe's default per endpoint per second (the stand-in imitates it)
@@ -77,6 +79,7 @@ class Run:
     outcomes: list[Outcome] = field(default_factory=list)
     wall: float = 0.0
     cpu_ms: float = 0.0
+    others_ms: dict[str, float] = field(default_factory=dict)  # CPU of the stand-in, the proxy and this client over the run
     hooks: list[float] = field(default_factory=list)
     hook_wall: float = 0.0
     orders_paid: int = 0
@@ -143,7 +146,7 @@ def shopper(base: str, product: str, http: requests.Session, leaves: bool = Fals
     body = json.dumps({"items": [{"product": product, "quantity": 1}], "address": ADDRESS})
     started = time.perf_counter()
     try:
-        answer = http.post(f"{base}/api/checkout", data=body, headers={"Content-Type": "application/json"}, timeout=30)
+        answer = timed(http.post, "checkout", f"{base}/api/checkout", data=body, headers={"Content-Type": "application/json"})
     except requests.RequestException:
         return Outcome((time.perf_counter() - started) * 1000, 0)
     outcome = Outcome((time.perf_counter() - started) * 1000, answer.status_code)
@@ -158,7 +161,7 @@ def shopper(base: str, product: str, http: requests.Session, leaves: bool = Fals
             time.sleep(wait)
             outcome.polls += 1
             try:
-                asked = http.get(status_url, timeout=30)
+                asked = timed(http.get, "poll", status_url)
             except requests.RequestException:  # a reload that timed out: the page tries again (counted if it never opens)
                 wait = POLL_EVERY
                 continue
@@ -173,6 +176,15 @@ def shopper(base: str, product: str, http: requests.Session, leaves: bool = Fals
             if state["status"] == "closed":
                 break
     return outcome
+
+
+def timed(call: Callable[..., requests.Response], kind: str, url: str, **kwargs) -> requests.Response:
+    """One request stamped with its send time (`X-Bench-Sent`, logged by the server with --trace) and remembered with its answer's time."""
+    sent = f"{time.time():.6f}"
+    kwargs["headers"] = {**kwargs.get("headers", {}), "X-Bench-Sent": sent}
+    answer = call(url, timeout=30, **kwargs)
+    SENT.append((sent, time.time(), kind))
+    return answer
 
 
 def closed_loop(base: str, product: str, clients: int, total: int, who: Shoppers) -> list[Outcome]:
@@ -213,13 +225,21 @@ def open_loop(base: str, product: str, arrivals: int, rate: float, who: Shoppers
 
 def worker_cpu_ms(master: int) -> float:
     """CPU time (user + system) of the gunicorn master and its workers so far, in ms (from /proc)."""
-    tick = os.sysconf("SC_CLK_TCK")
-    total = 0
-    pids = [master, *(int(p) for p in Path(f"/proc/{master}/task/{master}/children").read_text().split())]
-    for pid in pids:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total * 1000 / tick
+    return sum(
+        process_cpu_ms(pid) for pid in [master, *(int(p) for p in Path(f"/proc/{master}/task/{master}/children").read_text().split())]
+    )
+
+
+def process_cpu_ms(pid: int) -> float:
+    """CPU time (user + system) of one process so far, in ms (from /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")  # utime, stime
+
+
+def own_cpu_ms() -> float:
+    """CPU time of this process (the shoppers' client and the webhooks' sender), in ms."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return (usage.ru_utime + usage.ru_stime) * 1000
 
 
 def webhooks_alongside(base: str, standin_url: str, stop: threading.Event, senders: int = 4) -> tuple[list[float], float]:
@@ -248,11 +268,12 @@ def webhooks_alongside(base: str, standin_url: str, stop: threading.Event, sende
                     continue
                 begun = time.perf_counter()
                 try:
-                    http.post(
+                    timed(
+                        http.post,
+                        "webhook",
                         f"{base}/api/stripe/webhook",
                         data=payload,
                         headers={"Content-Type": "application/json", "Stripe-Signature": sign_payload(payload, SECRET)},
-                        timeout=30,
                     )
                 except requests.RequestException:  # timed out: counted with its latency, as Stripe would retry it
                     pass
@@ -312,14 +333,29 @@ def released_after(database_url: str, outcomes: list[Outcome], give_up: float = 
     return None if leavers else slowest
 
 
-def measure(name: str, scenario: Callable[[], list[Outcome]], base: str, standin_url: str, app_pid: int, *, alongside: bool) -> Run:
+def others_cpu_ms(others: dict[str, int]) -> dict[str, float]:
+    """CPU so far of the processes beside the store (by name), and of this one ("client")."""
+    return {**{name: process_cpu_ms(pid) for name, pid in others.items()}, "client": own_cpu_ms()}
+
+
+def measure(
+    name: str,
+    scenario: Callable[[], list[Outcome]],
+    base: str,
+    standin_url: str,
+    app_pid: int,
+    *,
+    alongside: bool,
+    others: dict[str, int] | None = None,
+) -> Run:
     """Run one scenario (with webhooks delivered alongside, or not: then the CPU is the checkouts' alone)."""
     run, stop = Run(name), threading.Event()
     hooks: list = []  # the sender's (latencies, wall seconds)
     if not alongside:
         stop.set()
     sender = threading.Thread(target=lambda: hooks.extend(webhooks_alongside(base, standin_url, stop)), daemon=True)
-    cpu = worker_cpu_ms(app_pid)
+    cpu, beside = worker_cpu_ms(app_pid), others_cpu_ms(others or {})
+    SENT.clear()
     started = time.perf_counter()
     sender.start()
     run.outcomes = scenario()
@@ -327,6 +363,7 @@ def measure(name: str, scenario: Callable[[], list[Outcome]], base: str, standin
     stop.set()
     sender.join(60)
     run.cpu_ms = worker_cpu_ms(app_pid) - cpu
+    run.others_ms = {key: value - beside[key] for key, value in others_cpu_ms(others or {}).items()}
     if hooks:
         run.hooks, run.hook_wall = hooks[0], hooks[1]
     return run
@@ -358,6 +395,46 @@ def report(run: Run, held: int) -> str:
     )
 
 
+def others_line(run: Run) -> str:
+    """The CPU of the processes beside the store over the run, per shopper."""
+    shoppers = max(1, len(run.outcomes))
+    return "  beside the store, CPU ms/shopper: " + ", ".join(f"{name} {ms / shoppers:.1f}" for name, ms in run.others_ms.items())
+
+
+def trace_lines(trace: Path) -> list[str]:
+    """Where the requests of the last run spent their time, by kind, from the server's lines (rush_trace.py) and the client's."""
+    server: dict[str, tuple[float, float, float, int]] = {}
+    collections_ms: list[float] = []
+    for file in trace.parent.glob(trace.name + ".*"):
+        for line in file.read_text().splitlines():
+            if line.startswith("gc "):
+                _, began, ended, _ = line.split(" ")
+                collections_ms.append((float(ended) - float(began)) * 1000)
+                continue
+            sent, taken, done, cpu, waiting = line.split(" ")[:5]
+            server[sent] = (float(taken), float(done), float(cpu), int(waiting))
+    kinds: dict[str, list[tuple[float, ...]]] = collections.defaultdict(list)
+    for sent, answered, kind in SENT:
+        if sent in server:
+            taken, done, cpu, waiting = server[sent]
+            at = float(sent)
+            kinds[kind].append(((answered - at) * 1000, (taken - at) * 1000, (done - taken) * 1000, (answered - done) * 1000, cpu, waiting))
+    found = []
+    names = ("client saw", "before a thread took it", "in the app", "after the app", "thread CPU", "waiting in its worker")
+    for kind, rows in sorted(kinds.items()):
+        columns = list(zip(*rows, strict=True))
+        parts = [
+            f"{name} {percentile(list(c), 50):.0f}/{percentile(list(c), 95):.0f}/{percentile(list(c), 99):.0f}"
+            for name, c in zip(names, columns, strict=True)
+        ]
+        found.append(f"  {kind} ×{len(rows)} (p50/p95/p99, ms): " + ", ".join(parts))
+    if collections_ms:
+        found.append(
+            f"  full garbage collections: {len(collections_ms)}, {sum(collections_ms):.0f} ms in all, longest {max(collections_ms):.0f} ms"
+        )
+    return found
+
+
 def _pairs(text: str, sep: str) -> list[tuple[float, float]]:
     """'1x20,50x300' or '1000@50' → [(1, 20), (50, 300)]; '' → []."""
     return [(float(a), float(b)) for a, b in (item.split(sep) for item in text.split(",") if item.strip())]
@@ -384,6 +461,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--bursts", help="open-loop bursts, arrivals @ per second (default 1000@50,1000@100)")
     parser.add_argument("--who", default="guests,members", help="guests, members or both (default both)")
     parser.add_argument("--leave", type=float, default=0.0, help="share of queued shoppers who close the waiting page at once")
+    parser.add_argument("--trace", action="store_true", help="after each row: where the requests' time went (server and client side)")
     args = parser.parse_args(argv)
     quick = args.quick
     latencies = _latencies(args.latencies or ("50" if quick else "300,300-600"))
@@ -419,7 +497,7 @@ def main(argv: list[str] | None = None) -> None:
             )
         )
         for label, low, high in latencies:
-            with delaying(standin_url, low, high) as proxy:
+            with delaying_process(standin_url, low, high) as (proxy, proxy_process):
                 env = {
                     **os.environ,
                     "PLUS_INSTANCE": str(work / "instance"),
@@ -440,6 +518,10 @@ def main(argv: list[str] | None = None) -> None:
                     members = make_members(database_url, per_kind + 10)
                 command = [str(bin_dir / "gunicorn"), "-b", f"127.0.0.1:{app_port}", "-w", str(args.workers), "-k", "gthread"]
                 command += ["--threads", "8", "--log-level", "warning", "admin.serve:create_site()"]
+                trace = work / "trace"
+                if args.trace:
+                    command[1:1] = ["-c", str(REPO / "bench" / "rush_trace.py")]
+                    env["PLUS_BENCH_TRACE"] = str(trace)
                 app = start(command, env, work / "app.log", base + "/api/me")
                 try:
                     closed_loop(base, product, 4, 8, Shoppers(None, 0.0))  # warm up
@@ -456,11 +538,14 @@ def main(argv: list[str] | None = None) -> None:
                         ]
                     for name, alongside, scenario in scenarios:
                         paid_before = paid_orders(database_url)
-                        run = measure(name, scenario, base, standin_url, app.pid, alongside=alongside)
+                        others = {"stand-in": processes[0].pid, "proxy": proxy_process.pid}
+                        run = measure(name, scenario, base, standin_url, app.pid, alongside=alongside, others=others)
                         run.orders_paid = paid_orders(database_url) - paid_before
                         run.left = sum(o.left for o in run.outcomes)
                         run.released_after = released_after(database_url, run.outcomes)
                         print(report(run, holds_left(database_url)), flush=True)
+                        if args.trace:
+                            print("\n".join([others_line(run), *trace_lines(trace)]), flush=True)
                 finally:
                     app.terminate()
                     app.wait(timeout=30)
