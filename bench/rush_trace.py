@@ -13,9 +13,10 @@ import gc
 import os
 import threading
 import time
+from typing import TextIO
 
 _lock = threading.Lock()
-_files: dict[int, object] = {}
+_files: dict[int, TextIO] = {}
 
 
 def _write(line: str) -> None:
@@ -23,7 +24,7 @@ def _write(line: str) -> None:
         out = _files.get(os.getpid())
         if out is None:
             out = _files[os.getpid()] = open(f"{os.environ['PLUS_BENCH_TRACE']}.{os.getpid()}", "a", buffering=1)  # noqa: SIM115
-        out.write(line)  # type: ignore[attr-defined]
+        out.write(line)
 
 
 def post_fork(_server, _worker) -> None:
