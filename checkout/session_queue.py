@@ -105,13 +105,14 @@ class SessionQueue:
     def run(self, key: str, job: Callable[[], Started], *, wait: float) -> Started | None:
         """Queue `job` and wait up to `wait` seconds: its session, its error raised, or None (still queued).
 
-        Only a job that calls Stripe at once is waited for: in a rush (others queued before it, or
-        taken by a worker but waiting for their turn in the pace) the request answers at once and
-        frees its thread for the next shopper and for webhooks. (A waiting request holds one of its
-        process's few threads: at the start of a rush, requests that waited for sessions queued
-        behind the pace kept every thread busy and the shoppers after them waited seconds for one.)
+        Only a job that calls Stripe at once (within a quarter of `wait`) is waited for: in a rush
+        (others queued before it, or taken by a worker but waiting for their turn in the pace) the
+        request answers at once and frees its thread for the next shopper and for webhooks. (A
+        waiting request holds one of its process's few threads: at the start of a rush, requests
+        that waited for sessions queued behind the pace kept every thread busy, and the shoppers
+        after them waited seconds for one.)
         """
-        listens = wait > 0 and self._jobs.qsize() == 0 and self.pace.free()
+        listens = wait > 0 and self._jobs.qsize() == 0 and self.pace.delay() <= wait / 4
         if listens:
             with self._lock:
                 self._listening.add(key)

@@ -34,10 +34,10 @@ class Pace:
         self._clock = clock
         self._sleep = sleep
 
-    def free(self) -> bool:
-        """Whether a caller would have its turn at once (no turn is booked ahead of now)."""
+    def delay(self) -> float:
+        """Seconds a new caller would wait for its turn (0: at once; more when turns are booked ahead)."""
         with self._lock:
-            return self._clock() >= self._next
+            return max(0.0, self._next - self._clock())
 
     def wait(self) -> None:
         """Wait for this caller's turn."""
