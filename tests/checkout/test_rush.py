@@ -160,6 +160,27 @@ def test_in_a_rush_the_request_does_not_wait_for_a_session_whose_stripe_turn_is_
     jobs.close()
 
 
+def test_at_most_two_requests_of_a_process_wait_for_their_stripe_session_at_once():
+    """The rest answer 202 at once, however free the pace: a process has few threads, and webhooks and polls need them."""
+    from checkout.payments import Started
+    from checkout.session_queue import LISTENERS, SessionQueue
+
+    jobs, release = SessionQueue(workers=8, size=10, rate=1000), threading.Event()
+    slow = [lambda n=n: release.wait(10) and Started(f"cs_{n}", f"u{n}") for n in range(LISTENERS + 1)]
+    listeners = [threading.Thread(target=jobs.run, args=(f"listener-{n}", slow[n]), kwargs={"wait": 5}) for n in range(LISTENERS)]
+    for thread in listeners:
+        thread.start()
+    wait_for(lambda: len(jobs._listening) == LISTENERS)
+    began = time.monotonic()
+    assert jobs.run("next", slow[-1], wait=5) is None  # answered at once (202)
+    assert time.monotonic() - began < 0.3
+    release.set()
+    for thread in listeners:
+        thread.join()
+    assert wait_for(lambda: jobs.result("next")).id == f"cs_{LISTENERS}"
+    jobs.close()
+
+
 def test_closing_the_queue_lets_running_jobs_finish_drops_queued_ones_and_stops_its_workers():
     """The app closes its queue before its database: a job still opening a session keeps a live connection."""
     from checkout.payments import Started
