@@ -46,6 +46,7 @@ from bench.bench_checkout import ADDRESS, SECRET, paid_event, percentile, pick_p
 from bench.delay_proxy import delaying_process  # noqa: E402
 from bench.serving import free_port  # noqa: E402
 from checkout.stripe_api import sign_payload  # noqa: E402
+from checkout.stripe_pace import Pace  # noqa: E402
 
 APP_SECRET = "bench"
 
@@ -316,8 +317,16 @@ def own_cpu_ms() -> float:
     return (usage.ru_utime + usage.ru_stime) * 1000
 
 
-def webhooks_alongside(base: str, standin_url: str, stop: threading.Event, senders: int = 4) -> tuple[list[float], float]:
-    """Until `stop`: a paid event for each session a shopper opened, else a replay of an earlier one (as Stripe retries)."""
+def webhooks_alongside(
+    base: str, standin_url: str, stop: threading.Event, senders: int = 4, rate: float = 0.0
+) -> tuple[list[float], float]:
+    """Until `stop`: a paid event for each session a shopper opened, else a replay of an earlier one (as Stripe retries).
+
+    With `rate`, no more than that many a second (Stripe sends an event as a payment happens and retries
+    with backoff; unpaced, the senders replayed the warm-up's few events hundreds of times a second while
+    no session was open yet); 0: as fast as the store answers.
+    """
+    pace = Pace(rate) if rate > 0 else None
     latencies: list[float] = []
     sent: list[str] = []
     lock = threading.Lock()
@@ -340,6 +349,8 @@ def webhooks_alongside(base: str, standin_url: str, stop: threading.Event, sende
                 if payload is None:
                     time.sleep(0.01)
                     continue
+                if pace is not None:
+                    pace.wait()
                 begun = time.perf_counter()
                 try:
                     timed(
@@ -421,13 +432,14 @@ def measure(
     *,
     alongside: bool,
     others: dict[str, int] | None = None,
+    webhook_rate: float = 0.0,
 ) -> Run:
     """Run one scenario (with webhooks delivered alongside, or not: then the CPU is the checkouts' alone)."""
     run, stop = Run(name), threading.Event()
     hooks: list = []  # the sender's (latencies, wall seconds)
     if not alongside:
         stop.set()
-    sender = threading.Thread(target=lambda: hooks.extend(webhooks_alongside(base, standin_url, stop)), daemon=True)
+    sender = threading.Thread(target=lambda: hooks.extend(webhooks_alongside(base, standin_url, stop, rate=webhook_rate)), daemon=True)
     cpu, beside = worker_cpu_ms(app_pid), others_cpu_ms(others or {})
     SENT.clear()
     started = time.perf_counter()
@@ -535,6 +547,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--bursts", help="open-loop bursts, arrivals @ per second (default 1000@50,1000@100)")
     parser.add_argument("--who", default="guests,members", help="guests, members or both (default both)")
     parser.add_argument("--leave", type=float, default=0.0, help="share of queued shoppers who close the waiting page at once")
+    parser.add_argument(
+        "--webhook-rate", type=float, default=50.0, help="webhooks alongside a burst per second at most (0: as fast as answered)"
+    )
     parser.add_argument("--trace", action="store_true", help="after each row: where the requests' time went (server and client side)")
     args = parser.parse_args(argv)
     quick = args.quick
@@ -613,7 +628,9 @@ def main(argv: list[str] | None = None) -> None:
                     for name, alongside, scenario in scenarios:
                         paid_before = paid_orders(database_url)
                         others = {"stand-in": processes[0].pid, "proxy": proxy_process.pid}
-                        run = measure(name, scenario, base, standin_url, app.pid, alongside=alongside, others=others)
+                        run = measure(
+                            name, scenario, base, standin_url, app.pid, alongside=alongside, others=others, webhook_rate=args.webhook_rate
+                        )
                         run.orders_paid = paid_orders(database_url) - paid_before
                         run.left = sum(o.left for o in run.outcomes)
                         run.released_after = released_after(database_url, run.outcomes)
@@ -628,6 +645,7 @@ def main(argv: list[str] | None = None) -> None:
             process.terminate()
             process.wait(timeout=20)
     print("CPU ms/checkout: the app's CPU over the run ÷ shoppers (polls included; bursts: webhooks alongside included too).")
+    print(f"webhooks alongside: paid events of opened sessions, else replays, at most {args.webhook_rate:g}/s (0: unpaced).")
     print("members: accounts made in the database before the run, each shopper with the session cookie of its own log-in.")
     print("polls/shopper: status polls of a queued shopper until the pay page (each after the Retry-After it was given).")
     print("errors: answers other than 201/202 (by status; 'no answer': no answer within 30 s).")
