@@ -20,6 +20,7 @@ import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any, Protocol
 
 import requests
 
@@ -35,7 +36,13 @@ SECRET = "whsec_bench_" + "b" * 24
 STANDIN_AUTH = {"Authorization": "Bearer sk_test_bench"}  # the key the app is given too
 
 
-def paid_event(http: requests.Session, standin_url: str, session_id: str) -> str:
+class Getter(Protocol):
+    """What `paid_event` needs of an HTTP client (a `requests.Session`, or bench_rush's lighter `Browser`)."""
+
+    def get(self, url: str, *, headers: dict[str, str] | None = None, timeout: float = 30) -> Any: ...
+
+
+def paid_event(http: Getter, standin_url: str, session_id: str) -> str:
     """The event Stripe sends when a session is paid: the session as Stripe holds it (the amount, currency and
     reference the store checks against its own pricing), complete and paid. Asked of the stand-in directly,
     not through the delaying proxy; its rate limit answered by waiting, as the store's own calls are."""

@@ -20,10 +20,12 @@ from __future__ import annotations
 import argparse
 import collections
 import datetime as dt
+import http.client
 import itertools
 import json
 import os
 import random
+import resource
 import statistics
 import subprocess
 import sys
@@ -35,23 +37,99 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-
-import requests
+from urllib.parse import urlsplit
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from bench.bench_checkout import ADDRESS, SECRET, paid_event, percentile, pick_product, start  # noqa: E402
-from bench.delay_proxy import delaying  # noqa: E402
+from bench.delay_proxy import delaying_process  # noqa: E402
 from bench.serving import free_port  # noqa: E402
 from checkout.stripe_api import sign_payload  # noqa: E402
+from checkout.stripe_pace import Pace  # noqa: E402
 
 APP_SECRET = "bench"
 
 OPENED: list[str] = []  # Stripe sessions the shoppers reached, for the webhooks alongside to pay
+SENT: list[tuple[str, float, str]] = []  # (X-Bench-Sent, answered at, kind) of every request, for --trace
 POLL_EVERY = 1.0
 GIVE_UP_AFTER = 120.0  # seconds a shopper waits for the pay page before the run counts a timeout
 STRIPE_LIMIT = 25  # Stripe's default per endpoint per second (the stand-in imitates it)
+
+
+IDLE_RECONNECT = 1.0  # seconds after which a kept-alive connection is not reused (gunicorn closes it after 2)
+HTTP_ERRORS = (OSError, http.client.HTTPException)
+
+
+class Answer:
+    """An HTTP answer as the shoppers read it: status, headers (any case), body."""
+
+    def __init__(self, status_code: int, headers: http.client.HTTPMessage, body: bytes):
+        self.status_code, self.headers, self.body = status_code, headers, body
+
+    def json(self):
+        return json.loads(self.body)
+
+    def raise_for_status(self) -> None:
+        if self.status_code >= 400:
+            raise http.client.HTTPException(f"HTTP {self.status_code}")
+
+
+class Browser:
+    """One shopper's browser on loopback: its cookies, its own address header, a kept-alive connection per host.
+
+    Plain `http.client` (not `requests`): on two cores the client must cost less CPU than the store
+    it measures (requests spent about 10 ms of CPU per shopper, a third of the store's own).
+    """
+
+    def __init__(self, headers: dict[str, str] | None = None):
+        self.headers = dict(headers or {})
+        self.cookies: dict[str, str] = {}
+        self._connections: dict[str, tuple[http.client.HTTPConnection, float]] = {}
+
+    def __enter__(self) -> Browser:
+        return self
+
+    def __exit__(self, *_) -> None:
+        for connection, _used in self._connections.values():
+            connection.close()
+        self._connections.clear()
+
+    def get(self, url: str, *, headers: dict[str, str] | None = None, timeout: float = 30) -> Answer:
+        return self.request("GET", url, None, headers, timeout)
+
+    def post(self, url: str, *, data: str | bytes, headers: dict[str, str] | None = None, timeout: float = 30) -> Answer:
+        return self.request("POST", url, data.encode() if isinstance(data, str) else data, headers, timeout)
+
+    def request(self, method: str, url: str, body: bytes | None, headers: dict[str, str] | None, timeout: float) -> Answer:
+        parts = urlsplit(url)
+        connection, used = self._connections.pop(parts.netloc, (None, 0.0))
+        if connection is not None and time.monotonic() - used > IDLE_RECONNECT:
+            connection.close()
+            connection = None
+        if connection is None:
+            connection = http.client.HTTPConnection(parts.netloc, timeout=timeout)
+        sent = {**self.headers, **(headers or {})}
+        if self.cookies:
+            sent["Cookie"] = "; ".join(f"{name}={value}" for name, value in self.cookies.items())
+        try:
+            connection.request(method, parts.path + (f"?{parts.query}" if parts.query else ""), body=body, headers=sent)
+            response = connection.getresponse()
+            data = response.read()
+        except HTTP_ERRORS:
+            connection.close()
+            raise
+        for cookie in response.headers.get_all("Set-Cookie") or []:
+            name, _, value = cookie.split(";", 1)[0].partition("=")
+            if value and "max-age=0" not in cookie.lower():
+                self.cookies[name.strip()] = value
+            else:
+                self.cookies.pop(name.strip(), None)
+        if response.will_close:
+            connection.close()
+        else:
+            self._connections[parts.netloc] = (connection, time.monotonic())
+        return Answer(response.status, response.headers, data)
 
 
 @dataclass
@@ -77,6 +155,7 @@ class Run:
     outcomes: list[Outcome] = field(default_factory=list)
     wall: float = 0.0
     cpu_ms: float = 0.0
+    others_ms: dict[str, float] = field(default_factory=dict)  # CPU of the stand-in, the proxy and this client over the run
     hooks: list[float] = field(default_factory=list)
     hook_wall: float = 0.0
     orders_paid: int = 0
@@ -91,16 +170,15 @@ class Shoppers:
         self._lock = threading.Lock()
         self.leave = leave
 
-    def next(self) -> tuple[requests.Session, bool]:
+    def next(self) -> tuple[Browser, bool]:
         """A browser of its own (cookies, address) and whether this shopper leaves the waiting page at once."""
         with self._lock:
             number = next(self._numbers)
             cookie = next(self._members) if self._members is not None else None
-        http = requests.Session()
-        http.headers["X-Forwarded-For"] = f"10.{number // 65536 % 256}.{number // 256 % 256}.{number % 256}"
+        browser = Browser({"X-Forwarded-For": f"10.{number // 65536 % 256}.{number // 256 % 256}.{number % 256}"})
         if cookie is not None:
-            http.cookies.set("plus_session", cookie)
-        return http, random.random() < self.leave
+            browser.cookies["plus_session"] = cookie
+        return browser, random.random() < self.leave
 
 
 def make_members(database_url: str, count: int) -> list[str]:
@@ -138,13 +216,13 @@ def make_members(database_url: str, count: int) -> list[str]:
     return [serializer.dumps({"uid": uid, "epoch": 0, "_permanent": True}) for uid in ids]
 
 
-def shopper(base: str, product: str, http: requests.Session, leaves: bool = False) -> Outcome:
+def shopper(base: str, product: str, http: Browser, leaves: bool = False) -> Outcome:
     """Post a cart with an address; when queued (202), poll until the pay page is open (or leave at once)."""
     body = json.dumps({"items": [{"product": product, "quantity": 1}], "address": ADDRESS})
     started = time.perf_counter()
     try:
-        answer = http.post(f"{base}/api/checkout", data=body, headers={"Content-Type": "application/json"}, timeout=30)
-    except requests.RequestException:
+        answer = timed(http.post, "checkout", f"{base}/api/checkout", data=body, headers={"Content-Type": "application/json"})
+    except HTTP_ERRORS:
         return Outcome((time.perf_counter() - started) * 1000, 0)
     outcome = Outcome((time.perf_counter() - started) * 1000, answer.status_code)
     if answer.status_code == 201:
@@ -158,8 +236,8 @@ def shopper(base: str, product: str, http: requests.Session, leaves: bool = Fals
             time.sleep(wait)
             outcome.polls += 1
             try:
-                asked = http.get(status_url, timeout=30)
-            except requests.RequestException:  # a reload that timed out: the page tries again (counted if it never opens)
+                asked = timed(http.get, "poll", status_url)
+            except HTTP_ERRORS:  # a reload that timed out: the page tries again (counted if it never opens)
                 wait = POLL_EVERY
                 continue
             state, wait = asked.json(), float(asked.headers.get("Retry-After") or POLL_EVERY)  # as the waiting page reloads
@@ -173,6 +251,15 @@ def shopper(base: str, product: str, http: requests.Session, leaves: bool = Fals
             if state["status"] == "closed":
                 break
     return outcome
+
+
+def timed(call: Callable[..., Answer], kind: str, url: str, **kwargs) -> Answer:
+    """One request stamped with its send time (`X-Bench-Sent`, logged by the server with --trace) and remembered with its answer's time."""
+    sent = f"{time.time():.6f}"
+    kwargs["headers"] = {**kwargs.get("headers", {}), "X-Bench-Sent": sent}
+    answer = call(url, timeout=30, **kwargs)
+    SENT.append((sent, time.time(), kind))
+    return answer
 
 
 def closed_loop(base: str, product: str, clients: int, total: int, who: Shoppers) -> list[Outcome]:
@@ -213,23 +300,39 @@ def open_loop(base: str, product: str, arrivals: int, rate: float, who: Shoppers
 
 def worker_cpu_ms(master: int) -> float:
     """CPU time (user + system) of the gunicorn master and its workers so far, in ms (from /proc)."""
-    tick = os.sysconf("SC_CLK_TCK")
-    total = 0
-    pids = [master, *(int(p) for p in Path(f"/proc/{master}/task/{master}/children").read_text().split())]
-    for pid in pids:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total * 1000 / tick
+    return sum(
+        process_cpu_ms(pid) for pid in [master, *(int(p) for p in Path(f"/proc/{master}/task/{master}/children").read_text().split())]
+    )
 
 
-def webhooks_alongside(base: str, standin_url: str, stop: threading.Event, senders: int = 4) -> tuple[list[float], float]:
-    """Until `stop`: a paid event for each session a shopper opened, else a replay of an earlier one (as Stripe retries)."""
+def process_cpu_ms(pid: int) -> float:
+    """CPU time (user + system) of one process so far, in ms (from /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")  # utime, stime
+
+
+def own_cpu_ms() -> float:
+    """CPU time of this process (the shoppers' client and the webhooks' sender), in ms."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return (usage.ru_utime + usage.ru_stime) * 1000
+
+
+def webhooks_alongside(
+    base: str, standin_url: str, stop: threading.Event, senders: int = 4, rate: float = 0.0
+) -> tuple[list[float], float]:
+    """Until `stop`: a paid event for each session a shopper opened, else a replay of an earlier one (as Stripe retries).
+
+    With `rate`, no more than that many a second (Stripe sends an event as a payment happens and retries
+    with backoff; unpaced, the senders replayed the warm-up's few events hundreds of times a second while
+    no session was open yet); 0: as fast as the store answers.
+    """
+    pace = Pace(rate) if rate > 0 else None
     latencies: list[float] = []
     sent: list[str] = []
     lock = threading.Lock()
     started = time.perf_counter()
 
-    def next_payload(http: requests.Session) -> str | None:
+    def next_payload(http: Browser) -> str | None:
         with lock:
             opened = OPENED.pop() if OPENED else None
             if opened is None:
@@ -240,21 +343,24 @@ def webhooks_alongside(base: str, standin_url: str, stop: threading.Event, sende
         return payload
 
     def send() -> None:
-        with requests.Session() as http:
+        with Browser() as http:
             while not stop.is_set():
                 payload = next_payload(http)
                 if payload is None:
                     time.sleep(0.01)
                     continue
+                if pace is not None:
+                    pace.wait()
                 begun = time.perf_counter()
                 try:
-                    http.post(
+                    timed(
+                        http.post,
+                        "webhook",
                         f"{base}/api/stripe/webhook",
                         data=payload,
                         headers={"Content-Type": "application/json", "Stripe-Signature": sign_payload(payload, SECRET)},
-                        timeout=30,
                     )
-                except requests.RequestException:  # timed out: counted with its latency, as Stripe would retry it
+                except HTTP_ERRORS:  # timed out: counted with its latency, as Stripe would retry it
                     pass
                 with lock:
                     latencies.append((time.perf_counter() - begun) * 1000)
@@ -312,14 +418,30 @@ def released_after(database_url: str, outcomes: list[Outcome], give_up: float = 
     return None if leavers else slowest
 
 
-def measure(name: str, scenario: Callable[[], list[Outcome]], base: str, standin_url: str, app_pid: int, *, alongside: bool) -> Run:
+def others_cpu_ms(others: dict[str, int]) -> dict[str, float]:
+    """CPU so far of the processes beside the store (by name), and of this one ("client")."""
+    return {**{name: process_cpu_ms(pid) for name, pid in others.items()}, "client": own_cpu_ms()}
+
+
+def measure(
+    name: str,
+    scenario: Callable[[], list[Outcome]],
+    base: str,
+    standin_url: str,
+    app_pid: int,
+    *,
+    alongside: bool,
+    others: dict[str, int] | None = None,
+    webhook_rate: float = 0.0,
+) -> Run:
     """Run one scenario (with webhooks delivered alongside, or not: then the CPU is the checkouts' alone)."""
     run, stop = Run(name), threading.Event()
     hooks: list = []  # the sender's (latencies, wall seconds)
     if not alongside:
         stop.set()
-    sender = threading.Thread(target=lambda: hooks.extend(webhooks_alongside(base, standin_url, stop)), daemon=True)
-    cpu = worker_cpu_ms(app_pid)
+    sender = threading.Thread(target=lambda: hooks.extend(webhooks_alongside(base, standin_url, stop, rate=webhook_rate)), daemon=True)
+    cpu, beside = worker_cpu_ms(app_pid), others_cpu_ms(others or {})
+    SENT.clear()
     started = time.perf_counter()
     sender.start()
     run.outcomes = scenario()
@@ -327,6 +449,7 @@ def measure(name: str, scenario: Callable[[], list[Outcome]], base: str, standin
     stop.set()
     sender.join(60)
     run.cpu_ms = worker_cpu_ms(app_pid) - cpu
+    run.others_ms = {key: value - beside[key] for key, value in others_cpu_ms(others or {}).items()}
     if hooks:
         run.hooks, run.hook_wall = hooks[0], hooks[1]
     return run
@@ -358,6 +481,46 @@ def report(run: Run, held: int) -> str:
     )
 
 
+def others_line(run: Run) -> str:
+    """The CPU of the processes beside the store over the run, per shopper."""
+    shoppers = max(1, len(run.outcomes))
+    return "  beside the store, CPU ms/shopper: " + ", ".join(f"{name} {ms / shoppers:.1f}" for name, ms in run.others_ms.items())
+
+
+def trace_lines(trace: Path) -> list[str]:
+    """Where the requests of the last run spent their time, by kind, from the server's lines (rush_trace.py) and the client's."""
+    server: dict[str, tuple[float, float, float, int]] = {}
+    collections_ms: list[float] = []
+    for file in trace.parent.glob(trace.name + ".*"):
+        for line in file.read_text().splitlines():
+            if line.startswith("gc "):
+                _, began, ended, _ = line.split(" ")
+                collections_ms.append((float(ended) - float(began)) * 1000)
+                continue
+            stamp, *times = line.split(" ")[:5]
+            server[stamp] = (float(times[0]), float(times[1]), float(times[2]), int(times[3]))
+    kinds: dict[str, list[tuple[float, ...]]] = collections.defaultdict(list)
+    for sent, answered, kind in SENT:
+        if sent in server:
+            taken, done, cpu, waiting = server[sent]
+            at = float(sent)
+            kinds[kind].append(((answered - at) * 1000, (taken - at) * 1000, (done - taken) * 1000, (answered - done) * 1000, cpu, waiting))
+    found = []
+    names = ("client saw", "before a thread took it", "in the app", "after the app", "thread CPU", "waiting in its worker")
+    for kind, rows in sorted(kinds.items()):
+        columns = list(zip(*rows, strict=True))
+        parts = [
+            f"{name} {percentile(list(c), 50):.0f}/{percentile(list(c), 95):.0f}/{percentile(list(c), 99):.0f}"
+            for name, c in zip(names, columns, strict=True)
+        ]
+        found.append(f"  {kind} ×{len(rows)} (p50/p95/p99, ms): " + ", ".join(parts))
+    if collections_ms:
+        found.append(
+            f"  full garbage collections: {len(collections_ms)}, {sum(collections_ms):.0f} ms in all, longest {max(collections_ms):.0f} ms"
+        )
+    return found
+
+
 def _pairs(text: str, sep: str) -> list[tuple[float, float]]:
     """'1x20,50x300' or '1000@50' → [(1, 20), (50, 300)]; '' → []."""
     return [(float(a), float(b)) for a, b in (item.split(sep) for item in text.split(",") if item.strip())]
@@ -384,6 +547,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--bursts", help="open-loop bursts, arrivals @ per second (default 1000@50,1000@100)")
     parser.add_argument("--who", default="guests,members", help="guests, members or both (default both)")
     parser.add_argument("--leave", type=float, default=0.0, help="share of queued shoppers who close the waiting page at once")
+    parser.add_argument(
+        "--webhook-rate", type=float, default=50.0, help="webhooks alongside a burst per second at most (0: as fast as answered)"
+    )
+    parser.add_argument("--trace", action="store_true", help="after each row: where the requests' time went (server and client side)")
     args = parser.parse_args(argv)
     quick = args.quick
     latencies = _latencies(args.latencies or ("50" if quick else "300,300-600"))
@@ -419,7 +586,7 @@ def main(argv: list[str] | None = None) -> None:
             )
         )
         for label, low, high in latencies:
-            with delaying(standin_url, low, high) as proxy:
+            with delaying_process(standin_url, low, high) as (proxy, proxy_process):
                 env = {
                     **os.environ,
                     "PLUS_INSTANCE": str(work / "instance"),
@@ -440,6 +607,10 @@ def main(argv: list[str] | None = None) -> None:
                     members = make_members(database_url, per_kind + 10)
                 command = [str(bin_dir / "gunicorn"), "-b", f"127.0.0.1:{app_port}", "-w", str(args.workers), "-k", "gthread"]
                 command += ["--threads", "8", "--log-level", "warning", "admin.serve:create_site()"]
+                trace = work / "trace"
+                if args.trace:
+                    command[1:1] = ["-c", str(REPO / "bench" / "rush_trace.py")]
+                    env["PLUS_BENCH_TRACE"] = str(trace)
                 app = start(command, env, work / "app.log", base + "/api/me")
                 try:
                     closed_loop(base, product, 4, 8, Shoppers(None, 0.0))  # warm up
@@ -456,11 +627,16 @@ def main(argv: list[str] | None = None) -> None:
                         ]
                     for name, alongside, scenario in scenarios:
                         paid_before = paid_orders(database_url)
-                        run = measure(name, scenario, base, standin_url, app.pid, alongside=alongside)
+                        others = {"stand-in": processes[0].pid, "proxy": proxy_process.pid}
+                        run = measure(
+                            name, scenario, base, standin_url, app.pid, alongside=alongside, others=others, webhook_rate=args.webhook_rate
+                        )
                         run.orders_paid = paid_orders(database_url) - paid_before
                         run.left = sum(o.left for o in run.outcomes)
                         run.released_after = released_after(database_url, run.outcomes)
                         print(report(run, holds_left(database_url)), flush=True)
+                        if args.trace:
+                            print("\n".join([others_line(run), *trace_lines(trace)]), flush=True)
                 finally:
                     app.terminate()
                     app.wait(timeout=30)
@@ -469,6 +645,7 @@ def main(argv: list[str] | None = None) -> None:
             process.terminate()
             process.wait(timeout=20)
     print("CPU ms/checkout: the app's CPU over the run ÷ shoppers (polls included; bursts: webhooks alongside included too).")
+    print(f"webhooks alongside: paid events of opened sessions, else replays, at most {args.webhook_rate:g}/s (0: unpaced).")
     print("members: accounts made in the database before the run, each shopper with the session cookie of its own log-in.")
     print("polls/shopper: status polls of a queued shopper until the pay page (each after the Retry-After it was given).")
     print("errors: answers other than 201/202 (by status; 'no answer': no answer within 30 s).")

@@ -1,14 +1,25 @@
-"""A delaying HTTP proxy on loopback: Stripe's latency in front of the stand-in (fixed or uniform)."""
+"""A delaying HTTP proxy on loopback: Stripe's latency in front of the stand-in (fixed or uniform).
+
+`delaying` serves it from a thread of the caller; `delaying_process` from a process of its own
+(`python bench/delay_proxy.py TARGET LOW HIGH`), so a benchmark's client and the proxy do not share
+one interpreter lock and each one's CPU time can be read apart.
+"""
 
 from __future__ import annotations
 
+import argparse
 import http.client
+import os
 import random
+import signal
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from urllib.parse import urlsplit
 
 HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "content-length"}
@@ -62,3 +73,36 @@ def delaying(target: str, low: float, high: float) -> Iterator[str]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+@contextmanager
+def delaying_process(target: str, low: float, high: float) -> Iterator[tuple[str, subprocess.Popen]]:
+    """The same proxy in a process of its own; yields its URL and the process (stopped after the block)."""
+    command = [sys.executable, str(Path(__file__).resolve()), target, str(low), str(high)]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    try:
+        url = (process.stdout.readline() if process.stdout else "").strip()
+        if not url.startswith("http://"):
+            raise RuntimeError("the delaying proxy did not start")
+        yield url, process
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="serve a delaying proxy to a loopback target until terminated")
+    parser.add_argument("target")
+    parser.add_argument("low", type=float)
+    parser.add_argument("high", type=float)
+    args = parser.parse_args()
+    stopped, parent = threading.Event(), os.getppid()
+    signal.signal(signal.SIGTERM, lambda *_: stopped.set())
+    with delaying(args.target, args.low, args.high) as url:
+        print(url, flush=True)
+        while not stopped.wait(0.5) and os.getppid() == parent:  # a benchmark killed with -9 must not leave us behind
+            pass
+
+
+if __name__ == "__main__":
+    main()

@@ -25,6 +25,7 @@ from .models import CheckoutSession
 from .payments import AddressLocked, CheckoutClosed, Delivery, PaymentProviderError, Settings, confirm_delivery
 from .session_queue import QueueFull, queued
 from .stripe_api import StripeNotConfigured, get_stripe
+from .waiting import waiting_answer
 
 log = logging.getLogger("plus.checkout.delivery")
 
@@ -160,7 +161,7 @@ def delivery(checkout_id: str):
         log.error("checkout %s could not open: %s", record.id, exc)
         get_db().expire_all()
         return _page(record, form=form, status=503, notice="支付服务暂时不可用，请稍后再试")
-    return redirect(started.url, code=303)
+    return redirect(waiting_answer(started)["url"] if started.queued else started.url, code=303)  # queued: with the expected turn
 
 
 @bp.get("/api/checkout/<checkout_id>/delivery-fee")

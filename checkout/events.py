@@ -13,6 +13,7 @@ import logging
 import time
 
 import stripe
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -58,6 +59,15 @@ def verify(payload: bytes, header: str | None, secret: str, *, tolerance: int, n
     return event
 
 
+_RECORDED = select(WebhookEvent.id).where(WebhookEvent.id == bindparam("event"))
+
+
+def recorded(database: Database, event_id: str) -> bool:
+    """Whether the event was applied already, read without a write transaction (SQLite's one write lock is not asked for)."""
+    with database.engine.connect() as connection:
+        return connection.execute(_RECORDED, {"event": event_id}).first() is not None
+
+
 def _first_delivery(db: Session, event: dict) -> bool:
     if db.get(WebhookEvent, event["id"]) is not None:
         return False
@@ -100,6 +110,8 @@ def handle(database: Database, event: dict, client: stripe.StripeClient | None, 
     """
     if event["type"] not in HANDLED:
         return "ignored"
+    if recorded(database, event["id"]):  # a retry or a replay: no write turn taken (the transaction checks again)
+        return "duplicate"
     lookups = StripeLookups(client)
     for attempt in range(1, ATTEMPTS + 1):
         try:

@@ -30,6 +30,7 @@ log = logging.getLogger("plus.checkout.session_queue")
 
 KEEP = 20_000  # finished sessions remembered for the waiting pages (their URLs), oldest forgotten first
 RECHECK_AFTER = 1.0  # seconds in the queue after which a job first asks whether its shopper is still waiting
+LISTENERS = 2  # request threads of a process that may wait for their Stripe session at once (the others answer 202)
 
 
 def _stop() -> Started:
@@ -105,13 +106,17 @@ class SessionQueue:
     def run(self, key: str, job: Callable[[], Started], *, wait: float) -> Started | None:
         """Queue `job` and wait up to `wait` seconds: its session, its error raised, or None (still queued).
 
-        Only a job that starts at once is waited for: in a rush (others queued before it) the
-        request answers at once and frees its thread for the next shopper and for webhooks.
+        Only a job that calls Stripe at once (within a quarter of `wait`) is waited for: in a rush
+        (others queued before it, or taken by a worker but waiting for their turn in the pace) the
+        request answers at once and frees its thread for the next shopper and for webhooks. (A
+        waiting request holds one of its process's few threads: at the start of a rush, requests
+        that waited for sessions queued behind the pace kept every thread busy, and the shoppers
+        after them waited seconds for one.) And at most LISTENERS requests of the process wait at a
+        time, whatever the pace: `plus serve` gives a process 4 threads by default.
         """
-        ahead = self._jobs.qsize()
-        listens = wait > 0 and ahead == 0
-        if listens:
-            with self._lock:
+        with self._lock:
+            listens = wait > 0 and len(self._listening) < LISTENERS and self._jobs.qsize() == 0 and self.pace.delay() <= wait / 4
+            if listens:
                 self._listening.add(key)
         try:
             done = self.submit(key, job)

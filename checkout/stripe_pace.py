@@ -34,6 +34,11 @@ class Pace:
         self._clock = clock
         self._sleep = sleep
 
+    def delay(self) -> float:
+        """Seconds a new caller would wait for its turn (0: at once; more when turns are booked ahead)."""
+        with self._lock:
+            return max(0.0, self._next - self._clock())
+
     def wait(self) -> None:
         """Wait for this caller's turn."""
         with self._lock:

@@ -139,6 +139,47 @@ def test_in_a_rush_the_request_does_not_wait_for_a_session_queued_behind_others(
     assert wait_for(lambda: jobs.result("third")).id == "cs_3"
 
 
+def test_in_a_rush_the_request_does_not_wait_for_a_session_whose_stripe_turn_is_later():
+    """Jobs taken by idle workers wait for their turn in the pace, not in the queue: the queue looks empty, the pace does not."""
+    from checkout.payments import Started
+    from checkout.session_queue import SessionQueue
+
+    jobs = SessionQueue(workers=4, size=10, rate=2)  # a turn every half second
+
+    def paced_job(n: int):
+        return lambda: jobs.pace.wait() or Started(f"cs_{n}", f"u{n}")
+
+    for n in range(3):  # the first calls Stripe now; the next two have turns in 0.5 and 1 s
+        jobs.submit(f"early-{n}", paced_job(n))
+    wait_for(lambda: jobs.pace.delay() > 0.9)
+    began = time.monotonic()
+    assert jobs.run("late", paced_job(9), wait=1) is None  # answered at once (202): its turn is 1.5 s away
+    assert time.monotonic() - began < 0.3
+    assert wait_for(lambda: jobs.result("late"), timeout=10).id == "cs_9"
+    jobs.close()
+
+
+def test_at_most_two_requests_of_a_process_wait_for_their_stripe_session_at_once():
+    """The rest answer 202 at once, however free the pace: a process has few threads, and webhooks and polls need them."""
+    from checkout.payments import Started
+    from checkout.session_queue import LISTENERS, SessionQueue
+
+    jobs, release = SessionQueue(workers=8, size=10, rate=1000), threading.Event()
+    slow = [lambda n=n: release.wait(10) and Started(f"cs_{n}", f"u{n}") for n in range(LISTENERS + 1)]
+    listeners = [threading.Thread(target=jobs.run, args=(f"listener-{n}", slow[n]), kwargs={"wait": 5}) for n in range(LISTENERS)]
+    for thread in listeners:
+        thread.start()
+    wait_for(lambda: len(jobs._listening) == LISTENERS)
+    began = time.monotonic()
+    assert jobs.run("next", slow[-1], wait=5) is None  # answered at once (202)
+    assert time.monotonic() - began < 0.3
+    release.set()
+    for thread in listeners:
+        thread.join()
+    assert wait_for(lambda: jobs.result("next")).id == f"cs_{LISTENERS}"
+    jobs.close()
+
+
 def test_closing_the_queue_lets_running_jobs_finish_drops_queued_ones_and_stops_its_workers():
     """The app closes its queue before its database: a job still opening a session keeps a live connection."""
     from checkout.payments import Started
@@ -375,6 +416,19 @@ def test_the_address_step_opens_a_session_after_the_shopper_took_their_time(make
     assert page.status_code == 303, page.get_data(as_text=True)[-600:]
     (session,) = sessions_of(app, started["id"])
     assert session.expires_at >= utcnow().timestamp() + 30 * 60
+
+
+def test_the_address_step_of_a_rush_sends_the_shopper_to_the_waiting_page_with_the_expected_turn(make_app):
+    """Another process of the store knows no place in this queue: the waiting page's URL carries the turn, as POST /api/checkout's does."""
+    from .helpers import ADDRESS, form_post
+
+    app = make_app(PLUS_CHECKOUT_WAIT=0)
+    client = app.test_client()
+    started = buy(client, UMBRELLA, address=None).get_json()
+    page = form_post(client, f"/checkout/{started['id']}/delivery", {**ADDRESS, "saved": "new"})
+    assert page.status_code == 303, page.get_data(as_text=True)[-600:]
+    assert page.headers["Location"].startswith(f"http://shop.test/checkout/{started['id']}/pay?turn=")
+    wait_for(lambda: checkout_row(app, started["id"]).status == "open")  # the queue's job ends before the app does
 
 
 def test_a_session_opened_for_a_checkout_that_ended_meanwhile_is_expired_at_stripe(make_app):

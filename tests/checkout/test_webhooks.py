@@ -235,3 +235,29 @@ def test_event_types_the_store_does_not_use_are_acknowledged(client):
 def test_webhooks_are_refused_without_a_configured_secret(app, client):
     app.config["STRIPE_WEBHOOK_SECRET"] = None
     assert post_event(client, "charge.succeeded", {"id": "ch_1"}).status_code == 503
+
+
+def test_a_replayed_event_is_answered_at_once_while_another_write_holds_the_database(app, client):
+    """Stripe's retries of an event already applied take no write turn: they wait for no order being made meanwhile."""
+    session = as_paid(app, open_session(client))
+    event_id = "evt_" + uuid.uuid4().hex
+    assert post_event(client, "checkout.session.completed", session, event_id=event_id).status_code == 200
+    holding, done = threading.Event(), threading.Event()
+
+    def hold_the_write_lock() -> None:
+        with get_database(app).transaction():
+            holding.set()
+            done.wait(10)
+
+    holder = threading.Thread(target=hold_the_write_lock)
+    holder.start()
+    try:
+        assert holding.wait(5)
+        began = time.monotonic()
+        replay = post_event(app.test_client(), "checkout.session.completed", session, event_id=event_id)
+        assert replay.status_code == 200 and replay.get_json()["outcome"] == "duplicate"
+        assert time.monotonic() - began < 1
+    finally:
+        done.set()
+        holder.join()
+    assert count(app, Order) == 1
