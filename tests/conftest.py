@@ -354,16 +354,20 @@ def _temporary_files_in_memory(config) -> None:
 
 @pytest.hookimpl(tryfirst=True)  # before pytest-xdist's own, which turns -n into workers
 def pytest_cmdline_main(config):
-    """The quick loop uses every core: a run of the whole tree that leaves the slow tests out (`pytest -m "not slow"`,
-    with or without `-k`) runs on pytest-xdist's workers as if `-n auto` were given (half the time on two cores).
-    The full suite (its servers, browsers and PostgreSQL share ports and folders), a run naming files or tests, and
-    one giving `-n` or `--dist` itself (`-n 0`: one process), `--pdb`, `--collect-only`, `--lf`, `--ff` or `--sw` run as asked."""
+    """The quick loop uses every core: `pytest -m "not slow"` over the whole tree (no paths, or `tests`) runs on
+    pytest-xdist's workers as if `-n auto` were given (about half the time on two cores). The full suite (its servers,
+    browsers and PostgreSQL share ports and folders), a run naming files or tests or narrowed by `-k` (two workers
+    each collecting every test cost more than they save), and one giving `-n` or `--dist` itself (`-n 0`: one
+    process), `--pdb`, `--collect-only`, `--lf`, `--ff` or `--sw` run as asked."""
     if os.environ.get("PYTEST_XDIST_WORKER") or hasattr(config, "workerinput"):
         return  # a worker: its controller decided
     option = config.option
     if getattr(option, "numprocesses", "missing") is not None or getattr(option, "dist", "no") != "no":
         return  # pytest-xdist is not installed, or -n/--dist was given
-    if config.args_source is not pytest.Config.ArgsSource.TESTPATHS or "not slow" not in (option.markexpr or ""):
+    whole_tree = config.args_source is pytest.Config.ArgsSource.TESTPATHS or all(
+        Path(config.invocation_params.dir, arg).resolve() == REPO / "tests" for arg in config.args
+    )
+    if not whole_tree or "not slow" not in (option.markexpr or "") or option.keyword:
         return
     one_process = ("usepdb", "trace", "collectonly", "lf", "failedfirst", "stepwise", "stepwise_skip")  # some from plugins
     if any(getattr(option, name, False) for name in one_process):
