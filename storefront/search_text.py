@@ -6,18 +6,17 @@ differently on the two sides is never found (杏干, 童装, 托特包 were lost
 cut into single characters matches them anywhere (月饼 found the apricot through "12 个月").
 
 So the store decides the terms itself, on both sides, and hands Pagefind words it will not cut:
-- every run of Chinese characters is indexed as one term per character: the trigram starting there
-  (shorter at the run's end). Pagefind finds a query term in any word it starts, so a query run
-  asks for its n-grams of up to three characters (one term for 1-3 characters; 4 or more: its
-  trigrams, which the page checks stand next to each other with Pagefind's quoted, exact search),
-  and finds a substring of a field, never characters scattered apart. One term per character, not
-  each unigram, bigram and trigram, is what keeps Pagefind's indexing fast (issue 16);
-- each Chinese term is written as an ASCII key that neither segmenter cuts: `qv` and five decimal
-  digits per character (the code point). Digits, so that no key can spell a Latin brand name held
-  under NDA (the build scans the index bytes for them). No index word is a proper prefix of a query
-  term (Pagefind falls back to such a word when nothing starts with the term: 月饼 would find 个月):
-  the shorter n-grams at a run's end end in `qq`, no pinyin, full or initials, holds qv, and Latin
-  words starting so are left out;
+- every run of Chinese characters is indexed as one term per character, the trigram from there
+  (shorter at the run's end), not each unigram, bigram and trigram (issue 16: Pagefind took ~1.7x as
+  long on those). Pagefind finds a term in every word it starts, so a query run asks for its n-grams
+  of up to three characters (one term for 1-3 characters; 4 or more: its trigrams, which the page
+  checks stand next to each other with Pagefind's quoted, exact search): a substring of a field,
+  never characters scattered apart;
+- each Chinese term is an ASCII key that neither segmenter cuts: `qv` and five decimal digits per
+  character (the code point). Digits, so that no key can spell a Latin brand name held under NDA
+  (the build scans the index bytes for them). No index word is a proper prefix of a query term
+  (Pagefind falls back to such a word when no word starts with the term: 月饼 would find 个月): the
+  n-grams cut short by a run's end end in `qq`, no pinyin holds qv, Latin words starting so are left out;
 - Latin letters and digits stay words of their own (TPE, 200g), and titles and categories also carry
   their pinyin, full and initials, from every character on (so `xichenqi` and `xcq` find 吸尘器);
   a query word finds them by prefix. Each ends in `qq` in the index, for the same reason as above.
@@ -82,12 +81,9 @@ def query_pieces(query: str) -> list[list[str]]:
             if latin_word(piece):
                 pieces.append([piece])
         else:
-            pieces.append(_grams(piece, min(GRAM, len(piece))))
+            n = min(GRAM, len(piece))
+            pieces.append([han_key(piece[i : i + n]) for i in range(len(piece) - n + 1)])
     return pieces
-
-
-def _grams(run: str, n: int) -> list[str]:
-    return [han_key(run[i : i + n]) for i in range(len(run) - n + 1)]
 
 
 def query_terms(query: str) -> list[str]:
