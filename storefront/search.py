@@ -83,7 +83,7 @@ def search_fields(view: ProductView, groups: list[tuple[str, ...]]) -> dict[str,
     return {
         "title": field_text([p.title]),
         "names": field_text([*names, *synonyms_for(named, groups)]),
-        "maker": field_text(maker),
+        "maker": field_text(dict.fromkeys(maker)),
         "pinyin": " ".join(dict.fromkeys(pinyin_terms(f"{p.title} {view.category.zh}"))),
         # The description is left out: a passing mention (the tote's 手机袋) must not make a product
         # an answer to 手机. What a product is, is in its title, tags and category.

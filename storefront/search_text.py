@@ -6,16 +6,17 @@ differently on the two sides is never found (杏干, 童装, 托特包 were lost
 cut into single characters matches them anywhere (月饼 found the apricot through "12 个月").
 
 So the store decides the terms itself, on both sides, and hands Pagefind words it will not cut:
-- every run of Chinese characters is indexed as its single characters, then its bigrams, then its
-  trigrams, each in order; a query run asks for its n-grams of up to three characters (one term
-  for 1-3 characters; 4 or more: its trigrams, which the page checks stand next to each other with
-  Pagefind's quoted search), so it finds a substring of a field and never characters scattered
-  apart. Trigrams make the commonest queries one term, which is what keeps Pagefind fast;
-- each Chinese term is written as an ASCII key that neither segmenter cuts: `qv`, `jv` or `xv` (one,
-  two, three characters) and five decimal digits per character (the code point). Digits, so that no
-  key can spell a Latin brand name held under NDA (the build scans the index bytes for them). No
-  index word is a proper prefix of a key (Pagefind falls back to such a prefix when a term is
-  missing): no pinyin, full or initials, holds qv, jv or xv, and Latin words starting so are left out;
+- every run of Chinese characters is indexed as one term per character, the trigram from there
+  (shorter at the run's end), not each unigram, bigram and trigram (issue 16: Pagefind took ~1.7x as
+  long on those). Pagefind finds a term in every word it starts, so a query run asks for its n-grams
+  of up to three characters (one term for 1-3 characters; 4 or more: its trigrams, which the page
+  checks stand next to each other with Pagefind's quoted, exact search): a substring of a field,
+  never characters scattered apart;
+- each Chinese term is an ASCII key that neither segmenter cuts: `qv` and five decimal digits per
+  character (the code point). Digits, so that no key can spell a Latin brand name held under NDA
+  (the build scans the index bytes for them). No index word is a proper prefix of a query term
+  (Pagefind falls back to such a word when no word starts with the term: 月饼 would find 个月): the
+  n-grams cut short by a run's end end in `qq`, no pinyin holds qv, Latin words starting so are left out;
 - Latin letters and digits stay words of their own (TPE, 200g), and titles and categories also carry
   their pinyin, full and initials, from every character on (so `xichenqi` and `xcq` find 吸尘器);
   a query word finds them by prefix. Each ends in `qq` in the index, for the same reason as above.
@@ -37,36 +38,38 @@ _PIECES = re.compile(f"[{HAN}]+|[0-9a-z]+")
 _HAN_RUN = re.compile(f"[{HAN}]+")
 GRAM = 3
 """The longest n-gram indexed."""
-MARKERS = {1: "qv", 2: "jv", 3: "xv"}
-LATIN_END = "qq"
-"""Ends every Latin index word: no pinyin or typed word holds "qq", so no index word can be a proper
-prefix of a typed one (which Pagefind would take for it when nothing starts with the typed word)."""
+MARKER = "qv"
+"""Starts every Chinese key: no pinyin holds it (ü is `v` only after l and n)."""
+END = "qq"
+"""Ends every index word a longer query term could start with (Latin words, pinyin, n-grams cut short
+by a run's end): no pinyin, Chinese key or typed word holds "qq", so no index word can be a proper
+prefix of a query term (which Pagefind would take for it when nothing starts with the term)."""
 PINYIN_SPAN = 6
 """Characters of pinyin a term covers: enough for a product word, few enough to keep the index small."""
 
 
 @lru_cache(maxsize=1 << 17)  # titles are unique, their n-grams are not
 def han_key(chars: str) -> str:
-    """The ASCII key of one to three Chinese characters: 杏 → `qv26447`, 杏干 → `jv2644724178`."""
-    return MARKERS[len(chars)] + "".join(f"{ord(c):05d}" for c in chars)  # U+9FFF is 40959: five digits
+    """The ASCII key of one to three Chinese characters: 杏 → `qv26447`, 杏干 → `qv2644724178`."""
+    return MARKER + "".join(f"{ord(c):05d}" for c in chars)  # U+9FFF is 40959: five digits
 
 
 def index_terms(text: str) -> list[str]:
-    """The terms a piece of shop text is found by: each Chinese n-gram up to `GRAM`, each Latin word."""
+    """The terms a piece of shop text is found by: the Chinese n-gram of `GRAM` characters from each
+    character of a run (shorter at its end, and then ended by `END`), each Latin word."""
     terms: list[str] = []
     for piece in _PIECES.findall(normalize(text)):
         if piece[0].isascii():
             if latin_word(piece):
-                terms.append(piece + LATIN_END)
-            continue
-        for n in range(1, min(GRAM, len(piece)) + 1):
-            terms += _grams(piece, n)
+                terms.append(piece + END)
+        else:
+            terms += [han_key(piece[i : i + GRAM]) + (END if i + GRAM > len(piece) else "") for i in range(len(piece))]
     return terms
 
 
 def latin_word(word: str) -> bool:
-    """False for words that start like a Chinese key (`qv`, `jv`, `xv`), or could (q, j, x)."""
-    return word not in ("q", "j", "x") and not word.startswith(tuple(MARKERS.values()))
+    """False for words that start like a Chinese key (`qv`), or could (q)."""
+    return word != MARKER[0] and not word.startswith(MARKER)
 
 
 def query_pieces(query: str) -> list[list[str]]:
@@ -78,12 +81,9 @@ def query_pieces(query: str) -> list[list[str]]:
             if latin_word(piece):
                 pieces.append([piece])
         else:
-            pieces.append(_grams(piece, min(GRAM, len(piece))))
+            n = min(GRAM, len(piece))
+            pieces.append([han_key(piece[i : i + n]) for i in range(len(piece) - n + 1)])
     return pieces
-
-
-def _grams(run: str, n: int) -> list[str]:
-    return [han_key(run[i : i + n]) for i in range(len(run) - n + 1)]
 
 
 def query_terms(query: str) -> list[str]:
@@ -108,9 +108,9 @@ def _run_pinyin(run: str) -> tuple[str, ...]:
     terms: list[str] = []
     for i in range(len(syllables)):
         span = syllables[i : i + PINYIN_SPAN]
-        terms.append("".join(span) + LATIN_END)
+        terms.append("".join(span) + END)
         if len(span) > 1:
-            terms.append("".join(s[0] for s in span) + LATIN_END)
+            terms.append("".join(s[0] for s in span) + END)
     return tuple(terms)
 
 

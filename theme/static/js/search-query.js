@@ -1,13 +1,13 @@
 /* A shopper's query as the store's search terms: the browser half of storefront/search_text.py
-   (read its docstring). Chinese runs become ASCII keys of their n-grams of up to three characters,
-   Latin letters and digits stay words. Keep in step with query_pieces():
-   a test compares the two. */
+   (read its docstring). Chinese runs become ASCII keys of their n-grams of up to three characters
+   (which find the index's longer n-grams they start), Latin letters and digits stay words. Keep in
+   step with query_pieces(): a test compares the two. */
 const PIECES = /[\u3400-\u4dbf\u4e00-\u9fff]+|[0-9a-z]+/gu;
 const GRAM = 3;
-const MARKERS = ["", "qv", "jv", "xv"];
+const MARKER = "qv";
 
 export function hanKey(chars) {
-  let key = MARKERS[chars.length];
+  let key = MARKER;
   for (const char of chars) key += String(char.codePointAt(0)).padStart(5, "0");
   return key;
 }
@@ -17,7 +17,7 @@ export function queryPieces(query) {
   const pieces = [];
   for (const piece of query.normalize("NFKC").toLowerCase().match(PIECES) || []) {
     if (/^[0-9a-z]/.test(piece)) {
-      if (!["q", "j", "x"].includes(piece) && !MARKERS.some((m) => m && piece.startsWith(m))) pieces.push([piece]);
+      if (piece !== MARKER[0] && !piece.startsWith(MARKER)) pieces.push([piece]);
     } else {
       const n = Math.min(GRAM, piece.length);
       const grams = [];
