@@ -318,15 +318,16 @@ def own_cpu_ms() -> float:
 
 
 def webhooks_alongside(
-    base: str, standin_url: str, stop: threading.Event, senders: int = 16, rate: float = 0.0
+    base: str, standin_url: str, stop: threading.Event, senders: int = 4, replayers: int = 8, rate: float = 0.0
 ) -> tuple[list[float], float]:
-    """Until `stop`: a paid event for each session a shopper opened, else a replay of an earlier one (as Stripe retries).
+    """Until `stop`: a paid event for each session a shopper opened (`senders` threads), and replays of the
+    events sent (`replayers` threads, as Stripe retries and sends an event more than once).
 
-    With `rate`, no more than that many a second (Stripe sends an event as a payment happens and retries
-    with backoff; unpaced, the senders replayed the warm-up's few events hundreds of times a second while
-    no session was open yet); 0: as fast as the store answers. Sixteen senders: each waits for the stand-in
-    (the paid session) and the store in turn, and four sent about as many a second as sessions opened (18/s),
-    never reaching the 50/s the goal asks the store to take alongside a rush.
+    With `rate`, no more than that many a second in all (Stripe sends an event as a payment happens and
+    retries with backoff; unpaced, the senders replayed the warm-up's few events hundreds of times a second
+    while no session was open yet); 0: as fast as the store answers. The replays have threads of their own:
+    a paid event waits for the stand-in first (its rate limit too), and four threads doing both sent about
+    as many a second as sessions opened (18/s), never the 50/s the goal asks the store to take in a rush.
     """
     pace = Pace(rate) if rate > 0 else None
     latencies: list[float] = []
@@ -334,17 +335,21 @@ def webhooks_alongside(
     lock = threading.Lock()
     started = time.perf_counter()
 
-    def next_payload(http: Browser) -> str | None:
+    def paid_payload(http: Browser) -> str | None:
         with lock:
             opened = OPENED.pop() if OPENED else None
-            if opened is None:
-                return sent[len(latencies) % len(sent)] if sent else None
+        if opened is None:
+            return None
         payload = paid_event(http, standin_url, opened)
         with lock:
             sent.append(payload)
         return payload
 
-    def send() -> None:
+    def replay_payload(http: Browser) -> str | None:
+        with lock:
+            return sent[len(latencies) % len(sent)] if sent else None
+
+    def send(next_payload: Callable[[Browser], str | None]) -> None:
         with Browser() as http:
             while not stop.is_set():
                 payload = next_payload(http)
@@ -367,7 +372,8 @@ def webhooks_alongside(
                 with lock:
                     latencies.append((time.perf_counter() - begun) * 1000)
 
-    threads = [threading.Thread(target=send, daemon=True) for _ in range(senders)]
+    roles = [paid_payload] * senders + [replay_payload] * replayers
+    threads = [threading.Thread(target=send, args=(role,), daemon=True) for role in roles]
     for thread in threads:
         thread.start()
     stop.wait()

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import stripe
-from sqlalchemy import Row, bindparam, insert, select, update
+from sqlalchemy import Row, and_, bindparam, case, insert, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session
@@ -141,7 +141,17 @@ _COLUMNS = tuple(column.key for column in CheckoutSession.__table__.columns)
 _OPENED = (
     update(CheckoutSession)
     .where(CheckoutSession.id == bindparam("checkout"), CheckoutSession.status == "pending")
-    .values(stripe_session_id=bindparam("session"), stripe_url=bindparam("url"), status="open", expires_at=bindparam("expires"))
+    .values(
+        stripe_session_id=bindparam("session"),
+        stripe_url=bindparam("url"),
+        status="open",
+        # unclaimed (`keep`): the hold the waiting page's last ask set, if sooner: a shopper who left is released
+        # a hold period after leaving, not a hold period after their turn came
+        expires_at=case(
+            (and_(bindparam("keep"), CheckoutSession.expires_at < bindparam("expires")), CheckoutSession.expires_at),
+            else_=bindparam("expires"),
+        ),
+    )
 )
 _NOW_OF = select(CheckoutSession.status, CheckoutSession.stripe_session_id).where(CheckoutSession.id == bindparam("checkout"))
 
@@ -201,9 +211,11 @@ def create_session(
         give_back(database, record.id)
         raise PaymentProviderError("支付服务暂时不可用，请稍后再试") from exc
     expires = dt.datetime.fromtimestamp(params["expires_at"], dt.UTC) if "expires_at" in params else record.expires_at
-    if handed is not None and not handed():
+    keep = handed is not None and not handed()
+    if keep:
         expires = min(expires, utcnow() + unclaimed)  # checkout.waiting moves it to Stripe's expiry when the page fetches it
-    current = _record_opened(database, {"checkout": record.id, "session": session.id, "url": session.url, "expires": expires})
+    values = {"checkout": record.id, "session": session.id, "url": session.url, "expires": expires, "keep": keep}
+    current = _record_opened(database, values)
     if current is not None and current.stripe_session_id != session.id:  # ended meanwhile (given up, cancelled): nobody may pay it
         _expire_quietly(client, session.id)
         raise CheckoutClosed(record.id)

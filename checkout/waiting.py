@@ -224,9 +224,12 @@ def fetched(database: Database, record: Glimpse, now: dt.datetime | None = None)
     """
     config = current_app.config
     hold = dt.timedelta(seconds=config["PLUS_QUEUE_HOLD_SECONDS"])
-    if record.expires_at - (now or utcnow()) > hold + FETCH_SLACK:
+    now = now or utcnow()
+    if record.expires_at - now > hold + FETCH_SLACK:
         return True  # handed over already (by the request itself, or an earlier ask)
-    until = record.expires_at - hold + session_lifetime(config["PLUS_CHECKOUT_TTL_MINUTES"])
+    # Stripe's expiry is its lifetime from when the session opened, a moment (at most a poll) before now: the sweep
+    # asks Stripe that much later, never sooner (the stored hold no longer tells when it opened: it keeps the last ask's)
+    until = now + session_lifetime(config["PLUS_CHECKOUT_TTL_MINUTES"])
     try:
         with database.writing() as connection:
             connection.execute(_FETCHED, {"checkout": record.id, "was": record.expires_at, "until": until})

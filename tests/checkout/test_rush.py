@@ -514,3 +514,28 @@ def test_joining_plus_in_a_rush_takes_the_same_turns_and_survives_stripes_rate_l
     assert [a.status_code for a in answers] == [303] * 6, [a.get_data(as_text=True)[-300:] for a in answers]
     assert all(a.headers["Location"].startswith(limited_standin.url + "/pay/") for a in answers)
     assert limited_standin.limiter.refused > 0  # Stripe said 429 and the same key was sent again
+
+
+def test_a_session_opened_for_a_shopper_who_left_keeps_the_hold_their_last_ask_set(stuck_queue):
+    from checkout.models import utcnow
+
+    app = stuck_queue.app
+    answer = buy(app.test_client(), UMBRELLA).get_json()
+    set_deadline(app, answer["id"], 5)  # the page last asked 15 s ago, and nobody asks again
+    stuck_queue.release.set()  # their turn comes: Stripe opens the session all the same
+    wait_for(lambda: checkout_row(app, answer["id"]).status == "open", timeout=20)
+    # a hold past the last ask, not past the turn: released a hold period after leaving
+    assert (checkout_row(app, answer["id"]).expires_at - utcnow()).total_seconds() <= 5
+
+
+def test_the_sweep_expires_many_left_sessions_at_stripe_at_once(make_app):
+    from checkout.operations import sweep_reservations
+
+    app = make_app(PLUS_CHECKOUT_WAIT=0, PLUS_QUEUE_HOLD_SECONDS=20)
+    answers = [buy(other_shopper(app, n), UMBRELLA).get_json() for n in range(4)]
+    for answer in answers:
+        wait_for(lambda a=answer: checkout_row(app, a["id"]).status == "open", timeout=20)
+        set_deadline(app, answer["id"], -1)  # all four left
+    assert sweep_reservations(get_database(app), stripe_client(app)) == 4
+    assert held(app) == 0
+    assert [session.status for answer in answers for session in sessions_of(app, answer["id"])] == ["expired"] * 4
