@@ -55,7 +55,7 @@ def test_a_queued_shopper_sees_the_waiting_page_then_reaches_the_pay_page(phone:
     phone.get_by_role("button", name="去支付").click()
 
     # Our waiting page, in the shopper's words; it reloads itself (no script needed).
-    expect(phone).to_have_url(re.compile(r"/checkout/[0-9a-f-]{36}/pay$"))
+    expect(phone).to_have_url(re.compile(r"/checkout/[0-9a-f-]{36}/pay\?turn=\d+$"))  # its turn: any worker tells when to ask
     expect(phone.get_by_role("heading", level=1)).to_have_text("正在为您打开支付页…")
     expect(phone.locator("[data-waiting=queued]")).to_contain_text("商品已为您保留")
     screenshot(phone, "checkout-waiting-phone")
