@@ -626,7 +626,11 @@ def main(argv: list[str] | None = None) -> None:
                     for kind in kinds:
                         who = Shoppers(members if kind == "members" else None, args.leave)
                         scenarios += [
-                            (f"{label}, {kind}, {c} clients", False, lambda c=c, n=n, w=who: closed_loop(base, product, c, n, w))
+                            (
+                                f"{label}, {kind}, {c} client{'s' if c != 1 else ''}",
+                                False,
+                                lambda c=c, n=n, w=who: closed_loop(base, product, c, n, w),
+                            )
                             for c, n in closed
                         ]
                         scenarios += [
@@ -657,6 +661,10 @@ def main(argv: list[str] | None = None) -> None:
     print("members: accounts made in the database before the run, each shopper with the session cookie of its own log-in.")
     print("polls/shopper: status polls of a queued shopper until the pay page (each after the Retry-After it was given).")
     print("errors: answers other than 201/202 (by status; 'no answer': no answer within 30 s).")
+    print("scenario: Stripe's latency (through the delaying proxy), who shops, and how (clients in a loop, or arrivals a second).")
+    print("holds left: checkouts still holding stock with no Stripe session after the run.")
+    print("left the queue: shoppers who closed the waiting page at once (--leave), and how long until all their stock was back.")
+    print("orders paid: paid orders the webhooks made during the scenario (sessions opened in earlier scenarios included).")
 
 
 if __name__ == "__main__":
