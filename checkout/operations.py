@@ -11,6 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import stripe
+from flask import current_app, has_app_context
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from stripe.params.checkout import SessionListParams
@@ -415,11 +416,17 @@ def sweep_reservations(database: Database, client: stripe.StripeClient | None, *
         outcome = apply_with_lookups(database, lookups, functools.partial(_apply_event, event_type=event_type, session=session, now=now))
         return outcome == "expired"
 
-    if len(due) <= 1:
-        released = sum(map(sweep_one, due))
-    else:  # after a rush hundreds are due, each a Stripe call of ~0.3 s: one after another they took minutes
-        with ThreadPoolExecutor(max_workers=SWEEP_THREADS, thread_name_prefix="plus-sweep") as pool:
-            released = sum(pool.map(sweep_one, due))
+    app = current_app._get_current_object() if has_app_context() else None  # type: ignore[attr-defined]
+
+    def in_app(checkout_id: str) -> bool:  # a paid session's order is made as a webhook's is: it needs the app (its mail)
+        if app is None:
+            return sweep_one(checkout_id)
+        with app.app_context():
+            return sweep_one(checkout_id)
+
+    # after a rush hundreds are due, each a Stripe call of ~0.3 s: one after another they took minutes
+    with ThreadPoolExecutor(max_workers=SWEEP_THREADS, thread_name_prefix="plus-sweep") as pool:  # threads start as needed
+        released = sum(pool.map(in_app, due))
     if released:
         log.info("sweep: released the stock of %d expired checkout(s)", released)
     return released
