@@ -30,14 +30,8 @@ from typing import Any
 from catalog import Catalog, require_catalog
 from storefront.generator import BuildState, NoProgress, Progress, RenderError
 from storefront.nda import Leak, NdaGuard, NdaLeak, scan_output
-from storefront.pagefind_service import ServiceError
-from storefront.parallel import ErrorCollector
-from storefront.search import (
-    BUNDLE,
-    RecordIndexer,
-    fall_back_to_cli,
-    product_records,
-)
+from storefront.parallel import Background, ErrorCollector, WorkerFailed
+from storefront.search import BUNDLE, SHARD_SIZE, SearchIndexError, index_products
 from storefront.views import Store
 
 log = logging.getLogger(__name__)
@@ -66,7 +60,7 @@ class BuildReport:
     timings: dict[str, float] = field(default_factory=dict)
     rendered: int = 0
     search_index: str = "new"
-    """`new`; `cli` (the service failed)."""
+    """`new`; `cli` (the service failed for at least one shard)."""
     warnings: list[str] = field(default_factory=list)
 
 
@@ -87,7 +81,7 @@ def build_site(
     warnings: list[str] = []
     content, output = Path(content), Path(output).resolve()
     day = today or dt.date.today()
-    indexer = staging = None
+    indexing = staging = None
     try:
         progress.stage("校验商品库")
         with _timed(timings, "validate"), _frozen_heap():
@@ -100,11 +94,13 @@ def build_site(
             store = Store(catalog)
             state = BuildState(store=store)
             settings["PLUS_BUILD"] = state
-            indexer = RecordIndexer(staging).start()
-            records = _send_records(
-                staging, product_records(store, siteurl=settings["SITEURL"], language=settings["DEFAULT_LANG"]), guard, indexer
-            )
-            indexer.write()
+            shard = settings.get("PLUS_SEARCH_SHARD") or SHARD_SIZE
+            language = settings["DEFAULT_LANG"]
+
+            def index() -> dict[str, Any]:
+                return index_products(staging, store, guard, siteurl=settings["SITEURL"], language=language, size=shard)
+
+            indexing = Background("search index", index)
         with _timed(timings, "render"):
             render(settings)
         with _timed(timings, "editor"):
@@ -112,15 +108,15 @@ def build_site(
                 warnings.append(note)
         progress.stage("建立搜索索引")
         with _timed(timings, "index_wait"):
-            search_index = _finish_index(staging, indexer, records)
+            search_index = _finish_index(staging, indexing)
         progress.stage("检查保密品牌")
         with _timed(timings, "nda_scan"):
             _refuse_nda_names(staging, catalog, state)
         files = sum(len(names) for _, _, names in os.walk(staging))
         _swap_in(staging, output)
     except BaseException:
-        if indexer is not None:
-            indexer.close()
+        if indexing is not None:
+            indexing.cancel()
         if staging is not None:
             shutil.rmtree(staging, ignore_errors=True)
         raise
@@ -175,37 +171,24 @@ def write_editor(site: Path, catalog: Catalog, cms_dir: Path | None = None, *, s
     return None
 
 
-def _send_records(site: Path, made: Iterator[tuple[str, str]], guard: NdaGuard, indexer: RecordIndexer) -> dict[str, str]:
-    """Hand Pagefind each search record as it is made (so it indexes while the rest are made: 4 s at
-    10,000 products), checked first for NDA names: after one names a brand, none is sent and the
-    build fails with every record that names one."""
-    records: dict[str, str] = {}
-    leaks: list[Leak] = []
-    for pid, record in made:
-        records[pid] = record
-        if factory := guard.factory_named_in(record.encode("utf-8")):
-            leaks.append(Leak(site / BUNDLE / pid, factory))
-        elif not leaks:
-            indexer.add(record)
-    if leaks:
-        raise NdaLeak(leaks, site)
-    return records
-
-
-def _finish_index(site: Path, indexer: RecordIndexer, records: dict[str, str]) -> str:
-    """Wait for the index; returns how it was made (see `BuildReport.search_index`)."""
+def _finish_index(site: Path, indexing: Background) -> str:
+    """Wait for the index (made while the pages rendered); returns how it was made (see
+    `BuildReport.search_index`). Raises `NdaLeak` naming every record that named a brand."""
     try:
-        indexer.finish()
-    except ServiceError as exc:
-        fall_back_to_cli(site, records, exc)
-        return "cli"
-    return "new"
+        made = indexing.result()
+    except WorkerFailed as exc:
+        raise SearchIndexError(str(exc)) from exc
+    if made["leaks"]:
+        raise NdaLeak([Leak(site / BUNDLE / pid, factory) for pid, factory in made["leaks"]], site)
+    for reason in made["fallbacks"]:
+        log.warning("storefront: Pagefind service failed (%s); indexing the search documents with the CLI", reason)
+    return "cli" if made["fallbacks"] else "new"
 
 
 def _refuse_nda_names(site: Path, catalog: Catalog, state: BuildState) -> None:
     """Raise `NdaLeak` when a page (checked as it was rendered) or any other file below `site` names a
     brand held under NDA. Not read again (2-9 s of a 10,000-product build): the pages, and what was
-    made from the checked search records alone, the index."""
+    made from the checked search records alone, the indexes."""
     leaks = [Leak(site / page, factory) for page, factory in state.leaks]
     pages = {page.save_as for page in state.pages}
 

@@ -1,8 +1,9 @@
-"""Rendering on every core: forked workers share the validated catalog and the plan, copy-on-write.
+"""Work on every core: forked children share the validated catalog and the plan, copy-on-write.
 
-A page is a pure function of the catalog, so each worker renders every n-th page into the same
-staging folder and reports back through a pipe. Errors a worker logs or raises fail the build in
-the parent, as they would have rendering alone.
+A page is a pure function of the catalog, so each render worker renders every n-th page into the
+same staging folder and reports back through a pipe; the search index is made by a `Background`
+child the same way while the pages render. Errors a child logs or raises fail the build in the
+parent, as they would have in one process.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import signal
 import threading
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -25,6 +27,11 @@ class WorkerFailed(Exception):
     """A render worker raised or logged errors: the output is not trustworthy."""
 
 
+def can_fork() -> bool:
+    """Forking is possible and safe: a threaded process can deadlock its child."""
+    return hasattr(os, "fork") and threading.active_count() == 1
+
+
 def workers_for(pages: int, wanted: int | None) -> int:
     """How many processes to render `pages` with: one unless forking is safe and worth it.
 
@@ -32,8 +39,8 @@ def workers_for(pages: int, wanted: int | None) -> int:
     on two cores the pages render in this process alone; measured, a second worker won little there.
     """
     wanted = wanted if wanted is not None else (os.cpu_count() or 1) - 1
-    if not hasattr(os, "fork") or threading.active_count() > 1:
-        return 1  # forking a threaded process can deadlock the child
+    if not can_fork():
+        return 1
     return max(1, min(wanted, pages // MIN_PAGES_PER_WORKER))
 
 
@@ -73,25 +80,71 @@ def render_forked(
     done(len(items) - len(items[0::workers]))
 
 
-def _work(items: Sequence[Any], render: Callable[[Any], None], channel: int, found: list, start: int) -> None:
+class Background:
+    """`job()` run in a forked child while this process goes on (or here and now, when forking is
+    not safe); `result()` is its answer (JSON values), or raises `WorkerFailed`."""
+
+    def __init__(self, name: str, job: Callable[[], Any]):
+        self.name = name
+        self._pid = 0
+        self._answer: dict[str, Any] = {}
+        if not can_fork():
+            self._answer = _run(job)
+            return
+        read_end, write_end = os.pipe()
+        self._pid = os.fork()
+        if self._pid == 0:
+            os.close(read_end)
+            _reply(write_end, _run(job))
+        os.close(write_end)
+        self._read_end = read_end
+
+    def result(self) -> Any:
+        """Wait for the child and return what its job returned."""
+        if self._pid:
+            self._answer, self._pid = _read(self._pid, self._read_end), 0
+        if errors := self._answer.get("errors"):
+            raise WorkerFailed(f"{self.name}: " + "; ".join(errors[:5]))
+        return self._answer.get("answer")
+
+    def cancel(self) -> None:
+        """Stop the child (the build failed elsewhere); its own children see their input close."""
+        if self._pid:
+            os.kill(self._pid, signal.SIGKILL)
+            os.close(self._read_end)
+            os.waitpid(self._pid, 0)
+            self._pid = 0
+
+
+def _run(job: Callable[[], Any]) -> dict[str, Any]:
+    """Run `job`, its errors (raised or logged) collected."""
     errors: list[str] = []
     handler = ErrorCollector(errors)
     for name in WATCHED_LOGGERS:
         logging.getLogger(name).addHandler(handler)
+    answer = None
     try:
-        for item in items:
-            render(item)
+        answer = job()
     except BaseException as exc:  # reported to the parent, which fails the build
         errors.append(f"{type(exc).__name__}: {exc}")
+    finally:
+        for name in WATCHED_LOGGERS:
+            logging.getLogger(name).removeHandler(handler)
+    return {"errors": errors, "answer": answer}
+
+
+def _reply(channel: int, report: dict[str, Any]) -> None:
+    """Send the report to the parent and leave without running any cleanup."""
     try:
-        data = json.dumps({"errors": errors, "found": found[start:]}).encode()
+        data = json.dumps(report).encode()
         while data:
             data = data[os.write(channel, data) :]
     finally:
-        os._exit(1 if errors else 0)
+        os._exit(1 if report["errors"] else 0)
 
 
-def _collect(pid: int, read_end: int, found: list) -> str | None:
+def _read(pid: int, read_end: int) -> dict[str, Any]:
+    """The child's report; its exit status is an error when it says none."""
     chunks = []
     while chunk := os.read(read_end, 1 << 16):
         chunks.append(chunk)
@@ -99,12 +152,28 @@ def _collect(pid: int, read_end: int, found: list) -> str | None:
     _, status = os.waitpid(pid, 0)
     try:
         report = json.loads(b"".join(chunks) or b"{}")
-        errors = report.get("errors", [])
-        found.extend(report.get("found", []))
     except ValueError:
-        errors = ["unreadable report"]
-    if os.waitstatus_to_exitcode(status) != 0 or errors:
-        return "render worker: " + ("; ".join(errors[:5]) or f"exit {os.waitstatus_to_exitcode(status)}")
+        report = {"errors": ["unreadable report"]}
+    code = os.waitstatus_to_exitcode(status)
+    if code != 0 and not report.get("errors"):
+        report["errors"] = [f"exit {code}"]
+    return report
+
+
+def _work(items: Sequence[Any], render: Callable[[Any], None], channel: int, found: list, start: int) -> None:
+    def job() -> list:
+        for item in items:
+            render(item)
+        return found[start:]
+
+    _reply(channel, _run(job))
+
+
+def _collect(pid: int, read_end: int, found: list) -> str | None:
+    report = _read(pid, read_end)
+    found.extend(report.get("answer") or [])
+    if errors := report.get("errors"):
+        return "render worker: " + "; ".join(errors[:5])
     return None
 
 

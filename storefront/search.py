@@ -1,10 +1,16 @@
 """The static search index: Pagefind's extended (Chinese-aware) index of every product.
 
-`plus build` hands Pagefind one record per product, made from the catalog (what a shopper searches
-for, plus the meta, filters and sort keys the search page uses), through `pagefind --service` on a
-second process, so the index is written while Python renders the pages. Each record is a small
-HTML document (not the product page): weighted fields of search terms (see `search_text`), and the
-meta, filters and sort keys. If the service fails, the CLI indexes the same documents instead.
+`plus build` forks a child that makes one record per product from the catalog (what a shopper
+searches for, plus the meta, filters and sort keys the search page uses) and hands them to
+`pagefind --service`, so records and index are made on the other core while the pages render. Each
+record is a small HTML document (not the product page): weighted fields of search terms (see
+`search_text`), and the meta, filters and sort keys. If the service fails, the CLI indexes the same
+documents instead.
+
+Pagefind holds every record of an index in memory until it writes it, ~160 KB a product at its
+peak (12 GiB at 100,000): so a large catalog is indexed in shards of `SHARD_SIZE` products, one
+Pagefind after the other, `pagefind/` and `pagefind/shard-2/`…, which the search page searches
+together (theme/static/js/search-query.js merges their answers).
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ from typing import Any
 
 from catalog.search_terms import normalize_term as normalize
 
+from .nda import NdaGuard
 from .pagefind_service import PagefindService, ServiceError
 from .search_text import field_text, pinyin_terms
 from .text import money, unit_text, yuan
@@ -36,6 +43,8 @@ log = logging.getLogger(__name__)
 PAGEFIND_TIMEOUT = 900  # seconds; 10,000 products take about 4 s, so this only catches a hang
 WRITE_GRACE = 60  # seconds Pagefind's last file writes may take after it answered
 BUNDLE = "pagefind"
+SHARD_SIZE = 5000
+"""Products per index: Pagefind's peak is ~0.8 GiB for 5,000; a shopper's search asks every shard."""
 
 
 class SearchIndexError(Exception):
@@ -120,6 +129,8 @@ def search_document(view: ProductView, groups: list[tuple[str, ...]], *, siteurl
     tail = "".join(
         [
             *(f'<span data-pagefind-meta="{key}">{escape(value)}</span>' for key, value in meta.items()),
+            # the sort keys again as meta: the search page merges shards' sorted answers by them
+            *(f'<span data-pagefind-meta="sort_{key}">{value}</span>' for key, value in sorts.items()),
             *(f'<span data-pagefind-filter="{key}">{escape(value)}</span>' for key, value in filters),
             *(f'<span data-pagefind-sort="{key}">{value}</span>' for key, value in sorts.items()),
         ]
@@ -127,21 +138,61 @@ def search_document(view: ProductView, groups: list[tuple[str, ...]], *, siteurl
     return f'<!DOCTYPE html><html lang="{language}"><head><title>{escape(p.title)}</title></head><body><main data-pagefind-body>{fields}</main>{tail}</body></html>'
 
 
-def product_records(store: Store, *, siteurl: str, language: str) -> Iterator[tuple[str, str]]:
-    """Every product's id and document, in page order, the document as the JSON of the service's
-    `AddFile` payload (without its index id)."""
+def product_records(store: Store, *, siteurl: str, language: str, views: list[ProductView] | None = None) -> Iterator[tuple[str, str]]:
+    """Each product's id and document (all of them in page order, or `views`), the document as the
+    JSON of the service's `AddFile` payload (without its index id)."""
     groups = store.catalog.search_terms.groups()
-    for view in store.by_saving:
+    for view in store.by_saving if views is None else views:
         document = search_document(view, groups, siteurl=siteurl, language=language)
         yield view.id, json.dumps({"type": "AddFile", "url": f"/{view.url}", "file_contents": document}, ensure_ascii=False)
 
 
-class RecordIndexer:
-    """Sends records to `pagefind --service` as they are made and has it write `site/pagefind/` in the
-    background: it indexes each on its own core while the next records and the pages are made."""
+def shard_count(products: int, size: int) -> int:
+    """How many indexes `products` products make, `size` a shard."""
+    return max(1, -(-products // size))
 
-    def __init__(self, site: Path, *, timeout: float = PAGEFIND_TIMEOUT):
-        self.site = site
+
+def shard_bundles(site: Path, products: int, size: int) -> list[Path]:
+    """The index folder of each shard: `pagefind/`, `pagefind/shard-2/`, … (the search page's order)."""
+    return [site / BUNDLE if n == 1 else site / BUNDLE / f"shard-{n}" for n in range(1, shard_count(products, size) + 1)]
+
+
+def index_products(site: Path, store: Store, guard: NdaGuard, *, siteurl: str, language: str, size: int = SHARD_SIZE) -> dict[str, Any]:
+    """Index every product, shard by shard (one Pagefind at a time: its memory is the shard's), each
+    record checked for NDA names before Pagefind sees it. Returns the records naming a brand
+    (`leaks`: [product, factory], nothing indexed after the first) and why a shard was indexed by
+    the CLI instead of the service (`fallbacks`); JSON, for `plus build`'s parent process."""
+    views = store.by_saving
+    fallbacks: list[str] = []
+    for number, bundle in enumerate(shard_bundles(site, len(views), size)):
+        records: dict[str, str] = {}
+        leaks: list[list[str]] = []
+        indexer = RecordIndexer(bundle).start()
+        try:
+            for pid, record in product_records(store, siteurl=siteurl, language=language, views=views[number * size : (number + 1) * size]):
+                records[pid] = record
+                if factory := guard.factory_named_in(record.encode("utf-8")):
+                    leaks.append([pid, factory])
+                elif not leaks:
+                    indexer.add(record)
+            if leaks:
+                return {"leaks": leaks, "fallbacks": fallbacks}
+            indexer.write()
+            indexer.finish()
+        except ServiceError as exc:
+            fallbacks.append(str(exc))
+            shutil.rmtree(bundle, ignore_errors=True)  # (a later shard's folder is not made yet)
+            index_documents(records, bundle)
+        finally:
+            indexer.close()
+    return {"leaks": [], "fallbacks": fallbacks}
+
+
+class RecordIndexer:
+    """Sends records to `pagefind --service` as they are made and has it write one index folder."""
+
+    def __init__(self, bundle: Path, *, timeout: float = PAGEFIND_TIMEOUT):
+        self.bundle = bundle
         self.timeout = timeout
         self.records = 0
         self._service: PagefindService | None = None
@@ -164,8 +215,8 @@ class RecordIndexer:
         self._send(f'{{"index_id":{self._index_id},' + record[1:])
 
     def write(self) -> None:
-        """Ask for the index files once every record is in (Pagefind writes them while pages render)."""
-        output = str((self.site / BUNDLE).resolve())
+        """Ask for the index files once every record is in."""
+        output = str(self.bundle.resolve())
         self._written = self._send({"type": "WriteFiles", "index_id": self._index_id, "output_path": output}, flush=True)
 
     def _send(self, payload: dict[str, Any] | str, flush: bool = False) -> int | None:
@@ -188,10 +239,10 @@ class RecordIndexer:
             self._service.wait(self._written, self.timeout)
             # Pagefind answers before its last writes land, and exits the moment its input closes:
             # closing early is what leaves truncated files. Wait until every file is there.
-            wait_until_written(self.site / BUNDLE, self.records, WRITE_GRACE)
+            wait_until_written(self.bundle, self.records, WRITE_GRACE)
         finally:
             self.close()
-        check_index(self.site, self.records)
+        check_index(self.bundle, self.records)
 
     def close(self) -> None:
         """Stop the process (also when the build failed elsewhere)."""
@@ -213,9 +264,9 @@ def wait_until_written(bundle: Path, pages: int, grace: float) -> None:
             time.sleep(0.02)
 
 
-def check_index(site: Path, pages: int) -> None:
-    """Refuse an index that does not hold `pages` pages, or any empty or truncated file."""
-    _check_files(site / BUNDLE, pages, full=True)
+def check_index(bundle: Path, pages: int) -> None:
+    """Refuse an index folder that does not hold `pages` pages, or any empty or truncated file."""
+    _check_files(bundle, pages, full=True)
 
 
 def _check_files(bundle: Path, pages: int, *, full: bool) -> None:
@@ -225,7 +276,8 @@ def _check_files(bundle: Path, pages: int, *, full: bool) -> None:
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ServiceError(f"no readable pagefind-entry.json: {exc}") from exc
     fragments = 0
-    for folder, _, names in os.walk(bundle):
+    for folder, subfolders, names in os.walk(bundle):
+        subfolders[:] = [name for name in subfolders if not name.startswith("shard-")]  # other indexes
         for name in names:
             path = os.path.join(folder, name)
             fragments += name.endswith(".pf_fragment")
@@ -239,13 +291,6 @@ def _check_files(bundle: Path, pages: int, *, full: bool) -> None:
                         raise ServiceError(f"{name} is truncated: {exc}") from exc
     if counted != pages or fragments != pages or not (bundle / "pagefind.js").is_file():
         raise ServiceError(f"index holds {counted} pages and {fragments} fragments, expected {pages}")
-
-
-def fall_back_to_cli(site: Path, records: dict[str, str], reason: Exception) -> None:
-    """The service failed: log why and index the same documents with the CLI instead."""
-    log.warning("storefront: Pagefind service failed (%s); indexing the search documents with the CLI", reason)
-    shutil.rmtree(site / BUNDLE, ignore_errors=True)
-    index_documents(records, site / BUNDLE)
 
 
 def index_documents(records: dict[str, str], bundle: Path) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.client
 import re
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -153,6 +154,18 @@ def test_hashed_assets_live_long_and_pages_briefly(stack, asset, expected):
     status, headers, _ = raw_get(stack.url + path)
     assert status == 200
     assert headers["cache-control"] == expected
+
+
+def test_a_search_shards_index_files_live_long_too(stack):
+    fragment = next((stack.site / "pagefind" / "fragment").iterdir())
+    shard = stack.site / "pagefind" / "shard-2" / "fragment"  # a catalog indexed in shards (storefront/search.py)
+    shard.mkdir(parents=True)
+    try:
+        shutil.copy(fragment, shard / fragment.name)
+        status, headers, _ = raw_get(f"{stack.url}/pagefind/shard-2/fragment/{fragment.name}")
+        assert status == 200 and headers["cache-control"] == IMMUTABLE
+    finally:
+        shutil.rmtree(shard.parent)
 
 
 def test_an_unversioned_stylesheet_is_not_cached_for_a_year(stack):

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import runpy
 import shutil
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
@@ -299,3 +301,24 @@ def parse(path: Path) -> ParsedPage:
     page.feed(path.read_text(encoding="utf-8"))
     page.close()
     return page
+
+
+@pytest.fixture
+def pagefind_left(monkeypatch) -> Callable[[], list[int]]:
+    """Pagefind processes the builds of this test started (and their children) that still run, an
+    environment mark telling them apart (a forked child starts them, and they outlive it as orphans)."""
+    mark = f"plus-test-{uuid.uuid4().hex}".encode()
+    monkeypatch.setenv("PLUS_TEST_MARK", mark.decode())
+
+    def running() -> list[int]:
+        found = []
+        for proc in Path("/proc").glob("[0-9]*"):
+            try:
+                stat = (proc / "stat").read_text().rsplit(")", 1)
+                if "pagefind" in stat[0] and stat[1].split()[0] != "Z" and mark in (proc / "environ").read_bytes():
+                    found.append(int(proc.name))
+            except OSError:
+                continue
+        return found
+
+    return running

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 
 from admin.build import build_site
@@ -88,24 +85,11 @@ def test_a_published_build_indexes_absolute_image_urls(shop, tmp_path, built):
     assert found["/p/towel/"]["meta"]["image"] == "https://plus.example.cn/images/products/towel.png"
 
 
-def pagefind_children() -> list[int]:
-    """Pagefind processes this test process started and has not reaped."""
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)
-        except OSError:
-            continue
-        if "pagefind" in fields[0] and int(fields[1].split()[1]) == os.getpid():
-            found.append(int(stat.parent.name))
-    return found
-
-
-def test_invalid_content_leaves_no_indexer_running(shop, tmp_path, built):
+def test_invalid_content_leaves_no_indexer_running(shop, tmp_path, built, pagefind_left):
     from catalog import ContentError
 
     path = shop.root / "products/towel.yaml"
     path.write_text(path.read_text(encoding="utf-8").replace("price: 39.00", "prise: 39.00"), encoding="utf-8")
     with pytest.raises(ContentError):
         build_site(shop.root, tmp_path / "site", today=TODAY)
-    assert pagefind_children() == []
+    assert pagefind_left() == []

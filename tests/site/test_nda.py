@@ -130,11 +130,10 @@ def test_a_file_no_page_check_saw_is_still_scanned_before_publishing(shop, tmp_p
     assert not (tmp_path / "site").exists()
 
 
-def test_a_search_record_naming_an_nda_brand_fails_before_pagefind_sees_it(shop, tmp_path, monkeypatch):
-    import admin.build
-    from tests.site.test_incremental import pagefind_children
+def test_a_search_record_naming_an_nda_brand_fails_before_pagefind_sees_it(shop, tmp_path, monkeypatch, pagefind_left):
+    import storefront.search
 
-    real = admin.build.product_records
+    real = storefront.search.product_records
 
     def leaking_records(store, **kwargs):  # a mistake in search.py: the factory's NDA brand in a record
         records = dict(real(store, **kwargs))
@@ -144,11 +143,11 @@ def test_a_search_record_naming_an_nda_brand_fails_before_pagefind_sees_it(shop,
         records[pid] = json.dumps({**record, "file_contents": page}, ensure_ascii=False)
         return iter(records.items())
 
-    monkeypatch.setattr(admin.build, "product_records", leaking_records)
+    monkeypatch.setattr(storefront.search, "product_records", leaking_records)
     with pytest.raises(NdaLeak) as caught:
         build_site(shop.root, tmp_path / "site", today=TODAY)
     assert [leak.factory for leak in caught.value.leaks] == ["nda-home"]
-    assert not (tmp_path / "site").exists() and pagefind_children() == []
+    assert not (tmp_path / "site").exists() and pagefind_left() == []
 
 
 @pytest.mark.parametrize(

@@ -146,10 +146,39 @@ def test_a_failing_pagefind_service_falls_back_to_the_cli(shop, tmp_path, monkey
 def test_a_truncated_index_file_is_refused(shop_site, tmp_path):
     site = tmp_path / "site"
     shutil.copytree(shop_site / "pagefind", site / "pagefind")
-    check_index(site, 5)
+    check_index(site / "pagefind", 5)
     with pytest.raises(ServiceError, match="expected 6"):
-        check_index(site, 6)
+        check_index(site / "pagefind", 6)
     fragment = next((site / "pagefind/fragment").iterdir())
     fragment.write_bytes(fragment.read_bytes()[:-9])
     with pytest.raises(ServiceError, match="truncated"):
-        check_index(site, 5)
+        check_index(site / "pagefind", 5)
+
+
+@pytest.fixture(scope="module")
+def sharded_site(tmp_path_factory):
+    """The shop with two products a search index: three indexes, searched together."""
+    from tests.site.conftest import build
+
+    base = tmp_path_factory.mktemp("sharded")
+    return build(make_shop(base / "content").root, base / "site", overrides={"PLUS_SEARCH_SHARD": 2})
+
+
+def test_a_catalog_indexed_in_shards_answers_like_one_index(answers, sharded_site):
+    sharded = query(sharded_site, REQUESTS)
+    assert sharded["shards"] == 3 and answers["shards"] == 1
+    assert sorted((sharded_site / "pagefind").glob("shard-*/pagefind-entry.json")) == [
+        sharded_site / f"pagefind/shard-{n}/pagefind-entry.json" for n in (2, 3)
+    ]
+    assert sharded["filters"] == answers["filters"]
+    for request, one, several in zip(REQUESTS, answers["answers"], sharded["answers"], strict=True):
+        urls, sharded_urls = [r["url"] for r in one], [r["url"] for r in several]
+        if "sort" in request.get("options", {}):
+            assert sharded_urls == urls, request  # merged on the sort key, not on the shards' scores
+        else:
+            assert sorted(sharded_urls) == sorted(urls) and sharded_urls[:1] == urls[:1], request
+
+
+def test_each_shard_holds_its_share_of_the_products(sharded_site):
+    for bundle, pages in ((sharded_site / "pagefind", 2), (sharded_site / "pagefind/shard-2", 2), (sharded_site / "pagefind/shard-3", 1)):
+        check_index(bundle, pages)

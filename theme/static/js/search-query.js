@@ -45,3 +45,58 @@ export async function searchProducts(pagefind, query, options) {
   );
   return main.results.filter((r) => checks.every((ids) => ids.has(r.id)));
 }
+
+/* The index folders of a site whose catalog is indexed in `count` shards (storefront/search.py). */
+export function shardPaths(count) {
+  return Array.from({ length: count }, (_, i) => (i ? `pagefind/shard-${i + 1}/` : "pagefind/"));
+}
+
+/* Every shard's products as one answer: { length, page(start, count) → each result's data }.
+   Unsorted, by Pagefind's score (each shard scores against its own products, as Pagefind's own
+   mergeIndex does); sorted, by merging the shards' sorted lists on the key each result carries as
+   meta (`sort_<key>`), loading only the data of the results shown and of each shard's next one. */
+export async function searchShards(shards, query, options) {
+  const lists = await Promise.all(shards.map((pagefind) => searchProducts(pagefind, query, options)));
+  const length = lists.reduce((sum, list) => sum + list.length, 0);
+  const [sort] = Object.entries(options.sort || {});
+  if (lists.length === 1 || !sort) {
+    const results = lists.length === 1 ? lists[0] : lists.flat().sort((a, b) => b.score - a.score);
+    return { length, page: (start, count) => Promise.all(results.slice(start, start + count).map((r) => r.data())) };
+  }
+  const [key, direction] = sort;
+  const sign = direction === "desc" ? -1 : 1;
+  const next = lists.map(() => 0);
+  const heads = lists.map(() => null);
+  const merged = [];
+  const head = (i) => (heads[i] ||= next[i] < lists[i].length ? lists[i][next[i]].data() : Promise.resolve(null));
+  return {
+    length,
+    async page(start, count) {
+      while (merged.length < Math.min(start + count, length)) {
+        const candidates = await Promise.all(lists.map((_, i) => head(i)));
+        let best = -1;
+        candidates.forEach((data, i) => {
+          if (!data) return;
+          const value = parseFloat(data.meta[`sort_${key}`]);
+          if (best < 0 || sign * (value - parseFloat(candidates[best].meta[`sort_${key}`])) < 0) best = i;
+        });
+        merged.push(candidates[best]);
+        heads[best] = null;
+        next[best] += 1;
+      }
+      return merged.slice(start, start + count);
+    },
+  };
+}
+
+/* The filters of all shards: each value's count summed. */
+export async function shardFilters(shards) {
+  const merged = {};
+  for (const filters of await Promise.all(shards.map((pagefind) => pagefind.filters()))) {
+    for (const [name, values] of Object.entries(filters)) {
+      merged[name] ||= {};
+      for (const [value, count] of Object.entries(values)) merged[name][value] = (merged[name][value] || 0) + count;
+    }
+  }
+  return merged;
+}

@@ -1,7 +1,7 @@
 /* PLUS store search: Pagefind's index of the store's own search terms (built by `plus build`, see
    storefront/search_text.py), filters, sorting; the query, filters and sort live in the URL. */
 // With this file's ?v= (the theme's version): the query terms must match the index of the same build.
-const { queryPieces, searchProducts } = await import(`./search-query.js${new URL(import.meta.url).search}`);
+const { queryPieces, searchShards, shardFilters, shardPaths } = await import(`./search-query.js${new URL(import.meta.url).search}`);
 
 const SITE = document.body.dataset.site || "";
 const root = document.querySelector("[data-search]");
@@ -22,9 +22,15 @@ const FILTER_LABELS = {
 };
 const PAGE_SIZE = 24;
 
-const pagefind = await import(`${SITE}/pagefind/pagefind.js`);
-await pagefind.options({ baseUrl: `${SITE}/` });
-pagefind.init();
+// A large catalog is indexed in several shards (data-search-shards), searched together.
+const shards = await Promise.all(
+  shardPaths(Number(root.dataset.searchShards || 1)).map(async (path) => {
+    const pagefind = await import(`${SITE}/${path}pagefind.js`);
+    await pagefind.options({ baseUrl: `${SITE}/` });
+    pagefind.init();
+    return pagefind;
+  }),
+);
 
 function el(tag, className, text) {
   const node = document.createElement(tag);
@@ -61,7 +67,7 @@ function currentState() {
 }
 
 async function drawFilters(selected) {
-  const available = await pagefind.filters();
+  const available = await shardFilters(shards);
   const wide = window.matchMedia("(min-width: 960px)").matches;
   filtersBox.textContent = "";
   for (const [key, label] of Object.entries(FILTER_LABELS)) {
@@ -148,7 +154,7 @@ async function run(event) {
   }
   statusBox.textContent = "搜索中…";
   resultsBox.setAttribute("aria-busy", "true");
-  const results = await searchProducts(pagefind, hasQuery ? state.q : "", options);
+  const results = await searchShards(shards, hasQuery ? state.q : "", options);
   if (mine !== generation) return;
   resultsBox.textContent = "";
   root.querySelector("[data-more]")?.remove();
@@ -157,7 +163,7 @@ async function run(event) {
 }
 
 async function showMore(results, start, mine) {
-  const page = await Promise.all(results.slice(start, start + PAGE_SIZE).map((r) => r.data()));
+  const page = await results.page(start, PAGE_SIZE);
   if (mine !== generation) return;
   page.forEach((data) => resultsBox.appendChild(card(data)));
   resultsBox.setAttribute("aria-busy", "false");
