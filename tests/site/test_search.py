@@ -133,14 +133,16 @@ def test_the_cli_index_of_the_documents_answers_like_the_service_index(answers, 
         assert [(r["url"], r["meta"], r["filters"]) for r in from_pages] == [(r["url"], r["meta"], r["filters"]) for r in from_records]
 
 
-def test_a_failing_pagefind_service_falls_back_to_the_cli(shop, tmp_path, monkeypatch, caplog):
+@pytest.mark.parametrize("shard", [None, 2])
+def test_a_failing_pagefind_service_falls_back_to_the_cli(shop, tmp_path, monkeypatch, caplog, shard):
     from tests.site.conftest import build
 
     monkeypatch.setattr("storefront.pagefind_service.executable", lambda: Path("/bin/false"))  # dies at once
-    site = build(shop.root, tmp_path / "site")
-    assert "indexing the search documents with the CLI" in caplog.text
-    urls = [r["url"] for r in query(site, [{"query": "雨伞"}])["answers"][0]]
-    assert urls[0] == "/p/umbrella/"
+    site = build(shop.root, tmp_path / "site", overrides={"PLUS_SEARCH_SHARD": shard})
+    assert caplog.text.count("indexing the search documents with the CLI") == (1 if shard is None else 3)
+    answers = query(site, [{"query": "雨伞"}, {"options": {"sort": {"price": "asc"}}}])
+    assert [r["url"] for r in answers["answers"][0]][:1] == ["/p/umbrella/"]
+    assert len(answers["answers"][1]) == 5
 
 
 def test_a_truncated_index_file_is_refused(shop_site, tmp_path):
