@@ -74,13 +74,15 @@ def test_a_burst_past_stripes_rate_limit_is_served_without_an_error(make_app, li
     for thread in threads:
         thread.join()
     assert len(statuses) == 8 and set(statuses) <= {201, 202}  # 202: queued behind the others, held all the same
-    assert limited_standin.limiter.refused > 0
 
     def all_open():
         with get_database(app).sessions() as db:
             return [r.status for r in db.scalars(select(CheckoutSession))] == ["open"] * 8
 
     wait_for(all_open, timeout=30)
+    # Counted once every session is open: most were queued (202) and opened by the queue after the
+    # answers, so at the answers Stripe may not have refused one yet.
+    assert limited_standin.limiter.refused > 0
 
 
 def test_a_checkout_not_opened_at_once_answers_202_and_the_waiting_page_leads_to_stripe(make_app, standin):
