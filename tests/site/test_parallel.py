@@ -142,3 +142,36 @@ def test_what_workers_find_reaches_the_parent():
     assert found[0] == "before"
     assert sorted(item for item, _ in found[1:]) == [0, 5, 10, 15]
     assert len({pid for _, pid in found[1:]}) == 3  # found by every process
+
+
+BACKGROUND = """
+import time
+started = time.monotonic()
+ok = parallel.Background("sum", lambda: {"pid": os.getpid(), "sum": sum(range(10))})
+def fail():
+    logging.getLogger("storefront").error("index shard 2 is broken")
+    return {}
+failing = parallel.Background("index", fail)
+slow = parallel.Background("slow", lambda: time.sleep(60))
+slow.cancel()
+try:
+    failing.result()
+    error = None
+except parallel.WorkerFailed as exc:
+    error = str(exc)
+print(json.dumps({"answer": ok.result(), "me": os.getpid(), "error": error, "seconds": time.monotonic() - started}))
+"""
+
+
+def test_a_background_job_runs_in_a_child_and_its_failures_reach_the_parent():
+    result = isolated(BACKGROUND)
+    report = json.loads(result.stdout)
+    assert report["answer"]["sum"] == 45 and report["answer"]["pid"] != report["me"]
+    assert report["error"] == "index: index shard 2 is broken"
+    assert report["seconds"] < 30  # the sleeping child was stopped, not waited for
+
+
+def test_a_background_job_in_a_threaded_process_runs_here_and_now(monkeypatch):
+    monkeypatch.setattr(threading, "active_count", lambda: 2)
+    job = parallel.Background("here", os.getpid)
+    assert job.result() == os.getpid()
