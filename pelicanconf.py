@@ -3,13 +3,15 @@
 Production overrides live in publishconf.py (`plus build --publish`).
 """
 
+from pathlib import Path
+
 SITENAME = "PLUS会员店"
 SITE_DESCRIPTION = "工厂直供的大牌平替：为山姆、爱慕等代工的工厂，用自己的厂牌卖同款，每件商品都标出对标价和折扣。"
 SITEURL = ""  # root-relative links; publishconf.py sets the public address
 TIMEZONE = "Asia/Shanghai"
 DEFAULT_LANG = "zh-cn"  # pages say lang="zh-CN"; Pelican wants the lowercase form
 
-THEME = "theme"
+THEME = str(Path(__file__).resolve().with_name("theme"))  # absolute: also from a settings file elsewhere
 THEME_STATIC_DIR = "theme"
 PLUGINS = ["storefront"]
 

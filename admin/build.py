@@ -31,7 +31,7 @@ from catalog import Catalog, require_catalog
 from storefront.generator import BuildState, NoProgress, Progress, RenderError
 from storefront.nda import Leak, NdaGuard, NdaLeak, scan_output
 from storefront.parallel import Background, ErrorCollector, WorkerFailed
-from storefront.search import BUNDLE, SHARD_SIZE, SearchIndexError, index_products
+from storefront.search import BUNDLE, SearchIndexError, index_products, shard_size
 from storefront.views import Store
 
 log = logging.getLogger(__name__)
@@ -47,6 +47,9 @@ def _shipped_settings(module: str) -> Path:
 
 DEFAULT_SETTINGS = _shipped_settings("pelicanconf")
 PUBLISH_SETTINGS = _shipped_settings("publishconf")
+NOT_OUR_SETTINGS = (
+    "设置文件要以 `from pelicanconf import *` 开头（再改要改的值） / a settings file must start with `from pelicanconf import *`"
+)
 
 
 @dataclass
@@ -88,21 +91,25 @@ def build_site(
             catalog = require_catalog(content, today=day)
         output.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.building-", dir=output.parent))
+        staging.chmod(0o755)  # mkdtemp's 0700 would keep a web server's user out of the published site
         guard = NdaGuard({fid: f.nda_names for fid, f in catalog.factories.items() if f.nda_names})
         with _timed(timings, "prepare"):
             settings = site_settings(catalog, staging, settings_file=settings_file, overrides=overrides, progress=progress)
             store = Store(catalog)
             state = BuildState(store=store)
             settings["PLUS_BUILD"] = state
-            shard = settings.get("PLUS_SEARCH_SHARD") or SHARD_SIZE
+            shard = shard_size(settings)
             language = settings["DEFAULT_LANG"]
 
             def index() -> dict[str, Any]:
                 return index_products(staging, store, guard, siteurl=settings["SITEURL"], language=language, size=shard)
 
             indexing = Background("search index", index)
+            indexing.start()
         with _timed(timings, "render"):
             render(settings)
+        if not state.rendered:
+            raise RenderError(f"没有渲染任何页面：{NOT_OUR_SETTINGS} / no page was rendered")
         with _timed(timings, "editor"):
             if note := write_editor(staging, catalog, cms_dir, site_url=settings["SITEURL"]):
                 warnings.append(note)
@@ -149,10 +156,14 @@ def site_settings(
 
 def render(settings: dict[str, Any]) -> None:
     """Run Pelican with the storefront plugin."""
+    from jinja2 import TemplateNotFound
     from pelican import Pelican
 
     with _errors_fail("pelican", "storefront") as errors, _pelican_console_quiet():
-        Pelican(settings).run()
+        try:
+            Pelican(settings).run()
+        except TemplateNotFound as exc:
+            raise RenderError(f"主题里没有模板 {exc.name}：{NOT_OUR_SETTINGS} / the theme has no template {exc.name}") from exc
     if errors:
         raise RenderError("rendering logged errors: " + "; ".join(errors[:5]))
 

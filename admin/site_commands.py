@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import signal
 from pathlib import Path
 
 import click
@@ -31,8 +32,16 @@ from .options import content_option, today_option
     default=None,
     help="A Pelican settings file instead of pelicanconf.py / publishconf.py.",
 )
+@click.option(
+    "--search-shard",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Products a search index holds (PLUS_SEARCH_SHARD; default 5,000): a larger catalog gets several.",
+)
 @today_option
-def build(content: Path, output: Path, publish: bool, settings_file: Path | None, today: dt.datetime | None) -> None:
+def build(
+    content: Path, output: Path, publish: bool, settings_file: Path | None, search_shard: int | None, today: dt.datetime | None
+) -> None:
     """Validate the catalog and build the static store into --output (atomically)."""
     from admin.build import (
         PUBLISH_SETTINGS,
@@ -46,6 +55,7 @@ def build(content: Path, output: Path, publish: bool, settings_file: Path | None
 
     settings_file = settings_file or (PUBLISH_SETTINGS if publish else None)
     bar = BarProgress() if progress_wanted() else None
+    signal.signal(signal.SIGTERM, _interrupt)  # a stopped build (systemd, CI, timeout) cleans up as Ctrl-C does
     try:
         with bar or contextlib.nullcontext():
             report = build_site(
@@ -53,6 +63,7 @@ def build(content: Path, output: Path, publish: bool, settings_file: Path | None
                 output,
                 today=today.date() if today else None,
                 settings_file=settings_file,
+                overrides={"PLUS_SEARCH_SHARD": search_shard} if search_shard else None,
                 progress=bar,
             )
     except ContentError as exc:
@@ -80,6 +91,10 @@ def build(content: Path, output: Path, publish: bool, settings_file: Path | None
         f"in {report.seconds:.2f}s ({steps}); {report.rendered} pages rendered, "
         f"search index {report.search_index}"
     )
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 COMMANDS = (build,)

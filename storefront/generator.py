@@ -24,7 +24,7 @@ from .evidence import copy_evidence
 from .help import TOPICS
 from .nda import NdaGuard
 from .parallel import WorkerFailed, render_forked, workers_for
-from .search import SHARD_SIZE, shard_count
+from .search import shard_count, shard_size
 from .text import FILTERS
 from .views import Group, ProductView, Store
 
@@ -209,7 +209,7 @@ class StoreGenerator(Generator):
         self.context["store"] = self.store
         self.context["HELP_TOPICS"] = TOPICS
         self.context["ASSET_VERSION"] = asset_version(self.theme)
-        self.context["SEARCH_SHARDS"] = shard_count(len(self.store.products), self.settings.get("PLUS_SEARCH_SHARD") or SHARD_SIZE)
+        self.context["SEARCH_SHARDS"] = shard_count(len(self.store.products), shard_size(self.settings))
         # The macros are made once with the build's context and handed to every page (an import
         # `with context` would build the module again for each page).
         self.context["card_html"] = cards = CardCache()

@@ -82,22 +82,33 @@ def render_forked(
 
 class Background:
     """`job()` run in a forked child while this process goes on (or here and now, when forking is
-    not safe); `result()` is its answer (JSON values), or raises `WorkerFailed`."""
+    not safe), from `start()`; `result()` is its answer (JSON values), or raises `WorkerFailed`."""
 
     def __init__(self, name: str, job: Callable[[], Any]):
         self.name = name
+        self._job = job
         self._pid = 0
         self._answer: dict[str, Any] = {}
+
+    def start(self) -> Background:
+        """Fork the child (or run the job). Ctrl-C and SIGTERM wait until the child is known, so
+        that `cancel` can stop it: raised inside the fork's own handlers they would be lost."""
         if not can_fork():
-            self._answer = _run(job)
-            return
+            self._answer = _run(self._job)
+            return self
         read_end, write_end = os.pipe()
-        self._pid = os.fork()
-        if self._pid == 0:
-            os.close(read_end)
-            _reply(write_end, _run(job))
-        os.close(write_end)
-        self._read_end = read_end
+        mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+        try:
+            self._pid = os.fork()
+            if self._pid == 0:
+                signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+                os.close(read_end)
+                _reply(write_end, _run(self._job))
+            os.close(write_end)
+            self._read_end = read_end
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+        return self
 
     def result(self) -> Any:
         """Wait for the child and return what its job returned."""

@@ -147,6 +147,20 @@ def product_records(store: Store, *, siteurl: str, language: str, views: list[Pr
         yield view.id, json.dumps({"type": "AddFile", "url": f"/{view.url}", "file_contents": document}, ensure_ascii=False)
 
 
+def shard_size(settings: dict[str, Any]) -> int:
+    """The build's `PLUS_SEARCH_SHARD` (products a search index holds; None: `SHARD_SIZE`), or
+    `SearchIndexError` when it is no whole number of at least 1."""
+    size = settings.get("PLUS_SEARCH_SHARD")
+    if size is None:
+        return SHARD_SIZE
+    if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+        raise SearchIndexError(
+            f"PLUS_SEARCH_SHARD 必须是不小于 1 的整数（每个搜索分片的商品数），现在是 {size!r}；不设置则为 {SHARD_SIZE} / "
+            f"PLUS_SEARCH_SHARD must be a whole number of at least 1 (products a search index holds), not {size!r}"
+        )
+    return size
+
+
 def shard_count(products: int, size: int) -> int:
     """How many indexes `products` products make, `size` a shard."""
     return max(1, -(-products // size))

@@ -2,6 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import stat
+import subprocess
+import sys
+import time
+from pathlib import Path
+
 import pytest
 from click.testing import CliRunner
 
@@ -74,3 +82,63 @@ def test_no_progress_bar_in_ci_or_when_output_is_not_a_terminal(shop, tmp_path, 
     )
     assert result.exit_code == 0, result.output
     assert "渲染页面" not in result.output and "\x1b[" not in result.output
+
+
+def test_the_search_shard_size_is_a_build_option(shop, tmp_path):
+    result = plus_build(shop.root, tmp_path / "site", "--search-shard", "2")
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in (tmp_path / "site/pagefind").glob("shard-*")) == ["shard-2", "shard-3"]
+    assert 'data-search-shards="3"' in (tmp_path / "site/search/index.html").read_text(encoding="utf-8")
+    assert plus_build(shop.root, tmp_path / "site", "--search-shard", "0").exit_code == 2  # click's usage error
+
+
+@pytest.mark.parametrize("size", [0, -3, "4", 2.5, True])
+def test_a_shard_size_that_is_no_whole_number_of_at_least_1_is_refused(shop, tmp_path, size):
+    output = tmp_path / "site"
+    assert plus_build(shop.root, output).exit_code == 0
+    before = snapshot(output)
+    result = plus_build(shop.root, output, "--settings", str(settings_with(tmp_path, PLUS_SEARCH_SHARD=size)))
+    assert result.exit_code == 1 and "PLUS_SEARCH_SHARD 必须是不小于 1 的整数" in result.output, result.output
+    assert snapshot(output) == before and leftovers(tmp_path) == []
+
+
+def test_a_settings_file_elsewhere_that_builds_on_pelicanconf_finds_the_theme(shop, tmp_path):
+    settings = tmp_path / "elsewhere" / "shop.py"
+    settings.parent.mkdir()
+    settings.write_text("from pelicanconf import *\n\nPLUS_SEARCH_SHARD = 4\n", encoding="utf-8")
+    result = plus_build(shop.root, tmp_path / "site", "--settings", str(settings))
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "site/pagefind/shard-2/pagefind-entry.json").is_file()
+
+
+@pytest.mark.parametrize("text", ['SITENAME = "只有名字"\n', "PLUGINS = []\n"])
+def test_a_settings_file_not_built_on_pelicanconf_is_refused(shop, tmp_path, text):
+    output = tmp_path / "site"
+    assert plus_build(shop.root, output).exit_code == 0
+    before = snapshot(output)
+    settings = tmp_path / "bare.py"
+    settings.write_text(text, encoding="utf-8")  # no `from pelicanconf import *`
+    result = plus_build(shop.root, output, "--settings", str(settings))
+    assert result.exit_code == 1 and "from pelicanconf import *" in result.output
+    assert snapshot(output) == before
+
+
+def test_the_published_site_is_readable_by_the_web_servers_user(shop, tmp_path):
+    assert plus_build(shop.root, tmp_path / "site").exit_code == 0
+    assert stat.S_IMODE((tmp_path / "site").stat().st_mode) == 0o755
+
+
+def test_a_build_stopped_with_sigterm_leaves_no_working_folder_and_the_old_site(shop, tmp_path):
+    output = tmp_path / "site"
+    assert plus_build(shop.root, output).exit_code == 0
+    before = snapshot(output)
+    plus = Path(sys.executable).with_name("plus")
+    env = {**os.environ, "PLUS_TODAY": "2026-11-25", "CI": "true"}
+    process = subprocess.Popen([str(plus), "build", "--content", str(shop.root), "--output", str(output)], env=env, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 30
+    while not [p for p in leftovers(tmp_path) if ".building-" in p] and time.monotonic() < deadline:
+        time.sleep(0.005)
+    process.send_signal(signal.SIGTERM)
+    _, errors = process.communicate(timeout=30)
+    assert process.returncode != 0, errors.decode()
+    assert leftovers(tmp_path) == [] and snapshot(output) == before

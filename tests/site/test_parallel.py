@@ -147,12 +147,12 @@ def test_what_workers_find_reaches_the_parent():
 BACKGROUND = """
 import time
 started = time.monotonic()
-ok = parallel.Background("sum", lambda: {"pid": os.getpid(), "sum": sum(range(10))})
+ok = parallel.Background("sum", lambda: {"pid": os.getpid(), "sum": sum(range(10))}).start()
 def fail():
     logging.getLogger("storefront").error("index shard 2 is broken")
     return {}
-failing = parallel.Background("index", fail)
-slow = parallel.Background("slow", lambda: time.sleep(60))
+failing = parallel.Background("index", fail).start()
+slow = parallel.Background("slow", lambda: time.sleep(60)).start()
 slow.cancel()
 try:
     failing.result()
@@ -173,5 +173,5 @@ def test_a_background_job_runs_in_a_child_and_its_failures_reach_the_parent():
 
 def test_a_background_job_in_a_threaded_process_runs_here_and_now(monkeypatch):
     monkeypatch.setattr(threading, "active_count", lambda: 2)
-    job = parallel.Background("here", os.getpid)
+    job = parallel.Background("here", os.getpid).start()
     assert job.result() == os.getpid()
