@@ -3,10 +3,12 @@ Chromium: the page shows what the one-index store shows, sorted orders merged ac
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import threading
 from collections.abc import Iterator
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from urllib.parse import quote
 
 import pytest
@@ -26,11 +28,20 @@ def sharded_store(tmp_path_factory) -> Iterator[str]:
     """The seed built with five products an index (four indexes), served as plain static files."""
     site = tmp_path_factory.mktemp("sharded") / "site"
     build_site(REPO / "content", site, today=TODAY, overrides={"PLUS_SEARCH_SHARD": 5})
+    with served(site) as url:
+        yield url
+
+
+@contextlib.contextmanager
+def served(site: Path) -> Iterator[str]:
+    """A built site as plain static files on a free port; yields its URL."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietFiles, directory=str(site)))
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 class QuietFiles(SimpleHTTPRequestHandler):
@@ -76,3 +87,38 @@ def test_a_query_and_a_filter_find_the_same_products_in_shards(desktop: Page, st
     desktop.goto(f"{store}/search/?sort=price:asc")
     desktop.locator("[data-search-results][aria-busy=false]").wait_for(state="attached")
     assert labels == desktop.locator("[data-search-filters] label").all_inner_texts()  # counts summed over shards
+
+
+@pytest.fixture(scope="module")
+def paged_sites(tmp_path_factory) -> Iterator[dict[str, str]]:
+    """60 generated products (bench/realistic_gen.py), built once as one index and once in shards of
+    20, both served as static files: more results than the page shows at first."""
+    from bench.realistic_gen import write_realistic_catalog
+
+    base = tmp_path_factory.mktemp("paged")
+    content = write_realistic_catalog(base / "content", 60)
+    for name, shard in (("one", None), ("shards", 20)):
+        build_site(content, base / name, today=TODAY, overrides={"PLUS_SEARCH_SHARD": shard})
+    with served(base / "one") as one, served(base / "shards") as shards:
+        yield {"one": one, "shards": shards}
+
+
+def all_pages(page: Page, url: str) -> list[str]:
+    """Every result the search page shows for `url`, pressing 加载更多 until it is gone."""
+    shown(page, url)
+    more = page.get_by_role("button", name="加载更多")
+    while more.count():
+        count = page.locator("[data-search-results] a.card-link").count()
+        more.click()
+        page.wait_for_function(f"document.querySelectorAll('[data-search-results] a.card-link').length > {count}")
+    return page.locator("[data-search-results] a.card-link").evaluate_all("links => links.map(a => a.getAttribute('href'))")
+
+
+def test_more_results_load_in_one_order_across_shards(desktop: Page, paged_sites: dict[str, str]):
+    for sort in ("price:asc", "saving:desc"):
+        one = all_pages(desktop, f"{paged_sites['one']}/search/?sort={sort}")
+        sharded = all_pages(desktop, f"{paged_sites['shards']}/search/?sort={sort}")
+        assert len(one) == 60 and len(set(sharded)) == 60 and sorted(sharded) == sorted(one), sort
+        prices = [float(p.replace("¥", "")) for p in desktop.locator("[data-search-results] .card-price").all_inner_texts()]
+        if sort == "price:asc":
+            assert prices == sorted(prices)  # the sharded page, in key order across its three loads
