@@ -2,15 +2,17 @@
 
 A page is a pure function of the catalog, so each render worker renders every n-th page into the
 same staging folder and reports back through a pipe; the search index is made by a `Background`
-child the same way while the pages render. Errors a child logs or raises fail the build in the
-parent, as they would have in one process.
+child the same way while the pages render, and `split_forked` has a child do the second half of a
+pass over the content files while this process does the first. Errors a child logs or raises fail
+the build in the parent, as they would have in one process. Answers travel pickled (the child is
+this program: its answers are as trusted as its own objects).
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import os
+import pickle
 import signal
 import threading
 from collections.abc import Callable, Sequence
@@ -20,6 +22,8 @@ log = logging.getLogger(__name__)
 
 MIN_PAGES_PER_WORKER = 100
 """Below this a fork costs more than it saves."""
+MIN_SPLIT = 500
+"""Fewer files than this are read in one process (a fork and the answer's pickling cost more)."""
 WATCHED_LOGGERS = ("pelican", "storefront")
 
 
@@ -52,7 +56,7 @@ def render_forked(
     found: list | None = None,
 ) -> None:
     """Render `items` with `workers` processes (this one included), calling `done(n)` in this one
-    as items finish; what the workers' `render` appends to `found` (JSON values) is appended to it
+    as items finish; what the workers' `render` appends to `found` is appended to it
     here too; raises `WorkerFailed` when a worker failed."""
     found = found if found is not None else []
     start = len(found)
@@ -80,9 +84,24 @@ def render_forked(
     done(len(items) - len(items[0::workers]))
 
 
+def split_forked(work: Callable[[Sequence[Any]], list[Any]], items: Sequence[Any]) -> list[Any]:
+    """`work(items)`, the second half done by a forked child while this process does the first
+    (`catalog.load_catalog`'s `split`): validation is otherwise the build's one pass on one core."""
+    if len(items) < MIN_SPLIT or not can_fork():
+        return work(items)
+    half = len(items) // 2
+    child = Background("validate", lambda: work(items[half:])).start()
+    try:
+        first = work(items[:half])
+    except BaseException:
+        child.cancel()
+        raise
+    return first + child.result()
+
+
 class Background:
     """`job()` run in a forked child while this process goes on (or here and now, when forking is
-    not safe), from `start()`; `result()` is its answer (JSON values), or raises `WorkerFailed`."""
+    not safe), from `start()`; `result()` is its answer, or raises `WorkerFailed`."""
 
     def __init__(self, name: str, job: Callable[[], Any]):
         self.name = name
@@ -147,7 +166,7 @@ def _run(job: Callable[[], Any]) -> dict[str, Any]:
 def _reply(channel: int, report: dict[str, Any]) -> None:
     """Send the report to the parent and leave without running any cleanup."""
     try:
-        data = json.dumps(report).encode()
+        data = pickle.dumps(report, pickle.HIGHEST_PROTOCOL)
         while data:
             data = data[os.write(channel, data) :]
     finally:
@@ -162,8 +181,8 @@ def _read(pid: int, read_end: int) -> dict[str, Any]:
     os.close(read_end)
     _, status = os.waitpid(pid, 0)
     try:
-        report = json.loads(b"".join(chunks) or b"{}")
-    except ValueError:
+        report = pickle.loads(b"".join(chunks)) if chunks else {}
+    except (pickle.UnpicklingError, EOFError, ValueError):
         report = {"errors": ["unreadable report"]}
     code = os.waitstatus_to_exitcode(status)
     if code != 0 and not report.get("errors"):

@@ -175,3 +175,32 @@ def test_a_background_job_in_a_threaded_process_runs_here_and_now(monkeypatch):
     monkeypatch.setattr(threading, "active_count", lambda: 2)
     job = parallel.Background("here", os.getpid).start()
     assert job.result() == os.getpid()
+
+
+SPLIT = """
+from decimal import Decimal
+parallel.MIN_SPLIT = 2
+def work(part):
+    if "broken" in part:
+        raise ValueError("item broken cannot be read")
+    return [(item, Decimal("0.10") * len(item), os.getpid()) for item in part]
+answer = parallel.split_forked(work, ["a", "bb", "ccc", "dddd"])
+try:
+    parallel.split_forked(work, ["a", "bb", "ccc", "broken"])
+    error = None
+except parallel.WorkerFailed as exc:
+    error = str(exc)
+print(repr({"answer": answer, "me": os.getpid(), "error": error}))
+"""
+
+
+def test_a_split_pass_answers_in_order_with_its_values_as_they_were_made():
+    from decimal import Decimal
+
+    result = isolated(SPLIT)
+    report = eval(result.stdout, {"Decimal": Decimal})  # noqa: S307 - our own repr of tuples and Decimals
+    answer = report["answer"]
+    assert [item for item, _, _ in answer] == ["a", "bb", "ccc", "dddd"]
+    assert [amount for _, amount, _ in answer] == [Decimal("0.10"), Decimal("0.20"), Decimal("0.30"), Decimal("0.40")]
+    assert {pid for *_, pid in answer[:2]} == {report["me"]} and report["me"] not in {pid for *_, pid in answer[2:]}
+    assert report["error"] == "validate: ValueError: item broken cannot be read"
