@@ -30,7 +30,7 @@ from typing import Any
 from catalog import Catalog, require_catalog
 from storefront.generator import BuildState, NoProgress, Progress, RenderError
 from storefront.nda import Leak, NdaGuard, NdaLeak, scan_output
-from storefront.parallel import Background, ErrorCollector, WorkerFailed
+from storefront.parallel import Background, ErrorCollector, WorkerFailed, split_forked
 from storefront.search import BUNDLE, SearchIndexError, index_products, shard_size
 from storefront.views import Store
 
@@ -88,7 +88,7 @@ def build_site(
     try:
         progress.stage("校验商品库")
         with _timed(timings, "validate"), _frozen_heap():
-            catalog = require_catalog(content, today=day)
+            catalog = require_catalog(content, today=day, split=split_forked)
         output.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.building-", dir=output.parent))
         staging.chmod(0o755)  # mkdtemp's 0700 would keep a web server's user out of the published site

@@ -13,6 +13,7 @@ import click
 from catalog import load_catalog
 from catalog.messages import say, set_language
 from catalog.problems import Severity
+from storefront.parallel import split_forked
 
 from . import checkout_commands, curator_commands, deploy_commands, site_commands
 from .options import DEFAULT_CONTENT, content_option, today_option
@@ -56,7 +57,7 @@ def validate(content: Path, fmt: str, strict: bool, today: dt.datetime | None, p
     chosen = [_inside(path, content) for path in paths]
     gc.disable()  # loading makes no garbage cycles; the collector's passes over the growing catalog cost ~0.5 s
     try:
-        result = load_catalog(content, today=today.date() if today else None, strict=strict)
+        result = load_catalog(content, today=today.date() if today else None, strict=strict, split=split_forked)
     finally:
         gc.enable()
     mine = [p for p in result.problems if _in_any(p.path, chosen)] if chosen else result.problems

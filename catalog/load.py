@@ -22,7 +22,7 @@ from .messages import SLUG_PATTERN, Loc, clean_key, error_message, first_odd, sa
 from .models import Belt, Category, Factory, Product, Retailer, Settings
 from .partial import is_partial, partial
 from .problems import BySeverity, ContentError, Problem, ProblemLog, Severity
-from .rules import Finding, check_all
+from .rules import Finding, Split, check_all, in_one
 from .search_terms import FILE as SEARCH_FILE
 from .search_terms import SearchTerms, check_search_terms
 from .store import StoreInfo, check_store
@@ -140,8 +140,9 @@ class LoadResult(BySeverity):
     problems: list[Problem]
 
 
-def load_catalog(content: Path | str, *, today: dt.date | None = None, strict: bool = False) -> LoadResult:
-    """Read, validate and derive a content folder; with `strict`, warnings count as errors."""
+def load_catalog(content: Path | str, *, today: dt.date | None = None, strict: bool = False, split: Split = in_one) -> LoadResult:
+    """Read, validate and derive a content folder; with `strict`, warnings count as errors. The passes
+    over every file and every product run through `split`; their problems come in the same order."""
     root = Path(content)
     today = today or dt.date.today()
     log = ProblemLog()
@@ -153,8 +154,8 @@ def load_catalog(content: Path | str, *, today: dt.date | None = None, strict: b
         for name, adapter in _INDEX_ADAPTERS.items()
     }
     store_info = _load_store(root / "store.yaml", log, digest)
-    products = _load_folder(root / "products", Product, log, digest, unreadable)
-    factories = _load_folder(root / "factories", Factory, log, digest, unreadable)
+    products = _load_folder(root / "products", Product, log, digest, unreadable, split)
+    factories = _load_folder(root / "factories", Factory, log, digest, unreadable, split)
     search_terms = _load_optional(root / SEARCH_FILE, SearchTerms, log, digest)
     for loc, message in check_search_terms(search_terms, {fid: f.nda_names for fid, f in factories.items()}):
         at = locate(root / SEARCH_FILE, loc)
@@ -175,7 +176,7 @@ def load_catalog(content: Path | str, *, today: dt.date | None = None, strict: b
         unreadable=frozenset(unreadable),
         partial=bool(log.errors),  # some fields failed: rules may meet partial models
     )
-    for finding in check_all(catalog):
+    for finding in check_all(catalog, split):
         log.add(_finding_problem(root, finding))
     if store_info is not None:
         for finding in check_store(store_info, catalog):
@@ -190,9 +191,9 @@ def load_catalog(content: Path | str, *, today: dt.date | None = None, strict: b
     return LoadResult(catalog, problems)
 
 
-def require_catalog(content: Path | str, *, today: dt.date | None = None, strict: bool = False) -> Catalog:
+def require_catalog(content: Path | str, *, today: dt.date | None = None, strict: bool = False, split: Split = in_one) -> Catalog:
     """Load a catalog or raise `ContentError` carrying every problem."""
-    result = load_catalog(content, today=today, strict=strict)
+    result = load_catalog(content, today=today, strict=strict, split=split)
     if result.catalog is None:
         raise ContentError(result.problems)
     return result.catalog
@@ -203,13 +204,31 @@ def _read(path: Path, log: ProblemLog, digest: Any) -> tuple[bool, Any]:
     which the models refuse without a second message (see `_reported`)."""
     try:
         raw = read_bytes(path)
-        digest.update(path.name.encode() + b"\0" + raw)
+        digest.update(_file_digest(path, raw))
         data, unbuilt = parse_values(raw)
     except YamlProblem as exc:
         unbuilt, data = [exc], UNREADABLE
     for problem in unbuilt:
         log.add(Problem(path, problem.line, problem.column, problem.field, problem.message))
     return data is not UNREADABLE, data
+
+
+def _file_digest(path: Path, raw: bytes) -> bytes:
+    """What one file adds to the catalog's revision (its name and bytes), the same wherever it was read."""
+    return hashlib.sha256(path.name.encode() + b"\0" + raw).digest()
+
+
+def _read_clean(path: Path, model: type[BaseModel]) -> tuple[bytes, BaseModel] | None:
+    """A file's digest and model when it reads and validates without a problem; None for the rest,
+    which `_read` and `_validate` read again to report (rare, and so never the costly part)."""
+    try:
+        raw = read_bytes(path)
+        data, unbuilt = parse_values(raw)
+        if unbuilt or not isinstance(data, dict):
+            return None
+        return _file_digest(path, raw), model.model_validate(data)
+    except (YamlProblem, ValidationError, RecursionError):
+        return None
 
 
 def _reported(error: ErrorDetails) -> bool:
@@ -272,47 +291,53 @@ def _load_index(
     return entries
 
 
-def _load_folder(folder: Path, model: type[BaseModel], log: ProblemLog, digest: Any, unreadable: set[str]) -> dict[str, Any]:
+def _load_folder(folder: Path, model: type[BaseModel], log: ProblemLog, digest: Any, unreadable: set[str], split: Split) -> dict[str, Any]:
     items: dict[str, Any] = {}
     if not folder.is_dir():
         log.add(Problem(folder, 1, 1, "", say(f"缺少文件夹 {folder.name}/：请建立它", "folder is missing")))
         return items
-    for path in sorted(folder.iterdir()):
-        if path.name.startswith(".") or not path.is_file():
-            continue
-        if path.suffix == ".yml":
-            log.add(
-                Problem(
-                    path,
-                    1,
-                    1,
-                    "",
-                    say(f"文件名要以 .yaml 结尾：改名为 {path.stem}.yaml", f"catalog files end in .yaml: rename it to {path.stem}.yaml"),
-                )
-            )
-            continue
-        if path.suffix != ".yaml":
-            continue
-        if not SLUG.match(path.stem):
-            log.add(
-                Problem(
-                    path,
-                    1,
-                    1,
-                    "",
-                    say(
-                        f"文件名就是 id，只能用小写英文字母、数字和单个连字符，如 aux-vacuum.yaml（现在是 {path.stem!r}）：请改名",
-                        f"the file name is the id and must be a lowercase ASCII slug such as 'aux-vacuum', not {path.stem!r}",
-                    ),
-                )
-            )
-            continue
-        ok, data = _read(path, log, digest)
-        if ok and (value := _validate(path, model, data, log)) is not None:
-            items[path.stem] = value
-        else:
-            unreadable.add(f"{folder.name}:{path.stem}")
+    files = [(path, _misnamed(path)) for path in sorted(folder.iterdir()) if path.suffix in (".yaml", ".yml")]
+    named = [path for path, problem in files if problem is None and path.is_file() and not path.name.startswith(".")]
+    clean = dict(zip(named, split(lambda part: [_read_clean(path, model) for path in part], named), strict=True))
+    for path, problem in files:
+        if problem is not None:
+            log.add(problem)
+        elif (found := clean.get(path)) is not None:
+            digest.update(found[0])
+            items[path.stem] = found[1]
+        elif path in clean:  # read again to report its problems
+            ok, data = _read(path, log, digest)
+            if ok and (value := _validate(path, model, data, log)) is not None:
+                items[path.stem] = value
+            else:
+                unreadable.add(f"{folder.name}:{path.stem}")
     return items
+
+
+def _misnamed(path: Path) -> Problem | None:
+    """The problem of a catalog file's name: the file name is the id."""
+    if path.name.startswith(".") or not path.is_file():
+        return None
+    if path.suffix == ".yml":
+        return Problem(
+            path,
+            1,
+            1,
+            "",
+            say(f"文件名要以 .yaml 结尾：改名为 {path.stem}.yaml", f"catalog files end in .yaml: rename it to {path.stem}.yaml"),
+        )
+    if not SLUG.match(path.stem):
+        return Problem(
+            path,
+            1,
+            1,
+            "",
+            say(
+                f"文件名就是 id，只能用小写英文字母、数字和单个连字符，如 aux-vacuum.yaml（现在是 {path.stem!r}）：请改名",
+                f"the file name is the id and must be a lowercase ASCII slug such as 'aux-vacuum', not {path.stem!r}",
+            ),
+        )
+    return None
 
 
 def _is_mapping(path: Path, data: Any, log: ProblemLog) -> bool:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import html
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -25,6 +26,16 @@ if TYPE_CHECKING:
     from .load import Catalog
 
 Loc = tuple[Any, ...]
+Split = Callable[[Callable[[Sequence[Any]], list[Any]], Sequence[Any]], list[Any]]
+"""How a pass over every product file or product runs: `split(work, items)` returns `work(items)`,
+made in one go or in parts by several processes (`storefront.parallel.split_forked`)."""
+
+
+def in_one(work: Callable[[Sequence[Any]], list[Any]], items: Sequence[Any]) -> list[Any]:
+    """The pass in this process."""
+    return work(items)
+
+
 MIN_PLAUSIBLE_ZHE = Decimal(1)
 """Below 1折 a reference price is more likely a typo than a bargain."""
 
@@ -51,27 +62,28 @@ class Report(Protocol):
     def __call__(self, loc: Loc, message: str, severity: Severity = ..., code: str = ...) -> Finding: ...
 
 
-def check_all(ix: Catalog) -> Iterator[Finding]:
-    """Every cross-file rule over every product and factory."""
-    for pid, product in ix.products.items():
-        yield from check_product(pid, product, ix)
+def check_all(ix: Catalog, split: Split = in_one) -> Iterator[Finding]:
+    """Every cross-file rule over every product and factory; the per-product passes run through `split`."""
+    for found in split(lambda part: [list(check_product(pid, product, ix)) for pid, product in part], list(ix.products.items())):
+        yield from found
     used = {getattr(p, "factory", None) for p in ix.products.values()}
     for fid, factory in ix.factories.items():
         yield from check_factory(fid, factory, ix, has_products=fid in used)
-    yield from check_nda(ix)
+    yield from check_nda(ix, split)
     yield from check_image_folder(ix)
-    yield from check_duplicates(ix)
+    yield from check_duplicates(ix, split)
 
 
-def check_duplicates(ix: Catalog) -> Iterator[Finding]:
+def check_duplicates(ix: Catalog, split: Split = in_one) -> Iterator[Finding]:
     """The same product listed twice: two products with one title, or one content under two ids."""
     titles: dict[str, str] = {}
-    bodies: dict[str, str] = {}
-    for pid, product in sorted(ix.products.items()):
-        title = getattr(product, "title", None)
-        if title is None:
+    bodies: dict[bytes, str] = {}
+    pids = sorted(ix.products)
+    for pid, sameness in zip(pids, split(lambda part: [_sameness(ix.products[i]) for i in part], pids), strict=True):
+        if sameness is None:
             continue
-        if (first := titles.setdefault(fold(title), pid)) != pid:
+        title, body = sameness
+        if (first := titles.setdefault(title, pid)) != pid:
             yield Finding(
                 "product",
                 pid,
@@ -82,7 +94,6 @@ def check_duplicates(ix: Catalog) -> Iterator[Finding]:
                 ),
             )
             continue
-        body = repr(product.model_dump(exclude={"title", "added_on", "price_history"}))
         if (first := bodies.setdefault(body, pid)) != pid:
             yield Finding(
                 "product",
@@ -93,6 +104,15 @@ def check_duplicates(ix: Catalog) -> Iterator[Finding]:
                     f"the same content as content/products/{first}.yaml apart from the title: delete the copy",
                 ),
             )
+
+
+def _sameness(product: Product) -> tuple[str, bytes] | None:
+    """What makes two products one: the title as read (folded), and a digest of the rest of the content."""
+    title = getattr(product, "title", None)
+    if title is None:
+        return None
+    body = repr(product.model_dump(exclude={"title", "added_on", "price_history"}))
+    return fold(title), hashlib.sha256(body.encode()).digest()
 
 
 def check_image_folder(ix: Catalog) -> Iterator[Finding]:
@@ -592,30 +612,14 @@ def nda_pattern(factories: dict[str, Factory]) -> NdaNames | None:
     return names or None
 
 
-def check_nda(ix: Catalog) -> Iterator[Finding]:
+def check_nda(ix: Catalog, split: Split = in_one) -> Iterator[Finding]:
     """No text that could be published may name a brand held under NDA."""
     pattern = nda_pattern(ix.factories)
     if pattern is None:
         return
-    for kind, items in (("product", ix.products), ("factory", ix.factories)):
-        for item_id, item in items.items():
-            if match := pattern.search(item_id):
-                yield Finding(
-                    kind,
-                    item_id,
-                    (),
-                    say(
-                        f"id（文件名）{match.message()}：id 会出现在网址里，请给文件改名",
-                        f"the id (file name) {match.message()}: ids become URLs; rename the file",
-                    ),
-                )
-            # The confidential record itself (a brand under NDA in oem_for) is never rendered: not searched.
-            texts = [(loc, text) for loc, text in model_strings(item) if loc[0] != "oem_for" or _public_brand(item, loc)]
-            if pattern.in_any(text for _, text in texts):
-                for loc, text in texts:
-                    if match := pattern.search(text):
-                        yield Finding(kind, item_id, loc, _nda_message(item, loc, match), near=match.raw)
-            yield from _nda_in_images(kind, item_id, getattr(item, "images", None) or (), ix, pattern)
+    items = [("product", pid, p) for pid, p in ix.products.items()] + [("factory", fid, f) for fid, f in ix.factories.items()]
+    for found in split(lambda part: [list(_nda_in_item(kind, item_id, item, ix, pattern)) for kind, item_id, item in part], items):
+        yield from found
     for index, entries in (("categories", ix.categories), ("retailers", ix.retailers), ("belts", ix.belts)):
         for entry_id, entry in entries.items():
             if match := pattern.search(entry_id):
@@ -638,6 +642,27 @@ def check_nda(ix: Catalog) -> Iterator[Finding]:
                         f"{reference!r} is a brand under NDA: it may not be compared with publicly",
                     ),
                 )
+
+
+def _nda_in_item(kind: str, item_id: str, item: Any, ix: Catalog, pattern: NdaNames) -> Iterator[Finding]:
+    """A product's or factory's id, texts and images that name a brand under NDA."""
+    if match := pattern.search(item_id):
+        yield Finding(
+            kind,
+            item_id,
+            (),
+            say(
+                f"id（文件名）{match.message()}：id 会出现在网址里，请给文件改名",
+                f"the id (file name) {match.message()}: ids become URLs; rename the file",
+            ),
+        )
+    # The confidential record itself (a brand under NDA in oem_for) is never rendered: not searched.
+    texts = [(loc, text) for loc, text in model_strings(item) if loc[0] != "oem_for" or _public_brand(item, loc)]
+    if pattern.in_any(text for _, text in texts):
+        for loc, text in texts:
+            if match := pattern.search(text):
+                yield Finding(kind, item_id, loc, _nda_message(item, loc, match), near=match.raw)
+    yield from _nda_in_images(kind, item_id, getattr(item, "images", None) or (), ix, pattern)
 
 
 def _public_brand(item: Any, loc: Loc) -> bool:
