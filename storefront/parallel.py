@@ -10,6 +10,7 @@ this program: its answers are as trusted as its own objects).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import pickle
@@ -92,11 +93,9 @@ def split_forked(work: Callable[[Sequence[Any]], list[Any]], items: Sequence[Any
     half = len(items) // 2
     child = Background("validate", lambda: work(items[half:])).start()
     try:
-        first = work(items[:half])
-    except BaseException:
-        child.cancel()
-        raise
-    return first + child.result()
+        return work(items[:half]) + child.result()
+    finally:
+        child.cancel()  # (when this half failed, or Ctrl-C came while waiting: the other half is of no use)
 
 
 class Background:
@@ -140,9 +139,11 @@ class Background:
     def cancel(self) -> None:
         """Stop the child (the build failed elsewhere); its own children see their input close."""
         if self._pid:
-            os.kill(self._pid, signal.SIGKILL)
-            os.close(self._read_end)
-            os.waitpid(self._pid, 0)
+            with contextlib.suppress(OSError):  # interrupted in `result`, the child may be gone, its pipe closed
+                os.kill(self._pid, signal.SIGKILL)
+                os.close(self._read_end)
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(self._pid, 0)
             self._pid = 0
 
 

@@ -190,11 +190,26 @@ try:
     error = None
 except parallel.WorkerFailed as exc:
     error = str(exc)
-print(repr({"answer": answer, "me": os.getpid(), "error": error}))
+import time
+def slow_child(part):
+    if "late" in part:
+        time.sleep(60)
+    raise KeyError("this half failed")
+started = time.monotonic()
+try:
+    parallel.split_forked(slow_child, ["now", "late"])
+except KeyError:
+    pass
+try:
+    os.waitpid(-1, os.WNOHANG)
+    left = True
+except ChildProcessError:
+    left = False
+print(repr({"answer": answer, "me": os.getpid(), "error": error, "left": left, "seconds": time.monotonic() - started}))
 """
 
 
-def test_a_split_pass_answers_in_order_with_its_values_as_they_were_made():
+def test_a_split_pass_answers_in_order_with_its_values_as_they_were_made_and_stops_on_failure():
     from decimal import Decimal
 
     result = isolated(SPLIT)
@@ -204,3 +219,5 @@ def test_a_split_pass_answers_in_order_with_its_values_as_they_were_made():
     assert [amount for _, amount, _ in answer] == [Decimal("0.10"), Decimal("0.20"), Decimal("0.30"), Decimal("0.40")]
     assert {pid for *_, pid in answer[:2]} == {report["me"]} and report["me"] not in {pid for *_, pid in answer[2:]}
     assert report["error"] == "validate: ValueError: item broken cannot be read"
+    # this process's half failing stops the other half's child at once, leaving no process behind
+    assert report["seconds"] < 30 and report["left"] is False
