@@ -280,7 +280,3 @@ class Store:
     def sourcing_count(self, kind: str) -> int:
         """How many products carry one kind of endorsement."""
         return sum(1 for v in self.products.values() if v.product.sourcing.value == kind)
-
-    def belt_group(self, bid: str | None) -> Group | None:
-        """The belt page group for an id."""
-        return next((g for g in self.belts if g.id == bid), None)
