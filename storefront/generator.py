@@ -156,22 +156,27 @@ def asset_version(theme: str) -> str:
     return digest.hexdigest()[:10]
 
 
+CARD_LEVEL = Markup("<level>")
+"""Stands in a card's heading level while it renders: unescaped, so no escaped text can hold it."""
+
+
 class CardCache:
-    """A product card renders the same on every page: render it once per heading level, reuse it.
+    """A product card renders the same on every page but for its heading level: render it once, with
+    `CARD_LEVEL` for the level, and fill the level in where it is shown.
 
     Saves 4,856 of 6,856 card renders in a 1,000-product realistic build (cards appear on the home,
-    category, factory, belt and channel pages)."""
+    category, factory, belt and channel pages), and half of the rest (listing pages show cards
+    under h2, the others under h3)."""
 
     def __init__(self) -> None:
         self.macro: Callable[..., str] = lambda view, heading: ""
-        self._cards: dict[tuple[str, str], Markup] = {}
+        self._cards: dict[str, str] = {}
 
     def __call__(self, view: ProductView, heading: str = "h3") -> Markup:
         """The card's HTML."""
-        key = (view.id, heading)
-        if (html := self._cards.get(key)) is None:
-            html = self._cards[key] = Markup(self.macro(view, heading))
-        return html
+        if (html := self._cards.get(view.id)) is None:
+            html = self._cards[view.id] = str(self.macro(view, CARD_LEVEL))
+        return Markup(html.replace(CARD_LEVEL, heading))
 
 
 class FragmentCache:

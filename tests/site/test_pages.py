@@ -195,3 +195,21 @@ def test_purchase_limits_are_shown_on_the_product_page_and_cap_the_quantity(shop
     page = parse(site / "p/umbrella/index.html")
     assert "每人限购6件" in page.text and "每单限购4件" in page.text
     assert page.find("input", name="qty")[0].attrs["max"] == "4"
+
+
+def test_a_card_keeps_the_heading_level_of_its_page_and_its_title_as_text(shop, tmp_path):
+    # A card is rendered once per build with its heading level left open (storefront.generator.CardCache);
+    # a title holding the stand-in for the level, or a closing heading tag, is still only text.
+    path = shop.root / "products" / "aux-vacuum.yaml"
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("title: 奥克斯家用大吸尘器", 'title: "奥克斯<level>吸尘器</h3>"', 1), encoding="utf-8"
+    )
+    site = build(shop.root, tmp_path / "site")
+    levels = set()
+    for page in site.rglob("*.html"):
+        for opening, title, closing in re.findall(r'<(\w+) class="card-title">(.*?)</(\w+)>', page.read_text(encoding="utf-8")):
+            assert opening == closing and opening in ("h2", "h3"), (page, opening, closing)
+            if title.startswith("奥克斯"):
+                assert title == "奥克斯&lt;level&gt;吸尘器&lt;/h3&gt;", page
+                levels.add(opening)
+    assert levels == {"h2", "h3"}  # under h2 on listing pages, h3 elsewhere
