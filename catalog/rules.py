@@ -75,7 +75,9 @@ def check_all(ix: Catalog, split: Split = in_one) -> Iterator[Finding]:
 
 
 def check_duplicates(ix: Catalog, split: Split = in_one) -> Iterator[Finding]:
-    """The same product listed twice: two products with one title, or one content under two ids."""
+    """The same product listed twice: two products with one title, or one content under two ids. Both
+    files are named, each pointing at the other: which one is the copy, only the curator knows (the
+    copy is the file a pull request adds, but it may sort before or after the original)."""
     titles: dict[str, str] = {}
     bodies: dict[bytes, str] = {}
     pids = sorted(ix.products)
@@ -84,26 +86,28 @@ def check_duplicates(ix: Catalog, split: Split = in_one) -> Iterator[Finding]:
             continue
         title, body = sameness
         if (first := titles.setdefault(title, pid)) != pid:
-            yield Finding(
-                "product",
-                pid,
-                ("title",),
-                say(
-                    f"标题和 content/products/{first}.yaml 一样：同一件商品只能上架一次；是另一件商品就改一个能区分的标题，是复制出来的就删掉这个文件",
-                    f"the same title as content/products/{first}.yaml: a product is listed once; give a distinguishing title or delete the copy",
-                ),
-            )
+            for here, there in ((first, pid), (pid, first)):
+                yield Finding(
+                    "product",
+                    here,
+                    ("title",),
+                    say(
+                        f"标题和 content/products/{there}.yaml 一样：同一件商品只能上架一次；是两件不同的商品就给其中一件改一个能区分的标题，是复制出来的就删掉复制的那个文件",
+                        f"the same title as content/products/{there}.yaml: a product is listed once; give one of them a distinguishing title, or delete the copy",
+                    ),
+                )
             continue
         if (first := bodies.setdefault(body, pid)) != pid:
-            yield Finding(
-                "product",
-                pid,
-                (),
-                say(
-                    f"除标题外内容和 content/products/{first}.yaml 完全一样：同一件商品只能上架一次，请删掉复制出来的文件",
-                    f"the same content as content/products/{first}.yaml apart from the title: delete the copy",
-                ),
-            )
+            for here, there in ((first, pid), (pid, first)):
+                yield Finding(
+                    "product",
+                    here,
+                    (),
+                    say(
+                        f"除标题外内容和 content/products/{there}.yaml 完全一样：同一件商品只能上架一次，请删掉复制出来的那个文件",
+                        f"the same content as content/products/{there}.yaml apart from the title: a product is listed once; delete the copy",
+                    ),
+                )
 
 
 def _sameness(product: Product) -> tuple[str, bytes] | None:
