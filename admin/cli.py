@@ -13,10 +13,10 @@ import click
 from catalog import load_catalog
 from catalog.messages import say, set_language
 from catalog.problems import Severity
-from storefront.parallel import split_forked
+from storefront.parallel import WorkerFailed, split_forked
 
 from . import checkout_commands, curator_commands, deploy_commands, site_commands
-from .options import DEFAULT_CONTENT, content_option, today_option
+from .options import DEFAULT_CONTENT, content_option, stop_on_sigterm_as_on_ctrl_c, today_option
 
 
 @click.group()
@@ -56,8 +56,18 @@ def validate(content: Path, fmt: str, strict: bool, today: dt.datetime | None, p
         )
     chosen = [_inside(path, content) for path in paths]
     gc.disable()  # loading makes no garbage cycles; the collector's passes over the growing catalog cost ~0.5 s
+    stop_on_sigterm_as_on_ctrl_c()  # (half the files are read in a forked child: stopped with this process)
     try:
         result = load_catalog(content, today=today.date() if today else None, strict=strict, split=split_forked)
+    except WorkerFailed as exc:
+        click.echo(
+            say(
+                f"校验没有做完：读文件的子进程失败了（{exc}）。请再运行一次；反复出现时，看看机器的内存是否够用",
+                f"validation did not finish: the child process reading files failed ({exc}); run it again, and if it repeats, check the machine's memory",
+            ),
+            err=True,
+        )
+        raise SystemExit(1) from None
     finally:
         gc.enable()
     mine = [p for p in result.problems if _in_any(p.path, chosen)] if chosen else result.problems

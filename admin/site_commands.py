@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import signal
 from pathlib import Path
 
 import click
@@ -12,7 +11,7 @@ import click
 from catalog import ContentError
 from catalog.messages import say
 
-from .options import content_option, today_option
+from .options import content_option, stop_on_sigterm_as_on_ctrl_c, today_option
 
 
 @click.command()
@@ -51,11 +50,12 @@ def build(
         progress_wanted,
     )
     from storefront.nda import NdaLeak
+    from storefront.parallel import WorkerFailed
     from storefront.search import SearchIndexError
 
     settings_file = settings_file or (PUBLISH_SETTINGS if publish else None)
     bar = BarProgress() if progress_wanted() else None
-    signal.signal(signal.SIGTERM, _interrupt)  # a stopped build (systemd, CI, timeout) cleans up as Ctrl-C does
+    stop_on_sigterm_as_on_ctrl_c()
     try:
         with bar or contextlib.nullcontext():
             report = build_site(
@@ -78,7 +78,7 @@ def build(
             err=True,
         )
         raise SystemExit(1) from None
-    except (NdaLeak, RenderError, SearchIndexError) as exc:
+    except (NdaLeak, RenderError, SearchIndexError, WorkerFailed) as exc:  # (WorkerFailed: the validation's child)
         click.echo(f"生成失败 / build failed: {exc}\n{output} 保持原样，没有发布半成品 / {output} was left as it was", err=True)
         raise SystemExit(1) from None
     for problem in report.catalog.warnings:
@@ -91,10 +91,6 @@ def build(
         f"in {report.seconds:.2f}s ({steps}); {report.rendered} pages rendered, "
         f"search index {report.search_index}"
     )
-
-
-def _interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
 
 
 COMMANDS = (build,)

@@ -16,6 +16,7 @@ import os
 import pickle
 import signal
 import threading
+import traceback
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -157,7 +158,8 @@ def _run(job: Callable[[], Any]) -> dict[str, Any]:
     try:
         answer = job()
     except BaseException as exc:  # reported to the parent, which fails the build
-        errors.append(f"{type(exc).__name__}: {exc}")
+        where = traceback.extract_tb(exc.__traceback__)[-1]  # the child's traceback stays with it: say where
+        errors.append(f"{type(exc).__name__}: {exc} ({where.filename}:{where.lineno})")
     finally:
         for name in WATCHED_LOGGERS:
             logging.getLogger(name).removeHandler(handler)
@@ -187,7 +189,7 @@ def _read(pid: int, read_end: int) -> dict[str, Any]:
         report = {"errors": ["unreadable report"]}
     code = os.waitstatus_to_exitcode(status)
     if code != 0 and not report.get("errors"):
-        report["errors"] = [f"exit {code}"]
+        report["errors"] = [f"killed by {signal.Signals(-code).name}" if code < 0 else f"exit {code}"]
     return report
 
 

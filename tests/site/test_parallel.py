@@ -190,6 +190,16 @@ try:
     error = None
 except parallel.WorkerFailed as exc:
     error = str(exc)
+import signal
+def dies(part):
+    if "die" in part:  # as the out-of-memory killer would
+        os.kill(os.getpid(), signal.SIGKILL)
+    return list(part)
+try:
+    parallel.split_forked(dies, ["ok", "die"])
+    killed = None
+except parallel.WorkerFailed as exc:
+    killed = str(exc)
 import time
 def slow_child(part):
     if "late" in part:
@@ -205,7 +215,7 @@ try:
     left = True
 except ChildProcessError:
     left = False
-print(repr({"answer": answer, "me": os.getpid(), "error": error, "left": left, "seconds": time.monotonic() - started}))
+print(repr({"answer": answer, "me": os.getpid(), "error": error, "killed": killed, "left": left, "seconds": time.monotonic() - started}))
 """
 
 
@@ -218,6 +228,8 @@ def test_a_split_pass_answers_in_order_with_its_values_as_they_were_made_and_sto
     assert [item for item, _, _ in answer] == ["a", "bb", "ccc", "dddd"]
     assert [amount for _, amount, _ in answer] == [Decimal("0.10"), Decimal("0.20"), Decimal("0.30"), Decimal("0.40")]
     assert {pid for *_, pid in answer[:2]} == {report["me"]} and report["me"] not in {pid for *_, pid in answer[2:]}
-    assert report["error"] == "validate: ValueError: item broken cannot be read"
+    # the child's traceback stays with it: the message says where it was raised
+    assert report["error"].startswith("validate: ValueError: item broken cannot be read (<string>:")
+    assert report["killed"] == "validate: killed by SIGKILL"
     # this process's half failing stops the other half's child at once, leaving no process behind
     assert report["seconds"] < 30 and report["left"] is False

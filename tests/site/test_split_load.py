@@ -7,7 +7,14 @@ Forking runs in a fresh interpreter (see test_parallel.py): a test process may h
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
+
+import pytest
 
 from bench.realistic_gen import write_realistic_catalog
 from tests.site.test_parallel import isolated
@@ -74,3 +81,64 @@ def test_every_problem_is_found_in_the_same_order_in_two_processes(tmp_path):
     for where in (first.name, second.name, nda.name, "zz-copy.yaml", "Bad_Name.yaml"):
         assert where in found, where
     assert "保密" in found or "NDA" in found
+
+
+@pytest.fixture(scope="module")
+def big_catalog(tmp_path_factory) -> Path:
+    """Enough files that `plus validate` forks (MIN_SPLIT), for long enough to be caught at it."""
+    return write_realistic_catalog(tmp_path_factory.mktemp("big") / "content", 2000)
+
+
+def validate_and_meet_its_child(content: Path, *command: str) -> tuple[subprocess.Popen, int]:
+    """`plus validate` (or `command`) started in a session of its own, and the pid of its forked child
+    once it has one."""
+    plus = Path(sys.executable).with_name("plus")
+    process = subprocess.Popen(
+        [str(plus), *(command or ["validate"]), "--content", str(content)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+        env={**os.environ, "PLUS_TODAY": "2026-11-25", "PLUS_LANG": "zh"},
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        children = subprocess.run(["pgrep", "-P", str(process.pid)], capture_output=True, text=True).stdout.split()
+        if children:
+            return process, int(children[0])
+        time.sleep(0.002)
+    process.kill()
+    raise AssertionError("plus validate never forked")
+
+
+def left_in_session(pid: int) -> list[str]:
+    return subprocess.run(["pgrep", "-s", str(pid)], capture_output=True, text=True).stdout.split()
+
+
+def test_plus_validate_stopped_by_sigterm_leaves_no_child_running(big_catalog):
+    process, _ = validate_and_meet_its_child(big_catalog)
+    process.send_signal(signal.SIGTERM)  # to the main process only, as `kill PID` or a supervisor does
+    process.communicate(timeout=30)
+    time.sleep(0.2)
+    assert process.returncode != 0 and left_in_session(process.pid) == []
+
+
+def test_plus_validate_says_so_when_its_child_is_killed(big_catalog):
+    process, child = validate_and_meet_its_child(big_catalog)
+    os.kill(child, signal.SIGKILL)  # as the out-of-memory killer would
+    out, err = process.communicate(timeout=60)
+    message = err.decode()
+    assert process.returncode == 1, message
+    assert "校验没有做完" in message and "killed by SIGKILL" in message and "Traceback" not in message
+
+
+def test_plus_build_says_so_when_its_validation_child_is_killed_and_keeps_the_site(big_catalog, tmp_path):
+    output = tmp_path / "site"
+    output.mkdir()
+    (output / "index.html").write_text("the site before", encoding="utf-8")
+    process, child = validate_and_meet_its_child(big_catalog, "build", "--output", str(output))
+    os.kill(child, signal.SIGKILL)
+    _, err = process.communicate(timeout=60)
+    message = err.decode()
+    assert process.returncode == 1, message
+    assert "build failed: validate: killed by SIGKILL" in message and "Traceback" not in message
+    assert [p.name for p in tmp_path.iterdir()] == ["site"] and (output / "index.html").read_text(encoding="utf-8") == "the site before"
