@@ -124,6 +124,8 @@ def serve(content: Path, host: str, port: int, output: Path, no_build: bool, wor
     from admin.serve import serve as run
 
     _logging()
+    if revision := content_revision(content):  # orders record the content's commit, not only its hash;
+        os.environ.setdefault("PLUS_CATALOG_REVISION", revision)  # set first, so the site built here says the same
     if not no_build:
         from catalog import ContentError
 
@@ -133,8 +135,6 @@ def serve(content: Path, host: str, port: int, output: Path, no_build: bool, wor
             for problem in sorted(exc.problems):
                 click.echo(problem.as_text(), err=True)
             raise click.ClickException("the content has errors: fix them (plus validate) and serve again") from None
-    if revision := content_revision(content):  # orders record the content's commit, not only its hash
-        os.environ.setdefault("PLUS_CATALOG_REVISION", revision)
     from checkout.config import ConfigError
 
     try:

@@ -83,10 +83,16 @@ def test_plus_serve_lets_a_newcomer_buy_with_no_keys(tmp_path, content, servers,
     }
     for key in ("STRIPE_SECRET_KEY", "STRIPE_API_BASE", "STRIPE_WEBHOOK_SECRET", "DATABASE_URL", "SECRET_KEY"):
         env[key] = ""
+    for command in (["init", "-q"], ["add", "-A"], ["-c", "user.name=c", "-c", "user.email=c@example.com", "commit", "-qm", "c"]):
+        subprocess.run(["git", *command], cwd=content.root, check=True)  # content kept in git, as curators keep it
     server = Server(tmp_path, env, ["--content", str(content.root), "--output", str(tmp_path / "site")])
     servers.append(server.start())
     home = requests.get(server.url + "/", timeout=10)
     assert home.status_code == 200 and "奥克斯家用大吸尘器" in home.text  # the site was built and is served
+    # the built site and the checkout name the content by the same revision: its commit
+    commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=content.root, capture_output=True, text=True, check=True).stdout.strip()
+    assert requests.get(server.url + "/products.json", timeout=10).json()["revision"] == commit
+    assert requests.get(server.url + "/api/health", timeout=10).json()["catalog_revision"] == commit
     assert "object-src 'none'" in home.headers["Content-Security-Policy"]
     success = buy_at(server, "new@example.com")
     assert success.startswith(f"{server.url}/checkout/success")
