@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 MIN_PAGES_PER_WORKER = 100
 """Below this a fork costs more than it saves."""
 MIN_SPLIT = 500
-"""Fewer files than this are read in one process (a fork and the answer's pickling cost more)."""
+"""A pass over fewer items (files, products) than this runs in one process (a fork and the answer's pickling cost more)."""
 WATCHED_LOGGERS = ("pelican", "storefront")
 
 
