@@ -62,15 +62,16 @@ def render_forked(
     here too; raises `WorkerFailed` when a worker failed."""
     found = found if found is not None else []
     start = len(found)
-    children = []
-    for number in range(1, workers):
-        read_end, write_end = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # the worker: render its share, report, and leave without running any cleanup
-            os.close(read_end)
-            _work(items[number::workers], render, write_end, found, start)
-        os.close(write_end)
-        children.append((pid, read_end))
+
+    def share(number: int) -> Callable[[], list]:
+        def job() -> list:
+            for item in items[number::workers]:
+                render(item)
+            return found[start:]
+
+        return job
+
+    children = [Background("render worker", share(number)).start() for number in range(1, workers)]
     failure: BaseException | None = None
     try:
         for item in items[0::workers]:
@@ -78,7 +79,12 @@ def render_forked(
             done(1)
     except BaseException as exc:
         failure = exc
-    problems = [problem for pid, read_end in children if (problem := _collect(pid, read_end, found))]
+    problems = []
+    for child in children:
+        try:
+            found.extend(child.result() or [])
+        except WorkerFailed as exc:
+            problems.append(str(exc))
     if failure is not None:
         raise failure
     if problems:
@@ -191,23 +197,6 @@ def _read(pid: int, read_end: int) -> dict[str, Any]:
     if code != 0 and not report.get("errors"):
         report["errors"] = [f"killed by {signal.Signals(-code).name}" if code < 0 else f"exit {code}"]
     return report
-
-
-def _work(items: Sequence[Any], render: Callable[[Any], None], channel: int, found: list, start: int) -> None:
-    def job() -> list:
-        for item in items:
-            render(item)
-        return found[start:]
-
-    _reply(channel, _run(job))
-
-
-def _collect(pid: int, read_end: int, found: list) -> str | None:
-    report = _read(pid, read_end)
-    found.extend(report.get("answer") or [])
-    if errors := report.get("errors"):
-        return "render worker: " + "; ".join(errors[:5])
-    return None
 
 
 class ErrorCollector(logging.Handler):

@@ -175,7 +175,7 @@ def index_products(site: Path, store: Store, guard: NdaGuard, *, siteurl: str, l
     """Index every product, shard by shard (one Pagefind at a time: its memory is the shard's), each
     record checked for NDA names before Pagefind sees it. Returns the records naming a brand
     (`leaks`: [product, factory], nothing indexed after the first) and why a shard was indexed by
-    the CLI instead of the service (`fallbacks`); JSON, for `plus build`'s parent process."""
+    the CLI instead of the service (`fallbacks`), for `plus build`'s parent process."""
     views = store.by_saving
     fallbacks: list[str] = []
     for number, bundle in enumerate(shard_bundles(site, len(views), size)):
