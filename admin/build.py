@@ -34,6 +34,8 @@ from storefront.parallel import Background, ErrorCollector, WorkerFailed, split_
 from storefront.search import BUNDLE, SearchIndexError, index_products, shard_size
 from storefront.views import Store
 
+from .stopping import raise_if_stopped
+
 log = logging.getLogger(__name__)
 
 
@@ -89,6 +91,7 @@ def build_site(
         progress.stage("校验商品库")
         with _timed(timings, "validate"), _frozen_heap():
             catalog = require_catalog(content, today=day, split=split_forked)
+        raise_if_stopped()
         output.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.building-", dir=output.parent))
         staging.chmod(0o755)  # mkdtemp's 0700 would keep a web server's user out of the published site
@@ -120,6 +123,7 @@ def build_site(
         with _timed(timings, "nda_scan"):
             _refuse_nda_names(staging, catalog, state)
         files = sum(len(names) for _, _, names in os.walk(staging))
+        raise_if_stopped()  # a stopped build never publishes
         _swap_in(staging, output)
     except BaseException:
         if indexing is not None:

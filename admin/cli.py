@@ -16,7 +16,8 @@ from catalog.problems import Severity
 from storefront.parallel import WorkerFailed, split_forked
 
 from . import checkout_commands, curator_commands, deploy_commands, site_commands
-from .options import DEFAULT_CONTENT, content_option, stop_on_sigterm_as_on_ctrl_c, today_option
+from .options import DEFAULT_CONTENT, content_option, today_option
+from .stopping import raise_if_stopped, stop_on_signals
 
 
 @click.group()
@@ -56,9 +57,10 @@ def validate(content: Path, fmt: str, strict: bool, today: dt.datetime | None, p
         )
     chosen = [_inside(path, content) for path in paths]
     gc.disable()  # loading makes no garbage cycles; the collector's passes over the growing catalog cost ~0.5 s
-    stop_on_sigterm_as_on_ctrl_c()  # (half the files are read in a forked child: stopped with this process)
+    stop_on_signals()  # (half the files are read in a forked child: stopped with this process)
     try:
         result = load_catalog(content, today=today.date() if today else None, strict=strict, split=split_forked)
+        raise_if_stopped()
     except WorkerFailed as exc:
         click.echo(
             say(

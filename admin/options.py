@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import signal
 from pathlib import Path
 
 import click
@@ -32,13 +31,3 @@ def today_option(function):
         envvar="PLUS_TODAY",
         help="Judge dates as if today were this day (YYYY-MM-DD).",
     )(function)
-
-
-def stop_on_sigterm_as_on_ctrl_c() -> None:
-    """A stopped command (systemd, CI, `timeout`, `kill`) cleans up as on Ctrl-C: its forked children
-    and its working folder (Python's own SIGTERM ends it on the spot)."""
-    signal.signal(signal.SIGTERM, _interrupt)
-
-
-def _interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt

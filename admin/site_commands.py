@@ -11,7 +11,8 @@ import click
 from catalog import ContentError
 from catalog.messages import say
 
-from .options import content_option, stop_on_sigterm_as_on_ctrl_c, today_option
+from .options import content_option, today_option
+from .stopping import stop_on_signals
 
 
 @click.command()
@@ -55,7 +56,7 @@ def build(
 
     settings_file = settings_file or (PUBLISH_SETTINGS if publish else None)
     bar = BarProgress() if progress_wanted() else None
-    stop_on_sigterm_as_on_ctrl_c()
+    stop_on_signals()
     try:
         with bar or contextlib.nullcontext():
             report = build_site(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import stat
@@ -13,6 +14,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from admin import stopping
 from admin.build import build_site
 from admin.cli import cli
 from tests.conftest import PRODUCT, TODAY
@@ -142,3 +144,24 @@ def test_a_build_stopped_with_sigterm_leaves_no_working_folder_and_the_old_site(
     _, errors = process.communicate(timeout=30)
     assert process.returncode != 0, errors.decode()
     assert leftovers(tmp_path) == [] and snapshot(output) == before
+
+
+def test_a_stop_that_a_library_swallowed_still_keeps_the_build_from_publishing(shop, tmp_path, monkeypatch):
+    """pydantic-core drops an exception raised while it calls back into Python (as it does validating
+    a Decimal): a Ctrl-C or SIGTERM landing there must still stop the build, and the old site stay."""
+    output = tmp_path / "site"
+    build_site(shop.root, output, today=TODAY)
+    before = snapshot(output)
+    monkeypatch.setattr(stopping, "_stopped", False)  # (and back to False after the test)
+    handlers = {number: signal.getsignal(number) for number in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        stopping.stop_on_signals()
+        with contextlib.suppress(KeyboardInterrupt):  # what pydantic-core does with it
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(5)  # (the handler runs here)
+        with pytest.raises(KeyboardInterrupt):
+            build_site(shop.root, output, today=TODAY)
+    finally:
+        for number, handler in handlers.items():
+            signal.signal(number, handler)
+    assert snapshot(output) == before and leftovers(tmp_path) == []
