@@ -1,5 +1,11 @@
 """`plus validate`: exit codes, one line per problem, text and GitHub formats, summary."""
 
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
 from click.testing import CliRunner
 
 from admin.cli import cli
@@ -100,3 +106,20 @@ def test_a_missing_content_folder_is_said_once_with_the_fix(tmp_path):
     result = CliRunner().invoke(cli, ["validate", "--content", str(tmp_path / "nowhere")])
     assert result.exit_code == 2 and "内容文件夹" in result.output and "不存在" in result.output, result.output
     assert "缺少" not in result.output  # not one "missing file" per index file
+
+
+def test_ctrl_c_while_plus_loads_ends_it_without_a_traceback(content):
+    """The CLI takes ~0.5 s to load (pydantic, Pelican): a Ctrl-C then is a change of mind, not a crash."""
+    plus = Path(sys.executable).with_name("plus")
+    process = subprocess.Popen(
+        [str(plus), "validate", "--content", str(content.root)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # as a terminal starts it
+    )
+    deadline = time.monotonic() + 30
+    while "pydantic_core" not in Path(f"/proc/{process.pid}/maps").read_text() and time.monotonic() < deadline:
+        time.sleep(0.001)  # until it is loading its libraries
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=30)
+    assert process.returncode == 130 and err.decode() == "" and out.decode() == ""
