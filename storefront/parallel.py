@@ -61,32 +61,34 @@ def render_forked(
     as items finish; what the workers' `render` appends to `found` is appended to it
     here too; raises `WorkerFailed` when a worker failed."""
     found = found if found is not None else []
-    start = len(found)
 
     def share(number: int) -> Callable[[], list]:
         def job() -> list:
+            before = len(found)
             for item in items[number::workers]:
                 render(item)
-            return found[start:]
+            added = found[before:]
+            del found[before:]  # (run here, not forked, it comes back through `result` like a child's)
+            return added
 
         return job
 
-    children = [Background("render worker", share(number)).start() for number in range(1, workers)]
-    failure: BaseException | None = None
+    children = [Background("render worker", share(number)) for number in range(1, workers)]
+    problems = []
     try:
+        for child in children:
+            child.start()
         for item in items[0::workers]:
             render(item)
             done(1)
-    except BaseException as exc:
-        failure = exc
-    problems = []
-    for child in children:
-        try:
-            found.extend(child.result() or [])
-        except WorkerFailed as exc:
-            problems.append(str(exc))
-    if failure is not None:
-        raise failure
+        for child in children:
+            try:
+                found.extend(child.result())
+            except WorkerFailed as exc:
+                problems.append(str(exc))
+    finally:
+        for child in children:
+            child.cancel()  # (when this process failed or was stopped: the others' pages are of no use)
     if problems:
         raise WorkerFailed("; ".join(problems))
     done(len(items) - len(items[0::workers]))
@@ -98,8 +100,9 @@ def split_forked(work: Callable[[Sequence[Any]], list[Any]], items: Sequence[Any
     if len(items) < MIN_SPLIT or not can_fork():
         return work(items)
     half = len(items) // 2
-    child = Background("validate", lambda: work(items[half:])).start()
+    child = Background("validate", lambda: work(items[half:]))
     try:
+        child.start()
         return work(items[:half]) + child.result()
     finally:
         child.cancel()  # (when this half failed, or Ctrl-C came while waiting: the other half is of no use)
@@ -126,9 +129,12 @@ class Background:
         try:
             self._pid = os.fork()
             if self._pid == 0:
-                signal.pthread_sigmask(signal.SIG_SETMASK, mask)
-                os.close(read_end)
-                _reply(write_end, _run(self._job))
+                try:  # (a stop raised before `_run` must not climb into the parent's code)
+                    signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+                    os.close(read_end)
+                    _reply(write_end, _run(self._job))
+                finally:
+                    os._exit(1)
             os.close(write_end)
             self._read_end = read_end
         finally:
@@ -173,29 +179,37 @@ def _run(job: Callable[[], Any]) -> dict[str, Any]:
 
 
 def _reply(channel: int, report: dict[str, Any]) -> None:
-    """Send the report to the parent and leave without running any cleanup."""
+    """Send the report to the parent and leave without running any cleanup: exit 0 only when a
+    report without errors was sent whole."""
+    code = 1
     try:
-        data = pickle.dumps(report, pickle.HIGHEST_PROTOCOL)
+        try:
+            data = pickle.dumps(report, pickle.HIGHEST_PROTOCOL)
+        except Exception as exc:  # (an answer that cannot be pickled, or no memory left to)
+            report = {"errors": [f"the answer could not be sent: {type(exc).__name__}: {exc}"]}
+            data = pickle.dumps(report)
         while data:
             data = data[os.write(channel, data) :]
+        code = 1 if report["errors"] else 0
     finally:
-        os._exit(1 if report["errors"] else 0)
+        os._exit(code)
 
 
 def _read(pid: int, read_end: int) -> dict[str, Any]:
-    """The child's report; its exit status is an error when it says none."""
+    """The child's report; how it ended, when it did not exit 0, is its first error."""
     chunks = []
     while chunk := os.read(read_end, 1 << 16):
         chunks.append(chunk)
     os.close(read_end)
     _, status = os.waitpid(pid, 0)
-    try:
-        report = pickle.loads(b"".join(chunks)) if chunks else {}
-    except (pickle.UnpicklingError, EOFError, ValueError):
-        report = {"errors": ["unreadable report"]}
     code = os.waitstatus_to_exitcode(status)
-    if code != 0 and not report.get("errors"):
-        report["errors"] = [f"killed by {signal.Signals(-code).name}" if code < 0 else f"exit {code}"]
+    ended = f"killed by {signal.Signals(-code).name}" if code < 0 else f"exit {code}"
+    try:
+        report = pickle.loads(b"".join(chunks))
+    except (pickle.UnpicklingError, EOFError, ValueError):
+        report = {"errors": [ended if code else "unreadable report"]}
+    if code and not report.get("errors"):
+        report["errors"] = [ended]
     return report
 
 

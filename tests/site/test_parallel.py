@@ -233,3 +233,94 @@ def test_a_split_pass_answers_in_order_with_its_values_as_they_were_made_and_sto
     assert report["killed"] == "validate: killed by SIGKILL"
     # this process's half failing stops the other half's child at once, leaving no process behind
     assert report["seconds"] < 30 and report["left"] is False
+
+
+STOPPED = """
+import signal, time
+signal.signal(signal.SIGTERM, signal.default_int_handler)  # as `plus build` has it
+me = os.getpid()
+parallel.MIN_SPLIT = 2
+
+def children():
+    return open(f"/proc/{me}/task/{me}/children").read().split()
+
+def stop_during_fork(nth):  # `kill PID` while the nth fork from now is under way
+    forks = [0]
+    def after():
+        forks[0] += 1
+        if forks[0] == nth:
+            os.kill(me, signal.SIGTERM)
+    return after
+
+def slow(part):
+    time.sleep(20)
+    return list(part)
+
+report = {}
+os.register_at_fork(after_in_parent=stop_during_fork(1))
+try:
+    parallel.split_forked(slow, ["a", "b"])
+except KeyboardInterrupt:
+    report["split"] = children()
+
+os.register_at_fork(after_in_parent=stop_during_fork(2))  # (the count above is spent)
+try:
+    parallel.render_forked(list(range(300)), lambda item: time.sleep(0.1), 3)
+except KeyboardInterrupt:
+    report["render, stopped at the second fork"] = children()
+
+started = time.monotonic()
+def render(item):
+    if item == 30:
+        os.kill(me, signal.SIGTERM)
+    time.sleep(0.01)
+try:
+    parallel.render_forked(list(range(3000)), render, 3)
+except KeyboardInterrupt:
+    report["render, stopped while rendering"] = children()
+report["seconds"] = time.monotonic() - started
+print(json.dumps(report))
+"""
+
+
+def test_a_stop_while_forking_or_rendering_leaves_no_child_running():
+    result = isolated(STOPPED)
+    report = json.loads(result.stdout)
+    assert report["split"] == [] and report["render, stopped at the second fork"] == [], report
+    assert report["render, stopped while rendering"] == [], report
+    assert report["seconds"] < 5  # the workers' shares (10 s each) were stopped, not waited for
+
+
+ANSWERS = """
+import signal, threading, time
+def big():
+    return [os.urandom(1000) for _ in range(1000)]  # more than a pipe holds: the child waits to write
+child = parallel.Background("index", big).start()
+time.sleep(1)
+os.kill(child._pid, signal.SIGKILL)  # as the out-of-memory killer would, while it writes its answer
+report = {}
+for name, job in (("killed", child), ("unpicklable", parallel.Background("index", lambda: [lambda: 1]).start())):
+    try:
+        job.result()
+    except parallel.WorkerFailed as exc:
+        report[name] = str(exc)
+me = os.getpid()
+def stopped_in_child():  # a Ctrl-C that reaches the child before its job runs
+    if os.getpid() != me:
+        os.kill(os.getpid(), signal.SIGINT)
+os.register_at_fork(after_in_child=stopped_in_child)
+try:
+    parallel.Background("index", lambda: 1).start().result()
+except (parallel.WorkerFailed, KeyboardInterrupt) as exc:  # as `plus build` cleans up on either
+    print("cleaning up after", repr(exc))
+print(json.dumps(report))
+"""
+
+
+def test_a_child_that_dies_writing_or_cannot_send_its_answer_is_an_error_and_a_stopped_child_ends_there():
+    result = isolated(ANSWERS)
+    lines = result.stdout.splitlines()
+    assert lines[0] == "cleaning up after WorkerFailed('index: exit 1')" and len(lines) == 2, result.stdout  # not in the child too
+    report = json.loads(lines[1])
+    assert report["killed"] == "index: killed by SIGKILL"
+    assert report["unpicklable"].startswith("index: the answer could not be sent: ")
