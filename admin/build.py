@@ -34,7 +34,7 @@ from storefront.parallel import Background, ErrorCollector, WorkerFailed, split_
 from storefront.search import BUNDLE, SearchIndexError, index_products, shard_size
 from storefront.views import Store
 
-from .stopping import raise_if_stopped
+from .stopping import raise_if_stopped, stops_held
 
 log = logging.getLogger(__name__)
 
@@ -130,6 +130,7 @@ def build_site(
             indexing.cancel()
         if staging is not None:
             shutil.rmtree(staging, ignore_errors=True)
+        raise_if_stopped()  # what a stop made fail (a child it reached first) is still a stop
         raise
     finally:
         gc.unfreeze()
@@ -221,9 +222,12 @@ def _swap_in(staging: Path, output: Path) -> None:
         staging.rename(output)
         return
     retired = output.with_name(f".{output.name}.old-{uuid.uuid4().hex[:8]}")
-    output.rename(retired)
-    staging.rename(output)
-    shutil.rmtree(retired, ignore_errors=True)
+    try:
+        with stops_held():  # (a stop between the renames would leave no site at all)
+            output.rename(retired)
+            staging.rename(output)
+    finally:
+        shutil.rmtree(retired, ignore_errors=True)
 
 
 @contextlib.contextmanager

@@ -128,6 +128,10 @@ def serve(content: Path, host: str, port: int, output: Path, no_build: bool, wor
         os.environ.setdefault("PLUS_CATALOG_REVISION", revision)  # set first, so the site built here says the same
     if not no_build:
         from catalog import ContentError
+        from storefront.generator import RenderError
+        from storefront.nda import NdaLeak
+        from storefront.parallel import WorkerFailed
+        from storefront.search import SearchIndexError
 
         try:
             build_site_if_needed(content, output)
@@ -135,6 +139,8 @@ def serve(content: Path, host: str, port: int, output: Path, no_build: bool, wor
             for problem in sorted(exc.problems):
                 click.echo(problem.as_text(), err=True)
             raise click.ClickException("the content has errors: fix them (plus validate) and serve again") from None
+        except (NdaLeak, RenderError, SearchIndexError, WorkerFailed) as exc:
+            raise click.ClickException(f"生成失败 / build failed: {exc}; {output} 保持原样 / was left as it was") from None
     from checkout.config import ConfigError
 
     try:

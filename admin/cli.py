@@ -16,8 +16,8 @@ from catalog.problems import Severity
 from storefront.parallel import WorkerFailed, split_forked
 
 from . import checkout_commands, curator_commands, deploy_commands, site_commands
-from .options import DEFAULT_CONTENT, content_option, today_option
-from .stopping import raise_if_stopped, stop_on_signals
+from .options import DEFAULT_CONTENT, content_option, today_option, validation_child_failed
+from .stopping import raise_if_stopped, stopped_by_signals
 
 
 @click.group()
@@ -57,18 +57,14 @@ def validate(content: Path, fmt: str, strict: bool, today: dt.datetime | None, p
         )
     chosen = [_inside(path, content) for path in paths]
     gc.disable()  # loading makes no garbage cycles; the collector's passes over the growing catalog cost ~0.5 s
-    stop_on_signals()  # (half the files are read in a forked child: stopped with this process)
     try:
-        result = load_catalog(content, today=today.date() if today else None, strict=strict, split=split_forked)
-        raise_if_stopped()
+        with stopped_by_signals():  # (half the files are read in a forked child: stopped with this process)
+            try:
+                result = load_catalog(content, today=today.date() if today else None, strict=strict, split=split_forked)
+            finally:
+                raise_if_stopped()  # (also when the stop made the child fail)
     except WorkerFailed as exc:
-        click.echo(
-            say(
-                f"校验没有做完：读文件的子进程失败了（{exc}）。请再运行一次；反复出现时，看看机器的内存是否够用",
-                f"validation did not finish: the child process reading files failed ({exc}); run it again, and if it repeats, check the machine's memory",
-            ),
-            err=True,
-        )
+        click.echo(validation_child_failed(exc), err=True)
         raise SystemExit(1) from None
     finally:
         gc.enable()

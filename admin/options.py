@@ -1,10 +1,12 @@
-"""Options shared by the `plus` commands."""
+"""Options and messages shared by the `plus` commands."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import click
+
+from catalog.messages import say
 
 DEFAULT_CONTENT = "content"
 
@@ -31,3 +33,12 @@ def today_option(function):
         envvar="PLUS_TODAY",
         help="Judge dates as if today were this day (YYYY-MM-DD).",
     )(function)
+
+
+def validation_child_failed(exc: Exception) -> str:
+    """What to say when the child process validating half the catalog failed (see `split_forked`)."""
+    return say(
+        f"校验没有做完：分担校验的子进程失败了（{exc}）。请再运行一次；反复出现时，看看机器的内存是否够用，或把这条消息报告给维护者",
+        f"validation did not finish: the child process validating half the catalog failed ({exc}); run it again, "
+        "and if it repeats, check the machine's memory or report this message",
+    )

@@ -11,8 +11,8 @@ import click
 from catalog import ContentError
 from catalog.messages import say
 
-from .options import content_option, today_option
-from .stopping import stop_on_signals
+from .options import content_option, today_option, validation_child_failed
+from .stopping import stopped_by_signals
 
 
 @click.command()
@@ -56,9 +56,8 @@ def build(
 
     settings_file = settings_file or (PUBLISH_SETTINGS if publish else None)
     bar = BarProgress() if progress_wanted() else None
-    stop_on_signals()
     try:
-        with bar or contextlib.nullcontext():
+        with stopped_by_signals(), bar or contextlib.nullcontext():
             report = build_site(
                 content,
                 output,
@@ -79,7 +78,10 @@ def build(
             err=True,
         )
         raise SystemExit(1) from None
-    except (NdaLeak, RenderError, SearchIndexError, WorkerFailed) as exc:  # (WorkerFailed: the validation's child)
+    except WorkerFailed as exc:  # (from the validation's child: the others' failures have names of their own)
+        click.echo(f"{validation_child_failed(exc)}\n{output} 保持原样 / {output} was left as it was", err=True)
+        raise SystemExit(1) from None
+    except (NdaLeak, RenderError, SearchIndexError) as exc:
         click.echo(f"生成失败 / build failed: {exc}\n{output} 保持原样，没有发布半成品 / {output} was left as it was", err=True)
         raise SystemExit(1) from None
     for problem in report.catalog.warnings:

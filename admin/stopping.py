@@ -9,25 +9,48 @@ missed.
 
 from __future__ import annotations
 
+import contextlib
 import signal
+from collections.abc import Iterator
 
+STOPS = (signal.SIGINT, signal.SIGTERM)
 _stopped = False
 
 
-def stop_on_signals() -> None:
-    """Ctrl-C and SIGTERM (systemd, CI, `timeout`, `kill`) raise `KeyboardInterrupt` and are
-    remembered: the command cleans up its forked children and working folder on either (Python's own
-    SIGTERM ends it on the spot)."""
+@contextlib.contextmanager
+def stopped_by_signals() -> Iterator[None]:
+    """Within: Ctrl-C and SIGTERM (systemd, CI, `timeout`, `kill`) raise `KeyboardInterrupt` and are
+    remembered, so the command cleans up its forked children and working folder on either (Python's
+    own SIGTERM ends it on the spot). A signal the command was started to ignore stays ignored (a
+    `plus build &` in a script is not stopped by the terminal's Ctrl-C)."""
     global _stopped
     _stopped = False
-    signal.signal(signal.SIGINT, _stop)
-    signal.signal(signal.SIGTERM, _stop)
+    before = {number: signal.getsignal(number) for number in STOPS}
+    for number, handler in before.items():
+        if handler is not signal.SIG_IGN:
+            signal.signal(number, _stop)
+    try:
+        yield
+    finally:
+        _stopped = False
+        for number, handler in before.items():
+            signal.signal(number, handler)
 
 
 def raise_if_stopped() -> None:
-    """Raise the stop again when it came and was swallowed (a no-op without `stop_on_signals`)."""
+    """Raise the stop again when it came and was swallowed (a no-op outside `stopped_by_signals`)."""
     if _stopped:
         raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def stops_held() -> Iterator[None]:
+    """Ctrl-C and SIGTERM wait until the block is done: for steps that must not be cut in two."""
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, STOPS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
 
 
 def _stop(signum: int, frame: object) -> None:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import signal
 import stat
 import subprocess
 import sys
 import time
+import zlib
 from pathlib import Path
 
 import pytest
@@ -17,8 +19,8 @@ from click.testing import CliRunner
 from admin import stopping
 from admin.build import build_site
 from admin.cli import cli
-from tests.conftest import PRODUCT, TODAY
-from tests.site.conftest import settings_with, theme_copy
+from tests.conftest import PNG, PRODUCT, TODAY
+from tests.site.conftest import NDA_ALIAS, settings_with, theme_copy
 
 
 def plus_build(content, output, *extra):
@@ -146,22 +148,38 @@ def test_a_build_stopped_with_sigterm_leaves_no_working_folder_and_the_old_site(
     assert leftovers(tmp_path) == [] and snapshot(output) == before
 
 
-def test_a_stop_that_a_library_swallowed_still_keeps_the_build_from_publishing(shop, tmp_path, monkeypatch):
+def test_a_stop_that_a_library_swallowed_still_keeps_the_build_from_publishing(shop, tmp_path):
     """pydantic-core drops an exception raised while it calls back into Python (as it does validating
     a Decimal): a Ctrl-C or SIGTERM landing there must still stop the build, and the old site stay."""
     output = tmp_path / "site"
     build_site(shop.root, output, today=TODAY)
     before = snapshot(output)
-    monkeypatch.setattr(stopping, "_stopped", False)  # (and back to False after the test)
-    handlers = {number: signal.getsignal(number) for number in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        stopping.stop_on_signals()
+    handlers = [signal.getsignal(number) for number in (signal.SIGINT, signal.SIGTERM)]
+    with stopping.stopped_by_signals():
         with contextlib.suppress(KeyboardInterrupt):  # what pydantic-core does with it
             os.kill(os.getpid(), signal.SIGTERM)
             time.sleep(5)  # (the handler runs here)
         with pytest.raises(KeyboardInterrupt):
             build_site(shop.root, output, today=TODAY)
-    finally:
-        for number, handler in handlers.items():
-            signal.signal(number, handler)
     assert snapshot(output) == before and leftovers(tmp_path) == []
+    assert [signal.getsignal(number) for number in (signal.SIGINT, signal.SIGTERM)] == handlers  # put back
+
+
+def test_plus_serve_says_why_the_build_failed_without_a_traceback(shop, tmp_path):
+    """A proof image whose text chunk names an NDA brand passes validation (its bytes are the curator's),
+    and the last scan before publishing refuses it: `plus serve` says so, as `plus build` does."""
+    named = PNG[:33] + png_chunk(b"tEXt", b"Comment\0" + NDA_ALIAS.encode()) + PNG[33:]
+    shop.write("evidence/umbrella-sams.png", named)
+    umbrella = shop.root / "products/umbrella.yaml"
+    umbrella.write_text(
+        umbrella.read_text(encoding="utf-8").replace(hashlib.sha256(PNG).hexdigest(), hashlib.sha256(named).hexdigest()), encoding="utf-8"
+    )
+    output = tmp_path / "site"
+    result = CliRunner().invoke(cli, ["serve", "--content", str(shop.root), "--output", str(output), "--port", "1"])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.output
+    assert "生成失败 / build failed" in result.output and "evidence/umbrella-sams.png" in result.output
+    assert NDA_ALIAS not in result.output and not output.exists()
+
+
+def png_chunk(kind: bytes, data: bytes) -> bytes:
+    return len(data).to_bytes(4, "big") + kind + data + zlib.crc32(kind + data).to_bytes(4, "big")

@@ -140,5 +140,46 @@ def test_plus_build_says_so_when_its_validation_child_is_killed_and_keeps_the_si
     _, err = process.communicate(timeout=60)
     message = err.decode()
     assert process.returncode == 1, message
-    assert "build failed: validate: killed by SIGKILL" in message and "Traceback" not in message
+    assert "校验没有做完" in message and "validate: killed by SIGKILL" in message and "Traceback" not in message
     assert [p.name for p in tmp_path.iterdir()] == ["site"] and (output / "index.html").read_text(encoding="utf-8") == "the site before"
+
+
+STOPPED_BUILD = """
+import contextlib, signal, time
+import admin.build
+from admin.stopping import stopped_by_signals
+parallel.MIN_SPLIT = 2
+me = os.getpid()
+
+def stopped_half_swallowed(work, items):  # Ctrl-C: the child's half stops, this half's stop is swallowed
+    def part(chunk):
+        if os.getpid() != me:
+            time.sleep(10)
+        elif not stopped:
+            stopped.append(True)
+            for child in open(f"/proc/{me}/task/{me}/children").read().split():
+                os.kill(int(child), signal.SIGTERM)
+            with contextlib.suppress(KeyboardInterrupt):  # as pydantic-core does
+                os.kill(me, signal.SIGTERM)
+                time.sleep(10)
+        return work(chunk)
+    return parallel.split_forked(part, items)
+
+stopped = []
+admin.build.split_forked = stopped_half_swallowed
+with stopped_by_signals():
+    try:
+        admin.build.build_site(sys.argv[1], sys.argv[2])
+        print("built")
+    except KeyboardInterrupt:
+        print("stopped")
+    except Exception as exc:
+        print(type(exc).__name__, exc)
+"""
+
+
+def test_a_build_whose_validation_child_was_stopped_with_it_says_stopped_not_failed(tmp_path):
+    content = write_realistic_catalog(tmp_path / "c", 40)
+    result = isolated(STOPPED_BUILD, str(content), str(tmp_path / "site"))
+    assert result.stdout.strip() == "stopped", result.stdout + result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c"]
