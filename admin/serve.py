@@ -275,7 +275,7 @@ def prepare_site(settings: dict | None = None, *, sweep_every: float = SWEEP_EVE
     settings = _site_settings(settings)
     stops: list[Callable[[], None]] = []
     standin: dict = {}
-    probe = create_app(settings)  # the configuration as the environment and settings make it
+    probe = create_app({**settings, "PLUS_SERVE_SITE": False})  # the configuration as the environment and settings make it
     if not probe.config.get("STRIPE_SECRET_KEY"):
         _refuse_in_production(probe.config)
         standin, stop = start_standin(Path(probe.instance_path), probe.config["PUBLIC_URL"], probe.config.get("STRIPE_WEBHOOK_SECRET"))
@@ -405,7 +405,7 @@ def serve_workers(
         settings.setdefault("PLUS_DB_POOL_SIZE", pool_size(worker_class, threads))
     stops: list[Callable[[], None]] = []
     standin: dict = {}
-    probe = create_app(settings)
+    probe = create_app({**settings, "PLUS_SERVE_SITE": False})  # (only read: it serves nothing)
     try:
         if not probe.config.get("STRIPE_SECRET_KEY"):
             _refuse_in_production(probe.config)

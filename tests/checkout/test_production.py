@@ -133,3 +133,21 @@ def test_access_log_lines_never_show_a_reset_token():
     )
     assert RedactTokens().filter(record)
     assert "SeCrEt" not in record.getMessage() and "/auth/reset/…" in record.getMessage()
+
+
+def test_a_served_site_says_once_where_it_serves_the_static_site_from(monkeypatch, tmp_path, caplog):
+    import logging
+
+    from admin.serve import prepare_site
+
+    clean_environment(monkeypatch)
+    site_dir = tmp_path / "site"
+    site_dir.mkdir()
+    (site_dir / "index.html").write_text("<!doctype html>", encoding="utf-8")
+    caplog.set_level(logging.INFO, logger="plus.checkout")
+    site = prepare_site({"PLUS_INSTANCE": str(tmp_path / "instance"), "PLUS_SITE_DIR": str(site_dir)})
+    try:
+        said = [r.getMessage() for r in caplog.records if r.getMessage().startswith("serving the static site")]
+        assert said == [f"serving the static site from {site_dir}"]
+    finally:
+        site.stop()
