@@ -7,13 +7,15 @@ from __future__ import annotations
 
 import sys
 
+from admin.stopping import STOPPED
+
 
 def main() -> None:
     """Load the CLI and run it."""
     try:
         from admin.cli import main as plus
     except KeyboardInterrupt:
-        sys.exit(130)  # 128 + SIGINT, as a shell reports a stopped command: nothing was done yet
+        sys.exit(STOPPED)  # nothing was done yet
     plus()
 
 

@@ -38,6 +38,9 @@ from .stopping import raise_if_stopped, stops_held
 
 log = logging.getLogger(__name__)
 
+RETIRED = ".old-"
+"""Marks the previous site's folder while it is removed: `.<output>.old-<random>`."""
+
 
 def _shipped_settings(module: str) -> Path:
     """A Pelican settings file shipped beside the theme (the repository's root, or site-packages)."""
@@ -93,6 +96,7 @@ def build_site(
             catalog = require_catalog(content, today=day, split=split_forked)
         raise_if_stopped()
         output.parent.mkdir(parents=True, exist_ok=True)
+        _remove_leftovers(output)
         staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.building-", dir=output.parent))
         staging.chmod(0o755)  # mkdtemp's 0700 would keep a web server's user out of the published site
         guard = NdaGuard({fid: f.nda_names for fid, f in catalog.factories.items() if f.nda_names})
@@ -124,7 +128,7 @@ def build_site(
             _refuse_nda_names(staging, catalog, state)
         files = sum(len(names) for _, _, names in os.walk(staging))
         raise_if_stopped()  # a stopped build never publishes
-        _swap_in(staging, output)
+        retired = _swap_in(staging, output)
     except BaseException:
         if indexing is not None:
             indexing.cancel()
@@ -134,6 +138,7 @@ def build_site(
         raise
     finally:
         gc.unfreeze()
+    _remove_retired(retired)
     seconds = time.perf_counter() - started
     return BuildReport(output, catalog, files, seconds, timings, state.rendered, search_index, warnings)
 
@@ -216,18 +221,34 @@ def _refuse_nda_names(site: Path, catalog: Catalog, state: BuildState) -> None:
         raise NdaLeak(leaks, site)
 
 
-def _swap_in(staging: Path, output: Path) -> None:
-    """Replace `output` with `staging`: two renames on one file system, the old tree removed after."""
-    if not output.exists():
-        staging.rename(output)
-        return
-    retired = output.with_name(f".{output.name}.old-{uuid.uuid4().hex[:8]}")
-    try:
-        with stops_held():  # (a stop between the renames would leave no site at all)
-            output.rename(retired)
+def _swap_in(staging: Path, output: Path) -> Path | None:
+    """Replace `output` with `staging` by two renames on one file system; returns where the previous
+    site went (`_remove_retired` removes it once this build is done)."""
+    with stops_held():  # (a stop between the renames would leave no site at all)
+        if not output.exists():
             staging.rename(output)
-    finally:
+            return None
+        retired = output.with_name(f".{output.name}{RETIRED}{uuid.uuid4().hex[:8]}")
+        output.rename(retired)
+        staging.rename(output)
+        return retired
+
+
+def _remove_retired(retired: Path | None) -> None:
+    """Remove the previous site. The new one is published: a stop now only ends the removal, and
+    the next build removes what is left (as it does after a build killed here)."""
+    if retired is None:
+        return
+    try:
         shutil.rmtree(retired, ignore_errors=True)
+    except KeyboardInterrupt:
+        pass
+
+
+def _remove_leftovers(output: Path) -> None:
+    """Previous sites a build stopped or killed while removing them left beside `output`."""
+    for old in output.parent.glob(f".{output.name}{RETIRED}*"):
+        shutil.rmtree(old, ignore_errors=True)
 
 
 @contextlib.contextmanager

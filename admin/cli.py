@@ -17,7 +17,7 @@ from storefront.parallel import WorkerFailed, split_forked
 
 from . import checkout_commands, curator_commands, deploy_commands, site_commands
 from .options import DEFAULT_CONTENT, content_option, today_option, validation_child_failed
-from .stopping import raise_if_stopped, stopped_by_signals
+from .stopping import STOPPED, raise_if_stopped, stopped_by_signals
 
 
 @click.group()
@@ -66,6 +66,9 @@ def validate(content: Path, fmt: str, strict: bool, today: dt.datetime | None, p
     except WorkerFailed as exc:
         click.echo(validation_child_failed(exc), err=True)
         raise SystemExit(1) from None
+    except KeyboardInterrupt:
+        click.echo(say("已停止：校验没有做完", "stopped: validation did not finish"), err=True)
+        raise SystemExit(STOPPED) from None
     finally:
         gc.enable()
     mine = [p for p in result.problems if _in_any(p.path, chosen)] if chosen else result.problems

@@ -12,7 +12,7 @@ from catalog import ContentError
 from catalog.messages import say
 
 from .options import content_option, today_option, validation_child_failed
-from .stopping import stopped_by_signals
+from .stopping import STOPPED, stopped_by_signals
 
 
 @click.command()
@@ -78,6 +78,9 @@ def build(
             err=True,
         )
         raise SystemExit(1) from None
+    except KeyboardInterrupt:
+        click.echo(say(f"已停止：没有发布，{output} 保持原样", f"stopped: nothing was published, {output} was left as it was"), err=True)
+        raise SystemExit(STOPPED) from None
     except WorkerFailed as exc:  # (from the validation's child: the others' failures have names of their own)
         click.echo(f"{validation_child_failed(exc)}\n{output} 保持原样 / {output} was left as it was", err=True)
         raise SystemExit(1) from None

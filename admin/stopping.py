@@ -14,6 +14,8 @@ import signal
 from collections.abc import Iterator
 
 STOPS = (signal.SIGINT, signal.SIGTERM)
+STOPPED = 130
+"""The exit code of a stopped command (128 + SIGINT, as a shell reports Ctrl-C), whichever signal stopped it."""
 _stopped = False
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import shutil
 import signal
 import stat
 import subprocess
@@ -144,7 +145,7 @@ def test_a_build_stopped_with_sigterm_leaves_no_working_folder_and_the_old_site(
         time.sleep(0.005)
     process.send_signal(signal.SIGTERM)
     _, errors = process.communicate(timeout=30)
-    assert process.returncode != 0, errors.decode()
+    assert process.returncode == 130 and "已停止：没有发布" in errors.decode(), errors.decode()
     assert leftovers(tmp_path) == [] and snapshot(output) == before
 
 
@@ -183,3 +184,26 @@ def test_plus_serve_says_why_the_build_failed_without_a_traceback(shop, tmp_path
 
 def png_chunk(kind: bytes, data: bytes) -> bytes:
     return len(data).to_bytes(4, "big") + kind + data + zlib.crc32(kind + data).to_bytes(4, "big")
+
+
+def test_a_stop_while_the_old_site_is_removed_leaves_the_new_one_and_the_next_build_removes_the_rest(shop, tmp_path, monkeypatch):
+    """Once the new site is swapped in the build is done: a stop then ends only the removal of the old one."""
+    output = tmp_path / "site"
+    build_site(shop.root, output, today=TODAY)
+    (output / "from-the-old-site.txt").write_text("old", encoding="utf-8")
+    removing = shutil.rmtree
+
+    def stopped_while_removing_the_old_site(path, *args, **kwargs):
+        if Path(path).name.startswith(".site.old-"):
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(5)  # (the stop lands here)
+        return removing(path, *args, **kwargs)
+
+    monkeypatch.setattr(shutil, "rmtree", stopped_while_removing_the_old_site)
+    with stopping.stopped_by_signals():
+        report = build_site(shop.root, output, today=TODAY)
+    monkeypatch.undo()
+    assert report.rendered > 0 and not (output / "from-the-old-site.txt").exists()
+    assert [name.startswith(".site.old-") for name in leftovers(tmp_path)] == [True]
+    build_site(shop.root, output, today=TODAY)
+    assert leftovers(tmp_path) == []

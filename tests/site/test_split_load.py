@@ -117,9 +117,10 @@ def left_in_session(pid: int) -> list[str]:
 def test_plus_validate_stopped_by_sigterm_leaves_no_child_running(big_catalog):
     process, _ = validate_and_meet_its_child(big_catalog)
     process.send_signal(signal.SIGTERM)  # to the main process only, as `kill PID` or a supervisor does
-    process.communicate(timeout=30)
+    _, err = process.communicate(timeout=30)
     time.sleep(0.2)
-    assert process.returncode != 0 and left_in_session(process.pid) == []
+    assert process.returncode == 130 and "已停止：校验没有做完" in err.decode(), err.decode()
+    assert left_in_session(process.pid) == []
 
 
 def test_plus_validate_says_so_when_its_child_is_killed(big_catalog):
