@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import html
 import os
+import shlex
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -92,8 +93,8 @@ def check_duplicates(ix: Catalog, split: Split = in_one) -> Iterator[Finding]:
                     here,
                     ("title",),
                     say(
-                        f"标题和 content/products/{there}.yaml 一样：同一件商品只能上架一次；是两件不同的商品就给其中一件改一个能区分的标题，是复制出来的就删掉复制的那个文件",
-                        f"the same title as content/products/{there}.yaml: a product is listed once; give one of them a distinguishing title, or delete the copy",
+                        f"标题和 {_folder(ix)}/products/{there}.yaml 一样：同一件商品只能上架一次；是两件不同的商品就给其中一件改一个能区分的标题，是复制出来的就删掉复制的那个文件",
+                        f"the same title as {_folder(ix)}/products/{there}.yaml: a product is listed once; give one of them a distinguishing title, or delete the copy",
                     ),
                 )
             continue
@@ -104,8 +105,8 @@ def check_duplicates(ix: Catalog, split: Split = in_one) -> Iterator[Finding]:
                     here,
                     (),
                     say(
-                        f"除标题外内容和 content/products/{there}.yaml 完全一样：同一件商品只能上架一次，请删掉复制出来的那个文件",
-                        f"the same content as content/products/{there}.yaml apart from the title: a product is listed once; delete the copy",
+                        f"除标题外内容和 {_folder(ix)}/products/{there}.yaml 完全一样：同一件商品只能上架一次，请删掉复制出来的那个文件",
+                        f"the same content as {_folder(ix)}/products/{there}.yaml apart from the title: a product is listed once; delete the copy",
                     ),
                 )
 
@@ -138,8 +139,8 @@ def check_image_folder(ix: Catalog) -> Iterator[Finding]:
                 continue
             if path.is_symlink():
                 message = say(
-                    "是一个符号链接（快捷方式）：content/images/ 里的一切都会发布，只能放真实的图片文件，请删掉它或复制图片本身",
-                    "is a symlink: everything in content/images/ is published; copy the picture itself",
+                    f"是一个符号链接（快捷方式）：{_folder(ix)}/images/ 里的一切都会发布，只能放真实的图片文件，请删掉它或复制图片本身",
+                    f"is a symlink: everything in {_folder(ix)}/images/ is published; copy the picture itself",
                 )
                 yield Finding("image", src, (), message)
             elif (check := ix.image_check(src)).state not in ("ok", "placeholder", "missing"):
@@ -176,8 +177,8 @@ def _check_category(p: Product, ix: Catalog, err: Report) -> Iterator[Finding]:
         yield err(
             ("category",),
             say(
-                f"没有品类 {p.category}：在 content/categories.yaml 里加上它，或改用已有的：{_some(ix.categories)}",
-                f"unknown category {p.category!r}: add it to content/categories.yaml or use one of {_some(ix.categories)}",
+                f"没有品类 {p.category}：在 {_folder(ix)}/categories.yaml 里加上它，或改用已有的：{_some(ix.categories)}",
+                f"unknown category {p.category!r}: add it to {_folder(ix)}/categories.yaml or use one of {_some(ix.categories)}",
             ),
         )
 
@@ -189,16 +190,16 @@ def _check_factory(p: Product, ix: Catalog, err: Report) -> Iterator[Finding]:
             yield err(
                 ("factory",),
                 say(
-                    f"工厂文件 content/factories/{p.factory}.yaml 有错误，读不出来：先按它自己的报错修好",
-                    f"the factory file content/factories/{p.factory}.yaml fails: fix its own errors first",
+                    f"工厂文件 {_folder(ix)}/factories/{p.factory}.yaml 有错误，读不出来：先按它自己的报错修好",
+                    f"the factory file {_folder(ix)}/factories/{p.factory}.yaml fails: fix its own errors first",
                 ),
             )
         else:
             yield err(
                 ("factory",),
                 say(
-                    f"没有工厂 {p.factory}：没有文件 content/factories/{p.factory}.yaml（用 `plus new factory {p.factory}` 建立，或改成已有的工厂 id）",
-                    f"unknown factory {p.factory!r}: no file content/factories/{p.factory}.yaml",
+                    f"没有工厂 {p.factory}：没有文件 {_folder(ix)}/factories/{p.factory}.yaml（用 `plus new factory {p.factory}{_content_option(ix)}` 建立，或改成已有的工厂 id）",
+                    f"unknown factory {p.factory!r}: no file {_folder(ix)}/factories/{p.factory}.yaml",
                 ),
             )
     elif p.sourcing.value == "same-source":
@@ -391,8 +392,8 @@ def _check_comparison(p: Product, i: int, c: Any, ix: Catalog, err: Report) -> I
             yield err(
                 ("compare", i, field),
                 say(
-                    f"没有{'渠道' if field == 'retailer' else '品牌'} {c.reference}：在 content/retailers.yaml 里加上它，或改用已有的：{_some(ix.retailers)}",
-                    f"unknown {field} {c.reference!r}: add it to content/retailers.yaml",
+                    f"没有{'渠道' if field == 'retailer' else '品牌'} {c.reference}：在 {_folder(ix)}/retailers.yaml 里加上它，或改用已有的：{_some(ix.retailers)}",
+                    f"unknown {field} {c.reference!r}: add it to {_folder(ix)}/retailers.yaml",
                 ),
             )
         return
@@ -400,8 +401,8 @@ def _check_comparison(p: Product, i: int, c: Any, ix: Catalog, err: Report) -> I
         yield err(
             ("compare", i, field),
             say(
-                f"{c.reference} 在 content/retailers.yaml 里是{'渠道' if retailer.kind == 'retailer' else '品牌'}：应写成 {retailer.kind}: {c.reference}",
-                f"{c.reference!r} is a {retailer.kind} in content/retailers.yaml: write `{retailer.kind}: {c.reference}`",
+                f"{c.reference} 在 {_folder(ix)}/retailers.yaml 里是{'渠道' if retailer.kind == 'retailer' else '品牌'}：应写成 {retailer.kind}: {c.reference}",
+                f"{c.reference!r} is a {retailer.kind} in {_folder(ix)}/retailers.yaml: write `{retailer.kind}: {c.reference}`",
             ),
         )
     if p.unit.measure.dimension != c.unit.measure.dimension:
@@ -479,17 +480,17 @@ def _check_evidence(p: Product, i: int, c: Comparison, ix: Catalog, err: Report)
         yield err(
             ("compare", i),
             say(
-                "这条对比没有价格凭证：把当天的截图或存下的网页放进 content/evidence/，运行 plus evidence hash content/evidence/文件名，"
+                f"这条对比没有价格凭证：把当天的截图或存下的网页放进 {_folder(ix)}/evidence/，运行 plus evidence hash {_folder(ix)}/evidence/文件名，"
                 "把它打印的 evidence: {file: …, sha256: …} 这一行加到这条对比里",
-                "this comparison has no price proof: put a screenshot or saved page in content/evidence/, run "
-                "`plus evidence hash content/evidence/FILE` and add the `evidence:` line it prints to this comparison",
+                f"this comparison has no price proof: put a screenshot or saved page in {_folder(ix)}/evidence/, run "
+                f"`plus evidence hash {_folder(ix)}/evidence/FILE` and add the `evidence:` line it prints to this comparison",
             ),
             Severity.WARNING,
             "evidence-missing",
         )
         return
     check = ix.evidence_check(evidence.file, evidence.sha256)
-    where = f"content/evidence/{evidence.file}"
+    where = f"{_folder(ix)}/evidence/{evidence.file}"
     if check.state == "missing":
         yield err(
             ("compare", i, "evidence", "file"),
@@ -555,8 +556,8 @@ def _check_belt(f: Factory, ix: Catalog, err: Report, has_products: bool) -> Ite
         yield err(
             ("industry_belt",),
             say(
-                f"没有产业带 {f.industry_belt}：在 content/belts.yaml 里加上它，或改用已有的：{_some(ix.belts)}",
-                f"unknown industrial belt {f.industry_belt!r}: add it to content/belts.yaml or use one of {_some(ix.belts)}",
+                f"没有产业带 {f.industry_belt}：在 {_folder(ix)}/belts.yaml 里加上它，或改用已有的：{_some(ix.belts)}",
+                f"unknown industrial belt {f.industry_belt!r}: add it to {_folder(ix)}/belts.yaml or use one of {_some(ix.belts)}",
             ),
         )
 
@@ -747,13 +748,24 @@ def _add(value: Any, loc: Loc, found: list[tuple[Loc, str]]) -> None:
             _add(item, (*loc, i), found)
 
 
+def _folder(ix: Catalog) -> str:
+    """The content folder as the curator named it (`content` unless `--content` said otherwise), so
+    that a message points at the file they must open."""
+    return str(ix.root)
+
+
+def _content_option(ix: Catalog) -> str:
+    """What a `plus` command in a message needs to work on the same content folder."""
+    return "" if ix.root == Path("content") else f" --content {shlex.quote(str(ix.root))}"
+
+
 def _some(mapping: dict[str, Any]) -> str:
     keys = sorted(mapping)
     return ", ".join(keys[:8]) + (", …" if len(keys) > 8 else "") if keys else say("（还没有）", "(none defined)")
 
 
 def _rel(path: Path) -> str:
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    try:  # (not resolved: a symlink is named as the curator wrote it, not by what it points at)
+        return str(path.absolute().relative_to(Path.cwd()))
     except ValueError:
         return str(path)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import gc
 import os
@@ -179,6 +180,18 @@ class ContentTree:
         else:
             path.write_text(textwrap.dedent(text), encoding="utf-8")
         return path
+
+    def load(self, today: dt.date):
+        """The catalog as `plus validate` loads it, run from the folder holding this one: messages that
+        name another content file name it as `content/…`, as the curator finds it."""
+        from catalog import load_catalog
+
+        with contextlib.chdir(self.root.parent):
+            return load_catalog(Path(self.root.name), today=today)
+
+    def located(self, today: dt.date) -> list[str]:
+        """Every problem of `load` as `file:line:col: field: message`, the file below this folder."""
+        return [f"{p.path.relative_to(self.root.name)}:{p.line}:{p.column}: {p.field}: {p.message}" for p in self.load(today).problems]
 
     def product(self, pid: str, text: str | bytes) -> Path:
         """Write `products/<pid>.yaml`."""

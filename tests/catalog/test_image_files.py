@@ -7,14 +7,11 @@ import io
 import pytest
 from PIL import Image
 
-from catalog import load_catalog
 from tests.conftest import PRODUCT, line_of
 
 
 def located(content, today) -> list[str]:
-    """Every problem as `file:line:col: field: message`, the file relative to the content folder."""
-    result = load_catalog(content.root, today=today)
-    return [f"{p.path.relative_to(content.root)}:{p.line}:{p.column}: {p.field}: {p.message}" for p in result.problems]
+    return content.located(today)
 
 
 # 3. Image files

@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from admin.cli import cli
 from catalog import load_catalog
-from tests.conftest import FACTORY, PRODUCT, REFERENCE_UNIT, line_of
+from tests.conftest import FACTORY, PRODUCT, REFERENCE_UNIT, ContentTree, line_of
 
 ADDED_ON, ALT, SRC, SOURCE = line_of("added_on:"), line_of("    alt:"), line_of("  - src:"), line_of("    source:")
 
@@ -93,7 +93,7 @@ MISTAKES = [
 
 def product_lines(content, today, text: str) -> list[str]:
     content.product("aux-vacuum", text)
-    result = load_catalog(content.root, today=today)
+    result = content.load(today)
     assert result.catalog is None
     return [f"{p.line}:{p.column}: " + (f"{p.field}: " if p.field else "") + p.message for p in result.problems]
 
@@ -121,7 +121,7 @@ def test_an_image_path_with_chinese_characters_says_how_paths_are_written(conten
 
 def test_a_factory_that_exists_but_fails_is_reported_as_failing_not_missing(content, today):
     content.factory("aux", FACTORY.replace("name: 奥克斯电器", "name: [奥克斯"))
-    result = load_catalog(content.root, today=today)
+    result = content.load(today)
     product = [p.message for p in result.problems if p.path.name == "aux-vacuum.yaml"]
     assert product == ["工厂文件 content/factories/aux.yaml 有错误，读不出来：先按它自己的报错修好"]
 
@@ -255,3 +255,15 @@ def test_one_round_reads_the_valid_checks_of_a_failing_verification(content, tod
     messages = {(p.path.name, p.field): p.message for p in result.problems}
     assert messages[("aux.yaml", "verification.audited_on")].startswith("审核日期要写成日期 YYYY-MM-DD")
     assert messages[("aux-vacuum.yaml", "sourcing")].startswith("真同源（same-source）要求工厂的代工合同已核验")
+
+
+def test_a_message_names_other_files_in_the_content_folder_the_curator_named(tmp_path, today, monkeypatch):
+    """`plus validate --content shop-b`: the missing factory's file is shop-b/factories/…, and the command
+    that makes it works on shop-b."""
+    shop = ContentTree(tmp_path / "shop-b")
+    shop.product("aux-vacuum", PRODUCT.replace("factory: aux", "factory: nobody"))
+    monkeypatch.chdir(tmp_path)
+    result = load_catalog(Path("shop-b"), today=today)
+    assert [p.message for p in result.problems] == [
+        "没有工厂 nobody：没有文件 shop-b/factories/nobody.yaml（用 `plus new factory nobody --content shop-b` 建立，或改成已有的工厂 id）"
+    ]

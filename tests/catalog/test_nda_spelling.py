@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from catalog import load_catalog
 from tests.conftest import FACTORY, PRODUCT
 
 
 def located(content, today) -> list[str]:
-    """Every problem as `file:line:col: field: message`, the file relative to the content folder."""
-    result = load_catalog(content.root, today=today)
-    return [f"{p.path.relative_to(content.root)}:{p.line}:{p.column}: {p.field}: {p.message}" for p in result.problems]
+    return content.located(today)
 
 
 # 2. NDA names however they are spelled

@@ -9,7 +9,7 @@ pytestmark = pytest.mark.usefixtures("english")  # these pin the English wording
 
 
 def findings(content, today):
-    result = load_catalog(content.root, today=today)
+    result = content.load(today)
     return result, [(p.path.name, p.line, p.field, p.message, p.severity) for p in result.problems]
 
 
