@@ -224,14 +224,20 @@ def _refuse_nda_names(site: Path, catalog: Catalog, state: BuildState) -> None:
 def _swap_in(staging: Path, output: Path) -> Path | None:
     """Replace `output` with `staging` by two renames on one file system; returns where the previous
     site went (`_remove_retired` removes it once this build is done)."""
-    with stops_held():  # (a stop between the renames would leave no site at all)
-        if not output.exists():
+    retired = None
+    swapped = False
+    try:
+        with stops_held():  # (a stop between the renames would leave no site at all)
+            if output.exists():
+                retired = output.with_name(f".{output.name}{RETIRED}{uuid.uuid4().hex[:8]}")
+                output.rename(retired)
             staging.rename(output)
-            return None
-        retired = output.with_name(f".{output.name}{RETIRED}{uuid.uuid4().hex[:8]}")
-        output.rename(retired)
-        staging.rename(output)
-        return retired
+            swapped = True
+    except KeyboardInterrupt:
+        if not swapped:
+            raise
+        # The stop came during the renames, held until they were done: the new site is published.
+    return retired
 
 
 def _remove_retired(retired: Path | None) -> None:

@@ -11,6 +11,7 @@ import stat
 import subprocess
 import sys
 import time
+import uuid
 import zlib
 from pathlib import Path
 
@@ -206,4 +207,21 @@ def test_a_stop_while_the_old_site_is_removed_leaves_the_new_one_and_the_next_bu
     assert report.rendered > 0 and not (output / "from-the-old-site.txt").exists()
     assert [name.startswith(".site.old-") for name in leftovers(tmp_path)] == [True]
     build_site(shop.root, output, today=TODAY)
+    assert leftovers(tmp_path) == []
+
+
+def test_a_stop_during_the_swap_waits_for_it_and_the_build_says_it_published(shop, tmp_path, monkeypatch):
+    output = tmp_path / "site"
+    build_site(shop.root, output, today=TODAY)
+    (output / "from-the-old-site.txt").write_text("old", encoding="utf-8")
+    naming = uuid.uuid4
+
+    def stopped_while_swapping():  # (called between holding the stops and the first rename)
+        os.kill(os.getpid(), signal.SIGTERM)
+        return naming()
+
+    monkeypatch.setattr(uuid, "uuid4", stopped_while_swapping)
+    with stopping.stopped_by_signals():
+        report = build_site(shop.root, output, today=TODAY)
+    assert report.rendered > 0 and (output / "index.html").is_file() and not (output / "from-the-old-site.txt").exists()
     assert leftovers(tmp_path) == []
