@@ -47,12 +47,22 @@ def raise_if_stopped() -> None:
 
 @contextlib.contextmanager
 def stops_held() -> Iterator[None]:
-    """Ctrl-C and SIGTERM wait until the block is done: for steps that must not be cut in two."""
-    held = signal.pthread_sigmask(signal.SIG_BLOCK, STOPS)
+    """Ctrl-C and SIGTERM wait until the block is done, then act as they would have: for steps that
+    must not be cut in two. (Held by handlers, not by a signal mask: in a process with threads, a
+    masked signal is delivered to another thread, and Python runs its handler here all the same.)"""
+    held: list[int] = []
+    before = {number: signal.getsignal(number) for number in STOPS}
+    for number, handler in before.items():
+        if handler is not None and handler is not signal.SIG_IGN:
+            signal.signal(number, lambda signum, frame: held.append(signum))
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+        for number, handler in before.items():
+            if handler is not None and handler is not signal.SIG_IGN:
+                signal.signal(number, handler)
+        if held:
+            signal.raise_signal(held[0])
 
 
 def _stop(signum: int, frame: object) -> None:

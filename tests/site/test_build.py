@@ -217,11 +217,14 @@ def test_a_stop_during_the_swap_waits_for_it_and_the_build_says_it_published(sho
     naming = uuid.uuid4
 
     def stopped_while_swapping():  # (called between holding the stops and the first rename)
+        monkeypatch.undo()  # once: pytest-xdist names things with it too
         os.kill(os.getpid(), signal.SIGTERM)
         return naming()
 
     monkeypatch.setattr(uuid, "uuid4", stopped_while_swapping)
     with stopping.stopped_by_signals():
         report = build_site(shop.root, output, today=TODAY)
+        monkeypatch.undo()  # (if the build never called it, the test fails below, not the worker)
+    assert uuid.uuid4 is naming
     assert report.rendered > 0 and (output / "index.html").is_file() and not (output / "from-the-old-site.txt").exists()
     assert leftovers(tmp_path) == []
