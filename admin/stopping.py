@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import contextlib
 import signal
+import threading
 from collections.abc import Iterator
+from typing import Any
 
 STOPS = (signal.SIGINT, signal.SIGTERM)
 STOPPED = 130
@@ -27,10 +29,9 @@ def stopped_by_signals() -> Iterator[None]:
     `plus build &` in a script is not stopped by the terminal's Ctrl-C)."""
     global _stopped
     _stopped = False
-    before = {number: signal.getsignal(number) for number in STOPS}
-    for number, handler in before.items():
-        if handler is not signal.SIG_IGN:
-            signal.signal(number, _stop)
+    before = _replaceable_handlers()
+    for number in before:
+        signal.signal(number, _stop)
     try:
         yield
     finally:
@@ -51,18 +52,26 @@ def stops_held() -> Iterator[None]:
     must not be cut in two. (Held by handlers, not by a signal mask: in a process with threads, a
     masked signal is delivered to another thread, and Python runs its handler here all the same.)"""
     held: list[int] = []
-    before = {number: signal.getsignal(number) for number in STOPS}
-    for number, handler in before.items():
-        if handler is not None and handler is not signal.SIG_IGN:
-            signal.signal(number, lambda signum, frame: held.append(signum))
+    before = _replaceable_handlers()
+    for number in before:
+        signal.signal(number, lambda signum, frame: held.append(signum))
     try:
         yield
     finally:
         for number, handler in before.items():
-            if handler is not None and handler is not signal.SIG_IGN:
-                signal.signal(number, handler)
+            signal.signal(number, handler)
         if held:
             signal.raise_signal(held[0])
+
+
+def _replaceable_handlers() -> dict[int, Any]:
+    """The stop signals' handlers this thread may replace, and may need to: none outside the main
+    thread (Python handles signals there only), and not a signal the command was started to ignore
+    (or whose handler is not Python's)."""
+    if threading.current_thread() is not threading.main_thread():
+        return {}
+    handlers = {number: signal.getsignal(number) for number in STOPS}
+    return {number: handler for number, handler in handlers.items() if handler not in (None, signal.SIG_IGN)}
 
 
 def _stop(signum: int, frame: object) -> None:

@@ -10,6 +10,7 @@ import signal
 import stat
 import subprocess
 import sys
+import threading
 import time
 import uuid
 import zlib
@@ -228,3 +229,20 @@ def test_a_stop_during_the_swap_waits_for_it_and_the_build_says_it_published(sho
     assert uuid.uuid4 is naming
     assert report.rendered > 0 and (output / "index.html").is_file() and not (output / "from-the-old-site.txt").exists()
     assert leftovers(tmp_path) == []
+
+
+def test_stops_are_held_without_error_in_a_thread_that_does_not_handle_them():
+    """A build run from a thread (Python handles signals in the main thread only) still swaps."""
+    errors = []
+
+    def swap():
+        try:
+            with stopping.stops_held():
+                pass
+        except Exception as exc:  # signal.signal refuses outside the main thread
+            errors.append(exc)
+
+    worker = threading.Thread(target=swap)
+    worker.start()
+    worker.join()
+    assert errors == []
