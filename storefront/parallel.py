@@ -11,9 +11,11 @@ this program: its answers are as trusted as its own objects).
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 import os
 import pickle
+import select
 import signal
 import threading
 import traceback
@@ -125,6 +127,10 @@ class Background:
             self._answer = _run(self._job)
             return self
         read_end, write_end = os.pipe()
+        # Python's advice for fork without exec: the objects made so far are kept out of either
+        # process's later collections, which would write to (and so copy) every page holding one.
+        # (`plus build` gives them back to the collector when it ends.)
+        gc.freeze()
         mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
         try:
             self._pid = os.fork()
@@ -140,6 +146,14 @@ class Background:
         finally:
             signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         return self
+
+    def ready(self) -> bool:
+        """The child has answered or ended: `result` will not wait for its job."""
+        if not self._pid:
+            return True
+        answer = select.poll()  # (not select.select: it refuses descriptors past 1023)
+        answer.register(self._read_end, select.POLLIN)
+        return bool(answer.poll(0))
 
     def result(self) -> Any:
         """Wait for the child and return what its job returned."""

@@ -177,6 +177,23 @@ def test_a_background_job_in_a_threaded_process_runs_here_and_now(monkeypatch):
     assert job.result() == os.getpid()
 
 
+READY = """
+import time
+read_end, write_end = os.pipe()
+job = parallel.Background("waits", lambda: os.read(read_end, 1)).start()
+before = job.ready()
+os.write(write_end, b"x")  # the job may end now
+deadline = time.monotonic() + 30
+while not job.ready() and time.monotonic() < deadline:
+    time.sleep(0.01)
+print(json.dumps({"before": before, "after": job.ready(), "answer": job.result().decode()}))
+"""
+
+
+def test_a_background_job_says_without_waiting_whether_it_has_answered():
+    assert json.loads(isolated(READY).stdout) == {"before": False, "after": True, "answer": "x"}
+
+
 SPLIT = """
 from decimal import Decimal
 parallel.MIN_SPLIT = 2
