@@ -30,8 +30,8 @@ from typing import Any
 from catalog import Catalog, require_catalog
 from storefront.generator import BuildState, NoProgress, Progress, RenderError
 from storefront.nda import Leak, NdaGuard, NdaLeak, scan_output
-from storefront.parallel import Background, ErrorCollector, WorkerFailed, split_forked
-from storefront.search import BUNDLE, SearchIndexError, index_products, shard_size
+from storefront.parallel import ErrorCollector, split_forked
+from storefront.search import BUNDLE, SearchIndex, shard_size
 from storefront.views import Store
 
 from .stopping import raise_if_stopped, stops_held
@@ -89,7 +89,7 @@ def build_site(
     warnings: list[str] = []
     content, output = Path(content), Path(output).resolve()
     day = today or dt.date.today()
-    indexing = staging = None
+    search = staging = None
     try:
         progress.stage("校验商品库")
         with _timed(timings, "validate"), _frozen_heap():
@@ -103,16 +103,10 @@ def build_site(
         with _timed(timings, "prepare"):
             settings = site_settings(catalog, staging, settings_file=settings_file, overrides=overrides, progress=progress)
             store = Store(catalog)
-            state = BuildState(store=store)
-            settings["PLUS_BUILD"] = state
-            shard = shard_size(settings)
-            language = settings["DEFAULT_LANG"]
-
-            def index() -> dict[str, Any]:
-                return index_products(staging, store, guard, siteurl=settings["SITEURL"], language=language, size=shard)
-
-            indexing = Background("search index", index)
-            indexing.start()
+            size = shard_size(settings)
+            search = SearchIndex(staging, store, guard, siteurl=settings["SITEURL"], language=settings["DEFAULT_LANG"], size=size)
+            state = settings["PLUS_BUILD"] = BuildState(store=store, search=search)
+            search.pump()  # the first shard's child starts now
         with _timed(timings, "render"):
             render(settings)
         if not state.rendered:
@@ -122,7 +116,7 @@ def build_site(
                 warnings.append(note)
         progress.stage("建立搜索索引")
         with _timed(timings, "index_wait"):
-            search_index = _finish_index(staging, indexing)
+            search_index = _finish_index(staging, search)
         progress.stage("检查保密品牌")
         with _timed(timings, "nda_scan"):
             _refuse_nda_names(staging, catalog, state)
@@ -130,8 +124,8 @@ def build_site(
         raise_if_stopped()  # a stopped build never publishes
         retired = _swap_in(staging, output)
     except BaseException:
-        if indexing is not None:
-            indexing.cancel()
+        if search is not None:
+            search.cancel()
         if staging is not None:
             shutil.rmtree(staging, ignore_errors=True)
         raise_if_stopped()  # what a stop made fail (a child it reached first) is still a stop
@@ -192,18 +186,15 @@ def write_editor(site: Path, catalog: Catalog, cms_dir: Path | None = None, *, s
     return None
 
 
-def _finish_index(site: Path, indexing: Background) -> str:
+def _finish_index(site: Path, search: SearchIndex) -> str:
     """Wait for the index (made while the pages rendered); returns how it was made (see
     `BuildReport.search_index`). Raises `NdaLeak` naming every record that named a brand."""
-    try:
-        made = indexing.result()
-    except WorkerFailed as exc:
-        raise SearchIndexError(str(exc)) from exc
-    if made["leaks"]:
-        raise NdaLeak([Leak(site / BUNDLE / pid, factory) for pid, factory in made["leaks"]], site)
-    for reason in made["fallbacks"]:
+    search.finish()
+    if search.leaks:
+        raise NdaLeak([Leak(site / BUNDLE / pid, factory) for pid, factory in search.leaks], site)
+    for reason in search.fallbacks:
         log.warning("storefront: Pagefind service failed (%s); indexing the search documents with the CLI", reason)
-    return "cli" if made["fallbacks"] else "new"
+    return "cli" if search.fallbacks else "new"
 
 
 def _refuse_nda_names(site: Path, catalog: Catalog, state: BuildState) -> None:

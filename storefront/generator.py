@@ -24,7 +24,7 @@ from .evidence import copy_evidence
 from .help import TOPICS
 from .nda import NdaGuard
 from .parallel import WorkerFailed, render_forked, workers_for
-from .search import shard_count, shard_size
+from .search import SearchIndex, shard_count, shard_size
 from .text import FILTERS
 from .views import Group, ProductView, Store
 
@@ -78,6 +78,8 @@ class BuildState:
     """What `plus build` hands the generator and gets back: the store, pages rendered, NDA leaks."""
 
     store: Store | None = None
+    search: SearchIndex | None = None
+    """Moved on between pages (Pagefind indexes while they render); `plus build` finishes it."""
     pages: list[Page] = field(default_factory=list)
     rendered: int = 0
     leaks: list[list[str]] = field(default_factory=list)
@@ -232,15 +234,22 @@ class StoreGenerator(Generator):
         output = Path(self.output_path)
         self.progress.stage("渲染页面", len(self.pages))
         workers = workers_for(len(self.pages), self.settings.get("PLUS_RENDER_WORKERS"))
+        search = self.state.search
+
+        def done(count: int) -> None:
+            self.progress.advance(count)
+            if search is not None:
+                search.pump()
+
         if workers > 1:
             try:
-                render_forked(self.pages, self._write_page, workers, done=self.progress.advance, found=self.state.leaks)
+                render_forked(self.pages, self._write_page, workers, done=done, found=self.state.leaks)
             except WorkerFailed as exc:
                 raise RenderError(str(exc)) from exc
         else:
             for page in self.pages:
                 self._write_page(page)
-                self.progress.advance()
+                done(1)
         self.state.rendered += len(self.pages)
         feeds.write_feeds(self.store, output, siteurl=siteurl, sitename=self.settings["SITENAME"], timezone=self.settings["TIMEZONE"])
         feeds.write_sitemap([(p.url, p.lastmod) for p in self.pages if p.in_sitemap], output, siteurl=siteurl)

@@ -2,17 +2,20 @@
 
 Pagefind's own Python wrapper polls for answers every 0.1 s, one answer per poll, which makes
 10,000 records take minutes (and stalls once the answers fill its pipe). This client speaks the
-same protocol, base64-encoded JSON messages each ended by a comma, without threads: requests go
-down a pipe, answers into a temporary file read when wanted. So the indexer works on its own core
-while this process renders pages, and may fork to render on more.
+same protocol, base64-encoded JSON messages each ended by a comma, without threads: requests are
+queued and go down a pipe as fast as Pagefind reads them (`push` never waits, so the build hands
+them over between the pages it renders), answers go into a temporary file read when wanted.
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
+import fcntl
 import json
 import logging
 import os
+import select
 import subprocess
 import tempfile
 import time
@@ -20,6 +23,9 @@ from pathlib import Path
 from typing import Any
 
 log = logging.getLogger(__name__)
+
+PIPE_SIZE = 1 << 20
+"""Bytes the pipe to Pagefind holds (Linux's most for a user; a record is ~5 KB encoded)."""
 
 
 class ServiceError(Exception):
@@ -42,19 +48,25 @@ class PagefindService:
     def __init__(self, binary: Path | None = None):
         self._answers_file = tempfile.TemporaryFile(prefix="pagefind-answers-")
         self._errors_file = tempfile.TemporaryFile(prefix="pagefind-stderr-")
+        read_end, self._stdin = os.pipe()
         try:
             self._process = subprocess.Popen(
                 [str(binary or executable()), "--service"],
-                stdin=subprocess.PIPE,
+                stdin=read_end,
                 stdout=self._answers_file,
                 stderr=self._errors_file,
             )
         except OSError as exc:
+            os.close(self._stdin)
             self._answers_file.close()
             self._errors_file.close()
             raise ServiceError(f"cannot start Pagefind: {exc}") from exc
-        assert self._process.stdin is not None  # opened with stdin=PIPE
-        self._stdin = self._process.stdin
+        finally:
+            os.close(read_end)
+        os.set_blocking(self._stdin, False)
+        with contextlib.suppress(OSError):  # fewer writes: a shard's records are ~25 MB
+            fcntl.fcntl(self._stdin, fcntl.F_SETPIPE_SZ, PIPE_SIZE)
+        self._pending = bytearray()
         self._next_id = 0
         self._read = 0
         self._partial = b""
@@ -62,26 +74,44 @@ class PagefindService:
         self._refusal: str | None = None
 
     def send(self, payload: dict[str, Any] | str) -> int:
-        """Queue one message (a mapping, or one already as JSON text); returns its id for `wait`."""
+        """Queue one message (a mapping, or one already as JSON text); returns its id for `wait`.
+        It goes to the process with the next `push` or `flush`."""
         self._next_id += 1
         body = payload if isinstance(payload, str) else json.dumps(payload, ensure_ascii=False)
         message = f'{{"message_id":{self._next_id},"payload":{body}}}'
-        try:
-            self._stdin.write(base64.b64encode(message.encode("utf-8")) + b",")
-        except (BrokenPipeError, ValueError) as exc:
-            raise ServiceError(f"Pagefind stopped reading: {self._why()}") from exc
+        self._pending += base64.b64encode(message.encode("utf-8")) + b","
         return self._next_id
 
-    def flush(self) -> None:
-        """Push queued messages to the process."""
-        try:
-            self._stdin.flush()
-        except (BrokenPipeError, ValueError) as exc:
-            raise ServiceError(f"Pagefind stopped reading: {self._why()}") from exc
+    def push(self) -> bool:
+        """Write what the process can take now, without waiting; True when nothing is left queued."""
+        while self._pending:
+            try:
+                written = os.write(self._stdin, self._pending)
+            except BlockingIOError:
+                return False
+            except (BrokenPipeError, OSError) as exc:
+                raise ServiceError(f"Pagefind stopped reading: {self._why()}") from exc
+            del self._pending[:written]
+        return True
+
+    def flush(self, timeout: float) -> None:
+        """Write every queued message, waiting for the process to read them."""
+        deadline = time.monotonic() + timeout
+        room = select.poll()
+        room.register(self._stdin, select.POLLOUT)
+        while not self.push():
+            if time.monotonic() > deadline:
+                raise ServiceError(f"Pagefind did not read its input within {timeout:.0f} s")
+            room.poll(100)
+
+    def answered(self, message_id: int) -> bool:
+        """Whether the answer to a message has come, or none will (without waiting)."""
+        self._absorb()
+        return message_id in self._answers or self._refusal is not None or self._process.poll() is not None
 
     def wait(self, message_id: int, timeout: float) -> dict[str, Any]:
         """The answer to one message; raises `ServiceError` on a refusal, a dead process or timeout."""
-        self.flush()
+        self.flush(timeout)
         deadline = time.monotonic() + timeout
         pause = 0.001
         while True:
@@ -106,10 +136,9 @@ class PagefindService:
 
     def close(self) -> None:
         """End the process (it exits the moment its input closes) and reap it."""
-        try:
-            self._stdin.close()
-        except (BrokenPipeError, ValueError):
-            pass
+        if self._stdin >= 0:
+            os.close(self._stdin)
+            self._stdin = -1
         try:
             self._process.wait(timeout=10)
         except subprocess.TimeoutExpired:

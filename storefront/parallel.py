@@ -1,8 +1,8 @@
 """Work on every core: forked children share the validated catalog and the plan, copy-on-write.
 
 A page is a pure function of the catalog, so each render worker renders every n-th page into the
-same staging folder and reports back through a pipe; the search index is made by a `Background`
-child the same way while the pages render, and `split_forked` has a child do the second half of a
+same staging folder and reports back through a pipe; a `Background` child makes each shard of search
+records the same way while the pages render, and `split_forked` has a child do the second half of a
 pass over the content files while this process does the first. Errors a child logs or raises fail
 the build in the parent, as they would have in one process. Answers travel pickled (the child is
 this program: its answers are as trusted as its own objects).

@@ -1,8 +1,8 @@
 """The static search index: Pagefind's extended (Chinese-aware) index of every product.
 
-`plus build` forks a child that makes one record per product from the catalog (what a shopper
-searches for, plus the meta, filters and sort keys the search page uses) and hands them to
-`pagefind --service`, so records and index are made on the other core while the pages render. Each
+While `plus build` renders the pages, forked children make one record per product from the catalog
+(what a shopper searches for, plus the meta, filters and sort keys the search page uses), a shard at
+a time, and `pagefind --service` indexes them on the other core (`SearchIndex`). Each
 record is a small HTML document (not the product page): weighted fields of search terms (see
 `search_text`), and the meta, filters and sort keys. If the service fails, the CLI indexes the same
 documents instead.
@@ -34,6 +34,7 @@ from catalog.search_terms import normalize_term as normalize
 
 from .nda import NdaGuard
 from .pagefind_service import PagefindService, ServiceError
+from .parallel import Background, WorkerFailed
 from .search_text import field_text, pinyin_terms
 from .text import money, unit_text, yuan
 from .views import ProductView, Store
@@ -171,92 +172,143 @@ def shard_bundles(site: Path, products: int, size: int) -> list[Path]:
     return [site / BUNDLE if n == 1 else site / BUNDLE / f"shard-{n}" for n in range(1, shard_count(products, size) + 1)]
 
 
-def index_products(site: Path, store: Store, guard: NdaGuard, *, siteurl: str, language: str, size: int = SHARD_SIZE) -> dict[str, Any]:
-    """Index every product, shard by shard (one Pagefind at a time: its memory is the shard's), each
-    record checked for NDA names before Pagefind sees it. Returns the records naming a brand
-    (`leaks`: [product, factory], nothing indexed after the first) and why a shard was indexed by
-    the CLI instead of the service (`fallbacks`), for `plus build`'s parent process."""
-    views = store.by_saving
-    fallbacks: list[str] = []
-    for number, bundle in enumerate(shard_bundles(site, len(views), size)):
-        records: dict[str, str] = {}
-        leaks: list[list[str]] = []
-        indexer = RecordIndexer(bundle).start()
+class SearchIndex:
+    """The search index, made shard by shard while the pages render. `pump`, called between pages,
+    hands Pagefind (`pagefind --service`, on the other core) the next shard's records once it has
+    written the shard before, and has a forked child make the shard after meanwhile: its records,
+    each checked for NDA names. `finish` waits for the last shard and checks every index.
+
+    The records are made by a child that lives for one shard's records (~0.1 ms a product), not one
+    living through the whole render: a forked child holds a copy of every page of the catalog this
+    process writes to while it runs (CPython writes reference counts as it reads), and one child
+    indexing every shard ended up holding a copy of the whole catalog (1.3 GiB at 100,000 products)."""
+
+    def __init__(self, site: Path, store: Store, guard: NdaGuard, *, siteurl: str, language: str, size: int = SHARD_SIZE):
+        self.store, self.guard = store, guard
+        self.siteurl, self.language, self.size = siteurl, language, size
+        self.bundles = shard_bundles(site, len(store.by_saving), size)
+        self.maker: Background | None = None
+        self.made: dict[str, str] | None = None
+        """The next shard's records, once made."""
+        self.shard: Shard | None = None
+        self.started = self.indexed = 0
+        self.leaks: list[list[str]] = []
+        """[product, factory] of each record that named a brand under NDA: nothing is indexed after the first."""
+        self.fallbacks: list[str] = []
+        """Why a shard was indexed by the CLI instead of the service."""
+        pinyin_terms("中文")  # pypinyin's dictionary loaded once (0.5 s), not in each child
+
+    @property
+    def done(self) -> bool:
+        """Every shard is indexed, or a record named a brand under NDA."""
+        return self.indexed == len(self.bundles) or bool(self.leaks)
+
+    def pump(self, *, wait: bool = False) -> None:
+        """Move every step on that can go on without waiting (`wait`: the next one that can)."""
+        if self.maker is None and self.made is None and self.started < len(self.bundles) and not self.leaks:
+            number, self.started = self.started, self.started + 1
+            self.maker = Background(f"search records {number + 1}", lambda: self._records(number)).start()
+        if self.maker is not None and (wait or self.maker.ready()):
+            self._take_records()
+        if self.shard is not None and (self.shard.sent(wait) and self.shard.written(wait)):
+            self._check()
+        if self.shard is None and self.made is not None and not self.leaks:
+            self.shard, self.made = Shard(self.bundles[self.indexed], self.made), None
+
+    def finish(self) -> None:
+        """Wait until every shard is indexed and checked."""
+        while not self.done:
+            self.pump(wait=True)
+
+    def cancel(self) -> None:
+        """Stop the child and Pagefind (the build failed or was stopped)."""
+        if self.maker is not None:
+            self.maker.cancel()
+        if self.shard is not None:
+            self.shard.close()
+
+    def _records(self, number: int) -> dict[str, Any]:
+        """Shard `number`'s records (in the child), or none and those that name a brand under NDA."""
+        views = self.store.by_saving[number * self.size : (number + 1) * self.size]
+        records, leaks = {}, []
+        for pid, record in product_records(self.store, siteurl=self.siteurl, language=self.language, views=views):
+            records[pid] = record
+            if factory := self.guard.factory_named_in(record.encode("utf-8")):
+                leaks.append([pid, factory])
+        return {"records": {} if leaks else records, "leaks": leaks}
+
+    def _take_records(self) -> None:
+        maker, self.maker = self.maker, None
+        assert maker is not None
         try:
-            for pid, record in product_records(store, siteurl=siteurl, language=language, views=views[number * size : (number + 1) * size]):
-                records[pid] = record
-                if factory := guard.factory_named_in(record.encode("utf-8")):
-                    leaks.append([pid, factory])
-                elif not leaks:
-                    indexer.add(record)
-            if leaks:
-                return {"leaks": leaks, "fallbacks": fallbacks}
-            indexer.write()
-            indexer.finish()
+            made = maker.result()
+        except WorkerFailed as exc:
+            raise SearchIndexError(str(exc)) from exc
+        self.leaks += made["leaks"]
+        self.made = made["records"]
+
+    def _check(self) -> None:
+        shard, self.shard = self.shard, None
+        assert shard is not None
+        self.indexed += 1
+        try:
+            shard.finish()
         except ServiceError as exc:
-            fallbacks.append(str(exc))
-            shutil.rmtree(bundle, ignore_errors=True)  # (a later shard's folder is not made yet)
-            index_documents(records, bundle)
-        finally:
-            indexer.close()
-    return {"leaks": [], "fallbacks": fallbacks}
+            self.fallbacks.append(str(exc))
+            shutil.rmtree(shard.bundle, ignore_errors=True)
+            index_documents(shard.records, shard.bundle)
 
 
-class RecordIndexer:
-    """Sends records to `pagefind --service` as they are made and has it write one index folder."""
+class Shard:
+    """One index: its records, handed to a `pagefind --service` of its own as fast as it reads them,
+    then the request to write the index files (the records are kept for the CLI, should it fail)."""
 
-    def __init__(self, bundle: Path, *, timeout: float = PAGEFIND_TIMEOUT):
+    def __init__(self, bundle: Path, records: dict[str, str], *, timeout: float = PAGEFIND_TIMEOUT):
         self.bundle = bundle
+        self.records = records
         self.timeout = timeout
-        self.records = 0
         self._service: PagefindService | None = None
-        self._index_id = 0
         self._written: int | None = None
         self._error: ServiceError | None = None
-
-    def start(self) -> RecordIndexer:
-        """Start Pagefind with a new index; returns at once, failures show in `finish`."""
         try:
             self._service = PagefindService()
-            self._index_id = int(self._service.request({"type": "NewIndex", "config": None}, self.timeout)["index_id"])
+            index = int(self._service.request({"type": "NewIndex", "config": None}, timeout)["index_id"])
+            for record in records.values():
+                self._service.send(f'{{"index_id":{index},' + record[1:])
+            output = str(bundle.resolve())
+            self._written = self._service.send({"type": "WriteFiles", "index_id": index, "output_path": output})
+            self._service.push()
         except ServiceError as exc:
             self._error = exc
-        return self
 
-    def add(self, record: str) -> None:
-        """Hand Pagefind one record (a `product_records` document)."""
-        self.records += 1
-        self._send(f'{{"index_id":{self._index_id},' + record[1:])
+    def sent(self, wait: bool) -> bool:
+        """Pagefind has read every record (`wait`: wait until it has), or has failed."""
+        try:
+            if self._error is None and self._service is not None:
+                if not wait:
+                    return self._service.push()
+                self._service.flush(self.timeout)
+        except ServiceError as exc:
+            self._error = exc
+        return True
 
-    def write(self) -> None:
-        """Ask for the index files once every record is in."""
-        output = str(self.bundle.resolve())
-        self._written = self._send({"type": "WriteFiles", "index_id": self._index_id, "output_path": output}, flush=True)
-
-    def _send(self, payload: dict[str, Any] | str, flush: bool = False) -> int | None:
-        if self._error is None and self._service is not None:
-            try:
-                sent = self._service.send(payload)
-                if flush:
-                    self._service.flush()
-                return sent
-            except ServiceError as exc:
-                self._error = exc
-        return None
+    def written(self, wait: bool) -> bool:
+        """Pagefind has answered the request for the index files, or has failed."""
+        return wait or self._error is not None or self._service is None or self._service.answered(self._written or 0)
 
     def finish(self) -> None:
         """Wait for the index to be written and check it; raises `ServiceError` on any failure."""
         try:
             if self._error is not None:
                 raise self._error
-            assert self._service is not None and self._written is not None  # start() got through
+            assert self._service is not None and self._written is not None  # started, and every record sent
             self._service.wait(self._written, self.timeout)
             # Pagefind answers before its last writes land, and exits the moment its input closes:
             # closing early is what leaves truncated files. Wait until every file is there.
-            wait_until_written(self.bundle, self.records, WRITE_GRACE)
+            wait_until_written(self.bundle, len(self.records), WRITE_GRACE)
         finally:
             self.close()
-        check_index(self.bundle, self.records)
+        check_index(self.bundle, len(self.records))
 
     def close(self) -> None:
         """Stop the process (also when the build failed elsewhere)."""

@@ -1,0 +1,105 @@
+"""The search index is made shard by shard while the pages render: each shard's records made by a
+short-lived forked child, handed to Pagefind between pages once it has written the shard before,
+every shard checked in the end."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import time
+
+from catalog import require_catalog
+from storefront.nda import NdaGuard
+from storefront.search import SearchIndex, check_index, shard_bundles
+from storefront.views import Store
+from tests.conftest import TODAY
+from tests.site.test_parallel import isolated
+
+
+def index_for(shop, site, size: int = 5000) -> SearchIndex:
+    store = Store(require_catalog(shop.root, today=TODAY))
+    return SearchIndex(site, store, NdaGuard({}), siteurl="", language="zh-cn", size=size)
+
+
+def pump_until(index: SearchIndex, condition, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition() and time.monotonic() < deadline:  # as between pages
+        index.pump()
+        time.sleep(0.002)
+    assert condition()
+
+
+def test_the_next_shard_goes_to_pagefind_once_the_one_before_is_written(shop, tmp_path, pagefind_left):
+    index = index_for(shop, tmp_path / "site", size=2)
+    pump_until(index, lambda: index.shard is not None)
+    [pagefind] = pagefind_left()
+    os.kill(pagefind, signal.SIGSTOP)  # the first shard is never written now
+    try:
+        pump_until(index, lambda: index.made is not None)  # the next shard's records are made meanwhile
+        for _ in range(20):
+            index.pump()
+            time.sleep(0.005)
+        assert index.indexed == 0 and pagefind_left() == [pagefind] and index.maker is None
+    finally:
+        os.kill(pagefind, signal.SIGCONT)
+    index.finish()
+    assert index.indexed == 3 and index.shard is None and not index.fallbacks and not index.leaks
+    for bundle, pages in zip(shard_bundles(tmp_path / "site", 5, 2), (2, 2, 1), strict=True):
+        check_index(bundle, pages)
+    assert pagefind_left() == []
+
+
+MAKERS = """
+import datetime as dt
+import time
+from catalog import require_catalog
+from storefront.nda import NdaGuard
+from storefront.search import SearchIndex
+from storefront.views import Store
+store = Store(require_catalog(Path(sys.argv[1]), today=dt.date.fromisoformat(sys.argv[2])))
+index = SearchIndex(Path(sys.argv[3]), store, NdaGuard({}), siteurl="", language="zh-cn", size=2)
+makers = []
+deadline = time.monotonic() + 60
+while not index.done and time.monotonic() < deadline:  # as between pages
+    index.pump()
+    if index.maker is not None and index.maker._pid not in makers:
+        makers.append(index.maker._pid)
+        if sys.argv[4] == "cancel" and index.shard is not None:
+            index.cancel()
+            break
+    time.sleep(0.002)
+children = [p.name for p in Path("/proc").glob("[0-9]*") if (p / "stat").read_text().rsplit(")", 1)[1].split()[1] == str(os.getpid())]
+print(json.dumps({"makers": makers, "me": os.getpid(), "done": index.done, "children": children}))
+"""
+
+
+def run_makers(shop, site, mode: str) -> dict:
+    """Pump a 3-shard index in a fresh interpreter (it forks only without threads, which a test
+    process may have): the record-making children it started, and whether it finished."""
+    result = isolated(MAKERS, str(shop.root), TODAY.isoformat(), str(site), mode)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_each_shards_records_are_made_by_a_child_of_its_own(shop, tmp_path):
+    report = run_makers(shop, tmp_path / "site", "all")
+    assert report["done"] and len(report["makers"]) == 3 and report["me"] not in report["makers"] and report["children"] == []
+    for bundle, pages in zip(shard_bundles(tmp_path / "site", 5, 2), (2, 2, 1), strict=True):
+        check_index(bundle, pages)
+
+
+def test_a_catalog_without_products_still_gets_the_index_the_search_page_loads(shop, tmp_path):
+    for path in (shop.root / "products").glob("*.yaml"):
+        path.unlink()
+    index = index_for(shop, tmp_path / "site")
+    index.pump()
+    index.finish()
+    check_index(tmp_path / "site" / "pagefind", 0)
+
+
+def test_a_cancelled_index_leaves_no_child_or_pagefind_running(shop, tmp_path, pagefind_left):
+    report = run_makers(shop, tmp_path / "site", "cancel")
+    assert not report["done"] and report["makers"]  # cancelled while a child made records and Pagefind indexed
+    assert report["children"] == []  # neither the child nor Pagefind is left, not even unreaped
+    assert pagefind_left() == []
