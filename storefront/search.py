@@ -193,7 +193,8 @@ class SearchIndex:
         self.shard: Shard | None = None
         self.started = self.indexed = 0
         self.leaks: list[list[str]] = []
-        """[product, factory] of each record that named a brand under NDA: nothing is indexed after the first."""
+        """[product, factory] of each record that names a brand under NDA (its shard and those after it
+        are not indexed: the build fails)."""
         self.fallbacks: list[str] = []
         """Why a shard was indexed by the CLI instead of the service."""
         pinyin_terms("中文")  # pypinyin's dictionary loaded once (0.5 s), not in each child
@@ -204,7 +205,9 @@ class SearchIndex:
         return self.indexed == len(self.bundles) or bool(self.leaks)
 
     def pump(self, *, wait: bool = False) -> None:
-        """Move every step on that can go on without waiting (`wait`: the next one that can)."""
+        """Between pages: start the child for the next shard's records, take them when made, hand them
+        to Pagefind once it has written the shard before; each only when it need not wait for it
+        (`wait`: waiting, as `finish` does)."""
         if self.maker is None and self.made is None and self.started < len(self.bundles) and not self.leaks:
             number, self.started = self.started, self.started + 1
             self.maker = Background(f"search records {number + 1}", lambda: self._records(number)).start()
