@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import shlex
 from collections import Counter
 from pathlib import Path
 
@@ -48,6 +49,7 @@ def new() -> None:
 def new_product(pid: str, factory: str, content: Path, today: dt.datetime | None) -> None:
     """Write content/products/ID.yaml to fill in."""
     _scaffold(
+        content,
         lambda: scaffold.new_product(content, pid, factory=factory, today=_day(today)),
         say(
             f"用真实图片覆盖占位图 {content / 'images' / 'products' / (pid + '.png')}，",
@@ -61,7 +63,7 @@ def new_product(pid: str, factory: str, content: Path, today: dt.datetime | None
 @content_option
 def new_factory(fid: str, content: Path) -> None:
     """Write content/factories/ID.yaml to fill in."""
-    _scaffold(lambda: scaffold.new_factory(content, fid), "")
+    _scaffold(content, lambda: scaffold.new_factory(content, fid), "")
 
 
 @click.command("schema")
@@ -177,16 +179,18 @@ def _report(base: str, content: Path, output: Path | None, today: dt.date) -> No
     _emit(text, output)
 
 
-def _scaffold(make, extra_step: str) -> None:
+def _scaffold(content: Path, make, extra_step: str) -> None:
     try:
         path = make()
     except scaffold.ScaffoldError as exc:
         click.echo(str(exc), err=True)  # already the whole sentence, in the curator's language
         raise SystemExit(1) from None
+    folder = shlex.quote(str(content))
+    validate = "plus validate" if content == Path("content") else f"plus validate --content {folder}"
     click.echo(
         say(
-            f"已写好 {path}：把每个标着“必填”的 ~ 换成真实内容，{extra_step}然后运行 plus validate；提交新文件用 git add content",
-            f"wrote {path}: replace every ~ marked 必填, {extra_step}then run `plus validate`; commit new files with `git add content`",
+            f"已写好 {path}：把每个标着“必填”的 ~ 换成真实内容，{extra_step}然后运行 {validate}；提交新文件用 git add {folder}",
+            f"wrote {path}: replace every ~ marked 必填, {extra_step}then run `{validate}`; commit new files with `git add {folder}`",
         )
     )
 

@@ -46,7 +46,7 @@ def sniff(head: bytes) -> str | None:
 def placed_file(folder: Path, src: str) -> ImageCheck | os.stat_result:
     """The file `folder/<src>` when it is a regular file really inside `folder` (its stat), else why not.
     Shared by images and price proofs (catalog/evidence.py): anything copied into the public site."""
-    where = f"content/{folder.name}/"
+    where = f"{folder}/"  # (the content folder as the curator gave it: content/images/, shop-b/evidence/…)
     if ".." in Path(src).parts:
         return ImageCheck("outside", say(f"路径里不能有 ..：文件必须放在 {where} 里", "the path may not hold .."))
     path = folder / src

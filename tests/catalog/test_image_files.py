@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import pytest
 from PIL import Image
 
-from tests.conftest import PRODUCT, line_of
+from catalog import load_catalog
+from tests.conftest import PRODUCT, ContentTree, line_of
 
 
 def located(content, today) -> list[str]:
@@ -36,6 +38,19 @@ def test_an_unreferenced_symlink_is_refused_too_because_the_whole_folder_is_publ
     (content.root / "images/passwd.png").symlink_to("/etc/passwd")
     assert located(content, today) == [
         "images/passwd.png:1:1: : 是一个符号链接（快捷方式）：content/images/ 里的一切都会发布，只能放真实的图片文件，请删掉它或复制图片本身"
+    ]
+
+
+def test_a_symlink_message_names_the_images_folder_of_the_content_folder_given(tmp_path, today, monkeypatch):
+    """`plus validate --content shop-b`: the pictures are in shop-b/images/, not content/images/."""
+    shop = ContentTree(tmp_path / "shop-b")
+    picture = shop.root / "images/products/vacuum.png"
+    picture.rename(tmp_path / "real.png")
+    picture.symlink_to(tmp_path / "real.png")
+    monkeypatch.chdir(tmp_path)
+    messages = [p.message for p in load_catalog(Path("shop-b"), today=today).problems]
+    assert messages == [
+        "图片 shop-b/images/products/vacuum.png 是一个符号链接（快捷方式）：只能用放在 shop-b/images/ 里的真实文件，请复制文件本身"
     ]
 
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+import shlex
 
 import pytest
 
 from admin.cli import cli
 from admin.curator.fields import content_fields, shape_of
 from catalog import Factory, Product, load_catalog
+from tests.conftest import ContentTree
 
 PLACEHOLDER = re.compile(r"^(?P<lead>\s*(?:- )?)(?P<key>[a-z_]+): ~$")
 
@@ -64,6 +66,17 @@ def test_filled_product_template_validates(runner, content, today):
     product = loaded.catalog.products["hand-vacuum"]
     assert product.factory == "aux" and str(product.price) == "59.00"
     assert loaded.catalog.facts["hand-vacuum"].best.zhe_label == "1折"
+
+
+def test_the_next_steps_name_the_content_folder_given(runner, tmp_path, monkeypatch):
+    shop = ContentTree(tmp_path / "shop b")
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(cli, ["new", "factory", "ningbo-new", "--content", "shop b"])
+    assert result.exit_code == 0, result.output
+    assert "然后运行 plus validate --content 'shop b'；提交新文件用 git add 'shop b'" in result.output
+    result = runner.invoke(cli, ["new", "product", "--factory", "aux", "--content", str(shop.root), "--", "hand-vacuum"])
+    folder = shlex.quote(str(shop.root))
+    assert f"plus validate --content {folder}；提交新文件用 git add {folder}" in result.output
 
 
 def test_filled_factory_template_validates(runner, content, today):
