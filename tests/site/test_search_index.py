@@ -9,6 +9,9 @@ import os
 import signal
 import time
 
+import pytest
+
+import storefront.search
 from catalog import require_catalog
 from storefront.nda import NdaGuard
 from storefront.search import SearchIndex, check_index, shard_bundles
@@ -53,6 +56,10 @@ def test_the_next_shard_goes_to_pagefind_once_the_one_before_is_written(shop, tm
 MAKERS = """
 import datetime as dt
 import time
+
+import pytest
+
+import storefront.search
 from catalog import require_catalog
 from storefront.nda import NdaGuard
 from storefront.search import SearchIndex
@@ -102,4 +109,23 @@ def test_a_cancelled_index_leaves_no_child_or_pagefind_running(shop, tmp_path, p
     report = run_makers(shop, tmp_path / "site", "cancel")
     assert not report["done"] and report["makers"]  # cancelled while a child made records and Pagefind indexed
     assert report["children"] == []  # neither the child nor Pagefind is left, not even unreaped
+    assert pagefind_left() == []
+
+
+def test_records_that_cannot_be_made_fail_the_build_and_keep_the_old_site(shop, tmp_path, monkeypatch, pagefind_left):
+    from admin.build import build_site
+    from storefront.search import SearchIndexError
+
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "index.html").write_text("the old site", encoding="utf-8")
+
+    def broken(view, groups, **kwargs):
+        raise ValueError(f"no record for {view.id}")
+
+    monkeypatch.setattr(storefront.search, "search_document", broken)
+    with pytest.raises(SearchIndexError, match="search records 1: ValueError: no record for"):
+        build_site(shop.root, site, today=TODAY)
+    assert [p.name for p in tmp_path.iterdir() if p.name != "content"] == ["site"]
+    assert (site / "index.html").read_text(encoding="utf-8") == "the old site"
     assert pagefind_left() == []
