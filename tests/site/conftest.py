@@ -306,7 +306,7 @@ def parse(path: Path) -> ParsedPage:
 @pytest.fixture
 def pagefind_left(monkeypatch) -> Callable[[], list[int]]:
     """Pagefind processes the builds of this test started (and their children) that still run, an
-    environment mark telling them apart (a forked child starts them, and they outlive it as orphans)."""
+    environment mark telling them apart (they outlive a build that did not stop them, as orphans)."""
     mark = f"plus-test-{uuid.uuid4().hex}".encode()
     monkeypatch.setenv("PLUS_TEST_MARK", mark.decode())
 
