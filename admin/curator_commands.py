@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from catalog import load_catalog
-from catalog.messages import say
+from catalog.messages import content_flag, say
 
 from .curator import audit as audit_module
 from .curator import cms, scaffold, schema
@@ -186,7 +186,7 @@ def _scaffold(content: Path, make, extra_step: str) -> None:
         click.echo(str(exc), err=True)  # already the whole sentence, in the curator's language
         raise SystemExit(1) from None
     folder = shlex.quote(str(content))
-    validate = "plus validate" if content == Path("content") else f"plus validate --content {folder}"
+    validate = f"plus validate{content_flag(content)}"
     click.echo(
         say(
             f"已写好 {path}：把每个标着“必填”的 ~ 换成真实内容，{extra_step}然后运行 {validate}；提交新文件用 git add {folder}",

@@ -9,7 +9,9 @@ from __future__ import annotations
 import difflib
 import functools
 import os
+import shlex
 import unicodedata
+from pathlib import Path
 from types import UnionType
 from typing import Annotated, Any, Union, get_args, get_origin
 
@@ -43,6 +45,12 @@ def language() -> str:
 def say(zh: str, en: str) -> str:
     """The message in the curator's language."""
     return en if language() == "en" else zh
+
+
+def content_flag(root: Path) -> str:
+    """What a `plus` command a message suggests needs to work on the content folder `root`: nothing
+    for the default `content`, else ` --content <root>` (quoted for a shell)."""
+    return "" if root == Path("content") else f" --content {shlex.quote(str(root))}"
 
 
 def strip_annotation(annotation: Any) -> tuple[Any, bool]:

@@ -6,7 +6,6 @@ import datetime as dt
 import hashlib
 import html
 import os
-import shlex
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -17,7 +16,7 @@ from pydantic import BaseModel
 
 from .derive import base_amount, compute_saving, earlier_price_cap, reference_of, window_low
 from .evidence import read_text
-from .messages import say
+from .messages import content_flag, say
 from .models import Comparison, Disclosure, Factory, Image, Product, ReferenceKind, Retailer
 from .nda import NdaMatch, NdaNames, fold
 from .problems import Severity
@@ -198,7 +197,7 @@ def _check_factory(p: Product, ix: Catalog, err: Report) -> Iterator[Finding]:
             yield err(
                 ("factory",),
                 say(
-                    f"没有工厂 {p.factory}：没有文件 {_folder(ix)}/factories/{p.factory}.yaml（用 `plus new factory {p.factory}{_content_option(ix)}` 建立，或改成已有的工厂 id）",
+                    f"没有工厂 {p.factory}：没有文件 {_folder(ix)}/factories/{p.factory}.yaml（用 `plus new factory {p.factory}{content_flag(ix.root)}` 建立，或改成已有的工厂 id）",
                     f"unknown factory {p.factory!r}: no file {_folder(ix)}/factories/{p.factory}.yaml",
                 ),
             )
@@ -752,11 +751,6 @@ def _folder(ix: Catalog) -> str:
     """The content folder as the curator named it (`content` unless `--content` said otherwise), so
     that a message points at the file they must open."""
     return str(ix.root)
-
-
-def _content_option(ix: Catalog) -> str:
-    """What a `plus` command in a message needs to work on the same content folder."""
-    return "" if ix.root == Path("content") else f" --content {shlex.quote(str(ix.root))}"
 
 
 def _some(mapping: dict[str, Any]) -> str:
