@@ -15,7 +15,7 @@ from checkout.localtime import STORE_TIMEZONE, local_time
 from checkout.status import OrderStatus, status_with_refund
 
 from .git import content_revision
-from .options import content_option
+from .options import build_failed, content_option
 
 
 @contextlib.contextmanager
@@ -140,7 +140,7 @@ def serve(content: Path, host: str, port: int, output: Path, no_build: bool, wor
                 click.echo(problem.as_text(), err=True)
             raise click.ClickException("the content has errors: fix them (plus validate) and serve again") from None
         except (NdaLeak, RenderError, SearchIndexError, WorkerFailed) as exc:
-            raise click.ClickException(f"生成失败 / build failed: {exc}; {output} 保持原样 / was left as it was") from None
+            raise click.ClickException(build_failed(exc, output)) from None
     from checkout.config import ConfigError
 
     try:

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from catalog.messages import say
+from storefront.parallel import WorkerFailed
 
 DEFAULT_CONTENT = "content"
 
@@ -42,3 +43,10 @@ def validation_child_failed(exc: Exception) -> str:
         f"validation did not finish: the child process validating half the catalog failed ({exc}); run it again, "
         "and if it repeats, check the machine's memory or report this message",
     )
+
+
+def build_failed(exc: Exception, output: Path) -> str:
+    """What `plus build` and `plus serve` say when a build failed after its content passed (an NDA
+    name in a file, a template, Pagefind) or its validation child did: nothing was published."""
+    reason = validation_child_failed(exc) if isinstance(exc, WorkerFailed) else f"生成失败 / build failed: {exc}"
+    return f"{reason}\n{output} 保持原样，没有发布半成品 / {output} was left as it was"

@@ -11,7 +11,7 @@ import click
 from catalog import ContentError
 from catalog.messages import say
 
-from .options import content_option, today_option, validation_child_failed
+from .options import build_failed, content_option, today_option
 from .stopping import STOPPED, stopped_by_signals
 
 
@@ -81,11 +81,8 @@ def build(
     except KeyboardInterrupt:
         click.echo(say(f"已停止：没有发布，{output} 保持原样", f"stopped: nothing was published, {output} was left as it was"), err=True)
         raise SystemExit(STOPPED) from None
-    except WorkerFailed as exc:  # (from the validation's child: the others' failures have names of their own)
-        click.echo(f"{validation_child_failed(exc)}\n{output} 保持原样 / {output} was left as it was", err=True)
-        raise SystemExit(1) from None
-    except (NdaLeak, RenderError, SearchIndexError) as exc:
-        click.echo(f"生成失败 / build failed: {exc}\n{output} 保持原样，没有发布半成品 / {output} was left as it was", err=True)
+    except (NdaLeak, RenderError, SearchIndexError, WorkerFailed) as exc:  # (WorkerFailed: the validation's child)
+        click.echo(build_failed(exc, output), err=True)
         raise SystemExit(1) from None
     for problem in report.catalog.warnings:
         click.echo(problem.as_text(), err=True)
