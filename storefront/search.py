@@ -197,7 +197,8 @@ class SearchIndex:
         are not indexed: the build fails)."""
         self.fallbacks: list[str] = []
         """Why a shard was indexed by the CLI instead of the service."""
-        pinyin_terms("中文")  # pypinyin's dictionary loaded once (0.5 s), not in each child
+        if len(self.bundles) > 1:  # pypinyin's dictionary loaded here once (0.5 s), not in each shard's child
+            pinyin_terms("中文")
 
     @property
     def done(self) -> bool:
@@ -213,8 +214,8 @@ class SearchIndex:
             self.maker = Background(f"search records {number + 1}", lambda: self._records(number)).start()
         if self.maker is not None and (wait or self.maker.ready()):
             self._take_records()
-        if self.shard is not None and (self.shard.sent(wait) and self.shard.written(wait)):
-            self._check()
+        if self.shard is not None and self.shard.sent(wait) and (wait or self.shard.written()):
+            self._check()  # (waits for the index to be written)
         if self.shard is None and self.made is not None and not self.leaks:
             self.shard, self.made = Shard(self.bundles[self.indexed], self.made), None
 
@@ -295,9 +296,9 @@ class Shard:
             self._error = exc
         return True
 
-    def written(self, wait: bool) -> bool:
-        """Pagefind has answered the request for the index files, or has failed."""
-        return wait or self._error is not None or self._service is None or self._service.answered(self._written or 0)
+    def written(self) -> bool:
+        """Pagefind has answered the request for the index files, or has failed (without waiting)."""
+        return self._error is not None or self._service is None or self._service.answered(self._written or 0)
 
     def finish(self) -> None:
         """Wait for the index to be written and check it; raises `ServiceError` on any failure."""
