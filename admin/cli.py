@@ -11,12 +11,12 @@ from pathlib import Path
 import click
 
 from catalog import load_catalog
-from catalog.messages import say, set_language
+from catalog.messages import content_flag, say, set_language
 from catalog.problems import Severity
 from storefront.parallel import WorkerFailed, split_forked
 
 from . import checkout_commands, curator_commands, deploy_commands, site_commands
-from .options import DEFAULT_CONTENT, content_option, today_option, validation_child_failed
+from .options import content_option, today_option, validation_child_failed
 from .stopping import STOPPED, raise_if_stopped, stopped_by_signals
 
 
@@ -115,8 +115,10 @@ def _in_any(path: Path, chosen: list[Path]) -> bool:
 
 def _report_chosen(files: int, errors: int, warnings: int, elsewhere: int, fmt: str, content: Path) -> None:
     """The summary when PATHS were named: theirs, then how many errors the rest of the catalog has."""
-    command = "plus validate" + (f" --content {content}" if str(content) != DEFAULT_CONTENT else "")
-    others = say(f"；其他文件还有 {elsewhere} 个错误（不带文件名运行 {command} 查看）", f"; other files have {elsewhere} error(s)")
+    others = say(
+        f"；其他文件还有 {elsewhere} 个错误（不带文件名运行 plus validate{content_flag(content)} 查看）",
+        f"; other files have {elsewhere} error(s)",
+    )
     note = others if elsewhere else ""
     if not errors:
         tail = say(f"，{warnings} 条提醒", f", {warnings} warning(s)") if warnings else ""

@@ -8,7 +8,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from admin.cli import cli
-from tests.conftest import PRODUCT, STORE
+from tests.conftest import PRODUCT, STORE, ContentTree
 
 
 def run(content, *args, today="2026-11-25"):
@@ -78,6 +78,15 @@ def test_named_files_report_only_their_own_problems(content):
     assert f"运行 plus validate --content {content.root} 查看" in mine.output  # the command that shows them, folder and all
     theirs = run(content, str(other))
     assert theirs.exit_code == 1 and "aux-vacuum.yaml" not in theirs.output and "other.yaml" in theirs.output
+
+
+def test_the_command_for_the_other_files_works_when_pasted_for_a_folder_with_a_space(tmp_path, monkeypatch):
+    shop = ContentTree(tmp_path / "shop b")
+    shop.product("aux-vacuum", PRODUCT.replace("price: 69.00", "price: 0"))
+    fine = shop.product("fine", PRODUCT.replace("奥克斯家用大吸尘器", "奥克斯手持吸尘器"))
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["validate", "--content", "shop b", "--today", "2026-11-25", str(fine.relative_to(tmp_path))])
+    assert "其他文件还有 1 个错误（不带文件名运行 plus validate --content 'shop b' 查看）" in result.output, result.output
 
 
 def test_a_named_file_without_problems_passes_and_says_others_have_some(content):
