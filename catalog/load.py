@@ -15,6 +15,7 @@ from pydantic import BaseModel, BeforeValidator, TypeAdapter, ValidationError
 from pydantic_core import ErrorDetails
 
 from . import models, store
+from .compact import compact
 from .derive import ProductFacts, product_facts
 from .evidence import EvidenceCheck, check_evidence
 from .images import ImageCheck, check_image
@@ -226,7 +227,7 @@ def _read_clean(path: Path, model: type[BaseModel]) -> tuple[bytes, BaseModel] |
         data, unbuilt = parse_values(raw)
         if unbuilt or not isinstance(data, dict):
             return None
-        return _file_digest(path, raw), model.model_validate(data)
+        return _file_digest(path, raw), compact(model.model_validate(data))
     except (YamlProblem, ValidationError, RecursionError):
         return None
 

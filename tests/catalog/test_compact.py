@@ -1,0 +1,45 @@
+"""Loaded models share their field-name sets, dates and Decimals, and behave as before."""
+
+import datetime as dt
+from decimal import Decimal
+
+from catalog import require_catalog
+from catalog.compact import compact
+from catalog.models import PricePoint, Unit
+
+
+def test_products_share_field_sets_dates_and_decimals(seed_copy, today):
+    products = list(require_catalog(seed_copy, today=today).products.values())
+    points = [point for product in products for point in product.price_history]
+    assert len({id(p.__pydantic_fields_set__) for p in points}) == 1  # every price point sets date and price
+    days = {}
+    for point in points:
+        assert days.setdefault(point.date, point.date) is point.date
+    assert len(points) > len(days)  # (the seed repeats days: else this test shows nothing)
+    prices = {}
+    for product in products:
+        assert prices.setdefault(product.price.as_tuple(), product.price) is product.price
+
+
+def test_a_shared_set_still_says_which_fields_a_file_set(seed_copy, today):
+    catalog = require_catalog(seed_copy, today=today)
+    for product in catalog.products.values():
+        assert {"title", "price", "unit"} <= product.model_fields_set
+        assert ("member_price" in product.model_fields_set) is (product.member_price is not None)
+
+
+def test_a_copy_with_changes_leaves_the_shared_set_alone(seed_copy, today):
+    product, other = list(require_catalog(seed_copy, today=today).products.values())[:2]
+    before = set(other.price_history[0].model_fields_set)
+    copy = product.model_copy(update={"price_history": product.price_history[:1]})
+    point = copy.price_history[0].model_copy(update={"price": Decimal("1.00")})
+    assert point.price == Decimal("1.00") and product.price_history[0].price != point.price
+    assert other.price_history[0].model_fields_set == before
+
+
+def test_decimals_keep_the_places_they_were_written_with():
+    wide, narrow = compact(Unit(quantity=Decimal("1.50"), measure="kg")), compact(Unit(quantity=Decimal("1.5"), measure="kg"))
+    assert (str(wide.quantity), str(narrow.quantity)) == ("1.50", "1.5")
+    same = compact(PricePoint(date=dt.date(2026, 1, 2), price=Decimal("9.90")))
+    again = compact(PricePoint(date=dt.date(2026, 1, 2), price=Decimal("9.90")))
+    assert same.date is again.date and same.price is again.price
