@@ -116,10 +116,10 @@ def build_site(
                 warnings.append(note)
         progress.stage("建立搜索索引")
         with _timed(timings, "index_wait"):
-            search_index = _finish_index(staging, search)
+            search_index = _finish_index(staging, search, content)
         progress.stage("检查保密品牌")
         with _timed(timings, "nda_scan"):
-            _refuse_nda_names(staging, catalog, state)
+            _refuse_nda_names(staging, catalog, state, content)
         files = sum(len(names) for _, _, names in os.walk(staging))
         raise_if_stopped()  # a stopped build never publishes
         retired = _swap_in(staging, output)
@@ -186,18 +186,18 @@ def write_editor(site: Path, catalog: Catalog, cms_dir: Path | None = None, *, s
     return None
 
 
-def _finish_index(site: Path, search: SearchIndex) -> str:
+def _finish_index(site: Path, search: SearchIndex, content: Path) -> str:
     """Wait for the index (made while the pages rendered); returns how it was made (see
     `BuildReport.search_index`). Raises `NdaLeak` naming every record that named a brand."""
     search.finish()
     if search.leaks:
-        raise NdaLeak([Leak(site / BUNDLE / pid, factory) for pid, factory in search.leaks], site)
+        raise NdaLeak([Leak(site / BUNDLE / pid, factory) for pid, factory in search.leaks], site, content)
     for reason in search.fallbacks:
         log.warning("storefront: Pagefind service failed (%s); indexing the search documents with the CLI", reason)
     return "cli" if search.fallbacks else "new"
 
 
-def _refuse_nda_names(site: Path, catalog: Catalog, state: BuildState) -> None:
+def _refuse_nda_names(site: Path, catalog: Catalog, state: BuildState, content: Path) -> None:
     """Raise `NdaLeak` when a page (checked as it was rendered) or any other file below `site` names a
     brand held under NDA. Not read again (2-9 s of a 10,000-product build): the pages, and what was
     made from the checked search records alone, the indexes."""
@@ -209,7 +209,7 @@ def _refuse_nda_names(site: Path, catalog: Catalog, state: BuildState) -> None:
 
     names = {fid: f.nda_names for fid, f in catalog.factories.items() if f.nda_names}
     if leaks := leaks + scan_output(site, names, checked):
-        raise NdaLeak(leaks, site)
+        raise NdaLeak(leaks, site, content)
 
 
 def _swap_in(staging: Path, output: Path) -> Path | None:

@@ -88,7 +88,7 @@ def validate(content: Path, fmt: str, strict: bool, today: dt.datetime | None, p
         )
         click.echo(summary)
         return
-    _fail(errors, warnings, fmt)
+    _fail(errors, warnings, fmt, content)
 
 
 def _is_content_folder(path: Path) -> bool:
@@ -124,13 +124,14 @@ def _report_chosen(files: int, errors: int, warnings: int, elsewhere: int, fmt: 
         tail = say(f"，{warnings} 条提醒", f", {warnings} warning(s)") if warnings else ""
         click.echo(say(f"通过：所选 {files} 个文件没有问题", f"ok: no problem in the {files} file(s) named") + tail + note)
         return
-    _fail(errors, warnings, fmt, note)
+    _fail(errors, warnings, fmt, content, note)
 
 
-def _fail(errors: int, warnings: int, fmt: str, note: str = "") -> None:
+def _fail(errors: int, warnings: int, fmt: str, content: Path, note: str = "") -> None:
     """The summary of a failed check (to stderr under --format github, after the annotations), exit 1."""
     failed = say(
-        f"未通过：{errors} 个错误，{warnings} 条提醒；改好后再运行 plus validate", f"failed: {errors} error(s), {warnings} warning(s)"
+        f"未通过：{errors} 个错误，{warnings} 条提醒；改好后再运行 plus validate{content_flag(content)}",
+        f"failed: {errors} error(s), {warnings} warning(s)",
     )
     click.echo(failed + note, err=fmt == "github")
     raise SystemExit(1)

@@ -5,14 +5,18 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from catalog import ContentError
-from catalog.messages import say
+from catalog.messages import language, say
 
 from .options import build_failed, content_option, today_option
 from .stopping import STOPPED, stopped_by_signals
+
+if TYPE_CHECKING:
+    from .build import BuildReport
 
 
 @click.command()
@@ -88,11 +92,26 @@ def build(
         click.echo(problem.as_text(), err=True)
     for note in report.warnings:
         click.echo(f"提醒 / warning: {note}", err=True)
-    steps = ", ".join(f"{name} {seconds:.2f}s" for name, seconds in report.timings.items())
-    click.echo(
-        f"built {len(report.catalog.products)} products, {report.files} files into {output} "
-        f"in {report.seconds:.2f}s ({steps}); {report.rendered} pages rendered, "
-        f"search index {report.search_index}"
+    click.echo(built(report, output))
+
+
+STEPS = {"validate": "校验", "prepare": "准备", "render": "渲染", "editor": "编辑器", "index_wait": "等搜索索引", "nda_scan": "保密检查"}
+"""The build's steps (`BuildReport.timings`) as a curator reads them."""
+
+
+def built(report: BuildReport, output: Path) -> str:
+    """The line a successful `plus build` ends with: what it made, where, and how long each step took."""
+    if language() == "en":
+        steps = ", ".join(f"{name} {seconds:.2f}s" for name, seconds in report.timings.items())
+        return (
+            f"built {len(report.catalog.products)} products, {report.files} files into {output} "
+            f"in {report.seconds:.2f}s ({steps}); {report.rendered} pages rendered, search index {report.search_index}"
+        )
+    steps = "，".join(f"{STEPS.get(name, name)} {seconds:.2f} 秒" for name, seconds in report.timings.items())
+    index = "新建" if report.search_index == "new" else "由 pagefind 命令行建立（原因见上面的提醒）"
+    return (
+        f"已生成：{len(report.catalog.products)} 个商品，{report.files} 个文件，写入 {output}，"
+        f"用时 {report.seconds:.2f} 秒（{steps}）；渲染 {report.rendered} 页，搜索索引{index}"
     )
 
 

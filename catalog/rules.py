@@ -479,10 +479,10 @@ def _check_evidence(p: Product, i: int, c: Comparison, ix: Catalog, err: Report)
         yield err(
             ("compare", i),
             say(
-                f"这条对比没有价格凭证：把当天的截图或存下的网页放进 {_folder(ix)}/evidence/，运行 plus evidence hash {_folder(ix)}/evidence/文件名，"
+                f"这条对比没有价格凭证：把当天的截图或存下的网页放进 {_folder(ix)}/evidence/，运行 plus evidence hash{content_flag(ix.root)} 文件名，"
                 "把它打印的 evidence: {file: …, sha256: …} 这一行加到这条对比里",
                 f"this comparison has no price proof: put a screenshot or saved page in {_folder(ix)}/evidence/, run "
-                f"`plus evidence hash {_folder(ix)}/evidence/FILE` and add the `evidence:` line it prints to this comparison",
+                f"`plus evidence hash{content_flag(ix.root)} FILE` and add the `evidence:` line it prints to this comparison",
             ),
             Severity.WARNING,
             "evidence-missing",

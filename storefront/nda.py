@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote, unquote
 
+from catalog.messages import say
 from catalog.nda import NdaNames, fold, might_disguise
 
 GZIP_MAGIC = b"\x1f\x8b"
@@ -35,37 +36,36 @@ class Leak:
     path: Path
     factory: str
 
-    def source(self, root: Path) -> str | None:
+    def source(self, root: Path, content: Path) -> Path | None:
         """The content file the page was made from, when its URL tells (p/<id>/, factory/<id>/, images/…, evidence/…)."""
         parts = self.path.relative_to(root).parts
-        if len(parts) >= 2 and parts[0] in _SOURCES:
-            return _SOURCES[parts[0]].format(id=parts[1]) if parts[0] not in ("images", "evidence") else "content/" + "/".join(parts)
-        return None
+        if len(parts) < 2 or parts[0] not in _SOURCES:
+            return None
+        return content.joinpath(*parts) if parts[0] in ("images", "evidence") else content / _SOURCES[parts[0]] / f"{parts[1]}.yaml"
 
 
 class NdaLeak(Exception):
     """The output names a brand under NDA: it must not be published."""
 
-    def __init__(self, leaks: list[Leak], root: Path):
+    def __init__(self, leaks: list[Leak], root: Path, content: Path):
         self.leaks = leaks
-        shown = ", ".join(_describe(leak, root) for leak in leaks[:10])
-        more = f" and {len(leaks) - 10} more" if len(leaks) > 10 else ""
-        super().__init__(f"{len(leaks)} output file(s) name a brand under NDA: {shown}{more}")
+        shown = [(leak.path.relative_to(root), leak.factory, leak.source(root, content)) for leak in leaks[:10]]
+        zh = "；".join(f"{page}（工厂 {fid}，{f'来自 {src}' if src else '由模板或全站文件生成'}）" for page, fid, src in shown)
+        en = ", ".join(
+            f"{page} (factory {fid}, {f'made from {src}' if src else 'made by a template or a site-wide file'})" for page, fid, src in shown
+        )
+        more = len(leaks) - len(shown)
+        super().__init__(
+            say(
+                f"{len(leaks)} 个输出文件写出了保密（NDA）品牌，所以没有发布：{zh}{f'，另有 {more} 个' if more else ''}。"
+                "请从所列文件里删去这个品牌（图片和凭证里嵌入的文字也算）；是模板打印出来的，就改模板；改好后重新生成",
+                f"{len(leaks)} output file(s) name a brand under NDA: {en}{f' and {more} more' if more else ''}",
+            )
+        )
 
 
-_SOURCES = {
-    "p": "content/products/{id}.yaml",
-    "factory": "content/factories/{id}.yaml",
-    "images": "",
-    "evidence": "",
-}
-"""Output folders whose pages come from one content file (see catalog/urls.py)."""
-
-
-def _describe(leak: Leak, root: Path) -> str:
-    source = leak.source(root)
-    made_from = f", made from {source}" if source else ", made by a template or a site-wide file"
-    return f"{leak.path.relative_to(root)} (factory {leak.factory}{made_from})"
+_SOURCES = {"p": "products", "factory": "factories", "images": "", "evidence": ""}
+"""Output folders whose pages come from one content file (see catalog/urls.py), and its folder."""
 
 
 def needles(name: str) -> set[bytes]:

@@ -33,6 +33,8 @@ class EvidenceError(Exception):
 def evidence_line(content: Path, file: Path, *, settings: Settings, captured_on: dt.date | None = None) -> str:
     """`evidence: {file: …, sha256: …}` for `file` (a path to a file in content/evidence/)."""
     folder = evidence_dir(content)
+    if not file.exists() and not file.is_absolute() and (folder / file).exists():
+        file = folder / file  # a name in the evidence folder, as validate's hint writes it
     try:
         name = Path(os.path.abspath(file)).relative_to(os.path.abspath(folder)).as_posix()
     except ValueError:
@@ -44,6 +46,6 @@ def evidence_line(content: Path, file: Path, *, settings: Settings, captured_on:
     digest = file_sha256(folder / name)
     check = check_evidence(folder, name, digest, max_bytes=settings.image_max_bytes, max_pixels=settings.image_max_pixels)
     if check.state != "ok":
-        raise EvidenceError(f"content/evidence/{name} {check.detail}")
+        raise EvidenceError(f"{folder / name} {check.detail}")
     day = f", captured_on: {captured_on.isoformat()}" if captured_on else ""
     return f"evidence: {{file: {name}, sha256: {digest}{day}}}"

@@ -1,5 +1,6 @@
 """`plus validate`: exit codes, one line per problem, text and GitHub formats, summary."""
 
+import shlex
 import signal
 import subprocess
 import sys
@@ -29,7 +30,7 @@ def test_problems_exit_one_each_on_its_own_line(content):
     assert result.exit_code == 1
     lines = result.output.strip().splitlines()
     assert len(lines) == 4, lines
-    assert lines[-1] == "未通过：3 个错误，0 条提醒；改好后再运行 plus validate"
+    assert lines[-1] == f"未通过：3 个错误，0 条提醒；改好后再运行 plus validate --content {shlex.quote(str(content.root))}"
     assert "Traceback" not in result.output
     assert any(line.endswith("products/aux-vacuum.yaml:5:8: price: 售价必须大于 0（现在是数字 0）") for line in lines)
 

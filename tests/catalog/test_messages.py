@@ -179,7 +179,7 @@ def test_validate_speaks_chinese_by_default_and_english_when_asked(content):
     content.product("aux-vacuum", PRODUCT.replace("price: 69.00", "price: ¥69"))
     chinese = run_validate(content)
     assert "aux-vacuum.yaml:5:8: price: 售价要写成数字" in chinese.output
-    assert chinese.output.strip().endswith("未通过：1 个错误，0 条提醒；改好后再运行 plus validate")
+    assert chinese.output.strip().endswith(f"未通过：1 个错误，0 条提醒；改好后再运行 plus validate --content {content.root}")
     english = run_validate(content, "--lang", "en")
     assert "aux-vacuum.yaml:5:8: price: price must be a number such as 69.00, without ¥ or commas (got the text '¥69')" in english.output
     assert english.output.strip().endswith("failed: 1 error(s), 0 warning(s)")

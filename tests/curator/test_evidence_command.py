@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import shlex
 
 from admin.cli import cli
 from catalog import load_catalog
-from tests.conftest import PNG, PRODUCT
+from tests.conftest import PNG, PRODUCT, ContentTree
 
 
 def test_the_printed_line_makes_the_comparison_validate(runner, content, today):
@@ -28,3 +29,17 @@ def test_a_file_outside_the_folder_or_not_a_proof_is_refused(runner, content):
     content.write("evidence/fake.png", b"<svg xmlns='http://www.w3.org/2000/svg'/>")
     result = runner.invoke(cli, ["evidence", "hash", "--content", str(content.root), str(content.root / "evidence" / "fake.png")])
     assert result.exit_code == 1 and "SVG" in result.output
+
+
+def test_the_missing_proof_hint_works_when_pasted_for_a_folder_with_a_space(runner, tmp_path, today):
+    content = ContentTree(tmp_path / "shop b")
+    start = PRODUCT.index("    evidence:")
+    content.product("aux-vacuum", PRODUCT[:start] + PRODUCT[PRODUCT.index("\n", start) + 1 :])
+    content.write("evidence/new-shot.png", PNG)
+    result = runner.invoke(cli, ["validate", "--content", str(content.root), "--today", today.isoformat()])
+    hint = next(line for line in result.output.splitlines() if "plus evidence hash" in line)
+    command = hint.split("运行 ", 1)[1].split("，", 1)[0].replace("文件名", "new-shot.png")
+    assert shlex.split(command)[:3] == ["plus", "evidence", "hash"]
+    pasted = runner.invoke(cli, shlex.split(command)[1:])
+    assert pasted.exit_code == 0, pasted.output
+    assert pasted.output.strip() == f"evidence: {{file: new-shot.png, sha256: {hashlib.sha256(PNG).hexdigest()}}}"

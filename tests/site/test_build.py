@@ -41,7 +41,7 @@ def leftovers(folder):
 def test_cli_builds_the_site_and_reports_what_it_did(shop, tmp_path):
     result = plus_build(shop.root, tmp_path / "site")
     assert result.exit_code == 0, result.output
-    assert "built 5 products" in result.output
+    assert "已生成：5 个商品" in result.output and "搜索索引新建" in result.output
     assert (tmp_path / "site/index.html").is_file() and (tmp_path / "site/pagefind/pagefind.js").is_file()
     assert leftovers(tmp_path) == []
 

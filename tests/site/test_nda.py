@@ -84,7 +84,9 @@ def test_build_that_would_publish_an_nda_brand_fails_and_keeps_the_old_site(shop
     with pytest.raises(NdaLeak) as caught:
         build_site(shop.root, output, today=TODAY, settings_file=leaking_settings)
     assert any(leak.path.name == "index.html" and leak.factory == "nda-home" for leak in caught.value.leaks)
-    assert "made from content/factories/nda-home.yaml" in str(caught.value)
+    message = str(caught.value)
+    assert f"来自 {shop.root / 'factories' / 'nda-home.yaml'}" in message  # the content folder the build was given
+    assert "没有发布" in message and "删去这个品牌" in message
     assert tree_snapshot(output) == before
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".site")] == []
 
@@ -105,7 +107,7 @@ def test_cli_build_with_a_leak_exits_1_without_repeating_the_brand(shop, tmp_pat
         ],
     )
     assert result.exit_code == 1, result.output
-    assert "brand under NDA" in result.output and "factory nda-home" in result.output
+    assert "写出了保密（NDA）品牌" in result.output and "工厂 nda-home" in result.output
     assert NDA_BRAND.lower() not in result.output.lower()
     assert not (tmp_path / "out").exists()
 
