@@ -35,13 +35,14 @@ def compact(model: BaseModel) -> BaseModel:
 
 
 def _shared(value: Any) -> Any:
-    if isinstance(value, BaseModel):
-        return compact(value)
-    if isinstance(value, list):
+    kind = type(value)
+    if kind is str:
+        return value
+    if kind is Decimal:
+        return _values.setdefault(str(value), value)  # (the text keeps the places: 1.50 is not 1.5)
+    if kind is dt.date:
+        return _values.setdefault(value, value)
+    if kind is list:
         value[:] = [_shared(item) for item in value]
         return value
-    if isinstance(value, Decimal):
-        return _values.setdefault(value.as_tuple(), value)
-    if type(value) is dt.date:
-        return _values.setdefault(value, value)
-    return value
+    return compact(value) if isinstance(value, BaseModel) else value
