@@ -37,6 +37,14 @@ def test_a_copy_with_changes_leaves_the_shared_set_alone(seed_copy, today):
     assert other.price_history[0].model_fields_set == before
 
 
+def test_equal_units_are_one_object(seed_copy, today):
+    units = [u for p in require_catalog(seed_copy, today=today).products.values() for u in (p.unit, *(c.unit for c in p.compare))]
+    shared = {}
+    for unit in units:
+        assert shared.setdefault((str(unit.quantity), unit.measure), unit) is unit
+    assert len(shared) < len(units)
+
+
 def test_decimals_keep_the_places_they_were_written_with():
     wide, narrow = compact(Unit(quantity=Decimal("1.50"), measure="kg")), compact(Unit(quantity=Decimal("1.5"), measure="kg"))
     assert (str(wide.quantity), str(narrow.quantity)) == ("1.50", "1.5")
