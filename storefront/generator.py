@@ -182,13 +182,14 @@ class CardCache:
 
     def __init__(self) -> None:
         self.macro: Callable[..., str] = lambda view, heading: ""
-        self._cards: dict[str, str] = {}
+        self._cards: dict[str, bytes] = {}
+        """UTF-8: a card's text holds Chinese, so Python would keep every character of it in two bytes."""
 
     def __call__(self, view: ProductView, heading: str = "h3") -> Markup:
         """The card's HTML."""
         if (html := self._cards.get(view.id)) is None:
-            html = self._cards[view.id] = str(self.macro(view, CARD_LEVEL))
-        return Markup(html.replace(CARD_LEVEL, heading))
+            html = self._cards[view.id] = str(self.macro(view, CARD_LEVEL)).encode()
+        return Markup(html.decode().replace(CARD_LEVEL, heading))
 
 
 class FragmentCache:
