@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 
@@ -198,6 +199,12 @@ def headline(product: Product, savings: list[Saving]) -> Saving:
     return retail[0]
 
 
+@functools.cache
+def _badge(code: str, label: str) -> Badge:
+    """One object per distinct badge: a catalog has a few dozen, its products ~4 each (4 MiB at 10,000)."""
+    return Badge(code, label)
+
+
 def product_facts(product: Product, retailers: dict[str, Retailer], *, today: dt.date, settings: Settings) -> ProductFacts:
     """Derive savings and badges for a product whose references all resolve."""
     savings = sorted(
@@ -210,16 +217,16 @@ def product_facts(product: Product, retailers: dict[str, Retailer], *, today: dt
     for retailer_id in dict.fromkeys(c.reference for c in product.compare if c.reference):
         retailer = retailers[retailer_id]
         if retailer.badge:
-            badges.append(Badge(f"alt-{retailer_id}", retailer.badge))
+            badges.append(_badge(f"alt-{retailer_id}", retailer.badge))
     best = headline(product, savings)
-    badges.append(Badge("discount", best.zhe_label))
-    badges.append(Badge(f"sourcing-{product.sourcing.value}", product.sourcing.label))
+    badges.append(_badge("discount", best.zhe_label))
+    badges.append(_badge(f"sourcing-{product.sourcing.value}", product.sourcing.label))
     if is_low:
-        badges.append(Badge("window-low", f"{settings.floor_window_days}天最低价"))
+        badges.append(_badge("window-low", f"{settings.floor_window_days}天最低价"))
     if product.member_price is not None:
-        badges.append(Badge("member-price", "PLUS会员价"))
+        badges.append(_badge("member-price", "PLUS会员价"))
     if product.members_only:
-        badges.append(Badge("members-only", "会员专享"))
+        badges.append(_badge("members-only", "会员专享"))
     return ProductFacts(
         savings=tuple(savings),
         badges=tuple(badges),

@@ -1,4 +1,4 @@
-"""Loaded models share their field-name sets, dates and Decimals, and behave as before."""
+"""Loaded models share their field-name sets, dates, Decimals, units and badges, and behave as before."""
 
 import datetime as dt
 from decimal import Decimal
@@ -51,3 +51,11 @@ def test_decimals_keep_the_places_they_were_written_with():
     same = compact(PricePoint(date=dt.date(2026, 1, 2), price=Decimal("9.90")))
     again = compact(PricePoint(date=dt.date(2026, 1, 2), price=Decimal("9.90")))
     assert same.date is again.date and same.price is again.price
+
+
+def test_equal_badges_are_one_object(seed_copy, today):
+    badges = [b for facts in require_catalog(seed_copy, today=today).facts.values() for b in facts.badges]
+    shared = {}
+    for badge in badges:
+        assert shared.setdefault((badge.code, badge.label), badge) is badge
+    assert len(shared) < len(badges)
