@@ -32,7 +32,7 @@ _values: dict[Any, Any] = {}
 
 
 def compact(model: BaseModel) -> BaseModel:
-    """`model`, its nested models' field sets, dates and Decimals replaced by shared equal ones."""
+    """`model`, its nested models' field sets, dates, Decimals and units replaced by shared equal ones."""
     names = model.__pydantic_fields_set__
     key = (type(model), frozenset(names))
     object.__setattr__(model, "__pydantic_fields_set__", _sets.setdefault(key, names))
@@ -40,6 +40,12 @@ def compact(model: BaseModel) -> BaseModel:
     for name, value in values.items():
         values[name] = _shared(value)
     return model
+
+
+def forget_shared() -> None:
+    """Start sharing anew (a new catalog loads): the models loaded before keep what they share."""
+    _sets.clear()
+    _values.clear()
 
 
 def _shared(value: Any) -> Any:

@@ -15,7 +15,7 @@ from pydantic import BaseModel, BeforeValidator, TypeAdapter, ValidationError
 from pydantic_core import ErrorDetails
 
 from . import models, store
-from .compact import compact
+from .compact import compact, forget_shared
 from .derive import ProductFacts, product_facts
 from .evidence import EvidenceCheck, check_evidence
 from .images import ImageCheck, check_image
@@ -146,6 +146,7 @@ def load_catalog(content: Path | str, *, today: dt.date | None = None, strict: b
     over every file and every product run through `split`; their problems come in the same order."""
     root = Path(content)
     today = today or dt.date.today()
+    forget_shared()  # (a long-running process that reloads keeps only what its latest catalog shares)
     log = ProblemLog()
     digest = hashlib.sha256()
     unreadable: set[str] = set()

@@ -59,3 +59,11 @@ def test_equal_badges_are_one_object(seed_copy, today):
     for badge in badges:
         assert shared.setdefault((badge.code, badge.label), badge) is badge
     assert len(shared) < len(badges)
+
+
+def test_each_load_shares_anew(seed_copy, today):
+    first = require_catalog(seed_copy, today=today)
+    second = require_catalog(seed_copy, today=today)
+    one, two = (next(iter(c.products.values())) for c in (first, second))
+    assert one.price == two.price and one.price is not two.price  # a reloading server does not keep every value it ever loaded
+    assert one.model_fields_set == two.model_fields_set
