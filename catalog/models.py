@@ -394,7 +394,11 @@ class Verification(Strict):
     supply_chain: bool = described("供应链已核验（true/false）", "Supply chain checked (供应链)")  # 供应链
     production_line: bool = described("产线已核验（true/false）", "Production line checked (产线)")  # 产线
     auditor: Text | None = described("审核人", "Who audited", default=None)
-    notes: LongText = described("审核备注（内部）", "Audit notes (internal)", default="")
+    notes: LongText = described(
+        "验厂说明（公开：工厂页「验厂结果」下显示；不得出现保密品牌，内部信息别写在这里）",
+        "What the audit found (published on the factory page, under the audit; never an NDA brand or anything internal)",
+        default="",
+    )
 
     CHECKS: ClassVar[dict[str, str]] = {
         "qualification": "资质",
