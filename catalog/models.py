@@ -175,6 +175,8 @@ class ReferenceKind(StrEnum):
 
 
 EVIDENCE_SUFFIXES = ("png", "jpg", "jpeg", "webp", "html", "htm", "pdf")
+EVIDENCE_FILE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._/-]*\.(?:" + "|".join(EVIDENCE_SUFFIXES) + r")$"
+"""A proof's path below the evidence folder: ASCII, so that it is the same in YAML, URLs and every file system."""
 """What a price proof may be: a screenshot (PNG, JPEG, WebP) or a saved page (HTML, PDF)."""
 
 
@@ -183,10 +185,11 @@ class Evidence(Strict):
 
     file: Annotated[
         str,
-        StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._/-]*\.(?:" + "|".join(EVIDENCE_SUFFIXES) + r")$", max_length=200),
+        StringConstraints(pattern=EVIDENCE_FILE_PATTERN, max_length=200),
     ] = described(
-        "凭证文件路径，相对于 content/evidence/，如 aux-vacuum-sams.png（PNG/JPEG/WebP 截图，或 .html/.pdf 网页）",
-        "Path below content/evidence/ (a PNG/JPEG/WebP screenshot or a saved .html/.pdf page)",
+        "凭证文件路径，相对于 content/evidence/，如 aux-vacuum-sams.png：只能用英文字母、数字和 . _ - /，不能有空格、中文或逗号"
+        "（PNG/JPEG/WebP 截图，或 .html/.pdf 网页）",
+        "Path below content/evidence/, of ASCII letters, digits and . _ - / only (a PNG/JPEG/WebP screenshot or a saved .html/.pdf page)",
     )
     sha256: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$", to_lower=True)] = described(
         "凭证文件的 SHA-256（64位十六进制）：运行 plus evidence hash 文件 得到", "The file's SHA-256: `plus evidence hash FILE`"

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 from pathlib import Path
 
 from catalog.evidence import check_evidence, evidence_dir, file_sha256
-from catalog.messages import say
-from catalog.models import Settings
+from catalog.messages import content_flag, say
+from catalog.models import EVIDENCE_FILE_PATTERN, EVIDENCE_SUFFIXES, Settings
 from catalog.yamlfile import YamlProblem, parse_text, read_bytes
 
 
@@ -38,11 +39,29 @@ def evidence_line(content: Path, file: Path, *, settings: Settings, captured_on:
     try:
         name = Path(os.path.abspath(file)).relative_to(os.path.abspath(folder)).as_posix()
     except ValueError:
+        other = Path(os.path.abspath(file)).parent
+        hint = other.parent if other.name == folder.name else None  # the proof of another content folder
         raise EvidenceError(
             say(f"{file} 不在 {folder}/ 里：先把凭证文件放进这个文件夹", f"{file} is not inside {folder}/: put the proof there first")
+            + (
+                say(f"；商品库是 {hint} 的话，加上{content_flag(hint)}", f"; if the content folder is {hint}, add{content_flag(hint)}")
+                if hint
+                else ""
+            )
         ) from None
     if not (folder / name).is_file() or (folder / name).is_symlink():
         raise EvidenceError(say(f"找不到凭证文件 {folder / name}", f"no proof file at {folder / name}"))
+    stem, dot, suffix = Path(name).name.rpartition(".")
+    if suffix.lower() in EVIDENCE_SUFFIXES and not re.match(EVIDENCE_FILE_PATTERN, name):  # (others: by content, below)
+        better = (re.sub(r"[^A-Za-z0-9._-]+", "-", stem).strip("-._") or "proof") + dot + suffix.lower()
+        raise EvidenceError(
+            say(
+                f"凭证文件名 {name} 只能用英文字母、数字和 . _ -（不能有空格、中文或逗号），后缀用小写："
+                f"请把它改名，如 {better}，再运行这条命令",
+                f"a proof's file name uses ASCII letters, digits and . _ - only, with a lowercase suffix: "
+                f"rename {name}, e.g. to {better}, and run this again",
+            )
+        )
     digest = file_sha256(folder / name)
     check = check_evidence(folder, name, digest, max_bytes=settings.image_max_bytes, max_pixels=settings.image_max_pixels)
     if check.state != "ok":

@@ -43,3 +43,23 @@ def test_the_missing_proof_hint_works_when_pasted_for_a_folder_with_a_space(runn
     pasted = runner.invoke(cli, shlex.split(command)[1:])
     assert pasted.exit_code == 0, pasted.output
     assert pasted.output.strip() == f"evidence: {{file: new-shot.png, sha256: {hashlib.sha256(PNG).hexdigest()}}}"
+
+
+def test_a_name_validate_would_refuse_gets_a_rename_not_a_line(runner, content):
+    for name, better in (("山姆 截图.png", "proof.png"), ("sams, 11-02.PNG", "sams-11-02.png")):
+        content.write(f"evidence/{name}", PNG)
+        result = runner.invoke(cli, ["evidence", "hash", "--content", str(content.root), name])
+        assert result.exit_code == 1, result.output
+        assert "evidence:" not in result.output and f"如 {better}" in result.output and "不能有空格、中文或逗号" in result.output
+    content.write("evidence/sams-11-02.png", PNG)  # renamed as told: its line validates
+    result = runner.invoke(cli, ["evidence", "hash", "--content", str(content.root), "sams-11-02.png"])
+    assert result.exit_code == 0 and result.output.startswith("evidence: {file: sams-11-02.png,")
+
+
+def test_a_proof_of_another_content_folder_is_pointed_at_it(runner, tmp_path, monkeypatch):
+    other = ContentTree(tmp_path / "shop b")
+    other.write("evidence/new-shot.png", PNG)
+    monkeypatch.chdir(tmp_path)  # no --content: the default content/ is not this folder
+    result = runner.invoke(cli, ["evidence", "hash", str(other.root / "evidence" / "new-shot.png")])
+    assert result.exit_code == 1
+    assert f"加上 --content {shlex.quote(str(other.root))}" in result.output
