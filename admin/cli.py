@@ -48,14 +48,16 @@ def validate(content: Path, fmt: str, strict: bool, today: dt.datetime | None, p
     still checked, since rules cross files. A content folder given as PATHS is the content."""
     if len(paths) == 1 and _is_content_folder(paths[0]):
         content, paths = paths[0], ()
+    chosen = [_inside(path, content) for path in paths]
     if not content.is_dir():
-        raise click.UsageError(
+        click.echo(
             say(
                 f"内容文件夹 {content} 不存在：请在仓库根目录运行，或用 --content 指定内容文件夹（里面有 products/ 和 factories/）",
                 f"the content folder {content} does not exist: run from the repository, or set --content",
-            )
+            ),
+            err=True,
         )
-    chosen = [_inside(path, content) for path in paths]
+        raise SystemExit(2)
     gc.disable()  # loading makes no garbage cycles; the collector's passes over the growing catalog cost ~0.5 s
     try:
         with stopped_by_signals():  # (half the files are read in a forked child: stopped with this process)
@@ -99,12 +101,21 @@ def _inside(path: Path, content: Path) -> Path:
     """`path` resolved, or a usage error (exit 2) when it is not inside the content folder."""
     resolved = path.resolve()
     if not resolved.is_relative_to(content.resolve()):
-        raise click.UsageError(
+        home = next((folder for folder in resolved.parents if _is_content_folder(folder)), None)
+        flag = content_flag(Path(os.path.relpath(home)) if home else Path("content"))
+        click.echo(
             say(
-                f"{path} 不在内容文件夹 {content} 里：只能检查内容文件夹里的文件，或用 --content 指定它所在的内容文件夹",
-                f"{path} is not inside the content folder {content}: name files inside it, or set --content",
-            )
+                f"{path} 不在内容文件夹 {content} 里："
+                + (
+                    f"它在内容文件夹 {home} 里，加上{flag} 再运行"
+                    if home
+                    else "只能检查内容文件夹里的文件，或用 --content 指定它所在的内容文件夹"
+                ),
+                f"{path} is not inside the content folder {content}: " + (f"it is inside {home}: add{flag}" if home else "set --content"),
+            ),
+            err=True,
         )
+        raise SystemExit(2)
     return resolved
 
 
@@ -131,7 +142,7 @@ def _fail(errors: int, warnings: int, fmt: str, content: Path, note: str = "") -
     """The summary of a failed check (to stderr under --format github, after the annotations), exit 1."""
     failed = say(
         f"未通过：{errors} 个错误，{warnings} 条提醒；改好后再运行 plus validate{content_flag(content)}",
-        f"failed: {errors} error(s), {warnings} warning(s)",
+        f"failed: {errors} error(s), {warnings} warning(s); fix them and run plus validate{content_flag(content)} again",
     )
     click.echo(failed + note, err=fmt == "github")
     raise SystemExit(1)

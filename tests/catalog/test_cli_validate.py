@@ -147,3 +147,16 @@ def test_ctrl_c_while_plus_loads_ends_it_without_a_traceback(content):
     process.send_signal(signal.SIGINT)
     out, err = process.communicate(timeout=30)
     assert process.returncode == 130 and err == "" and out == ""
+
+
+def test_a_file_of_another_content_folder_gets_its_content_flag(tmp_path, monkeypatch):
+    other = ContentTree(tmp_path / "shop b")
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["validate", str(Path("shop b") / "products" / "aux-vacuum.yaml")])
+    assert result.exit_code == 2
+    assert "它在内容文件夹" in result.output and "加上 --content 'shop b' 再运行" in result.output
+    assert "Usage:" not in result.output  # (click's English frame around a Chinese message)
+    pasted = CliRunner().invoke(
+        cli, ["validate", "--content", "shop b", "--today", "2026-11-25", str(other.root / "products" / "aux-vacuum.yaml")]
+    )
+    assert pasted.exit_code == 0, pasted.output

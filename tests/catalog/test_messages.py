@@ -182,7 +182,9 @@ def test_validate_speaks_chinese_by_default_and_english_when_asked(content):
     assert chinese.output.strip().endswith(f"未通过：1 个错误，0 条提醒；改好后再运行 plus validate --content {content.root}")
     english = run_validate(content, "--lang", "en")
     assert "aux-vacuum.yaml:5:8: price: price must be a number such as 69.00, without ¥ or commas (got the text '¥69')" in english.output
-    assert english.output.strip().endswith("failed: 1 error(s), 0 warning(s)")
+    assert english.output.strip().endswith(
+        f"failed: 1 error(s), 0 warning(s); fix them and run plus validate --content {content.root} again"
+    )
 
 
 def test_an_english_locale_means_english_messages(content, monkeypatch):
