@@ -48,5 +48,5 @@ def validation_child_failed(exc: Exception) -> str:
 def build_failed(exc: Exception, output: Path) -> str:
     """What `plus build` and `plus serve` say when a build failed after its content passed (an NDA
     name in a file, a template, Pagefind) or its validation child did: nothing was published."""
-    reason = validation_child_failed(exc) if isinstance(exc, WorkerFailed) else f"生成失败 / build failed: {exc}"
-    return f"{reason}\n{output} 保持原样，没有发布半成品 / {output} was left as it was"
+    reason = validation_child_failed(exc) if isinstance(exc, WorkerFailed) else say(f"生成失败：{exc}", f"build failed: {exc}")
+    return reason + "\n" + say(f"{output} 保持原样，没有发布半成品", f"{output} was left as it was: nothing half-built was published")

@@ -59,7 +59,9 @@ class NdaLeak(Exception):
             say(
                 f"{len(leaks)} 个输出文件写出了保密（NDA）品牌，所以没有发布：{zh}{f'，另有 {more} 个' if more else ''}。"
                 "请从所列文件里删去这个品牌（图片和凭证里嵌入的文字也算）；是模板打印出来的，就改模板；改好后重新生成",
-                f"{len(leaks)} output file(s) name a brand under NDA: {en}{f' and {more} more' if more else ''}",
+                f"{len(leaks)} output file(s) name a brand under NDA, so nothing was published: {en}{f' and {more} more' if more else ''}. "
+                "Remove the brand from the files named (text embedded in pictures and proofs counts too), or fix the template "
+                "that prints it; then build again",
             )
         )
 

@@ -180,7 +180,7 @@ def test_plus_serve_says_why_the_build_failed_without_a_traceback(shop, tmp_path
     output = tmp_path / "site"
     result = CliRunner().invoke(cli, ["serve", "--content", str(shop.root), "--output", str(output), "--port", "1"])
     assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.output
-    assert "生成失败 / build failed" in result.output and "evidence/umbrella-sams.png" in result.output
+    assert "生成失败：" in result.output and "evidence/umbrella-sams.png" in result.output
     assert NDA_ALIAS not in result.output and not output.exists()
 
 

@@ -171,3 +171,13 @@ def test_the_last_scan_reads_names_as_a_reader_sees_them(tmp_path, name, data):
 def test_the_last_scan_does_not_flag_ordinary_chinese_text(tmp_path):
     (tmp_path / "page.html").write_text("<p>山姆会员店，（同厂）：60×40cm ①号 ＡＢＣ</p>", encoding="utf-8")
     assert scan_output(tmp_path, {"home": [NDA_BRAND]}) == []
+
+
+@pytest.mark.usefixtures("english")
+def test_the_english_refusal_also_says_how_to_fix_it(tmp_path):
+    from storefront.nda import Leak, NdaLeak
+
+    site, content = tmp_path / "site", tmp_path / "shop b"
+    message = str(NdaLeak([Leak(site / "p" / "x" / "index.html", "nda-home")], site, content))
+    assert f"made from {content / 'products' / 'x.yaml'}" in message
+    assert "nothing was published" in message and "Remove the brand" in message
