@@ -95,7 +95,14 @@ def build(
     click.echo(built(report, output))
 
 
-STEPS = {"validate": "校验", "prepare": "准备", "render": "渲染", "editor": "编辑器", "index_wait": "等搜索索引", "nda_scan": "保密检查"}
+STEPS = {
+    "validate": "校验",
+    "prepare": "准备",
+    "render": "渲染",
+    "editor": "网页编辑器 /admin/",
+    "index_wait": "等搜索索引",
+    "nda_scan": "保密检查",
+}
 """The build's steps (`BuildReport.timings`) as a curator reads them."""
 
 
@@ -108,10 +115,12 @@ def built(report: BuildReport, output: Path) -> str:
             f"in {report.seconds:.2f}s ({steps}); {report.rendered} pages rendered, search index {report.search_index}"
         )
     steps = "，".join(f"{STEPS.get(name, name)} {seconds:.2f} 秒" for name, seconds in report.timings.items())
-    index = "新建" if report.search_index == "new" else "由 pagefind 命令行建立（原因见上面的提醒）"
+    index = "已建好" if report.search_index == "new" else "由 pagefind 命令行建立（原因见上面的提醒）"
+    warned = len(report.catalog.warnings) + len(report.warnings)
     return (
         f"已生成：{len(report.catalog.products)} 个商品，{report.files} 个文件，写入 {output}，"
         f"用时 {report.seconds:.2f} 秒（{steps}）；渲染 {report.rendered} 页，搜索索引{index}"
+        + (f"；{warned} 条提醒（见上面各行）" if warned else "")
     )
 
 

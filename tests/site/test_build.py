@@ -41,7 +41,7 @@ def leftovers(folder):
 def test_cli_builds_the_site_and_reports_what_it_did(shop, tmp_path):
     result = plus_build(shop.root, tmp_path / "site")
     assert result.exit_code == 0, result.output
-    assert "已生成：5 个商品" in result.output and "搜索索引新建" in result.output
+    assert "已生成：5 个商品" in result.output and "搜索索引已建好" in result.output
     assert (tmp_path / "site/index.html").is_file() and (tmp_path / "site/pagefind/pagefind.js").is_file()
     assert leftovers(tmp_path) == []
 
@@ -246,3 +246,14 @@ def test_stops_are_held_without_error_in_a_thread_that_does_not_handle_them():
     worker.start()
     worker.join()
     assert errors == []
+
+
+def test_the_summary_counts_the_warnings_printed_above_it(shop, tmp_path):
+    path = shop.root / "products" / "umbrella.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text("".join(line for line in text.splitlines(keepends=True) if "evidence:" not in line), encoding="utf-8")
+    result = plus_build(shop.root, tmp_path / "site")
+    assert result.exit_code == 0, result.output
+    *above, summary = result.output.strip().splitlines()
+    assert any("这条对比没有价格凭证" in line for line in above)
+    assert summary.endswith(f"；{len(above)} 条提醒（见上面各行）")  # one line each
