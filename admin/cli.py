@@ -102,7 +102,8 @@ def _inside(path: Path, content: Path) -> Path:
     resolved = path.resolve()
     if not resolved.is_relative_to(content.resolve()):
         home = next((folder for folder in resolved.parents if _is_content_folder(folder)), None)
-        flag = content_flag(Path(os.path.relpath(home)) if home else Path("content"))
+        flag = content_flag(Path(os.path.relpath(home))) if home else ""
+        flag = flag or " --content content"  # (the file is in ./content, another folder was named)
         click.echo(
             say(
                 f"{path} 不在内容文件夹 {content} 里："

@@ -175,9 +175,9 @@ class ReferenceKind(StrEnum):
 
 
 EVIDENCE_SUFFIXES = ("png", "jpg", "jpeg", "webp", "html", "htm", "pdf")
+"""What a price proof may be: a screenshot (PNG, JPEG, WebP) or a saved page (HTML, PDF)."""
 EVIDENCE_FILE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._/-]*\.(?:" + "|".join(EVIDENCE_SUFFIXES) + r")$"
 """A proof's path below the evidence folder: ASCII, so that it is the same in YAML, URLs and every file system."""
-"""What a price proof may be: a screenshot (PNG, JPEG, WebP) or a saved page (HTML, PDF)."""
 
 
 class Evidence(Strict):
