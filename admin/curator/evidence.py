@@ -40,7 +40,7 @@ def evidence_line(content: Path, file: Path, *, settings: Settings, captured_on:
         name = Path(os.path.abspath(file)).relative_to(os.path.abspath(folder)).as_posix()
     except ValueError:
         other = Path(os.path.abspath(file)).parent
-        hint = other.parent if other.name == folder.name else None  # the proof of another content folder
+        hint = Path(os.path.relpath(other.parent)) if other.name == folder.name else None  # the proof of another content folder
         raise EvidenceError(
             say(f"{file} 不在 {folder}/ 里：先把凭证文件放进这个文件夹", f"{file} is not inside {folder}/: put the proof there first")
             + (
