@@ -73,13 +73,13 @@ class PagefindService:
         self._answers: dict[int, dict[str, Any]] = {}
         self._refusal: str | None = None
 
-    def send(self, payload: dict[str, Any] | str) -> int:
-        """Queue one message (a mapping, or one already as JSON text); returns its id for `wait`.
+    def send(self, payload: dict[str, Any] | bytes) -> int:
+        """Queue one message (a mapping, or one already as UTF-8 JSON); returns its id for `wait`.
         It goes to the process with the next `push` or `flush`."""
         self._next_id += 1
-        body = payload if isinstance(payload, str) else json.dumps(payload, ensure_ascii=False)
-        message = f'{{"message_id":{self._next_id},"payload":{body}}}'
-        self._pending += base64.b64encode(message.encode("utf-8")) + b","
+        body = payload if isinstance(payload, bytes) else json.dumps(payload, ensure_ascii=False).encode("utf-8")
+        message = b'{"message_id":%d,"payload":' % self._next_id + body + b"}"
+        self._pending += base64.b64encode(message) + b","
         return self._next_id
 
     def push(self) -> bool:

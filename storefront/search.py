@@ -188,7 +188,7 @@ class SearchIndex:
         self.siteurl, self.language, self.size = siteurl, language, size
         self.bundles = shard_bundles(site, len(store.by_saving), size)
         self.maker: Background | None = None
-        self.made: dict[str, str] | None = None
+        self.made: dict[str, bytes] | None = None
         """The next shard's records, once made."""
         self.shard: Shard | None = None
         self.started = self.indexed = 0
@@ -232,12 +232,12 @@ class SearchIndex:
             self.shard.close()
 
     def _records(self, number: int) -> dict[str, Any]:
-        """Shard `number`'s records (in the child), or none and those that name a brand under NDA."""
+        """Shard `number`'s records as UTF-8 (in the child), or none and those that name a brand under NDA."""
         views = self.store.by_saving[number * self.size : (number + 1) * self.size]
         records, leaks = {}, []
         for pid, record in product_records(self.store, siteurl=self.siteurl, language=self.language, views=views):
-            records[pid] = record
-            if factory := self.guard.factory_named_in(record.encode("utf-8")):
+            records[pid] = data = record.encode("utf-8")  # (as text, Python keeps a record with Chinese in two bytes a character)
+            if factory := self.guard.factory_named_in(data):
                 leaks.append([pid, factory])
         return {"records": {} if leaks else records, "leaks": leaks}
 
@@ -260,16 +260,17 @@ class SearchIndex:
         except ServiceError as exc:
             self.fallbacks.append(str(exc))
             shutil.rmtree(shard.bundle, ignore_errors=True)
-            index_documents(shard.records, shard.bundle)
+            index_documents(self._records(self.indexed - 1)["records"], shard.bundle)  # (made again: rare)
 
 
 class Shard:
     """One index: its records, handed to a `pagefind --service` of its own as fast as it reads them,
-    then the request to write the index files (the records are kept for the CLI, should it fail)."""
+    then the request to write the index files. The records are not kept: should the service fail,
+    they are made again for the CLI (one shard's took ~40 MiB of the build's peak)."""
 
-    def __init__(self, bundle: Path, records: dict[str, str], *, timeout: float = PAGEFIND_TIMEOUT):
+    def __init__(self, bundle: Path, records: dict[str, bytes], *, timeout: float = PAGEFIND_TIMEOUT):
         self.bundle = bundle
-        self.records = records
+        self.pages = len(records)
         self.timeout = timeout
         self._service: PagefindService | None = None
         self._written: int | None = None
@@ -278,7 +279,7 @@ class Shard:
             self._service = PagefindService()
             index = int(self._service.request({"type": "NewIndex", "config": None}, timeout)["index_id"])
             for record in records.values():
-                self._service.send(f'{{"index_id":{index},' + record[1:])
+                self._service.send(b'{"index_id":%d,' % index + record[1:])
             output = str(bundle.resolve())
             self._written = self._service.send({"type": "WriteFiles", "index_id": index, "output_path": output})
             self._service.push()
@@ -309,10 +310,10 @@ class Shard:
             self._service.wait(self._written, self.timeout)
             # Pagefind answers before its last writes land, and exits the moment its input closes:
             # closing early is what leaves truncated files. Wait until every file is there.
-            wait_until_written(self.bundle, len(self.records), WRITE_GRACE)
+            wait_until_written(self.bundle, self.pages, WRITE_GRACE)
         finally:
             self.close()
-        check_index(self.bundle, len(self.records))
+        check_index(self.bundle, self.pages)
 
     def close(self) -> None:
         """Stop the process (also when the build failed elsewhere)."""
@@ -363,7 +364,7 @@ def _check_files(bundle: Path, pages: int, *, full: bool) -> None:
         raise ServiceError(f"index holds {counted} pages and {fragments} fragments, expected {pages}")
 
 
-def index_documents(records: dict[str, str], bundle: Path) -> None:
+def index_documents(records: dict[str, str] | dict[str, bytes], bundle: Path) -> None:
     """Write each record's document where its URL says, in a scratch folder, and run the Pagefind CLI
     over them, writing the index to `bundle`."""
     with tempfile.TemporaryDirectory(prefix="plus-search-") as scratch:
