@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+from collections.abc import Iterator
 from pathlib import Path
-from xml.etree import ElementTree as ET
+from xml.sax.saxutils import escape as xml_escape
 from zoneinfo import ZoneInfo
 
 from feedgenerator import Atom1Feed
@@ -85,15 +86,14 @@ def _summary(view: ProductView) -> str:
 
 
 def write_sitemap(urls: list[tuple[str, dt.date | None]], output: Path, *, siteurl: str) -> None:
-    """Write sitemap.xml listing every public page with its last change."""
-    ET.register_namespace("", SITEMAP_NS)
-    root = ET.Element(f"{{{SITEMAP_NS}}}urlset")
-    for url, lastmod in urls:
-        entry = ET.SubElement(root, f"{{{SITEMAP_NS}}}url")
-        ET.SubElement(entry, f"{{{SITEMAP_NS}}}loc").text = absolute(siteurl, url)
-        if lastmod is not None:
-            ET.SubElement(entry, f"{{{SITEMAP_NS}}}lastmod").text = lastmod.isoformat()
-    ET.ElementTree(root).write(output / "sitemap.xml", encoding="utf-8", xml_declaration=True)
+    """Write sitemap.xml listing every public page with its last change, a line of XML at a time (as
+    ElementTree writes it, but without a tree of 300,000 elements for 100,000 products)."""
+    with open(output / "sitemap.xml", "w", encoding="utf-8") as file:
+        file.write(f"<?xml version='1.0' encoding='utf-8'?>\n<urlset xmlns=\"{SITEMAP_NS}\">")
+        for url, lastmod in urls:
+            day = f"<lastmod>{lastmod.isoformat()}</lastmod>" if lastmod is not None else ""
+            file.write(f"<url><loc>{xml_escape(absolute(siteurl, url))}</loc>{day}</url>")
+        file.write("</urlset>")
 
 
 def write_robots(output: Path, *, siteurl: str) -> None:
@@ -108,32 +108,33 @@ def write_robots(output: Path, *, siteurl: str) -> None:
     (output / "robots.txt").write_text("\n".join(lines), encoding="utf-8")
 
 
-def products_json(store: Store, *, siteurl: str) -> dict:
-    """What the cart page needs to draw its lines; display only, the checkout decides prices."""
-    items = []
+def product_items(store: Store, *, siteurl: str) -> Iterator[dict]:
+    """What the cart page needs to draw each product's lines; display only, the checkout decides prices."""
     for view in store.by_saving:
         p = view.product
-        items.append(
-            {
-                "id": view.id,
-                "title": p.title,
-                "price": money(p.price),
-                "member_price": money(p.member_price) if p.member_price is not None else None,
-                "moq": p.moq,
-                "tiers": [{"min_qty": t.min_qty, "price": money(t.price)} for t in p.tiers],
-                "members_only": p.members_only,
-                "in_stock": view.in_stock,
-                "url": absolute(siteurl, view.url),
-                "image": absolute(siteurl, view.image_url),
-                "image_alt": view.image.alt,
-                "delivery_class": p.delivery_class.value,
-                "delivery": view.delivery,
-            }
-        )
-    return {"currency": "CNY", "revision": store.catalog.revision, "products": items}
+        yield {
+            "id": view.id,
+            "title": p.title,
+            "price": money(p.price),
+            "member_price": money(p.member_price) if p.member_price is not None else None,
+            "moq": p.moq,
+            "tiers": [{"min_qty": t.min_qty, "price": money(t.price)} for t in p.tiers],
+            "members_only": p.members_only,
+            "in_stock": view.in_stock,
+            "url": absolute(siteurl, view.url),
+            "image": absolute(siteurl, view.image_url),
+            "image_alt": view.image.alt,
+            "delivery_class": p.delivery_class.value,
+            "delivery": view.delivery,
+        }
 
 
 def write_products_json(store: Store, output: Path, *, siteurl: str) -> None:
-    """Write /products.json."""
-    data = products_json(store, siteurl=siteurl)
-    (output / "products.json").write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+    """Write /products.json a product at a time: the whole document in memory took ~0.3 GiB at
+    100,000 products, while the last search shard was being written."""
+    compact = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+    with open(output / "products.json", "w", encoding="utf-8") as file:
+        file.write(compact({"currency": "CNY", "revision": store.catalog.revision})[:-1] + ',"products":[')
+        for number, item in enumerate(product_items(store, siteurl=siteurl)):
+            file.write(("," if number else "") + compact(item))
+        file.write("]}")
