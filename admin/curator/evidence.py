@@ -53,7 +53,10 @@ def evidence_line(content: Path, file: Path, *, settings: Settings, captured_on:
         raise EvidenceError(say(f"找不到凭证文件 {folder / name}", f"no proof file at {folder / name}"))
     stem, dot, suffix = Path(name).name.rpartition(".")
     if suffix.lower() in EVIDENCE_SUFFIXES and not re.match(EVIDENCE_FILE_PATTERN, name):  # (others: by content, below)
-        better = (re.sub(r"[^A-Za-z0-9._-]+", "-", stem).strip("-._") or "proof") + dot + suffix.lower()
+        from pypinyin import lazy_pinyin  # (a name in Chinese becomes its pinyin: 山姆截图 → shan-mu-jie-tu)
+
+        ascii_stem = re.sub(r"-{2,}", "-", re.sub(r"[^A-Za-z0-9._-]+", "-", "-".join(lazy_pinyin(stem))))
+        better = (ascii_stem.strip("-._") or "proof") + dot + suffix.lower()
         raise EvidenceError(
             say(
                 f"凭证文件名 {name} 只能用英文字母、数字和 . _ -（不能有空格、中文或逗号），后缀用小写："

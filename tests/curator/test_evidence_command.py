@@ -46,7 +46,7 @@ def test_the_missing_proof_hint_works_when_pasted_for_a_folder_with_a_space(runn
 
 
 def test_a_name_validate_would_refuse_gets_a_rename_not_a_line(runner, content):
-    for name, better in (("山姆 截图.png", "proof.png"), ("sams, 11-02.PNG", "sams-11-02.png")):
+    for name, better in (("山姆 截图.png", "shan-mu-jie-tu.png"), ("sams, 11-02.PNG", "sams-11-02.png")):
         content.write(f"evidence/{name}", PNG)
         result = runner.invoke(cli, ["evidence", "hash", "--content", str(content.root), name])
         assert result.exit_code == 1, result.output
