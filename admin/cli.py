@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from catalog import load_catalog
-from catalog.messages import content_flag, say, set_language
+from catalog.messages import content_flag, other_content_flag, say, set_language
 from catalog.problems import Severity
 from storefront.parallel import WorkerFailed, split_forked
 
@@ -102,8 +102,7 @@ def _inside(path: Path, content: Path) -> Path:
     resolved = path.resolve()
     if not resolved.is_relative_to(content.resolve()):
         home = next((folder for folder in resolved.parents if _is_content_folder(folder)), None)
-        flag = content_flag(Path(os.path.relpath(home))) if home else ""
-        flag = flag or " --content content"  # (the file is in ./content, another folder was named)
+        flag = other_content_flag(home) if home else ""
         click.echo(
             say(
                 f"{path} 不在内容文件夹 {content} 里："

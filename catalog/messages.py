@@ -53,6 +53,12 @@ def content_flag(root: Path) -> str:
     return "" if root == Path("content") else f" --content {shlex.quote(str(root))}"
 
 
+def other_content_flag(folder: Path) -> str:
+    """` --content <folder>` for a content folder other than the one a command was given, relative
+    to where it runs: never empty, unlike `content_flag` (./content is not the default then)."""
+    return f" --content {shlex.quote(os.path.relpath(folder))}"
+
+
 def strip_annotation(annotation: Any) -> tuple[Any, bool]:
     """The type inside Annotated[...] and Optional[...], and whether None was allowed."""
     optional = False

@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 
 from catalog.evidence import check_evidence, evidence_dir, file_sha256
-from catalog.messages import content_flag, say
+from catalog.messages import other_content_flag, say
 from catalog.models import EVIDENCE_FILE_PATTERN, EVIDENCE_SUFFIXES, Settings
 from catalog.yamlfile import YamlProblem, parse_text, read_bytes
 
@@ -40,11 +40,14 @@ def evidence_line(content: Path, file: Path, *, settings: Settings, captured_on:
         name = Path(os.path.abspath(file)).relative_to(os.path.abspath(folder)).as_posix()
     except ValueError:
         other = Path(os.path.abspath(file)).parent
-        hint = Path(os.path.relpath(other.parent)) if other.name == folder.name else None  # the proof of another content folder
+        hint = other.parent if other.name == folder.name else None  # the proof of another content folder
         raise EvidenceError(
             say(f"{file} 不在 {folder}/ 里：先把凭证文件放进这个文件夹", f"{file} is not inside {folder}/: put the proof there first")
             + (
-                say(f"；商品库是 {hint} 的话，加上{content_flag(hint)}", f"; if the content folder is {hint}, add{content_flag(hint)}")
+                say(
+                    f"；商品库是 {hint} 的话，加上{other_content_flag(hint)}",
+                    f"; if the content folder is {hint}, add{other_content_flag(hint)}",
+                )
                 if hint
                 else ""
             )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import shlex
+from pathlib import Path
 
 from admin.cli import cli
 from catalog import load_catalog
@@ -63,3 +64,12 @@ def test_a_proof_of_another_content_folder_is_pointed_at_it(runner, tmp_path, mo
     result = runner.invoke(cli, ["evidence", "hash", str(other.root / "evidence" / "new-shot.png")])
     assert result.exit_code == 1
     assert "加上 --content 'shop b'" in result.output  # as validate writes it: relative to where the command runs
+
+
+def test_a_proof_in_dot_content_while_another_folder_is_named_says_content(runner, tmp_path, monkeypatch):
+    here = ContentTree(tmp_path / "content")
+    here.write("evidence/new-shot.png", PNG)
+    ContentTree(tmp_path / "shop b")
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(cli, ["evidence", "hash", "--content", "shop b", str(Path("content") / "evidence" / "new-shot.png")])
+    assert result.exit_code == 1 and "加上 --content content" in result.output  # not an empty "加上"
