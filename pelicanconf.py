@@ -51,10 +51,6 @@ SIGNUP_URL = "/auth/signup"
 # Used by `pelican -s pelicanconf.py` only (plus build passes the date with --today).
 PLUS_TODAY = None
 
-# Processes that render pages (forked, sharing the validated catalog); None leaves one core to
-# Pagefind, which indexes while the pages render.
-PLUS_RENDER_WORKERS = None
-
 # Products a search index holds (Pagefind needs ~160 KB of memory a product while it builds one);
 # None: storefront.search.SHARD_SIZE. A larger catalog gets several, searched together.
 PLUS_SEARCH_SHARD = None

@@ -24,7 +24,6 @@ from .chart import price_chart
 from .evidence import copy_evidence
 from .help import TOPICS
 from .nda import NdaGuard
-from .parallel import WorkerFailed, render_forked, workers_for
 from .search import SearchIndex, shard_count, shard_size
 from .text import FILTERS
 from .views import Group, ProductView, Store
@@ -244,41 +243,22 @@ class StoreGenerator(Generator):
         siteurl = self.settings["SITEURL"]
         output = Path(self.output_path)
         self.progress.stage("渲染页面", len(self.pages))
-        workers = workers_for(len(self.pages), self.settings.get("PLUS_RENDER_WORKERS"))
         search = self.state.search
-        trim, untrimmed = memory_trim(), 0
-
-        def done(count: int) -> None:
-            nonlocal untrimmed
-            self.progress.advance(count)
+        trim = memory_trim()
+        for number, page in enumerate(self.pages, 1):
+            self._write_page(page)
+            self.progress.advance(1)
             if search is not None:
                 search.pump()
-            untrimmed += count
-            if untrimmed >= TRIM_EVERY:
+            if number % TRIM_EVERY == 0:
                 trim(0)
-                untrimmed = 0
-
-        if workers > 1:
-            try:
-                render_forked(self.pages, self._write_page, workers, done=done, found=self.state.leaks)
-            except WorkerFailed as exc:
-                raise RenderError(str(exc)) from exc
-        else:
-            for page in self.pages:
-                self._write_page(page)
-                done(1)
         self.state.rendered += len(self.pages)
         feeds.write_feeds(self.store, output, siteurl=siteurl, sitename=self.settings["SITENAME"], timezone=self.settings["TIMEZONE"])
         feeds.write_sitemap([(p.url, p.lastmod) for p in self.pages if p.in_sitemap], output, siteurl=siteurl)
         feeds.write_robots(output, siteurl=siteurl)
         feeds.write_products_json(self.store, output, siteurl=siteurl)
         copy_evidence(self.store.catalog, output)
-        log.info(
-            "storefront: %d pages for %d products, rendered by %d processes",
-            len(self.pages),
-            len(self.store.products),
-            workers,
-        )
+        log.info("storefront: %d pages for %d products", len(self.pages), len(self.store.products))
 
     def _write_page(self, page: Page) -> None:
         """Render a page and write it straight to its file (Pelican's writer copied the context,

@@ -1,11 +1,15 @@
-"""Work on every core: forked children share the validated catalog and the plan, copy-on-write.
+"""Work on both cores: forked children share the validated catalog copy-on-write.
 
-A page is a pure function of the catalog, so each render worker renders every n-th page into the
-same staging folder and reports back through a pipe; a `Background` child makes each shard of search
-records the same way while the pages render, and `split_forked` has a child do the second half of a
-pass over the content files while this process does the first. Errors a child logs or raises fail
-the build in the parent, as they would have in one process. Answers travel pickled (the child is
-this program: its answers are as trusted as its own objects).
+`split_forked` has a child do the second half of a pass over the content files while this process
+does the first; a `Background` child makes each shard of search records while the pages render.
+Errors a child logs or raises fail the build in the parent, as they would have in one process.
+Answers travel pickled (the child is this program: its answers are as trusted as its own objects).
+
+Pages render in this process alone. The search index is the build's longer path: its shards are
+indexed one after another (one Pagefind's memory at a time) beside the pages, and were done 2.7-3.3 s
+after the pages at 10,000 products, 15 s after them at 100,000. Render workers (removed, issue 16)
+made builds on two cores slower, taking the core Pagefind indexes on (10,000 products: 27.5-30.5 s
+with two, 23.7-25.5 s with one); with more cores they could only have ended the pages sooner.
 """
 
 from __future__ import annotations
@@ -24,76 +28,18 @@ from typing import Any
 
 log = logging.getLogger(__name__)
 
-MIN_PAGES_PER_WORKER = 100
-"""Below this a fork costs more than it saves."""
 MIN_SPLIT = 500
 """A pass over fewer items (files, products) than this runs in one process (a fork and the answer's pickling cost more)."""
 WATCHED_LOGGERS = ("pelican", "storefront")
 
 
 class WorkerFailed(Exception):
-    """A render worker raised or logged errors: the output is not trustworthy."""
+    """A forked child raised or logged errors: the output is not trustworthy."""
 
 
 def can_fork() -> bool:
     """Forking is possible and safe: a threaded process can deadlock its child."""
     return hasattr(os, "fork") and threading.active_count() == 1
-
-
-def workers_for(pages: int, wanted: int | None) -> int:
-    """How many processes to render `pages` with: one unless forking is safe and worth it.
-
-    By default one core is left to Pagefind, which indexes (single-threaded) while pages render:
-    on two cores the pages render in this process alone; measured, a second worker won little there.
-    """
-    wanted = wanted if wanted is not None else (os.cpu_count() or 1) - 1
-    if not can_fork():
-        return 1
-    return max(1, min(wanted, pages // MIN_PAGES_PER_WORKER))
-
-
-def render_forked(
-    items: Sequence[Any],
-    render: Callable[[Any], None],
-    workers: int,
-    done: Callable[[int], None] = lambda n: None,
-    found: list | None = None,
-) -> None:
-    """Render `items` with `workers` processes (this one included), calling `done(n)` in this one
-    as items finish; what the workers' `render` appends to `found` is appended to it
-    here too; raises `WorkerFailed` when a worker failed."""
-    found = found if found is not None else []
-
-    def share(number: int) -> Callable[[], list]:
-        def job() -> list:
-            before = len(found)
-            for item in items[number::workers]:
-                render(item)
-            added = found[before:]
-            del found[before:]  # (run here, not forked, it comes back through `result` like a child's)
-            return added
-
-        return job
-
-    children = [Background("render worker", share(number)) for number in range(1, workers)]
-    problems = []
-    try:
-        for child in children:
-            child.start()
-        for item in items[0::workers]:
-            render(item)
-            done(1)
-        for child in children:
-            try:
-                found.extend(child.result())
-            except WorkerFailed as exc:
-                problems.append(str(exc))
-    finally:
-        for child in children:
-            child.cancel()  # (when this process failed or was stopped: the others' pages are of no use)
-    if problems:
-        raise WorkerFailed("; ".join(problems))
-    done(len(items) - len(items[0::workers]))
 
 
 def split_forked(work: Callable[[Sequence[Any]], list[Any]], items: Sequence[Any]) -> list[Any]:

@@ -273,7 +273,7 @@ SLOW_MODULES = {
     "tests/packaging/test_wheel.py",  # builds and installs the wheel
     "tests/checkout/test_serve.py",  # `plus serve` processes
     "tests/checkout/test_openapi.py",  # schemathesis over every operation
-    "tests/site/test_parallel.py",  # forked render workers
+    "tests/site/test_parallel.py",  # forked children, each test in an interpreter of its own
     "tests/site/test_incremental.py",  # one build after another
     "tests/site/test_search.py",  # Pagefind's JS in node
     "tests/standin/test_standalone.py",

@@ -1,4 +1,5 @@
-"""Rendering in forked workers writes the same site as rendering alone, and fails the same way.
+"""Forked children (validation's second half, search records) answer the parent, fail the build
+the way the parent would, and never outlive a stop.
 
 The build forks only a process without threads, and a test process may run threads other tests
 left behind: so these tests fork in a fresh interpreter of their own.
@@ -15,13 +16,11 @@ import threading
 
 from storefront import parallel
 from tests.conftest import REPO
-from tests.site.test_incremental import files
 
 PRELUDE = """
 import json, logging, os, sys
 from pathlib import Path
 from storefront import parallel
-parallel.MIN_PAGES_PER_WORKER = 1  # let a tiny shop be split over workers
 """
 
 
@@ -35,113 +34,6 @@ def isolated(code: str, *args: str) -> subprocess.CompletedProcess:
         timeout=120,
         check=False,
     )
-
-
-BUILD = """
-import datetime as dt
-from admin.build import build_site
-content, output, workers, settings = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4] or None
-try:
-    report = build_site(content, output, today=dt.date(2026, 11, 25), settings_file=settings,
-                        overrides={"PLUS_RENDER_WORKERS": workers})
-    print(json.dumps({"rendered": report.rendered}))
-except Exception as exc:
-    print(json.dumps({"error": type(exc).__name__, "message": str(exc)}))
-"""
-
-
-def build_isolated(content, output, workers: int, settings="") -> dict:
-    result = isolated(BUILD, str(content), str(output), str(workers), str(settings))
-    assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout.strip().splitlines()[-1])
-
-
-def test_forked_workers_write_the_same_site(shop, tmp_path):
-    forked = build_isolated(shop.root, tmp_path / "forked", 3)
-    alone = build_isolated(shop.root, tmp_path / "alone", 1)
-    assert forked["rendered"] == alone["rendered"] > 10
-    assert files(tmp_path / "forked") == files(tmp_path / "alone")
-
-
-def test_a_page_that_fails_in_a_worker_fails_the_build_and_keeps_the_old_site(shop, tmp_path):
-    from tests.site.conftest import build, settings_with, theme_copy
-
-    output = build(shop.root, tmp_path / "site")
-    before = files(output)
-    theme = theme_copy(tmp_path)
-    page = theme / "templates" / "factory.html"
-    page.write_text(
-        page.read_text(encoding="utf-8").replace("{{ factory.factory.name }}", "{{ factory.factory.name.no.such }}", 1), encoding="utf-8"
-    )
-    answer = build_isolated(shop.root, output, 3, settings_with(tmp_path, THEME=str(theme)))
-    assert answer["error"] == "RenderError" and "UndefinedError" in answer["message"]
-    assert files(output) == before
-    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".site")] == []
-
-
-RENDER = """
-def render(item):
-    if item == 4:  # in the first worker's share (this process renders items 0, 3, 6, …)
-        raise ValueError("page 4 is broken")
-    if item == 5:  # in the second's
-        logging.getLogger("storefront.generator").error("page %d: missing image", item)
-    Path(sys.argv[1], f"{item}.txt").write_text(str(os.getpid()), encoding="utf-8")
-
-counted = []
-failing = sys.argv[2] == "failing"
-try:
-    parallel.render_forked([i for i in range(20) if failing or i not in (4, 5)], render, 3, done=counted.append)
-    print(json.dumps({"done": sum(counted)}))
-except parallel.WorkerFailed as exc:
-    print(json.dumps({"failed": str(exc)}))
-"""
-
-
-def test_every_item_is_rendered_once_across_the_workers(tmp_path):
-    result = isolated(RENDER, str(tmp_path), "fine")
-    assert json.loads(result.stdout) == {"done": 18}, result.stderr
-    written = sorted(int(p.stem) for p in tmp_path.iterdir())
-    assert written == [i for i in range(20) if i not in (4, 5)]
-    assert len({p.read_text(encoding="utf-8") for p in tmp_path.iterdir()}) == 3
-
-
-def test_an_exception_or_a_logged_error_in_a_worker_fails_the_rendering(tmp_path):
-    result = isolated(RENDER, str(tmp_path), "failing")
-    failed = json.loads(result.stdout)["failed"]
-    assert "ValueError: page 4 is broken" in failed and "page 5: missing image" in failed
-
-
-def test_no_fork_for_a_few_pages_or_in_a_threaded_process(monkeypatch):
-    monkeypatch.setattr(threading, "active_count", lambda: 1)
-    assert parallel.workers_for(50, 2) == 1
-    assert parallel.workers_for(10_000, 2) == 2
-    assert parallel.workers_for(10_000, 1) == 1
-    monkeypatch.setattr(os, "cpu_count", lambda: 4)
-    assert parallel.workers_for(10_000, None) == 3  # one core is left to Pagefind
-    monkeypatch.setattr(os, "cpu_count", lambda: 2)
-    assert parallel.workers_for(10_000, None) == 1
-    monkeypatch.setattr(threading, "active_count", lambda: 2)
-    assert parallel.workers_for(10_000, 2) == 1
-
-
-FIND = """
-found = ["before"]
-
-def render(item):
-    if item % 5 == 0:
-        found.append([item, os.getpid()])
-
-parallel.render_forked(list(range(20)), render, 3, found=found)
-print(json.dumps(found))
-"""
-
-
-def test_what_workers_find_reaches_the_parent():
-    result = isolated(FIND)
-    found = json.loads(result.stdout)
-    assert found[0] == "before"
-    assert sorted(item for item, _ in found[1:]) == [0, 5, 10, 15]
-    assert len({pid for _, pid in found[1:]}) == 3  # found by every process
 
 
 BACKGROUND = """
@@ -274,38 +166,22 @@ def slow(part):
     return list(part)
 
 report = {}
+started = time.monotonic()
 os.register_at_fork(after_in_parent=stop_during_fork(1))
 try:
     parallel.split_forked(slow, ["a", "b"])
 except KeyboardInterrupt:
     report["split"] = children()
-
-os.register_at_fork(after_in_parent=stop_during_fork(2))  # (the count above is spent)
-try:
-    parallel.render_forked(list(range(300)), lambda item: time.sleep(0.1), 3)
-except KeyboardInterrupt:
-    report["render, stopped at the second fork"] = children()
-
-started = time.monotonic()
-def render(item):
-    if item == 30:
-        os.kill(me, signal.SIGTERM)
-    time.sleep(0.01)
-try:
-    parallel.render_forked(list(range(3000)), render, 3)
-except KeyboardInterrupt:
-    report["render, stopped while rendering"] = children()
 report["seconds"] = time.monotonic() - started
 print(json.dumps(report))
 """
 
 
-def test_a_stop_while_forking_or_rendering_leaves_no_child_running():
+def test_a_stop_while_forking_leaves_no_child_running():
     result = isolated(STOPPED)
     report = json.loads(result.stdout)
-    assert report["split"] == [] and report["render, stopped at the second fork"] == [], report
-    assert report["render, stopped while rendering"] == [], report
-    assert report["seconds"] < 5  # the workers' shares (10 s each) were stopped, not waited for
+    assert report["split"] == [], report
+    assert report["seconds"] < 10  # the child's half (20 s) was stopped, not waited for
 
 
 ANSWERS = """
