@@ -97,7 +97,8 @@ def build_site(
         raise_if_stopped()
         output.parent.mkdir(parents=True, exist_ok=True)
         _remove_leftovers(output)
-        staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.building-", dir=output.parent))
+        with stops_held():  # (a stop after the folder is made, before its name is known, would leave it behind)
+            staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.building-", dir=output.parent))
         staging.chmod(0o755)  # mkdtemp's 0700 would keep a web server's user out of the published site
         guard = NdaGuard({fid: f.nda_names for fid, f in catalog.factories.items() if f.nda_names})
         with _timed(timings, "prepare"):

@@ -10,6 +10,7 @@ import signal
 import stat
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import uuid
@@ -148,6 +149,27 @@ def test_a_build_stopped_with_sigterm_leaves_no_working_folder_and_the_old_site(
     process.send_signal(signal.SIGTERM)
     _, errors = process.communicate(timeout=30)
     assert process.returncode == 130 and "已停止：没有发布" in errors.decode(), errors.decode()
+    assert leftovers(tmp_path) == [] and snapshot(output) == before
+
+
+def test_a_stop_as_the_working_folder_is_made_leaves_none_behind(shop, tmp_path, monkeypatch):
+    """A SIGTERM landing inside `mkdtemp`, after the folder exists and before its name is returned
+    (2 of ~15 runs of the test above on two workers), must still see the folder removed."""
+    output = tmp_path / "site"
+    build_site(shop.root, output, today=TODAY)
+    before = snapshot(output)
+    make = tempfile.mkdtemp
+
+    def made_then_stopped(*args, **kwargs):
+        folder = make(*args, **kwargs)
+        if ".building-" in kwargs.get("prefix", ""):
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(1)  # (the stop's handler runs here, before the name is returned)
+        return folder
+
+    monkeypatch.setattr(tempfile, "mkdtemp", made_then_stopped)
+    with stopping.stopped_by_signals(), pytest.raises(KeyboardInterrupt):
+        build_site(shop.root, output, today=TODAY)
     assert leftovers(tmp_path) == [] and snapshot(output) == before
 
 
