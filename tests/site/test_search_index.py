@@ -62,19 +62,24 @@ import pytest
 import storefront.search
 from catalog import require_catalog
 from storefront.nda import NdaGuard
+from storefront.parallel import Background
 from storefront.search import SearchIndex
 from storefront.views import Store
 store = Store(require_catalog(Path(sys.argv[1]), today=dt.date.fromisoformat(sys.argv[2])))
 index = SearchIndex(Path(sys.argv[3]), store, NdaGuard({}), siteurl="", language="zh-cn", size=2)
 makers = []
+start = Background.start
+def noted(self):  # every child, also one that answered before the next pump looked
+    started = start(self)
+    makers.append(self._pid)
+    return started
+Background.start = noted
 deadline = time.monotonic() + 60
 while not index.done and time.monotonic() < deadline:  # as between pages
     index.pump()
-    if index.maker is not None and index.maker._pid not in makers:
-        makers.append(index.maker._pid)
-        if sys.argv[4] == "cancel" and index.shard is not None:
-            index.cancel()
-            break
+    if sys.argv[4] == "cancel" and index.maker is not None and index.shard is not None:
+        index.cancel()
+        break
     time.sleep(0.002)
 children = [p.name for p in Path("/proc").glob("[0-9]*") if (p / "stat").read_text().rsplit(")", 1)[1].split()[1] == str(os.getpid())]
 print(json.dumps({"makers": makers, "me": os.getpid(), "done": index.done, "children": children}))
@@ -91,7 +96,9 @@ def run_makers(shop, site, mode: str) -> dict:
 
 def test_each_shards_records_are_made_by_a_child_of_its_own(shop, tmp_path):
     report = run_makers(shop, tmp_path / "site", "all")
-    assert report["done"] and len(report["makers"]) == 3 and report["me"] not in report["makers"] and report["children"] == []
+    makers = report["makers"]
+    assert report["done"] and len(set(makers)) == 3 and report["me"] not in makers and 0 not in makers  # (0: made here)
+    assert report["children"] == []
     for bundle, pages in zip(shard_bundles(tmp_path / "site", 5, 2), (2, 2, 1), strict=True):
         check_index(bundle, pages)
 
