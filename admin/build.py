@@ -100,13 +100,13 @@ def build_site(
         with stops_held():  # (a stop after the folder is made, before its name is known, would leave it behind)
             staging = Path(tempfile.mkdtemp(prefix=f".{output.name}.building-", dir=output.parent))
         staging.chmod(0o755)  # mkdtemp's 0700 would keep a web server's user out of the published site
-        guard = NdaGuard({fid: f.nda_names for fid, f in catalog.factories.items() if f.nda_names})
+        guard = NdaGuard.of(catalog)
         with _timed(timings, "prepare"):
             settings = site_settings(catalog, staging, settings_file=settings_file, overrides=overrides, progress=progress)
             store = Store(catalog)
             size = shard_size(settings)
             search = SearchIndex(staging, store, guard, siteurl=settings["SITEURL"], language=settings["DEFAULT_LANG"], size=size)
-            state = settings["PLUS_BUILD"] = BuildState(store=store, search=search)
+            state = settings["PLUS_BUILD"] = BuildState(store=store, search=search, guard=guard)
             search.pump()  # the first shard's child starts now
         with _timed(timings, "render"):
             render(settings)
@@ -120,7 +120,7 @@ def build_site(
             search_index = _finish_index(staging, search, content)
         progress.stage("检查保密品牌")
         with _timed(timings, "nda_scan"):
-            _refuse_nda_names(staging, catalog, state, content)
+            _refuse_nda_names(staging, state, guard, content)
         files = sum(len(names) for _, _, names in os.walk(staging))
         raise_if_stopped()  # a stopped build never publishes
         retired = _swap_in(staging, output)
@@ -198,7 +198,7 @@ def _finish_index(site: Path, search: SearchIndex, content: Path) -> str:
     return "cli" if search.fallbacks else "new"
 
 
-def _refuse_nda_names(site: Path, catalog: Catalog, state: BuildState, content: Path) -> None:
+def _refuse_nda_names(site: Path, state: BuildState, guard: NdaGuard, content: Path) -> None:
     """Raise `NdaLeak` when a page (checked as it was rendered) or any other file below `site` names a
     brand held under NDA. Not read again (2-9 s of a 10,000-product build): the pages, and what was
     made from the checked search records alone, the indexes."""
@@ -208,8 +208,7 @@ def _refuse_nda_names(site: Path, catalog: Catalog, state: BuildState, content: 
     def checked(relative: str) -> bool:
         return relative in pages or relative.startswith(f"{BUNDLE}/")
 
-    names = {fid: f.nda_names for fid, f in catalog.factories.items() if f.nda_names}
-    if leaks := leaks + scan_output(site, names, checked):
+    if leaks := leaks + scan_output(site, guard, checked):
         raise NdaLeak(leaks, site, content)
 
 

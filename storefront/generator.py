@@ -89,6 +89,8 @@ class BuildState:
     store: Store | None = None
     search: SearchIndex | None = None
     """Moved on between pages (Pagefind indexes while they render); `plus build` finishes it."""
+    guard: NdaGuard | None = None
+    """The catalog's NDA brands, checked in every page, search record and other output file."""
     pages: list[Page] = field(default_factory=list)
     rendered: int = 0
     leaks: list[list[str]] = field(default_factory=list)
@@ -235,8 +237,9 @@ class StoreGenerator(Generator):
         self.context.update({name: getattr(macros, name) for name in MACROS})
         self.context["fragment"] = FragmentCache()
         self.pages = self.state.pages = plan_pages(self.store, self.settings["SITEURL"], self.settings.get("PLUS_PAGE_SIZE", 48))
-        catalog = self.store.catalog
-        self.guard = NdaGuard({fid: f.nda_names for fid, f in catalog.factories.items() if f.nda_names})
+        if self.state.guard is None:  # (run by plain `pelican`)
+            self.state.guard = NdaGuard.of(self.store.catalog)
+        self.guard = self.state.guard
 
     def generate_output(self, writer) -> None:
         """Write every page (checked for NDA names on the way), then feeds and data files."""

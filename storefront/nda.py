@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote, unquote
 
+from catalog import Catalog
 from catalog.messages import say
 from catalog.nda import NdaNames, fold, might_disguise
 
@@ -100,6 +101,11 @@ class NdaGuard:
         self._folded = {fold(name).strip(): fid for fid, names in sorted(names_by_factory.items()) for name in names}
         self._names = NdaNames(self._folded)
 
+    @classmethod
+    def of(cls, catalog: Catalog) -> NdaGuard:
+        """The guard of every brand the catalog's factories hold under NDA (made once a build)."""
+        return cls({fid: f.nda_names for fid, f in catalog.factories.items() if f.nda_names})
+
     def __bool__(self) -> bool:
         return bool(self._needles)
 
@@ -140,10 +146,10 @@ def file_texts(path: Path) -> list[bytes]:
     return texts
 
 
-def scan_output(root: Path, names_by_factory: dict[str, list[str]], checked: Callable[[str], bool] = lambda relative: False) -> list[Leak]:
-    """Every file below `root` that contains any NDA name, case-insensitively for ASCII; files whose
-    `/`-separated path below `root` is `checked` (in memory, as they were made) are not read again."""
-    guard = NdaGuard(names_by_factory, folded=True)
+def scan_output(root: Path, guard: NdaGuard, checked: Callable[[str], bool] = lambda relative: False) -> list[Leak]:
+    """Every file below `root` that names an NDA brand of `guard`, folded names too (but in code);
+    files whose `/`-separated path below `root` is `checked` (in memory, as they were made) are not
+    read again."""
     if not guard:
         return []
     leaks = []

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from admin.build import build_site
 from admin.cli import cli
 from catalog import require_catalog
-from storefront.nda import NdaLeak, scan_output
+from storefront.nda import NdaGuard, NdaLeak, scan_output
 from tests.conftest import TODAY
 from tests.site.conftest import NDA_ALIAS, NDA_BRAND, build, settings_with, theme_copy
 
@@ -37,7 +37,7 @@ def test_scanner_finds_nda_names_in_any_file_even_compressed(tmp_path, name, con
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(content)
     (tmp_path / "clean.html").write_text("<p>青禾家纺</p>", encoding="utf-8")
-    leaks = scan_output(tmp_path, NAMES)
+    leaks = scan_output(tmp_path, NdaGuard(NAMES))
     assert [(leak.path, leak.factory) for leak in leaks] == [(path, "nda-home")]
 
 
@@ -48,12 +48,12 @@ def test_scanner_finds_chinese_names_and_their_escaped_forms(tmp_path):
     (tmp_path / "c.json").write_text(json.dumps("名创优品"), encoding="ascii")  # \u540d…
     (tmp_path / "d.html").write_text('<a href="/s?q=%E5%90%8D%E5%88%9B%E4%BC%98%E5%93%81">x</a>', encoding="utf-8")
     (tmp_path / "ok.html").write_text("<p>名创 优品 A and B</p>", encoding="utf-8")
-    found = sorted(leak.path.name for leak in scan_output(tmp_path, names))
+    found = sorted(leak.path.name for leak in scan_output(tmp_path, NdaGuard(names)))
     assert found == ["a.html", "b.html", "c.json", "d.html"]
 
 
 def test_shop_build_names_no_nda_brand_but_admits_there_is_one(shop_site):
-    assert scan_output(shop_site, NAMES) == []
+    assert scan_output(shop_site, NdaGuard(NAMES)) == []
     assert any(shop_site.joinpath("pagefind").rglob("*.pf_fragment"))
     factory_page = (shop_site / "factory/nda-home/index.html").read_text(encoding="utf-8")
     assert "保密协议" in factory_page and "宜家家居" in factory_page
@@ -64,7 +64,7 @@ def test_seed_build_names_no_nda_brand(seed_copy, tmp_path):
     catalog = require_catalog(seed_copy, today=TODAY)
     names = {fid: f.nda_names for fid, f in catalog.factories.items() if f.nda_names}
     assert names, "the seed keeps at least one brand under NDA (Haixing Home's)"
-    assert scan_output(output, names) == []
+    assert scan_output(output, NdaGuard(names)) == []
 
 
 @pytest.fixture
@@ -113,8 +113,6 @@ def test_cli_build_with_a_leak_exits_1_without_repeating_the_brand(shop, tmp_pat
 
 
 def test_guard_finds_every_form_of_a_name_in_bytes_and_nothing_else():
-    from storefront.nda import NdaGuard
-
     guard = NdaGuard({"b-factory": ["名创优品"], "a-factory": [NDA_BRAND]})
     assert guard.factory_named_in(f"<p>{NDA_BRAND.lower()}</p>".encode()) == "a-factory"
     assert guard.factory_named_in(json.dumps({"x": "名创优品"}).encode()) == "b-factory"  # \u escapes
@@ -165,12 +163,12 @@ def test_a_search_record_naming_an_nda_brand_fails_before_pagefind_sees_it(shop,
 def test_the_last_scan_reads_names_as_a_reader_sees_them(tmp_path, name, data):
     (tmp_path / name).write_bytes(data)
     names = {"home": [NDA_BRAND, "名创优品"]}
-    assert [(leak.path.name, leak.factory) for leak in scan_output(tmp_path, names)] == [(name, "home")]
+    assert [(leak.path.name, leak.factory) for leak in scan_output(tmp_path, NdaGuard(names))] == [(name, "home")]
 
 
 def test_the_last_scan_does_not_flag_ordinary_chinese_text(tmp_path):
     (tmp_path / "page.html").write_text("<p>山姆会员店，（同厂）：60×40cm ①号 ＡＢＣ</p>", encoding="utf-8")
-    assert scan_output(tmp_path, {"home": [NDA_BRAND]}) == []
+    assert scan_output(tmp_path, NdaGuard({"home": [NDA_BRAND]})) == []
 
 
 @pytest.mark.usefixtures("english")
