@@ -11,34 +11,52 @@ from pathlib import Path
 import click
 
 from catalog import load_catalog
-from catalog.messages import content_flag, other_content_flag, say, set_language
+from catalog.messages import content_flag, other_content_flag, say
 from catalog.problems import Severity
 from storefront.parallel import WorkerFailed, split_forked
 
 from . import checkout_commands, curator_commands, deploy_commands, site_commands
+from .bilingual import Root, group, option
 from .options import content_option, today_option, validation_child_failed
 from .stopping import STOPPED, raise_if_stopped, stopped_by_signals
 
 
-@click.group()
+@group(
+    cls=Root,
+    zh="""PLUS 商店：校验商品库、生成网站、运行结账、处理订单。
+
+    各命令的用法：plus 命令 --help。""",
+)
 @click.version_option(package_name="plus-store")
-@click.option(
+@option(
     "--lang",
     type=click.Choice(["zh", "en"]),
     default=None,
     help="Language of curator messages: zh (the default) or en; without it, PLUS_LANG or an English locale (LANG=en_*) means en.",
+    zh="消息和帮助的语言：zh（默认）或 en；不写时，设置了 PLUS_LANG=en 或英文 locale（LANG=en_*）就用英文。可以写在命令行的任何位置。",
 )
 def cli(lang: str | None) -> None:
     """PLUS Store: validate the catalog, build the site, run the checkout, operate orders."""
-    set_language(lang)  # None: decided by the locale, afresh on every run
+    # (--lang was read by Root.parse_args, before --help and wherever it stood)
 
 
-@cli.command()
-@content_option
-@click.option(
-    "--format", "fmt", type=click.Choice(["text", "github"]), default="text", show_default=True, help="github prints workflow annotations."
+@cli.command(
+    zh="""检查所有内容文件；有必须改的问题时退出码为 1。
+
+    给出 PATHS（内容文件夹里的文件或文件夹）时只报告它们的问题；规则跨文件，所以仍然检查整个商品库。
+    PATHS 是一个内容文件夹时，就校验这个内容文件夹。"""
 )
-@click.option("--strict", is_flag=True, help="Treat warnings (such as stale comparisons) as errors.")
+@content_option
+@option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "github"]),
+    default="text",
+    show_default=True,
+    help="github prints workflow annotations.",
+    zh="github：输出 GitHub Actions 的注释，错误标在改动的行上。",
+)
+@option("--strict", is_flag=True, help="Treat warnings (such as stale comparisons) as errors.", zh="把提醒（如过期的对比价）也当作错误。")
 @today_option
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 def validate(content: Path, fmt: str, strict: bool, today: dt.datetime | None, paths: tuple[Path, ...]) -> None:

@@ -9,12 +9,14 @@ import click
 from catalog.messages import say
 from storefront.parallel import WorkerFailed
 
+from .bilingual import option
+
 DEFAULT_CONTENT = "content"
 
 
 def content_option(function):
     """The `--content DIR` option every catalog command takes."""
-    return click.option(
+    return option(
         "--content",
         "content",
         type=click.Path(file_okay=False, path_type=Path),
@@ -22,17 +24,19 @@ def content_option(function):
         show_default=True,
         envvar="PLUS_CONTENT",
         help="The content folder (products/, factories/, categories.yaml, …).",
+        zh="内容文件夹（里面有 products/、factories/、categories.yaml 等）。",
     )(function)
 
 
 def today_option(function):
     """`--today`, so checks of dates can be reproduced."""
-    return click.option(
+    return option(
         "--today",
         type=click.DateTime(formats=["%Y-%m-%d"]),
         default=None,
         envvar="PLUS_TODAY",
         help="Judge dates as if today were this day (YYYY-MM-DD).",
+        zh="把这一天（YYYY-MM-DD）当作今天来判断日期。",
     )(function)
 
 
