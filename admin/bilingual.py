@@ -49,7 +49,6 @@ CLICK_ZH = {
     "Options": "选项",
     "Commands": "命令",
     "Show this message and exit.": "显示这份帮助并退出。",
-    "Show the version and exit.": "显示版本号并退出。",
     "default: ": "默认：",
     "required": "必填",
 }
@@ -61,11 +60,12 @@ WIDE = "\u2e80-\uffff"
 
 
 def wrap(paragraph: str, width: int) -> list[str]:
-    """A paragraph in lines of at most `width` columns (a Chinese character takes two): its lines joined
-    as one, then broken at spaces or between Chinese characters, never before closing punctuation."""
+    """A paragraph in lines of at most `width` columns (a Chinese character takes two): its lines joined as
+    one, then broken at spaces or between Chinese characters, never after an opening bracket or before
+    closing punctuation."""
     text = re.sub(rf"(?<=[{WIDE}])\s*\n\s*|\s*\n\s*(?=[{WIDE}])", "", paragraph.strip())
     lines, line = [], ""
-    for token in re.findall(rf"\s+|(?:[{WIDE}]|[^\s{WIDE}]+)[。，；：、）”！？]*", re.sub(r"\s*\n\s*", " ", text)):
+    for token in re.findall(rf"\s+|[（“\[]*(?:[{WIDE}]|[^\s{WIDE}]+)[。，；：、）”！？]*", re.sub(r"\s*\n\s*", " ", text)):
         if line and _columns(line + token.rstrip()) > width:
             lines.append(line.rstrip())
             line = token.lstrip()
@@ -106,7 +106,7 @@ class HelpFormatter(click.HelpFormatter):
 
 
 def _click_zh(help_text: str) -> str:
-    """An option's help with click's words in zh-CN: the help of --help and --version, `[default: …; required]`."""
+    """An option's help with click's words in zh-CN: the help of --help, `[default: …; required]`."""
     for en, zh in CLICK_ZH.items():
         help_text = help_text.replace(en, zh)
     return help_text

@@ -14,6 +14,7 @@ import click
 from checkout.localtime import STORE_TIMEZONE, local_time
 from checkout.status import OrderStatus, status_with_refund
 
+from .bilingual import command, group, option
 from .git import content_revision
 from .options import build_failed, content_option
 
@@ -89,35 +90,45 @@ def _logging(verbose: bool = True) -> None:
         logging.getLogger(chatty).setLevel(logging.WARNING)
 
 
-@click.command()
+@command(zh="在一个端口上同时提供网站和结账服务，不需要任何密钥。网站需要时先生成。")
 @content_option
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.")
-@click.option(
+@option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.", zh="监听的地址。")
+@option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="Port to listen on.", zh="监听的端口。")
+@option(
     "--output",
     type=click.Path(file_okay=False, path_type=Path),
     default="output",
     show_default=True,
     envvar="PLUS_SITE_DIR",
     help="The built static site to serve.",
+    zh="要提供的、已生成的静态网站。",
 )
-@click.option("--no-build", is_flag=True, help="Serve the site as it is, without building it first.")
-@click.option(
+@option("--no-build", is_flag=True, help="Serve the site as it is, without building it first.", zh="不先生成，直接提供现有的网站。")
+@option(
     "--workers",
     default=1,
     show_default=True,
     type=click.IntRange(1, 64),
     envvar="PLUS_WORKERS",
     help="Worker processes (gunicorn) when more than 1; 1 serves from this process.",
+    zh="工作进程数：大于 1 时用 gunicorn 起这么多个进程；1 表示就在本进程里提供服务。",
 )
-@click.option(
+@option(
     "--worker-class",
     type=click.Choice(["sync", "gthread"]),
     default="gthread",
     show_default=True,
     help="gunicorn worker type (with --workers > 1); gthread: a request waiting on Stripe blocks one thread, not the process.",
+    zh="gunicorn 工作进程的类型（--workers 大于 1 时）；gthread：等待 Stripe 的请求只占住一个线程，不占住整个进程。",
 )
-@click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 64), help="Threads per gthread worker.")
+@option(
+    "--threads",
+    default=4,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Threads per gthread worker.",
+    zh="每个 gthread 工作进程的线程数。",
+)
 def serve(content: Path, host: str, port: int, output: Path, no_build: bool, workers: int, worker_class: str, threads: int) -> None:
     """Build the site if needed and serve it with the checkout on one port (no keys needed)."""
     from admin.serve import build_site_if_needed
@@ -156,12 +167,12 @@ def serve(content: Path, host: str, port: int, output: Path, no_build: bool, wor
         raise click.ClickException(str(exc)) from None
 
 
-@click.group()
+@group(zh="结账数据库（DATABASE_URL）。")
 def db() -> None:
     """The checkout database (DATABASE_URL)."""
 
 
-@db.command()
+@db.command(zh="执行结账数据库的迁移。")
 def upgrade() -> None:
     """Apply the database migrations."""
     from checkout.db import get_database
@@ -187,23 +198,24 @@ def _beijing_day(day: dt.datetime | None) -> dt.datetime | None:
     return day.replace(tzinfo=STORE_TIMEZONE) if day else None
 
 
-@click.group()
+@group(zh="订单：列出、发货、退款、核对付款；买家的退货和发票申请。")
 def orders() -> None:
     """List, ship, refund and reconcile orders; buyers' returns and invoices."""
 
 
-@orders.command("list")
-@click.option("--status", type=click.Choice([status.value for status in OrderStatus]))
-@click.option("--email")
-@click.option("--product", help="Only orders containing this product id.")
-@click.option(
+@orders.command("list", zh="订单列表，最新的在前。")
+@option("--status", type=click.Choice([status.value for status in OrderStatus]))
+@option("--email")
+@option("--product", help="Only orders containing this product id.", zh="只列出含这个商品 id 的订单。")
+@option(
     "--since",
     type=click.DateTime(formats=["%Y-%m-%d"]),
     help="Created on or after this day, Beijing time (北京时间), as the list shows times.",
+    zh="只列出这一天（北京时间，与列表里的时间一致）及以后下的订单。",
 )
-@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 200))
-@click.option("--offset", default=0, show_default=True, type=click.IntRange(0))
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+@option("--limit", default=50, show_default=True, type=click.IntRange(1, 200))
+@option("--offset", default=0, show_default=True, type=click.IntRange(0))
+@option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
 def list_(status, email, product, since, limit, offset, fmt) -> None:
     """Orders, newest first."""
     from checkout.db import get_database
@@ -230,10 +242,18 @@ def list_(status, email, product, since, limit, offset, fmt) -> None:
                 click.echo(f"{len(page)} of {total} order(s)")
 
 
-@orders.command()
+@orders.command(zh="标记订单已发货，并邮件通知买家。对已发货的订单再运行一次：更正快递公司或运单号。")
 @click.argument("order")
-@click.option("--carrier", help="快递公司 / carrier, e.g. 顺丰 (the buyer's mail and order page show it).")
-@click.option("--tracking", help="运单号 / tracking number. On a shipped order: corrects it, and the buyer is mailed again.")
+@option(
+    "--carrier",
+    help="快递公司 / carrier, e.g. 顺丰 (the buyer's mail and order page show it).",
+    zh="快递公司，如 顺丰（买家的邮件和订单页会显示）。",
+)
+@option(
+    "--tracking",
+    help="运单号 / tracking number. On a shipped order: corrects it, and the buyer is mailed again.",
+    zh="运单号。对已发货的订单：更正运单号，并再次邮件通知买家。",
+)
 def ship(order: str, carrier: str | None, tracking: str | None) -> None:
     """Mark an order shipped (发货); the buyer is mailed. Again on a shipped order: correct its carrier or tracking."""
     from checkout import orders as service
@@ -259,9 +279,9 @@ def ship(order: str, carrier: str | None, tracking: str | None) -> None:
             raise click.ClickException(exc.message) from None
 
 
-@orders.command()
+@orders.command(zh="通过 Stripe 全额退款。退款前先列出订单号、金额和状态，请你确认。")
 @click.argument("order")
-@click.option("--yes", is_flag=True, help="Do not ask for confirmation (for scripts).")
+@option("--yes", is_flag=True, help="Do not ask for confirmation (for scripts).", zh="不再确认（用于脚本）。")
 def refund(order: str, yes: bool) -> None:
     """Refund an order in full through Stripe (全额退款); asks first, naming the order, its amount and status."""
     from checkout import orders as service
@@ -286,9 +306,12 @@ def refund(order: str, yes: bool) -> None:
         click.echo(f"{refunded.number} 已全额退款 / refunded ({refunded.stripe_refund_id})")
 
 
-@orders.command()
-@click.option(
-    "--since", type=click.DateTime(formats=["%Y-%m-%d"]), help="Only sessions created on or after this day, Beijing time (北京时间)."
+@orders.command(zh="补记已付款、却没有订单的 Stripe 结账（webhook 没有送达）。有不是本店发起的付款时退出码 1。")
+@option(
+    "--since",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="Only sessions created on or after this day, Beijing time (北京时间).",
+    zh="只核对这一天（北京时间）及以后发起的结账。",
 )
 def reconcile(since: dt.datetime | None) -> None:
     """Record paid Stripe sessions that have no order (a webhook that never arrived); exit 1 on unknown ones."""
@@ -310,7 +333,7 @@ def reconcile(since: dt.datetime | None) -> None:
             raise SystemExit(1)
 
 
-@orders.command()
+@orders.command(zh="归还过期未付款的结账占用的库存。")
 def sweep() -> None:
     """Give back the stock of checkouts that expired unpaid."""
     from checkout.db import get_database
@@ -321,7 +344,7 @@ def sweep() -> None:
         click.echo(f"释放了 {released} 个过期未付的库存预留 / released {released} expired reservation(s)")
 
 
-@orders.group("returns", invoke_without_command=True)
+@orders.group("returns", invoke_without_command=True, zh="买家的退货：列出、批准（在 Stripe 退款，可加 --restock）或拒绝。")
 @click.pass_context
 def returns_(ctx: click.Context) -> None:
     """Buyers' returns: list them, approve (refund at Stripe, --restock) or refuse."""
@@ -336,9 +359,14 @@ def _return_id(value: str) -> int:
     return int(digits)
 
 
-@returns_.command("list")
-@click.option("--status", type=click.Choice(["requested", "refunding", "refunded", "refused"]), help="Only these (oldest first).")
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+@returns_.command("list", zh="退货申请，最新的在前（按状态筛选时最早的在前）。")
+@option(
+    "--status",
+    type=click.Choice(["requested", "refunding", "refunded", "refused"]),
+    help="Only these (oldest first).",
+    zh="只列出这个状态的（最早的在前）。",
+)
+@option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
 def list_returns(status: str | None = None, fmt: str = "table") -> None:
     """Returns, newest first (or one status, oldest first)."""
     from checkout.db import get_database
@@ -359,9 +387,9 @@ def list_returns(status: str | None = None, fmt: str = "table") -> None:
         click.echo(f"{len(rows)} return(s)")
 
 
-@returns_.command("approve")
+@returns_.command("approve", zh="批准退货：在 Stripe 退还这几项的款（再运行一次也不会重复退款）。")
 @click.argument("number")
-@click.option("--restock", is_flag=True, help="Give the returned units back to the stock counters.")
+@option("--restock", is_flag=True, help="Give the returned units back to the stock counters.", zh="把退回的件数加回库存。")
 def approve_return(number: str, restock: bool) -> None:
     """Approve a return: refund its lines at Stripe (running it again never refunds twice)."""
     from checkout import returns as service
@@ -381,9 +409,14 @@ def approve_return(number: str, restock: bool) -> None:
         )
 
 
-@returns_.command("refuse")
+@returns_.command("refuse", zh="拒绝一个待处理的退货；理由会邮件发给买家。")
 @click.argument("number")
-@click.option("--reason", required=True, help="Why, in words the buyer reads (zh-CN); it is mailed to them.")
+@option(
+    "--reason",
+    required=True,
+    help="Why, in words the buyer reads (zh-CN); it is mailed to them.",
+    zh="拒绝的理由，用买家看得懂的中文写；会邮件发给买家。",
+)
 def refuse_return(number: str, reason: str) -> None:
     """Refuse a waiting return; the buyer gets the reason by mail."""
     from checkout import returns as service
@@ -399,7 +432,7 @@ def refuse_return(number: str, reason: str) -> None:
             raise click.ClickException(exc.message) from None
 
 
-@orders.group("invoices", invoke_without_command=True)
+@orders.group("invoices", invoke_without_command=True, zh="买家的发票申请：列出，或登记开好的发票号码。")
 @click.pass_context
 def invoices_(ctx: click.Context) -> None:
     """Buyers' 发票 requests: list them, mark one issued with its number."""
@@ -407,9 +440,9 @@ def invoices_(ctx: click.Context) -> None:
         ctx.invoke(list_invoices)
 
 
-@invoices_.command("list")
-@click.option("--status", type=click.Choice(["requested", "issued"]), help="Only these (oldest first).")
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+@invoices_.command("list", zh="发票申请，最新的在前（按状态筛选时最早的在前）。")
+@option("--status", type=click.Choice(["requested", "issued"]), help="Only these (oldest first).", zh="只列出这个状态的（最早的在前）。")
+@option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
 def list_invoices(status: str | None = None, fmt: str = "table") -> None:
     """Invoice requests, newest first (or one status, oldest first)."""
     from checkout.db import get_database
@@ -432,9 +465,15 @@ def list_invoices(status: str | None = None, fmt: str = "table") -> None:
         click.echo(f"{len(rows)} invoice request(s)")
 
 
-@invoices_.command("issue")
+@invoices_.command("issue", zh="登记订单的发票已开具及其号码，并邮件通知买家。")
 @click.argument("order")
-@click.option("--number", "invoice_number", required=True, help="The invoice number the tax platform gave (8–20 digits or letters).")
+@option(
+    "--number",
+    "invoice_number",
+    required=True,
+    help="The invoice number the tax platform gave (8–20 digits or letters).",
+    zh="税务平台给的发票号码（8–20 位数字或字母）。",
+)
 def issue_invoice(order: str, invoice_number: str) -> None:
     """Mark an order's invoice issued with its number; the buyer is mailed."""
     from checkout import invoices as service
@@ -453,15 +492,20 @@ def issue_invoice(order: str, invoice_number: str) -> None:
             raise click.ClickException(exc.message) from None
 
 
-@click.group()
+@group(zh="PLUS 会员。")
 def members() -> None:
     """PLUS members."""
 
 
-@members.command("list")
-@click.option("--status", type=click.Choice(["active", "expired"]), help="Only members whose PLUS is active, or has ended.")
-@click.option("--csv", "as_csv", is_flag=True, help="CSV for a spreadsheet (the same as --format csv).")
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+@members.command("list", zh="PLUS 会员列表，到期晚的在前：邮箱、开通和到期时间、续费方式、状态。")
+@option(
+    "--status",
+    type=click.Choice(["active", "expired"]),
+    help="Only members whose PLUS is active, or has ended.",
+    zh="只列出 PLUS 有效（active）或已到期（expired）的会员。",
+)
+@option("--csv", "as_csv", is_flag=True, help="CSV for a spreadsheet (the same as --format csv).", zh="导出 CSV 表格（同 --format csv）。")
+@option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
 def list_members(status: str | None, as_csv: bool, fmt: str) -> None:
     """PLUS members, latest end first: email, member since and until, how it renews, status."""
     from checkout.db import get_database
@@ -483,8 +527,15 @@ def list_members(status: str | None, as_csv: bool, fmt: str) -> None:
         click.echo(f"{len(rows)} member(s) / 位会员")
 
 
-@members.command()
-@click.option("--days", default=7, show_default=True, type=click.IntRange(1, 366), help="Remind memberships ending within this many days.")
+@members.command(zh="提醒 PLUS 即将到期、又不会自动续费的会员。给每人排一封提醒邮件，同一个到期日只提醒一次。")
+@option(
+    "--days",
+    default=7,
+    show_default=True,
+    type=click.IntRange(1, 366),
+    help="Remind memberships ending within this many days.",
+    zh="提醒这么多天内到期的会员。",
+)
 def remind(days: int) -> None:
     """Queue a mail for members whose PLUS ends soon and does not renew by itself (once per end date)."""
     from checkout import notices
@@ -500,13 +551,13 @@ def remind(days: int) -> None:
         click.echo(f"提醒了 {sent} 位会员（邮件已排队：plus mail send）/ reminded {sent} member(s) (mails queued: plus mail send)")
 
 
-@click.group()
+@group(zh="发件队列（订单、重置密码、邮箱验证和会员提醒邮件）。")
 def mail() -> None:
     """The mail outbox (order, reset, verification and reminder mails)."""
 
 
-@mail.command("send")
-@click.option("--retry-failed", is_flag=True, help="First put failed mails back in the queue.")
+@mail.command("send", zh="把到时间的邮件各发一次（给 cron 用；plus serve 每隔几秒会自己发）。")
+@option("--retry-failed", is_flag=True, help="First put failed mails back in the queue.", zh="先把发送失败的邮件放回队列。")
 def send_mail(retry_failed: bool) -> None:
     """Send every due mail once (for cron; plus serve does it every few seconds)."""
     from admin.serve import send_mails

@@ -16,7 +16,7 @@ from catalog.problems import Severity
 from storefront.parallel import WorkerFailed, split_forked
 
 from . import checkout_commands, curator_commands, deploy_commands, site_commands
-from .bilingual import Root, group, option
+from .bilingual import Option, Root, group, option
 from .options import content_option, today_option, validation_child_failed
 from .stopping import STOPPED, raise_if_stopped, stopped_by_signals
 
@@ -27,7 +27,7 @@ from .stopping import STOPPED, raise_if_stopped, stopped_by_signals
 
     各命令的用法：plus 命令 --help。""",
 )
-@click.version_option(package_name="plus-store")
+@click.version_option(package_name="plus-store", cls=Option, zh="显示版本号并退出。")
 @option(
     "--lang",
     type=click.Choice(["zh", "en"]),

@@ -12,6 +12,7 @@ import click
 from catalog import load_catalog
 from catalog.messages import content_flag, say
 
+from .bilingual import command, group, option
 from .curator import audit as audit_module
 from .curator import cms, scaffold, schema
 from .curator import cms_serve as cms_serve_module
@@ -26,24 +27,34 @@ EXIT_FINDINGS = 1
 EXIT_INVALID = 2
 
 
-@click.command()
-@click.option("--base", required=True, help="The git revision to compare with, e.g. origin/main.")
+@command(zh="商品库的变更报告（Markdown）。与 git 版本 BASE 相比改了什么，用作拉取请求的评论。")
+@option("--base", required=True, help="The git revision to compare with, e.g. origin/main.", zh="用来比较的 git 版本，如 origin/main。")
 @content_option
-@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the Markdown here instead of printing it.")
+@option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the Markdown here instead of printing it.",
+    zh="把 Markdown 写进这个文件，不打印出来。",
+)
 @today_option
 def report(base: str, content: Path, output: Path | None, today: dt.datetime | None) -> None:
     """Markdown report of what changed in the catalog since BASE (for a pull request comment)."""
     _report(base, content, output, _day(today))
 
 
-@click.group()
+@group(zh="用模板新建商品或工厂文件，全部字段都列好。")
 def new() -> None:
     """Start a product or factory file from a template with every field."""
 
 
-@new.command("product")
+@new.command("product", zh="新建待填写的 content/products/ID.yaml，并放一张占位图。")
 @click.argument("pid", metavar="ID")
-@click.option("--factory", required=True, help="The id of the factory that makes it (a file in content/factories/).")
+@option(
+    "--factory",
+    required=True,
+    help="The id of the factory that makes it (a file in content/factories/).",
+    zh="生产它的工厂的 id（content/factories/ 里的文件名）。",
+)
 @content_option
 @today_option
 def new_product(pid: str, factory: str, content: Path, today: dt.datetime | None) -> None:
@@ -58,7 +69,7 @@ def new_product(pid: str, factory: str, content: Path, today: dt.datetime | None
     )
 
 
-@new.command("factory")
+@new.command("factory", zh="新建待填写的 content/factories/ID.yaml。")
 @click.argument("fid", metavar="ID")
 @content_option
 def new_factory(fid: str, content: Path) -> None:
@@ -66,13 +77,14 @@ def new_factory(fid: str, content: Path) -> None:
     _scaffold(content, lambda: scaffold.new_factory(content, fid), "")
 
 
-@click.command("schema")
-@click.option(
+@command("schema", zh="生成商品、工厂和 store.yaml 的 JSON Schema，供编辑器补全和即时检查。")
+@option(
     "--output",
     type=click.Path(file_okay=False, path_type=Path),
     default=Path("schema"),
     show_default=True,
     help="The folder to write product.schema.json, factory.schema.json and store.schema.json into.",
+    zh="把 product.schema.json、factory.schema.json 和 store.schema.json 写到这个文件夹。",
 )
 def schema_command(output: Path) -> None:
     """Write the JSON Schema of product and factory files, for editors."""
@@ -80,10 +92,19 @@ def schema_command(output: Path) -> None:
         click.echo(f"已写入 / wrote {path}")
 
 
-@click.command("cms-config")
-@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the YAML here instead of printing it.")
-@click.option("--repo", help="GitHub owner/name (default: PLUS_CMS_REPO, GITHUB_REPOSITORY or git's origin).")
-@click.option("--branch", default="main", show_default=True, help="The branch pull requests go to.")
+@command("cms-config", zh="打印网页编辑器的 config.yml：由商品库的模型生成。")
+@option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the YAML here instead of printing it.",
+    zh="把 YAML 写进这个文件，不打印出来。",
+)
+@option(
+    "--repo",
+    help="GitHub owner/name (default: PLUS_CMS_REPO, GITHUB_REPOSITORY or git's origin).",
+    zh="GitHub 仓库 owner/name（默认依次用 PLUS_CMS_REPO、GITHUB_REPOSITORY、git 的 origin）。",
+)
+@option("--branch", default="main", show_default=True, help="The branch pull requests go to.", zh="拉取请求合入的分支。")
 @content_option
 def cms_config(output: Path | None, repo: str | None, branch: str, content: Path) -> None:
     """Print the browser editor's config.yml, generated from the catalog's models."""
@@ -91,10 +112,16 @@ def cms_config(output: Path | None, repo: str | None, branch: str, content: Path
     _emit(cms.dump_config(cms.cms_config(repo=repo, branch=branch, catalog=catalog)), output)
 
 
-@click.command("cms-serve")
+@command("cms-serve", zh="在浏览器里编辑内容。网页编辑器在 /admin/，每次保存都先校验，再合并进对应的文件。")
 @content_option
-@click.option("--host", default="127.0.0.1", show_default=True, help="The address to listen on (keep it local: there is no login).")
-@click.option("--port", type=click.IntRange(1, 65535), default=8081, show_default=True)
+@option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="The address to listen on (keep it local: there is no login).",
+    zh="监听的地址（只用本机地址：编辑器没有登录）。",
+)
+@option("--port", type=click.IntRange(1, 65535), default=8081, show_default=True)
 @today_option
 def cms_serve(content: Path, host: str, port: int, today: dt.datetime | None) -> None:
     """Edit the content in the browser: the editor at /admin/, every save checked and merged into its file."""
@@ -112,13 +139,22 @@ def cms_serve(content: Path, host: str, port: int, today: dt.datetime | None) ->
         server.server_close()
 
 
-@click.command("audit")
+@command(
+    "audit",
+    zh="""列出需要复核的内容。有发现时退出码 1（加 --base 时只算本次改动的文件），内容没有通过校验时退出码 2。""",
+)
 @content_option
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "github"]), default="text", show_default=True)
-@click.option("--days", type=click.IntRange(min=0), help="Flag comparisons older than this many days (default: the settings' limit).")
-@click.option(
+@option("--format", "fmt", type=click.Choice(["text", "json", "github"]), default="text", show_default=True)
+@option(
+    "--days",
+    type=click.IntRange(min=0),
+    help="Flag comparisons older than this many days (default: the settings' limit).",
+    zh="对比价超过这么多天就列出（默认用 settings.yaml 的 compare_max_age_days）。",
+)
+@option(
     "--base",
     help="Judge only files changed since this git revision (e.g. origin/main); findings elsewhere are listed as information.",
+    zh="只评判相对这个 git 版本（如 origin/main）改动过的文件；其他文件的发现只列出来供参考。",
 )
 @today_option
 def audit_command(content: Path, fmt: str, days: int | None, base: str | None, today: dt.datetime | None) -> None:
@@ -126,18 +162,19 @@ def audit_command(content: Path, fmt: str, days: int | None, base: str | None, t
     _audit(content, fmt, days, _day(today), base)
 
 
-@click.group()
+@group(zh="content/evidence/ 里的价格凭证。")
 def evidence() -> None:
     """Price proofs (价格凭证) in content/evidence/."""
 
 
-@evidence.command("hash")
+@evidence.command("hash", zh="检查价格凭证文件，打印要加进对比的 evidence: 一行。每个文件（FILES）都按 validate 的规则检查。")
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @content_option
-@click.option(
+@option(
     "--captured-on",
     type=click.DateTime(formats=["%Y-%m-%d"]),
     help="The day the screenshot was taken (default: the comparison's observed_on).",
+    zh="截图的日期（默认用这条对比的 observed_on）。",
 )
 def evidence_hash(files: tuple[Path, ...], content: Path, captured_on: dt.datetime | None) -> None:
     """Check each FILE as validate will and print the `evidence:` line to add to its comparison."""

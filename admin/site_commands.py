@@ -12,6 +12,7 @@ import click
 from catalog import ContentError
 from catalog.messages import language, say
 
+from .bilingual import command, option
 from .options import build_failed, content_option, today_option
 from .stopping import STOPPED, stopped_by_signals
 
@@ -19,28 +20,36 @@ if TYPE_CHECKING:
     from .build import BuildReport
 
 
-@click.command()
+@command(zh="校验商品库并生成静态网站。写入 --output：全部成功才替换，否则保持原样。")
 @content_option
-@click.option(
+@option(
     "--output",
     type=click.Path(file_okay=False, path_type=Path),
     default="output",
     show_default=True,
     help="Where the site goes; replaced only by a build that fully succeeds.",
+    zh="网站写到哪里；只有完全成功的生成才会替换它。",
 )
-@click.option("--publish", is_flag=True, help="Use publishconf.py: absolute SITEURL for canonical URLs, feeds and sitemap.")
-@click.option(
+@option(
+    "--publish",
+    is_flag=True,
+    help="Use publishconf.py: absolute SITEURL for canonical URLs, feeds and sitemap.",
+    zh="用 publishconf.py：规范网址、订阅源和站点地图用绝对地址（SITEURL）。",
+)
+@option(
     "--settings",
     "settings_file",
     type=click.Path(dir_okay=False, exists=True, path_type=Path),
     default=None,
     help="A Pelican settings file instead of pelicanconf.py / publishconf.py.",
+    zh="用这个 Pelican 设置文件，代替 pelicanconf.py / publishconf.py。",
 )
-@click.option(
+@option(
     "--search-shard",
     type=click.IntRange(min=1),
     default=None,
     help="Products a search index holds (PLUS_SEARCH_SHARD; default 5,000): a larger catalog gets several.",
+    zh="每份搜索索引收录多少个商品（PLUS_SEARCH_SHARD；默认 5,000）：商品更多时分成几份。",
 )
 @today_option
 def build(

@@ -12,14 +12,47 @@ import unicodedata
 import pytest
 from click.testing import CliRunner
 
+from admin.bilingual import Command, Group, Option
 from admin.cli import cli
 from tests.conftest import PRODUCT, REPO
 
 LOCALE = ("PLUS_LANG", "LC_ALL", "LC_MESSAGES", "LANG")
+CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
 def plus(*args: str, **env: str | None):
     return CliRunner(env=env).invoke(cli, list(args), prog_name="plus")
+
+
+def commands(command=cli, path=()):
+    """Every command and group of `plus`, with the words that call it."""
+    yield path, command
+    for name, sub in sorted(getattr(command, "commands", {}).items()):
+        yield from commands(sub, (*path, name))
+
+
+def test_every_command_and_option_has_its_chinese_help():
+    untranslated = []
+    for path, command in commands():
+        where = " ".join(("plus", *path))
+        if getattr(command, "en", command.help) and not (isinstance(command, (Command, Group)) and CJK.search(command.zh)):
+            untranslated.append(where)
+        for param in command.params:
+            english = getattr(param, "en", getattr(param, "help", None))
+            if english and not (isinstance(param, Option) and CJK.search(param.zh)):
+                untranslated.append(f"{where} {param.opts[0]}")
+    assert len(list(commands())) >= 38
+    assert not untranslated, f"help without its Chinese (zh=...): {untranslated}"
+
+
+def test_every_help_page_is_chinese_and_fits_the_terminal():
+    for path, _ in commands():
+        out = plus(*path, "--help").output
+        assert out.startswith(f"用法：plus {' '.join(path)}".rstrip()), out
+        assert not re.search(r"Usage|Options|Commands|Show this message|default:|\[required", out), out
+        assert not re.search(r"[\[（]$|^ *[）。，；：]", out, re.MULTILINE), out  # (never a line ending in "[" or starting with "。")
+        for line in filter(CJK.search, out.splitlines()):  # (an option's name and choices may be longer, as in English)
+            assert sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in line) <= 80, line
 
 
 def test_plus_help_is_chinese_without_any_flag_or_locale():
