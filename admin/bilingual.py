@@ -15,7 +15,6 @@ from collections.abc import Iterable
 from typing import Any
 
 import click
-from click._compat import term_len
 
 from catalog.messages import language, set_language
 
@@ -95,7 +94,7 @@ class HelpFormatter(click.HelpFormatter):
     def write_dl(self, rows: Iterable[tuple[str, str]], col_max: int = 30, col_spacing: int = 2) -> None:
         rows = list(rows)
         if chinese():
-            width = max(self.width - min(max(term_len(first) for first, _ in rows), col_max) - col_spacing - 2, 10)
+            width = max(self.width - min(max(len(first) for first, _ in rows), col_max) - col_spacing - 2, 10)
             rows = [(first, self._kept(_click_zh(second), width) if second else second) for first, second in rows]
         super().write_dl(rows, col_max, col_spacing)
 
