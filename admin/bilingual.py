@@ -1,5 +1,6 @@
 """`plus --help` in the curator's language: each command and option carries its zh-CN help (`zh=`)
 beside the English one, and a help formatter puts click's own words (Usage, Options, …) in zh-CN.
+click's usage errors (no such command, missing argument, …) are in zh-CN too: see `ChineseUsageError`.
 
 Use `command`, `group` and `option` from here instead of click's: `tests/curator/test_cli_help.py`
 walks every command and fails on a help text without its Chinese.
@@ -7,12 +8,13 @@ walks every command and fails on a help text without its Chinese.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 import re
 import unicodedata
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Iterable, Iterator
+from typing import IO, Any
 
 import click
 
@@ -111,6 +113,102 @@ def _click_zh(help_text: str) -> str:
     return help_text
 
 
+CLICK_ERRORS_ZH = {
+    "{message} Did you mean {possibility}?": "{message}是不是想用 {possibility}？",
+    "{message} (Did you mean one of: {possibilities}?)": "{message}是不是想用 {possibilities}？",
+    "{message} Choose from:\n\t{choices}": "{message}可以写 {choices}。",
+    "Invalid value for {name}: {message}": "{name} 的值不对：{message}",
+    "Invalid value: {message}": "值不对：{message}",
+    "No such command {name}.": "没有 {name} 这个命令。",
+    "No such option {name}.": "没有 {name} 这个选项。",
+    "Missing command.": "缺少命令，请写上要运行的命令。",
+    "Missing argument {name}.": "缺少参数 {name}，请补上。",
+    "Missing parameter {name}.": "缺少参数 {name}，请补上。",
+    "Missing option {name}.": "缺少选项 {name}，请补上。",
+    "Option {name} requires an argument.": "选项 {name} 后面要写一个值。",
+    "Option {name} requires {nargs} arguments.": "选项 {name} 后面要写 {nargs} 个值。",
+    "Option {name} does not take a value.": "选项 {name} 不带值，请去掉等号和后面的值。",
+    "Got unexpected extra argument ({args})": "多了参数 {args}，请去掉。",
+    "Got unexpected extra arguments ({args})": "多了参数 {args}，请去掉。",
+    "{value} is not one of {choices}.": "只能是 {choices}，不能是 {value}。",
+    "{value} does not match the format {format}.": "要写成 {format} 格式，不能是 {value}。",
+    "{value} does not match the formats {formats}.": "要写成 {formats} 格式，不能是 {value}。",
+    "{value} is not in the range {range}.": "要在 {range} 范围内，不能是 {value}。",
+    "{value} is not a valid {kind}.": "要写{kind}，不能是 {value}。",
+    "{kind} {filename} does not exist.": "{kind} {filename} 不存在，请检查路径。",
+    "{kind} {filename} is a file.": "{filename} 是文件，这里要写文件夹。",
+    "{kind} {filename} is a directory.": "{filename} 是文件夹，这里要写文件。",
+    "{kind} {filename} is not readable.": "没有权限读取{kind} {filename}，请检查它的权限。",
+}
+"""click's usage error messages (its templates, from click's exceptions.py, parser.py, core.py and types.py)
+in zh-CN: the first whose template matches a whole message translates it. {message} is itself translated,
+{choices}, {possibilities} and {formats} are lists, {kind} is one of click's words below."""
+
+CLICK_WORDS_ZH = {
+    "File": "文件",
+    "Directory": "文件夹",
+    "Path": "路径",
+    "integer": "整数",
+    "integer range": "整数",
+    "float": "数字",
+    "float range": "数字",
+}
+
+
+def click_error_zh(message: str) -> str:
+    """A click usage error's message in zh-CN, or as it is when click did not write it."""
+    for en, zh in CLICK_ERRORS_ZH.items():
+        if match := _template(en).fullmatch(message):
+            return zh.format_map({name: _value_zh(name, text) for name, text in match.groupdict().items()})
+    return message
+
+
+@functools.cache
+def _template(en: str) -> re.Pattern[str]:
+    return re.compile(re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>.+?)", re.escape(en)), re.DOTALL)
+
+
+def _value_zh(name: str, text: str) -> str:
+    """What click put in a message's {name}, as the Chinese message shows it: without click's quotes."""
+    if name == "message":
+        return click_error_zh(text)
+    if name == "kind":
+        return CLICK_WORDS_ZH.get(text, text)
+    text = re.sub(r"'([^'\s]+)'", r"\1", text).replace("%Y", "YYYY").replace("%m", "MM").replace("%d", "DD")
+    if name in ("choices", "possibilities", "formats"):
+        *others, last = re.split(r",\s+", text)
+        return f"{'、'.join(others)} 或 {last}" if others else last
+    return text
+
+
+class ChineseUsageError(click.UsageError):
+    """click's usage error `error` in zh-CN: its message, and click's hint and "Error:" around it."""
+
+    def __init__(self, error: click.UsageError) -> None:
+        super().__init__(click_error_zh(error.format_message()), error.ctx)
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        color = None
+        if self.ctx is not None:
+            hint, color = "", self.ctx.color
+            if self.ctx.command.get_help_option(self.ctx) is not None:
+                names = self.ctx.command.get_help_option_names(self.ctx)
+                hint = f"运行 {self.ctx.command_path} {max(names, key=len)} 查看用法。\n"
+            click.echo(f"{self.ctx.get_usage()}\n{hint}", file=file, err=True, color=color)
+        click.echo(f"错误：{self.message}", file=file, err=True, color=color)
+
+
+@contextlib.contextmanager
+def usage_errors_in_chinese() -> Iterator[None]:
+    """click's usage errors raised inside, in zh-CN in zh mode (not NoArgsIsHelpError, which shows the help)."""
+    try:
+        yield
+    except click.UsageError as error:
+        if chinese() and type(error).show is click.UsageError.show:
+            raise ChineseUsageError(error) from error
+        raise
+
+
 class Context(click.Context):
     formatter_class = HelpFormatter
 
@@ -138,12 +236,18 @@ def _summary(command: Command | Group) -> str:
 
 class Root(Group):
     """The `plus` group: `--lang` is read wherever it stands (`plus validate --lang en …`), and before
-    anything else, so `plus --help --lang en` is English too."""
+    anything else, so `plus --help --lang en` is English too. Its usage errors, and its commands', are in
+    the curator's language."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         lang, rest = _take_lang(args)
         set_language(lang)  # None: decided by the environment, afresh on every run
-        return super().parse_args(ctx, (["--lang", lang] if lang else []) + rest)
+        with usage_errors_in_chinese():
+            return super().parse_args(ctx, (["--lang", lang] if lang else []) + rest)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        with usage_errors_in_chinese():  # (a command's arguments are parsed here, in Group.invoke)
+            return super().invoke(ctx)
 
 
 def _take_lang(args: list[str]) -> tuple[str | None, list[str]]:

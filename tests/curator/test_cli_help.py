@@ -165,7 +165,7 @@ def test_lang_counts_wherever_it_stands():
     assert plus("validate", "--lang", "en", "--help").output == ENGLISH_VALIDATE_HELP
     assert plus("--lang", "en", "validate", "--lang", "zh", "--help").output.startswith("用法：")  # the last one
     wrong = plus("validate", "--lang", "fr")
-    assert wrong.exit_code == 2 and "'fr' is not one of 'zh', 'en'" in wrong.output
+    assert wrong.exit_code == 2 and "错误：--lang 的值不对：只能是 zh 或 en，不能是 fr。" in wrong.output  # (fr: not English)
 
 
 @pytest.mark.parametrize("flag", [["--lang", "en"], ["--lang=en"]])
