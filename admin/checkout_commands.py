@@ -11,6 +11,7 @@ from pathlib import Path
 
 import click
 
+from catalog.messages import say
 from checkout.localtime import STORE_TIMEZONE, local_time
 from checkout.status import OrderStatus, status_with_refund
 
@@ -69,7 +70,9 @@ def _stripe(app):
 def _order_id(value: str) -> int:
     digits = value.upper().removeprefix("PLUS")
     if not digits.isdigit():
-        raise click.BadParameter(f"{value!r} is not an order number such as PLUS00000012 or 12")
+        raise click.BadParameter(
+            say(f"{value} 不是订单号，订单号写成 PLUS00000012 或 12", f"{value!r} is not an order number such as PLUS00000012 or 12")
+        )
     return int(digits)
 
 
@@ -355,7 +358,9 @@ def returns_(ctx: click.Context) -> None:
 def _return_id(value: str) -> int:
     digits = value.upper().removeprefix("TH")
     if not digits.isdigit():
-        raise click.BadParameter(f"{value!r} is not a return number such as TH00000003 or 3")
+        raise click.BadParameter(
+            say(f"{value} 不是退货单号，退货单号写成 TH00000003 或 3", f"{value!r} is not a return number such as TH00000003 or 3")
+        )
     return int(digits)
 
 

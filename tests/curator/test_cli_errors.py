@@ -55,6 +55,14 @@ CHINESE = [
     (["schema", "a", "b"], usage("schema") + "错误：多了参数 a b，请去掉。\n"),
     (["validate", "--format"], "错误：选项 --format 后面要写一个值。\n"),
     (["validate", "--strict=yes"], "错误：选项 --strict 不带值，请去掉等号和后面的值。\n"),
+    (
+        ["orders", "refund", "xyz"],
+        usage("orders refund", "[OPTIONS] ORDER") + "错误：值不对：xyz 不是订单号，订单号写成 PLUS00000012 或 12\n",
+    ),
+    (
+        ["orders", "returns", "approve", "abc"],
+        usage("orders returns approve", "[OPTIONS] NUMBER") + "错误：值不对：abc 不是退货单号，退货单号写成 TH00000003 或 3\n",
+    ),
 ]
 
 
