@@ -1,21 +1,27 @@
-"""`plus` (and `python -m admin`): the CLI, loaded so that a Ctrl-C while it loads ends it quietly.
+"""`plus` (and `python -m admin`): the CLI, loaded so that a Ctrl-C while it loads ends it cleanly.
 
-Loading takes ~0.5 s (pydantic, Pelican, Jinja); a Ctrl-C then would print a traceback of imports.
+Loading takes ~0.5 s (pydantic, Pelican, Jinja). A Ctrl-C raised inside an import can be swallowed
+(Python ignores an exception raised in an import lock's callback): the build then ran on and
+published. So stops are held while the CLI loads, and act once it has.
 """
 
 from __future__ import annotations
 
 import sys
 
-from admin.stopping import STOPPED
+from admin.stopping import STOPPED, stops_held
 
 
 def main() -> None:
     """Load the CLI and run it."""
     try:
-        from admin.cli import main as plus
+        with stops_held():
+            from admin.cli import main as plus
     except KeyboardInterrupt:
-        sys.exit(STOPPED)  # nothing was done yet
+        from catalog.messages import say
+
+        print(say("已停止：什么都还没做", "stopped: nothing was done yet"), file=sys.stderr)
+        sys.exit(STOPPED)
     plus()
 
 

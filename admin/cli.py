@@ -7,6 +7,7 @@ import gc
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -21,8 +22,20 @@ from .options import content_option, today_option, validation_child_failed
 from .stopping import STOPPED, raise_if_stopped, stopped_by_signals
 
 
+class Plus(Root):
+    """`plus`: a stop that reaches it from a command, before the command's own handling (`stopped_by_signals`)
+    began, says so and exits 130, as a stopped command does (click would say "Aborted!" and exit 1)."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            click.echo(say("已停止", "stopped"), err=True)
+            raise SystemExit(STOPPED) from None
+
+
 @group(
-    cls=Root,
+    cls=Plus,
     zh="""PLUS 商店：校验商品库、生成网站、运行结账、处理订单。
 
     各命令的用法：plus 命令 --help。""",

@@ -56,29 +56,24 @@ def build(
     content: Path, output: Path, publish: bool, settings_file: Path | None, search_shard: int | None, today: dt.datetime | None
 ) -> None:
     """Validate the catalog and build the static store into --output (atomically)."""
-    from admin.build import (
-        PUBLISH_SETTINGS,
-        BarProgress,
-        RenderError,
-        build_site,
-        progress_wanted,
-    )
-    from storefront.nda import NdaLeak
-    from storefront.parallel import WorkerFailed
-    from storefront.search import SearchIndexError
-
-    settings_file = settings_file or (PUBLISH_SETTINGS if publish else None)
-    bar = BarProgress() if progress_wanted() else None
     try:
-        with stopped_by_signals(), bar or contextlib.nullcontext():
-            report = build_site(
-                content,
-                output,
-                today=today.date() if today else None,
-                settings_file=settings_file,
-                overrides={"PLUS_SEARCH_SHARD": search_shard} if search_shard else None,
-                progress=bar,
-            )
+        with stopped_by_signals():  # (from the first import on: a stop there is remembered, not swallowed)
+            from admin.build import PUBLISH_SETTINGS, BarProgress, RenderError, build_site, progress_wanted
+            from storefront.nda import NdaLeak
+            from storefront.parallel import WorkerFailed
+            from storefront.search import SearchIndexError
+
+            settings_file = settings_file or (PUBLISH_SETTINGS if publish else None)
+            bar = BarProgress() if progress_wanted() else None
+            with bar or contextlib.nullcontext():
+                report = build_site(
+                    content,
+                    output,
+                    today=today.date() if today else None,
+                    settings_file=settings_file,
+                    overrides={"PLUS_SEARCH_SHARD": search_shard} if search_shard else None,
+                    progress=bar,
+                )
     except ContentError as exc:
         for problem in sorted(exc.problems):
             click.echo(problem.as_text(), err=True)

@@ -17,13 +17,14 @@ import uuid
 import zlib
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner
 
 from admin import stopping
 from admin.build import build_site
-from admin.cli import cli
-from tests.conftest import PNG, PRODUCT, TODAY
+from admin.cli import Plus, cli
+from tests.conftest import PNG, PRODUCT, REPO, TODAY
 from tests.site.conftest import NDA_ALIAS, settings_with, theme_copy
 
 
@@ -150,6 +151,66 @@ def test_a_build_stopped_with_sigterm_leaves_no_working_folder_and_the_old_site(
     _, errors = process.communicate(timeout=30)
     assert process.returncode == 130 and "已停止：没有发布" in errors.decode(), errors.decode()
     assert leftovers(tmp_path) == [] and snapshot(output) == before
+
+
+SWALLOWED = """
+import importlib.abc, os, signal, sys, time
+module = sys.argv[1]
+class Swallowing(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name == module:
+            sys.meta_path.remove(self)
+            try:  # Ctrl-C as this module starts loading, swallowed as an import lock's callback would
+                os.kill(os.getpid(), signal.SIGINT)
+                time.sleep(0.5)
+            except KeyboardInterrupt:
+                pass
+        return None
+sys.meta_path.insert(0, Swallowing())
+sys.argv = ["plus", *sys.argv[2:]]
+from admin.__main__ import main
+main()
+"""
+
+
+@pytest.mark.parametrize(
+    ("module", "said"),
+    [("admin.cli", "已停止：什么都还没做"), ("admin.build", "已停止：没有发布")],
+    ids=["while plus loads", "while the build command loads"],
+)
+def test_a_ctrl_c_swallowed_while_a_module_loads_still_stops_the_build(shop, tmp_path, module, said):
+    """Python drops an exception raised in an import lock's callback; the build went on and published
+    (2 of 350 Ctrl-Cs 0.6 s into `plus build`)."""
+    output = tmp_path / "site"
+    build_site(shop.root, output, today=TODAY)
+    before = snapshot(output)
+    env = {**os.environ, "PLUS_TODAY": "2026-11-25", "CI": "true", "PLUS_LANG": "zh"}
+    command = [sys.executable, "-c", SWALLOWED, module, "build", "--content", str(shop.root), "--output", str(output)]
+    done = subprocess.run(
+        command,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        cwd=REPO,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # as a terminal starts it
+    )
+    assert done.returncode == 130 and said in done.stderr, done.stderr
+    assert snapshot(output) == before and leftovers(tmp_path) == []
+
+
+def test_a_stop_that_reaches_plus_from_a_command_says_so_and_exits_130():
+    @click.group(cls=Plus)
+    def tool() -> None:
+        pass
+
+    @tool.command()
+    def stopped() -> None:
+        raise KeyboardInterrupt  # (before the command's own handling began)
+
+    result = CliRunner(env={"PLUS_LANG": "zh"}).invoke(tool, ["stopped"], prog_name="tool")
+    assert (result.exit_code, result.output) == (130, "已停止\n")
 
 
 def test_a_stop_as_the_working_folder_is_made_leaves_none_behind(shop, tmp_path, monkeypatch):
