@@ -118,7 +118,7 @@ CLICK_ERRORS_ZH = {
     "{message} (Did you mean one of: {possibilities}?)": "{message}是不是想用 {possibilities}？",
     "{message} Choose from:\n\t{choices}": "{message}可以写 {choices}。",
     "Invalid value for {name}: {message}": "{name} 的值不对：{message}",
-    "Invalid value: {message}": "值不对：{message}",
+    "Invalid value: {message}": "{message}",
     "No such command {name}.": "没有 {name} 这个命令。",
     "No such option {name}.": "没有 {name} 这个选项。",
     "Missing command.": "缺少命令，请写上要运行的命令。",
@@ -198,6 +198,17 @@ class ChineseUsageError(click.UsageError):
         click.echo(f"错误：{self.message}", file=file, err=True, color=color)
 
 
+class ChineseError(click.ClickException):
+    """A command's own error (its message already in the curator's language) after 错误：, not click's "Error: "."""
+
+    def __init__(self, error: click.ClickException) -> None:
+        super().__init__(error.format_message())
+        self.exit_code = error.exit_code  # type: ignore[misc]  # (click's is a class attribute: 1)
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        click.echo(f"错误：{self.message}", file=file, err=True)
+
+
 @contextlib.contextmanager
 def usage_errors_in_chinese() -> Iterator[None]:
     """click's usage errors raised inside, in zh-CN in zh mode (not NoArgsIsHelpError, which shows the help)."""
@@ -206,6 +217,10 @@ def usage_errors_in_chinese() -> Iterator[None]:
     except click.UsageError as error:
         if chinese() and type(error).show is click.UsageError.show:
             raise ChineseUsageError(error) from error
+        raise
+    except click.ClickException as error:  # (our own messages: only click's "Error: " before them is translated)
+        if chinese() and type(error).show is click.ClickException.show:
+            raise ChineseError(error) from error
         raise
 
 

@@ -71,7 +71,7 @@ def _order_id(value: str) -> int:
     digits = value.upper().removeprefix("PLUS")
     if not digits.isdigit():
         raise click.BadParameter(
-            say(f"{value} 不是订单号，订单号写成 PLUS00000012 或 12", f"{value!r} is not an order number such as PLUS00000012 or 12")
+            say(f"{value} 不是订单号：订单号写成 PLUS00000012 或 12。", f"{value!r} is not an order number such as PLUS00000012 or 12")
         )
     return int(digits)
 
@@ -207,8 +207,10 @@ def orders() -> None:
 
 
 @orders.command("list", zh="订单列表，最新的在前。")
-@option("--status", type=click.Choice([status.value for status in OrderStatus]))
-@option("--email")
+@option(
+    "--status", type=click.Choice([status.value for status in OrderStatus]), help="Only orders in this state.", zh="只列出这个状态的订单。"
+)
+@option("--email", help="Only the orders of this buyer's email.", zh="只列出这个邮箱的买家的订单。")
 @option("--product", help="Only orders containing this product id.", zh="只列出含这个商品 id 的订单。")
 @option(
     "--since",
@@ -216,9 +218,24 @@ def orders() -> None:
     help="Created on or after this day, Beijing time (北京时间), as the list shows times.",
     zh="只列出这一天（北京时间，与列表里的时间一致）及以后下的订单。",
 )
-@option("--limit", default=50, show_default=True, type=click.IntRange(1, 200))
-@option("--offset", default=0, show_default=True, type=click.IntRange(0))
-@option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+@option("--limit", default=50, show_default=True, type=click.IntRange(1, 200), help="How many orders to list.", zh="最多列出多少笔订单。")
+@option(
+    "--offset",
+    default=0,
+    show_default=True,
+    type=click.IntRange(0),
+    help="Skip this many first (the next page).",
+    zh="先跳过这么多笔（看下一页）。",
+)
+@option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "json"]),
+    default="table",
+    show_default=True,
+    help="table to read, csv for a spreadsheet, json for programs.",
+    zh="table 便于阅读，csv 给表格软件，json 给程序。",
+)
 def list_(status, email, product, since, limit, offset, fmt) -> None:
     """Orders, newest first."""
     from checkout.db import get_database
@@ -359,7 +376,7 @@ def _return_id(value: str) -> int:
     digits = value.upper().removeprefix("TH")
     if not digits.isdigit():
         raise click.BadParameter(
-            say(f"{value} 不是退货单号，退货单号写成 TH00000003 或 3", f"{value!r} is not a return number such as TH00000003 or 3")
+            say(f"{value} 不是退货单号：退货单号写成 TH00000003 或 3。", f"{value!r} is not a return number such as TH00000003 or 3")
         )
     return int(digits)
 
@@ -371,7 +388,15 @@ def _return_id(value: str) -> int:
     help="Only these (oldest first).",
     zh="只列出这个状态的（最早的在前）。",
 )
-@option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+@option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "json"]),
+    default="table",
+    show_default=True,
+    help="table to read, csv for a spreadsheet, json for programs.",
+    zh="table 便于阅读，csv 给表格软件，json 给程序。",
+)
 def list_returns(status: str | None = None, fmt: str = "table") -> None:
     """Returns, newest first (or one status, oldest first)."""
     from checkout.db import get_database
@@ -447,7 +472,15 @@ def invoices_(ctx: click.Context) -> None:
 
 @invoices_.command("list", zh="发票申请，最新的在前（按状态筛选时最早的在前）。")
 @option("--status", type=click.Choice(["requested", "issued"]), help="Only these (oldest first).", zh="只列出这个状态的（最早的在前）。")
-@option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+@option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "json"]),
+    default="table",
+    show_default=True,
+    help="table to read, csv for a spreadsheet, json for programs.",
+    zh="table 便于阅读，csv 给表格软件，json 给程序。",
+)
 def list_invoices(status: str | None = None, fmt: str = "table") -> None:
     """Invoice requests, newest first (or one status, oldest first)."""
     from checkout.db import get_database
@@ -510,7 +543,15 @@ def members() -> None:
     zh="只列出 PLUS 有效（active）或已到期（expired）的会员。",
 )
 @option("--csv", "as_csv", is_flag=True, help="CSV for a spreadsheet (the same as --format csv).", zh="导出 CSV 表格（同 --format csv）。")
-@option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+@option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "json"]),
+    default="table",
+    show_default=True,
+    help="table to read, csv for a spreadsheet, json for programs.",
+    zh="table 便于阅读，csv 给表格软件，json 给程序。",
+)
 def list_members(status: str | None, as_csv: bool, fmt: str) -> None:
     """PLUS members, latest end first: email, member since and until, how it renews, status."""
     from checkout.db import get_database

@@ -45,7 +45,7 @@ class Plus(Root):
     "--lang",
     type=click.Choice(["zh", "en"]),
     default=None,
-    help="Language of curator messages: zh (the default) or en; without it, PLUS_LANG or an English locale (LANG=en_*) means en.",
+    help="Language of messages and help: zh (the default) or en; without it, PLUS_LANG or an English locale (LANG=en_*) means en. It may stand anywhere on the command line.",
     zh="消息和帮助的语言：zh（默认）或 en；不写时，设置了 PLUS_LANG=en 或英文 locale（LANG=en_*）就用英文。可以写在命令行的任何位置。",
 )
 def cli(lang: str | None) -> None:

@@ -121,7 +121,7 @@ def cms_config(output: Path | None, repo: str | None, branch: str, content: Path
     help="The address to listen on (keep it local: there is no login).",
     zh="监听的地址（只用本机地址：编辑器没有登录）。",
 )
-@option("--port", type=click.IntRange(1, 65535), default=8081, show_default=True)
+@option("--port", type=click.IntRange(1, 65535), default=8081, show_default=True, help="The port to listen on.", zh="监听的端口。")
 @today_option
 def cms_serve(content: Path, host: str, port: int, today: dt.datetime | None) -> None:
     """Edit the content in the browser: the editor at /admin/, every save checked and merged into its file."""
@@ -144,7 +144,15 @@ def cms_serve(content: Path, host: str, port: int, today: dt.datetime | None) ->
     zh="""列出需要复核的内容。有发现时退出码 1（加 --base 时只算本次改动的文件），内容没有通过校验时退出码 2。""",
 )
 @content_option
-@option("--format", "fmt", type=click.Choice(["text", "json", "github"]), default="text", show_default=True)
+@option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "github"]),
+    default="text",
+    show_default=True,
+    help="json for programs; github prints workflow annotations.",
+    zh="json 给程序；github：输出 GitHub Actions 的注释。",
+)
 @option(
     "--days",
     type=click.IntRange(min=0),

@@ -57,11 +57,11 @@ CHINESE = [
     (["validate", "--strict=yes"], "错误：选项 --strict 不带值，请去掉等号和后面的值。\n"),
     (
         ["orders", "refund", "xyz"],
-        usage("orders refund", "[OPTIONS] ORDER") + "错误：值不对：xyz 不是订单号，订单号写成 PLUS00000012 或 12\n",
+        usage("orders refund", "[OPTIONS] ORDER") + "错误：xyz 不是订单号：订单号写成 PLUS00000012 或 12。\n",
     ),
     (
         ["orders", "returns", "approve", "abc"],
-        usage("orders returns approve", "[OPTIONS] NUMBER") + "错误：值不对：abc 不是退货单号，退货单号写成 TH00000003 或 3\n",
+        usage("orders returns approve", "[OPTIONS] NUMBER") + "错误：abc 不是退货单号：退货单号写成 TH00000003 或 3。\n",
     ),
 ]
 
@@ -142,7 +142,7 @@ def test_the_program_shows_it_on_stderr():
 def test_other_messages_are_left_as_they_are(tmp_path):
     missing = tmp_path / "nowhere"
     ours = plus("report", "--base", "main", "--content", str(missing))
-    assert (ours.exit_code, ours.output) == (1, f"Error: {missing} 不是内容文件夹\n")  # (our ClickException)
+    assert (ours.exit_code, ours.output) == (1, f"错误：{missing} 不是内容文件夹\n")  # (our ClickException: 错误：, not Error:)
     assert plus("db").output.startswith("用法：plus db [OPTIONS] COMMAND [ARGS]...\n\n  结账数据库")  # (a group's help, not an error)
 
     @click.group(cls=Root)

@@ -104,8 +104,9 @@ Usage: plus [OPTIONS] COMMAND [ARGS]...
 
 Options:
   --version       Show the version and exit.
-  --lang [zh|en]  Language of curator messages: zh (the default) or en; without
-                  it, PLUS_LANG or an English locale (LANG=en_*) means en.
+  --lang [zh|en]  Language of messages and help: zh (the default) or en; without
+                  it, PLUS_LANG or an English locale (LANG=en_*) means en. It
+                  may stand anywhere on the command line.
   --help          Show this message and exit.
 
 Commands:
