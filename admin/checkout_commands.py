@@ -206,6 +206,18 @@ def orders() -> None:
     """List, ship, refund and reconcile orders; buyers' returns and invoices."""
 
 
+list_format = option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "csv", "json"]),
+    default="table",
+    show_default=True,
+    help="table to read, csv for a spreadsheet, json for programs.",
+    zh="table 便于阅读，csv 给表格软件，json 给程序。",
+)
+"""`--format` of the list commands (each use makes an option of its own)."""
+
+
 @orders.command("list", zh="订单列表，最新的在前。")
 @option(
     "--status", type=click.Choice([status.value for status in OrderStatus]), help="Only orders in this state.", zh="只列出这个状态的订单。"
@@ -227,15 +239,7 @@ def orders() -> None:
     help="Skip this many first (the next page).",
     zh="先跳过这么多笔（看下一页）。",
 )
-@option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "csv", "json"]),
-    default="table",
-    show_default=True,
-    help="table to read, csv for a spreadsheet, json for programs.",
-    zh="table 便于阅读，csv 给表格软件，json 给程序。",
-)
+@list_format
 def list_(status, email, product, since, limit, offset, fmt) -> None:
     """Orders, newest first."""
     from checkout.db import get_database
@@ -388,15 +392,7 @@ def _return_id(value: str) -> int:
     help="Only these (oldest first).",
     zh="只列出这个状态的（最早的在前）。",
 )
-@option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "csv", "json"]),
-    default="table",
-    show_default=True,
-    help="table to read, csv for a spreadsheet, json for programs.",
-    zh="table 便于阅读，csv 给表格软件，json 给程序。",
-)
+@list_format
 def list_returns(status: str | None = None, fmt: str = "table") -> None:
     """Returns, newest first (or one status, oldest first)."""
     from checkout.db import get_database
@@ -472,15 +468,7 @@ def invoices_(ctx: click.Context) -> None:
 
 @invoices_.command("list", zh="发票申请，最新的在前（按状态筛选时最早的在前）。")
 @option("--status", type=click.Choice(["requested", "issued"]), help="Only these (oldest first).", zh="只列出这个状态的（最早的在前）。")
-@option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "csv", "json"]),
-    default="table",
-    show_default=True,
-    help="table to read, csv for a spreadsheet, json for programs.",
-    zh="table 便于阅读，csv 给表格软件，json 给程序。",
-)
+@list_format
 def list_invoices(status: str | None = None, fmt: str = "table") -> None:
     """Invoice requests, newest first (or one status, oldest first)."""
     from checkout.db import get_database
@@ -543,15 +531,7 @@ def members() -> None:
     zh="只列出 PLUS 有效（active）或已到期（expired）的会员。",
 )
 @option("--csv", "as_csv", is_flag=True, help="CSV for a spreadsheet (the same as --format csv).", zh="导出 CSV 表格（同 --format csv）。")
-@option(
-    "--format",
-    "fmt",
-    type=click.Choice(["table", "csv", "json"]),
-    default="table",
-    show_default=True,
-    help="table to read, csv for a spreadsheet, json for programs.",
-    zh="table 便于阅读，csv 给表格软件，json 给程序。",
-)
+@list_format
 def list_members(status: str | None, as_csv: bool, fmt: str) -> None:
     """PLUS members, latest end first: email, member since and until, how it renews, status."""
     from checkout.db import get_database
