@@ -48,7 +48,7 @@ TODAY = "2026-11-25"
 
 def tree_memory(root: int) -> int:
     """The memory (KiB) process `root` and all its descendants use now: their proportional set
-    sizes, so pages a forked child (search records, validation, render workers) shares with its parent
+    sizes, so pages a forked child (search records, validation) shares with its parent
     count once, as the machine holds them."""
     parents: dict[int, int] = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
