@@ -85,11 +85,7 @@ def needles(name: str) -> set[bytes]:
 class NdaGuard:
     """Finds every form (see `needles`) of every NDA name in bytes, case-insensitively for ASCII."""
 
-    def __init__(self, names_by_factory: dict[str, list[str]], *, folded: bool = False):
-        self.folded = folded
-        """Also read the bytes as text and match folded names (catalog/nda.py): ＭＩＮＩＳＯ, 名\u200b创优品. About
-        2 ms for a 60 KB page, so the last scan of the output does it; the pages checked in memory as they are
-        rendered rely on `validate`, which refuses such spellings at their source line."""
+    def __init__(self, names_by_factory: dict[str, list[str]]):
         found: dict[bytes, str] = {}  # factories cloned from one another share names: each once
         for fid, names in sorted(names_by_factory.items()):
             for name in names:
@@ -109,14 +105,17 @@ class NdaGuard:
     def __bool__(self) -> bool:
         return bool(self._needles)
 
-    def factory_named_in(self, data: bytes, *, folded: bool | None = None) -> str | None:
-        """The factory whose NDA brand `data` names, or None; `folded` overrides the guard's own setting."""
+    def factory_named_in(self, data: bytes, *, folded: bool = False) -> str | None:
+        """The factory whose NDA brand `data` names, or None. `folded`: also read the bytes as text and
+        match folded names (catalog/nda.py): ＭＩＮＩＳＯ, 名\u200b创优品. About 2 ms for a 60 KB page, so the
+        last scan of the output does it; the pages checked in memory as they are rendered rely on
+        `validate`, which refuses such spellings at their source line."""
         if not self._needles:
             return None
         lowered = data.lower()
         if found := next((fid for needle, fid in self._needles if needle in lowered), None):
             return found
-        return self._disguised(data) if (self.folded if folded is None else folded) else None
+        return self._disguised(data) if folded else None
 
     def _disguised(self, data: bytes) -> str | None:
         """The factory whose NDA brand `data` names once read as text (entities, escapes and folding undone):
