@@ -7,6 +7,7 @@ import datetime as dt
 import gc
 import os
 import shutil
+import signal
 import textwrap
 from pathlib import Path
 
@@ -390,11 +391,20 @@ def pytest_cmdline_main(config):
         option.numprocesses = "auto"
 
 
+def _ctrl_c_as_from_a_terminal() -> None:
+    """Run as a terminal runs it, also when started in the background (`cmd &` in a script, `nohup`): there SIGINT
+    comes ignored, and every process a test starts would inherit that, so a `plus serve` stopped with Ctrl-C
+    (SIGINT) by a test would go on running. A handled signal is not inherited: the children start with the default."""
+    if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
 def pytest_configure(config):
     """Temporary files in memory where there is room (see _temporary_files_in_memory); every Flask app the tests
     make shares its URL builders (see SharedBuilderRule), every Pelican build made in this process its compiled
     templates (see CompiledTemplates; connected by the signal's name, so Pelican is imported only by the tests that build)."""
     _temporary_files_in_memory(config)
+    _ctrl_c_as_from_a_terminal()
     Flask.url_rule_class = SharedBuilderRule
     blinker.signal("generator_init").connect(_share_compiled_templates)
 
