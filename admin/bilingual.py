@@ -42,7 +42,33 @@ class _Bilingual:
 
 
 class Option(_Bilingual, click.Option):
-    pass
+    def make_metavar(self, ctx: click.Context) -> str:
+        """What an option takes (TEXT, DIRECTORY, …), in zh mode in zh-CN (文本, 文件夹, …)."""
+        metavar = super().make_metavar(ctx)
+        return metavar_zh(metavar) if chinese() else metavar
+
+
+METAVARS_ZH = {
+    "TEXT": "文本",
+    "INTEGER": "整数",
+    "INTEGER RANGE": "整数",
+    "FLOAT": "数字",
+    "FLOAT RANGE": "数字",
+    "FILE": "文件",
+    "DIRECTORY": "文件夹",
+    "PATH": "路径",
+    "HOST:PORT": "主机:端口",
+    "STATUS": "状态",
+}
+"""What an option takes, as click names it (its types' names) or our options do, in zh-CN."""
+
+
+def metavar_zh(metavar: str) -> str:
+    """An option's metavar in zh-CN: a word of METAVARS_ZH, a date's format as YYYY-MM-DD; choices as they are."""
+    base = metavar.removesuffix("...")
+    if base in METAVARS_ZH:
+        return METAVARS_ZH[base] + metavar[len(base) :]
+    return metavar.replace("%Y", "YYYY").replace("%m", "MM").replace("%d", "DD")
 
 
 CLICK_ZH = {
@@ -67,7 +93,7 @@ def wrap(paragraph: str, width: int) -> list[str]:
     text = re.sub(rf"(?<=[{WIDE}])\s*\n\s*|\s*\n\s*(?=[{WIDE}])", "", paragraph.strip())
     lines, line = [], ""
     for token in re.findall(rf"\s+|[（“\[]*(?:[{WIDE}]|[^\s{WIDE}]+)[。，；：、）”！？]*", re.sub(r"\s*\n\s*", " ", text)):
-        if line and _columns(line + token.rstrip()) > width:
+        if line and columns(line + token.rstrip()) > width:
             lines.append(line.rstrip())
             line = token.lstrip()
         else:
@@ -75,7 +101,8 @@ def wrap(paragraph: str, width: int) -> list[str]:
     return [*lines, line]
 
 
-def _columns(text: str) -> int:
+def columns(text: str) -> int:
+    """How many terminal columns `text` takes: a Chinese character (East Asian wide or full-width) takes two."""
     return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
 
 
@@ -94,11 +121,26 @@ class HelpFormatter(click.HelpFormatter):
         super().write_text(self._kept(text, self.width - self.current_indent) if chinese() else text)
 
     def write_dl(self, rows: Iterable[tuple[str, str]], col_max: int = 30, col_spacing: int = 2) -> None:
+        """click's list of options or commands; in zh mode both columns measured by display width (a Chinese
+        metavar such as 文件夹 takes two columns a character), the second wrapped by `wrap`."""
         rows = list(rows)
-        if chinese():
-            width = max(self.width - min(max(len(first) for first, _ in rows), col_max) - col_spacing - 2, 10)
-            rows = [(first, self._kept(_click_zh(second), width) if second else second) for first, second in rows]
-        super().write_dl(rows, col_max, col_spacing)
+        if not chinese():
+            super().write_dl(rows, col_max, col_spacing)
+            return
+        first_col = min(max(columns(first) for first, _ in rows), col_max) + col_spacing
+        width = max(self.width - first_col - 2, 10)
+        under = " " * (first_col + self.current_indent)
+        for first, second in rows:
+            self.write(f"{'':>{self.current_indent}}{first}")
+            if not second:
+                self.write("\n")
+                continue
+            fits = columns(first) <= first_col - col_spacing
+            self.write(" " * (first_col - columns(first)) if fits else "\n" + under)
+            lines: list[str] = []
+            for i, paragraph in enumerate(_click_zh(second).split("\n\n")):
+                lines += ([""] if i else []) + wrap(paragraph, width)  # (paragraphs a blank line apart, as click has them)
+            self.write(lines[0] + "\n" + "".join(f"{under}{line}\n" for line in lines[1:]))
 
     @staticmethod
     def _kept(text: str, width: int) -> str:

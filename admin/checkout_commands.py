@@ -220,7 +220,11 @@ list_format = option(
 
 @orders.command("list", zh="订单列表，最新的在前。")
 @option(
-    "--status", type=click.Choice([status.value for status in OrderStatus]), help="Only orders in this state.", zh="只列出这个状态的订单。"
+    "--status",
+    type=click.Choice([status.value for status in OrderStatus]),
+    metavar="STATUS",  # (click's [awaiting_payment|paid|…] made the help 82 columns wide)
+    help=f"Only orders in this state: {', '.join(OrderStatus)}.",
+    zh=f"只列出这个状态的订单：{'、'.join(f'{status}（{status.label}）' for status in OrderStatus)}。",
 )
 @option("--email", help="Only the orders of this buyer's email.", zh="只列出这个邮箱的买家的订单。")
 @option("--product", help="Only orders containing this product id.", zh="只列出含这个商品 id 的订单。")

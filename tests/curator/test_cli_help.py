@@ -15,6 +15,7 @@ from click.testing import CliRunner
 from admin.bilingual import Command, Group, Option
 from admin.cli import cli
 from tests.conftest import PRODUCT, REPO
+from tests.language import columns
 
 LOCALE = ("PLUS_LANG", "LC_ALL", "LC_MESSAGES", "LANG")
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -80,9 +81,26 @@ def test_a_command_help_is_chinese_with_click_words_too(monkeypatch):
         monkeypatch.delenv(name, raising=False)
     out = plus("validate", "--help").output
     assert out.startswith("用法：plus validate [OPTIONS] [PATHS]...\n\n  检查所有内容文件；有必须改的问题时退出码为 1。\n"), out
-    assert re.search(r"^  --content DIRECTORY +内容文件夹（里面有 products/、factories/、$", out, re.MULTILINE), out
+    assert re.search(r"^  --content 文件夹 +内容文件夹（里面有 products/、factories/、$", out, re.MULTILINE), out
     assert "[默认：content]" in out and "[默认：text]" in out
     assert "default" not in out and "Options" not in out
+
+
+def test_what_an_option_takes_is_said_in_chinese_and_lined_up_by_display_width():
+    untranslated = []
+    for path, _ in commands():
+        out = plus(*path, "--help").output
+        untranslated += re.findall(r"^ +--[\w-]+ (?:TEXT|INTEGER|DIRECTORY|FILE|PATH|FLOAT|STATUS|HOST:PORT|\[%Y)", out, re.MULTILINE)
+        options = [match for line in out.splitlines() if (match := re.match(r"^(  --\S+(?: \S+)*?  +)\S", line))]
+        assert len({columns(match[1]) for match in options}) <= 1, out  # (each option's help in one column, 文件夹 taking six)
+    assert not untranslated
+    out = plus("orders", "list", "--help").output
+    assert re.search(r"^  --status 状态 +只列出这个状态的订单：awaiting_payment（待付款确$", out, re.MULTILINE), out
+    assert re.search(r"^  --since \[YYYY-MM-DD\] +只列出", out, re.MULTILINE), out
+    assert re.search(r"^  --limit 整数 +最多", out, re.MULTILINE), out
+    english = plus("--lang", "en", "orders", "list", "--help").output
+    assert "  --status STATUS  " in english and "--since [%Y-%m-%d]" in english and "--limit INTEGER RANGE" in english
+    assert max(map(len, english.splitlines())) <= 80, english  # (click's [awaiting_payment|paid|…] made it 82)
 
 
 def test_a_long_chinese_help_is_wrapped_by_its_display_width(monkeypatch):
