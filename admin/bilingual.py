@@ -13,7 +13,7 @@ import functools
 import inspect
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Container, Iterable, Iterator, Sequence
 from typing import IO, Any
 
 import click
@@ -104,6 +104,22 @@ def wrap(paragraph: str, width: int) -> list[str]:
 def columns(text: str) -> int:
     """How many terminal columns `text` takes: a Chinese character (East Asian wide or full-width) takes two."""
     return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
+
+
+def aligned(rows: Sequence[Sequence[str]], *, right: Container[int] = ()) -> list[str]:
+    """A table's lines: each column as wide as its widest cell (in terminal columns, so Chinese cells line
+    up too), two spaces apart; the columns numbered in `right` aligned right, the last one not padded."""
+    if not rows:
+        return []
+    widths = [max(columns(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = []
+    for row in rows:
+        cells = []
+        for i, (cell, width) in enumerate(zip(row, widths, strict=True)):
+            padding = " " * (width - columns(cell))
+            cells.append(padding + cell if i in right else cell + padding)
+        lines.append("  ".join(cells).rstrip())
+    return lines
 
 
 class HelpFormatter(click.HelpFormatter):

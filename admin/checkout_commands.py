@@ -7,15 +7,17 @@ import datetime as dt
 import json
 import logging
 import os
+from collections.abc import Container, Iterable
 from pathlib import Path
 
 import click
 
 from catalog.messages import say
+from catalog.money import price_label
 from checkout.localtime import STORE_TIMEZONE, local_time
-from checkout.status import OrderStatus, status_with_refund
+from checkout.status import OrderStatus
 
-from .bilingual import command, group, option
+from .bilingual import aligned, command, group, option
 from .git import content_revision
 from .options import build_failed, content_option
 
@@ -38,7 +40,10 @@ def _app():
             get_database(app).engine.dispose()
             app = create_app(served)
             click.echo(
-                f"连接本机正在运行的商店（plus serve）：邮件链接和退款都用它的设置 / using the running plus serve's {', '.join(sorted(served))}",
+                say(
+                    "连接本机正在运行的商店（plus serve）：邮件链接和退款都用它的设置",
+                    f"using the running plus serve's {', '.join(sorted(served))}",
+                ),
                 err=True,
             )
     except ConfigError as exc:
@@ -50,12 +55,14 @@ def _app():
         close_app(app)
 
 
-NO_STRIPE = (
-    "这个命令要连接 Stripe，但没有设置 STRIPE_SECRET_KEY，也没有正在运行的本地商店：\n"
-    "  请在另一个终端运行 ./dev serve 或 plus serve（它带本地 Stripe 测试替身，命令会自动使用），或设置 STRIPE_SECRET_KEY。\n"
-    "This command talks to Stripe, but STRIPE_SECRET_KEY is not set and no local store is running:\n"
-    "  start ./dev serve or plus serve in another terminal (commands use its Stripe stand-in), or set STRIPE_SECRET_KEY."
-)
+def no_stripe() -> str:
+    """What a command that needs Stripe says when it has no key and no local store to borrow one from."""
+    return say(
+        "这个命令要连接 Stripe，但没有设置 STRIPE_SECRET_KEY，也没有正在运行的本地商店：\n"
+        "  请在另一个终端运行 ./dev serve 或 plus serve（它带本地 Stripe 测试替身，命令会自动使用），或设置 STRIPE_SECRET_KEY。",
+        "This command talks to Stripe, but STRIPE_SECRET_KEY is not set and no local store is running:\n"
+        "  start ./dev serve or plus serve in another terminal (commands use its Stripe stand-in), or set STRIPE_SECRET_KEY.",
+    )
 
 
 def _stripe(app):
@@ -64,7 +71,7 @@ def _stripe(app):
     try:
         return get_stripe(app)
     except StripeNotConfigured as exc:
-        raise click.ClickException(NO_STRIPE) from exc
+        raise click.ClickException(no_stripe()) from exc
 
 
 def _order_id(value: str) -> int:
@@ -82,9 +89,14 @@ def _ship_to(order) -> str:
 
     address = order_address(order)
     if address is None:
-        return "no delivery address (ordered before addresses were asked: contact the buyer)"
-    fee = f"delivery ¥{order.delivery_fee}" if order.delivery_fee else "free delivery"
-    return f"{address.name} {address.mobile} {address.one_line()}{f' {address.postcode}' if address.postcode else ''} ({fee})"
+        return say(
+            "没有收货地址（下单时商店还不收集地址）：请联系买家",
+            "no delivery address (ordered before addresses were asked: contact the buyer)",
+        )
+    where = f"{address.name} {address.mobile} {address.one_line()}{f' {address.postcode}' if address.postcode else ''}"
+    if order.delivery_fee:
+        return where + say(f"（配送费 ¥{order.delivery_fee}）", f" (delivery ¥{order.delivery_fee})")
+    return where + say("（包邮）", " (free delivery)")
 
 
 def _logging(verbose: bool = True) -> None:
@@ -152,7 +164,12 @@ def serve(content: Path, host: str, port: int, output: Path, no_build: bool, wor
         except ContentError as exc:
             for problem in sorted(exc.problems):
                 click.echo(problem.as_text(), err=True)
-            raise click.ClickException("the content has errors: fix them (plus validate) and serve again") from None
+            raise click.ClickException(
+                say(
+                    "内容有错误（见上面各行）：改好后（plus validate）再运行 plus serve",
+                    "the content has errors: fix them (plus validate) and serve again",
+                )
+            ) from None
         except (NdaLeak, RenderError, SearchIndexError, WorkerFailed) as exc:
             raise click.ClickException(build_failed(exc, output)) from None
     from checkout.config import ConfigError
@@ -184,7 +201,7 @@ def upgrade() -> None:
     _logging()
     with _app() as app:
         migrate(get_database(app).engine)
-        click.echo("数据库已是最新 / database is up to date")
+        click.echo(say("数据库已是最新", "database is up to date"))
 
 
 EXCEL_BOM = "\ufeff"
@@ -258,16 +275,61 @@ def list_(status, email, product, since, limit, offset, fmt) -> None:
             elif fmt == "json":
                 click.echo(json.dumps({"orders": [order_json(o) for o in page], "total": total}, ensure_ascii=False, indent=2))
             else:
-                for order in page:
-                    items = ", ".join(f"{line.product_id}×{line.quantity}" for line in order.lines)
-                    click.echo(
-                        f"{order.number}  {local_time(order.created_at)}  {OrderStatus(order.status).label} {status_with_refund(order.status, order.refunded_amount, operator=True):<16} ¥{order.amount_total:>10}  {order.email or '-'}  {items}"
-                    )
-                    click.echo(f"    → {_ship_to(order)}")
-                    for back in order.returns:  # an order not shipped yet ships without what was returned
-                        items = ", ".join(f"{line.product_id}×{line.quantity}" for line in back.lines)
-                        click.echo(f"    ↩ {back.number} {back.status} ¥{back.amount}: {items}")
-                click.echo(f"{len(page)} of {total} order(s)")
+                _echo_orders(page, total)
+
+
+ORDER_COLUMNS = (
+    ("订单号", "order"),
+    ("下单时间", "created"),
+    ("状态", "status"),
+    ("实付金额", "total"),
+    ("邮箱", "email"),
+    ("商品", "items"),
+)
+"""The columns of `plus orders list`, (zh, en)."""
+
+
+def _echo_orders(page, total: int) -> None:
+    """A page of orders as a table: a line each (its amount no wider than the page's largest, so a line
+    fits 80 columns more often), where it goes, a partial refund and its returns under it."""
+    from checkout.returns import STATUS_LABELS
+
+    digits = max((len(str(order.amount_total)) for order in page), default=0)
+    rows = [
+        [
+            order.number,
+            local_time(order.created_at),
+            say(OrderStatus(order.status).label, order.status),
+            f"¥{order.amount_total:>{digits}}",
+            order.email or "-",
+            _items(order.lines),
+        ]
+        for order in page
+    ]
+    for order, line in zip(page, _under_heading(ORDER_COLUMNS, rows, right={3}), strict=True):
+        click.echo(line)
+        click.echo(f"    → {_ship_to(order)}")
+        if order.refunded_amount and order.status != OrderStatus.REFUNDED:
+            refunded = price_label(order.refunded_amount, exact=True)
+            click.echo(say(f"    部分退款 {refunded}", f"    partly refunded {refunded}"))
+        for back in order.returns:  # an order not shipped yet ships without what was returned
+            click.echo(f"    ↩ {back.number} {say(STATUS_LABELS[back.status], back.status)} ¥{back.amount}: {_items(back.lines)}")
+    click.echo(say(f"显示 {len(page)} 笔，共 {total} 笔订单", f"{len(page)} of {total} order(s)"))
+
+
+def _under_heading(columns: Iterable[tuple[str, str]], rows: list[list[str]], *, right: Container[int] = ()) -> list[str]:
+    """The lines of a table's rows, aligned (see `aligned`) under its heading in the operator's language,
+    which is echoed here first (no heading for no rows)."""
+    if not rows:
+        return []
+    heading, *lines = aligned([[say(zh, en) for zh, en in columns], *rows], right=right)
+    click.echo(heading)
+    return lines
+
+
+def _items(lines) -> str:
+    """An order's or a return's lines on one line: `umbrella×2, aux-vacuum×1`."""
+    return ", ".join(f"{line.product_id}×{line.quantity}" for line in lines)
 
 
 @orders.command(zh="标记订单已发货，并邮件通知买家。对已发货的订单再运行一次：更正快递公司或运单号。")
@@ -295,14 +357,16 @@ def ship(order: str, carrier: str | None, tracking: str | None) -> None:
                 shipped = service.ship(session, before.id, carrier=carrier, tracking=tracking)
                 if was_shipped:
                     click.echo(
-                        f"{shipped.number} 本来就已发货：快递信息 {old} → {shipped.parcel or '-'}，已再次邮件通知买家 / "
-                        "already shipped: tracking updated, buyer mailed again"
+                        say(
+                            f"{shipped.number} 本来就已发货：快递信息 {old} → {shipped.parcel or '-'}，已再次邮件通知买家",
+                            f"{shipped.number} already shipped: tracking updated, buyer mailed again",
+                        )
                     )
                     return
-                click.echo(f"{shipped.number} 已发货，寄往 / shipped to {_ship_to(shipped)}")
+                click.echo(say(f"{shipped.number} 已发货，寄往 {_ship_to(shipped)}", f"{shipped.number} shipped to {_ship_to(shipped)}"))
                 for title, sent, cancelled in service.packing_list(session, shipped, shipped.shipped_at or shipped.created_at):
-                    note = f"（已取消 {cancelled} 件，不发 / {cancelled} cancelled, not sent）" if cancelled else ""
-                    click.echo(f"  装箱 / pack: {title} × {sent}{note}")
+                    note = say(f"（已取消 {cancelled} 件，不发）", f" ({cancelled} cancelled, not sent)") if cancelled else ""
+                    click.echo(say(f"  装箱：{title} × {sent}{note}", f"  pack: {title} × {sent}{note}"))
         except service.OrderError as exc:
             raise click.ClickException(exc.message) from None
 
@@ -323,15 +387,20 @@ def refund(order: str, yes: bool) -> None:
                     found = service.get_order(session, _order_id(order))
                 except service.OrderError as exc:
                     raise click.ClickException(exc.message) from None
-                what = f"{found.number}（{OrderStatus(found.status).label}，¥{found.amount_total}，{found.email or '-'}）"
-            if not click.confirm(f"确定全额退款 {what}？ / refund in full?"):
-                click.echo("没有退款 / nothing refunded")
+                asked = say(
+                    f"确定全额退款 {found.number}（{OrderStatus(found.status).label}，¥{found.amount_total}，{found.email or '-'}）？",
+                    f"refund {found.number} ({found.status}, ¥{found.amount_total}, {found.email or '-'}) in full?",
+                )
+            if not click.confirm(asked):
+                click.echo(say("没有退款", "nothing refunded"))
                 raise SystemExit(1)
         try:
             refunded = service.refund(get_database(app), _order_id(order), client=_stripe(app))
         except service.OrderError as exc:
             raise click.ClickException(exc.message) from None
-        click.echo(f"{refunded.number} 已全额退款 / refunded ({refunded.stripe_refund_id})")
+        click.echo(
+            say(f"{refunded.number} 已全额退款（{refunded.stripe_refund_id}）", f"{refunded.number} refunded ({refunded.stripe_refund_id})")
+        )
 
 
 @orders.command(zh="补记已付款、却没有订单的 Stripe 结账（webhook 没有送达）。有不是本店发起的付款时退出码 1。")
@@ -350,12 +419,14 @@ def reconcile(since: dt.datetime | None) -> None:
     with _app() as app:
         report = run(get_database(app), _stripe(app), since=_beijing_day(since))
         for session_id in report.recorded:
-            click.echo(f"已补记订单 / recorded {session_id}")
+            click.echo(say(f"已补记订单 {session_id}", f"recorded {session_id}"))
         for session_id in report.unknown:
-            click.echo(f"不是本店发起的付款 / not started by this store: {session_id}", err=True)
+            click.echo(say(f"不是本店发起的付款：{session_id}", f"not started by this store: {session_id}"), err=True)
         click.echo(
-            f"核对 {report.checked} 笔已付款：补记 {len(report.recorded)} 笔，未知 {len(report.unknown)} 笔 / "
-            f"checked {report.checked} paid session(s): {len(report.recorded)} recorded, {len(report.unknown)} unknown"
+            say(
+                f"核对 {report.checked} 笔已付款：补记 {len(report.recorded)} 笔，未知 {len(report.unknown)} 笔",
+                f"checked {report.checked} paid session(s): {len(report.recorded)} recorded, {len(report.unknown)} unknown",
+            )
         )
         if report.unknown:
             raise SystemExit(1)
@@ -369,7 +440,7 @@ def sweep() -> None:
 
     with _app() as app:
         released = sweep_reservations(get_database(app), _stripe(app))
-        click.echo(f"释放了 {released} 个过期未付的库存预留 / released {released} expired reservation(s)")
+        click.echo(say(f"释放了 {released} 个过期未付的库存预留", f"released {released} expired reservation(s)"))
 
 
 @orders.group("returns", invoke_without_command=True, zh="买家的退货：列出、批准（在 Stripe 退款，可加 --restock）或拒绝。")
@@ -404,17 +475,50 @@ def list_returns(status: str | None = None, fmt: str = "table") -> None:
 
     with _app() as app, get_database(app).sessions() as session:
         rows = returns_listing(session, status)
+        reasons = _reasons(session, rows) if fmt == "table" else {}
     if fmt == "csv":
         _echo_csv(returns_csv(rows))
     elif fmt == "json":
         click.echo(json.dumps({"returns": rows, "total": len(rows)}, ensure_ascii=False, indent=2))
     else:
-        for row in rows:
-            items = ", ".join(f"{line['product']}×{line['quantity']}" for line in row["lines"])
-            click.echo(f"{row['number']}  {row['order_number']}  {row['status']:<10} ¥{row['amount']:>9}  {row['reason']}  {items}")
+        from checkout.returns import STATUS_LABELS
+
+        table = [
+            [
+                row["number"],
+                row["order_number"],
+                say(STATUS_LABELS[row["status"]], row["status"]),
+                f"¥{row['amount']:>9}",
+                say(reasons[row["id"]], row["reason"]),
+                ", ".join(f"{line['product']}×{line['quantity']}" for line in row["lines"]),
+            ]
+            for row in rows
+        ]
+        for row, line in zip(rows, _under_heading(RETURN_COLUMNS, table, right={3}), strict=True):
+            click.echo(line)
             if row["note"] or row["refusal"]:
-                click.echo(f"    {row['note'] or ''}{'  refused: ' + row['refusal'] if row['refusal'] else ''}")
-        click.echo(f"{len(rows)} return(s)")
+                refused = say("  未通过：", "  refused: ") + row["refusal"] if row["refusal"] else ""
+                click.echo(f"    {row['note'] or ''}{refused}")
+        click.echo(say(f"共 {len(rows)} 个售后单", f"{len(rows)} return(s)"))
+
+
+RETURN_COLUMNS = (
+    ("售后单号", "return"),
+    ("订单号", "order"),
+    ("状态", "status"),
+    ("退款金额", "amount"),
+    ("原因", "reason"),
+    ("商品", "items"),
+)
+"""The columns of `plus orders returns list`, (zh, en)."""
+
+
+def _reasons(session, rows: list[dict]) -> dict[int, str]:
+    """Each return's reason as the buyer chose it on the order page (a cancellation's words before shipping)."""
+    from checkout.models import Order, ReturnRequest
+    from checkout.returns import reason_label
+
+    return {row["id"]: reason_label(session.get_one(Order, row["order_id"]), session.get_one(ReturnRequest, row["id"])) for row in rows}
 
 
 @returns_.command("approve", zh="批准退货：在 Stripe 退还这几项的款（再运行一次也不会重复退款）。")
@@ -434,8 +538,10 @@ def approve_return(number: str, restock: bool) -> None:
             raise click.ClickException(exc.message) from None
         stocked = ("，已回库存", " and restocked") if done.restocked else ("", "")
         click.echo(
-            f"{done.number} 已退款 ¥{done.amount}{stocked[0]}，已邮件通知买家 / "
-            f"refunded ¥{done.amount} ({done.stripe_refund_id}){stocked[1]}; the buyer is mailed"
+            say(
+                f"{done.number} 已退款 ¥{done.amount}{stocked[0]}，已邮件通知买家",
+                f"{done.number} refunded ¥{done.amount} ({done.stripe_refund_id}){stocked[1]}; the buyer is mailed",
+            )
         )
 
 
@@ -457,7 +563,7 @@ def refuse_return(number: str, reason: str) -> None:
         try:
             with get_database(app).transaction() as session:
                 done = service.refuse(session, _return_id(number), why=reason)
-                click.echo(f"{done.number} 已拒绝，已邮件通知买家 / refused; the buyer is mailed")
+                click.echo(say(f"{done.number} 已拒绝，已邮件通知买家", f"{done.number} refused; the buyer is mailed"))
         except OrderError as exc:
             raise click.ClickException(exc.message) from None
 
@@ -485,14 +591,39 @@ def list_invoices(status: str | None = None, fmt: str = "table") -> None:
     elif fmt == "json":
         click.echo(json.dumps({"invoices": rows, "total": len(rows)}, ensure_ascii=False, indent=2))
     else:
-        for row in rows:
-            tax = f" {row['tax_id']}" if row["tax_id"] else ""
-            click.echo(
-                f"{row['order_number']}  {row['status']:<9} ¥{row['amount']:>9}  {row['kind']:<7} {row['title_type']:<8} {row['title']}{tax}  {row['invoice_number'] or ''}"
-            )
+        from checkout.invoices import STATUS_LABELS, TITLE_TYPES
+
+        table = [
+            [
+                row["order_number"],
+                say(STATUS_LABELS[row["status"]], row["status"]),
+                f"¥{row['amount']:>9}",
+                say(INVOICE_KINDS[row["kind"]], row["kind"]),
+                say(TITLE_TYPES[row["title_type"]], row["title_type"]),
+                row["invoice_number"] or "",
+                row["title"] + (f" {row['tax_id']}" if row["tax_id"] else ""),
+            ]
+            for row in rows
+        ]
+        for row, line in zip(rows, _under_heading(INVOICE_COLUMNS, table, right={2}), strict=True):
+            click.echo(line)
             if row["kind"] == "special":
                 click.echo(f"    {row['registered_address']} {row['registered_phone']} {row['bank_name']} {row['bank_account']}")
-        click.echo(f"{len(rows)} invoice request(s)")
+        click.echo(say(f"共 {len(rows)} 个发票申请", f"{len(rows)} invoice request(s)"))
+
+
+INVOICE_COLUMNS = (
+    ("订单号", "order"),
+    ("状态", "status"),
+    ("开票金额", "amount"),
+    ("发票类型", "kind"),
+    ("抬头类型", "title type"),
+    ("发票号码", "number"),
+    ("发票抬头", "title"),
+)
+"""The columns of `plus orders invoices list`, (zh, en): the title last, as long as it is."""
+INVOICE_KINDS = {"normal": "普通发票", "special": "专用发票"}
+"""Invoice kinds in a table's words (the order page's checkout.invoices.KINDS, without 增值税)."""
 
 
 @invoices_.command("issue", zh="登记订单的发票已开具及其号码，并邮件通知买家。")
@@ -515,8 +646,10 @@ def issue_invoice(order: str, invoice_number: str) -> None:
             with get_database(app).transaction() as session:
                 done = service.issue(session, _order_id(order), invoice_number)
                 click.echo(
-                    f"PLUS{done.order_id:08d} 的发票 {done.invoice_number} 已开具，已邮件通知买家 / "
-                    f"invoice {done.invoice_number} of PLUS{done.order_id:08d} issued; the buyer is mailed"
+                    say(
+                        f"PLUS{done.order_id:08d} 的发票 {done.invoice_number} 已开具，已邮件通知买家",
+                        f"invoice {done.invoice_number} of PLUS{done.order_id:08d} issued; the buyer is mailed",
+                    )
                 )
         except OrderError as exc:
             raise click.ClickException(exc.message) from None
@@ -549,12 +682,23 @@ def list_members(status: str | None, as_csv: bool, fmt: str) -> None:
     elif fmt == "json":
         click.echo(json.dumps({"members": [member_json(row) for row in rows], "total": len(rows)}, ensure_ascii=False, indent=2))
     else:
-        for row in rows:
-            until = local_time(row["until"]) if row["until"] else "-"
-            click.echo(
-                f"{row['email']}  since 自 {local_time(row['since'])}  until 至 {until}  {STANDINGS[row['status']]:<16} {RENEWALS[row['renewal']]}"
-            )
-        click.echo(f"{len(rows)} member(s) / 位会员")
+        table = [
+            [
+                row["email"],
+                local_time(row["since"]),
+                local_time(row["until"]) if row["until"] else "-",
+                say(*STANDINGS[row["status"]]),
+                say(*RENEWALS[row["renewal"]]),
+            ]
+            for row in rows
+        ]
+        for line in _under_heading(MEMBER_COLUMNS, table):
+            click.echo(line)
+        click.echo(say(f"共 {len(rows)} 位会员", f"{len(rows)} member(s)"))
+
+
+MEMBER_COLUMNS = (("邮箱", "email"), ("开通时间", "since"), ("到期时间", "until"), ("状态", "status"), ("续费方式", "renewal"))
+"""The columns of `plus members list`, (zh, en)."""
 
 
 @members.command(zh="提醒 PLUS 即将到期、又不会自动续费的会员。给每人排一封提醒邮件，同一个到期日只提醒一次。")
@@ -578,7 +722,7 @@ def remind(days: int) -> None:
         # a failure reminds nobody twice and loses nobody else's reminder. The outbox sends them.
         database = get_database(app)
         sent = remind_expiring(database, days=days, write=notices.membership_reminder)
-        click.echo(f"提醒了 {sent} 位会员（邮件已排队：plus mail send）/ reminded {sent} member(s) (mails queued: plus mail send)")
+        click.echo(say(f"提醒了 {sent} 位会员（邮件已排队：plus mail send）", f"reminded {sent} member(s) (mails queued: plus mail send)"))
 
 
 @group(zh="发件队列（订单、重置密码、邮箱验证和会员提醒邮件）。")
@@ -598,12 +742,15 @@ def send_mail(retry_failed: bool) -> None:
         if retry_failed:
             from checkout.outbox import retry_failed as requeue
 
-            click.echo(f"重新排队 {requeue(get_database(app))} 封失败的邮件 / re-queued failed mail(s)")
+            again = requeue(get_database(app))
+            click.echo(say(f"重新排队 {again} 封失败的邮件", f"re-queued {again} failed mail(s)"))
         report = send_mails(app)
         if report.sent or report.retrying or report.failed or report.interrupted:
             click.echo(
-                f"已发 {report.sent}，稍后重试 {report.retrying}，失败 {report.failed}，中断 {report.interrupted} / "
-                f"sent {report.sent}, retrying later {report.retrying}, failed {report.failed}, interrupted {report.interrupted}"
+                say(
+                    f"已发 {report.sent}，稍后重试 {report.retrying}，失败 {report.failed}，中断 {report.interrupted}",
+                    f"sent {report.sent}, retrying later {report.retrying}, failed {report.failed}, interrupted {report.interrupted}",
+                )
             )
         else:
             click.echo(_nothing_due(get_database(app)))
@@ -623,10 +770,16 @@ def _nothing_due(database) -> str:
         later = db.execute(
             select(func.count(), func.min(OutboxMail.next_attempt_at)).where(OutboxMail.status.in_(("pending", "sending")))
         ).one()
-    words = [f"nothing waiting / 没有待发邮件: {sent} already sent in the last 24 h (plus serve sends every few seconds)"]
+    words = say(
+        f"没有待发邮件：最近 24 小时已发 {sent} 封（plus serve 每隔几秒会自己发）",
+        f"nothing waiting: {sent} already sent in the last 24 h (plus serve sends every few seconds)",
+    )
     if later[0]:
-        words.append(f"{later[0]} being sent or retried later (next {local_time(later[1])})")
-    return "; ".join(words)
+        words += say(
+            f"；{later[0]} 封正在发送或稍后重试（下次 {local_time(later[1])}）",
+            f"; {later[0]} being sent or retried later (next {local_time(later[1])})",
+        )
+    return words
 
 
 COMMANDS = (serve, db, orders, members, mail)

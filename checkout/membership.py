@@ -459,12 +459,13 @@ def latest_payment_state(db: Session, user_id: int, *, returned: bool) -> str | 
 
 
 RENEWALS = {
-    "card": "card, renews yearly / 银行卡自动续费",
-    "card_stopped": "card, not renewing / 银行卡不再续费",
-    "one_time": "paid once (Alipay, WeChat Pay) / 一次付清",
+    "card": ("银行卡自动续费", "card, renews yearly"),
+    "card_stopped": ("银行卡不再续费", "card, not renewing"),
+    "one_time": ("一次付清", "paid once (Alipay, WeChat Pay)"),
 }
-"""How a member's PLUS continues, as the operator's listing names it."""
-STANDINGS = {"active": "active / 有效", "expired": "expired / 已过期"}
+"""How a member's PLUS continues, as the operator's listing names it: (zh, en)."""
+STANDINGS = {"active": ("有效", "active"), "expired": ("已过期", "expired")}
+"""A member's status, as the operator's listing names it: (zh, en)."""
 
 
 def members_listing(db: Session, status: str | None = None, now: dt.datetime | None = None) -> list[dict]:

@@ -35,9 +35,9 @@ _LABELS = {
 }
 
 
-def status_with_refund(status: str, refunded: Decimal | None, *, operator: bool = False) -> str:
-    """The status with a partial refund after it: `已付款 · 部分退款 ¥8.55` (operators: `paid · 部分退款 ¥8.55`)."""
-    shown = status if operator else OrderStatus(status).label
+def status_with_refund(status: str, refunded: Decimal | None) -> str:
+    """The status with a partial refund after it: `已付款 · 部分退款 ¥8.55`."""
+    shown = OrderStatus(status).label
     if refunded and status != OrderStatus.REFUNDED:
-        shown += f" · 部分退款 {price_label(refunded, exact=operator)}"
+        shown += f" · 部分退款 {price_label(refunded)}"
     return shown

@@ -45,7 +45,7 @@ def test_db_upgrade_creates_the_schema(db_url, monkeypatch):
 
 def test_orders_list_ship_in_every_format(env, client):
     post_event(client, "checkout.session.completed", as_paid(env, open_session(client)))
-    table = plus("orders", "list")
+    table = plus("--lang", "en", "orders", "list")
     assert table.exit_code == 0 and "PLUS00000001" in table.output and "umbrella×2" in table.output and "1 of 1" in table.output
     listed = json.loads(plus("orders", "list", "--format", "json", "--status", "paid").output)
     assert listed["total"] == 1 and listed["orders"][0]["amount_total"] == "25.10"
@@ -75,9 +75,10 @@ def test_refund_from_the_command_line(env, client):
     declined = plus("orders", "refund", "PLUS00000001", input="n\n")
     assert declined.exit_code == 1 and "确定全额退款 PLUS00000001（已付款，¥77.00" in declined.output and "没有退款" in declined.output
     assert json.loads(plus("orders", "list", "--format", "json").output)["orders"][0]["status"] == "paid"  # nothing refunded
-    result = plus("orders", "refund", "PLUS00000001", input="y\n")
+    result = plus("--lang", "en", "orders", "refund", "PLUS00000001", input="y\n")
     assert result.exit_code == 0, result.output
-    assert "refunded (re_" in result.output
+    assert "refund PLUS00000001 (paid, ¥77.00, buyer@example.com) in full?" in result.output
+    assert "PLUS00000001 refunded (re_" in result.output
     assert json.loads(plus("orders", "list", "--format", "json").output)["orders"][0]["status"] == "refunded"
 
 
@@ -85,12 +86,12 @@ def test_reconcile_records_paid_sessions_no_webhook_delivered(env, client):
     session_id = open_session(client)
     assert pay(env.config["STRIPE_API_BASE"], session_id).status_code == 303  # no endpoint: no webhook
     assert json.loads(plus("orders", "list", "--format", "json").output)["total"] == 0
-    first = plus("orders", "reconcile")
+    first = plus("--lang", "en", "orders", "reconcile")
     assert first.exit_code == 0, first.output
     assert f"recorded {session_id}" in first.output
     orders = json.loads(plus("orders", "list", "--format", "json").output)["orders"]
     assert [(o["status"], o["amount_total"]) for o in orders] == [("paid", "25.10")]
-    again = plus("orders", "reconcile")
+    again = plus("--lang", "en", "orders", "reconcile")
     assert "0 recorded" in again.output
 
 
@@ -99,7 +100,7 @@ def test_sweep_command_releases_expired_holds(env, client):
 
     open_session(client)
     requests.post(f"{env.config['STRIPE_API_BASE']}/_standin/clock?advance=7200", timeout=5).raise_for_status()
-    result = plus("orders", "sweep")
+    result = plus("--lang", "en", "orders", "sweep")
     assert result.exit_code == 0, result.output
     # the stand-in expired it; our clock has not passed the expiry yet, so nothing is due here
     assert "released 0" in result.output
@@ -113,8 +114,8 @@ def test_members_remind_queues_one_mail_per_member(env):
 
     with get_database(env).transaction() as db:
         db.add(User(email="soon@example.com", password_hash="x", member_until=dt.datetime.now(dt.UTC) + dt.timedelta(days=3)))
-    first = plus("members", "remind", "--days", "7")
-    second = plus("members", "remind", "--days", "7")
+    first = plus("--lang", "en", "members", "remind", "--days", "7")
+    second = plus("--lang", "en", "members", "remind", "--days", "7")
     assert "reminded 1" in first.output and "reminded 0" in second.output
     [mail] = outbox(env, "membership_reminder")
     assert mail.recipient == "soon@example.com" and "/account/membership" in mail.body
@@ -128,10 +129,11 @@ def test_stripe_commands_need_a_key(env, monkeypatch):
 
 def test_orders_list_and_ship_show_where_the_order_goes(env, client):
     post_event(client, "checkout.session.completed", as_paid(env, open_session(client)))
-    table = plus("orders", "list")
+    table = plus("--lang", "en", "orders", "list")
     assert "→ 张三 13800138000 浙江省杭州市西湖区文三路 100 号 2 幢 301 室 (delivery ¥8.00)" in table.output
+    assert "→ 张三 13800138000 浙江省杭州市西湖区文三路 100 号 2 幢 301 室（配送费 ¥8.00）" in plus("orders", "list").output
     shipped = plus("orders", "ship", "PLUS00000001", "--carrier", "顺丰", "--tracking", "SF1")
-    assert shipped.exit_code == 0 and "已发货，寄往 / shipped to 张三 13800138000 浙江省杭州市西湖区" in shipped.output
+    assert shipped.exit_code == 0 and "PLUS00000001 已发货，寄往 张三 13800138000 浙江省杭州市西湖区" in shipped.output
     assert [m.kind for m in outbox(env)] == ["order_paid", "order_shipped"]
 
 
@@ -166,9 +168,9 @@ def test_mail_send_delivers_the_queue_through_smtp_once(env, client, monkeypatch
         for key, value in server.config().items():
             monkeypatch.setenv(key, str(value))
         post_event(client, "checkout.session.completed", as_paid(env, open_session(client)))
-        first = plus("mail", "send")
+        first = plus("--lang", "en", "mail", "send")
         assert first.exit_code == 0 and "sent 1" in first.output, first.output
-        again = plus("mail", "send").output
+        again = plus("--lang", "en", "mail", "send").output
         assert "nothing waiting" in again and "1 already sent" in again and "sent 0" not in again
         assert len(server.messages) == 1 and "已付款" in server.messages[0]["Subject"]
     finally:

@@ -94,7 +94,7 @@ def test_invoices_are_listed_as_json_and_csv(live, client, order, env):  # noqa:
     assert order_row["invoice_status"] == "requested" and order_row["refunded_amount"] == "0.00"
     issued = CliRunner().invoke(cli, ["orders", "invoices", "issue", order.number, "--number", "12345678"], catch_exceptions=False)
     assert issued.exit_code == 0, issued.output
-    listed = CliRunner().invoke(cli, ["orders", "invoices", "list"], catch_exceptions=False)
+    listed = CliRunner().invoke(cli, ["--lang", "en", "orders", "invoices", "list"], catch_exceptions=False)
     assert "issued" in listed.output and "12345678" in listed.output and "张三" in listed.output
 
 

@@ -57,12 +57,21 @@ def test_members_are_listed_with_how_their_plus_renews(live, env):  # noqa: F811
 
     table = plus("members", "list")
     assert table.exit_code == 0, table.output
-    lines = {line.split()[0]: line for line in table.output.splitlines() if "@" in line}
-    assert set(lines) == {"card@example.com", "alipay@example.com", "lapsed@example.com"}
-    assert "active / 有效" in lines["card@example.com"] and "银行卡自动续费" in lines["card@example.com"]
-    assert "active / 有效" in lines["alipay@example.com"] and "一次付清" in lines["alipay@example.com"]
-    assert "expired / 已过期" in lines["lapsed@example.com"] and "一次付清" in lines["lapsed@example.com"]
-    assert "3 member(s) / 位会员" in table.output
+    lines = {line.split()[0]: line.split()[5:] for line in table.output.splitlines() if "@" in line}
+    assert lines == {
+        "card@example.com": ["有效", "银行卡自动续费"],
+        "alipay@example.com": ["有效", "一次付清"],
+        "lapsed@example.com": ["已过期", "一次付清"],
+    }
+    assert table.output.splitlines()[-1] == "共 3 位会员"
+    table = plus("--lang", "en", "members", "list")
+    lines = {line.split()[0]: line.split(maxsplit=5)[5] for line in table.output.splitlines() if "@" in line}
+    assert lines == {
+        "card@example.com": "active   card, renews yearly",
+        "alipay@example.com": "active   paid once (Alipay, WeChat Pay)",
+        "lapsed@example.com": "expired  paid once (Alipay, WeChat Pay)",
+    }
+    assert table.output.splitlines()[-1] == "3 member(s)"
 
     rows = list(csv.DictReader(io.StringIO(plus("members", "list", "--csv").output.removeprefix("\ufeff"))))
     by_email = {row["email"]: row for row in rows}

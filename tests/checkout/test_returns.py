@@ -190,14 +190,16 @@ def test_returns_are_listed_as_json_and_csv_and_on_the_order(live, client, order
 def test_the_operator_runs_a_return_from_the_command_line(live, client, order, env):  # noqa: F811
     ask_return(client, order, {"umbrella": 2})
     [request] = returns_of(live.app, order)
-    listed = CliRunner().invoke(cli, ["orders", "returns", "list", "--status", "requested"], catch_exceptions=False)
+    listed = CliRunner().invoke(cli, ["--lang", "en", "orders", "returns", "list", "--status", "requested"], catch_exceptions=False)
     assert request.number in listed.output and "¥    17.10" in listed.output
-    approved = CliRunner().invoke(cli, ["orders", "returns", "approve", request.number, "--restock"], catch_exceptions=False)
+    approved = CliRunner().invoke(
+        cli, ["--lang", "en", "orders", "returns", "approve", request.number, "--restock"], catch_exceptions=False
+    )
     assert approved.exit_code == 0, approved.output
     assert "refunded ¥17.10" in approved.output and "restocked" in approved.output
     assert committed(live.app, "umbrella") == 1
     assert [refund["amount"] for refund in refunds_at_stripe(live.app, order)] == [1710]
-    listed = CliRunner().invoke(cli, ["orders", "list"], catch_exceptions=False)
+    listed = CliRunner().invoke(cli, ["--lang", "en", "orders", "list"], catch_exceptions=False)
     assert f"↩ {request.number} refunded ¥17.10: umbrella×2" in listed.output
 
 
@@ -312,9 +314,11 @@ def test_a_partial_refund_shows_in_the_members_order_list_and_the_operators(live
     assert after.status == "paid" and 0 < after.refunded_amount < after.amount_total
     listing = client.get("/account/").get_data(as_text=True)
     assert f"已付款 · 部分退款 {price_label(after.refunded_amount)}" in listing
-    table = CliRunner().invoke(cli, ["orders", "list"], catch_exceptions=False).output
-    row = next(line for line in table.splitlines() if line.startswith(bought.number))
-    assert f"paid · 部分退款 {price_label(after.refunded_amount, exact=True)}" in row
+    refunded = price_label(after.refunded_amount, exact=True)
+    for lang, status, partly in (("zh", "已付款", f"    部分退款 {refunded}"), ("en", "paid", f"    partly refunded {refunded}")):
+        table = CliRunner().invoke(cli, ["--lang", lang, "orders", "list"], catch_exceptions=False).output.splitlines()
+        row = next(i for i, line in enumerate(table) if line.startswith(bought.number))
+        assert table[row].split()[3] == status and table[row + 2] == partly, table
 
 
 def test_before_shipping_an_excluded_category_is_cancelled_without_a_reason(live, client, shop_content):

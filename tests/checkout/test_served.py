@@ -80,7 +80,9 @@ def test_with_no_store_and_no_key_the_command_says_what_to_do(tmp_path, monkeypa
     result = CliRunner().invoke(cli, ["orders", "reconcile"])
     assert result.exit_code == 1
     assert "./dev serve" in result.output and "STRIPE_SECRET_KEY" in result.output
-    assert "请在另一个终端运行" in result.output and "start ./dev serve" in result.output
+    assert "请在另一个终端运行" in result.output and "start ./dev serve" not in result.output
+    english = CliRunner().invoke(cli, ["--lang", "en", "orders", "reconcile"]).output
+    assert "start ./dev serve" in english and "请在另一个终端运行" not in english
 
 
 @pytest.mark.slow  # starts `plus serve` (about 3 s)
@@ -103,7 +105,7 @@ def test_a_refund_from_a_second_terminal_reaches_the_served_stand_in_and_mails_t
 
     refunded = subprocess.run([PLUS, "orders", "refund", "PLUS00000001", "--yes"], env=terminal, capture_output=True, text=True, timeout=60)
     assert refunded.returncode == 0, refunded.stderr
-    assert "PLUS00000001 已全额退款 / refunded (re_" in refunded.stdout
+    assert "PLUS00000001 已全额退款（re_" in refunded.stdout
     engine = create_engine(f"sqlite:///{instance / 'plus.db'}")
     with engine.connect() as db:
         [body] = db.scalars(select(OutboxMail.body).where(OutboxMail.kind == "order_refunded")).all()

@@ -1,0 +1,223 @@
+"""The operator commands speak one language: zh-CN by default, a Chinese operator reading no stray
+English; with `--lang en`, today's English words and no Chinese but the data. Machine output
+(--format json/csv) is the same in both."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from click.testing import CliRunner
+
+from admin.cli import cli
+from checkout.db import get_database
+from checkout.models import MembershipPeriod, User
+from tests.language import column_of, columns, stray_chinese, stray_english
+
+from .helpers import ADDRESS, flush
+from .test_commands import env  # noqa: F401 - the fixture pointing `plus` at the test app
+from .test_invoices import SPECIAL, ask_invoice
+from .test_returns import ask_return, paid_order, returns_of
+
+DATA = (
+    *ADDRESS.values(),
+    "13800138000",
+    "24骨全自动雨伞",
+    "奥克斯家用大吸尘器",
+    "颜色不喜欢",
+    "已超过退货期限",
+    "顺丰",
+    *(value for value in SPECIAL.values() if not value.isascii()),
+)
+"""What buyers and operators typed, and product titles: Chinese in both languages."""
+
+
+def plus(lang: str, *args: str, input: str | None = None):
+    result = CliRunner().invoke(cli, ["--lang", lang, *args], catch_exceptions=False, input=input)
+    return result
+
+
+def speaks(lang: str, *args: str, input: str | None = None, exit_code: int = 0) -> str:
+    """The output of `plus --lang LANG ARGS…`, checked to be all in that language."""
+    result = plus(lang, *args, input=input)
+    assert result.exit_code == exit_code, result.output
+    if lang == "zh":
+        assert not stray_english(result.output), result.output
+    else:
+        assert not stray_chinese(result.output, *DATA), result.output
+    return result.output
+
+
+def a_member(app, email: str, days_ago: int) -> None:
+    """Paid a year of PLUS once, `days_ago` days ago."""
+    start = dt.datetime.now(dt.UTC) - dt.timedelta(days=days_ago)
+    with get_database(app).transaction() as db:
+        user = User(email=email, password_hash="x", member_until=start + dt.timedelta(days=365))
+        db.add(user)
+        db.flush()
+        db.add(
+            MembershipPeriod(
+                user_id=user.id,
+                kind="one_time",
+                stripe_ref=f"cs_{days_ago}",
+                status="paid",
+                starts_at=start,
+                ends_at=user.member_until,
+                synced_at=0,
+            )
+        )
+
+
+@pytest.fixture
+def shop(live, client, env):  # noqa: F811
+    """Three paid orders: one partly refunded (a return approved) and shipped, one with a refused return
+    and a company's 专票, one waiting; a personal invoice issued; a member and a lapsed one."""
+    orders = [
+        paid_order(live, client, [{"product": "umbrella", "quantity": 3}, {"product": "aux-vacuum", "quantity": 1}]),
+        paid_order(live, client, [{"product": "umbrella", "quantity": 2}]),
+        paid_order(live, client, [{"product": "umbrella", "quantity": 1}]),
+    ]
+    ask_return(client, orders[0], {"umbrella": 1}, note="颜色不喜欢")
+    ask_return(client, orders[1], {"umbrella": 1}, reason="other")
+    ask_invoice(client, orders[0], {"title_type": "personal", "title": "张三"})
+    ask_invoice(client, orders[1], SPECIAL)
+    [first], [second] = returns_of(live.app, orders[0]), returns_of(live.app, orders[1])
+    assert plus("en", "orders", "returns", "approve", first.number).exit_code == 0
+    assert plus("en", "orders", "returns", "refuse", second.number, "--reason", "已超过退货期限").exit_code == 0
+    assert plus("en", "orders", "invoices", "issue", orders[0].number, "--number", "12345678").exit_code == 0
+    assert plus("en", "orders", "ship", orders[0].number, "--carrier", "顺丰", "--tracking", "SF1").exit_code == 0
+    a_member(live.app, "member@example.com", 10)
+    a_member(live.app, "lapsed@example.com", 730)
+    flush(live.standin)
+    return orders
+
+
+def test_the_order_list_is_a_table_in_the_operators_language(shop):
+    zh = speaks("zh", "orders", "list").splitlines()
+    assert zh[0].split() == ["订单号", "下单时间", "状态", "实付金额", "邮箱", "商品"]
+    rows = {line.split()[0]: line for line in zh if line.startswith("PLUS")}
+    assert rows["PLUS00000001"].split()[3] == "已发货" and rows["PLUS00000003"].split()[3] == "已付款"  # one word, not "已付款 paid"
+    for line in rows.values():  # aligned by display width: 已付款 takes six columns
+        assert column_of(line, "¥") + len("¥ 16.55") == column_of(zh[0], "实付金额") + len("实付金额") * 2
+        assert column_of(line, "buyer@") == column_of(zh[0], "邮箱")
+    assert columns(rows["PLUS00000003"]) <= 80
+    assert (
+        "    部分退款 ¥8.55" in zh
+        and "    ↩ TH00000001 已退款 ¥8.55: umbrella×1" in zh
+        and "    ↩ TH00000002 未通过 ¥8.55: umbrella×1" in zh
+    )
+    assert "    → 张三 13800138000 浙江省杭州市西湖区文三路 100 号 2 幢 301 室（配送费 ¥8.00）" in zh
+    assert zh[-1] == "显示 3 笔，共 3 笔订单"
+
+    en = speaks("en", "orders", "list").splitlines()
+    assert en[0].split() == ["order", "created", "status", "total", "email", "items"]
+    rows = {line.split()[0]: line for line in en if line.startswith("PLUS")}
+    assert rows["PLUS00000001"].split()[3] == "shipped" and rows["PLUS00000003"].split()[3] == "paid"
+    assert "    partly refunded ¥8.55" in en and "    ↩ TH00000001 refunded ¥8.55: umbrella×1" in en
+    assert "    → 张三 13800138000 浙江省杭州市西湖区文三路 100 号 2 幢 301 室 (delivery ¥8.00)" in en
+    assert en[-1] == "3 of 3 order(s)"
+    for fmt in ("json", "csv"):  # machine output: never translated
+        assert plus("zh", "orders", "list", "--format", fmt).output == plus("en", "orders", "list", "--format", fmt).output
+
+
+@pytest.mark.parametrize(
+    ("command", "zh_heading", "zh_words", "en_heading", "en_words", "total"),
+    [
+        (
+            ("orders", "returns", "list"),
+            ["售后单号", "订单号", "状态", "退款金额", "原因", "商品"],
+            ["已退款", "未通过", "其他原因", "未通过：已超过退货期限"],
+            ["return", "order", "status", "amount", "reason", "items"],
+            ["refunded", "refused", "other", "refused: 已超过退货期限"],
+            ("共 2 个售后单", "2 return(s)"),
+        ),
+        (
+            ("orders", "invoices", "list"),
+            ["订单号", "状态", "开票金额", "发票类型", "抬头类型", "发票号码", "发票抬头"],
+            ["已开具", "待开具", "普通发票", "专用发票", "个人", "企业"],
+            ["order", "status", "amount", "kind", "title", "type", "number", "title"],
+            ["issued", "requested", "normal", "special", "personal", "company"],
+            ("共 2 个发票申请", "2 invoice request(s)"),
+        ),
+        (
+            ("members", "list"),
+            ["邮箱", "开通时间", "到期时间", "状态", "续费方式"],
+            ["有效", "已过期", "一次付清"],
+            ["email", "since", "until", "status", "renewal"],
+            ["active", "expired", "paid once (Alipay, WeChat Pay)"],
+            ("共 2 位会员", "2 member(s)"),
+        ),
+    ],
+)
+def test_the_other_lists_are_tables_in_the_operators_language(shop, command, zh_heading, zh_words, en_heading, en_words, total):
+    zh = speaks("zh", *command)
+    assert zh.splitlines()[0].split() == zh_heading and zh.splitlines()[-1] == total[0]
+    assert all(word in zh for word in zh_words), zh
+    heading = zh.splitlines()[0]
+    for line in zh.splitlines()[1:-1]:
+        if not line.startswith(" "):  # each cell under its heading, whatever its width in columns
+            assert column_of(line, line.split()[1]) == column_of(heading, zh_heading[1]), zh
+    en = speaks("en", *command)
+    assert en.splitlines()[0].split() == en_heading and en.splitlines()[-1] == total[1]
+    assert all(word in en for word in en_words), en
+    for fmt in ("json", "csv"):  # machine output: never translated
+        assert plus("zh", *command, "--format", fmt).output == plus("en", *command, "--format", fmt).output
+
+
+def test_shipping_refunding_and_reconciling_speak_the_operators_language(shop):
+    third = shop[2].number
+    assert speaks("zh", "orders", "ship", third, "--carrier", "顺丰", "--tracking", "SF2").splitlines() == [
+        f"{third} 已发货，寄往 张三 13800138000 浙江省杭州市西湖区文三路 100 号 2 幢 301 室（配送费 ¥8.00）",
+        "  装箱：24骨全自动雨伞 × 1",
+    ]
+    assert speaks("en", "orders", "ship", third, "--tracking", "SF3") == f"{third} already shipped: tracking updated, buyer mailed again\n"
+    assert (
+        speaks("zh", "orders", "ship", third, "--tracking", "SF4")
+        == f"{third} 本来就已发货：快递信息 顺丰 SF3 → 顺丰 SF4，已再次邮件通知买家\n"
+    )
+    asked = speaks("zh", "orders", "refund", third, input="n\n", exit_code=1)
+    assert asked == f"确定全额退款 {third}（已发货，¥16.55，buyer@example.com）？ [y/N]: n\n没有退款\n"
+    asked = speaks("en", "orders", "refund", third, input="n\n", exit_code=1)
+    assert asked == f"refund {third} (shipped, ¥16.55, buyer@example.com) in full? [y/N]: n\nnothing refunded\n"
+    assert speaks("zh", "orders", "refund", third, "--yes").startswith(f"{third} 已全额退款（re_")
+    assert speaks("zh", "orders", "reconcile") == "核对 3 笔已付款：补记 0 笔，未知 0 笔\n"
+    assert speaks("en", "orders", "reconcile") == "checked 3 paid session(s): 0 recorded, 0 unknown\n"
+    assert speaks("zh", "orders", "sweep") == "释放了 0 个过期未付的库存预留\n"
+    assert speaks("en", "orders", "sweep") == "released 0 expired reservation(s)\n"
+
+
+def test_returns_and_invoices_are_decided_in_the_operators_language(live, client, env):  # noqa: F811
+    orders = [paid_order(live, client, [{"product": "umbrella", "quantity": 2}]) for _ in range(2)]
+    for order in orders:
+        ask_return(client, order, {"umbrella": 1})
+        ask_invoice(client, order, {"title_type": "personal", "title": "张三"})
+    [first], [second] = returns_of(live.app, orders[0]), returns_of(live.app, orders[1])
+    assert (
+        speaks("zh", "orders", "returns", "approve", first.number, "--restock")
+        == f"{first.number} 已退款 ¥8.55，已回库存，已邮件通知买家\n"
+    )
+    assert (
+        speaks("zh", "orders", "returns", "refuse", second.number, "--reason", "已超过退货期限")
+        == f"{second.number} 已拒绝，已邮件通知买家\n"
+    )
+    number = orders[0].number
+    assert (
+        speaks("zh", "orders", "invoices", "issue", number, "--number", "12345678") == f"{number} 的发票 12345678 已开具，已邮件通知买家\n"
+    )
+    number = orders[1].number
+    expected = f"invoice 87654321 of {number} issued; the buyer is mailed\n"
+    assert speaks("en", "orders", "invoices", "issue", number, "--number", "87654321") == expected
+
+
+def test_mail_members_and_the_database_speak_the_operators_language(shop, env, monkeypatch):  # noqa: F811
+    assert speaks("zh", "members", "remind") == "提醒了 0 位会员（邮件已排队：plus mail send）\n"
+    assert speaks("en", "members", "remind") == "reminded 0 member(s) (mails queued: plus mail send)\n"
+    assert speaks("zh", "mail", "send").startswith("已发 ")
+    assert speaks("zh", "mail", "send", "--retry-failed").splitlines()[0] == "重新排队 0 封失败的邮件"
+    assert speaks("zh", "mail", "send").startswith("没有待发邮件：最近 24 小时已发 ")
+    assert speaks("en", "mail", "send").startswith("nothing waiting: ")
+    assert speaks("zh", "db", "upgrade") == "数据库已是最新\n"
+    assert speaks("en", "db", "upgrade") == "database is up to date\n"
+    monkeypatch.delenv("STRIPE_SECRET_KEY")
+    assert "请在另一个终端运行 ./dev serve" in speaks("zh", "orders", "reconcile", exit_code=1)
+    assert "start ./dev serve" in speaks("en", "orders", "reconcile", exit_code=1)
