@@ -31,6 +31,7 @@ from gunicorn.app.base import BaseApplication
 from sqlalchemy import text
 from werkzeug.serving import make_server
 
+from catalog.messages import say
 from checkout import create_app
 from checkout.config import ConfigError, forget_served, record_served
 from checkout.db import Database, get_database, upgrade
@@ -71,14 +72,19 @@ def site_needs_build(content: Path, output: Path) -> bool:
 def build_site_if_needed(content: Path, output: Path, *, force: bool = False) -> None:
     """Build the static store with the storefront's build, when there is one and it is needed."""
     if not force and not site_needs_build(content, output):
-        log.info("site in %s is up to date", output)
+        log.info(say("%s 里的网站已是最新，不用重新生成", "site in %s is up to date"), output)
         return
     try:
         from admin.build import build_site
     except ImportError:
-        log.warning("no storefront build available: serving the checkout without a static site")
+        log.warning(
+            say(
+                "没有网站生成功能（storefront）：只提供结账服务，没有静态网站",
+                "no storefront build available: serving the checkout without a static site",
+            )
+        )
         return
-    log.info("building the site from %s into %s", content, output)
+    log.info(say("正在用 %s 生成网站，写入 %s", "building the site from %s into %s"), content, output)
     build_site(content, output)
 
 
@@ -149,7 +155,13 @@ def send_mails(app: Flask) -> Report:
     """Send the outbox's due mails: over SMTP (MAIL_SERVER), else into instance/mail/ as .eml files."""
     report = send_due(get_database(app), app.config, Path(app.instance_path) / "mail")
     if report.sent or report.retrying or report.failed or report.interrupted:
-        log.info("mail: %d sent, %d to retry, %d failed, %d interrupted", report.sent, report.retrying, report.failed, report.interrupted)
+        log.info(
+            say("邮件：已发 %d，稍后重试 %d，失败 %d，中断 %d", "mail: %d sent, %d to retry, %d failed, %d interrupted"),
+            report.sent,
+            report.retrying,
+            report.failed,
+            report.interrupted,
+        )
     return report
 
 
@@ -162,7 +174,7 @@ def _every(name: str, every: float, work: Callable[[], object]) -> Callable[[], 
             try:
                 work()
             except Exception:  # one failed run (Stripe, SMTP or the database down) must not end the loop; the next one retries
-                log.exception("%s failed", name)
+                log.exception(say("%s 这一轮失败了，下一轮会重试", "%s failed"), name)
 
     threading.Thread(target=loop, name=f"plus-{name}", daemon=True).start()
     return stopped.set
@@ -188,7 +200,12 @@ def _standin_settings(url: str, secret: str) -> dict:
 def _webhook_secret(configured: str | None) -> str:
     """The secret the stand-in signs with: the configured one (so nothing else has to change), else a new one."""
     if configured:
-        log.info("the local Stripe stand-in signs webhooks with the configured STRIPE_WEBHOOK_SECRET")
+        log.info(
+            say(
+                "本地 Stripe 测试替身用已设置的 STRIPE_WEBHOOK_SECRET 给 webhook 签名",
+                "the local Stripe stand-in signs webhooks with the configured STRIPE_WEBHOOK_SECRET",
+            )
+        )
         return configured
     return "whsec_local_" + secrets.token_hex(16)
 
@@ -197,6 +214,14 @@ def _refuse_in_production(config: dict) -> None:
     """The stand-in charges nothing: a production store must never run it (config.check_production says why)."""
     if config.get("PLUS_PRODUCTION"):
         raise ConfigError(["STRIPE_SECRET_KEY"])
+
+
+def _standin_in_use() -> str:
+    """The warning (a log format, %s: its URL) that the store pays at the local stand-in."""
+    return say(
+        "没有设置 STRIPE_SECRET_KEY：使用本地 Stripe 测试替身 %s（测试模式，不会真的扣款）",
+        "no STRIPE_SECRET_KEY: using the local Stripe stand-in at %s (test mode, nothing is charged)",
+    )
 
 
 def start_standin(instance: Path, app_url: str, webhook_secret: str | None = None) -> tuple[dict, Callable[[], None]]:
@@ -208,7 +233,7 @@ def start_standin(instance: Path, app_url: str, webhook_secret: str | None = Non
     running = serve_in_thread(
         {"DATABASE": str(instance / "stripe-standin.sqlite3"), "WEBHOOK_URL": f"{app_url}/api/stripe/webhook", "WEBHOOK_SECRET": secret}
     )
-    log.warning("no STRIPE_SECRET_KEY: using the local Stripe stand-in at %s (test mode, nothing is charged)", running.url)
+    log.warning(_standin_in_use(), running.url)
     return _standin_settings(running.url, secret), running.stop
 
 
@@ -225,8 +250,10 @@ def start_standin_process(instance: Path, app_url: str, webhook_secret: str | No
     if not url.startswith("http://"):
         process.kill()
         process.wait()
-        raise RuntimeError("the local Stripe stand-in did not start (see the log above)")
-    log.warning("no STRIPE_SECRET_KEY: using the local Stripe stand-in at %s (test mode, nothing is charged)", url)
+        raise RuntimeError(
+            say("本地 Stripe 测试替身没有启动（原因见上面的日志）", "the local Stripe stand-in did not start (see the log above)")
+        )
+    log.warning(_standin_in_use(), url)
 
     def stop() -> None:
         process.terminate()
@@ -310,7 +337,7 @@ def announce(app: Flask, standin: dict) -> Callable[[], None]:
     if app.config["PLUS_PRODUCTION"]:
         return lambda: None
     path = record_served(app.instance_path, {"PUBLIC_URL": app.config["PUBLIC_URL"], **standin})
-    log.info("plus commands in another terminal use this store (%s)", path)
+    log.info(say("在另一个终端运行的 plus 命令会使用这个商店（%s）", "plus commands in another terminal use this store (%s)"), path)
     return lambda: forget_served(app.instance_path)
 
 
@@ -345,11 +372,11 @@ def serve(host: str, port: int, settings: dict | None = None, *, workers: int = 
     logging.getLogger("werkzeug").addFilter(RedactTokens())
     server = make_server(host, port, site.app, threaded=True)
     site.stops.append(announce(site.app, site.standin))
-    log.info("PLUS Store at %s (Ctrl+C to stop)", site.app.config["PUBLIC_URL"])
+    log.info(say("PLUS 商店：%s（按 Ctrl+C 停止）", "PLUS Store at %s (Ctrl+C to stop)"), site.app.config["PUBLIC_URL"])
     try:
         server.serve_forever()
     except KeyboardInterrupt:
-        log.info("stopping")
+        log.info(say("正在停止", "stopping"))
     finally:
         server.server_close()
         site.stop()
@@ -419,7 +446,10 @@ def serve_workers(
         get_database(probe).engine.dispose()  # no connection may cross the fork into the workers
         if str(probe.config["RATELIMIT_STORAGE_URI"]).startswith("memory://"):
             log.warning(
-                "RATELIMIT_STORAGE_URI is memory://: each of the %d workers counts log-ins and checkout starts on its own; use redis://… to share them",
+                say(
+                    "RATELIMIT_STORAGE_URI 是 memory://：%d 个工作进程各自统计登录和发起结账的次数；要共用计数请用 redis://…",
+                    "RATELIMIT_STORAGE_URI is memory://: each of the %d workers counts log-ins and checkout starts on its own; use redis://… to share them",
+                ),
                 workers,
             )
 
@@ -435,7 +465,12 @@ def serve_workers(
             "worker_class": worker_class,
             "threads": threads if worker_class == "gthread" else 1,
         }
-        log.info("PLUS Store at %s with %d %s workers (Ctrl+C to stop)", probe.config["PUBLIC_URL"], workers, worker_class)
+        log.info(
+            say("PLUS 商店：%s，%d 个 %s 工作进程（按 Ctrl+C 停止）", "PLUS Store at %s with %d %s workers (Ctrl+C to stop)"),
+            probe.config["PUBLIC_URL"],
+            workers,
+            worker_class,
+        )
         _Gunicorn(load, options).run()
     finally:
         for stop in reversed(stops):

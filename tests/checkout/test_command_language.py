@@ -5,6 +5,7 @@ English; with `--lang en`, today's English words and no Chinese but the data. Ma
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 import pytest
 from click.testing import CliRunner
@@ -221,3 +222,33 @@ def test_mail_members_and_the_database_speak_the_operators_language(shop, env, m
     monkeypatch.delenv("STRIPE_SECRET_KEY")
     assert "请在另一个终端运行 ./dev serve" in speaks("zh", "orders", "reconcile", exit_code=1)
     assert "start ./dev serve" in speaks("en", "orders", "reconcile", exit_code=1)
+
+
+class Stopped:
+    """A werkzeug server stopped (Ctrl+C) as soon as it starts serving."""
+
+    def __init__(self, *_args, **_kwargs):
+        pass
+
+    def serve_forever(self):
+        raise KeyboardInterrupt
+
+    def server_close(self):
+        pass
+
+
+def test_plus_serve_says_where_it_serves_in_the_operators_language(env, monkeypatch, caplog, tmp_path):  # noqa: F811
+    monkeypatch.setattr("admin.serve.make_server", Stopped)
+    caplog.set_level(logging.INFO, logger="plus.admin.serve")
+    said = {}
+    for lang in ("zh", "en"):
+        caplog.clear()
+        assert plus(lang, "serve", "--no-build", "--output", str(tmp_path), "--port", "8123").exit_code == 0
+        said[lang] = [record.getMessage() for record in caplog.records if record.name == "plus.admin.serve"]
+    url = env.config["PUBLIC_URL"]
+    assert f"PLUS 商店：{url}（按 Ctrl+C 停止）" in said["zh"] and "正在停止" in said["zh"], said
+    assert "在另一个终端运行的 plus 命令会使用这个商店" in said["zh"][0], said
+    assert not stray_english("\n".join(said["zh"])), said
+    assert f"PLUS Store at {url} (Ctrl+C to stop)" in said["en"] and "stopping" in said["en"], said
+    assert said["en"][0].startswith("plus commands in another terminal use this store (")
+    assert not stray_chinese("\n".join(said["en"])), said

@@ -47,7 +47,7 @@ def test_two_workers_share_one_standin_and_a_payment_becomes_an_order(tmp_path, 
     wait_for(lambda: "支付成功" in requests.get(paid.headers["Location"], timeout=5).text, timeout=20)
     for _ in range(6):
         assert requests.get(f"{server.url}/api/health", timeout=5).json()["ok"] is True
-    assert server.log.read_text().count("using the local Stripe stand-in") == 1  # not one per worker
+    assert server.log.read_text().count("使用本地 Stripe 测试替身") == 1  # not one per worker (the log in zh-CN, as PLUS_LANG says)
     assert len(children(server.pid)) == 3
 
 
