@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from catalog import Catalog, require_catalog
+from catalog.messages import say
 from storefront.generator import BuildState, NoProgress, Progress, RenderError
 from storefront.nda import Leak, NdaGuard, NdaLeak, scan_output
 from storefront.parallel import ErrorCollector, split_forked
@@ -52,9 +53,14 @@ def _shipped_settings(module: str) -> Path:
 
 DEFAULT_SETTINGS = _shipped_settings("pelicanconf")
 PUBLISH_SETTINGS = _shipped_settings("publishconf")
-NOT_OUR_SETTINGS = (
-    "设置文件要以 `from pelicanconf import *` 开头（再改要改的值） / a settings file must start with `from pelicanconf import *`"
-)
+
+
+def _not_our_settings(zh: str, en: str) -> str:
+    """A failed render's message `zh` / `en`, with the likely cause: settings that do not start from ours."""
+    return say(
+        f"{zh}：设置文件要以 `from pelicanconf import *` 开头（再改要改的值）",
+        f"{en}: a settings file must start with `from pelicanconf import *`",
+    )
 
 
 @dataclass
@@ -111,7 +117,7 @@ def build_site(
         with _timed(timings, "render"):
             render(settings)
         if not state.rendered:
-            raise RenderError(f"没有渲染任何页面：{NOT_OUR_SETTINGS} / no page was rendered")
+            raise RenderError(_not_our_settings("没有渲染任何页面", "no page was rendered"))
         with _timed(timings, "editor"):
             if note := write_editor(staging, catalog, cms_dir, site_url=settings["SITEURL"]):
                 warnings.append(note)
@@ -168,9 +174,9 @@ def render(settings: dict[str, Any]) -> None:
         try:
             Pelican(settings).run()
         except TemplateNotFound as exc:
-            raise RenderError(f"主题里没有模板 {exc.name}：{NOT_OUR_SETTINGS} / the theme has no template {exc.name}") from exc
+            raise RenderError(_not_our_settings(f"主题里没有模板 {exc.name}", f"the theme has no template {exc.name}")) from exc
     if errors:
-        raise RenderError("rendering logged errors: " + "; ".join(errors[:5]))
+        raise RenderError(say("渲染时出了错：", "rendering logged errors: ") + "; ".join(errors[:5]))
 
 
 def write_editor(site: Path, catalog: Catalog, cms_dir: Path | None = None, *, site_url: str = "") -> str | None:
@@ -181,7 +187,7 @@ def write_editor(site: Path, catalog: Catalog, cms_dir: Path | None = None, *, s
     try:
         write_admin(site, catalog=catalog, cms_dir=cms_dir or CMS_DIR, site_url=public)
     except BundleMissing as exc:
-        note = f"built without the browser editor (/admin/): {exc}"
+        note = say(f"生成的网站不带网页编辑器（/admin/）：{exc}", f"built without the browser editor (/admin/): {exc}")
         log.warning("storefront: %s", note)
         return note
     return None
@@ -194,7 +200,13 @@ def _finish_index(site: Path, search: SearchIndex, content: Path) -> str:
     if search.leaks:
         raise NdaLeak([Leak(site / BUNDLE / pid, factory) for pid, factory in search.leaks], site, content)
     for reason in search.fallbacks:
-        log.warning("storefront: Pagefind service failed (%s); indexing the search documents with the CLI", reason)
+        log.warning(
+            say(
+                "storefront: Pagefind 服务出错（%s）；改用 Pagefind 命令行建立搜索索引",
+                "storefront: Pagefind service failed (%s); indexing the search documents with the CLI",
+            ),
+            reason,
+        )
     return "cli" if search.fallbacks else "new"
 
 

@@ -89,7 +89,7 @@ def new_factory(fid: str, content: Path) -> None:
 def schema_command(output: Path) -> None:
     """Write the JSON Schema of product and factory files, for editors."""
     for path in schema.write_schemas(output):
-        click.echo(f"已写入 / wrote {path}")
+        click.echo(say(f"已写入 {path}", f"wrote {path}"))
 
 
 @command("cms-config", zh="打印网页编辑器的 config.yml：由商品库的模型生成。")
@@ -126,11 +126,17 @@ def cms_config(output: Path | None, repo: str | None, branch: str, content: Path
 def cms_serve(content: Path, host: str, port: int, today: dt.datetime | None) -> None:
     """Edit the content in the browser: the editor at /admin/, every save checked and merged into its file."""
     if not content.is_dir():
-        raise click.ClickException(f"no content folder at {content}")
+        raise click.ClickException(say(f"{content} 不是内容文件夹", f"no content folder at {content}"))
     if not (cms.CMS_DIR / cms.BUNDLE / "decap-cms.js").is_file():
-        raise click.ClickException(f"the editor's bundle is missing: run `npm ci --prefix {cms.CMS_DIR}` once")
+        raise click.ClickException(
+            say(
+                f"缺少网页编辑器的程序文件：先运行一次 npm ci --prefix {cms.CMS_DIR}",
+                f"the editor's bundle is missing: run `npm ci --prefix {cms.CMS_DIR}` once",
+            )
+        )
     server = cms_serve_module.make_server(ContentStore(content, today=today.date() if today else None), host=host, port=port)
-    click.echo(f"浏览器编辑器 / browser editor: http://{host}:{server.server_address[1]}/admin/（Ctrl+C 停止 / stops）")
+    address = f"http://{host}:{server.server_address[1]}/admin/"
+    click.echo(say(f"网页编辑器：{address}（按 Ctrl+C 停止）", f"browser editor: {address} (Ctrl+C stops)"))
     try:
         server.serve_forever()
     except KeyboardInterrupt:
@@ -209,7 +215,7 @@ def _day(today: dt.datetime | None) -> dt.date:
 def _emit(text: str, output: Path | None) -> None:
     if output:
         output.write_text(text, encoding="utf-8")
-        click.echo(f"已写入 / wrote {output}")
+        click.echo(say(f"已写入 {output}", f"wrote {output}"))
     else:
         click.echo(text, nl=False)
 

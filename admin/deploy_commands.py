@@ -6,6 +6,8 @@ from pathlib import Path
 
 import click
 
+from catalog.messages import say
+
 from .bilingual import group, option
 
 
@@ -120,7 +122,12 @@ def compress(output: Path, no_brotli: bool, quality: int) -> None:
     report = precompress(output, use_brotli=not no_brotli, quality=quality)
     saved = f"{report.bytes_in / 2**20:.1f} MiB → gzip {report.bytes_gz / 2**20:.1f} MiB, brotli {report.bytes_br / 2**20:.1f} MiB"
     click.echo(
-        f"compressed {report.files - report.fresh} of {report.files} files ({saved}); {report.fresh} up to date, {report.removed} stale copies removed"
+        say(
+            f"压缩了 {report.files} 个文件中的 {report.files - report.fresh} 个（{saved}）；"
+            f"{report.fresh} 个已是最新，删除了 {report.removed} 个过时的副本",
+            f"compressed {report.files - report.fresh} of {report.files} files ({saved}); "
+            f"{report.fresh} up to date, {report.removed} stale copies removed",
+        )
     )
 
 

@@ -95,7 +95,7 @@ def build(
     for problem in report.catalog.warnings:
         click.echo(problem.as_text(), err=True)
     for note in report.warnings:
-        click.echo(f"提醒 / warning: {note}", err=True)
+        click.echo(say(f"提醒：{note}", f"warning: {note}"), err=True)
     click.echo(built(report, output))
 
 

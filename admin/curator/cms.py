@@ -21,7 +21,7 @@ import yaml
 from pydantic import BaseModel
 
 from catalog import Catalog
-from catalog.messages import SLUG_PATTERN
+from catalog.messages import SLUG_PATTERN, say
 from catalog.models import Factory, Product, Settings
 
 from ..git import origin_url
@@ -112,7 +112,10 @@ def default_repo(where: Path, *, warn: bool = True) -> str:
         return match.group(1)
     log.log(
         logging.WARNING if warn else logging.DEBUG,
-        "cms: no GitHub repository known (set PLUS_CMS_REPO=owner/name); the editor's GitHub login will not work",
+        say(
+            "cms：不知道内容放在哪个 GitHub 仓库（请设置 PLUS_CMS_REPO=owner/name），网页编辑器的 GitHub 登录用不了",
+            "cms: no GitHub repository known (set PLUS_CMS_REPO=owner/name); the editor's GitHub login will not work",
+        ),
     )
     return PLACEHOLDER_REPO
 
@@ -123,12 +126,19 @@ def write_admin(output_dir: Path, *, cms_dir: Path = CMS_DIR, **config: Any) -> 
     if not (dist / "decap-cms.js").is_file():
         if not (cms_dir / "package-lock.json").is_file():  # an installed wheel: the editor's npm files stay in the repository
             raise BundleMissing(
-                "the browser editor's files are not installed with the package: point PLUS_CMS_DIR at the cms/ folder "
-                "of a PLUS Store checkout after `npm ci --prefix cms`, then build again"
+                say(
+                    "网页编辑器的文件没有随安装包安装：在 PLUS 商店的代码仓库里运行 npm ci --prefix cms，"
+                    "把 PLUS_CMS_DIR 指向它的 cms/ 文件夹，再重新生成",
+                    "the browser editor's files are not installed with the package: point PLUS_CMS_DIR at the cms/ folder "
+                    "of a PLUS Store checkout after `npm ci --prefix cms`, then build again",
+                )
             )
         raise BundleMissing(
-            f"the browser editor's bundle is missing ({dist / 'decap-cms.js'}): "
-            f"run `npm ci` in {cms_dir} (Node.js 20 and the npm registry), then build again"
+            say(
+                f"缺少网页编辑器的程序文件（{dist / 'decap-cms.js'}）：在 {cms_dir} 里运行 npm ci（需要 Node.js 20 和 npm 源），再重新生成",
+                f"the browser editor's bundle is missing ({dist / 'decap-cms.js'}): "
+                f"run `npm ci` in {cms_dir} (Node.js 20 and the npm registry), then build again",
+            )
         )
     admin = Path(output_dir) / "admin"
     admin.mkdir(parents=True, exist_ok=True)

@@ -16,6 +16,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from catalog.messages import say
+
 log = logging.getLogger("plus.deploy.compress")
 
 TEXT_SUFFIXES = frozenset({".html", ".css", ".js", ".mjs", ".json", ".xml", ".svg", ".txt", ".yml", ".wasm", ".map", ".webmanifest"})
@@ -119,7 +121,12 @@ def precompress(root: Path, *, use_brotli: bool = True, quality: int = 9, thread
             elif path.suffix in TEXT_SUFFIXES and path.stat().st_size >= MIN_SIZE:
                 wanted.append(path)
     if use_brotli and _brotli() is None:
-        log.warning("the brotli module is not installed: writing .gz copies only (pip install brotli)")
+        log.warning(
+            say(
+                "没有安装 brotli 模块：只写 .gz 副本（pip install brotli）",
+                "the brotli module is not installed: writing .gz copies only (pip install brotli)",
+            )
+        )
     with ThreadPoolExecutor(threads or os.cpu_count() or 1) as pool:  # zlib and brotli release the GIL
         for one in pool.map(lambda p: _compress_one(p, use_brotli, quality), wanted):
             for name in ("files", "written", "fresh", "bytes_in", "bytes_gz", "bytes_br"):

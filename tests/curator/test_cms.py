@@ -95,7 +95,7 @@ def test_catalog_ids_become_choices(content, today):
 def test_cms_config_command_prints_yaml(runner, content, tmp_path):
     target = tmp_path / "config.yml"
     result = runner.invoke(cli, ["cms-config", "--repo", "plus/store", "--content", str(content.root), "--output", str(target)])
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 0 and result.output == f"已写入 {target}\n", result.output
     config = yaml.safe_load(target.read_text(encoding="utf-8"))
     assert config["backend"]["repo"] == "plus/store"
     assert [c["name"] for c in config["collections"]] == ["products", "factories", "settings"]

@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 from admin.cli import cli
+from admin.curator.cms import BUNDLE
 from admin.curator.cms_serve import local_config, make_server
 from admin.curator.cms_store import ContentStore
 from tests.conftest import POLL
@@ -89,7 +90,31 @@ def test_the_editor_page_and_config_are_served(backend):
 
 def test_cms_serve_needs_a_content_folder(runner, tmp_path):
     result = runner.invoke(cli, ["cms-serve", "--content", str(tmp_path / "missing")])
+    assert result.exit_code != 0 and "missing 不是内容文件夹" in result.output
+    result = runner.invoke(cli, ["--lang", "en", "cms-serve", "--content", str(tmp_path / "missing")])
     assert result.exit_code != 0 and "no content folder" in result.output
+
+
+def test_cms_serve_says_where_the_editor_is_in_the_curators_language(runner, content, tmp_path, monkeypatch):
+    bundle = tmp_path / "cms" / BUNDLE / "decap-cms.js"
+    bundle.parent.mkdir(parents=True)
+    bundle.write_text("", encoding="utf-8")
+    monkeypatch.setattr("admin.curator.cms.CMS_DIR", tmp_path / "cms")
+
+    class Stopped:  # stopped (Ctrl+C) as soon as it serves
+        server_address = ("127.0.0.1", 8081)
+
+        def serve_forever(self):
+            raise KeyboardInterrupt
+
+        def server_close(self):
+            pass
+
+    monkeypatch.setattr("admin.curator.cms_serve.make_server", lambda *_args, **_kwargs: Stopped())
+    said = runner.invoke(cli, ["cms-serve", "--content", str(content.root)]).output
+    assert said == "网页编辑器：http://127.0.0.1:8081/admin/（按 Ctrl+C 停止）\n"
+    said = runner.invoke(cli, ["--lang", "en", "cms-serve", "--content", str(content.root)]).output
+    assert said == "browser editor: http://127.0.0.1:8081/admin/ (Ctrl+C stops)\n"
 
 
 def test_nothing_inside_an_optional_object_is_required_in_the_form():

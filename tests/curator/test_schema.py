@@ -48,6 +48,9 @@ def test_committed_schema_matches_the_models():
 def test_schema_command_writes_both_files(runner, tmp_path):
     result = runner.invoke(cli, ["schema", "--output", str(tmp_path / "out")])
     assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[0] == f"已写入 {tmp_path / 'out' / 'product.schema.json'}"
+    english = runner.invoke(cli, ["--lang", "en", "schema", "--output", str(tmp_path / "out")]).output
+    assert english.splitlines()[0] == f"wrote {tmp_path / 'out' / 'product.schema.json'}"
     for name in ("product.schema.json", "factory.schema.json", "store.schema.json"):
         schema = json.loads((tmp_path / "out" / name).read_text(encoding="utf-8"))
         assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"

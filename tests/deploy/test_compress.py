@@ -10,6 +10,7 @@ from click.testing import CliRunner
 
 from admin.cli import cli
 from admin.deploy.compress import precompress
+from tests.language import stray_english
 
 PAGE = "<!doctype html><title>PLUS会员店</title>" + "<p>山姆价 ¥690 → ¥69 · 1折</p>" * 200
 
@@ -60,7 +61,10 @@ def test_images_small_files_and_incompressible_text_get_no_copy(tmp_path):
 
 def test_plus_deploy_compress_reports_what_it_did(tmp_path):
     (tmp_path / "index.html").write_text(PAGE, encoding="utf-8")
-    result = CliRunner().invoke(cli, ["deploy", "compress", str(tmp_path)])
+    result = CliRunner().invoke(cli, ["--lang", "en", "deploy", "compress", str(tmp_path)])
     assert result.exit_code == 0, result.output
     assert result.output.startswith("compressed 1 of 1 files")
-    assert CliRunner().invoke(cli, ["deploy", "compress", str(tmp_path)]).output.startswith("compressed 0 of 1 files")
+    assert CliRunner().invoke(cli, ["--lang", "en", "deploy", "compress", str(tmp_path)]).output.startswith("compressed 0 of 1 files")
+    said = CliRunner().invoke(cli, ["deploy", "compress", str(tmp_path)]).output
+    assert said.startswith("压缩了 1 个文件中的 0 个") and "1 个已是最新" in said, said
+    assert not stray_english(said), said

@@ -130,6 +130,10 @@ def test_a_settings_file_not_built_on_pelicanconf_is_refused(shop, tmp_path, tex
     result = plus_build(shop.root, output, "--settings", str(settings))
     assert result.exit_code == 1 and "from pelicanconf import *" in result.output
     assert snapshot(output) == before
+    said = result.output.splitlines()[-2]  # (before it: the content's warnings)
+    assert said.startswith("生成失败：") and said.endswith("：设置文件要以 `from pelicanconf import *` 开头（再改要改的值）"), said
+    english = plus_build(shop.root, output, "--settings", str(settings), "--lang", "en").output.splitlines()[-2]
+    assert english.startswith("build failed: ") and english.endswith(": a settings file must start with `from pelicanconf import *`")
 
 
 def test_the_published_site_is_readable_by_the_web_servers_user(shop, tmp_path):

@@ -14,6 +14,7 @@ from admin.cli import cli
 from admin.curator.cms import BUNDLE, EXTENSION
 from storefront.nda import NdaLeak
 from tests.conftest import TODAY
+from tests.language import stray_chinese, stray_english
 from tests.site.conftest import NDA_ALIAS, parse
 
 
@@ -61,9 +62,17 @@ def test_cli_warns_when_the_editor_is_left_out(shop, tmp_path, monkeypatch):
     empty = tmp_path / "cms"
     empty.mkdir()
     monkeypatch.setattr("admin.curator.cms.CMS_DIR", empty)
-    result = CliRunner().invoke(cli, ["build", "--content", str(shop.root), "--output", str(tmp_path / "site"), "--today", "2026-11-25"])
+    build = ["build", "--content", str(shop.root), "--output", str(tmp_path / "site"), "--today", "2026-11-25"]
+    result = CliRunner().invoke(cli, build)
     assert result.exit_code == 0, result.output
-    assert "warning: built without the browser editor (/admin/)" in result.output
+    assert "提醒：生成的网站不带网页编辑器（/admin/）：网页编辑器的文件没有随安装包安装" in result.output
+    ours = [line for line in result.output.splitlines() if not line.startswith(str(shop.root))]  # (not the content's warnings)
+    assert len(ours) == 2 and not stray_english("\n".join(ours)), result.output
+    result = CliRunner().invoke(cli, ["--lang", "en", *build])
+    assert result.exit_code == 0, result.output
+    assert "warning: built without the browser editor (/admin/): the browser editor's files are not installed" in result.output
+    ours = [line for line in result.output.splitlines() if not line.startswith(str(shop.root))]
+    assert len(ours) == 2 and not stray_chinese("\n".join(ours)), result.output
 
 
 def test_the_nda_scan_covers_the_editor(shop, tmp_path):
