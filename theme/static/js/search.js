@@ -66,12 +66,17 @@ function currentState() {
   return { q: input.value.trim(), sort: sortSelect.value, filters };
 }
 
+/* The filter panel, drawn once with every value of the whole catalog; after each search only its
+   counts change (showCounts), so ticks, focus and folded groups stay as the shopper left them. */
+let catalogCounts = {};
+const filterRows = [];
+
 async function drawFilters(selected) {
-  const available = await shardFilters(shards);
+  catalogCounts = await shardFilters(shards);
   const wide = window.matchMedia("(min-width: 960px)").matches;
   filtersBox.textContent = "";
   for (const [key, label] of Object.entries(FILTER_LABELS)) {
-    const values = available[key];
+    const values = catalogCounts[key];
     if (!values || !Object.keys(values).length) continue;
     const chosen = selected[key] || [];
     const group = el("details", "filter");
@@ -88,15 +93,35 @@ async function drawFilters(selected) {
       box.id = id;
       box.checked = chosen.includes(value);
       box.addEventListener("change", run);
-      const labelNode = el("label", "", `${value} (${values[value]})`);
+      const count = el("span", "filter-count", `(${values[value]})`);
+      const labelNode = el("label", "", `${value} `);
+      labelNode.appendChild(count);
       labelNode.htmlFor = id;
       const row = el("div", "filter-row");
       row.append(box, labelNode);
       fieldset.appendChild(row);
+      filterRows.push({ key, value, box, count, row, group });
     });
     group.appendChild(fieldset);
     filtersBox.appendChild(group);
   }
+}
+
+/* Each value's count under the current search, written into the label's count only where it
+   changed. A value that would give nothing is hidden, unless it is ticked (so it can be unticked)
+   or has the focus: on a phone the panel stands above the results, and a long list of values that
+   lead to 没有找到 (dozens of factories under one query) would push them down for nothing, as the
+   big shops' apps show only what the results hold. A group with nothing left to show hides too. */
+function showCounts(counts) {
+  const shown = new Set();
+  for (const { key, value, box, count, row, group } of filterRows) {
+    const n = counts[key]?.[value] || 0;
+    const text = `(${n})`;
+    if (count.textContent !== text) count.textContent = text;
+    row.hidden = n === 0 && !box.checked && document.activeElement !== box;
+    if (!row.hidden) shown.add(group);
+  }
+  for (const { group } of filterRows) group.hidden = !shown.has(group);
 }
 
 /* Price ranges in order: `30元以下` first, then by their lower bound. */
@@ -143,6 +168,7 @@ async function run(event) {
     resultsBox.textContent = "";
     resultsBox.setAttribute("aria-busy", "false");
     statusBox.textContent = "输入关键词，或选择分类、价格、背书、产业带筛选";
+    showCounts(catalogCounts);
     return;
   }
   // Several values of one filter mean any of them (两个分类 = either category).
@@ -156,6 +182,7 @@ async function run(event) {
   resultsBox.setAttribute("aria-busy", "true");
   const results = await searchShards(shards, hasQuery ? state.q : "", options);
   if (mine !== generation) return;
+  showCounts(results.filters);
   resultsBox.textContent = "";
   root.querySelector("[data-more]")?.remove();
   statusBox.textContent = results.length ? `找到${results.length}件商品` : "没有找到相关商品，换个词或减少筛选条件试试";
