@@ -124,17 +124,22 @@ function sumCounts(all) {
 /* Each filter value's count in one shard's answer (`matching`) to the query and `filters` (each
    filter's ticked values as { any: [...] }): how many products a tick on that value would show,
    i.e. the products of the query and of the other filters' ticks. A filter's own ticks are left
-   out of its counts, its values being "any of": ticking 红色 leaves 蓝色 its count.
+   out of its counts, its values being "any of": ticking 食品 leaves 内衣 its count.
    Pagefind counts these exactly over its own answer: `filters` (over `main`) for a filter without
    ticks; for a ticked one `totalFilters` (the query alone) if it is the only one ticked and the
    answer is not narrowed, or else the `filters` of one more search without its ticks. But searchProducts narrows Pagefind's answer
    (`keep`), which Pagefind's counts do not know: so where narrowing removed products, they are
    counted by the filter values in their fragments and taken off again, or, when fewer, the kept
-   ones are counted instead. Cost: one Pagefind search per ticked filter when two or more are
-   ticked (like the query's own: ~30 ms for 300 results, ~130 ms for all 5,000 of a 10,000-product
-   index's shard), and min(removed, kept) fragment loads when narrowing removed any: none when a
-   piece of the query is missing from the shard (nothing kept), one fetch each otherwise (~6 ms a
-   fragment from a local server, fetched side by side; the results shown load theirs anyway). */
+   ones are counted instead.
+   Cost, on the 10,000-product index of bench/bench_search.py (two shards of 5,000) in Chromium on
+   a 2-core machine: none with no or one filter ticked and a query of one Pagefind term (Pagefind
+   counts its answer anyway); with two or more ticked, one more search a shard for each: +35 ms for
+   吸尘器 (~330 products a shard), +130 ms for 袜子 (~1,300), +170 ms with no query; a query of
+   several pieces with a tick asks once more without the ticks, as costly as the query itself
+   (同工同料 袜, every product: 1.1 s → 2.0 s). Where narrowing removed products, min(removed, kept)
+   fragments load, ~6 ms each from a local server (500 take 2.9 s), but none where it removed them
+   because a piece is not in the shard (nothing kept): none of the queries tried on the seed or
+   that index loaded one. */
 async function shardCounts(pagefind, { term, main, keep }, filters) {
   const ticked = Object.keys(filters);
   const counts = {};
