@@ -108,17 +108,18 @@ async function drawFilters(selected) {
 }
 
 /* Each value's count under the current search, written into the label's count only where it
-   changed. A value that would give nothing is hidden, unless it is ticked (so it can be unticked)
-   or has the focus: on a phone the panel stands above the results, and a long list of values that
-   lead to 没有找到 (dozens of factories under one query) would push them down for nothing, as the
-   big shops' apps show only what the results hold. A group with nothing left to show hides too. */
-function showCounts(counts) {
+   changed. A value that would give nothing is hidden, unless it is ticked (so it can be unticked),
+   has the focus or was the one just tapped (Safari does not focus a tapped checkbox): on a phone
+   the panel stands above the results, and a long list of values that lead to 没有找到 (dozens of
+   factories under one query) would push them down for nothing, as the big shops' apps show only
+   what the results hold. A group with nothing left to show hides too. */
+function showCounts(counts, tapped) {
   const shown = new Set();
   for (const { key, value, box, count, row, group } of filterRows) {
     const n = counts[key]?.[value] || 0;
     const text = `(${n})`;
     if (count.textContent !== text) count.textContent = text;
-    row.hidden = n === 0 && !box.checked && document.activeElement !== box;
+    row.hidden = n === 0 && !box.checked && box !== document.activeElement && box !== tapped;
     if (!row.hidden) shown.add(group);
   }
   for (const { group } of filterRows) group.hidden = !shown.has(group);
@@ -160,6 +161,7 @@ let generation = 0;
 async function run(event) {
   if (event) event.preventDefault();
   const state = currentState();
+  const tapped = event?.target.type === "checkbox" ? event.target : null;
   stateToUrl(state);
   const mine = ++generation;
   const hasFilters = Object.keys(state.filters).length > 0;
@@ -168,7 +170,7 @@ async function run(event) {
     resultsBox.textContent = "";
     resultsBox.setAttribute("aria-busy", "false");
     statusBox.textContent = "输入关键词，或选择分类、价格、背书、产业带筛选";
-    showCounts(catalogCounts);
+    showCounts(catalogCounts, tapped);
     return;
   }
   // Several values of one filter mean any of them (两个分类 = either category).
@@ -182,7 +184,7 @@ async function run(event) {
   resultsBox.setAttribute("aria-busy", "true");
   const results = await searchShards(shards, hasQuery ? state.q : "", options);
   if (mine !== generation) return;
-  showCounts(results.filters);
+  showCounts(results.filters, tapped);
   resultsBox.textContent = "";
   root.querySelector("[data-more]")?.remove();
   statusBox.textContent = results.length ? `找到${results.length}件商品` : "没有找到相关商品，换个词或减少筛选条件试试";
