@@ -20,6 +20,7 @@ from checkout.status import OrderStatus
 from .bilingual import aligned, command, group, option
 from .git import content_revision
 from .options import build_failed, content_option
+from .stopping import STOPPED, raise_if_stopped, stopped_by_signals
 
 
 @contextlib.contextmanager
@@ -159,8 +160,23 @@ def serve(content: Path, host: str, port: int, output: Path, no_build: bool, wor
         from storefront.parallel import WorkerFailed
         from storefront.search import SearchIndexError
 
+        published = False
         try:
-            build_site_if_needed(content, output)
+            with stopped_by_signals():  # as `plus build`: a stop cleans up and leaves the site as it was
+                build_site_if_needed(content, output)
+                published = True
+                raise_if_stopped()  # (a stop that came as the build ended: the store is not started)
+        except KeyboardInterrupt:
+            click.echo(
+                say(
+                    f"已停止：没有发布，{output} 保持原样；商店没有启动",
+                    f"stopped: nothing was published, {output} was left as it was; the store was not started",
+                )
+                if not published
+                else say("已停止：网站已生成，商店没有启动", "stopped: the site was built, the store was not started"),
+                err=True,
+            )
+            raise SystemExit(STOPPED) from None
         except ContentError as exc:
             for problem in sorted(exc.problems):
                 click.echo(problem.as_text(), err=True)

@@ -24,6 +24,7 @@ from click.testing import CliRunner
 from admin import stopping
 from admin.build import build_site
 from admin.cli import Plus, cli
+from bench.serving import free_port
 from tests.conftest import PNG, PRODUCT, REPO, TODAY
 from tests.site.conftest import NDA_ALIAS, settings_with, theme_copy
 
@@ -141,13 +142,18 @@ def test_the_published_site_is_readable_by_the_web_servers_user(shop, tmp_path):
     assert stat.S_IMODE((tmp_path / "site").stat().st_mode) == 0o755
 
 
-def test_a_build_stopped_with_sigterm_leaves_no_working_folder_and_the_old_site(shop, tmp_path):
+@pytest.mark.parametrize("command", [["build"], ["serve", "--port", str(free_port())]], ids=["plus build", "plus serve's build"])
+def test_a_build_stopped_with_sigterm_leaves_no_working_folder_and_the_old_site(shop, tmp_path, command):
     output = tmp_path / "site"
     assert plus_build(shop.root, output).exit_code == 0
     before = snapshot(output)
+    os.utime(shop.root / "store.yaml")  # newer than the site: `plus serve` builds it again before serving
     plus = Path(sys.executable).with_name("plus")
-    env = {**os.environ, "PLUS_TODAY": "2026-11-25", "CI": "true"}
-    process = subprocess.Popen([str(plus), "build", "--content", str(shop.root), "--output", str(output)], env=env, stderr=subprocess.PIPE)
+    env = {**os.environ, "PLUS_TODAY": "2026-11-25", "CI": "true", "PLUS_INSTANCE": str(tmp_path / "instance")}
+    for key in ("STRIPE_SECRET_KEY", "STRIPE_API_BASE", "STRIPE_WEBHOOK_SECRET", "DATABASE_URL", "SECRET_KEY", "PLUS_ENV"):
+        env[key] = ""  # `plus serve` on its embedded defaults
+    arguments = [*command, "--content", str(shop.root), "--output", str(output)]
+    process = subprocess.Popen([str(plus), *arguments], env=env, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 30
     while not [p for p in leftovers(tmp_path) if ".building-" in p] and time.monotonic() < deadline:
         time.sleep(0.005)
