@@ -139,7 +139,7 @@ def test_a_failing_pagefind_service_falls_back_to_the_cli(shop, tmp_path, monkey
 
     monkeypatch.setattr("storefront.pagefind_service.executable", lambda: Path("/bin/false"))  # dies at once
     site = build(shop.root, tmp_path / "site", overrides={"PLUS_SEARCH_SHARD": shard})
-    assert caplog.text.count("indexing the search documents with the CLI") == (1 if shard is None else 3)
+    assert caplog.text.count("改用 Pagefind 命令行建立搜索索引") == (1 if shard is None else 3)  # (the curator's language: zh here)
     answers = query(site, [{"query": "雨伞"}, {"options": {"sort": {"price": "asc"}}}])
     assert [r["url"] for r in answers["answers"][0]][:1] == ["/p/umbrella/"]
     assert len(answers["answers"][1]) == 5
