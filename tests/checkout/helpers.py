@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import json
 import os
 import re
@@ -18,7 +19,8 @@ from argon2 import PasswordHasher
 from sqlalchemy import create_engine, text
 
 from checkout.config import is_production
-from checkout.db import normalise_url
+from checkout.db import get_database, normalise_url
+from checkout.models import MembershipPeriod, User
 from checkout.stripe_api import event_payload, sign_payload
 
 PG_URL = os.environ.get("PLUS_TEST_POSTGRES_URL")
@@ -342,3 +344,23 @@ def other_shopper(app, number: int = 1):
     other = app.test_client()
     other.environ_base["REMOTE_ADDR"] = f"10.9.0.{number}"
     return other
+
+
+def paid_member(app, email: str, days_ago: int) -> None:
+    """A member who paid a year of PLUS once, `days_ago` days ago (lapsed after 365)."""
+    start = dt.datetime.now(dt.UTC) - dt.timedelta(days=days_ago)
+    with get_database(app).transaction() as db:
+        user = User(email=email, password_hash="x", member_until=start + dt.timedelta(days=365))
+        db.add(user)
+        db.flush()
+        db.add(
+            MembershipPeriod(
+                user_id=user.id,
+                kind="one_time",
+                stripe_ref=f"cs_{days_ago}",
+                status="paid",
+                starts_at=start,
+                ends_at=user.member_until,
+                synced_at=0,
+            )
+        )

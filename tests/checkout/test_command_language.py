@@ -4,18 +4,15 @@ English; with `--lang en`, today's English words and no Chinese but the data. Ma
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 
 import pytest
 from click.testing import CliRunner
 
 from admin.cli import cli
-from checkout.db import get_database
-from checkout.models import MembershipPeriod, User
 from tests.language import column_of, columns, stray_chinese, stray_english
 
-from .helpers import ADDRESS, flush
+from .helpers import ADDRESS, flush, paid_member
 from .test_commands import env  # noqa: F401 - the fixture pointing `plus` at the test app
 from .test_invoices import SPECIAL, ask_invoice
 from .test_returns import ask_return, paid_order, returns_of
@@ -49,26 +46,6 @@ def speaks(lang: str, *args: str, input: str | None = None, exit_code: int = 0) 
     return result.output
 
 
-def a_member(app, email: str, days_ago: int) -> None:
-    """Paid a year of PLUS once, `days_ago` days ago."""
-    start = dt.datetime.now(dt.UTC) - dt.timedelta(days=days_ago)
-    with get_database(app).transaction() as db:
-        user = User(email=email, password_hash="x", member_until=start + dt.timedelta(days=365))
-        db.add(user)
-        db.flush()
-        db.add(
-            MembershipPeriod(
-                user_id=user.id,
-                kind="one_time",
-                stripe_ref=f"cs_{days_ago}",
-                status="paid",
-                starts_at=start,
-                ends_at=user.member_until,
-                synced_at=0,
-            )
-        )
-
-
 @pytest.fixture
 def shop(live, client, env):  # noqa: F811
     """Three paid orders: one partly refunded (a return approved) and shipped, one with a refused return
@@ -87,8 +64,8 @@ def shop(live, client, env):  # noqa: F811
     assert plus("en", "orders", "returns", "refuse", second.number, "--reason", "已超过退货期限").exit_code == 0
     assert plus("en", "orders", "invoices", "issue", orders[0].number, "--number", "12345678").exit_code == 0
     assert plus("en", "orders", "ship", orders[0].number, "--carrier", "顺丰", "--tracking", "SF1").exit_code == 0
-    a_member(live.app, "member@example.com", 10)
-    a_member(live.app, "lapsed@example.com", 730)
+    paid_member(live.app, "member@example.com", 10)
+    paid_member(live.app, "lapsed@example.com", 730)
     flush(live.standin)
     return orders
 

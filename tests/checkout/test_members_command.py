@@ -10,9 +10,9 @@ import json
 from sqlalchemy import select
 
 from checkout.db import get_database
-from checkout.models import MembershipPeriod, User
+from checkout.models import User
 
-from .helpers import flush, sign_up, wait_for
+from .helpers import flush, paid_member, sign_up, wait_for
 from .test_commands import env, plus  # noqa: F401 - the fixture pointing `plus` at the test app
 from .test_membership import buy_membership
 
@@ -28,32 +28,12 @@ def member_until(app, email: str) -> dt.datetime | None:
         return db.scalar(select(User.member_until).where(User.email == email))
 
 
-def a_lapsed_member(app, email: str) -> None:
-    """Paid a year by Alipay two years ago."""
-    start = dt.datetime.now(dt.UTC) - dt.timedelta(days=730)
-    with get_database(app).transaction() as db:
-        user = User(email=email, password_hash="x", member_until=start + dt.timedelta(days=365))
-        db.add(user)
-        db.flush()
-        db.add(
-            MembershipPeriod(
-                user_id=user.id,
-                kind="one_time",
-                stripe_ref="cs_old",
-                status="paid",
-                starts_at=start,
-                ends_at=user.member_until,
-                synced_at=0,
-            )
-        )
-
-
 def test_members_are_listed_with_how_their_plus_renews(live, env):  # noqa: F811
     a_member(live, "card@example.com", "card")
     a_member(live, "alipay@example.com", "alipay")
     flush(live.standin)
     wait_for(lambda: member_until(live.app, "alipay@example.com"))  # Alipay confirms a moment later
-    a_lapsed_member(live.app, "lapsed@example.com")
+    paid_member(live.app, "lapsed@example.com", 730)  # paid once, two years ago
 
     table = plus("members", "list")
     assert table.exit_code == 0, table.output
