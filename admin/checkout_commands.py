@@ -147,60 +147,79 @@ def _logging(verbose: bool = True) -> None:
 )
 def serve(content: Path, host: str, port: int, output: Path, no_build: bool, workers: int, worker_class: str, threads: int) -> None:
     """Build the site if needed and serve it with the checkout on one port (no keys needed)."""
-    from admin.serve import build_site_if_needed
     from admin.serve import serve as run
 
     _logging()
     if revision := content_revision(content):  # orders record the content's commit, not only its hash;
         os.environ.setdefault("PLUS_CATALOG_REVISION", revision)  # set first, so the site built here says the same
-    if not no_build:
-        from catalog import ContentError
-        from storefront.generator import RenderError
-        from storefront.nda import NdaLeak
-        from storefront.parallel import WorkerFailed
-        from storefront.search import SearchIndexError
+    before = _identity(output)
+    try:
+        if not no_build:
+            _build_for_serve(content, output)
+        from checkout.config import ConfigError
 
-        published = False
         try:
-            with stopped_by_signals():  # as `plus build`: a stop cleans up and leaves the site as it was
-                build_site_if_needed(content, output)
-                published = True
-                raise_if_stopped()  # (a stop that came as the build ended: the store is not started)
-        except KeyboardInterrupt:
-            click.echo(
-                say(
-                    f"已停止：没有发布，{output} 保持原样；商店没有启动",
-                    f"stopped: nothing was published, {output} was left as it was; the store was not started",
-                )
-                if not published
-                else say("已停止：网站已生成，商店没有启动", "stopped: the site was built, the store was not started"),
-                err=True,
+            run(
+                host,
+                port,
+                {"PLUS_CONTENT": str(content), "PLUS_SITE_DIR": str(output)},
+                workers=workers,
+                worker_class=worker_class,
+                threads=threads,
             )
-            raise SystemExit(STOPPED) from None
-        except ContentError as exc:
-            for problem in sorted(exc.problems):
-                click.echo(problem.as_text(), err=True)
-            raise click.ClickException(
-                say(
-                    "内容有错误（见上面各行）：改好后（plus validate）再运行 plus serve",
-                    "the content has errors: fix them (plus validate) and serve again",
-                )
-            ) from None
-        except (NdaLeak, RenderError, SearchIndexError, WorkerFailed) as exc:
-            raise click.ClickException(build_failed(exc, output)) from None
-    from checkout.config import ConfigError
+        except ConfigError as exc:
+            raise click.ClickException(str(exc)) from None
+    except KeyboardInterrupt:  # (once it serves, the store stops itself on Ctrl-C: this one came before)
+        replaced = _identity(output) != before  # (the build publishes by renaming its folder to `output`)
+        click.echo(
+            say(
+                f"已停止：{output} 已换成新生成的网站；商店没有启动",
+                f"stopped: {output} holds the newly built site; the store was not started",
+            )
+            if replaced
+            else say(
+                f"已停止：没有发布，{output} 保持原样；商店没有启动",
+                f"stopped: nothing was published, {output} was left as it was; the store was not started",
+            ),
+            err=True,
+        )
+        raise SystemExit(STOPPED) from None
+
+
+def _identity(folder: Path) -> tuple[int, int] | None:
+    """Which folder `folder` is (device, inode), or None when there is none."""
+    try:
+        stat = folder.stat()
+    except OSError:
+        return None
+    return stat.st_dev, stat.st_ino
+
+
+def _build_for_serve(content: Path, output: Path) -> None:
+    """`plus serve`'s build (when the site is older than the content), stopped as `plus build` is. A
+    build that fails says why and ends the command."""
+    from admin.serve import build_site_if_needed
+    from catalog import ContentError
+    from storefront.generator import RenderError
+    from storefront.nda import NdaLeak
+    from storefront.parallel import WorkerFailed
+    from storefront.search import SearchIndexError
 
     try:
-        run(
-            host,
-            port,
-            {"PLUS_CONTENT": str(content), "PLUS_SITE_DIR": str(output)},
-            workers=workers,
-            worker_class=worker_class,
-            threads=threads,
-        )
-    except ConfigError as exc:
-        raise click.ClickException(str(exc)) from None
+        with stopped_by_signals():  # as `plus build`: a stop cleans up and leaves the site as it was
+            build_site_if_needed(content, output)
+            raise_if_stopped()  # (a stop swallowed as the build ended, while it removed the old site: no store either)
+    except ContentError as exc:
+        for problem in sorted(exc.problems):
+            click.echo(problem.as_text(), err=True)
+        raise click.ClickException(
+            say(
+                "内容有错误（见上面各行）：改好后（plus validate）再运行 plus serve",
+                "the content has errors: fix them (plus validate) and serve again",
+            )
+        ) from None
+    except (NdaLeak, RenderError, SearchIndexError, WorkerFailed) as exc:
+        raise click.ClickException(build_failed(exc, output)) from None
 
 
 @group(zh="结账数据库（DATABASE_URL）。")

@@ -163,6 +163,28 @@ def test_a_build_stopped_with_sigterm_leaves_no_working_folder_and_the_old_site(
     assert leftovers(tmp_path) == [] and snapshot(output) == before
 
 
+def test_plus_serve_stopped_once_its_build_published_says_so_and_starts_no_store(shop, tmp_path):
+    output = tmp_path / "site"
+    assert plus_build(shop.root, output).exit_code == 0
+    old = output.stat().st_ino
+    os.utime(shop.root / "store.yaml")  # newer than the site: `plus serve` builds it again before serving
+    plus = Path(sys.executable).with_name("plus")
+    env = {**os.environ, "PLUS_TODAY": "2026-11-25", "CI": "true", "PLUS_INSTANCE": str(tmp_path / "instance")}
+    for key in ("STRIPE_SECRET_KEY", "STRIPE_API_BASE", "STRIPE_WEBHOOK_SECRET", "DATABASE_URL", "SECRET_KEY", "PLUS_ENV"):
+        env[key] = ""
+    port = free_port()
+    command = [str(plus), "serve", "--port", str(port), "--content", str(shop.root), "--output", str(output)]
+    process = subprocess.Popen(command, env=env, stderr=subprocess.PIPE, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    deadline = time.monotonic() + 60
+    while (not output.exists() or output.stat().st_ino == old) and time.monotonic() < deadline:
+        time.sleep(0.002)
+    process.send_signal(signal.SIGINT)  # the new site is in place; the store is still starting
+    _, errors = process.communicate(timeout=30)
+    assert process.returncode == 130 and "已换成新生成的网站；商店没有启动" in errors.decode(), errors.decode()
+    assert output.stat().st_ino != old and (output / "index.html").is_file()
+    assert not [p for p in leftovers(tmp_path) if ".building-" in p]  # (a stop while the old site is removed leaves it to the next build)
+
+
 SWALLOWED = """
 import importlib.abc, os, signal, sys, time
 module = sys.argv[1]
