@@ -211,3 +211,24 @@ def test_counts_change_in_place_keeping_ticks_focus_and_folds_on_a_phone(phone: 
     cleared = counts(phone)
     open_search(phone, f"{combed_store}/search/")
     assert cleared == counts(phone) and len(cleared) > len(shown)
+
+
+WATCH_GRID = """() => {
+  const grid = document.querySelector("[data-search-results]");
+  window.fewest = grid.querySelectorAll("a.card-link").length;
+  new MutationObserver(() => {
+    window.fewest = Math.min(window.fewest, grid.querySelectorAll("a.card-link").length);
+  }).observe(grid, { childList: true, subtree: true });
+}"""
+"""From now on, the fewest cards the result grid held at any moment (`window.fewest`)."""
+
+
+def test_a_tick_changes_the_cards_in_place_without_emptying_the_grid(desktop: Page, combed_store: str):
+    open_search(desktop, f"{combed_store}/search/?q={quote('棉')}")
+    before = found(desktop)
+    category = max((key for key in counts(desktop) if key[0] == "category"), key=counts(desktop).get)
+    desktop.evaluate(WATCH_GRID)
+    click(desktop, *category)
+    after = found(desktop)
+    assert 0 < after < before  # the tick narrowed the results…
+    assert desktop.evaluate("window.fewest") == after  # …with the old cards shown until the new ones replaced them

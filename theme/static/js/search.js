@@ -21,6 +21,8 @@ const FILTER_LABELS = {
   brand: "对标与代工品牌",
 };
 const PAGE_SIZE = 24;
+/* A search that takes longer than this (ms) says 搜索中…; a quicker one changes the results in place. */
+const SLOW_MS = 300;
 
 // A large catalog is indexed in several shards (data-search-shards), searched together.
 const shards = await Promise.all(
@@ -180,21 +182,30 @@ async function run(event) {
     const [key, direction] = state.sort.split(":");
     options.sort = { [key]: direction };
   }
-  statusBox.textContent = "搜索中…";
+  // The cards shown stay until the new ones are ready (no blank grid, no jump to the top on a tick);
+  // "搜索中…" only for a search slow enough to notice.
   resultsBox.setAttribute("aria-busy", "true");
+  const slow = setTimeout(() => mine === generation && (statusBox.textContent = "搜索中…"), SLOW_MS);
   const results = await searchShards(shards, hasQuery ? state.q : "", options);
-  if (mine !== generation) return;
+  if (mine !== generation) return clearTimeout(slow);
   showCounts(results.filters, tapped);
-  resultsBox.textContent = "";
-  root.querySelector("[data-more]")?.remove();
+  const page = await results.page(0, PAGE_SIZE);
+  clearTimeout(slow);
+  if (mine !== generation) return;
   statusBox.textContent = results.length ? `找到${results.length}件商品` : "没有找到相关商品，换个词或减少筛选条件试试";
-  await showMore(results, 0, mine);
+  show(results, 0, page, mine);
 }
 
 async function showMore(results, start, mine) {
   const page = await results.page(start, PAGE_SIZE);
-  if (mine !== generation) return;
-  page.forEach((data) => resultsBox.appendChild(card(data)));
+  if (mine === generation) show(results, start, page, mine);
+}
+
+/* A page of results: the first replaces the cards shown, the next ones go after them. */
+function show(results, start, page, mine) {
+  const cards = page.map(card);
+  if (start === 0) resultsBox.replaceChildren(...cards);
+  else resultsBox.append(...cards);
   resultsBox.setAttribute("aria-busy", "false");
   root.querySelector("[data-more]")?.remove();
   if (start + PAGE_SIZE < results.length) {
