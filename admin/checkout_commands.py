@@ -674,6 +674,7 @@ def issue_invoice(order: str, invoice_number: str) -> None:
     """Mark an order's invoice issued with its number; the buyer is mailed."""
     from checkout import invoices as service
     from checkout.db import get_database
+    from checkout.models import order_number
     from checkout.orders import OrderError
 
     with _app() as app:
@@ -682,8 +683,8 @@ def issue_invoice(order: str, invoice_number: str) -> None:
                 done = service.issue(session, _order_id(order), invoice_number)
                 click.echo(
                     say(
-                        f"PLUS{done.order_id:08d} 的发票 {done.invoice_number} 已开具，已邮件通知买家",
-                        f"invoice {done.invoice_number} of PLUS{done.order_id:08d} issued; the buyer is mailed",
+                        f"{order_number(done.order_id)} 的发票 {done.invoice_number} 已开具，已邮件通知买家",
+                        f"invoice {done.invoice_number} of {order_number(done.order_id)} issued; the buyer is mailed",
                     )
                 )
         except OrderError as exc:

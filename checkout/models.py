@@ -184,6 +184,16 @@ class CheckoutSession(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+def order_number(order_id: int) -> str:
+    """An order's number as shoppers and operators quote it: PLUS00000012."""
+    return f"PLUS{order_id:08d}"
+
+
+def return_number(return_id: int) -> str:
+    """A return's number as buyers and operators quote it: TH00000003."""
+    return f"TH{return_id:08d}"
+
+
 class Order(Base):
     """A paid (or paying) order: its lines at the price charged, never recomputed."""
 
@@ -235,7 +245,7 @@ class Order(Base):
     @property
     def number(self) -> str:
         """The order number shoppers and operators quote."""
-        return f"PLUS{self.id:08d}"
+        return order_number(self.id)
 
     @property
     def parcel(self) -> str:
@@ -350,7 +360,7 @@ class ReturnRequest(Base):
     @property
     def number(self) -> str:
         """The return's number as buyers and operators quote it."""
-        return f"TH{self.id:08d}"
+        return return_number(self.id)
 
 
 class ReturnLine(Base):

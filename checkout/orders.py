@@ -22,7 +22,7 @@ from .emails import lookup_form
 from .errors import Refusal
 from .fulfilment import record_delivery
 from .lookups import StripeLookups
-from .models import CheckoutSession, Order, OrderLine, ReturnLine, ReturnRequest, utcnow
+from .models import CheckoutSession, Order, OrderLine, ReturnLine, ReturnRequest, order_number, utcnow
 from .status import OrderStatus
 from .stock import release, take_unconditionally
 
@@ -222,5 +222,5 @@ def get_order(db: Session, order_id: int) -> Order:
     """An order by id, or OrderError 404."""
     order = db.get(Order, order_id) if 0 < order_id < 2**31 else None
     if order is None:
-        raise OrderError(404, "order_not_found", f"订单 {order_id} 不存在")
+        raise OrderError(404, "order_not_found", f"订单 {order_number(order_id)} 不存在")
     return order

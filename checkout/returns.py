@@ -36,7 +36,7 @@ from . import notices
 from .charges import record_refunded_charge
 from .db import Database
 from .localtime import local_time
-from .models import CheckoutSession, InvoiceRequest, Order, ReturnLine, ReturnRequest, StockCounter, utcnow
+from .models import CheckoutSession, InvoiceRequest, Order, ReturnLine, ReturnRequest, StockCounter, order_number, return_number, utcnow
 from .orders import OrderError
 from .status import OrderStatus
 from .stripe_api import as_dict
@@ -134,7 +134,7 @@ def request_return(
     now = now or utcnow()
     order = db.scalar(select(Order).where(Order.id == order_id).with_for_update())  # two tabs asking at once queue here
     if order is None:
-        raise OrderError(404, "order_not_found", f"订单 {order_id} 不存在")
+        raise OrderError(404, "order_not_found", f"订单 {order_number(order_id)} 不存在")
     policy = catalog.store.returns
     if order.status not in RETURNABLE:
         raise OrderError(409, "not_returnable", f"订单 {order.number} 当前状态为「{OrderStatus(order.status).label}」，不能申请退货")
@@ -189,7 +189,7 @@ def get_return(db: Session, return_id: int) -> ReturnRequest:
     """A return by id, or OrderError 404."""
     found = db.get(ReturnRequest, return_id) if 0 < return_id < 2**31 else None
     if found is None:
-        raise OrderError(404, "return_not_found", f"售后单 {return_id} 不存在")
+        raise OrderError(404, "return_not_found", f"售后单 {return_number(return_id)} 不存在")
     return found
 
 

@@ -60,7 +60,11 @@ def test_shipping_an_unpaid_or_unknown_order_fails_with_a_message(env, client):
     post_event(client, "checkout.session.completed", as_paid(env, open_session(client), payment_status="unpaid"))
     unpaid = plus("orders", "ship", "1")
     assert unpaid.exit_code == 1 and "当前状态为待付款确认，不能发货" in unpaid.output, unpaid.output
-    assert plus("orders", "ship", "PLUS00000042").exit_code == 1
+    unknown = plus("orders", "ship", "PLUS00000042")
+    assert unknown.exit_code == 1 and "订单 PLUS00000042 不存在" in unknown.output, (
+        unknown.output
+    )  # as the operator typed it, not "订单 42"
+    assert "售后单 TH00000007 不存在" in plus("orders", "returns", "approve", "TH00000007").output
     assert plus("orders", "ship", "nonsense").exit_code == 2
 
 
