@@ -258,6 +258,10 @@ def orders() -> None:
     """List, ship, refund and reconcile orders; buyers' returns and invoices."""
 
 
+_STATUS_OF = {status.label: status.value for status in OrderStatus}
+"""An order status by the word `plus orders list` shows for it (已付款 → paid)."""
+
+
 list_format = option(
     "--format",
     "fmt",
@@ -273,10 +277,11 @@ list_format = option(
 @orders.command("list", zh="订单列表，最新的在前。")
 @option(
     "--status",
-    type=click.Choice([status.value for status in OrderStatus]),
+    type=click.Choice([*(status.value for status in OrderStatus), *_STATUS_OF]),
+    callback=lambda ctx, param, word: _STATUS_OF.get(word, word),  # 已付款 as the table shows it: paid
     metavar="STATUS",  # (click's [awaiting_payment|paid|…] made the help 82 columns wide)
-    help=f"Only orders in this state: {', '.join(OrderStatus)}.",
-    zh=f"只列出这个状态的订单：{'、'.join(f'{status}（{status.label}）' for status in OrderStatus)}。",
+    help=f"Only orders in this state: {', '.join(OrderStatus)} (or its Chinese word).",
+    zh=f"只列出这个状态的订单，写英文或中文都行：{'、'.join(f'{status}（{status.label}）' for status in OrderStatus)}。",
 )
 @option("--email", help="Only the orders of this buyer's email.", zh="只列出这个邮箱的买家的订单。")
 @option("--product", help="Only orders containing this product id.", zh="只列出含这个商品 id 的订单。")
@@ -422,6 +427,14 @@ def refund(order: str, yes: bool) -> None:
                     found = service.get_order(session, _order_id(order))
                 except service.OrderError as exc:
                     raise click.ClickException(exc.message) from None
+                if found.status == OrderStatus.REFUNDED:  # (nothing to decide: the refund is made once)
+                    click.echo(
+                        say(
+                            f"{found.number} 已经全额退款过了（{found.stripe_refund_id}），不会再退",
+                            f"{found.number} was already refunded in full ({found.stripe_refund_id}); nothing more is refunded",
+                        )
+                    )
+                    return
                 asked = say(
                     f"确定全额退款 {found.number}（{OrderStatus(found.status).label}，¥{found.amount_total}，{found.email or '-'}）？",
                     f"refund {found.number} ({found.status}, ¥{found.amount_total}, {found.email or '-'}) in full?",

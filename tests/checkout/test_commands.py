@@ -49,6 +49,8 @@ def test_orders_list_ship_in_every_format(env, client):
     assert table.exit_code == 0 and "PLUS00000001" in table.output and "umbrella×2" in table.output and "1 of 1" in table.output
     listed = json.loads(plus("orders", "list", "--format", "json", "--status", "paid").output)
     assert listed["total"] == 1 and listed["orders"][0]["amount_total"] == "25.10"
+    assert json.loads(plus("orders", "list", "--format", "json", "--status", "已付款").output) == listed  # the table's word too
+    assert json.loads(plus("orders", "list", "--format", "json", "--status", "已发货").output)["total"] == 0
     exported = plus("orders", "list", "--format", "csv").output
     assert exported.startswith("\ufeffnumber,status")  # the byte-order mark Excel needs to read UTF-8
     shipped = plus("orders", "ship", "PLUS00000001", "--carrier", "顺丰", "--tracking", "SF1")
@@ -60,10 +62,8 @@ def test_shipping_an_unpaid_or_unknown_order_fails_with_a_message(env, client):
     post_event(client, "checkout.session.completed", as_paid(env, open_session(client), payment_status="unpaid"))
     unpaid = plus("orders", "ship", "1")
     assert unpaid.exit_code == 1 and "当前状态为待付款确认，不能发货" in unpaid.output, unpaid.output
-    unknown = plus("orders", "ship", "PLUS00000042")
-    assert unknown.exit_code == 1 and "订单 PLUS00000042 不存在" in unknown.output, (
-        unknown.output
-    )  # as the operator typed it, not "订单 42"
+    unknown = plus("orders", "ship", "PLUS00000042")  # named as the operator typed it, not 订单 42
+    assert unknown.exit_code == 1 and "订单 PLUS00000042 不存在" in unknown.output, unknown.output
     assert "售后单 TH00000007 不存在" in plus("orders", "returns", "approve", "TH00000007").output
     assert plus("orders", "ship", "nonsense").exit_code == 2
 
@@ -84,6 +84,8 @@ def test_refund_from_the_command_line(env, client):
     assert "refund PLUS00000001 (paid, ¥77.00, buyer@example.com) in full?" in result.output
     assert "PLUS00000001 refunded (re_" in result.output
     assert json.loads(plus("orders", "list", "--format", "json").output)["orders"][0]["status"] == "refunded"
+    again = plus("orders", "refund", "PLUS00000001", input="y\n")  # said at once, not asked again
+    assert again.exit_code == 0 and "确定" not in again.output and "PLUS00000001 已经全额退款过了（re_" in again.output, again.output
 
 
 def test_reconcile_records_paid_sessions_no_webhook_delivered(env, client):
