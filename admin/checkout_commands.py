@@ -335,8 +335,9 @@ def _echo_orders(page, total: int) -> None:
     from checkout.returns import STATUS_LABELS
 
     digits = max((len(str(order.amount_total)) for order in page), default=0)
-    rows = [
-        [
+    rows = []
+    for order in page:
+        cells = [
             order.number,
             local_time(order.created_at),
             say(OrderStatus(order.status).label, order.status),
@@ -344,27 +345,31 @@ def _echo_orders(page, total: int) -> None:
             order.email or "-",
             _items(order.lines),
         ]
-        for order in page
-    ]
-    for order, line in zip(page, _under_heading(ORDER_COLUMNS, rows, right={3}), strict=True):
-        click.echo(line)
-        click.echo(f"    → {_ship_to(order)}")
+        under = [f"    → {_ship_to(order)}"]
         if order.refunded_amount and order.status != OrderStatus.REFUNDED:
             refunded = price_label(order.refunded_amount, exact=True)
-            click.echo(say(f"    部分退款 {refunded}", f"    partly refunded {refunded}"))
-        for back in order.returns:  # an order not shipped yet ships without what was returned
-            click.echo(f"    ↩ {back.number} {say(STATUS_LABELS[back.status], back.status)} ¥{back.amount}: {_items(back.lines)}")
+            under.append(say(f"    部分退款 {refunded}", f"    partly refunded {refunded}"))
+        # an order not shipped yet ships without what was returned
+        under += [
+            f"    ↩ {back.number} {say(STATUS_LABELS[back.status], back.status)} ¥{back.amount}: {_items(back.lines)}"
+            for back in order.returns
+        ]
+        rows.append((cells, under))
+    _echo_table(ORDER_COLUMNS, rows, right={3})
     click.echo(say(f"显示 {len(page)} 笔，共 {total} 笔订单", f"{len(page)} of {total} order(s)"))
 
 
-def _under_heading(columns: Iterable[tuple[str, str]], rows: list[list[str]], *, right: Container[int] = ()) -> list[str]:
-    """The lines of a table's rows, aligned (see `aligned`) under its heading in the operator's language,
-    which is echoed here first (no heading for no rows)."""
+def _echo_table(columns: Iterable[tuple[str, str]], rows: list[tuple[list[str], list[str]]], *, right: Container[int] = ()) -> None:
+    """A table in the operator's language: its heading (none for no rows), then each row's cells on a
+    line, aligned (see `aligned`), and the lines that go under that row."""
     if not rows:
-        return []
-    heading, *lines = aligned([[say(zh, en) for zh, en in columns], *rows], right=right)
+        return
+    heading, *lines = aligned([[say(zh, en) for zh, en in columns], *(cells for cells, _ in rows)], right=right)
     click.echo(heading)
-    return lines
+    for line, (_, under) in zip(lines, rows, strict=True):
+        click.echo(line)
+        for extra in under:
+            click.echo(extra)
 
 
 def _items(lines) -> str:
@@ -531,8 +536,9 @@ def list_returns(status: str | None = None, fmt: str = "table") -> None:
     else:
         from checkout.returns import STATUS_LABELS
 
-        table = [
-            [
+        table = []
+        for row in rows:
+            cells = [
                 row["number"],
                 row["order_number"],
                 say(STATUS_LABELS[row["status"]], row["status"]),
@@ -540,13 +546,9 @@ def list_returns(status: str | None = None, fmt: str = "table") -> None:
                 say(reasons[row["id"]], row["reason"]),
                 ", ".join(f"{line['product']}×{line['quantity']}" for line in row["lines"]),
             ]
-            for row in rows
-        ]
-        for row, line in zip(rows, _under_heading(RETURN_COLUMNS, table, right={3}), strict=True):
-            click.echo(line)
-            if row["note"] or row["refusal"]:
-                refused = say("  未通过：", "  refused: ") + row["refusal"] if row["refusal"] else ""
-                click.echo(f"    {row['note'] or ''}{refused}")
+            refused = say("  未通过：", "  refused: ") + row["refusal"] if row["refusal"] else ""
+            table.append((cells, [f"    {row['note'] or ''}{refused}"] if row["note"] or row["refusal"] else []))
+        _echo_table(RETURN_COLUMNS, table, right={3})
         click.echo(say(f"共 {len(rows)} 个售后单", f"{len(rows)} return(s)"))
 
 
@@ -642,21 +644,23 @@ def list_invoices(status: str | None = None, fmt: str = "table") -> None:
         from checkout.invoices import STATUS_LABELS, TITLE_TYPES
 
         table = [
-            [
-                row["order_number"],
-                say(STATUS_LABELS[row["status"]], row["status"]),
-                f"¥{row['amount']:>9}",
-                say(INVOICE_KINDS[row["kind"]], row["kind"]),
-                say(TITLE_TYPES[row["title_type"]], row["title_type"]),
-                row["invoice_number"] or "",
-                row["title"] + (f" {row['tax_id']}" if row["tax_id"] else ""),
-            ]
+            (
+                [
+                    row["order_number"],
+                    say(STATUS_LABELS[row["status"]], row["status"]),
+                    f"¥{row['amount']:>9}",
+                    say(INVOICE_KINDS[row["kind"]], row["kind"]),
+                    say(TITLE_TYPES[row["title_type"]], row["title_type"]),
+                    row["invoice_number"] or "",
+                    row["title"] + (f" {row['tax_id']}" if row["tax_id"] else ""),
+                ],
+                [f"    {row['registered_address']} {row['registered_phone']} {row['bank_name']} {row['bank_account']}"]
+                if row["kind"] == "special"
+                else [],
+            )
             for row in rows
         ]
-        for row, line in zip(rows, _under_heading(INVOICE_COLUMNS, table, right={2}), strict=True):
-            click.echo(line)
-            if row["kind"] == "special":
-                click.echo(f"    {row['registered_address']} {row['registered_phone']} {row['bank_name']} {row['bank_account']}")
+        _echo_table(INVOICE_COLUMNS, table, right={2})
         click.echo(say(f"共 {len(rows)} 个发票申请", f"{len(rows)} invoice request(s)"))
 
 
@@ -741,8 +745,7 @@ def list_members(status: str | None, as_csv: bool, fmt: str) -> None:
             ]
             for row in rows
         ]
-        for line in _under_heading(MEMBER_COLUMNS, table):
-            click.echo(line)
+        _echo_table(MEMBER_COLUMNS, [(cells, []) for cells in table])
         click.echo(say(f"共 {len(rows)} 位会员", f"{len(rows)} member(s)"))
 
 
