@@ -18,6 +18,8 @@ from flask import (
 )
 from sqlalchemy import select
 
+from catalog.messages import say
+
 from .auth import login_required
 from .catalogs import CatalogUnavailable, get_catalog
 from .config import payment_methods
@@ -62,7 +64,7 @@ def cancel_renewal():
     try:
         stopped = cancel_renewal_of(get_database(), g.user.id, client=get_stripe())
     except (stripe.StripeError, StripeNotConfigured) as exc:
-        log.error("could not cancel the renewal of member %s: %s", g.user.id, exc)
+        log.error(say("会员 %s 的自动续费没有取消：%s", "could not cancel the renewal of member %s: %s"), g.user.id, exc)
         flash("暂时无法取消自动续费，请稍后再试", "error")
         return redirect(url_for("account.index"))
     flash("已取消自动续费，会员权益保留至当前周期结束" if stopped else "没有需要取消的自动续费", "info")
@@ -108,7 +110,7 @@ def membership():
                 pace=get_queue().pace,  # in the rush's turns, 429s retried (checkout.stripe_pace)
             )
         except (PaymentProviderError, StripeNotConfigured, CatalogUnavailable) as exc:
-            log.error("membership checkout could not start: %s", exc)
+            log.error(say("会员付款没有开始：%s", "membership checkout could not start: %s"), exc)
             flash("支付服务暂时不可用，请稍后再试", "error")
             return render_template("account/membership.html", **page), 503
         return redirect(started.url, code=303)

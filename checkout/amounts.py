@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from decimal import Decimal
 
+from catalog.messages import say
 from catalog.pricing import to_fen
 
 from .models import CheckoutSession
@@ -27,7 +28,10 @@ def amount_matches(checkout: CheckoutSession, session: dict) -> bool:
 def log_mismatch(checkout: CheckoutSession, session: dict) -> None:
     """An ERROR line an operator's alerting picks up: a payment that does not match its checkout."""
     log.error(
-        "AMOUNT MISMATCH: session %s (checkout %s) reports %s %s, the store priced %s fen %s: not marked paid",
+        say(
+            "AMOUNT MISMATCH 金额不符：付款会话 %s（结账 %s）报的是 %s %s，商店的价格是 %s 分 %s：没有记为已付款",
+            "AMOUNT MISMATCH: session %s (checkout %s) reports %s %s, the store priced %s fen %s: not marked paid",
+        ),
         session.get("id"),
         checkout.id,
         session.get("amount_total"),

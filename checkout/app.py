@@ -15,6 +15,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from catalog import urls
+from catalog.messages import say
 from catalog.money import price_label, yuan
 from catalog.urls import product_url
 
@@ -89,7 +90,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         from whitenoise import WhiteNoise
 
         wsgi = WhiteNoise(wsgi, root=str(site), index_file=True, autorefresh=not app.config["PLUS_PRODUCTION"])
-        log.info("serving the static site from %s", site)
+        log.info(say("网站页面取自 %s", "serving the static site from %s"), site)
     headers = security_headers(checkout_origin=checkout_origin(app.config), production=app.config["PLUS_PRODUCTION"])
     wsgi = SecurityHeaders(wsgi, headers)
     proxies = app.config["PLUS_TRUSTED_PROXIES"]
@@ -138,7 +139,7 @@ def _database_error(error: Exception):
     """A database that cannot take a write in PLUS_DB_WRITE_TIMEOUT: 503 and Retry-After, not a 500 after a minute."""
     if not db.is_busy(error):
         raise error
-    log.error("database busy: %s", error)
+    log.error(say("数据库忙：%s", "database busy: %s"), error)
     if request.path.startswith("/api/"):
         response = jsonify({"error": {"code": "database_busy", "message": "系统繁忙，请稍后重试"}})
     else:

@@ -22,6 +22,8 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import make_transient_to_detached
 
+from catalog.messages import say
+
 from . import accounts, notices, verification
 from .db import get_database, get_db
 from .models import User
@@ -151,7 +153,7 @@ def confirm(token: str):
             flash(str(exc), "error")
             return render_template("auth/confirm.html", valid=False), 400
         _log_in(user)
-        log.info("account %s confirmed", user.id)
+        log.info(say("账户 %s 已确认邮箱", "account %s confirmed"), user.id)
         flash("邮箱已确认，欢迎加入PLUS会员店", "info")
         return redirect(_safe_next(request.args.get("next")))
     return render_template("auth/confirm.html", valid=accounts.token_user(get_db(), token, "confirm") is not None)

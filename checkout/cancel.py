@@ -13,6 +13,8 @@ import stripe
 from flask import Blueprint, current_app, redirect
 from sqlalchemy import update
 
+from catalog.messages import say
+
 from .db import Database, get_database
 from .models import CheckoutSession
 from .stock import release
@@ -45,7 +47,7 @@ def cancel_checkout(database: Database, client: stripe.StripeClient | None, chec
                 .values(status="expired")
                 .execution_options(synchronize_session=False)
             )
-    log.info("checkout %s cancelled by the shopper", checkout_id)
+    log.info(say("结账 %s 被顾客取消", "checkout %s cancelled by the shopper"), checkout_id)
     return True
 
 
@@ -61,11 +63,11 @@ def _expired_at_stripe(client: stripe.StripeClient | None, stripe_id: str) -> bo
         try:
             return client.v1.checkout.sessions.retrieve(stripe_id).status == "expired"
         except stripe.StripeError as exc:
-            log.warning("could not read Stripe session %s: %s", stripe_id, exc)
+            log.warning(say("Stripe 付款会话 %s 没能读取：%s", "could not read Stripe session %s: %s"), stripe_id, exc)
             return False
     except stripe.StripeError as exc:
         # The session stays payable; its stock is released when it expires (webhook or sweep).
-        log.warning("could not expire Stripe session %s: %s", stripe_id, exc)
+        log.warning(say("Stripe 付款会话 %s 没能作废：%s", "could not expire Stripe session %s: %s"), stripe_id, exc)
         return False
 
 

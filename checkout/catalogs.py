@@ -16,6 +16,7 @@ from pathlib import Path
 from flask import Flask, current_app
 
 from catalog import Catalog, ContentError, Severity, require_catalog
+from catalog.messages import say
 
 log = logging.getLogger("plus.checkout.catalog")
 
@@ -66,10 +67,13 @@ class CatalogSource:
                 level = logging.ERROR if problem.severity is Severity.ERROR else logging.WARNING
                 log.log(level, "catalog: %s", problem.as_text())
             if self._catalog is not None:
-                log.error("catalog: keeping the last valid catalog (revision %s)", self._catalog.revision)
+                log.error(
+                    say("商品目录：新目录有错，继续用上一个有效的（版本 %s）", "catalog: keeping the last valid catalog (revision %s)"),
+                    self._catalog.revision,
+                )
             return
         self._catalog, self._signature = catalog, signature
-        log.info("catalog: %d products, revision %s", len(catalog.products), catalog.revision)
+        log.info(say("商品目录：%d 件商品，版本 %s", "catalog: %d products, revision %s"), len(catalog.products), catalog.revision)
 
 
 def init_app(app: Flask) -> None:

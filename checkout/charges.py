@@ -15,6 +15,7 @@ import logging
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from catalog.messages import say
 from catalog.pricing import from_fen
 
 from . import notices
@@ -53,7 +54,7 @@ def apply_charge_event(db: Session, kind: str, obj: dict, *, created: int, now: 
         return "stale"
     order.dispute_synced_at = created
     order.dispute_status = str(obj.get("status") or "needs_response")[:32]
-    log.warning("order %s: dispute %s is %s", order.number, obj.get("id"), order.dispute_status)
+    log.warning(say("订单 %s：争议 %s 的状态是 %s", "order %s: dispute %s is %s"), order.number, obj.get("id"), order.dispute_status)
     return f"dispute_{order.dispute_status}"
 
 

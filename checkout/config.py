@@ -13,6 +13,8 @@ from urllib.parse import urlsplit
 
 from limits import parse_many
 
+from catalog.messages import say
+
 log = logging.getLogger("plus.checkout.config")
 
 ENV_KEYS = (
@@ -139,7 +141,12 @@ def is_production(config: dict) -> bool:
         if explicit not in ("production", "development"):
             raise ValueError(f"PLUS_ENV must be production or development, not {config['PLUS_ENV']!r}")
         if explicit == "development" and urlsplit(str(config["PUBLIC_URL"])).scheme == "https":
-            log.warning("PLUS_ENV=development on an https:// PUBLIC_URL: the production checks are OFF (stand-in Stripe, logged mail)")
+            log.warning(
+                say(
+                    "PLUS_ENV=development 而 PUBLIC_URL 是 https://：生产检查已关闭（用 Stripe 替身，邮件只记在日志里）",
+                    "PLUS_ENV=development on an https:// PUBLIC_URL: the production checks are OFF (stand-in Stripe, logged mail)",
+                )
+            )
         return explicit == "production"
     return urlsplit(str(config["PUBLIC_URL"])).scheme == "https"
 

@@ -24,6 +24,8 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
+from catalog.messages import say
+
 log = logging.getLogger("plus.checkout.db")
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -213,4 +215,4 @@ def alembic_config(engine: Engine) -> Config:
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Apply the migrations up to `revision`."""
     command.upgrade(alembic_config(engine), revision)
-    log.info("database is at migration %s", revision)
+    log.info(say("数据库结构版本 %s", "database is at migration %s"), revision)

@@ -14,6 +14,8 @@ import stripe
 from flask import Blueprint, abort, current_app, g, jsonify, redirect, render_template, request
 from sqlalchemy import select
 
+from catalog.messages import say
+
 from . import addresses
 from .addresses import Address, AddressError, parse_address
 from .amounts import line_total
@@ -135,7 +137,7 @@ def delivery(checkout_id: str):
             with get_database().transaction() as db:
                 addresses.save(db, g.user.id, address, default=False)
         except AddressError as exc:  # a full address book does not stop the purchase
-            log.info("address not saved for member %s: %s", g.user.id, exc.message)
+            log.info(say("会员 %s 的地址没有保存：%s", "address not saved for member %s: %s"), g.user.id, exc.message)
     try:
         started = confirm_delivery(
             get_database(),
@@ -158,7 +160,7 @@ def delivery(checkout_id: str):
         get_db().expire_all()
         return _page(record, form=form, status=410)
     except (PaymentProviderError, StripeNotConfigured, stripe.StripeError) as exc:
-        log.error("checkout %s could not open: %s", record.id, exc)
+        log.error(say("结账 %s 没能打开：%s", "checkout %s could not open: %s"), record.id, exc)
         get_db().expire_all()
         return _page(record, form=form, status=503, notice="支付服务暂时不可用，请稍后再试")
     return redirect(waiting_answer(started)["url"] if started.queued else started.url, code=303)  # queued: with the expected turn

@@ -17,6 +17,8 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from catalog.messages import say
+
 from . import membership
 from .charges import CHARGE_EVENTS, apply_charge_event
 from .db import Database
@@ -119,7 +121,11 @@ def handle(database: Database, event: dict, client: stripe.StripeClient | None, 
         except IntegrityError:
             # A simultaneous delivery of this event (or of a sibling about the same session)
             # committed first; the next attempt sees its rows.
-            log.info("event %s collided with a concurrent delivery (attempt %d)", event["id"], attempt)
+            log.info(
+                say("Stripe 通知 %s 与同时送达的同一通知冲突（第 %d 次尝试）", "event %s collided with a concurrent delivery (attempt %d)"),
+                event["id"],
+                attempt,
+            )
             if attempt == ATTEMPTS:
                 raise
     raise AssertionError("unreachable")

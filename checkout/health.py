@@ -7,6 +7,8 @@ import logging
 from flask import Blueprint, jsonify
 from sqlalchemy.exc import SQLAlchemyError
 
+from catalog.messages import say
+
 from .catalogs import CatalogUnavailable, get_catalog
 from .db import can_write, get_database
 
@@ -24,13 +26,13 @@ def health():
             problem = "database_busy"
         revision = get_catalog().revision
     except SQLAlchemyError as exc:
-        log.error("health check failed: %s", exc)
+        log.error(say("健康检查失败：%s", "health check failed: %s"), exc)
         problem = "database_unavailable"
     except CatalogUnavailable as exc:
-        log.error("health check failed: %s", exc)
+        log.error(say("健康检查失败：%s", "health check failed: %s"), exc)
         problem = problem or "catalog_unavailable"
     if problem:
-        log.error("health check: %s", problem)
+        log.error(say("健康检查：%s", "health check: %s"), problem)
         response = jsonify({"ok": False, "problem": problem})
         response.status_code = 503
         response.headers["Retry-After"] = "5"

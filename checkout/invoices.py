@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from catalog.messages import say
 from catalog.store import PHONE_PATTERN, normalized_credit_code
 
 from . import notices
@@ -116,7 +117,7 @@ def request_invoice(db: Session, order: Order, details: InvoiceDetails, *, now: 
         setattr(invoice, name, value)
     invoice.updated_at = now
     db.flush()
-    log.info("invoice for order %s requested (%s, %s)", order.number, details.title_type, details.kind)
+    log.info(say("订单 %s 申请了发票（%s，%s）", "invoice for order %s requested (%s, %s)"), order.number, details.title_type, details.kind)
     return invoice
 
 

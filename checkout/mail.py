@@ -12,6 +12,7 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid, parseaddr
 from pathlib import Path
 
+from catalog.messages import say
 from catalog.store import Company
 from catalog.yamlfile import YamlProblem, read_file
 
@@ -31,7 +32,12 @@ def store_reply_to(content: Path) -> str | None:
     try:
         return Company.model_validate(read_file(content / "store.yaml")["company"]).email
     except (YamlProblem, ValueError, KeyError, TypeError) as exc:
-        log.warning("mail: no Reply-To, store.yaml's company.email unreadable: %s", exc)
+        log.warning(
+            say(
+                "邮件：没有回复地址，store.yaml 的 company.email 读不出：%s", "mail: no Reply-To, store.yaml's company.email unreadable: %s"
+            ),
+            exc,
+        )
         return None
 
 
@@ -88,7 +94,12 @@ class Transport:
             self.folder.mkdir(parents=True, exist_ok=True)
             path = self.folder / f"{name}.eml"
             path.write_bytes(bytes(message))
-            log.info("mail (no MAIL_SERVER set) to %s: %s → %s", message["To"], message["Subject"], path)
+            log.info(
+                say("邮件（没有设置 MAIL_SERVER，只存成文件）给 %s：%s → %s", "mail (no MAIL_SERVER set) to %s: %s → %s"),
+                message["To"],
+                message["Subject"],
+                path,
+            )
             return
         try:
             self.smtp.send_message(message)
@@ -98,4 +109,4 @@ class Transport:
             if 500 <= exc.smtp_code < 600:
                 raise PermanentFailure(f"{exc.smtp_code} {exc.smtp_error!r}") from exc
             raise
-        log.info("mail sent to %s: %s", message["To"], message["Subject"])
+        log.info(say("邮件已发给 %s：%s", "mail sent to %s: %s"), message["To"], message["Subject"])

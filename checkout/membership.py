@@ -16,6 +16,8 @@ import stripe
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from catalog.messages import say
+
 from . import notices
 from .amounts import amount_matches, log_mismatch
 from .db import Database
@@ -68,7 +70,7 @@ def grant_year(db: Session, user: User, ref: str, now: dt.datetime) -> bool:
         )
     )
     refresh_member_until(db, user)
-    log.info("member %s: one year paid (%s), until %s", user.id, ref, user.member_until)
+    log.info(say("会员 %s：已付一年（%s），到 %s", "member %s: one year paid (%s), until %s"), user.id, ref, user.member_until)
     return True
 
 
@@ -99,7 +101,7 @@ def sync_subscription(db: Session, sub: dict, *, created: int, now: dt.datetime)
     """Make the period of a subscription match the subscription object Stripe sent or returned."""
     user = _subscription_user(db, sub)
     if user is None:
-        log.warning("subscription %s belongs to no known member: ignored", sub.get("id"))
+        log.warning(say("订阅 %s 不属于任何已知会员：忽略", "subscription %s belongs to no known member: ignored"), sub.get("id"))
         return
     if sub.get("customer") and not user.stripe_customer_id:
         user.stripe_customer_id = sub["customer"]
@@ -121,7 +123,7 @@ def sync_subscription(db: Session, sub: dict, *, created: int, now: dt.datetime)
     if status == "active":
         _lay_prepaid_after(db, period)
     refresh_member_until(db, user)
-    log.info("member %s: subscription %s is %s until %s", user.id, sub["id"], status, end)
+    log.info(say("会员 %s：订阅 %s 的状态是 %s，到 %s", "member %s: subscription %s is %s until %s"), user.id, sub["id"], status, end)
 
 
 def _lay_prepaid_after(db: Session, charged: MembershipPeriod) -> None:
@@ -142,7 +144,15 @@ def _lay_prepaid_after(db: Session, charged: MembershipPeriod) -> None:
         .order_by(MembershipPeriod.starts_at, MembershipPeriod.id)
     ):
         if prepaid.starts_at < cursor:
-            log.info("member %s: prepaid year %s moved after the card's period ending %s", charged.user_id, prepaid.stripe_ref, cursor)
+            log.info(
+                say(
+                    "会员 %s：预付的一年 %s 顺延到银行卡订阅期结束（%s）之后",
+                    "member %s: prepaid year %s moved after the card's period ending %s",
+                ),
+                charged.user_id,
+                prepaid.stripe_ref,
+                cursor,
+            )
             prepaid.starts_at, prepaid.ends_at = cursor, add_year(cursor)
         cursor = prepaid.ends_at
 
@@ -190,7 +200,7 @@ def apply_checkout(
         return "expired"
     user = db.get(User, checkout.user_id) if checkout.user_id else None
     if user is None:
-        log.warning("membership checkout %s has no member: ignored", checkout.id)
+        log.warning(say("会员付款 %s 没有对应的会员：忽略", "membership checkout %s has no member: ignored"), checkout.id)
         return "ignored"
     if session.get("customer") and not user.stripe_customer_id:
         user.stripe_customer_id = session["customer"]
@@ -310,7 +320,15 @@ def postpone_charges(database: Database, user_id: int, *, client: stripe.StripeC
             for sub in updated:
                 sync_subscription(db, sub, created=int(now.timestamp()), now=now)
         for period, until in due:
-            log.info("member %s: subscription %s first charges %s, when the prepaid time ends", user_id, period.stripe_ref, until)
+            log.info(
+                say(
+                    "会员 %s：订阅 %s 在预付期结束时（%s）才第一次扣款",
+                    "member %s: subscription %s first charges %s, when the prepaid time ends",
+                ),
+                user_id,
+                period.stripe_ref,
+                until,
+            )
         moved += len(updated)
     return moved
 

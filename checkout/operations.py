@@ -16,6 +16,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from stripe.params.checkout import SessionListParams
 
+from catalog.messages import say
+
 from .db import Database
 from .emails import lookup_form
 from .fulfilment import order_address
@@ -351,7 +353,14 @@ def reconcile(
             report.unknown.append(session["id"])
         elif outcome in ("paid", "granted", "subscribed"):
             report.recorded.append(session["id"])
-            log.warning("reconcile: recorded session %s that no webhook had delivered (%s)", session["id"], outcome)
+            log.warning(
+                say(
+                    "核对：记下了没有 Stripe 通知送达的付款会话 %s（%s）",
+                    "reconcile: recorded session %s that no webhook had delivered (%s)",
+                ),
+                session["id"],
+                outcome,
+            )
     return report
 
 
@@ -408,7 +417,14 @@ def sweep_reservations(database: Database, client: stripe.StripeClient | None, *
         try:  # Stripe first, with no transaction open; then one short transaction records what it said
             session = _expired_at_stripe(client, stripe_id)
         except stripe.StripeError as exc:
-            log.warning("sweep: could not check session %s with Stripe (%s); trying again next time", stripe_id, exc)
+            log.warning(
+                say(
+                    "清理：付款会话 %s 没能向 Stripe 核实（%s）；下次再试",
+                    "sweep: could not check session %s with Stripe (%s); trying again next time",
+                ),
+                stripe_id,
+                exc,
+            )
             return False
         lookups = StripeLookups(client)
         lookups.remember("session", session)
@@ -428,5 +444,5 @@ def sweep_reservations(database: Database, client: stripe.StripeClient | None, *
     with ThreadPoolExecutor(max_workers=SWEEP_THREADS, thread_name_prefix="plus-sweep") as pool:  # threads start as needed
         released = sum(pool.map(in_app, due))
     if released:
-        log.info("sweep: released the stock of %d expired checkout(s)", released)
+        log.info(say("清理：释放了 %d 个过期结账占用的库存", "sweep: released the stock of %d expired checkout(s)"), released)
     return released

@@ -18,6 +18,7 @@ from sqlalchemy import update
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from catalog import Catalog
+from catalog.messages import say
 from catalog.money import price_label
 
 from . import invoices, notices, returns
@@ -86,7 +87,7 @@ def _payment_method(order: Order) -> str | None:
     try:
         intent = as_dict(get_stripe().v1.payment_intents.retrieve(order.stripe_payment_intent, {"expand": ["latest_charge"]}))
     except (stripe.StripeError, StripeNotConfigured) as exc:
-        log.info("payment method of %s unknown for now: %s", order.number, exc)
+        log.info(say("%s 的付款方式暂时不知道：%s", "payment method of %s unknown for now: %s"), order.number, exc)
         return None
     charge = intent.get("latest_charge") if isinstance(intent.get("latest_charge"), dict) else {}
     method = ((charge or {}).get("payment_method_details") or {}).get("type") or (intent.get("payment_method_types") or [None])[0]

@@ -14,6 +14,8 @@ import stripe
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from catalog.messages import say
+
 from . import membership, notices
 from .amounts import amount_matches, line_total, log_mismatch
 from .charges import blocks_shipping
@@ -88,13 +90,16 @@ def ensure_order(db: Session, checkout: CheckoutSession, session: dict, now: dt.
     record_delivery(db, order, checkout, session)
     db.add(order)
     db.flush()  # a concurrent twin fails here on the unique constraint; the caller retries
-    log.info("order %s recorded for session %s", order.number, session["id"])
+    log.info(say("订单 %s 已记录（付款会话 %s）", "order %s recorded for session %s"), order.number, session["id"])
     return order
 
 
 def _complete(db: Session, checkout: CheckoutSession, session: dict, event_type: str, now: dt.datetime) -> str:
     if not checkout.stock_held and checkout.status in ("expired", "failed"):
-        log.warning("checkout %s was paid after its stock was released: counting it as sold", checkout.id)
+        log.warning(
+            say("结账 %s 在库存释放之后才付款：仍算作已售出", "checkout %s was paid after its stock was released: counting it as sold"),
+            checkout.id,
+        )
         take_unconditionally(db, checkout.lines)
         checkout.stock_held = True
     checkout.status = "complete"
@@ -123,7 +128,7 @@ def apply_session_event(
     now = now or utcnow()
     checkout = find_checkout(db, session)
     if checkout is None:
-        log.warning("session %s was not started by this store: ignored", session.get("id"))
+        log.warning(say("付款会话 %s 不是本店发起的：忽略", "session %s was not started by this store: ignored"), session.get("id"))
         return "unknown_session"
     if checkout.stripe_session_id is None:
         checkout.stripe_session_id = session["id"]
@@ -205,7 +210,7 @@ def refund(database: Database, order_id: int, *, client: stripe.StripeClient, no
             {"idempotency_key": f"plus-refund-{order.id}"},
         )
     except stripe.StripeError as exc:
-        log.error("Stripe refused the refund of %s: %s", order.number, exc)
+        log.error(say("Stripe 拒绝了 %s 的退款：%s", "Stripe refused the refund of %s: %s"), order.number, exc)
         raise OrderError(502, "refund_failed", "退款未成功：支付服务拒绝或不可用") from exc
     with database.transaction() as db:
         order = get_order(db, order_id)
@@ -214,7 +219,7 @@ def refund(database: Database, order_id: int, *, client: stripe.StripeClient, no
             order.status, order.refunded_at = OrderStatus.REFUNDED, now or utcnow()
             order.refunded_amount = order.amount_total
             notices.order_refunded(db, order)
-            log.info("order %s refunded (%s)", order.number, result.id)
+            log.info(say("订单 %s 已退款（%s）", "order %s refunded (%s)"), order.number, result.id)
     return order
 
 

@@ -21,6 +21,8 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from catalog.messages import say
+
 from .db import Database, rows_changed
 from .mail import PermanentFailure, Transport, build_message, store_reply_to
 from .models import OutboxMail, utcnow
@@ -133,7 +135,11 @@ def send_due(database: Database, config: dict, folder: Path, *, now: dt.datetime
     try:
         transport.open()
     except Exception as exc:  # the server is down or refuses us: nothing left, every mail waits for the next run
-        log.warning("mail server unavailable (%s): %d mail(s) kept for a retry", exc, len(mails))
+        log.warning(
+            say("邮件服务器连不上（%s）：%d 封邮件留着稍后重发", "mail server unavailable (%s): %d mail(s) kept for a retry"),
+            exc,
+            len(mails),
+        )
         for mail in mails:
             outcome = _finish(database, mail, error=f"{type(exc).__name__}: {exc}", permanent=False, now=utcnow())
             report.retrying += outcome == "pending"
@@ -147,12 +153,17 @@ def send_due(database: Database, config: dict, folder: Path, *, now: dt.datetime
             try:
                 transport.send(message, f"{mail.id:08d}-{mail.kind}")
             except PermanentFailure as exc:
-                log.error("mail %d to %s refused for good: %s", mail.id, mail.recipient, exc)
+                log.error(say("邮件 %d（给 %s）被退回，不再重发：%s", "mail %d to %s refused for good: %s"), mail.id, mail.recipient, exc)
                 _finish(database, mail, error=str(exc), permanent=True, now=utcnow())
                 report.failed += 1
                 continue
             except Exception as exc:  # a dropped connection or a 4xx: this and the rest wait for the next run
-                log.warning("mail %d to %s not sent (%s): retrying later", mail.id, mail.recipient, exc)
+                log.warning(
+                    say("邮件 %d（给 %s）没有发出（%s）：稍后重发", "mail %d to %s not sent (%s): retrying later"),
+                    mail.id,
+                    mail.recipient,
+                    exc,
+                )
                 outcome = _finish(database, mail, error=f"{type(exc).__name__}: {exc}", permanent=False, now=utcnow())
                 report.retrying += outcome == "pending"
                 report.failed += outcome == "failed"

@@ -21,6 +21,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session
 
+from catalog.messages import say
 from catalog.pricing import to_fen
 
 from .addresses import Address
@@ -207,7 +208,7 @@ def create_session(
         if not session.url:  # hosted Checkout always has one: without it the shopper has nowhere to pay
             raise stripe.StripeError(f"session {session.id} came back without a url")
     except stripe.StripeError as exc:
-        log.error("Stripe refused checkout %s: %s", record.id, exc)
+        log.error(say("Stripe 拒绝了结账 %s：%s", "Stripe refused checkout %s: %s"), record.id, exc)
         give_back(database, record.id)
         raise PaymentProviderError("支付服务暂时不可用，请稍后再试") from exc
     expires = dt.datetime.fromtimestamp(params["expires_at"], dt.UTC) if "expires_at" in params else record.expires_at
@@ -238,7 +239,10 @@ def _record_opened(database: Database, values: dict, *, give_up_after: float = R
         except (OperationalError, PoolTimeout) as exc:
             if not is_busy(exc) or time.monotonic() > deadline:
                 raise
-            log.warning("checkout %s: database busy, recording its Stripe session again", values["checkout"])
+            log.warning(
+                say("结账 %s：数据库忙，重新记录它的 Stripe 付款会话", "checkout %s: database busy, recording its Stripe session again"),
+                values["checkout"],
+            )
             time.sleep(random.uniform(0.1, 0.5))
 
 
@@ -246,7 +250,11 @@ def _expire_quietly(client: stripe.StripeClient, session_id: str) -> None:
     try:
         client.v1.checkout.sessions.expire(session_id)
     except stripe.StripeError as exc:  # it expires on its own; a payment would still become an order (webhook)
-        log.warning("could not expire Stripe session %s of an ended checkout: %s", session_id, exc)
+        log.warning(
+            say("已结束的结账的 Stripe 付款会话 %s 没能作废：%s", "could not expire Stripe session %s of an ended checkout: %s"),
+            session_id,
+            exc,
+        )
 
 
 def direct(database: Database, client: stripe.StripeClient, lifetime: dt.timedelta | None = None) -> Opener:
@@ -420,7 +428,11 @@ def start_membership(
             raise
     # A customer Stripe does not know: deleted there, or made by the stand-in or in test mode before
     # the live keys were set. Forget it, or this member could never pay again.
-    log.warning("member %s: Stripe has no customer %s any more: paying by e-mail instead", user.id, customer)
+    log.warning(
+        say("会员 %s：Stripe 已经没有客户 %s：改用邮箱付款", "member %s: Stripe has no customer %s any more: paying by e-mail instead"),
+        user.id,
+        customer,
+    )
     with database.transaction() as db:
         db.execute(update(User).where(User.id == user.id, User.stripe_customer_id == customer).values(stripe_customer_id=None))
     return _membership_session(

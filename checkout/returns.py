@@ -29,6 +29,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from catalog import Catalog
+from catalog.messages import say
 from catalog.pricing import to_fen
 from catalog.store import Returns
 
@@ -181,7 +182,7 @@ def request_return(
     db.add(request)
     db.flush()
     notices.return_requested(db, order, request)
-    log.info("return %s of order %s requested: ¥%s", request.number, order.number, request.amount)
+    log.info(say("退货 %s（订单 %s）已申请：¥%s", "return %s of order %s requested: ¥%s"), request.number, order.number, request.amount)
     return request
 
 
@@ -273,21 +274,21 @@ def _refund_at_stripe(database: Database, client: stripe.StripeClient, return_id
                 )
             )
     except stripe.InvalidRequestError as exc:  # Stripe refused it: nothing was refunded, the return waits again
-        log.error("Stripe refused the refund of return %s: %s", return_id, exc)
+        log.error(say("Stripe 拒绝了退货 %s 的退款：%s", "Stripe refused the refund of return %s: %s"), return_id, exc)
         with database.transaction() as db:
             db.execute(
                 update(ReturnRequest).where(ReturnRequest.id == return_id, ReturnRequest.status == "refunding").values(status="requested")
             )
         raise OrderError(502, "refund_refused", f"支付服务拒绝了这笔退款：{exc.user_message or exc}") from exc
     except stripe.StripeError as exc:  # unknown outcome: the return stays `refunding`, approving again completes it
-        log.error("refund of return %s not confirmed: %s", return_id, exc)
+        log.error(say("退货 %s 的退款没有得到确认：%s", "refund of return %s not confirmed: %s"), return_id, exc)
         raise OrderError(502, "refund_failed", "退款未确认：支付服务暂不可用，请稍后再次批准（不会重复退款）") from exc
     charge = None
     if isinstance(refund.get("charge"), str):
         try:
             charge = as_dict(client.v1.charges.retrieve(refund["charge"]))
         except stripe.StripeError as exc:  # the charge.refunded event brings the total later
-            log.warning("charge of refund %s not read: %s", refund.get("id"), exc)
+            log.warning(say("退款 %s 对应的付款没能读取：%s", "charge of refund %s not read: %s"), refund.get("id"), exc)
     return refund, charge
 
 
@@ -313,7 +314,13 @@ def _record_refund(db: Session, request: ReturnRequest, refund: dict, charge: di
         restock(db, order, request)
         request.restocked = True
     notices.return_approved(db, order, request)
-    log.info("return %s of order %s refunded ¥%s (%s)", request.number, order.number, request.amount, request.stripe_refund_id)
+    log.info(
+        say("退货 %s（订单 %s）已退款 ¥%s（%s）", "return %s of order %s refunded ¥%s (%s)"),
+        request.number,
+        order.number,
+        request.amount,
+        request.stripe_refund_id,
+    )
 
 
 def restock(db: Session, order: Order, request: ReturnRequest) -> None:

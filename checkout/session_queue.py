@@ -21,6 +21,8 @@ import stripe
 from flask import Flask, current_app
 from sqlalchemy import bindparam, select
 
+from catalog.messages import say
+
 from .db import Database
 from .models import CheckoutSession, utcnow
 from .payments import CheckoutClosed, Opener, Started, create_session, give_back, session_lifetime
@@ -211,7 +213,7 @@ def still_wanted(database: Database, checkout_id: str) -> None:
         raise CheckoutClosed(checkout_id)
     if found.expires_at < utcnow():  # the sweeper had not got there yet: no Stripe call for a shopper who left
         give_back(database, checkout_id, "expired")
-        log.info("checkout %s: the shopper left the queue; its stock is released", checkout_id)
+        log.info(say("结账 %s：顾客离开了排队，库存已释放", "checkout %s: the shopper left the queue; its stock is released"), checkout_id)
         raise CheckoutClosed(checkout_id)
 
 

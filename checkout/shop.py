@@ -7,6 +7,8 @@ import logging
 from flask import Blueprint, current_app, g, jsonify, render_template, request, session, url_for
 from sqlalchemy import select
 
+from catalog.messages import say
+
 from . import links
 from .addresses import AddressError, parse_address
 from .cart import parse_items, price_items
@@ -61,7 +63,7 @@ def create_checkout():
     except OutOfStock as exc:
         return api_error(409, "out_of_stock", f"「{exc.title}」库存不足，仅剩{exc.available}件")
     except (PaymentProviderError, StripeNotConfigured) as exc:
-        log.error("checkout could not start: %s", exc)
+        log.error(say("结账没能开始：%s", "checkout could not start: %s"), exc)
         return api_error(503, "payments_unavailable", "支付服务暂时不可用，请稍后再试")
     except CatalogUnavailable:
         return api_error(503, "catalog_unavailable", "商品目录暂不可用，请稍后再试")

@@ -15,6 +15,8 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from catalog.messages import say
+
 from .db import rows_changed
 from .models import CheckoutSession, StockCounter
 
@@ -88,6 +90,10 @@ def take_unconditionally(db: Session, lines: list[dict]) -> None:
             )
 
 
+_ENDED = {"complete": "已付款", "expired": "已过期", "failed": "没能开始付款"}
+"""A checkout's status when its stock is released, as the log says it in Chinese."""
+
+
 def release(db: Session, checkout: CheckoutSession, new_status: str) -> bool:
     """Give a checkout's held units back, once, and set its status; False if it held none."""
     claimed = db.execute(
@@ -108,6 +114,12 @@ def release(db: Session, checkout: CheckoutSession, new_status: str) -> bool:
                 .values(committed=StockCounter.committed - quantity)
             )
             if rows_changed(done) != 1:
-                log.error("stock counter of %s is below a held reservation of %d", line["product"], quantity)
-    log.info("released the stock of checkout %s (%s)", checkout.id, new_status)
+                log.error(
+                    say("%s 的库存计数小于占用的 %d 件", "stock counter of %s is below a held reservation of %d"), line["product"], quantity
+                )
+    log.info(
+        say("释放了结账 %s 的库存（%s）", "released the stock of checkout %s (%s)"),
+        checkout.id,
+        say(_ENDED.get(new_status, new_status), new_status),
+    )
     return True

@@ -17,6 +17,8 @@ from typing import TypeVar
 
 import stripe
 
+from catalog.messages import say
+
 log = logging.getLogger("plus.checkout.stripe_pace")
 
 T = TypeVar("T")
@@ -70,5 +72,5 @@ def paced(pace: Pace, call: Callable[[], T], *, retry_for: float = RETRY_FOR, sl
             wait = retry_after(exc)
             if time.monotonic() + wait > deadline:
                 raise
-            log.warning("Stripe rate limit: retrying in %.1f s", wait)
+            log.warning(say("Stripe 限流：%.1f 秒后重试", "Stripe rate limit: retrying in %.1f s"), wait)
             sleep(wait)

@@ -13,6 +13,8 @@ import logging
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from catalog.messages import say
+
 from .db import rows_changed
 from .links import read_verify_token
 from .models import Order, User, utcnow
@@ -40,7 +42,7 @@ def adopt_guest_orders(db: Session, user: User) -> int:
         )
     )
     if adopted:
-        log.info("account %s adopted %d guest order(s)", user.id, adopted)
+        log.info(say("账户 %s 认领了 %d 笔游客订单", "account %s adopted %d guest order(s)"), user.id, adopted)
     return adopted
 
 

@@ -37,6 +37,8 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from catalog.messages import say
+
 from .auth import light
 from .db import Database, get_database, is_busy
 from .errors import api_error
@@ -163,7 +165,10 @@ class Heartbeats:
         except (OperationalError, PoolTimeout) as exc:  # a busy database: written next time (a hold period is left)
             if not is_busy(exc):
                 raise
-            log.info("%d waiting shoppers' holds not moved on this time (database busy)", len(due))
+            log.info(
+                say("%d 位排队顾客的保留这次没有顺延（数据库忙）", "%d waiting shoppers' holds not moved on this time (database busy)"),
+                len(due),
+            )
             with self._lock:
                 for key, value in due.items():
                     self._due.setdefault(key, value)
@@ -182,7 +187,7 @@ class Heartbeats:
         try:
             self.beat(database, None)
         except Exception:  # a database closed under a stopping app: those shoppers' holds end with their hold period
-            log.exception("waiting shoppers' holds not written")
+            log.exception(say("排队顾客的保留没有写入", "waiting shoppers' holds not written"))
 
 
 def get_heartbeats(app: Flask | None = None) -> Heartbeats:
@@ -250,7 +255,12 @@ def _state(record: Glimpse, refresh: int) -> tuple[str, str | None]:
         try:  # opened before the URL was stored: Stripe knows it
             session = get_stripe().v1.checkout.sessions.retrieve(record.stripe_session_id)
         except stripe.StripeError as exc:
-            log.warning("checkout %s: session %s not retrieved: %s", record.id, record.stripe_session_id, exc)
+            log.warning(
+                say("结账 %s：付款会话 %s 没能读取：%s", "checkout %s: session %s not retrieved: %s"),
+                record.id,
+                record.stripe_session_id,
+                exc,
+            )
             return "queued", None
         return ("open", session.url) if session.status == "open" and session.url else ("closed", None)
     if record.status == "pending" and record.addressed:

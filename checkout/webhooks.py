@@ -7,6 +7,8 @@ import logging
 import stripe
 from flask import Blueprint, current_app, jsonify, request
 
+from catalog.messages import say
+
 from . import events
 from .charges import OrderNotYet
 from .db import get_database
@@ -32,7 +34,13 @@ def receive():
             tolerance=current_app.config["PLUS_WEBHOOK_TOLERANCE"],
         )
     except events.BadSignature as exc:
-        log.warning("webhook refused: %s", exc)
+        log.warning(
+            say(
+                "Stripe 通知被拒收：签名或时间不对（检查 STRIPE_WEBHOOK_SECRET 是不是这个通知地址的密钥、服务器时钟准不准）：%s",
+                "webhook refused: wrong signature or time (check STRIPE_WEBHOOK_SECRET is this endpoint's secret, and the server's clock): %s",
+            ),
+            exc,
+        )
         return api_error(400, "bad_signature", "signature verification failed")
     try:
         client = get_stripe()
@@ -42,13 +50,28 @@ def receive():
         outcome = events.handle(get_database(), event, client)
     except OrderNotYet:
         # A refund or dispute overtook the payment's own events: nothing is recorded, Stripe retries.
-        log.info("webhook %s %s: its order is not recorded yet, asking Stripe to retry", event["id"], event["type"])
+        log.info(
+            say(
+                "Stripe 通知 %s %s：它的订单还没记录，请 Stripe 稍后重发",
+                "webhook %s %s: its order is not recorded yet, asking Stripe to retry",
+            ),
+            event["id"],
+            event["type"],
+        )
         return api_error(409, "order_not_yet", "the payment's order is not recorded yet: retry later")
     try:
         events.postpone_overlapping_charges(get_database(), event, client)
     except stripe.StripeError as exc:
         # The event is recorded; Stripe's retry (a duplicate) asks again.
-        log.warning("webhook %s %s: could not move the next card charge past the prepaid time: %s", event["id"], event["type"], exc)
+        log.warning(
+            say(
+                "Stripe 通知 %s %s：下一次银行卡扣款没能推迟到预付期之后：%s",
+                "webhook %s %s: could not move the next card charge past the prepaid time: %s",
+            ),
+            event["id"],
+            event["type"],
+            exc,
+        )
         return api_error(503, "stripe_unavailable", "could not reach Stripe: retry later")
-    log.info("webhook %s %s: %s", event["id"], event["type"], outcome)
+    log.info(say("Stripe 通知 %s %s：%s", "webhook %s %s: %s"), event["id"], event["type"], outcome)
     return jsonify({"received": True, "outcome": outcome})

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from catalog.messages import say
 from checkout import accounts, create_app
 from checkout.config import ENV_KEYS, REQUIRED_IN_PRODUCTION, ConfigError
 
@@ -147,7 +148,7 @@ def test_a_served_site_says_once_where_it_serves_the_static_site_from(monkeypatc
     caplog.set_level(logging.INFO, logger="plus.checkout")
     site = prepare_site({"PLUS_INSTANCE": str(tmp_path / "instance"), "PLUS_SITE_DIR": str(site_dir)})
     try:
-        said = [r.getMessage() for r in caplog.records if r.getMessage().startswith("serving the static site")]
-        assert said == [f"serving the static site from {site_dir}"]
+        said = [r.getMessage() for r in caplog.records if str(site_dir) in r.getMessage()]
+        assert said == [say(f"网站页面取自 {site_dir}", f"serving the static site from {site_dir}")]
     finally:
         site.stop()

@@ -1,0 +1,73 @@
+"""The checkout's log, which an operator reads under `plus serve` or in the server's journal, is in the
+operator's language, as the `plus` commands are."""
+
+from __future__ import annotations
+
+import ast
+import logging
+import re
+from pathlib import Path
+
+import pytest
+
+from catalog.messages import set_language
+from checkout.catalogs import get_catalog
+from tests.language import stray_chinese, stray_english
+
+from .helpers import post_event
+from .test_webhooks import as_paid, open_session
+
+CODES = re.compile(r"\b[a-z]+(?:[._][a-z]+)+\b|\b(?:evt|cs|pi|ch|re|cus|sub)_\w+|\b[a-z]+\b(?=\s*$)")
+"""What is data in a log line, not words: Stripe event types and outcomes (checkout.session.completed,
+already_complete; a last word such as `synced` is the outcome the webhook answers Stripe), and Stripe ids."""
+
+
+@pytest.fixture
+def lang():
+    yield
+    set_language(None)
+
+
+def logged(app, client, caplog, event_id: str) -> list[str]:
+    """The checkout's log lines of a paid order, a replayed event and a forged one."""
+    caplog.clear()
+    session = as_paid(app, open_session(client))
+    for _ in range(2):  # the event, and Stripe's replay of it
+        assert post_event(client, "checkout.session.completed", session, event_id=event_id).status_code == 200
+    assert post_event(client, "checkout.session.completed", session, secret="whsec_" + "x" * 24).status_code == 400
+    return [CODES.sub(" ", record.getMessage()) for record in caplog.records if record.name.startswith("plus.checkout")]
+
+
+def test_a_paid_order_is_logged_in_the_operators_language(app, client, caplog, lang):
+    with app.app_context():
+        get_catalog()  # loaded (and logged) once, before
+    caplog.set_level(logging.INFO, logger="plus.checkout")
+    set_language("zh")
+    zh = logged(app, client, caplog, "evt_zh")
+    set_language("en")
+    en = logged(app, client, caplog, "evt_en")
+    assert len(zh) >= 4 and len(zh) == len(en), (zh, en)  # the order, two webhooks answered, one refused
+    *zh, refused = zh  # its end is the Stripe library's reason, as the library words it
+    assert [line for line in zh if stray_english(line)] == [], zh
+    assert refused.startswith("Stripe 通知被拒收：签名或时间不对（检查 STRIPE_WEBHOOK_SECRET"), refused
+    assert stray_chinese("\n".join(en)) == [], en
+    assert any("已记录" in line for line in zh), zh
+
+
+def test_every_log_line_of_the_checkout_has_its_chinese():
+    """A new `log.info("…")` without `say(zh, en)` would be the one English line of a Chinese log."""
+    bare = []
+    for path in sorted((Path(__file__).parents[2] / "checkout").rglob("*.py")):
+        if "migrations" in path.parts:  # run once by `plus db upgrade`, frozen as written
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and isinstance(node.func.value, ast.Name)
+                and node.func.value.id == "log"
+                and node.func.attr in {"info", "warning", "error", "exception", "critical"}
+                and not (isinstance(node.args[0], ast.Call) and getattr(node.args[0].func, "id", None) == "say")
+            ):
+                bare.append(f"{path}:{node.lineno}")
+    assert bare == []
