@@ -104,6 +104,8 @@ FINDS: list[tuple[str, str, str]] = [
     ("pinyin", "fengzhao", "lemon-chicken-feet"),
     ("pinyin", "tuotebao", "baiyun-leather-tote"),
     ("pinyin", "jiafang", "haixing-cotton-towel"),
+    ("pinyin", "wazi", "haining-cotton-socks"),  # a tag's pinyin
+    ("pinyin", "chatai", "wujin-stone-tea-tray"),  # a synonym's
     ("initials", "xcq", "aux-vacuum"),
     ("initials", "yjd", "tpe-yoga-mat"),
     ("initials", "ttb", "baiyun-leather-tote"),

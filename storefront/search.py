@@ -35,7 +35,7 @@ from catalog.search_terms import normalize_term as normalize
 from .nda import NdaGuard
 from .pagefind_service import PagefindService, ServiceError
 from .parallel import Background, WorkerFailed
-from .search_text import field_text, pinyin_terms
+from .search_text import field_text, pinyin_terms, word_pinyin
 from .text import money, unit_text, yuan
 from .views import ProductView, Store
 
@@ -90,11 +90,14 @@ def search_fields(view: ProductView, groups: list[tuple[str, ...]]) -> dict[str,
         *(s.comparison.name for s in view.facts.savings),
     ]
     named = normalize(" ".join([p.title, *names, *maker]))
+    synonyms = synonyms_for(named, groups)
     return {
         "title": field_text([p.title]),
-        "names": field_text([*names, *synonyms_for(named, groups)]),
+        "names": field_text([*names, *synonyms]),
         "maker": field_text(dict.fromkeys(maker)),
-        "pinyin": " ".join(dict.fromkeys(pinyin_terms(f"{p.title} {view.category.zh}"))),
+        # the title's and category's pinyin from each character (吸尘器: xichenqi, chenqi…), the tags' and
+        # synonyms' as whole words (wazi finds the socks tagged 袜子)
+        "pinyin": " ".join(dict.fromkeys([*pinyin_terms(f"{p.title} {view.category.zh}"), *word_pinyin([*p.tags, *synonyms])])),
         # The description is left out: a passing mention (the tote's 手机袋) must not make a product
         # an answer to 手机. What a product is, is in its title, tags and category.
         "text": field_text([unit_text(p.unit), p.spec or ""]),

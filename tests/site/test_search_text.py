@@ -10,7 +10,7 @@ import subprocess
 
 import pytest
 
-from storefront.search_text import END, MARKER, han_key, index_terms, pinyin_terms, query_pieces, query_terms
+from storefront.search_text import END, MARKER, han_key, index_terms, pinyin_terms, query_pieces, query_terms, word_pinyin
 from tests.conftest import REPO
 
 NODE = shutil.which("node")
@@ -78,6 +78,10 @@ def test_pinyin_from_every_character_full_and_initials():
     terms = pinyin_terms("家用大吸尘器")
     assert "xichenqiqq" in terms and "xcqqq" in terms and "jiayongdaxichenqiqq" in terms
     assert query_terms("XiChenQi") == ["xichenqi"]
+
+
+def test_a_tag_or_synonym_has_the_pinyin_of_the_whole_word_only():
+    assert word_pinyin(["袜子", "精梳棉 中筒袜", "TPE", "伞"]) == ["waziqq", "jingshumianqq", "zhongtongwaqq", "sanqq"]
 
 
 @pytest.mark.skipif(NODE is None, reason="node runs the page's query module")
