@@ -188,7 +188,7 @@ def write_editor(site: Path, catalog: Catalog, cms_dir: Path | None = None, *, s
         write_admin(site, catalog=catalog, cms_dir=cms_dir or CMS_DIR, site_url=public)
     except BundleMissing as exc:
         note = say(f"生成的网站不带网页编辑器（/admin/）：{exc}", f"built without the browser editor (/admin/): {exc}")
-        log.warning("storefront: %s", note)
+        log.warning(note)
         return note
     return None
 

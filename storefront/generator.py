@@ -17,6 +17,7 @@ from markupsafe import Markup
 from pelican.generators import Generator
 
 from catalog import Catalog, require_catalog, urls
+from catalog.messages import say
 from catalog.urls import help_url
 
 from . import feeds, seo
@@ -261,7 +262,7 @@ class StoreGenerator(Generator):
         feeds.write_robots(output, siteurl=siteurl)
         feeds.write_products_json(self.store, output, siteurl=siteurl)
         copy_evidence(self.store.catalog, output)
-        log.info("storefront: %d pages for %d products", len(self.pages), len(self.store.products))
+        log.info(say("storefront: %d 个页面，%d 件商品", "storefront: %d pages for %d products"), len(self.pages), len(self.store.products))
 
     def _write_page(self, page: Page) -> None:
         """Render a page and write it straight to its file (Pelican's writer copied the context,

@@ -30,6 +30,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+from catalog.messages import say
 from catalog.search_terms import normalize_term as normalize
 
 from .nda import NdaGuard
@@ -159,8 +160,10 @@ def shard_size(settings: dict[str, Any]) -> int:
         return SHARD_SIZE
     if isinstance(size, bool) or not isinstance(size, int) or size < 1:
         raise SearchIndexError(
-            f"PLUS_SEARCH_SHARD 必须是不小于 1 的整数（每个搜索分片的商品数），现在是 {size!r}；不设置则为 {SHARD_SIZE} / "
-            f"PLUS_SEARCH_SHARD must be a whole number of at least 1 (products a search index holds), not {size!r}"
+            say(
+                f"PLUS_SEARCH_SHARD 必须是不小于 1 的整数（每个搜索分片的商品数），现在是 {size!r}；不设置则为 {SHARD_SIZE}",
+                f"PLUS_SEARCH_SHARD must be a whole number of at least 1 (products a search index holds), not {size!r}",
+            )
         )
     return size
 
@@ -387,9 +390,16 @@ def index_site(site: Path, bundle: Path | None = None) -> None:
     try:
         result = subprocess.run(command, capture_output=True, text=True, timeout=PAGEFIND_TIMEOUT)
     except subprocess.TimeoutExpired as exc:
-        raise SearchIndexError(f"pagefind did not finish in {PAGEFIND_TIMEOUT} s") from exc
+        raise SearchIndexError(
+            say(f"Pagefind 在 {PAGEFIND_TIMEOUT} 秒内没有建好搜索索引", f"pagefind did not finish in {PAGEFIND_TIMEOUT} s")
+        ) from exc
     if result.returncode != 0 or not ((bundle or site / BUNDLE) / "pagefind-entry.json").is_file():
         detail = (result.stderr or result.stdout).strip()[-2000:]
-        raise SearchIndexError(f"pagefind failed (exit {result.returncode}): {detail}")
+        raise SearchIndexError(
+            say(
+                f"Pagefind 没能建立搜索索引（退出码 {result.returncode}）：{detail}",
+                f"pagefind failed (exit {result.returncode}): {detail}",
+            )
+        )
     if result.stderr.strip():
-        log.warning("storefront: pagefind: %s", result.stderr.strip()[-2000:])
+        log.warning(say("storefront: Pagefind 提示：%s", "storefront: pagefind: %s"), result.stderr.strip()[-2000:])

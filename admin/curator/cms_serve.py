@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from catalog import Catalog, load_catalog
-from catalog.messages import SLUG_PATTERN
+from catalog.messages import SLUG_PATTERN, say
 
 from . import cms
 from .cms_store import INDEXES, ContentStore, Refused
@@ -157,10 +157,10 @@ class Handler(BaseHTTPRequestHandler):
             body = json.loads(self.rfile.read(length) or b"{}")
             self._json(200, act(self.store, body.get("action", ""), body.get("params") or {}))
         except Refused as exc:
-            log.info("cms-serve: refused: %s", exc)
+            log.info(say("cms-serve: 拒绝：%s", "cms-serve: refused: %s"), exc)
             self._json(422, {"error": str(exc)})
         except (KeyError, TypeError, ValueError, OSError) as exc:
-            log.exception("cms-serve: %s failed", self.path)
+            log.exception(say("cms-serve: %s 出错", "cms-serve: %s failed"), self.path)
             self._json(500, {"error": f"本地后端出错：{exc}"})
 
 

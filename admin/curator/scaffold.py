@@ -124,7 +124,7 @@ def _place_image(path: Path) -> None:
         with path.open("xb") as out:
             out.write(PLACEHOLDER_PNG)
     except FileExistsError:
-        log.info("kept the existing picture %s", path)
+        log.info(say("保留了已有的图片 %s", "kept the existing picture %s"), path)
 
 
 def new_factory(content: Path, fid: str) -> Path:
@@ -150,7 +150,7 @@ def _write(path: Path, kind: str, head: list[str], model: type[BaseModel], prefi
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("x", encoding="utf-8") as out:  # "x": never overwrite, even in a race
         out.write("\n".join(lines) + "\n")
-    log.info("wrote %s", path)
+    log.info(say("已写入 %s", "wrote %s"), path)
     return path
 
 

@@ -132,7 +132,10 @@ def precompress(root: Path, *, use_brotli: bool = True, quality: int = 9, thread
             for name in ("files", "written", "fresh", "bytes_in", "bytes_gz", "bytes_br"):
                 setattr(report, name, getattr(report, name) + getattr(one, name))
     log.info(
-        "precompressed %d of %d files below %s (%d up to date, %d stale copies removed)",
+        say(
+            "预压缩了 %d/%d 个文件，在 %s 下（%d 个已是最新，删除了 %d 个过期副本）",
+            "precompressed %d of %d files below %s (%d up to date, %d stale copies removed)",
+        ),
         report.written,
         report.files,
         root,
