@@ -11,6 +11,7 @@ const sortSelect = form.querySelector("select[name=sort]");
 const filtersBox = root.querySelector("[data-search-filters]");
 const statusBox = root.querySelector("[data-search-status]");
 const resultsBox = root.querySelector("[data-search-results]");
+const moreButton = root.querySelector("[data-more]");
 const FILTER_LABELS = {
   category: "分类",
   sourcing: "背书",
@@ -173,6 +174,8 @@ async function run(event) {
     resultsBox.setAttribute("aria-busy", "false");
     statusBox.textContent = "输入关键词，或选择分类、价格、背书、产业带筛选";
     showCounts(catalogCounts, tapped);
+    paging = null;
+    moreButton.hidden = true;
     return;
   }
   // Several values of one filter mean any of them (两个分类 = either category).
@@ -196,25 +199,29 @@ async function run(event) {
   show(results, 0, page, mine);
 }
 
-async function showMore(results, start, mine) {
-  const page = await results.page(start, PAGE_SIZE);
-  if (mine === generation) show(results, start, page, mine);
+/* The search shown: its results, how many of them the grid holds, its generation, and whether
+   加载更多 is loading its next page; null when none is shown. */
+let paging = null;
+
+/* 加载更多: the next page of the search shown, after its cards. A tap while that page loads, or
+   once another search has started (it decides the button), loads nothing. */
+async function showMore() {
+  if (!paging || paging.loading || paging.mine !== generation) return;
+  paging.loading = true;
+  const { results, shown, mine } = paging;
+  const page = await results.page(shown, PAGE_SIZE);
+  if (mine === generation) show(results, shown, page, mine);
 }
 
-/* A page of results: the first replaces the cards shown, the next ones go after them. */
+/* A page of results: the first replaces the cards shown, the next ones go after them; 加载更多
+   shows exactly while the search found more than the grid holds. */
 function show(results, start, page, mine) {
   const cards = page.map(card);
   if (start === 0) resultsBox.replaceChildren(...cards);
   else resultsBox.append(...cards);
   resultsBox.setAttribute("aria-busy", "false");
-  root.querySelector("[data-more]")?.remove();
-  if (start + PAGE_SIZE < results.length) {
-    const more = el("button", "btn btn-ghost", "加载更多");
-    more.type = "button";
-    more.dataset.more = "";
-    more.addEventListener("click", () => showMore(results, start + PAGE_SIZE, mine));
-    resultsBox.after(more);
-  }
+  paging = { results, shown: start + page.length, mine, loading: false };
+  moreButton.hidden = paging.shown >= results.length;
 }
 
 const initial = stateFromUrl();
@@ -223,4 +230,5 @@ sortSelect.value = initial.sort;
 await drawFilters(initial.filters);
 form.addEventListener("submit", run);
 sortSelect.addEventListener("change", run);
+moreButton.addEventListener("click", showMore);
 run();
