@@ -58,6 +58,16 @@ PRICE_BANDS = (30, 50, 100, 200)
 WEIGHTS = {"title": 10, "names": 6, "maker": 3, "pinyin": 2, "text": 1}
 """How much a match in each field counts: title > tags/category/synonyms > factory/belt/region/brand > spec."""
 MEMBERS_ONLY, FOR_EVERYONE = "会员专享", "所有人可买"
+FILTER_LABELS = {
+    "category": "分类",
+    "sourcing": "背书",
+    "price": "价格",
+    "members": "会员",
+    "belt": "产业带",
+    "factory": "工厂",
+    "brand": "对标与代工品牌",
+}
+"""The search page's filters (the `data-pagefind-filter` names of `search_document`), in the panel's order."""
 
 
 def price_band(price: Decimal) -> str:
@@ -68,6 +78,48 @@ def price_band(price: Decimal) -> str:
             return f"{high}元以下" if low == 0 else f"{low}–{high}元"
         low = high
     return f"{low}元以上"
+
+
+def product_filters(view: ProductView) -> list[tuple[str, str]]:
+    """The product's value of each filter of the search page, (filter, value): one brand or none
+    per brand it is compared with or made for, no belt when its factory is in none."""
+    p, f = view.product, view.factory
+    return [
+        ("category", view.category.zh),
+        ("sourcing", p.sourcing.label),
+        ("factory", f.factory.name),
+        *(("brand", brand) for brand in view.brand_names),
+        *([("belt", f.belt.name)] if f.belt is not None else []),
+        ("members", MEMBERS_ONLY if p.members_only else FOR_EVERYONE),
+        ("price", price_band(p.price)),
+    ]
+
+
+def filter_panel(views: list[ProductView]) -> list[tuple[str, str, list[tuple[str, int]]]]:
+    """The search page's filter panel as the page renders it, before any search: each filter that
+    has a value (in FILTER_LABELS' order) as (filter, label, [(value, count)]), each value with the
+    whole catalog's count, which is what Pagefind's `filters()` counts over the index of the same
+    products. Price ranges from the lowest; other values in JavaScript's default sort order (UTF-16
+    code units), the order the page gave them when it drew the panel itself."""
+    counts: dict[str, dict[str, int]] = {key: {} for key in FILTER_LABELS}
+    for view in views:
+        for key, value in product_filters(view):
+            counts[key][value] = counts[key].get(value, 0) + 1
+    bands = price_bands()
+
+    def order(key: str, value: str) -> Any:
+        return bands.index(value) if key == "price" else value.encode("utf-16-be")
+
+    return [
+        (key, label, sorted(counts[key].items(), key=lambda item, key=key: order(key, item[0])))
+        for key, label in FILTER_LABELS.items()
+        if counts[key]
+    ]
+
+
+def price_bands() -> list[str]:
+    """Every price range `price_band` gives, the lowest first."""
+    return [price_band(Decimal(high) - 1) for high in PRICE_BANDS] + [price_band(Decimal(PRICE_BANDS[-1]))]
 
 
 def synonyms_for(text: str, groups: list[tuple[str, ...]]) -> list[str]:
@@ -121,22 +173,13 @@ def search_document(view: ProductView, groups: list[tuple[str, ...]], *, siteurl
         "image": f"{siteurl}/{view.image_url}",
         "image_alt": view.image.alt,
     }
-    filters = [
-        ("category", view.category.zh),
-        ("sourcing", p.sourcing.label),
-        ("factory", f.factory.name),
-        *(("brand", brand) for brand in view.brand_names),
-        *([("belt", f.belt.name)] if f.belt is not None else []),
-        ("members", MEMBERS_ONLY if p.members_only else FOR_EVERYONE),
-        ("price", price_band(p.price)),
-    ]
     sorts = {"saving": money(best.saving), "price": money(p.price), "discount": str(best.zhe)}
     tail = "".join(
         [
             *(f'<span data-pagefind-meta="{key}">{escape(value)}</span>' for key, value in meta.items()),
             # the sort keys again as meta: the search page merges shards' sorted answers by them
             *(f'<span data-pagefind-meta="sort_{key}">{value}</span>' for key, value in sorts.items()),
-            *(f'<span data-pagefind-filter="{key}">{escape(value)}</span>' for key, value in filters),
+            *(f'<span data-pagefind-filter="{key}">{escape(value)}</span>' for key, value in product_filters(view)),
             *(f'<span data-pagefind-sort="{key}">{value}</span>' for key, value in sorts.items()),
         ]
     )
