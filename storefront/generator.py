@@ -25,7 +25,7 @@ from .chart import price_chart
 from .evidence import copy_evidence
 from .help import TOPICS
 from .nda import NdaGuard
-from .search import SearchIndex, shard_count, shard_size
+from .search import SearchIndex, filter_panel, shard_count, shard_size
 from .text import FILTERS
 from .views import Group, ProductView, Store
 
@@ -149,7 +149,7 @@ def plan_pages(store: Store, siteurl: str, page_size: int = 48) -> list[Page]:
         Page(f"{help_url()}index.html", "help", help_url(), today),
         *(Page(f"{help_url(topic)}index.html", f"help_{topic}", help_url(topic), today) for topic, _ in TOPICS),
         Page("sourcing/index.html", "sourcing", "sourcing/", today),
-        Page("search/index.html", "search", "search/", in_sitemap=False),
+        Page("search/index.html", "search", "search/", in_sitemap=False, build=lambda: {"filter_panel": filter_panel(store.by_saving)}),
         Page("cart/index.html", "cart", "cart/", in_sitemap=False),
         Page("404.html", "404", "404.html", in_sitemap=False),
     ]

@@ -4,15 +4,17 @@ the way the search page asks it (the query quality over the seed, in Chromium, i
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
+from html import unescape
 from pathlib import Path
 
 import pytest
 
 from catalog import require_catalog
 from storefront.pagefind_service import ServiceError
-from storefront.search import check_index, index_documents, product_records
+from storefront.search import FILTER_LABELS, check_index, index_documents, price_bands, product_records
 from storefront.views import Store
 from tests.conftest import TODAY
 from tests.site.conftest import make_shop, parse
@@ -86,6 +88,29 @@ def test_filters_cover_category_belt_sourcing_factory_and_brand(answers):
     assert set(filters) >= {"category", "belt", "sourcing", "factory", "brand", "members", "price"}
     assert filters["sourcing"] == {"真同源": 3, "同工同料": 2}
     assert filters["factory"]["青禾家纺"] == 2
+
+
+PANEL_ROW = re.compile(
+    r'<input type="checkbox" name="([^"]+)" value="([^"]*)"[^>]*><label [^>]*>[^<]*<span class="filter-count">\((\d+)\)</span>'
+)
+"""A value of the search page's filter panel: its filter, value and count."""
+
+
+def test_the_search_page_renders_the_filter_panel_with_the_index_counts(shop_site, answers):
+    """The panel is in the page before its script runs (nothing moves when the script takes it
+    over), each value with the count Pagefind gives it over the whole index."""
+    rows = [
+        (name, unescape(value), int(count))
+        for name, value, count in PANEL_ROW.findall((shop_site / "search/index.html").read_text(encoding="utf-8"))
+    ]
+    panel: dict[str, dict[str, int]] = {}
+    for name, value, count in rows:
+        panel.setdefault(name, {})[value] = count
+    assert panel == answers["filters"]
+    names = [name for name, _, _ in rows]
+    assert names == sorted(names, key=list(FILTER_LABELS).index)  # the filters in the panel's order, each one's values together
+    assert list(panel["price"]) == [band for band in price_bands() if band in panel["price"]]
+    assert list(panel["factory"]) == sorted(panel["factory"], key=lambda value: value.encode("utf-16-be"))
 
 
 def test_sourcing_filter_selects_only_that_kind(answers):

@@ -1,8 +1,5 @@
 /* PLUS store search: Pagefind's index of the store's own search terms (built by `plus build`, see
    storefront/search_text.py), filters, sorting; the query, filters and sort live in the URL. */
-// With this file's ?v= (the theme's version): the query terms must match the index of the same build.
-const { queryPieces, searchShards, shardFilters, shardPaths } = await import(`./search-query.js${new URL(import.meta.url).search}`);
-
 const SITE = document.body.dataset.site || "";
 const root = document.querySelector("[data-search]");
 const form = root.querySelector("[data-search-form]");
@@ -12,28 +9,21 @@ const filtersBox = root.querySelector("[data-search-filters]");
 const statusBox = root.querySelector("[data-search-status]");
 const resultsBox = root.querySelector("[data-search-results]");
 const moreButton = root.querySelector("[data-more]");
-const FILTER_LABELS = {
-  category: "分类",
-  sourcing: "背书",
-  price: "价格",
-  members: "会员",
-  belt: "产业带",
-  factory: "工厂",
-  brand: "对标与代工品牌",
-};
 const PAGE_SIZE = 24;
 /* A search that takes longer than this (ms) says 搜索中…; a quicker one changes the results in place. */
 const SLOW_MS = 300;
 
-// A large catalog is indexed in several shards (data-search-shards), searched together.
-const shards = await Promise.all(
-  shardPaths(Number(root.dataset.searchShards || 1)).map(async (path) => {
-    const pagefind = await import(`${SITE}/${path}pagefind.js`);
-    await pagefind.options({ baseUrl: `${SITE}/` });
-    pagefind.init();
-    return pagefind;
-  }),
-);
+/* The filter panel, rendered by the template with every value of the whole catalog and its count
+   (storefront/search.py's filter_panel: what Pagefind counts over the same products); after each
+   search only its counts change (showCounts), so ticks, focus and folded groups stay as the
+   shopper left them. */
+const filterRows = [...filtersBox.querySelectorAll(".filter-row")].map((row) => {
+  const box = row.querySelector("input");
+  return { key: box.name, value: box.value, box, count: row.querySelector(".filter-count"), row, group: row.closest("details") };
+});
+const FILTERS = [...new Set(filterRows.map((row) => row.key))];
+const catalogCounts = {};
+for (const { key, value, count } of filterRows) (catalogCounts[key] ||= {})[value] = Number(count.textContent.slice(1, -1));
 
 function el(tag, className, text) {
   const node = document.createElement(tag);
@@ -45,7 +35,7 @@ function el(tag, className, text) {
 function stateFromUrl() {
   const params = new URLSearchParams(location.search);
   const filters = {};
-  for (const key of Object.keys(FILTER_LABELS)) {
+  for (const key of FILTERS) {
     const values = params.getAll(key);
     if (values.length) filters[key] = values;
   }
@@ -69,45 +59,12 @@ function currentState() {
   return { q: input.value.trim(), sort: sortSelect.value, filters };
 }
 
-/* The filter panel, drawn once with every value of the whole catalog; after each search only its
-   counts change (showCounts), so ticks, focus and folded groups stay as the shopper left them. */
-let catalogCounts = {};
-const filterRows = [];
-
-async function drawFilters(selected) {
-  catalogCounts = await shardFilters(shards);
+/* The address's ticks; on a phone each group folded but those ticked (the template renders them
+   open, as a wide screen shows them). */
+function takeOverFilters(selected) {
   const wide = window.matchMedia("(min-width: 960px)").matches;
-  filtersBox.textContent = "";
-  for (const [key, label] of Object.entries(FILTER_LABELS)) {
-    const values = catalogCounts[key];
-    if (!values || !Object.keys(values).length) continue;
-    const chosen = selected[key] || [];
-    const group = el("details", "filter");
-    group.open = wide || chosen.length > 0;
-    group.appendChild(el("summary", "", label));
-    const fieldset = el("fieldset");
-    fieldset.appendChild(el("legend", "vh", label));
-    Object.keys(values).sort(key === "price" ? byPrice : undefined).forEach((value, i) => {
-      const id = `f-${key}-${i}`;
-      const box = el("input");
-      box.type = "checkbox";
-      box.name = key;
-      box.value = value;
-      box.id = id;
-      box.checked = chosen.includes(value);
-      box.addEventListener("change", run);
-      const count = el("span", "filter-count", `(${values[value]})`);
-      const labelNode = el("label", "", `${value} `);
-      labelNode.appendChild(count);
-      labelNode.htmlFor = id;
-      const row = el("div", "filter-row");
-      row.append(box, labelNode);
-      fieldset.appendChild(row);
-      filterRows.push({ key, value, box, count, row, group });
-    });
-    group.appendChild(fieldset);
-    filtersBox.appendChild(group);
-  }
+  for (const { key, value, box } of filterRows) box.checked = (selected[key] || []).includes(value);
+  if (!wide) for (const group of filtersBox.querySelectorAll("details")) group.open = group.querySelector("input:checked") !== null;
 }
 
 /* Each value's count under the current search, written into the label's count only where it
@@ -126,12 +83,7 @@ function showCounts(counts, tapped) {
     if (!row.hidden) shown.add(group);
   }
   for (const { group } of filterRows) group.hidden = !shown.has(group);
-}
-
-/* Price ranges in order: `30元以下` first, then by their lower bound. */
-function byPrice(a, b) {
-  const low = (v) => (v.endsWith("以下") ? -1 : parseFloat(v));
-  return low(a) - low(b);
+  filtersBox.removeAttribute("data-pending"); // counted for the search shown: in sight (store.css)
 }
 
 function card(data) {
@@ -191,10 +143,11 @@ async function run(event) {
   const slow = setTimeout(() => mine === generation && (statusBox.textContent = "搜索中…"), SLOW_MS);
   const results = await searchShards(shards, hasQuery ? state.q : "", options);
   if (mine !== generation) return clearTimeout(slow);
-  showCounts(results.filters, tapped);
   const page = await results.page(0, PAGE_SIZE);
   clearTimeout(slow);
   if (mine !== generation) return;
+  // The counts, the status and the cards change together: what is shown moves once, not twice.
+  showCounts(results.filters, tapped);
   statusBox.textContent = results.length ? `找到${results.length}件商品` : "没有找到相关商品，换个词或减少筛选条件试试";
   show(results, 0, page, mine);
 }
@@ -227,8 +180,24 @@ function show(results, start, page, mine) {
 const initial = stateFromUrl();
 input.value = initial.q;
 sortSelect.value = initial.sort;
-await drawFilters(initial.filters);
+takeOverFilters(initial.filters);
+// Nothing asked: the panel's counts are the page's already, shown before Pagefind has loaded.
+if (!initial.q && !initial.sort && !Object.keys(initial.filters).length) filtersBox.removeAttribute("data-pending");
+
+// With this file's ?v= (the theme's version): the query terms must match the index of the same build.
+const { queryPieces, searchShards, shardPaths } = await import(`./search-query.js${new URL(import.meta.url).search}`);
+// A large catalog is indexed in several shards (data-search-shards), searched together.
+const shards = await Promise.all(
+  shardPaths(Number(root.dataset.searchShards || 1)).map(async (path) => {
+    const pagefind = await import(`${SITE}/${path}pagefind.js`);
+    await pagefind.options({ baseUrl: `${SITE}/` });
+    pagefind.init();
+    await pagefind.filters(); // the filter index: a search without it loaded counts nothing
+    return pagefind;
+  }),
+);
 form.addEventListener("submit", run);
 sortSelect.addEventListener("change", run);
+for (const { box } of filterRows) box.addEventListener("change", run);
 moreButton.addEventListener("click", showMore);
 run();
