@@ -107,14 +107,12 @@ def filter_panel(views: list[ProductView]) -> list[tuple[str, str, list[tuple[st
             counts[key][value] = counts[key].get(value, 0) + 1
     bands = price_bands()
 
-    def order(key: str, value: str) -> Any:
-        return bands.index(value) if key == "price" else value.encode("utf-16-be")
+    def ordered(key: str) -> list[tuple[str, int]]:
+        if key == "price":
+            return sorted(counts[key].items(), key=lambda item: bands.index(item[0]))
+        return sorted(counts[key].items(), key=lambda item: item[0].encode("utf-16-be"))
 
-    return [
-        (key, label, sorted(counts[key].items(), key=lambda item, key=key: order(key, item[0])))
-        for key, label in FILTER_LABELS.items()
-        if counts[key]
-    ]
+    return [(key, label, ordered(key)) for key, label in FILTER_LABELS.items() if counts[key]]
 
 
 def price_bands() -> list[str]:
