@@ -15,7 +15,7 @@ import click
 from catalog.messages import say
 from catalog.money import price_label
 from checkout.localtime import STORE_TIMEZONE, local_time
-from checkout.status import OrderStatus
+from checkout.status import OrderStatus, partly_refunded
 
 from .bilingual import aligned, command, group, option
 from .git import content_revision
@@ -346,7 +346,7 @@ def _echo_orders(page, total: int) -> None:
             _items(order.lines),
         ]
         under = [f"    → {_ship_to(order)}"]
-        if order.refunded_amount and order.status != OrderStatus.REFUNDED:
+        if partly_refunded(order.status, order.refunded_amount):
             refunded = price_label(order.refunded_amount, exact=True)
             under.append(say(f"    部分退款 {refunded}", f"    partly refunded {refunded}"))
         # an order not shipped yet ships without what was returned

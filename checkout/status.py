@@ -35,9 +35,15 @@ _LABELS = {
 }
 
 
+def partly_refunded(status: str, refunded: Decimal | None) -> bool:
+    """Whether an order in `status` with `refunded` refunded so far has had part of its total back (a
+    return, a partial refund at Stripe): some refunded, and the order not refunded in full."""
+    return bool(refunded) and status != OrderStatus.REFUNDED
+
+
 def status_with_refund(status: str, refunded: Decimal | None) -> str:
     """The status with a partial refund after it: `已付款 · 部分退款 ¥8.55`."""
     shown = OrderStatus(status).label
-    if refunded and status != OrderStatus.REFUNDED:
+    if partly_refunded(status, refunded):
         shown += f" · 部分退款 {price_label(refunded)}"
     return shown
