@@ -29,11 +29,14 @@ def _app():
 
     Outside production, what the environment leaves unset comes from the `plus serve` running on the
     same instance folder (its public URL, its Stripe stand-in): mails link to it, refunds reach it.
+    What the order services refuse inside (an unknown order, shipping a refunded one, …) ends the
+    command here, said in the operator's language.
     """
     from checkout import create_app
     from checkout.app import close_app
     from checkout.config import ConfigError, served_settings
     from checkout.db import get_database
+    from checkout.orders import OrderError
 
     try:
         app = create_app()
@@ -52,6 +55,8 @@ def _app():
     try:
         with app.app_context():  # mails written by a command are rendered with the app's templates
             yield app
+    except OrderError as exc:
+        raise click.ClickException(say(exc.message, exc.english)) from None
     finally:
         close_app(app)
 
@@ -394,26 +399,22 @@ def ship(order: str, carrier: str | None, tracking: str | None) -> None:
     from checkout import orders as service
     from checkout.db import get_database
 
-    with _app() as app:
-        try:
-            with get_database(app).transaction() as session:
-                before = service.get_order(session, _order_id(order))
-                was_shipped, old = before.status == OrderStatus.SHIPPED, before.parcel or "-"
-                shipped = service.ship(session, before.id, carrier=carrier, tracking=tracking)
-                if was_shipped:
-                    click.echo(
-                        say(
-                            f"{shipped.number} 本来就已发货：快递信息 {old} → {shipped.parcel or '-'}，已再次邮件通知买家",
-                            f"{shipped.number} already shipped: tracking updated, buyer mailed again",
-                        )
-                    )
-                    return
-                click.echo(say(f"{shipped.number} 已发货，寄往 {_ship_to(shipped)}", f"{shipped.number} shipped to {_ship_to(shipped)}"))
-                for title, sent, cancelled in service.packing_list(session, shipped, shipped.shipped_at or shipped.created_at):
-                    note = say(f"（已取消 {cancelled} 件，不发）", f" ({cancelled} cancelled, not sent)") if cancelled else ""
-                    click.echo(say(f"  装箱：{title} × {sent}{note}", f"  pack: {title} × {sent}{note}"))
-        except service.OrderError as exc:
-            raise click.ClickException(exc.message) from None
+    with _app() as app, get_database(app).transaction() as session:
+        before = service.get_order(session, _order_id(order))
+        was_shipped, old = before.status == OrderStatus.SHIPPED, before.parcel or "-"
+        shipped = service.ship(session, before.id, carrier=carrier, tracking=tracking)
+        if was_shipped:
+            click.echo(
+                say(
+                    f"{shipped.number} 本来就已发货：快递信息 {old} → {shipped.parcel or '-'}，已再次邮件通知买家",
+                    f"{shipped.number} already shipped: tracking updated, buyer mailed again",
+                )
+            )
+            return
+        click.echo(say(f"{shipped.number} 已发货，寄往 {_ship_to(shipped)}", f"{shipped.number} shipped to {_ship_to(shipped)}"))
+        for title, sent, cancelled in service.packing_list(session, shipped, shipped.shipped_at or shipped.created_at):
+            note = say(f"（已取消 {cancelled} 件，不发）", f" ({cancelled} cancelled, not sent)") if cancelled else ""
+            click.echo(say(f"  装箱：{title} × {sent}{note}", f"  pack: {title} × {sent}{note}"))
 
 
 @orders.command(zh="通过 Stripe 全额退款。退款前先列出订单号、金额和状态，请你确认。")
@@ -428,10 +429,7 @@ def refund(order: str, yes: bool) -> None:
     with _app() as app:
         if not yes:
             with get_database(app).sessions() as session:
-                try:
-                    found = service.get_order(session, _order_id(order))
-                except service.OrderError as exc:
-                    raise click.ClickException(exc.message) from None
+                found = service.get_order(session, _order_id(order))
                 if found.status == OrderStatus.REFUNDED:  # (nothing to decide: the refund is made once)
                     click.echo(
                         say(
@@ -447,10 +445,7 @@ def refund(order: str, yes: bool) -> None:
             if not click.confirm(asked):
                 click.echo(say("没有退款", "nothing refunded"))
                 raise SystemExit(1)
-        try:
-            refunded = service.refund(get_database(app), _order_id(order), client=_stripe(app))
-        except service.OrderError as exc:
-            raise click.ClickException(exc.message) from None
+        refunded = service.refund(get_database(app), _order_id(order), client=_stripe(app))
         click.echo(
             say(f"{refunded.number} 已全额退款（{refunded.stripe_refund_id}）", f"{refunded.number} refunded ({refunded.stripe_refund_id})")
         )
@@ -578,14 +573,10 @@ def approve_return(number: str, restock: bool) -> None:
     """Approve a return: refund its lines at Stripe (running it again never refunds twice)."""
     from checkout import returns as service
     from checkout.db import get_database
-    from checkout.orders import OrderError
 
     _logging(verbose=False)
     with _app() as app:
-        try:
-            done = service.approve(get_database(app), _return_id(number), client=_stripe(app), restock=restock)
-        except OrderError as exc:
-            raise click.ClickException(exc.message) from None
+        done = service.approve(get_database(app), _return_id(number), client=_stripe(app), restock=restock)
         stocked = ("，已回库存", " and restocked") if done.restocked else ("", "")
         click.echo(
             say(
@@ -607,15 +598,10 @@ def refuse_return(number: str, reason: str) -> None:
     """Refuse a waiting return; the buyer gets the reason by mail."""
     from checkout import returns as service
     from checkout.db import get_database
-    from checkout.orders import OrderError
 
-    with _app() as app:
-        try:
-            with get_database(app).transaction() as session:
-                done = service.refuse(session, _return_id(number), why=reason)
-                click.echo(say(f"{done.number} 已拒绝，已邮件通知买家", f"{done.number} refused; the buyer is mailed"))
-        except OrderError as exc:
-            raise click.ClickException(exc.message) from None
+    with _app() as app, get_database(app).transaction() as session:
+        done = service.refuse(session, _return_id(number), why=reason)
+        click.echo(say(f"{done.number} 已拒绝，已邮件通知买家", f"{done.number} refused; the buyer is mailed"))
 
 
 @orders.group("invoices", invoke_without_command=True, zh="买家的发票申请：列出，或登记开好的发票号码。")
@@ -692,20 +678,15 @@ def issue_invoice(order: str, invoice_number: str) -> None:
     from checkout import invoices as service
     from checkout.db import get_database
     from checkout.models import order_number
-    from checkout.orders import OrderError
 
-    with _app() as app:
-        try:
-            with get_database(app).transaction() as session:
-                done = service.issue(session, _order_id(order), invoice_number)
-                click.echo(
-                    say(
-                        f"{order_number(done.order_id)} 的发票 {done.invoice_number} 已开具，已邮件通知买家",
-                        f"invoice {done.invoice_number} of {order_number(done.order_id)} issued; the buyer is mailed",
-                    )
-                )
-        except OrderError as exc:
-            raise click.ClickException(exc.message) from None
+    with _app() as app, get_database(app).transaction() as session:
+        done = service.issue(session, _order_id(order), invoice_number)
+        click.echo(
+            say(
+                f"{order_number(done.order_id)} 的发票 {done.invoice_number} 已开具，已邮件通知买家",
+                f"invoice {done.invoice_number} of {order_number(done.order_id)} issued; the buyer is mailed",
+            )
+        )
 
 
 @group(zh="PLUS 会员。")

@@ -20,7 +20,7 @@ from catalog.messages import say
 from catalog.store import PHONE_PATTERN, normalized_credit_code
 
 from . import notices
-from .models import InvoiceRequest, Order, utcnow
+from .models import InvoiceRequest, Order, order_number, utcnow
 from .orders import OrderError
 from .returns import work_list
 from .status import OrderStatus
@@ -104,11 +104,20 @@ def request_invoice(db: Session, order: Order, details: InvoiceDetails, *, now: 
     """Store the order's invoice request, or change it while it is not issued; OrderError when not allowed."""
     now = now or utcnow()
     if order.status not in INVOICEABLE:
-        raise OrderError(409, "not_invoiceable", f"订单 {order.number} 当前状态为「{OrderStatus(order.status).label}」，不能申请发票")
+        raise OrderError(
+            409,
+            "not_invoiceable",
+            f"订单 {order.number} 当前状态为「{OrderStatus(order.status).label}」，不能申请发票",
+            f"order {order.number} is {order.status}: no invoice can be asked for",
+        )
     invoice = db.scalar(select(InvoiceRequest).where(InvoiceRequest.order_id == order.id).with_for_update())
     if invoice is not None and invoice.status == "issued":
         raise OrderError(
-            409, "already_issued", f"订单 {order.number} 的发票已开具（号码 {invoice.invoice_number}），不能再修改：如需更正请联系客服"
+            409,
+            "already_issued",
+            f"订单 {order.number} 的发票已开具（号码 {invoice.invoice_number}），不能再修改：如需更正请联系客服",
+            f"the invoice of order {order.number} is issued (number {invoice.invoice_number}) and cannot change:"
+            " contact customer service to correct it",
         )
     if invoice is None:
         invoice = InvoiceRequest(order_id=order.id, status="requested", requested_at=now)
@@ -125,7 +134,12 @@ def get_invoice(db: Session, order_id: int) -> InvoiceRequest:
     """The invoice request of an order, or OrderError 404."""
     invoice = db.scalar(select(InvoiceRequest).where(InvoiceRequest.order_id == order_id)) if 0 < order_id < 2**31 else None
     if invoice is None:
-        raise OrderError(404, "invoice_not_found", f"订单 {order_id} 没有发票申请")
+        raise OrderError(
+            404,
+            "invoice_not_found",
+            f"订单 {order_number(order_id)} 没有发票申请",
+            f"order {order_number(order_id)} has no invoice request",
+        )
     return invoice
 
 
@@ -134,11 +148,21 @@ def issue(db: Session, order_id: int, number: str, *, now: dt.datetime | None = 
     invoice = get_invoice(db, order_id)
     number = number.strip()
     if not INVOICE_NUMBER.match(number):
-        raise OrderError(400, "bad_invoice_number", "发票号码应为 8–20 位数字或字母（全电发票 20 位）")
+        raise OrderError(
+            400,
+            "bad_invoice_number",
+            "发票号码应为 8–20 位数字或字母（全电发票 20 位）",
+            "an invoice number is 8–20 digits or letters (20 for a fully digital e-invoice)",
+        )
     if invoice.status == "issued":
         if invoice.invoice_number == number:
             return invoice
-        raise OrderError(409, "already_issued", f"这张发票已开具，号码 {invoice.invoice_number}")
+        raise OrderError(
+            409,
+            "already_issued",
+            f"这张发票已开具，号码 {invoice.invoice_number}",
+            f"this invoice is issued already, number {invoice.invoice_number}",
+        )
     invoice.status, invoice.invoice_number, invoice.issued_at = "issued", number, now or utcnow()
     notices.invoice_issued(db, db.get_one(Order, order_id), invoice)
     return invoice

@@ -158,7 +158,7 @@ def _quantities(form: dict) -> dict[int, int]:
         if name.startswith("qty-") and name[4:].isdigit() and len(name) < 16:
             text = value.strip() or "0"
             if not text.isdigit() or len(text) > 6:
-                raise OrderError(400, "bad_quantity", "退货数量请填写整数")
+                raise OrderError(400, "bad_quantity", "退货数量请填写整数", "a quantity to return is a whole number")
             wanted[int(name[4:])] = int(text)
     return wanted
 

@@ -34,7 +34,12 @@ PAID = ("paid", "no_payment_required")
 
 
 class OrderError(Refusal):
-    """An operator action an order's state does not allow, with an API code and HTTP status."""
+    """An action an order's state does not allow, with an API code and HTTP status: `message` in zh-CN for
+    the shop, the web admin and `plus`; `english` for an operator who chose English (`plus --lang en`)."""
+
+    def __init__(self, status: int, code: str, message: str, english: str):
+        super().__init__(status, code, message)
+        self.english = english
 
 
 def find_checkout(db: Session, session: dict) -> CheckoutSession | None:
@@ -155,13 +160,28 @@ def ship(db: Session, order_id: int, *, carrier: str | None = None, tracking: st
     """Mark a paid order shipped (again: updates the tracking of a shipped one)."""
     order = get_order(db, order_id)
     if order.status not in (OrderStatus.PAID, OrderStatus.SHIPPED):
-        raise OrderError(409, "not_shippable", f"订单 {order.number} 当前状态为{OrderStatus(order.status).label}，不能发货")
+        raise OrderError(
+            409,
+            "not_shippable",
+            f"订单 {order.number} 当前状态为{OrderStatus(order.status).label}，不能发货",
+            f"order {order.number} is {order.status}: it cannot be shipped",
+        )
     if blocks_shipping(order):
-        raise OrderError(409, "disputed", f"订单 {order.number} 的付款正被银行争议（{order.dispute_status}），争议了结前不能发货")
+        raise OrderError(
+            409,
+            "disputed",
+            f"订单 {order.number} 的付款正被银行争议（{order.dispute_status}），争议了结前不能发货",
+            f"the payment of order {order.number} is disputed at the bank ({order.dispute_status}): it cannot ship until that is settled",
+        )
     shipped_at = order.shipped_at or now or utcnow()
     parcel = packing_list(db, order, shipped_at)
     if order.status == OrderStatus.PAID and not any(units for _, units, _ in parcel):
-        raise OrderError(409, "nothing_to_ship", f"订单 {order.number} 的商品已全部退货退款，无需发货")
+        raise OrderError(
+            409,
+            "nothing_to_ship",
+            f"订单 {order.number} 的商品已全部退货退款，无需发货",
+            f"every item of order {order.number} was returned and refunded: nothing to ship",
+        )
     order.status = OrderStatus.SHIPPED
     order.shipped_at = shipped_at
     order.carrier = carrier or order.carrier
@@ -203,7 +223,12 @@ def refund(database: Database, order_id: int, *, client: stripe.StripeClient, no
             return order
         refundable = (OrderStatus.PAID, OrderStatus.SHIPPED, OrderStatus.AMOUNT_MISMATCH)
         if order.status not in refundable or not order.stripe_payment_intent:
-            raise OrderError(409, "not_refundable", f"订单 {order.number} 当前状态为{OrderStatus(order.status).label}，不能退款")
+            raise OrderError(
+                409,
+                "not_refundable",
+                f"订单 {order.number} 当前状态为{OrderStatus(order.status).label}，不能退款",
+                f"order {order.number} is {order.status}: it cannot be refunded",
+            )
     try:
         result = client.v1.refunds.create(
             {"payment_intent": order.stripe_payment_intent, "metadata": {"order": order.number}},
@@ -211,7 +236,12 @@ def refund(database: Database, order_id: int, *, client: stripe.StripeClient, no
         )
     except stripe.StripeError as exc:
         log.error(say("Stripe 拒绝了 %s 的退款：%s", "Stripe refused the refund of %s: %s"), order.number, exc)
-        raise OrderError(502, "refund_failed", "退款未成功：支付服务拒绝或不可用") from exc
+        raise OrderError(
+            502,
+            "refund_failed",
+            "退款未成功：支付服务拒绝或不可用",
+            "the refund did not go through: the payment service refused it or is down",
+        ) from exc
     with database.transaction() as db:
         order = get_order(db, order_id)
         order.stripe_refund_id = order.stripe_refund_id or result.id  # also when charge.refunded got here first
@@ -227,5 +257,5 @@ def get_order(db: Session, order_id: int) -> Order:
     """An order by id, or OrderError 404."""
     order = db.get(Order, order_id) if 0 < order_id < 2**31 else None
     if order is None:
-        raise OrderError(404, "order_not_found", f"订单 {order_number(order_id)} 不存在")
+        raise OrderError(404, "order_not_found", f"订单 {order_number(order_id)} 不存在", f"order {order_number(order_id)} does not exist")
     return order

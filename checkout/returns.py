@@ -135,42 +135,60 @@ def request_return(
     now = now or utcnow()
     order = db.scalar(select(Order).where(Order.id == order_id).with_for_update())  # two tabs asking at once queue here
     if order is None:
-        raise OrderError(404, "order_not_found", f"订单 {order_number(order_id)} 不存在")
+        raise OrderError(404, "order_not_found", f"订单 {order_number(order_id)} 不存在", f"order {order_number(order_id)} does not exist")
     policy = catalog.store.returns
     if order.status not in RETURNABLE:
-        raise OrderError(409, "not_returnable", f"订单 {order.number} 当前状态为「{OrderStatus(order.status).label}」，不能申请退货")
+        raise OrderError(
+            409,
+            "not_returnable",
+            f"订单 {order.number} 当前状态为「{OrderStatus(order.status).label}」，不能申请退货",
+            f"order {order.number} is {order.status}: no return can be asked for",
+        )
     end = deadline(order, policy)
     if end is not None and now > end:
         raise OrderError(
             409,
             "window_closed",
             f"订单 {order.number} 已过退货期限（签收后 {policy.days} 天内可申请，截至 {local_time(end)}）。如商品有质量问题，请联系客服。",
+            f"order {order.number} is past its return window ({policy.days} days from delivery, until {local_time(end)} Beijing time);"
+            " for a quality problem, contact customer service",
         )
     if reason not in reasons_for(order):
-        raise OrderError(400, "bad_reason", "请选择取消原因" if order.shipped_at is None else "请选择退货原因")
+        asked = ("取消", "cancelling") if order.shipped_at is None else ("退货", "the return")
+        raise OrderError(400, "bad_reason", f"请选择{asked[0]}原因", f"choose a reason for {asked[1]}")
     if len(note) > MAX_NOTE:
-        raise OrderError(400, "bad_note", f"补充说明最多 {MAX_NOTE} 个字")
+        raise OrderError(400, "bad_note", f"补充说明最多 {MAX_NOTE} 个字", f"the note takes at most {MAX_NOTE} characters")
     if any(quantity < 0 for quantity in quantities.values()):
-        raise OrderError(400, "bad_quantity", "退货数量不能是负数")
+        raise OrderError(400, "bad_quantity", "退货数量不能是负数", "a quantity to return cannot be negative")
     wanted = {line_id: quantity for line_id, quantity in quantities.items() if quantity > 0}
     if not wanted:
-        raise OrderError(400, "nothing_to_return", "请至少为一件商品填写退货数量")
+        raise OrderError(400, "nothing_to_return", "请至少为一件商品填写退货数量", "give a quantity to return for one item at least")
     terms = {t.line_id: t for t in line_terms(db, order, catalog)}
     if unknown := set(wanted) - set(terms):
-        raise OrderError(400, "unknown_line", f"订单 {order.number} 没有这件商品（{min(unknown)}）：请刷新订单页再试")
+        raise OrderError(
+            400,
+            "unknown_line",
+            f"订单 {order.number} 没有这件商品（{min(unknown)}）：请刷新订单页再试",
+            f"order {order.number} has no such item ({min(unknown)}): reload the order page and try again",
+        )
     lines = {line.id: line for line in order.lines}
     request = ReturnRequest(order_id=order.id, status="requested", reason=reason, note=note.strip(), requested_at=now)
     for line_id, quantity in sorted(wanted.items()):
         term = terms[line_id]
         if term.excluded and reason in EXCLUSION_APPLIES and order.shipped_at is not None:
             raise OrderError(
-                409, "excluded", f"「{term.title}」不支持七天无理由退货：{term.excluded}。如果商品有质量问题，请选择「质量问题」。"
+                409,
+                "excluded",
+                f"「{term.title}」不支持七天无理由退货：{term.excluded}。如果商品有质量问题，请选择「质量问题」。",
+                f"“{term.title}” has no no-reason returns: {term.excluded}; for a quality problem, choose that reason",
             )
         if quantity > term.returnable:
             raise OrderError(
                 409,
                 "too_many",
                 f"「{term.title}」最多还能退 {term.returnable} 件（购买 {term.bought} 件，已申请退 {term.bought - term.returnable} 件）",
+                f"at most {term.returnable} more of “{term.title}” can be returned"
+                f" ({term.bought} bought, {term.bought - term.returnable} asked back already)",
             )
         line = lines[line_id]
         request.lines.append(
@@ -190,7 +208,9 @@ def get_return(db: Session, return_id: int) -> ReturnRequest:
     """A return by id, or OrderError 404."""
     found = db.get(ReturnRequest, return_id) if 0 < return_id < 2**31 else None
     if found is None:
-        raise OrderError(404, "return_not_found", f"售后单 {return_number(return_id)} 不存在")
+        raise OrderError(
+            404, "return_not_found", f"售后单 {return_number(return_id)} 不存在", f"return {return_number(return_id)} does not exist"
+        )
     return found
 
 
@@ -201,9 +221,19 @@ def refuse(db: Session, return_id: int, *, why: str, now: dt.datetime | None = N
     if request.status == "refused":
         return request
     if request.status != "requested":
-        raise OrderError(409, "already_approved", f"售后单 {request.number} 已批准（{STATUS_LABELS[request.status]}），不能再拒绝")
+        raise OrderError(
+            409,
+            "already_approved",
+            f"售后单 {request.number} 已批准（{STATUS_LABELS[request.status]}），不能再拒绝",
+            f"return {request.number} was approved already ({request.status}): it cannot be refused",
+        )
     if not why or len(why) > MAX_NOTE:
-        raise OrderError(400, "bad_refusal", f"请写明拒绝的原因（买家会看到，最多 {MAX_NOTE} 个字）")
+        raise OrderError(
+            400,
+            "bad_refusal",
+            f"请写明拒绝的原因（买家会看到，最多 {MAX_NOTE} 个字）",
+            f"say why it is refused (the buyer reads it; at most {MAX_NOTE} characters)",
+        )
     request.status, request.refusal, request.decided_at = "refused", why, now or utcnow()
     notices.return_refused(db, db.get_one(Order, request.order_id), request)
     return request
@@ -241,16 +271,24 @@ def _record_intent(db: Session, return_id: int, *, restock: bool, now: dt.dateti
     if request.status == "refunded":
         return None
     if request.status == "refused":
-        raise OrderError(409, "return_refused", f"售后单 {request.number} 已拒绝，不能再批准：请让买家重新申请")
+        raise OrderError(
+            409,
+            "return_refused",
+            f"售后单 {request.number} 已拒绝，不能再批准：请让买家重新申请",
+            f"return {request.number} was refused and cannot be approved now: ask the buyer to ask again",
+        )
     order = db.get_one(Order, request.order_id)
     retrying = request.status == "refunding"
     if not retrying:
         if not order.stripe_payment_intent:
-            raise OrderError(409, "not_refundable", f"订单 {order.number} 没有可退的付款")
+            raise OrderError(409, "not_refundable", f"订单 {order.number} 没有可退的付款", f"order {order.number} has no payment to refund")
         refundable = order.amount_total - order.refunded_amount
         if request.amount > refundable:
             raise OrderError(
-                409, "exceeds_refundable", f"售后单 {request.number} 要退 ¥{request.amount}，订单 {order.number} 只剩 ¥{refundable} 可退"
+                409,
+                "exceeds_refundable",
+                f"售后单 {request.number} 要退 ¥{request.amount}，订单 {order.number} 只剩 ¥{refundable} 可退",
+                f"return {request.number} refunds ¥{request.amount}, but only ¥{refundable} of order {order.number} is left to refund",
             )
         request.status, request.decided_at = "refunding", now
     request.restock = request.restock or restock
@@ -279,10 +317,20 @@ def _refund_at_stripe(database: Database, client: stripe.StripeClient, return_id
             db.execute(
                 update(ReturnRequest).where(ReturnRequest.id == return_id, ReturnRequest.status == "refunding").values(status="requested")
             )
-        raise OrderError(502, "refund_refused", f"支付服务拒绝了这笔退款：{exc.user_message or exc}") from exc
+        raise OrderError(
+            502,
+            "refund_refused",
+            f"支付服务拒绝了这笔退款：{exc.user_message or exc}",
+            f"the payment service refused this refund: {exc.user_message or exc}",
+        ) from exc
     except stripe.StripeError as exc:  # unknown outcome: the return stays `refunding`, approving again completes it
         log.error(say("退货 %s 的退款没有得到确认：%s", "refund of return %s not confirmed: %s"), return_id, exc)
-        raise OrderError(502, "refund_failed", "退款未确认：支付服务暂不可用，请稍后再次批准（不会重复退款）") from exc
+        raise OrderError(
+            502,
+            "refund_failed",
+            "退款未确认：支付服务暂不可用，请稍后再次批准（不会重复退款）",
+            "the refund is not confirmed: the payment service is unavailable; approve again later (it never refunds twice)",
+        ) from exc
     charge = None
     if isinstance(refund.get("charge"), str):
         try:

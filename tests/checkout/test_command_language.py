@@ -10,12 +10,14 @@ import pytest
 from click.testing import CliRunner
 
 from admin.cli import cli
+from checkout.models import order_number
 from tests.language import column_of, columns, stray_chinese, stray_english
 
-from .helpers import ADDRESS, flush, paid_member
+from .helpers import ADDRESS, flush, paid_member, post_event
 from .test_commands import env  # noqa: F401 - the fixture pointing `plus` at the test app
 from .test_invoices import SPECIAL, ask_invoice
 from .test_returns import ask_return, paid_order, returns_of
+from .test_webhooks import as_paid, open_session
 
 DATA = (
     *ADDRESS.values(),
@@ -229,3 +231,41 @@ def test_plus_serve_says_where_it_serves_in_the_operators_language(env, monkeypa
     assert f"PLUS Store at {url} (Ctrl+C to stop)" in said["en"] and "stopping" in said["en"], said
     assert said["en"][0].startswith("plus commands in another terminal use this store (")
     assert not stray_chinese("\n".join(said["en"])), said
+
+
+def test_what_the_order_services_refuse_is_said_in_the_operators_language(live, client, env):  # noqa: F811
+    refunded, returned = (paid_order(live, client, [{"product": "umbrella", "quantity": 2}]) for _ in range(2))
+    post_event(client, "checkout.session.completed", as_paid(env, open_session(client), payment_status="unpaid"))
+    unpaid = order_number(3)
+    assert plus("en", "orders", "refund", refunded.number, "--yes").exit_code == 0
+    ask_return(client, returned, {"umbrella": 1})
+    [approved] = returns_of(live.app, returned)
+    assert plus("en", "orders", "returns", "approve", approved.number).exit_code == 0
+    refusals = [
+        (("orders", "ship", "PLUS00000042"), "订单 PLUS00000042 不存在", "order PLUS00000042 does not exist"),
+        (("orders", "refund", "PLUS00000042"), "订单 PLUS00000042 不存在", "order PLUS00000042 does not exist"),
+        (
+            ("orders", "refund", unpaid, "--yes"),
+            f"订单 {unpaid} 当前状态为待付款确认，不能退款",
+            f"order {unpaid} is awaiting_payment: it cannot be refunded",
+        ),
+        (
+            ("orders", "ship", refunded.number),
+            f"订单 {refunded.number} 当前状态为已退款，不能发货",
+            f"order {refunded.number} is refunded: it cannot be shipped",
+        ),
+        (("orders", "returns", "approve", "TH00000007"), "售后单 TH00000007 不存在", "return TH00000007 does not exist"),
+        (
+            ("orders", "returns", "refuse", approved.number, "--reason", "已超过退货期限"),
+            f"售后单 {approved.number} 已批准（已退款），不能再拒绝",
+            f"return {approved.number} was approved already (refunded): it cannot be refused",
+        ),
+        (
+            ("orders", "invoices", "issue", returned.number, "--number", "12345678"),
+            f"订单 {returned.number} 没有发票申请",  # named as the operator typed it, not 订单 2
+            f"order {returned.number} has no invoice request",
+        ),
+    ]
+    for command, zh, en in refusals:
+        assert speaks("zh", *command, exit_code=1) == f"错误：{zh}\n"
+        assert speaks("en", *command, exit_code=1) == f"Error: {en}\n"

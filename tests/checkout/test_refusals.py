@@ -14,7 +14,7 @@ from checkout.orders import OrderError
     ("error", "status", "code"),
     [
         (CartError(409, "too_many_held", "您同时待付款的商品太多"), 409, "too_many_held"),
-        (OrderError(409, "not_refundable", "这笔订单不能退款"), 409, "not_refundable"),
+        (OrderError(409, "not_refundable", "这笔订单不能退款", "this order cannot be refunded"), 409, "not_refundable"),
         (AddressError("mobile", "invalid_mobile", "请填写11位中国大陆手机号"), 400, "invalid_mobile"),
         (AccountError("两次输入的密码不一致"), 400, "invalid_account"),
     ],
