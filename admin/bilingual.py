@@ -106,6 +106,23 @@ def columns(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
 
 
+def shortened(text: str, width: int) -> str:
+    """`text` in at most `width` columns: as it is when it fits, else cut and ended with … (cut at a space
+    when that keeps three quarters of the width: `24骨全自动雨伞 加固抗风…`, not `…加固抗风 黑…`)."""
+    if columns(text) <= width:
+        return text
+    cut, used = "", 0
+    for char in text:
+        used += columns(char)
+        if used > width - 1:  # (… takes one column)
+            break
+        cut += char
+    before_space = cut.rstrip().rpartition(" ")[0]
+    if before_space and columns(before_space) >= width * 3 // 4:
+        cut = before_space
+    return cut.rstrip() + "…"
+
+
 def aligned(rows: Sequence[Sequence[str]], *, right: Container[int] = ()) -> list[str]:
     """A table's lines: each column as wide as its widest cell (in terminal columns, so Chinese cells line
     up too), two spaces apart; the columns numbered in `right` aligned right, the last one not padded."""

@@ -17,7 +17,7 @@ from catalog.money import price_label
 from checkout.localtime import STORE_TIMEZONE, local_time
 from checkout.status import OrderStatus, partly_refunded
 
-from .bilingual import aligned, command, group, option
+from .bilingual import aligned, columns, command, group, option, shortened
 from .git import content_revision
 from .options import build_failed, content_option
 from .stopping import STOPPED, raise_if_stopped, stopped_by_signals
@@ -329,14 +329,14 @@ ORDER_COLUMNS = (
     ("状态", "status"),
     ("实付金额", "total"),
     ("邮箱", "email"),
-    ("商品", "items"),
 )
-"""The columns of `plus orders list`, (zh, en)."""
+"""The columns of `plus orders list`, (zh, en): 50 columns before the email, so a row with an email of up
+to 30 characters fits 80 columns (what was bought goes under it)."""
 
 
 def _echo_orders(page, total: int) -> None:
-    """A page of orders as a table: a line each (its amount no wider than the page's largest, so a line
-    fits 80 columns more often), where it goes, a partial refund and its returns under it."""
+    """A page of orders as a table: a line each (its amount no wider than the page's largest), and under it
+    what was bought (by title), where it goes, a partial refund and its returns."""
     from checkout.returns import STATUS_LABELS
 
     digits = max((len(str(order.amount_total)) for order in page), default=0)
@@ -348,15 +348,15 @@ def _echo_orders(page, total: int) -> None:
             say(OrderStatus(order.status).label, order.status),
             f"¥{order.amount_total:>{digits}}",
             order.email or "-",
-            _items(order.lines),
         ]
-        under = [f"    → {_ship_to(order)}"]
+        under = [*_bought(order.lines), f"    → {_ship_to(order)}"]
         if partly_refunded(order.status, order.refunded_amount):
             refunded = price_label(order.refunded_amount, exact=True)
             under.append(say(f"    部分退款 {refunded}", f"    partly refunded {refunded}"))
         # an order not shipped yet ships without what was returned
         under += [
-            f"    ↩ {back.number} {say(STATUS_LABELS[back.status], back.status)} ¥{back.amount}: {_items(back.lines)}"
+            f"    ↩ {back.number} {say(STATUS_LABELS[back.status], back.status)} ¥{back.amount}{say('：', ': ')}"
+            + say("，", ", ").join(_goods(back.lines))
             for back in order.returns
         ]
         rows.append((cells, under))
@@ -377,9 +377,29 @@ def _echo_table(columns: Iterable[tuple[str, str]], rows: list[tuple[list[str], 
             click.echo(extra)
 
 
-def _items(lines) -> str:
-    """An order's or a return's lines on one line: `umbrella×2, aux-vacuum×1`."""
-    return ", ".join(f"{line.product_id}×{line.quantity}" for line in lines)
+TITLE_COLUMNS = 30
+"""The most of a product's title a list shows (two fit a line of 80 columns); a longer one is cut with …"""
+
+
+def _goods(lines) -> list[str]:
+    """An order's or a return's lines as the operator names them: `24骨全自动雨伞 × 2`, by the title the
+    order kept (cut to TITLE_COLUMNS), by the product id only where no title was kept."""
+    return [f"{shortened(line.title or line.product_id, TITLE_COLUMNS)} × {line.quantity}" for line in lines]
+
+
+def _bought(lines, width: int = 80) -> list[str]:
+    """What an order holds, under its row: `    商品：24骨全自动雨伞 × 3，奥克斯家用大吸尘器 × 1`, carried on to
+    more lines (lined up under the first item) rather than past `width` columns."""
+    label, comma = say("    商品：", "    items: "), say("，", ", ")
+    goods = _goods(lines)
+    rows, row = [], label
+    for i, item in enumerate(goods):
+        item += comma if i < len(goods) - 1 else ""
+        if row.strip() and row != label and columns(row + item.rstrip()) > width:
+            rows.append(row.rstrip())
+            row = " " * columns(label)
+        row += item
+    return [*rows, row.rstrip()] if goods else []
 
 
 @orders.command(zh="标记订单已发货，并邮件通知买家。对已发货的订单再运行一次：更正快递公司或运单号。")

@@ -13,7 +13,8 @@ from admin.cli import cli
 from checkout.models import order_number
 from tests.language import column_of, columns, stray_chinese, stray_english
 
-from .helpers import ADDRESS, flush, paid_member, post_event
+from .helpers import ADDRESS, UMBRELLA, buy, flush, paid_member, pay, post_event, wait_for
+from .test_charges import order_of
 from .test_commands import env  # noqa: F401 - the fixture pointing `plus` at the test app
 from .test_invoices import SPECIAL, ask_invoice
 from .test_returns import ask_return, paid_order, returns_of
@@ -24,6 +25,7 @@ DATA = (
     "13800138000",
     "24骨全自动雨伞",
     "奥克斯家用大吸尘器",
+    "大吸力有线",
     "颜色不喜欢",
     "已超过退货期限",
     "顺丰",
@@ -74,30 +76,57 @@ def shop(live, client, env):  # noqa: F811
 
 def test_the_order_list_is_a_table_in_the_operators_language(shop):
     zh = speaks("zh", "orders", "list").splitlines()
-    assert zh[0].split() == ["订单号", "下单时间", "状态", "实付金额", "邮箱", "商品"]
+    assert zh[0].split() == ["订单号", "下单时间", "状态", "实付金额", "邮箱"]
     rows = {line.split()[0]: line for line in zh if line.startswith("PLUS")}
     assert rows["PLUS00000001"].split()[3] == "已发货" and rows["PLUS00000003"].split()[3] == "已付款"  # one word, not "已付款 paid"
     for line in rows.values():  # aligned by display width: 已付款 takes six columns
         assert column_of(line, "¥") + len("¥ 16.55") == column_of(zh[0], "实付金额") + len("实付金额") * 2
         assert column_of(line, "buyer@") == column_of(zh[0], "邮箱")
-    assert columns(rows["PLUS00000003"]) <= 80
-    assert (
-        "    部分退款 ¥8.55" in zh
-        and "    ↩ TH00000001 已退款 ¥8.55: umbrella×1" in zh
-        and "    ↩ TH00000002 未通过 ¥8.55: umbrella×1" in zh
-    )
-    assert "    → 张三 13800138000 浙江省杭州市西湖区文三路 100 号 2 幢 301 室（配送费 ¥8.00）" in zh
+    assert all(columns(line) <= 80 for line in zh if not line.startswith("    →")), zh
+    first = zh.index(rows["PLUS00000001"])  # what was bought by its title, under the row, then where it goes and what came back
+    assert zh[first + 1 : first + 6] == [
+        "    商品：24骨全自动雨伞 × 3，奥克斯家用大吸尘器 × 1",
+        "    → 张三 13800138000 浙江省杭州市西湖区文三路 100 号 2 幢 301 室（配送费 ¥8.00）",
+        "    部分退款 ¥8.55",
+        "    ↩ TH00000001 已退款 ¥8.55：24骨全自动雨伞 × 1",
+        "显示 3 笔，共 3 笔订单",  # (the oldest order is last)
+    ]
+    assert "    ↩ TH00000002 未通过 ¥8.55：24骨全自动雨伞 × 1" in zh
     assert zh[-1] == "显示 3 笔，共 3 笔订单"
 
     en = speaks("en", "orders", "list").splitlines()
-    assert en[0].split() == ["order", "created", "status", "total", "email", "items"]
+    assert en[0].split() == ["order", "created", "status", "total", "email"]
     rows = {line.split()[0]: line for line in en if line.startswith("PLUS")}
     assert rows["PLUS00000001"].split()[3] == "shipped" and rows["PLUS00000003"].split()[3] == "paid"
-    assert "    partly refunded ¥8.55" in en and "    ↩ TH00000001 refunded ¥8.55: umbrella×1" in en
+    assert "    items: 24骨全自动雨伞 × 3, 奥克斯家用大吸尘器 × 1" in en
+    assert "    partly refunded ¥8.55" in en and "    ↩ TH00000001 refunded ¥8.55: 24骨全自动雨伞 × 1" in en
     assert "    → 张三 13800138000 浙江省杭州市西湖区文三路 100 号 2 幢 301 室 (delivery ¥8.00)" in en
     assert en[-1] == "3 of 3 order(s)"
     for fmt in ("json", "csv"):  # machine output: never translated
         assert plus("zh", "orders", "list", "--format", fmt).output == plus("en", "orders", "list", "--format", fmt).output
+
+
+def test_an_order_of_many_long_titled_items_and_a_long_email_fits_80_columns(live, client, env, shop_content):  # noqa: F811
+    long_title = "奥克斯家用大吸尘器 大吸力有线卧式 山姆同款 静音节能新款"
+    shop_content.product(
+        "long-vacuum", UMBRELLA.replace("title: 24骨全自动雨伞", f"title: {long_title}").replace("price: 8.55", "price: 9.90")
+    )
+    items = [{"product": product, "quantity": 1} for product in ("umbrella", "long-vacuum", "aux-vacuum")]
+    session_id = buy(client, items).get_json()["id"]
+    email = "zhangsan.family@example.com.cn"  # 30 characters, longer than most (the row is 50 columns before it)
+    assert len(email) == 30
+    pay(live.standin, session_id, email=email)
+    flush(live.standin)
+    wait_for(lambda: order_of(live.app, session_id))
+    for lang in ("zh", "en"):
+        listed = speaks(lang, "orders", "list").splitlines()
+        # (the address stays on one line, however long: it is copied onto the courier's label whole)
+        assert all(columns(line) <= 80 for line in listed if not line.startswith("    →")), "\n".join(listed)
+        row = next(line for line in listed if line.startswith("PLUS"))
+        assert row.endswith(email) and "umbrella" not in "\n".join(listed)  # titles, not product ids
+        under = "\n".join(listed[listed.index(row) + 1 :])
+        assert "24骨全自动雨伞 × 1" in under and "奥克斯家用大吸尘器 × 1" in under
+        assert "奥克斯家用大吸尘器 大吸力有线… × 1" in under and long_title not in under  # a long title abbreviated
 
 
 @pytest.mark.parametrize(

@@ -46,7 +46,7 @@ def test_db_upgrade_creates_the_schema(db_url, monkeypatch):
 def test_orders_list_ship_in_every_format(env, client):
     post_event(client, "checkout.session.completed", as_paid(env, open_session(client)))
     table = plus("--lang", "en", "orders", "list")
-    assert table.exit_code == 0 and "PLUS00000001" in table.output and "umbrella×2" in table.output and "1 of 1" in table.output
+    assert table.exit_code == 0 and "PLUS00000001" in table.output and "24骨全自动雨伞 × 2" in table.output and "1 of 1" in table.output
     listed = json.loads(plus("orders", "list", "--format", "json", "--status", "paid").output)
     assert listed["total"] == 1 and listed["orders"][0]["amount_total"] == "25.10"
     assert json.loads(plus("orders", "list", "--format", "json", "--status", "已付款").output) == listed  # the table's word too
