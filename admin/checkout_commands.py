@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from catalog.messages import say
+from catalog.messages import language, say
 from catalog.money import price_label
 from checkout.localtime import STORE_TIMEZONE, local_time
 from checkout.status import OrderStatus, partly_refunded
@@ -244,13 +244,10 @@ def upgrade() -> None:
         click.echo(say("数据库已是最新", "database is up to date"))
 
 
-EXCEL_BOM = "\ufeff"
-"""Put before CSV text: without it, Excel (as Chinese Windows opens it) reads UTF-8 as GBK and garbles 张三 and 顺丰."""
-
-
 def _echo_csv(text: str) -> None:
-    """CSV for a spreadsheet: with the byte-order mark Excel needs to read UTF-8."""
-    click.echo(EXCEL_BOM + text, nl=False)
+    """CSV for the owner's spreadsheet (checkout.operations.csv_text: in the operator's language, with the
+    byte-order mark Excel needs to read UTF-8), as it is."""
+    click.echo(text, nl=False)
 
 
 def _beijing_day(day: dt.datetime | None) -> dt.datetime | None:
@@ -316,7 +313,7 @@ def list_(status, email, product, since, limit, offset, fmt) -> None:
         with get_database(app).sessions() as session:
             page, total = list_orders(session, wanted)
             if fmt == "csv":
-                _echo_csv(orders_csv(page))
+                _echo_csv(orders_csv(page, language()))
             elif fmt == "json":
                 click.echo(json.dumps({"orders": [order_json(o) for o in page], "total": total}, ensure_ascii=False, indent=2))
             else:
@@ -539,13 +536,13 @@ def _return_id(value: str) -> int:
 def list_returns(status: str | None = None, fmt: str = "table") -> None:
     """Returns, newest first (or one status, oldest first)."""
     from checkout.db import get_database
-    from checkout.operations import returns_csv, returns_listing
+    from checkout.operations import return_reasons, returns_csv, returns_listing
 
     with _app() as app, get_database(app).sessions() as session:
         rows = returns_listing(session, status)
-        reasons = _reasons(session, rows) if fmt == "table" else {}
+        reasons = return_reasons(session, rows) if fmt != "json" else {}
     if fmt == "csv":
-        _echo_csv(returns_csv(rows))
+        _echo_csv(returns_csv(rows, reasons, language()))
     elif fmt == "json":
         click.echo(json.dumps({"returns": rows, "total": len(rows)}, ensure_ascii=False, indent=2))
     else:
@@ -576,14 +573,6 @@ RETURN_COLUMNS = (
     ("商品", "items"),
 )
 """The columns of `plus orders returns list`, (zh, en)."""
-
-
-def _reasons(session, rows: list[dict]) -> dict[int, str]:
-    """Each return's reason as the buyer chose it on the order page (a cancellation's words before shipping)."""
-    from checkout.models import Order, ReturnRequest
-    from checkout.returns import reason_label
-
-    return {row["id"]: reason_label(session.get_one(Order, row["order_id"]), session.get_one(ReturnRequest, row["id"])) for row in rows}
 
 
 @returns_.command("approve", zh="批准退货：在 Stripe 退还这几项的款（再运行一次也不会重复退款）。")
@@ -643,7 +632,7 @@ def list_invoices(status: str | None = None, fmt: str = "table") -> None:
     with _app() as app, get_database(app).sessions() as session:
         rows = invoices_listing(session, status)
     if fmt == "csv":
-        _echo_csv(invoices_csv(rows))
+        _echo_csv(invoices_csv(rows, language()))
     elif fmt == "json":
         click.echo(json.dumps({"invoices": rows, "total": len(rows)}, ensure_ascii=False, indent=2))
     else:
@@ -732,7 +721,7 @@ def list_members(status: str | None, as_csv: bool, fmt: str) -> None:
     with _app() as app, get_database(app).sessions() as session:
         rows = members_listing(session, status)
     if as_csv or fmt == "csv":
-        _echo_csv(members_csv(rows))
+        _echo_csv(members_csv(rows, language()))
     elif fmt == "json":
         click.echo(json.dumps({"members": [member_json(row) for row in rows], "total": len(rows)}, ensure_ascii=False, indent=2))
     else:

@@ -24,6 +24,7 @@ from .operations import (
     order_json,
     orders_csv,
     return_json,
+    return_reasons,
     returns_csv,
     returns_listing,
 )
@@ -92,7 +93,7 @@ def orders():
     if fmt not in ("json", "csv"):
         return api_error(400, "bad_filter", "format must be json or csv")
     page, total = list_orders(get_db(), wanted)
-    if fmt == "csv":
+    if fmt == "csv":  # for the owner's spreadsheet, in the store's language (see _listing)
         return Response(orders_csv(page), mimetype="text/csv", headers={"Content-Disposition": 'attachment; filename="orders.csv"'})
     following = wanted.offset + len(page)
     return jsonify(
@@ -155,9 +156,15 @@ def refund(order_id: int):
 
 
 def _listing(
-    statuses: tuple[str, ...], rows: Callable[[Session, str | None], list[dict]], to_csv: Callable[[list[dict]], str], name: str
+    statuses: tuple[str, ...],
+    rows: Callable[[Session, str | None], list[dict]],
+    to_csv: Callable[[Session, list[dict]], str],
+    name: str,
 ) -> ResponseReturnValue:
-    """A work list as JSON or (`?format=csv`) CSV, filtered by `?status=`."""
+    """A work list as JSON or (`?format=csv`) CSV, filtered by `?status=`.
+
+    The CSV is for the owner's spreadsheet, in zh-CN as the shop and the owner's pages are: a download
+    has no `--lang`, and the server's locale is the server's, not the reader's (JSON is for programs)."""
     status, fmt = request.args.get("status") or None, request.args.get("format", "json")
     if status is not None and status not in statuses:
         return api_error(400, "bad_filter", f"status must be one of {', '.join(statuses)}")
@@ -165,7 +172,7 @@ def _listing(
         return api_error(400, "bad_filter", "format must be json or csv")
     found = rows(get_db(), status)
     if fmt == "csv":
-        return Response(to_csv(found), mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
+        return Response(to_csv(get_db(), found), mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
     return jsonify({name: found, "total": len(found)})
 
 
@@ -173,7 +180,7 @@ def _listing(
 @token_required
 def return_list():
     """Returns (the 200 newest, or those of one status oldest first), JSON or CSV."""
-    return _listing(returns.STATUSES, returns_listing, returns_csv, "returns")
+    return _listing(returns.STATUSES, returns_listing, lambda db, found: returns_csv(found, return_reasons(db, found)), "returns")
 
 
 @bp.post("/returns/<int:return_id>/approve")
@@ -217,7 +224,7 @@ def refuse_return(return_id: int):
 @token_required
 def invoice_list():
     """Invoice requests (the 200 newest, or those of one status oldest first), JSON or CSV."""
-    return _listing(("requested", "issued"), invoices_listing, invoices_csv, "invoices")
+    return _listing(("requested", "issued"), invoices_listing, lambda db, found: invoices_csv(found), "invoices")
 
 
 @bp.post("/orders/<int:order_id>/invoice/issue")

@@ -173,6 +173,18 @@ OPTIONAL_BODY = {"required": False, "content": _json({"type": "object"})}
 RETURN_ID = {"name": "return_id", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}}
 
 
+CSV = {
+    "schema": {
+        "type": "string",
+        "description": "For the owner's spreadsheet (Excel, WPS), in zh-CN: Chinese headers, times in Beijing time"
+        " (the header says so), status words as the shop shows them, amounts as plain numbers in yuan (元 in the"
+        ' header), digits-only identifiers as ="…" so they stay text, formula-looking text defused with \', and a'
+        " UTF-8 byte-order mark first. Programs read the JSON.",
+    }
+}
+"""A `?format=csv` answer."""
+
+
 def _work_list(summary: str, operation_id: str, statuses: list[str], name: str, schema: str) -> dict:
     return {
         "get": {
@@ -197,7 +209,7 @@ def _work_list(summary: str, operation_id: str, statuses: list[str], name: str, 
                                 },
                             }
                         ),
-                        "text/csv": {"schema": {"type": "string"}},
+                        "text/csv": CSV,
                     },
                 },
                 **_errors(400, 401, 403, 503),
@@ -493,7 +505,7 @@ def _paths() -> dict:
                                     },
                                 }
                             ),
-                            "text/csv": {"schema": {"type": "string"}},
+                            "text/csv": CSV,
                         },
                     },
                     **_errors(400, 401, 403, 503),

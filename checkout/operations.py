@@ -7,8 +7,11 @@ import datetime as dt
 import functools
 import io
 import logging
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
 
 import stripe
 from flask import current_app, has_app_context
@@ -21,11 +24,16 @@ from catalog.messages import say
 from .db import Database
 from .emails import lookup_form
 from .fulfilment import order_address
-from .invoices import list_invoices
+from .invoices import KINDS as INVOICE_KINDS
+from .invoices import STATUS_LABELS as INVOICE_STATUS_LABELS
+from .invoices import TITLE_TYPES, list_invoices
+from .localtime import local_time
 from .lookups import StripeLookups, apply_with_lookups
+from .membership import RENEWALS, STANDINGS
 from .models import CheckoutSession, InvoiceRequest, MembershipPeriod, Order, OrderLine, ReturnRequest, utcnow
 from .orders import apply_session_event, find_checkout
-from .returns import list_returns
+from .returns import STATUS_LABELS as RETURN_STATUS_LABELS
+from .returns import list_returns, reason_label
 from .status import OrderStatus
 from .stock import release
 from .stripe_api import as_dict
@@ -194,102 +202,193 @@ def address_json(order: Order) -> dict | None:
     return address.as_record() if address else None
 
 
-def _cell(value: object) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_START) else text
+EXCEL_BOM = "\ufeff"
+"""Before CSV text: without it, Excel (as Chinese Windows opens it) reads UTF-8 as GBK and garbles 张三 and 顺丰."""
 
 
-def csv_text(columns: tuple[str, ...], rows: list[dict]) -> str:
-    """Rows as CSV for a spreadsheet (a header of `columns`), with formula-looking cells defused."""
+@dataclass(frozen=True)
+class Column:
+    """A column of a spreadsheet export: its header in zh-CN and in English, and how a row gives its cell.
+
+    `cell(row, english)` gives a value that says how it is written: a Decimal is an amount in yuan (a
+    plain number a spreadsheet sums: the header says 元), a datetime a time in Beijing time (the header
+    says so), a bool 是/否 (yes/no), a str text; words (a status, a reason) come in the export's language."""
+
+    zh: str
+    en: str
+    cell: Callable[[Any, bool], object]
+
+
+def _written(value: object, english: bool) -> str:
+    """A cell as the spreadsheet gets it (see Column); text that looks like a formula is defused, and text of
+    digits only (a mobile, a tracking or invoice number, a bank account) is kept as text: as a number, Excel
+    would write 20 digits as 2.6233E+19 and drop a postcode's leading 0."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return ("yes" if value else "no") if english else ("是" if value else "否")
+    if isinstance(value, Decimal):
+        return f"{value:.2f}"
+    if isinstance(value, dt.datetime):
+        return local_time(value)
+    text = str(value)
+    if text.startswith(FORMULA_START):
+        return "'" + text
+    if text.isascii() and text.isdigit():
+        return f'="{text}"'
+    return text
+
+
+def csv_text(columns: Sequence[Column], rows: Iterable[Any], lang: str = "zh") -> str:
+    """Rows as CSV for the owner's spreadsheet (Excel, WPS): headers and words in `lang` (zh or en), the
+    byte-order mark first."""
+    english = lang == "en"
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(columns)
+    writer.writerow([column.en if english else column.zh for column in columns])
     for row in rows:
-        writer.writerow([_cell(row.get(column)) for column in columns])
-    return out.getvalue()
+        writer.writerow([_written(column.cell(row, english), english) for column in columns])
+    return EXCEL_BOM + out.getvalue()
 
 
-CSV_COLUMNS = (
-    "number",
-    "status",
-    "created_at",
-    "paid_at",
-    "email",
-    "amount_total",
-    "delivery_fee",
-    "currency",
-    "member_pricing",
-    "lines",
-    "recipient",
-    "mobile",
-    "province",
-    "city",
-    "district",
-    "address",
-    "postcode",
-    "carrier",
-    "tracking",
-    "catalog_revision",
-    "stripe_payment_intent",
-    "refunded_amount",
-    "dispute_status",
-    "returns",
-    "invoice_status",
-    "invoice_title_type",
-    "invoice_kind",
-    "invoice_title",
-    "invoice_tax_id",
-    "invoice_number",
+def _time(stamp: str | None) -> dt.datetime | None:
+    """A time of a row made by return_json or invoice_json (ISO 8601) back as a datetime."""
+    return dt.datetime.fromisoformat(stamp) if stamp else None
+
+
+def _shipping(order: Order, part: str) -> str | None:
+    address = order_address(order)
+    return getattr(address, part) if address else None
+
+
+def _invoice(order: Order, part: str) -> Any:
+    return getattr(order.invoice, part) if order.invoice else None
+
+
+DISPUTE_WORDS = {
+    "warning_needs_response": "争议预警，待回应",
+    "warning_under_review": "争议预警，审核中",
+    "warning_closed": "争议预警已结束",
+    "needs_response": "争议待回应",
+    "under_review": "争议审核中",
+    "won": "争议胜诉",
+    "lost": "争议败诉",
+    "prevented": "争议已阻止",
+}
+"""Stripe's statuses of a disputed payment, in the owner's words."""
+
+
+def _goods(lines: Iterable[OrderLine], english: bool) -> str:
+    each = "{} × {} (¥{} each)" if english else "{} × {}（单价 ¥{}）"
+    return ("; " if english else "；").join(each.format(line.title or line.product_id, line.quantity, line.unit_price) for line in lines)
+
+
+def _returned(order: Order, english: bool) -> str:
+    words = (lambda r: r.status) if english else (lambda r: RETURN_STATUS_LABELS[r.status])
+    return ("; " if english else "；").join(f"{r.number} {words(r)} ¥{r.amount}" for r in order.returns)
+
+
+def _said(english: bool, value: str | None, words: dict[str, str]) -> str | None:
+    """A stored word (a status, a kind) as the owner reads it: its zh-CN word, or as it is in English."""
+    if value is None or english:
+        return value
+    return words.get(value, value)
+
+
+ORDER_CSV = (
+    Column("订单号", "order", lambda o, en: o.number),
+    Column("状态", "status", lambda o, en: o.status if en else OrderStatus(o.status).label),
+    Column("下单时间（北京时间）", "created (Beijing time)", lambda o, en: o.created_at),
+    Column("付款时间（北京时间）", "paid (Beijing time)", lambda o, en: o.paid_at),
+    Column("发货时间（北京时间）", "shipped (Beijing time)", lambda o, en: o.shipped_at),
+    Column("邮箱", "email", lambda o, en: o.email),
+    Column("实付金额（元）", "total (CNY)", lambda o, en: o.amount_total),
+    Column("配送费（元）", "delivery fee (CNY)", lambda o, en: o.delivery_fee),
+    Column("已退款（元）", "refunded (CNY)", lambda o, en: o.refunded_amount),
+    Column("会员价", "member prices", lambda o, en: o.member_pricing),
+    Column("商品", "items", lambda o, en: _goods(o.lines, en)),
+    Column("收货人", "recipient", lambda o, en: _shipping(o, "name")),
+    Column("手机", "mobile", lambda o, en: _shipping(o, "mobile")),
+    Column("省份", "province", lambda o, en: _shipping(o, "province")),
+    Column("城市", "city", lambda o, en: _shipping(o, "city")),
+    Column("区县", "district", lambda o, en: _shipping(o, "district")),
+    Column("详细地址", "address", lambda o, en: _shipping(o, "address")),
+    Column("邮编", "postcode", lambda o, en: _shipping(o, "postcode")),
+    Column("快递公司", "carrier", lambda o, en: o.carrier),
+    Column("运单号", "tracking", lambda o, en: o.tracking),
+    Column("售后", "returns", lambda o, en: _returned(o, en)),
+    Column("付款争议", "dispute", lambda o, en: _said(en, o.dispute_status, DISPUTE_WORDS)),
+    Column("发票状态", "invoice status", lambda o, en: _said(en, _invoice(o, "status"), INVOICE_STATUS_LABELS)),
+    Column("发票抬头类型", "invoice title type", lambda o, en: _said(en, _invoice(o, "title_type"), TITLE_TYPES)),
+    Column("发票类型", "invoice kind", lambda o, en: _said(en, _invoice(o, "kind"), INVOICE_KINDS)),
+    Column("发票抬头", "invoice title", lambda o, en: _invoice(o, "title")),
+    Column("税号", "tax id", lambda o, en: _invoice(o, "tax_id")),
+    Column("发票号码", "invoice number", lambda o, en: _invoice(o, "invoice_number")),
+    Column("商品目录版本", "catalog revision", lambda o, en: o.catalog_revision),
+    Column("Stripe 付款编号", "Stripe payment", lambda o, en: o.stripe_payment_intent),
 )
+"""The columns of the orders export: the order, its money, what was bought, where it goes, what came of it."""
 
 
-def _returns_cell(returns: list[dict]) -> str:
-    return "; ".join(f"{r['number']} {r['status']} ¥{r['amount']}" for r in returns)
+def orders_csv(orders: list[Order], lang: str = "zh") -> str:
+    """Orders as CSV for the owner's spreadsheet (see csv_text)."""
+    return csv_text(ORDER_CSV, orders, lang)
 
 
-def orders_csv(orders: list[Order]) -> str:
-    """Orders as CSV for a spreadsheet, with formula-looking cells defused."""
-    rows = []
-    for order in orders:
-        data = order_json(order)
-        data["lines"] = "; ".join(f"{line['product']} × {line['quantity']} @ {line['unit_price']}" for line in data["lines"])
-        shipping = data["shipping_address"] or {}
-        data.update({key: shipping.get(key) for key in ("mobile", "province", "city", "district", "address", "postcode")})
-        data["recipient"] = shipping.get("name")
-        data["returns"] = _returns_cell(data["returns"])
-        data.update({f"invoice_{name}": value for name, value in (data["invoice"] or {}).items()})
-        rows.append(data)
-    return csv_text(CSV_COLUMNS, rows)
+def return_reasons(db: Session, rows: list[dict]) -> dict[int, str]:
+    """Each return's reason (rows as returns_listing made them) as the buyer chose it on the order page: a
+    cancellation's words when asked before shipping."""
+    return {row["id"]: reason_label(db.get_one(Order, row["order_id"]), db.get_one(ReturnRequest, row["id"])) for row in rows}
 
 
-RETURN_CSV_COLUMNS = (
-    "number",
-    "order_number",
-    "status",
-    "reason",
-    "note",
-    "amount",
-    "lines",
-    "restock",
-    "restocked",
-    "stripe_refund_id",
-    "refusal",
-    "requested_at",
-    "decided_at",
-    "refunded_at",
+def _returned_goods(lines: list[dict], english: bool) -> str:
+    each = "{} × {} (¥{})" if english else "{} × {}（¥{}）"
+    return ("; " if english else "；").join(
+        each.format(line["title"] or line["product"], line["quantity"], line["amount"]) for line in lines
+    )
+
+
+def _return_csv(reasons: dict[int, str]) -> tuple[Column, ...]:
+    return (
+        Column("售后单号", "return", lambda r, en: r["number"]),
+        Column("订单号", "order", lambda r, en: r["order_number"]),
+        Column("状态", "status", lambda r, en: _said(en, r["status"], RETURN_STATUS_LABELS)),
+        Column("原因", "reason", lambda r, en: r["reason"] if en else reasons.get(r["id"], r["reason"])),
+        Column("买家说明", "note", lambda r, en: r["note"]),
+        Column("退款金额（元）", "amount (CNY)", lambda r, en: Decimal(r["amount"])),
+        Column("商品", "items", lambda r, en: _returned_goods(r["lines"], en)),
+        Column("要求回库存", "restock asked", lambda r, en: r["restock"]),
+        Column("已回库存", "restocked", lambda r, en: r["restocked"]),
+        Column("拒绝理由", "refusal", lambda r, en: r["refusal"]),
+        Column("申请时间（北京时间）", "requested (Beijing time)", lambda r, en: _time(r["requested_at"])),
+        Column("处理时间（北京时间）", "decided (Beijing time)", lambda r, en: _time(r["decided_at"])),
+        Column("退款时间（北京时间）", "refunded (Beijing time)", lambda r, en: _time(r["refunded_at"])),
+        Column("Stripe 退款编号", "Stripe refund", lambda r, en: r["stripe_refund_id"]),
+    )
+
+
+def returns_csv(rows: list[dict], reasons: dict[int, str], lang: str = "zh") -> str:
+    """Returns (as returns_listing made them; `reasons` from return_reasons) as CSV for the owner's spreadsheet."""
+    return csv_text(_return_csv(reasons), rows, lang)
+
+
+INVOICE_CSV = (
+    Column("订单号", "order", lambda i, en: i["order_number"]),
+    Column("状态", "status", lambda i, en: _said(en, i["status"], INVOICE_STATUS_LABELS)),
+    Column("开票金额（元）", "amount (CNY)", lambda i, en: Decimal(i["amount"])),
+    Column("发票类型", "kind", lambda i, en: _said(en, i["kind"], INVOICE_KINDS)),
+    Column("抬头类型", "title type", lambda i, en: _said(en, i["title_type"], TITLE_TYPES)),
+    Column("发票抬头", "title", lambda i, en: i["title"]),
+    Column("税号", "tax id", lambda i, en: i["tax_id"]),
+    Column("注册地址", "registered address", lambda i, en: i["registered_address"]),
+    Column("注册电话", "registered phone", lambda i, en: i["registered_phone"]),
+    Column("开户银行", "bank", lambda i, en: i["bank_name"]),
+    Column("银行账号", "bank account", lambda i, en: i["bank_account"]),
+    Column("发票号码", "invoice number", lambda i, en: i["invoice_number"]),
+    Column("申请时间（北京时间）", "requested (Beijing time)", lambda i, en: _time(i["requested_at"])),
+    Column("开具时间（北京时间）", "issued (Beijing time)", lambda i, en: _time(i["issued_at"])),
 )
-
-
-def returns_csv(rows: list[dict]) -> str:
-    """Returns (as return_json made them, with their order numbers) as CSV."""
-    return csv_text(RETURN_CSV_COLUMNS, [{**data, "lines": _return_lines_cell(data["lines"])} for data in rows])
-
-
-def _return_lines_cell(lines: list[dict]) -> str:
-    return "; ".join(f"{line['product']} × {line['quantity']} ¥{line['amount']}" for line in lines)
-
-
-INVOICE_CSV_COLUMNS = ("order_number", "amount", *INVOICE_FIELDS, "requested_at", "issued_at")
+"""The columns of the invoice requests export: what the tax platform asks for, in its order."""
 
 
 def returns_listing(db: Session, status: str | None) -> list[dict]:
@@ -308,9 +407,9 @@ def invoices_listing(db: Session, status: str | None) -> list[dict]:
     return rows
 
 
-def invoices_csv(rows: list[dict]) -> str:
-    """Invoice requests (as invoice_json made them, with order number and amount) as CSV."""
-    return csv_text(INVOICE_CSV_COLUMNS, rows)
+def invoices_csv(rows: list[dict], lang: str = "zh") -> str:
+    """Invoice requests (as invoices_listing made them) as CSV for the owner's spreadsheet."""
+    return csv_text(INVOICE_CSV, rows, lang)
 
 
 @dataclass
@@ -322,7 +421,14 @@ class ReconcileReport:
     unknown: list[str] = field(default_factory=list)
 
 
-MEMBER_CSV_COLUMNS = ("email", "since", "until", "renewal", "status")
+MEMBER_CSV = (
+    Column("邮箱", "email", lambda m, en: m["email"]),
+    Column("开通时间（北京时间）", "since (Beijing time)", lambda m, en: m["since"]),
+    Column("到期时间（北京时间）", "until (Beijing time)", lambda m, en: m["until"]),
+    Column("状态", "status", lambda m, en: STANDINGS[m["status"]][en]),
+    Column("续费方式", "renewal", lambda m, en: RENEWALS[m["renewal"]][en]),
+)
+"""The columns of the PLUS members export, as `plus members list` shows them."""
 
 
 def member_json(row: dict) -> dict:
@@ -330,9 +436,9 @@ def member_json(row: dict) -> dict:
     return {**row, "since": _stamp(row["since"]), "until": _stamp(row["until"])}
 
 
-def members_csv(rows: list[dict]) -> str:
-    """PLUS members (members_listing) as CSV."""
-    return csv_text(MEMBER_CSV_COLUMNS, [member_json(row) for row in rows])
+def members_csv(rows: list[dict], lang: str = "zh") -> str:
+    """PLUS members (as members_listing made them) as CSV for the owner's spreadsheet."""
+    return csv_text(MEMBER_CSV, rows, lang)
 
 
 def reconcile(

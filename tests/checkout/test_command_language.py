@@ -1,19 +1,25 @@
 """The operator commands speak one language: zh-CN by default, a Chinese operator reading no stray
-English; with `--lang en`, today's English words and no Chinese but the data. Machine output
-(--format json/csv) is the same in both."""
+English; with `--lang en`, today's English words and no Chinese but the data. Output for programs
+(--format json) is the same in both; --format csv, for the owner's spreadsheet, is in the operator's language."""
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import logging
+from decimal import Decimal
 
 import pytest
 from click.testing import CliRunner
+from sqlalchemy import update
 
 from admin.cli import cli
-from checkout.models import order_number
-from tests.language import column_of, columns, stray_chinese, stray_english
+from checkout.db import get_database
+from checkout.models import Order, order_number
+from tests.language import CJK, column_of, columns, stray_chinese, stray_english
 
-from .helpers import ADDRESS, UMBRELLA, buy, flush, paid_member, pay, post_event, wait_for
+from .helpers import ADDRESS, UMBRELLA, buy, flush, paid_member, pay, post_event, spreadsheet, wait_for
+from .test_admin import AUTH
 from .test_charges import order_of
 from .test_commands import env  # noqa: F401 - the fixture pointing `plus` at the test app
 from .test_invoices import SPECIAL, ask_invoice
@@ -102,8 +108,6 @@ def test_the_order_list_is_a_table_in_the_operators_language(shop):
     assert "    partly refunded ¥8.55" in en and "    ↩ TH00000001 refunded ¥8.55: 24骨全自动雨伞 × 1" in en
     assert "    → 张三 13800138000 浙江省杭州市西湖区文三路 100 号 2 幢 301 室 (delivery ¥8.00)" in en
     assert en[-1] == "3 of 3 order(s)"
-    for fmt in ("json", "csv"):  # machine output: never translated
-        assert plus("zh", "orders", "list", "--format", fmt).output == plus("en", "orders", "list", "--format", fmt).output
 
 
 def test_an_order_of_many_long_titled_items_and_a_long_email_fits_80_columns(live, client, env, shop_content):  # noqa: F811
@@ -169,8 +173,7 @@ def test_the_other_lists_are_tables_in_the_operators_language(shop, command, zh_
     en = speaks("en", *command)
     assert en.splitlines()[0].split() == en_heading and en.splitlines()[-1] == total[1]
     assert all(word in en for word in en_words), en
-    for fmt in ("json", "csv"):  # machine output: never translated
-        assert plus("zh", *command, "--format", fmt).output == plus("en", *command, "--format", fmt).output
+    assert plus("zh", *command, "--format", "json").output == plus("en", *command, "--format", "json").output  # for programs
 
 
 def test_shipping_refunding_and_reconciling_speak_the_operators_language(shop):
@@ -298,3 +301,68 @@ def test_what_the_order_services_refuse_is_said_in_the_operators_language(live, 
     for command, zh, en in refusals:
         assert speaks("zh", *command, exit_code=1) == f"错误：{zh}\n"
         assert speaks("en", *command, exit_code=1) == f"Error: {en}\n"
+
+
+def downloaded(printed: str) -> str:
+    """What the web admin's download of a CSV `plus` printed in zh holds: the same (CliRunner's output has \\n for \\r\\n)."""
+    return printed.replace("\n", "\r\n")
+
+
+def test_the_csv_exports_are_for_the_owners_spreadsheet(shop, live, client):
+    before_dawn = dt.datetime(2026, 11, 30, 17, 30, tzinfo=dt.UTC)  # 30 November in UTC, 1 December in Beijing
+    with get_database(live.app).transaction() as db:
+        db.execute(update(Order).where(Order.id == shop[2].id).values(created_at=before_dawn))
+    first, second, third = (order.number for order in shop)
+
+    exported = plus("zh", "orders", "list", "--format", "csv").output
+    rows = {row["订单号"]: row for row in spreadsheet(exported)}
+    headers = list(rows[first])
+    assert headers[:3] == ["订单号", "状态", "下单时间（北京时间）"] and "实付金额（元）" in headers
+    assert all(CJK.search(header) for header in headers), headers  # no snake_case for the owner
+    assert rows[third]["下单时间（北京时间）"] == "2026-12-01 01:30"
+    assert [rows[number]["状态"] for number in (first, second, third)] == ["已发货", "已付款", "已付款"]
+    assert sum(Decimal(row["实付金额（元）"]) for row in rows.values()) == Decimal("144.30")  # plain numbers: they sum
+    assert rows[first]["已退款（元）"] == "8.55" and rows[first]["配送费（元）"] == "8.00"
+    assert rows[first]["商品"] == "24骨全自动雨伞 × 3（单价 ¥8.55）；奥克斯家用大吸尘器 × 1（单价 ¥69.00）"
+    assert rows[first]["售后"] == "TH00000001 已退款 ¥8.55" and rows[first]["快递公司"] == "顺丰"
+    assert rows[first]["发票状态"] == "已开具" and rows[first]["发票号码"] == '="12345678"'  # digits a spreadsheet keeps as text
+    assert rows[first]["手机"] == '="13800138000"' and rows[first]["会员价"] == "否"
+    assert client.get("/api/admin/orders", headers=AUTH, query_string={"format": "csv"}).get_data(as_text=True) == downloaded(exported)
+
+    rows = {row["order"]: row for row in spreadsheet(plus("en", "orders", "list", "--format", "csv").output)}
+    assert list(rows[first])[:3] == ["order", "status", "created (Beijing time)"] and "total (CNY)" in rows[first]
+    assert rows[third]["created (Beijing time)"] == "2026-12-01 01:30"
+    assert [rows[number]["status"] for number in (first, second, third)] == ["shipped", "paid", "paid"]
+    assert sum(Decimal(row["total (CNY)"]) for row in rows.values()) == Decimal("144.30")
+    assert rows[first]["items"] == "24骨全自动雨伞 × 3 (¥8.55 each); 奥克斯家用大吸尘器 × 1 (¥69.00 each)"
+    assert rows[first]["member prices"] == "no"
+    json_zh, json_en = (plus(lang, "orders", "list", "--format", "json").output for lang in ("zh", "en"))
+    assert json_zh == json_en and json.loads(json_zh)["orders"][-1]["created_at"] == before_dawn.isoformat()  # json: unchanged
+
+    exported = plus("zh", "orders", "returns", "list", "--format", "csv").output
+    returns = {row["售后单号"]: row for row in spreadsheet(exported)}
+    assert [returns[number]["状态"] for number in ("TH00000001", "TH00000002")] == ["已退款", "未通过"]
+    assert returns["TH00000002"]["原因"] == "其他原因" and returns["TH00000002"]["拒绝理由"] == "已超过退货期限"
+    assert sum(Decimal(row["退款金额（元）"]) for row in returns.values()) == Decimal("17.10")
+    assert returns["TH00000001"]["商品"] == "24骨全自动雨伞 × 1（¥8.55）" and returns["TH00000001"]["订单号"] == first
+    assert all(CJK.search(header) for header in returns["TH00000001"]) and "申请时间（北京时间）" in returns["TH00000001"]
+    assert client.get("/api/admin/returns", headers=AUTH, query_string={"format": "csv"}).get_data(as_text=True) == downloaded(exported)
+    returns = {row["return"]: row for row in spreadsheet(plus("en", "orders", "returns", "list", "--format", "csv").output)}
+    assert returns["TH00000001"]["status"] == "refunded" and returns["TH00000001"]["amount (CNY)"] == "8.55"
+
+    exported = plus("zh", "orders", "invoices", "list", "--format", "csv").output
+    invoices = {row["订单号"]: row for row in spreadsheet(exported)}
+    assert invoices[first]["状态"] == "已开具" and invoices[first]["发票号码"] == '="12345678"'
+    assert invoices[second]["发票类型"] == "增值税专用发票" and invoices[second]["抬头类型"] == "企业"
+    assert invoices[second]["银行账号"] == '="5719000012345678"' and invoices[second]["开票金额（元）"] == "25.10"
+    assert all(CJK.search(header) for header in invoices[first]) and "申请时间（北京时间）" in invoices[first]
+    assert client.get("/api/admin/invoices", headers=AUTH, query_string={"format": "csv"}).get_data(as_text=True) == downloaded(exported)
+    invoices = {row["order"]: row for row in spreadsheet(plus("en", "orders", "invoices", "list", "--format", "csv").output)}
+    assert invoices[second]["kind"] == "special" and invoices[second]["amount (CNY)"] == "25.10"
+
+    members = {row["邮箱"]: row for row in spreadsheet(plus("zh", "members", "list", "--format", "csv").output)}
+    assert list(members["member@example.com"]) == ["邮箱", "开通时间（北京时间）", "到期时间（北京时间）", "状态", "续费方式"]
+    assert members["member@example.com"]["状态"] == "有效" and members["lapsed@example.com"]["状态"] == "已过期"
+    assert members["lapsed@example.com"]["续费方式"] == "一次付清"
+    members = {row["email"]: row for row in spreadsheet(plus("en", "members", "list", "--csv").output)}
+    assert members["member@example.com"]["status"] == "active" and "until (Beijing time)" in members["member@example.com"]

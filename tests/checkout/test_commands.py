@@ -52,7 +52,7 @@ def test_orders_list_ship_in_every_format(env, client):
     assert json.loads(plus("orders", "list", "--format", "json", "--status", "已付款").output) == listed  # the table's word too
     assert json.loads(plus("orders", "list", "--format", "json", "--status", "已发货").output)["total"] == 0
     exported = plus("orders", "list", "--format", "csv").output
-    assert exported.startswith("\ufeffnumber,status")  # the byte-order mark Excel needs to read UTF-8
+    assert exported.startswith("\ufeff订单号,状态")  # the byte-order mark Excel needs to read UTF-8
     shipped = plus("orders", "ship", "PLUS00000001", "--carrier", "顺丰", "--tracking", "SF1")
     assert shipped.exit_code == 0, shipped.output
     assert json.loads(plus("orders", "list", "--format", "json").output)["orders"][0]["tracking"] == "SF1"

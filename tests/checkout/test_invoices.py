@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
-
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import update
@@ -13,7 +10,7 @@ from admin.cli import cli
 from checkout.db import get_database
 from checkout.models import Order
 
-from .helpers import ADMIN_TOKEN, csrf_token, outbox
+from .helpers import ADMIN_TOKEN, csrf_token, outbox, spreadsheet
 from .test_commands import env  # noqa: F401 - the fixture pointing `plus` at the test app
 from .test_returns import order, order_page  # noqa: F401 - the paid order fixture
 
@@ -86,12 +83,12 @@ def test_invoices_are_listed_as_json_and_csv(live, client, order, env):  # noqa:
     listed = client.get("/api/admin/invoices", headers=AUTH, query_string={"status": "requested"}).get_json()
     assert listed["total"] == 1 and listed["invoices"][0]["order_number"] == order.number
     exported = client.get("/api/admin/invoices", headers=AUTH, query_string={"format": "csv"}).get_data(as_text=True)
-    [row] = list(csv.DictReader(io.StringIO(exported)))
-    assert row["title"] == "张三" and row["title_type"] == "personal" and row["amount"] == "102.65" and row["status"] == "requested"
+    [row] = spreadsheet(exported)
+    assert row["发票抬头"] == "张三" and row["抬头类型"] == "个人" and row["开票金额（元）"] == "102.65" and row["状态"] == "待开具"
     orders_csv = client.get("/api/admin/orders", headers=AUTH, query_string={"format": "csv"}).get_data(as_text=True)
-    [order_row] = list(csv.DictReader(io.StringIO(orders_csv)))
-    assert {"refunded_amount", "dispute_status", "returns", "invoice_status", "invoice_title", "invoice_number"} <= set(order_row)
-    assert order_row["invoice_status"] == "requested" and order_row["refunded_amount"] == "0.00"
+    [order_row] = spreadsheet(orders_csv)
+    assert {"已退款（元）", "付款争议", "售后", "发票状态", "发票抬头", "发票号码"} <= set(order_row)
+    assert order_row["发票状态"] == "待开具" and order_row["已退款（元）"] == "0.00"
     issued = CliRunner().invoke(cli, ["orders", "invoices", "issue", order.number, "--number", "12345678"], catch_exceptions=False)
     assert issued.exit_code == 0, issued.output
     listed = CliRunner().invoke(cli, ["--lang", "en", "orders", "invoices", "list"], catch_exceptions=False)

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import json
 
 from sqlalchemy import select
 
 from checkout.db import get_database
+from checkout.localtime import local_time
 from checkout.models import User
 
-from .helpers import flush, paid_member, sign_up, wait_for
+from .helpers import flush, paid_member, sign_up, spreadsheet, wait_for
 from .test_commands import env, plus  # noqa: F401 - the fixture pointing `plus` at the test app
 from .test_membership import buy_membership
 
@@ -53,12 +52,11 @@ def test_members_are_listed_with_how_their_plus_renews(live, env):  # noqa: F811
     }
     assert table.output.splitlines()[-1] == "3 member(s)"
 
-    rows = list(csv.DictReader(io.StringIO(plus("members", "list", "--csv").output.removeprefix("\ufeff"))))
-    by_email = {row["email"]: row for row in rows}
-    assert list(rows[0]) == ["email", "since", "until", "renewal", "status"]
-    assert by_email["card@example.com"]["renewal"] == "card" and by_email["lapsed@example.com"]["status"] == "expired"
-    until = dt.datetime.fromisoformat(by_email["alipay@example.com"]["until"])
-    assert until == member_until(live.app, "alipay@example.com").replace(tzinfo=dt.UTC)
+    rows = spreadsheet(plus("members", "list", "--csv").output)
+    by_email = {row["邮箱"]: row for row in rows}
+    assert list(rows[0]) == ["邮箱", "开通时间（北京时间）", "到期时间（北京时间）", "状态", "续费方式"]
+    assert by_email["card@example.com"]["续费方式"] == "银行卡自动续费" and by_email["lapsed@example.com"]["状态"] == "已过期"
+    assert by_email["alipay@example.com"]["到期时间（北京时间）"] == local_time(member_until(live.app, "alipay@example.com"))
 
     active = json.loads(plus("members", "list", "--status", "active", "--format", "json").output)
     assert active["total"] == 2 and {m["email"] for m in active["members"]} == {"card@example.com", "alipay@example.com"}

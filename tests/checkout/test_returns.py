@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import re
 
 import pytest
@@ -18,7 +16,7 @@ from checkout.db import get_database
 from checkout.models import Order, ReturnRequest, StockCounter
 from checkout.stripe_api import as_dict
 
-from .helpers import ADMIN_TOKEN, UMBRELLA, buy, csrf_token, flush, other_shopper, outbox, pay, sign_up, wait_for
+from .helpers import ADMIN_TOKEN, UMBRELLA, buy, csrf_token, flush, other_shopper, outbox, pay, sign_up, spreadsheet, wait_for
 from .test_charges import order_of, reread, stripe_client
 from .test_commands import env  # noqa: F401 - the fixture pointing `plus` at the test app
 
@@ -180,8 +178,8 @@ def test_returns_are_listed_as_json_and_csv_and_on_the_order(live, client, order
     listed = client.get("/api/admin/returns", headers=AUTH, query_string={"status": "requested"}).get_json()
     assert listed["total"] == 1 and listed["returns"][0]["order_number"] == order.number
     exported = client.get("/api/admin/returns", headers=AUTH, query_string={"format": "csv"})
-    [row] = list(csv.DictReader(io.StringIO(exported.get_data(as_text=True))))
-    assert row["amount"] == "8.55" and row["lines"] == "umbrella × 1 ¥8.55" and row["note"] == "'=SUM(A1)"
+    [row] = spreadsheet(exported.get_data(as_text=True))
+    assert row["退款金额（元）"] == "8.55" and row["商品"] == "24骨全自动雨伞 × 1（¥8.55）" and row["买家说明"] == "'=SUM(A1)"
     shown = client.get(f"/api/admin/orders/{order.id}", headers=AUTH).get_json()
     assert shown["returns"][0]["status"] == "requested" and shown["refunded_amount"] == "0.00" and shown["dispute_status"] is None
     assert client.get("/api/admin/returns", headers=AUTH, query_string={"status": "lost"}).status_code == 400
