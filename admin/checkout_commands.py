@@ -379,23 +379,30 @@ TITLE_COLUMNS = 30
 
 
 def _goods(lines) -> list[str]:
-    """An order's or a return's lines as the operator names them: `24骨全自动雨伞 × 2`, by the title the
-    order kept (cut to TITLE_COLUMNS), by the product id only where no title was kept."""
-    return [f"{shortened(line.title or line.product_id, TITLE_COLUMNS)} × {line.quantity}" for line in lines]
+    """An order's or a return's lines (models, or dicts as return_json makes them) as the operator names
+    them: `24骨全自动雨伞 × 2`, by the title the order kept (cut to TITLE_COLUMNS), by the product id only
+    where no title was kept."""
+    named = []
+    for line in lines:
+        title, product, quantity = (
+            (line["title"], line["product"], line["quantity"]) if isinstance(line, dict) else (line.title, line.product_id, line.quantity)
+        )
+        named.append(f"{shortened(title or product, TITLE_COLUMNS)} × {quantity}")
+    return named
 
 
 def _bought(lines, width: int = 80) -> list[str]:
-    """What an order holds, under its row: `    商品：24骨全自动雨伞 × 3，奥克斯家用大吸尘器 × 1`, carried on to
-    more lines (lined up under the first item) rather than past `width` columns."""
+    """What an order or a return holds, under its row: `    商品：24骨全自动雨伞 × 3，奥克斯家用大吸尘器 × 1`,
+    carried on to more lines (lined up under the first item) rather than past `width` columns."""
     label, comma = say("    商品：", "    items: "), say("，", ", ")
     goods = _goods(lines)
-    rows, row = [], label
+    rows, row, first = [], label, True
     for i, item in enumerate(goods):
         item += comma if i < len(goods) - 1 else ""
-        if row.strip() and row != label and columns(row + item.rstrip()) > width:
+        if not first and columns(row + item.rstrip()) > width:
             rows.append(row.rstrip())
-            row = " " * columns(label)
-        row += item
+            row, first = " " * columns(label), True
+        row, first = row + item, False
     return [*rows, row.rstrip()] if goods else []
 
 
@@ -556,10 +563,10 @@ def list_returns(status: str | None = None, fmt: str = "table") -> None:
                 say(STATUS_LABELS[row["status"]], row["status"]),
                 f"¥{row['amount']:>9}",
                 say(reasons[row["id"]], row["reason"]),
-                ", ".join(f"{line['product']}×{line['quantity']}" for line in row["lines"]),
             ]
-            refused = say("  未通过：", "  refused: ") + row["refusal"] if row["refusal"] else ""
-            table.append((cells, [f"    {row['note'] or ''}{refused}"] if row["note"] or row["refusal"] else []))
+            refused = say("未通过：", "refused: ") + row["refusal"] if row["refusal"] else ""
+            said = "  ".join(filter(None, [row["note"], refused]))  # the buyer's words, then why it was refused
+            table.append((cells, [*_bought(row["lines"]), *([f"    {said}"] if said else [])]))
         _echo_table(RETURN_COLUMNS, table, right={3})
         click.echo(say(f"共 {len(rows)} 个售后单", f"{len(rows)} return(s)"))
 
@@ -570,9 +577,9 @@ RETURN_COLUMNS = (
     ("状态", "status"),
     ("退款金额", "amount"),
     ("原因", "reason"),
-    ("商品", "items"),
 )
-"""The columns of `plus orders returns list`, (zh, en)."""
+"""The columns of `plus orders returns list`, (zh, en): what comes back goes under the row, by title, as in
+`plus orders list`."""
 
 
 @returns_.command("approve", zh="批准退货：在 Stripe 退还这几项的款（再运行一次也不会重复退款）。")

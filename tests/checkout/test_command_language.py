@@ -138,10 +138,10 @@ def test_an_order_of_many_long_titled_items_and_a_long_email_fits_80_columns(liv
     [
         (
             ("orders", "returns", "list"),
-            ["售后单号", "订单号", "状态", "退款金额", "原因", "商品"],
-            ["已退款", "未通过", "其他原因", "未通过：已超过退货期限"],
-            ["return", "order", "status", "amount", "reason", "items"],
-            ["refunded", "refused", "other", "refused: 已超过退货期限"],
+            ["售后单号", "订单号", "状态", "退款金额", "原因"],
+            ["已退款", "未通过", "其他原因", "未通过：已超过退货期限", "\n    商品：24骨全自动雨伞 × 1\n"],  # titles, under the row
+            ["return", "order", "status", "amount", "reason"],
+            ["refunded", "refused", "other", "refused: 已超过退货期限", "\n    items: 24骨全自动雨伞 × 1\n"],
             ("共 2 个售后单", "2 return(s)"),
         ),
         (
