@@ -415,23 +415,47 @@ def _bought(lines, width: int = 80) -> list[str]:
 )
 @option(
     "--tracking",
-    help="运单号 / tracking number. On a shipped order: corrects it, and the buyer is mailed again.",
-    zh="运单号。对已发货的订单：更正运单号，并再次邮件通知买家。",
+    help="运单号 / tracking number. On a shipped order: corrects it, and the buyer is mailed the new one.",
+    zh="运单号。对已发货的订单：更正运单号，并把新单号邮件告诉买家。",
 )
-def ship(order: str, carrier: str | None, tracking: str | None) -> None:
+@option(
+    "--no-tracking",
+    is_flag=True,
+    help="Ship without a tracking number (delivered by hand, picked up): otherwise --tracking is asked for.",
+    zh="不写运单号发货（自己送货、买家自提）；不加这一项时必须写 --tracking。",
+)
+def ship(order: str, carrier: str | None, tracking: str | None, no_tracking: bool) -> None:
     """Mark an order shipped (发货); the buyer is mailed. Again on a shipped order: correct its carrier or tracking."""
     from checkout import orders as service
     from checkout.db import get_database
 
+    if tracking and no_tracking:
+        raise click.UsageError(say("--tracking 和 --no-tracking 只能选一个", "--tracking and --no-tracking cannot go together"))
     with _app() as app, get_database(app).transaction() as session:
         before = service.get_order(session, _order_id(order))
         was_shipped, old = before.status == OrderStatus.SHIPPED, before.parcel or "-"
+        if before.status == OrderStatus.PAID and not tracking and not no_tracking:
+            # A parcel without its number is one the buyer cannot follow: the mail would go without it.
+            raise click.ClickException(
+                say(
+                    f"发货要写运单号，买家才能查件：plus orders ship {before.number} --carrier 顺丰 --tracking SF1234567890"
+                    "（自己送货、没有运单号的，加 --no-tracking）",
+                    f"shipping needs a tracking number the buyer can follow: plus orders ship {before.number} --carrier 顺丰 "
+                    "--tracking SF1234567890 (delivered by hand, no tracking number: add --no-tracking)",
+                )
+            )
         shipped = service.ship(session, before.id, carrier=carrier, tracking=tracking)
         if was_shipped:
+            new = shipped.parcel or "-"
             click.echo(
                 say(
-                    f"{shipped.number} 本来就已发货：快递信息 {old} → {shipped.parcel or '-'}，已再次邮件通知买家",
-                    f"{shipped.number} already shipped: tracking updated, buyer mailed again",
+                    f"{shipped.number} 本来就已发货：快递信息 {old} → {new}，已把新的快递信息邮件告诉买家",
+                    f"{shipped.number} already shipped: tracking {old} → {new}, the buyer is mailed the new one",
+                )
+                if new != old
+                else say(
+                    f"{shipped.number} 本来就已发货，快递信息 {old} 没有变，没有再发邮件",
+                    f"{shipped.number} already shipped with {old}: nothing changed, no mail sent",
                 )
             )
             return

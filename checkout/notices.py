@@ -44,10 +44,12 @@ def order_paid(db: Session, order: Order) -> None:
     _order_mail(db, order, "order_paid", f"订单 {order.number} 已付款，我们将尽快发货")
 
 
-def order_shipped(db: Session, order: Order, parcel: list[tuple[str, int, int]]) -> None:
-    """The order left: carrier, tracking number and what is in the parcel ((title, sent, cancelled) per line)."""
+def order_shipped(db: Session, order: Order, parcel: list[tuple[str, int, int]], *, correcting: bool = False) -> None:
+    """The order left: carrier, tracking number and what is in the parcel ((title, sent, cancelled) per line);
+    `correcting` a shipped order's carrier or number, the mail says what changed rather than 已发货 again."""
     # A corrected tracking number is news to the buyer: one mail per number, not per command.
-    _order_mail(db, order, "order_shipped", f"订单 {order.number} 已发货", key=f":{order.tracking or ''}", parcel=parcel)
+    subject = f"订单 {order.number} 的快递信息已更新" if correcting else f"订单 {order.number} 已发货"
+    _order_mail(db, order, "order_shipped", subject, key=f":{order.tracking or ''}", parcel=parcel, correcting=correcting)
 
 
 def order_refunded(db: Session, order: Order) -> None:

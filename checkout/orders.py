@@ -182,11 +182,12 @@ def ship(db: Session, order_id: int, *, carrier: str | None = None, tracking: st
             f"订单 {order.number} 的商品已全部退货退款，无需发货",
             f"every item of order {order.number} was returned and refunded: nothing to ship",
         )
+    correcting = order.status == OrderStatus.SHIPPED
     order.status = OrderStatus.SHIPPED
     order.shipped_at = shipped_at
     order.carrier = carrier or order.carrier
     order.tracking = tracking or order.tracking
-    notices.order_shipped(db, order, parcel)
+    notices.order_shipped(db, order, parcel, correcting=correcting)
     return order
 
 

@@ -182,10 +182,12 @@ def test_shipping_refunding_and_reconciling_speak_the_operators_language(shop):
         f"{third} 已发货，寄往 张三 13800138000 浙江省杭州市西湖区文三路 100 号 2 幢 301 室（配送费 ¥8.00）",
         "  装箱：24骨全自动雨伞 × 1",
     ]
-    assert speaks("en", "orders", "ship", third, "--tracking", "SF3") == f"{third} already shipped: tracking updated, buyer mailed again\n"
+    assert speaks("en", "orders", "ship", third, "--tracking", "SF3") == (
+        f"{third} already shipped: tracking 顺丰 SF2 → 顺丰 SF3, the buyer is mailed the new one\n"
+    )
     assert (
         speaks("zh", "orders", "ship", third, "--tracking", "SF4")
-        == f"{third} 本来就已发货：快递信息 顺丰 SF3 → 顺丰 SF4，已再次邮件通知买家\n"
+        == f"{third} 本来就已发货：快递信息 顺丰 SF3 → 顺丰 SF4，已把新的快递信息邮件告诉买家\n"
     )
     asked = speaks("zh", "orders", "refund", third, input="n\n", exit_code=1)
     assert asked == f"确定全额退款 {third}（已发货，¥16.55，buyer@example.com）？ [y/N]: n\n没有退款\n"

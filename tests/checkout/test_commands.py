@@ -147,7 +147,29 @@ def test_shipping_again_says_the_tracking_it_corrected(env, client):
     post_event(client, "checkout.session.completed", as_paid(env, open_session(client)))
     plus("orders", "ship", "PLUS00000001", "--carrier", "顺丰", "--tracking", "SF123")
     again = plus("orders", "ship", "PLUS00000001", "--tracking", "SF124")
-    assert again.exit_code == 0 and "本来就已发货：快递信息 顺丰 SF123 → 顺丰 SF124，已再次邮件通知买家" in again.output, again.output
+    assert again.exit_code == 0 and "本来就已发货：快递信息 顺丰 SF123 → 顺丰 SF124，已把新的快递信息邮件告诉买家" in again.output, (
+        again.output
+    )
+    first, corrected = outbox(env, "order_shipped")
+    assert first.subject == "订单 PLUS00000001 已发货" and "SF123" in first.body
+    assert corrected.subject == "订单 PLUS00000001 的快递信息已更新" and "快递信息已更新，请以这封邮件为准" in corrected.body
+    assert "快递单号：SF124" in corrected.body and "已发货。" not in corrected.body
+    same = plus("orders", "ship", "PLUS00000001", "--tracking", "SF124")
+    assert same.exit_code == 0 and "快递信息 顺丰 SF124 没有变，没有再发邮件" in same.output, same.output
+    assert len(outbox(env, "order_shipped")) == 2
+
+
+def test_a_first_shipment_asks_for_its_tracking_number_unless_there_is_none(env, client):
+    post_event(client, "checkout.session.completed", as_paid(env, open_session(client)))
+    bare = plus("orders", "ship", "PLUS00000001", "--carrier", "顺丰")
+    assert bare.exit_code == 1 and "发货要写运单号，买家才能查件" in bare.output and "--no-tracking" in bare.output, bare.output
+    assert outbox(env, "order_shipped") == [] and "已付款" in plus("orders", "list").output  # nothing shipped
+    assert plus("orders", "ship", "PLUS00000001", "--tracking", "SF1", "--no-tracking").exit_code == 2
+    by_hand = plus("orders", "ship", "PLUS00000001", "--no-tracking")
+    assert by_hand.exit_code == 0 and "PLUS00000001 已发货" in by_hand.output, by_hand.output
+    later = plus("orders", "ship", "PLUS00000001", "--carrier", "顺丰", "--tracking", "SF9")  # the number came later after all
+    assert later.exit_code == 0 and "快递信息 - → 顺丰 SF9" in later.output, later.output
+    assert [m.subject for m in outbox(env, "order_shipped")] == ["订单 PLUS00000001 已发货", "订单 PLUS00000001 的快递信息已更新"]
 
 
 def test_orders_since_a_day_means_from_midnight_beijing_time(env, client):
