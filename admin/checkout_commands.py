@@ -81,9 +81,11 @@ def _stripe(app):
 
 
 def _order_id(value: str) -> int:
+    """An order number as typed (PLUS00000012 or 12), checked as the command line is read: a mistyped one
+    is a usage error before the command connects to anything."""
     digits = value.upper().removeprefix("PLUS")
     if not digits.isdigit():
-        raise click.BadParameter(
+        raise click.UsageError(
             say(f"{value} 不是订单号：订单号写成 PLUS00000012 或 12。", f"{value!r} is not an order number such as PLUS00000012 or 12")
         )
     return int(digits)
@@ -105,9 +107,19 @@ def _ship_to(order) -> str:
     return where + say("（包邮）", " (free delivery)")
 
 
+class _BeijingTime(logging.Formatter):
+    """Log lines timed in Beijing time, as every time the commands show (a server's clock is often UTC)."""
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802 (logging's name)
+        return dt.datetime.fromtimestamp(record.created, STORE_TIMEZONE).strftime("%Y-%m-%d %H:%M:%S")
+
+
 def _logging(verbose: bool = True) -> None:
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    for chatty in ("pelican", "alembic"):  # one line per copied file or migration step is noise here
+    handler = logging.StreamHandler()
+    handler.setFormatter(_BeijingTime("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, handlers=[handler])
+    # one line per copied file, migration step or Stripe request (in English, the library's) is noise here
+    for chatty in ("pelican", "alembic", "stripe"):
         logging.getLogger(chatty).setLevel(logging.WARNING)
 
 
@@ -332,18 +344,17 @@ to 30 characters fits 80 columns (what was bought goes under it)."""
 
 
 def _echo_orders(page, total: int) -> None:
-    """A page of orders as a table: a line each (its amount no wider than the page's largest), and under it
+    """A page of orders as a table: a line each (amounts aligned right, ¥ next to each), and under it
     what was bought (by title), where it goes, a partial refund and its returns."""
     from checkout.returns import STATUS_LABELS
 
-    digits = max((len(str(order.amount_total)) for order in page), default=0)
     rows = []
     for order in page:
         cells = [
             order.number,
             local_time(order.created_at),
             say(OrderStatus(order.status).label, order.status),
-            f"¥{order.amount_total:>{digits}}",
+            f"¥{order.amount_total}",
             order.email or "-",
         ]
         under = [*_bought(order.lines), f"    → {_ship_to(order)}"]
@@ -407,7 +418,7 @@ def _bought(lines, width: int = 80) -> list[str]:
 
 
 @orders.command(zh="标记订单已发货，并邮件通知买家。对已发货的订单再运行一次：更正快递公司或运单号。")
-@click.argument("order")
+@click.argument("order", callback=lambda _ctx, _param, value: _order_id(value))
 @option(
     "--carrier",
     help="快递公司 / carrier, e.g. 顺丰 (the buyer's mail and order page show it).",
@@ -424,7 +435,7 @@ def _bought(lines, width: int = 80) -> list[str]:
     help="Ship without a tracking number (delivered by hand, picked up): otherwise --tracking is asked for.",
     zh="不写运单号发货（自己送货、买家自提）；不加这一项时必须写 --tracking。",
 )
-def ship(order: str, carrier: str | None, tracking: str | None, no_tracking: bool) -> None:
+def ship(order: int, carrier: str | None, tracking: str | None, no_tracking: bool) -> None:
     """Mark an order shipped (发货); the buyer is mailed. Again on a shipped order: correct its carrier or tracking."""
     from checkout import orders as service
     from checkout.db import get_database
@@ -432,16 +443,23 @@ def ship(order: str, carrier: str | None, tracking: str | None, no_tracking: boo
     if tracking and no_tracking:
         raise click.UsageError(say("--tracking 和 --no-tracking 只能选一个", "--tracking and --no-tracking cannot go together"))
     with _app() as app, get_database(app).transaction() as session:
-        before = service.get_order(session, _order_id(order))
+        before = service.get_order(session, order)
         was_shipped, old = before.status == OrderStatus.SHIPPED, before.parcel or "-"
         if before.status == OrderStatus.PAID and not tracking and not no_tracking:
             # A parcel without its number is one the buyer cannot follow: the mail would go without it.
             raise click.ClickException(
                 say(
-                    f"发货要写运单号，买家才能查件：plus orders ship {before.number} --carrier 顺丰 --tracking SF1234567890"
-                    "（自己送货、没有运单号的，加 --no-tracking）",
-                    f"shipping needs a tracking number the buyer can follow: plus orders ship {before.number} --carrier 顺丰 "
-                    "--tracking SF1234567890 (delivered by hand, no tracking number: add --no-tracking)",
+                    f"发货要写运单号，买家才能查件：\n  plus orders ship {before.number} --carrier 顺丰 --tracking SF1234567890\n"
+                    "自己送货、没有运单号的，加 --no-tracking",
+                    f"shipping needs a tracking number the buyer can follow:\n  plus orders ship {before.number} --carrier 顺丰 "
+                    "--tracking SF1234567890\ndelivered by hand, no tracking number: add --no-tracking",
+                )
+            )
+        if tracking and not (carrier or before.carrier):
+            raise click.ClickException(
+                say(
+                    f"运单号 {tracking} 是哪家快递的？加上 --carrier，如 --carrier 顺丰（买家按它查件）",
+                    f"which carrier is {tracking} with? add --carrier, e.g. --carrier 顺丰 (the buyer looks it up there)",
                 )
             )
         shipped = service.ship(session, before.id, carrier=carrier, tracking=tracking)
@@ -459,41 +477,48 @@ def ship(order: str, carrier: str | None, tracking: str | None, no_tracking: boo
                 )
             )
             return
-        click.echo(say(f"{shipped.number} 已发货，寄往 {_ship_to(shipped)}", f"{shipped.number} shipped to {_ship_to(shipped)}"))
+        parcel = shipped.parcel or say("没有运单号", "no tracking number")
+        click.echo(say(f"{shipped.number} 已发货（{parcel}），已邮件通知买家", f"{shipped.number} shipped ({parcel}), the buyer is mailed"))
+        click.echo(say(f"  寄往：{_ship_to(shipped)}", f"  to: {_ship_to(shipped)}"))
         for title, sent, cancelled in service.packing_list(session, shipped, shipped.shipped_at or shipped.created_at):
             note = say(f"（已取消 {cancelled} 件，不发）", f" ({cancelled} cancelled, not sent)") if cancelled else ""
             click.echo(say(f"  装箱：{title} × {sent}{note}", f"  pack: {title} × {sent}{note}"))
 
 
 @orders.command(zh="通过 Stripe 全额退款。退款前先列出订单号、金额和状态，请你确认。")
-@click.argument("order")
+@click.argument("order", callback=lambda _ctx, _param, value: _order_id(value))
 @option("--yes", is_flag=True, help="Do not ask for confirmation (for scripts).", zh="不再确认（用于脚本）。")
-def refund(order: str, yes: bool) -> None:
+def refund(order: int, yes: bool) -> None:
     """Refund an order in full through Stripe (全额退款); asks first, naming the order, its amount and status."""
     from checkout import orders as service
     from checkout.db import get_database
 
     _logging(verbose=False)
     with _app() as app:
-        if not yes:
-            with get_database(app).sessions() as session:
-                found = service.get_order(session, _order_id(order))
-                if found.status == OrderStatus.REFUNDED:  # (nothing to decide: the refund is made once)
-                    click.echo(
-                        say(
-                            f"{found.number} 已经全额退款过了（{found.stripe_refund_id}），不会再退",
-                            f"{found.number} was already refunded in full ({found.stripe_refund_id}); nothing more is refunded",
-                        )
-                    )
-                    return
-                asked = say(
-                    f"确定全额退款 {found.number}（{OrderStatus(found.status).label}，¥{found.amount_total}，{found.email or '-'}）？",
-                    f"refund {found.number} ({found.status}, ¥{found.amount_total}, {found.email or '-'}) in full?",
+        with get_database(app).sessions() as session:
+            found = service.get_order(session, order)
+        if found.status == OrderStatus.REFUNDED:  # (nothing to decide, with --yes too: the refund is made once)
+            click.echo(
+                say(
+                    f"{found.number} 已经全额退款过了（{found.stripe_refund_id}），不会再退",
+                    f"{found.number} was already refunded in full ({found.stripe_refund_id}); nothing more is refunded",
                 )
+            )
+            return
+        if not yes:
+            gone = (
+                say("货已寄出：全额退款不会收回货物，请先与买家谈好退货。", "The goods have left: a full refund does not bring them back. ")
+                if found.status == OrderStatus.SHIPPED
+                else ""
+            )
+            asked = say(
+                f"{gone}确定全额退款 {found.number}（{OrderStatus(found.status).label}，¥{found.amount_total}，{found.email or '-'}）？",
+                f"{gone}refund {found.number} ({found.status}, ¥{found.amount_total}, {found.email or '-'}) in full?",
+            )
             if not click.confirm(asked):
                 click.echo(say("没有退款", "nothing refunded"))
                 raise SystemExit(1)
-        refunded = service.refund(get_database(app), _order_id(order), client=_stripe(app))
+        refunded = service.refund(get_database(app), order, client=_stripe(app))
         click.echo(
             say(f"{refunded.number} 已全额退款（{refunded.stripe_refund_id}）", f"{refunded.number} refunded ({refunded.stripe_refund_id})")
         )
@@ -548,9 +573,10 @@ def returns_(ctx: click.Context) -> None:
 
 
 def _return_id(value: str) -> int:
+    """A return number as typed (TH00000003 or 3), checked as the command line is read (see `_order_id`)."""
     digits = value.upper().removeprefix("TH")
     if not digits.isdigit():
-        raise click.BadParameter(
+        raise click.UsageError(
             say(f"{value} 不是退货单号：退货单号写成 TH00000003 或 3。", f"{value!r} is not a return number such as TH00000003 or 3")
         )
     return int(digits)
@@ -585,7 +611,7 @@ def list_returns(status: str | None = None, fmt: str = "table") -> None:
                 row["number"],
                 row["order_number"],
                 say(STATUS_LABELS[row["status"]], row["status"]),
-                f"¥{row['amount']:>9}",
+                f"¥{row['amount']}",
                 say(reasons[row["id"]], row["reason"]),
             ]
             refused = say("未通过：", "refused: ") + row["refusal"] if row["refusal"] else ""
@@ -607,16 +633,16 @@ RETURN_COLUMNS = (
 
 
 @returns_.command("approve", zh="批准退货：在 Stripe 退还这几项的款（再运行一次也不会重复退款）。")
-@click.argument("number")
+@click.argument("number", callback=lambda _ctx, _param, value: _return_id(value))
 @option("--restock", is_flag=True, help="Give the returned units back to the stock counters.", zh="把退回的件数加回库存。")
-def approve_return(number: str, restock: bool) -> None:
+def approve_return(number: int, restock: bool) -> None:
     """Approve a return: refund its lines at Stripe (running it again never refunds twice)."""
     from checkout import returns as service
     from checkout.db import get_database
 
     _logging(verbose=False)
     with _app() as app:
-        done = service.approve(get_database(app), _return_id(number), client=_stripe(app), restock=restock)
+        done = service.approve(get_database(app), number, client=_stripe(app), restock=restock)
         stocked = ("，已回库存", " and restocked") if done.restocked else ("", "")
         click.echo(
             say(
@@ -627,20 +653,20 @@ def approve_return(number: str, restock: bool) -> None:
 
 
 @returns_.command("refuse", zh="拒绝一个待处理的退货；理由会邮件发给买家。")
-@click.argument("number")
+@click.argument("number", callback=lambda _ctx, _param, value: _return_id(value))
 @option(
     "--reason",
     required=True,
     help="Why, in words the buyer reads (zh-CN); it is mailed to them.",
     zh="拒绝的理由，用买家看得懂的中文写；会邮件发给买家。",
 )
-def refuse_return(number: str, reason: str) -> None:
+def refuse_return(number: int, reason: str) -> None:
     """Refuse a waiting return; the buyer gets the reason by mail."""
     from checkout import returns as service
     from checkout.db import get_database
 
     with _app() as app, get_database(app).transaction() as session:
-        done = service.refuse(session, _return_id(number), why=reason)
+        done = service.refuse(session, number, why=reason)
         click.echo(say(f"{done.number} 已拒绝，已邮件通知买家", f"{done.number} refused; the buyer is mailed"))
 
 
@@ -674,7 +700,7 @@ def list_invoices(status: str | None = None, fmt: str = "table") -> None:
                 [
                     row["order_number"],
                     say(STATUS_LABELS[row["status"]], row["status"]),
-                    f"¥{row['amount']:>9}",
+                    f"¥{row['amount']}",
                     say(INVOICE_KINDS[row["kind"]], row["kind"]),
                     say(TITLE_TYPES[row["title_type"]], row["title_type"]),
                     row["invoice_number"] or "",
@@ -705,7 +731,7 @@ INVOICE_KINDS = {"normal": "普通发票", "special": "专用发票"}
 
 
 @invoices_.command("issue", zh="登记订单的发票已开具及其号码，并邮件通知买家。")
-@click.argument("order")
+@click.argument("order", callback=lambda _ctx, _param, value: _order_id(value))
 @option(
     "--number",
     "invoice_number",
@@ -713,14 +739,14 @@ INVOICE_KINDS = {"normal": "普通发票", "special": "专用发票"}
     help="The invoice number the tax platform gave (8–20 digits or letters).",
     zh="税务平台给的发票号码（8–20 位数字或字母）。",
 )
-def issue_invoice(order: str, invoice_number: str) -> None:
+def issue_invoice(order: int, invoice_number: str) -> None:
     """Mark an order's invoice issued with its number; the buyer is mailed."""
     from checkout import invoices as service
     from checkout.db import get_database
     from checkout.models import order_number
 
     with _app() as app, get_database(app).transaction() as session:
-        done = service.issue(session, _order_id(order), invoice_number)
+        done = service.issue(session, order, invoice_number)
         click.echo(
             say(
                 f"{order_number(done.order_id)} 的发票 {done.invoice_number} 已开具，已邮件通知买家",

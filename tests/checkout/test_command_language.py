@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import re
 from decimal import Decimal
 
 import pytest
@@ -86,7 +87,8 @@ def test_the_order_list_is_a_table_in_the_operators_language(shop):
     rows = {line.split()[0]: line for line in zh if line.startswith("PLUS")}
     assert rows["PLUS00000001"].split()[3] == "已发货" and rows["PLUS00000003"].split()[3] == "已付款"  # one word, not "已付款 paid"
     for line in rows.values():  # aligned by display width: 已付款 takes six columns
-        assert column_of(line, "¥") + len("¥ 16.55") == column_of(zh[0], "实付金额") + len("实付金额") * 2
+        amount = re.search(r"¥[\d.]+", line).group()  # ¥ next to its amount, the amounts aligned right
+        assert column_of(line, amount) + len(amount) == column_of(zh[0], "实付金额") + len("实付金额") * 2
         assert column_of(line, "buyer@") == column_of(zh[0], "邮箱")
     assert all(columns(line) <= 80 for line in zh if not line.startswith("    →")), zh
     first = zh.index(rows["PLUS00000001"])  # what was bought by its title, under the row, then where it goes and what came back
@@ -179,7 +181,8 @@ def test_the_other_lists_are_tables_in_the_operators_language(shop, command, zh_
 def test_shipping_refunding_and_reconciling_speak_the_operators_language(shop):
     third = shop[2].number
     assert speaks("zh", "orders", "ship", third, "--carrier", "顺丰", "--tracking", "SF2").splitlines() == [
-        f"{third} 已发货，寄往 张三 13800138000 浙江省杭州市西湖区文三路 100 号 2 幢 301 室（配送费 ¥8.00）",
+        f"{third} 已发货（顺丰 SF2），已邮件通知买家",
+        "  寄往：张三 13800138000 浙江省杭州市西湖区文三路 100 号 2 幢 301 室（配送费 ¥8.00）",
         "  装箱：24骨全自动雨伞 × 1",
     ]
     assert speaks("en", "orders", "ship", third, "--tracking", "SF3") == (
@@ -190,9 +193,11 @@ def test_shipping_refunding_and_reconciling_speak_the_operators_language(shop):
         == f"{third} 本来就已发货：快递信息 顺丰 SF3 → 顺丰 SF4，已把新的快递信息邮件告诉买家\n"
     )
     asked = speaks("zh", "orders", "refund", third, input="n\n", exit_code=1)
-    assert asked == f"确定全额退款 {third}（已发货，¥16.55，buyer@example.com）？ [y/N]: n\n没有退款\n"
+    gone = "货已寄出：全额退款不会收回货物，请先与买家谈好退货。"
+    assert asked == f"{gone}确定全额退款 {third}（已发货，¥16.55，buyer@example.com）？ [y/N]: n\n没有退款\n"
     asked = speaks("en", "orders", "refund", third, input="n\n", exit_code=1)
-    assert asked == f"refund {third} (shipped, ¥16.55, buyer@example.com) in full? [y/N]: n\nnothing refunded\n"
+    gone = "The goods have left: a full refund does not bring them back. "
+    assert asked == f"{gone}refund {third} (shipped, ¥16.55, buyer@example.com) in full? [y/N]: n\nnothing refunded\n"
     assert speaks("zh", "orders", "refund", third, "--yes").startswith(f"{third} 已全额退款（re_")
     assert speaks("zh", "orders", "reconcile") == "核对 3 笔已付款：补记 0 笔，未知 0 笔\n"
     assert speaks("en", "orders", "reconcile") == "checked 3 paid session(s): 0 recorded, 0 unknown\n"

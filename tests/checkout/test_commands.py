@@ -86,6 +86,8 @@ def test_refund_from_the_command_line(env, client):
     assert json.loads(plus("orders", "list", "--format", "json").output)["orders"][0]["status"] == "refunded"
     again = plus("orders", "refund", "PLUS00000001", input="y\n")  # said at once, not asked again
     assert again.exit_code == 0 and "确定" not in again.output and "PLUS00000001 已经全额退款过了（re_" in again.output, again.output
+    scripted = plus("orders", "refund", "PLUS00000001", "--yes")  # a script is told too, not shown a refund as if made now
+    assert scripted.exit_code == 0 and "已经全额退款过了" in scripted.output, scripted.output
 
 
 def test_reconcile_records_paid_sessions_no_webhook_delivered(env, client):
@@ -139,7 +141,10 @@ def test_orders_list_and_ship_show_where_the_order_goes(env, client):
     assert "→ 张三 13800138000 浙江省杭州市西湖区文三路 100 号 2 幢 301 室 (delivery ¥8.00)" in table.output
     assert "→ 张三 13800138000 浙江省杭州市西湖区文三路 100 号 2 幢 301 室（配送费 ¥8.00）" in plus("orders", "list").output
     shipped = plus("orders", "ship", "PLUS00000001", "--carrier", "顺丰", "--tracking", "SF1")
-    assert shipped.exit_code == 0 and "PLUS00000001 已发货，寄往 张三 13800138000 浙江省杭州市西湖区" in shipped.output
+    assert (
+        shipped.exit_code == 0
+        and "PLUS00000001 已发货（顺丰 SF1），已邮件通知买家\n  寄往：张三 13800138000 浙江省杭州市西湖区" in shipped.output
+    )
     assert [m.kind for m in outbox(env)] == ["order_paid", "order_shipped"]
 
 
@@ -165,6 +170,8 @@ def test_a_first_shipment_asks_for_its_tracking_number_unless_there_is_none(env,
     assert bare.exit_code == 1 and "发货要写运单号，买家才能查件" in bare.output and "--no-tracking" in bare.output, bare.output
     assert outbox(env, "order_shipped") == [] and "已付款" in plus("orders", "list").output  # nothing shipped
     assert plus("orders", "ship", "PLUS00000001", "--tracking", "SF1", "--no-tracking").exit_code == 2
+    carrierless = plus("orders", "ship", "PLUS00000001", "--tracking", "SF1")
+    assert carrierless.exit_code == 1 and "运单号 SF1 是哪家快递的？加上 --carrier" in carrierless.output, carrierless.output
     by_hand = plus("orders", "ship", "PLUS00000001", "--no-tracking")
     assert by_hand.exit_code == 0 and "PLUS00000001 已发货" in by_hand.output, by_hand.output
     later = plus("orders", "ship", "PLUS00000001", "--carrier", "顺丰", "--tracking", "SF9")  # the number came later after all

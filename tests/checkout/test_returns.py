@@ -189,7 +189,7 @@ def test_the_operator_runs_a_return_from_the_command_line(live, client, order, e
     ask_return(client, order, {"umbrella": 2})
     [request] = returns_of(live.app, order)
     listed = CliRunner().invoke(cli, ["--lang", "en", "orders", "returns", "list", "--status", "requested"], catch_exceptions=False)
-    assert request.number in listed.output and "¥    17.10" in listed.output
+    assert request.number in listed.output and "requested  ¥17.10  no_reason" in listed.output  # ¥ next to the amount
     approved = CliRunner().invoke(
         cli, ["--lang", "en", "orders", "returns", "approve", request.number, "--restock"], catch_exceptions=False
     )

@@ -74,6 +74,15 @@ def test_a_usage_error_is_chinese(args, shown):
     assert not ENGLISH.search(result.output), result.output
 
 
+@pytest.mark.parametrize(("args", "shown"), CHINESE[-2:], ids=[" ".join(args) for args, _ in CHINESE[-2:]])
+def test_a_mistyped_number_is_said_before_connecting_to_a_running_store(args, shown, tmp_path):
+    from checkout.config import record_served
+
+    record_served(str(tmp_path), {"PUBLIC_URL": "http://127.0.0.1:8123"})  # as a `plus serve` beside it writes
+    result = plus(*args, PLUS_INSTANCE=str(tmp_path))
+    assert result.exit_code == 2 and result.output == shown  # not "连接本机正在运行的商店…" first
+
+
 ENGLISH_ERRORS = {
     "valdate": """\
 Usage: plus [OPTIONS] COMMAND [ARGS]...
