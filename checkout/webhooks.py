@@ -13,9 +13,29 @@ from . import events
 from .charges import OrderNotYet
 from .db import get_database
 from .errors import api_error
+from .status import OrderStatus
 from .stripe_api import StripeNotConfigured, get_stripe
 
 log = logging.getLogger("plus.checkout.webhooks")
+
+_OUTCOMES = {
+    **{status.value: status.label for status in OrderStatus},  # an order's payment event: the order's status after it
+    "ignored": "无需处理",
+    "duplicate": "重复送达，已处理过",
+    "synced": "已同步",
+    "unknown_session": "不是本店的付款会话",
+    "already_complete": "已付款，不再作废",
+    "expired": "已过期，库存已释放",
+    "stale": "比已记录的旧，不用",
+    "refunded": "已全额退款",
+    "partly_refunded": "部分退款",
+    "granted": "会员已开通",
+    "subscribed": "已订阅",
+    "waiting": "等待付款确认",
+    "payment_failed": "付款失败",
+    "pending": "待处理",
+}
+"""What a webhook did (its answer's `outcome`, a code Stripe's dashboard shows), as the zh-CN log says it."""
 
 bp = Blueprint("webhooks", __name__)
 
@@ -73,5 +93,5 @@ def receive():
             exc,
         )
         return api_error(503, "stripe_unavailable", "could not reach Stripe: retry later")
-    log.info(say("Stripe 通知 %s %s：%s", "webhook %s %s: %s"), event["id"], event["type"], outcome)
+    log.info(say("Stripe 通知 %s %s：%s", "webhook %s %s: %s"), event["id"], event["type"], say(_OUTCOMES.get(outcome, outcome), outcome))
     return jsonify({"received": True, "outcome": outcome})

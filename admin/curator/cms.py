@@ -151,7 +151,9 @@ def write_admin(output_dir: Path, *, cms_dir: Path = CMS_DIR, **config: Any) -> 
     publishing = bool(config.get("site_url"))
     (admin / "config.yml").write_text(dump_config(cms_config(warn=publishing, **config)), encoding="utf-8")
     (admin / "index.html").write_text(index_html(), encoding="utf-8")
-    log.info(say("cms: 网页编辑器已写入 %s", "cms: wrote the editor to %s"), admin)
+    log.info(
+        say("cms: 网页编辑器已生成（网站的 /admin/）", "cms: wrote the editor (the site's /admin/)")
+    )  # (`admin` is the build's working folder)
     return admin
 
 

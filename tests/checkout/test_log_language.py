@@ -4,6 +4,7 @@ operator's language, as the `plus` commands are."""
 from __future__ import annotations
 
 import ast
+import datetime as dt
 import logging
 import re
 from pathlib import Path
@@ -52,6 +53,15 @@ def test_a_paid_order_is_logged_in_the_operators_language(app, client, caplog, l
     assert refused.startswith("Stripe 通知被拒收：签名或时间不对（检查 STRIPE_WEBHOOK_SECRET"), refused
     assert stray_chinese("\n".join(en)) == [], en
     assert any("已记录" in line for line in zh), zh
+    assert any(line.endswith("：重复送达，已处理过") for line in zh), zh  # what the webhook did, in words too
+
+
+def test_log_lines_are_timed_in_beijing_time_as_the_commands_show():
+    from admin.checkout_commands import _BeijingTime
+
+    record = logging.LogRecord("plus.checkout", logging.INFO, __file__, 1, "x", None, None)
+    record.created = dt.datetime(2026, 12, 2, 18, 12, tzinfo=dt.UTC).timestamp()  # 3 December 02:12 in Beijing
+    assert _BeijingTime("%(asctime)s %(message)s").format(record) == "2026-12-03 02:12:00 x"
 
 
 @pytest.mark.parametrize("package", ["checkout", "storefront", "admin", "catalog"])
