@@ -111,6 +111,7 @@ FINDS: list[tuple[str, str, str]] = [
     ("initials", "ttb", "baiyun-leather-tote"),
     # several words, Latin
     ("words", "海宁 袜子", "haining-cotton-socks"),
+    ("tag", "袜子", "beach-socks"),  # a 沙滩袜 is 袜子 too (its tags say so)
     ("words", "TPE", "tpe-yoga-mat"),
     ("words", "无钢圈 文胸", "shenjiang-wireless-bra"),
     ("words", "山姆 吸尘器", "aux-vacuum"),
