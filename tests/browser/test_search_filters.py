@@ -232,3 +232,50 @@ def test_a_tick_changes_the_cards_in_place_without_emptying_the_grid(desktop: Pa
     after = found(desktop)
     assert 0 < after < before  # the tick narrowed the results…
     assert desktop.evaluate("window.fewest") == after  # …with the old cards shown until the new ones replaced them
+
+
+@pytest.fixture(scope="module", params=[4, 1], ids=["four-indexes", "one-index"])
+def seed_store(request, tmp_path_factory) -> Iterator[tuple[str, int]]:
+    """The seed built in four indexes (five products each) or in one, served as plain static files;
+    yields its URL and how many indexes it has."""
+    site = tmp_path_factory.mktemp("seed") / "site"
+    build_site(REPO / "content", site, today=TODAY, overrides={"PLUS_SEARCH_SHARD": SHARD} if request.param > 1 else None)
+    with served(site) as url:
+        yield url, request.param
+
+
+def assert_ticks_hold_the_results(page: Page) -> None:
+    """Each filter with ticks: its ticked values' counts add up to the results (one value a product),
+    so none of them shows (0) while the results come from it."""
+    ticked = page.locator("[data-search-filters] input:checked").evaluate_all("boxes => boxes.map((b) => [b.name, b.value])")
+    shown, results = counts(page), found(page)
+    for name in {name for name, _ in ticked}:
+        assert sum(shown[(name, value)] for n, value in ticked if n == name) == results, name
+
+
+def test_filters_without_a_query_count_what_ticking_them_shows(desktop: Page, seed_store: tuple[str, int]):
+    url, indexes = seed_store
+    open_search(desktop, f"{url}/search/")
+    assert desktop.locator("[data-search]").get_attribute("data-search-shards") == str(indexes)
+    catalog = counts(desktop)
+    categories = sorted((key for key in catalog if key[0] == "category"), key=lambda key: (-catalog[key], key))
+    first, second = categories[:2]
+
+    click(desktop, *first)  # nothing typed, one tick
+    assert found(desktop) == catalog[first]
+    assert {key: count for key, count in counts(desktop).items() if key[0] == "category"} == {key: catalog[key] for key in categories}
+    assert_ticks_hold_the_results(desktop)
+    assert_counts_are_ticks(desktop)
+
+    click(desktop, *second)  # a second value of the same filter: either of them
+    assert found(desktop) == catalog[first] + catalog[second]
+    assert {key: count for key, count in counts(desktop).items() if key[0] == "category"} == {key: catalog[key] for key in categories}
+    assert_ticks_hold_the_results(desktop)
+    assert_counts_are_ticks(desktop)
+
+    prices = {key: count for key, count in counts(desktop).items() if key[0] == "price"}
+    price = max(prices, key=prices.get)
+    click(desktop, *price)  # and a value of another filter: each filter counted under the other's ticks
+    assert found(desktop) == prices[price] > 0
+    assert_ticks_hold_the_results(desktop)
+    assert_counts_are_ticks(desktop)

@@ -126,8 +126,10 @@ function sumCounts(all) {
    i.e. the products of the query and of the other filters' ticks. A filter's own ticks are left
    out of its counts, its values being "any of": ticking 食品 leaves 内衣 its count.
    Pagefind counts these exactly over its own answer: `filters` (over `main`) for a filter without
-   ticks; for a ticked one `totalFilters` (the query alone) if it is the only one ticked and the
-   answer is not narrowed, or else the `filters` of one more search without its ticks. But searchProducts narrows Pagefind's answer
+   ticks; for a ticked one, if it is the only one ticked and the answer is not narrowed,
+   `totalFilters` (the query alone) or, with no query, the shard's own `filters()` (Pagefind's
+   totalFilters count nothing for a search without a term), or else the `filters` of one more
+   search without its ticks. But searchProducts narrows Pagefind's answer
    (`keep`), which Pagefind's counts do not know: so where narrowing removed products, they are
    counted by the filter values in their fragments and taken off again, or, when fewer, the kept
    ones are counted instead.
@@ -148,7 +150,9 @@ async function shardCounts(pagefind, { term, main, keep }, filters) {
   await Promise.all(
     ticked.map(async (name) => {
       if (ticked.length === 1 && !keep) {
-        counts[name] = { ...main.totalFilters[name] };
+        // Without a query there is no answer without the ticks to count (Pagefind's totalFilters of
+        // a filter-only search are all 0): the filter alone is ticked, so it counts the whole shard.
+        counts[name] = { ...(term === null ? (await pagefind.filters())[name] : main.totalFilters[name]) };
         return;
       }
       const others = Object.fromEntries(Object.entries(filters).filter(([key]) => key !== name));
