@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -99,8 +100,8 @@ def filter_panel(views: list[ProductView]) -> list[tuple[str, str, list[tuple[st
     """The search page's filter panel as the page renders it, before any search: each filter that
     has a value (in FILTER_LABELS' order) as (filter, label, [(value, count)]), each value with the
     whole catalog's count, which is what Pagefind's `filters()` counts over the index of the same
-    products. Price ranges from the lowest; other values in JavaScript's default sort order (UTF-16
-    code units), the order the page gave them when it drew the panel itself."""
+    products. Price ranges from the lowest; other values by `panel_order` (the page's script only
+    counts the panel: this is the one place its order is decided)."""
     counts: dict[str, dict[str, int]] = {key: {} for key in FILTER_LABELS}
     for view in views:
         for key, value in product_filters(view):
@@ -110,9 +111,20 @@ def filter_panel(views: list[ProductView]) -> list[tuple[str, str, list[tuple[st
     def ordered(key: str) -> list[tuple[str, int]]:
         if key == "price":
             return sorted(counts[key].items(), key=lambda item: bands.index(item[0]))
-        return sorted(counts[key].items(), key=lambda item: item[0].encode("utf-16-be"))
+        return sorted(counts[key].items(), key=lambda item: panel_order(item[0]))
 
     return [(key, label, ordered(key)) for key, label in FILTER_LABELS.items() if counts[key]]
+
+
+DIGITS = re.compile(r"(\d+)")
+
+
+def panel_order(value: str) -> tuple[list[bytes | int], bytes]:
+    """A filter value's place in the panel: by UTF-16 code units (JavaScript's default sort, the
+    order the page gave when its script drew the panel), but a run of digits by its number, so
+    申江服饰（2厂） comes before 申江服饰（10厂）; values the same but for leading zeros by their text."""
+    parts = DIGITS.split(value)  # text, number, text, …: two values' parts compare text with text
+    return [int(part) if i % 2 else part.encode("utf-16-be") for i, part in enumerate(parts)], value.encode("utf-16-be")
 
 
 def price_bands() -> list[str]:

@@ -14,7 +14,7 @@ import pytest
 
 from catalog import require_catalog
 from storefront.pagefind_service import ServiceError
-from storefront.search import FILTER_LABELS, check_index, index_documents, price_bands, product_records
+from storefront.search import FILTER_LABELS, check_index, index_documents, panel_order, price_bands, product_records
 from storefront.views import Store
 from tests.conftest import TODAY
 from tests.site.conftest import make_shop, parse
@@ -110,7 +110,12 @@ def test_the_search_page_renders_the_filter_panel_with_the_index_counts(shop_sit
     names = [name for name, _, _ in rows]
     assert names == sorted(names, key=list(FILTER_LABELS).index)  # the filters in the panel's order, each one's values together
     assert list(panel["price"]) == [band for band in price_bands() if band in panel["price"]]
-    assert list(panel["factory"]) == sorted(panel["factory"], key=lambda value: value.encode("utf-16-be"))
+    assert list(panel["factory"]) == sorted(panel["factory"], key=panel_order)
+
+
+def test_the_panel_orders_numbers_in_values_by_their_number():
+    ordered = ["A9", "A10", "Z2", "海兴家居", "申江服饰", "申江服饰（02厂）", "申江服饰（2厂）", "申江服饰（10厂）"]
+    assert sorted(reversed(ordered), key=panel_order) == ordered
 
 
 def test_sourcing_filter_selects_only_that_kind(answers):
