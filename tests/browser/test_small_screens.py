@@ -24,10 +24,9 @@ def one_row(page: Page, selector: str) -> bool:
     )
 
 
-def test_the_header_search_hint_is_whole_on_a_phone(phone: Page, store: str):
-    phone.goto(store + "/")
-    box = phone.locator("#site-q")
-    room, needed = box.evaluate(
+def hint_room(page: Page, selector: str) -> tuple[float, float]:
+    """The room a search box has for its hint, and the width its hint needs, in px."""
+    return page.locator(selector).evaluate(
         """(input) => {
             const style = getComputedStyle(input);
             const ctx = document.createElement("canvas").getContext("2d");
@@ -36,9 +35,21 @@ def test_the_header_search_hint_is_whole_on_a_phone(phone: Page, store: str):
             return [room, ctx.measureText(input.placeholder).width];
         }"""
     )
+
+
+def test_the_header_search_hint_is_whole_on_a_phone(phone: Page, store: str):
+    phone.goto(store + "/")
+    room, needed = hint_room(phone, "#site-q")
     assert needed <= room, f"the hint needs {needed:.0f}px, the box has {room:.0f}px"
     assert fits_the_screen(phone)
     screenshot(phone, "header-search-phone")
+
+
+def test_the_search_page_has_one_search_box_with_a_whole_hint_on_a_phone(phone: Page, store: str):
+    phone.goto(store + "/search/")
+    assert phone.locator("input[type=search]:visible").count() == 1  # not the header's too, a row above it
+    room, needed = hint_room(phone, "#search-q")
+    assert needed <= room, f"the hint needs {needed:.0f}px, the box has {room:.0f}px"
 
 
 def test_help_tabs_stay_on_one_row_on_a_phone(phone: Page, store: str):
