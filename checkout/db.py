@@ -215,4 +215,7 @@ def alembic_config(engine: Engine) -> Config:
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Apply the migrations up to `revision`."""
     command.upgrade(alembic_config(engine), revision)
-    log.info(say("数据库结构版本 %s", "database is at migration %s"), revision)
+    if revision == "head":
+        log.info(say("数据库结构已是最新", "database is at the newest migration"))
+    else:
+        log.info(say("数据库结构版本 %s", "database is at migration %s"), revision)

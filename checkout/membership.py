@@ -21,6 +21,7 @@ from catalog.messages import say
 from . import notices
 from .amounts import amount_matches, log_mismatch
 from .db import Database
+from .localtime import local_time
 from .lookups import StripeLookups
 from .models import CheckoutSession, MembershipPeriod, User, WebhookEvent, utcnow
 from .stripe_api import as_dict
@@ -32,6 +33,17 @@ log = logging.getLogger("plus.checkout.membership")
 
 # Subscription states in which the member keeps PLUS until the period's end.
 KEEPS_ACCESS = {"active", "trialing", "past_due"}
+SUBSCRIPTION_WORDS = {
+    "active": "有效",
+    "trialing": "在预付期内（之后自动扣款）",
+    "past_due": "扣款失败，Stripe 正在重试",
+    "unpaid": "扣款失败，已停止重试",
+    "canceled": "已取消",
+    "incomplete": "待完成首次付款",
+    "incomplete_expired": "首次付款已过期",
+    "paused": "已暂停",
+}
+"""Stripe's states of a subscription, as the zh-CN log says them."""
 
 # Stripe lets a subscription's trial end 48 hours to 730 days after its checkout session is made;
 # an hour spare on each side covers the time the member spends on the pay page.
@@ -123,7 +135,13 @@ def sync_subscription(db: Session, sub: dict, *, created: int, now: dt.datetime)
     if status == "active":
         _lay_prepaid_after(db, period)
     refresh_member_until(db, user)
-    log.info(say("会员 %s：订阅 %s 的状态是 %s，到 %s", "member %s: subscription %s is %s until %s"), user.id, sub["id"], status, end)
+    log.info(
+        say("会员 %s：订阅 %s %s，到 %s（北京时间）", "member %s: subscription %s is %s until %s (Beijing time)"),
+        user.id,
+        sub["id"],
+        say(SUBSCRIPTION_WORDS.get(status, status), status),
+        local_time(end),
+    )
 
 
 def _lay_prepaid_after(db: Session, charged: MembershipPeriod) -> None:

@@ -187,7 +187,7 @@ class Webhooks:
             self.store.execute(
                 "UPDATE webhook_jobs SET attempts = ?, state = ?, next_at = ? WHERE id = ?", (attempt, state, next_at, job_id)
             )
-        level = logging.INFO if ok else logging.WARNING
+        level = logging.DEBUG if ok else logging.WARNING  # (a delivered one is the store's own log line: "Stripe 通知 …")
         log.log(level, "webhook %s to %s: attempt %d → %s", event_id, url, attempt, status or error)
 
     def _post(self, endpoint: Endpoint, payload: str) -> tuple[int | None, str | None]:
