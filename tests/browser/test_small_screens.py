@@ -45,11 +45,17 @@ def test_the_header_search_hint_is_whole_on_a_phone(phone: Page, store: str):
     screenshot(phone, "header-search-phone")
 
 
+CLEAR_BUTTON = 20
+"""px a search box keeps for its clear button (×), with a little over for a fallback font's widths."""
+
+
 def test_the_search_page_has_one_search_box_with_a_whole_hint_on_a_phone(phone: Page, store: str):
     phone.goto(store + "/search/")
     assert phone.locator("input[type=search]:visible").count() == 1  # not the header's too, a row above it
     room, needed = hint_room(phone, "#search-q")
-    assert needed <= room, f"the hint needs {needed:.0f}px, the box has {room:.0f}px"
+    # Chromium keeps room for a search box's clear button even when it is empty (如：吸尘器、雨伞 measured
+    # 120 px of 128 and its 伞 was cut): a hint needs that room to spare.
+    assert needed + CLEAR_BUTTON <= room, f"the hint needs {needed:.0f}px and {CLEAR_BUTTON}px, the box has {room:.0f}px"
 
 
 def test_help_tabs_stay_on_one_row_on_a_phone(phone: Page, store: str):
