@@ -15,7 +15,7 @@ import click
 from catalog.messages import language, say
 from catalog.money import price_label
 from checkout.localtime import STORE_TIMEZONE, local_time
-from checkout.status import OrderStatus, partly_refunded
+from checkout.status import OrderStatus, dispute_label, partly_refunded
 
 from .bilingual import aligned, columns, command, group, option, shortened
 from .git import content_revision
@@ -346,6 +346,7 @@ to 30 characters fits 80 columns (what was bought goes under it)."""
 def _echo_orders(page, total: int) -> None:
     """A page of orders as a table: a line each (amounts aligned right, ¥ next to each), and under it
     what was bought (by title), where it goes, a partial refund and its returns."""
+    from checkout.charges import blocks_shipping
     from checkout.returns import STATUS_LABELS
 
     rows = []
@@ -361,6 +362,13 @@ def _echo_orders(page, total: int) -> None:
         if partly_refunded(order.status, order.refunded_amount):
             refunded = price_label(order.refunded_amount, exact=True)
             under.append(say(f"    部分退款 {refunded}", f"    partly refunded {refunded}"))
+        if blocks_shipping(order):
+            under.append(
+                say(
+                    f"    付款争议：{dispute_label(order.dispute_status)}，了结前不能发货",
+                    f"    disputed at the bank: {order.dispute_status}",
+                )
+            )
         # an order not shipped yet ships without what was returned
         under += [
             f"    ↩ {back.number} {say(STATUS_LABELS[back.status], back.status)} ¥{back.amount}{say('：', ': ')}"

@@ -20,7 +20,7 @@ from catalog.pricing import from_fen
 
 from . import notices
 from .models import Order
-from .status import OrderStatus
+from .status import OrderStatus, dispute_label
 
 log = logging.getLogger("plus.checkout.charges")
 
@@ -54,7 +54,10 @@ def apply_charge_event(db: Session, kind: str, obj: dict, *, created: int, now: 
         return "stale"
     order.dispute_synced_at = created
     order.dispute_status = str(obj.get("status") or "needs_response")[:32]
-    log.warning(say("订单 %s：争议 %s 的状态是 %s", "order %s: dispute %s is %s"), order.number, obj.get("id"), order.dispute_status)
+    status = order.dispute_status
+    log.warning(
+        say("订单 %s：付款争议 %s，%s", "order %s: dispute %s is %s"), order.number, obj.get("id"), say(dispute_label(status), status)
+    )
     return f"dispute_{order.dispute_status}"
 
 

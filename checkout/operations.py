@@ -34,7 +34,7 @@ from .models import CheckoutSession, InvoiceRequest, MembershipPeriod, Order, Or
 from .orders import apply_session_event, find_checkout
 from .returns import STATUS_LABELS as RETURN_STATUS_LABELS
 from .returns import list_returns, reason_label
-from .status import OrderStatus
+from .status import DISPUTE_WORDS, OrderStatus
 from .stock import release
 from .stripe_api import as_dict
 
@@ -263,19 +263,6 @@ def _shipping(order: Order, part: str) -> str | None:
 
 def _invoice(order: Order, part: str) -> Any:
     return getattr(order.invoice, part) if order.invoice else None
-
-
-DISPUTE_WORDS = {
-    "warning_needs_response": "争议预警，待回应",
-    "warning_under_review": "争议预警，审核中",
-    "warning_closed": "争议预警已结束",
-    "needs_response": "争议待回应",
-    "under_review": "争议审核中",
-    "won": "争议胜诉",
-    "lost": "争议败诉",
-    "prevented": "争议已阻止",
-}
-"""Stripe's statuses of a disputed payment, in the owner's words."""
 
 
 def _goods(lines: Iterable[OrderLine], english: bool) -> str:

@@ -25,7 +25,7 @@ from .errors import Refusal
 from .fulfilment import record_delivery
 from .lookups import StripeLookups
 from .models import CheckoutSession, Order, OrderLine, ReturnLine, ReturnRequest, order_number, utcnow
-from .status import OrderStatus
+from .status import OrderStatus, dispute_label
 from .stock import release, take_unconditionally
 
 log = logging.getLogger("plus.checkout.orders")
@@ -170,7 +170,7 @@ def ship(db: Session, order_id: int, *, carrier: str | None = None, tracking: st
         raise OrderError(
             409,
             "disputed",
-            f"订单 {order.number} 的付款正被银行争议（{order.dispute_status}），争议了结前不能发货",
+            f"订单 {order.number} 的付款正被银行争议（{dispute_label(order.dispute_status)}），争议了结前不能发货",
             f"the payment of order {order.number} is disputed at the bank ({order.dispute_status}): it cannot ship until that is settled",
         )
     shipped_at = order.shipped_at or now or utcnow()

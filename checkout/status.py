@@ -35,6 +35,24 @@ _LABELS = {
 }
 
 
+DISPUTE_WORDS = {
+    "warning_needs_response": "争议预警，待回应",
+    "warning_under_review": "争议预警，审核中",
+    "warning_closed": "争议预警已结束",
+    "needs_response": "争议待回应",
+    "under_review": "争议审核中",
+    "won": "争议胜诉",
+    "lost": "争议败诉",
+    "prevented": "争议已阻止",
+}
+"""Stripe's statuses of a disputed payment, in the owner's words."""
+
+
+def dispute_label(status: str | None) -> str:
+    """A dispute's Stripe status in the owner's words (`争议待回应`); a status Stripe adds later as it is."""
+    return DISPUTE_WORDS.get(status or "", status or "")
+
+
 def partly_refunded(status: str, refunded: Decimal | None) -> bool:
     """Whether an order in `status` with `refunded` refunded so far has had part of its total back (a
     return, a partial refund at Stripe): some refunded, and the order not refunded in full."""

@@ -13,7 +13,7 @@ from . import events
 from .charges import OrderNotYet
 from .db import get_database
 from .errors import api_error
-from .status import OrderStatus
+from .status import DISPUTE_WORDS, OrderStatus
 from .stripe_api import StripeNotConfigured, get_stripe
 
 log = logging.getLogger("plus.checkout.webhooks")
@@ -34,6 +34,7 @@ _OUTCOMES = {
     "waiting": "等待付款确认",
     "payment_failed": "付款失败",
     "pending": "待处理",
+    **{f"dispute_{code}": word for code, word in DISPUTE_WORDS.items()},  # a dispute event: the dispute's status after it
 }
 """What a webhook did (its answer's `outcome`, a code Stripe's dashboard shows), as the zh-CN log says it."""
 

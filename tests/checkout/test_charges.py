@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import logging
+
 import requests
 import stripe
 from sqlalchemy import select
 
+from catalog.messages import set_language
 from checkout.db import get_database
 from checkout.models import Order
 from checkout.status import OrderStatus
@@ -61,16 +64,25 @@ def test_a_disputed_order_cannot_ship_until_the_dispute_is_won(live, client):
     assert reread(live.app, order).dispute_status == "needs_response"
     refused = client.post(f"/api/admin/orders/{order.id}/ship", headers=AUTH, json={"carrier": "顺丰"})
     assert refused.status_code == 409 and refused.get_json()["error"]["code"] == "disputed"
+    assert "（争议待回应）" in refused.get_json()["error"]["message"]  # the owner's words, not Stripe's needs_response
     requests.post(f"{live.standin}/_standin/disputes/{dispute['id']}/close?status=won", timeout=5).raise_for_status()
     flush(live.standin)
     assert reread(live.app, order).dispute_status == "won"
     assert client.post(f"/api/admin/orders/{order.id}/ship", headers=AUTH, json={"carrier": "顺丰"}).status_code == 200
 
 
-def test_dispute_events_out_of_order_and_replayed_keep_the_newest(live, client):
+def test_dispute_events_out_of_order_and_replayed_keep_the_newest(live, client, caplog):
     order = paid(live, client)
     dispute = {"id": "dp_test_x", "object": "dispute", "payment_intent": order.stripe_payment_intent, "status": "lost"}
-    assert post_event(client, "charge.dispute.closed", dispute, event_id="evt_closed", created=2000).status_code == 200
+    caplog.set_level(logging.INFO, logger="plus.checkout")
+    set_language("zh")
+    try:
+        assert post_event(client, "charge.dispute.closed", dispute, event_id="evt_closed", created=2000).status_code == 200
+    finally:
+        set_language(None)
+    said = [record.getMessage() for record in caplog.records if record.name.startswith("plus.checkout")]
+    assert any(line.endswith("付款争议 dp_test_x，争议败诉") for line in said), said  # the owner's words, not Stripe's `lost`
+    assert any(line.endswith("：争议败诉") for line in said), said  # what the webhook did
     opened = {**dispute, "status": "needs_response"}
     assert post_event(client, "charge.dispute.created", opened, event_id="evt_opened", created=1000).get_json()["outcome"] == "stale"
     post_event(client, "charge.dispute.closed", dispute, event_id="evt_closed", created=2000)

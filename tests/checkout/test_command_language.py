@@ -112,6 +112,16 @@ def test_the_order_list_is_a_table_in_the_operators_language(shop):
     assert en[-1] == "3 of 3 order(s)"
 
 
+def test_a_disputed_payment_shows_under_its_order_in_the_operators_words(shop, client):
+    disputed = shop[2]
+    dispute = {"id": "dp_test_x", "object": "dispute", "payment_intent": disputed.stripe_payment_intent, "status": "needs_response"}
+    assert post_event(client, "charge.dispute.created", dispute, event_id="evt_dispute").status_code == 200
+    zh, en = speaks("zh", "orders", "list").splitlines(), speaks("en", "orders", "list").splitlines()
+    assert zh.count("    付款争议：争议待回应，了结前不能发货") == 1 and en.count("    disputed at the bank: needs_response") == 1
+    row = next(i for i, line in enumerate(zh) if line.startswith(disputed.number))
+    assert "    付款争议：争议待回应，了结前不能发货" in zh[row : row + 4]  # under its own order
+
+
 def test_an_order_of_many_long_titled_items_and_a_long_email_fits_80_columns(live, client, env, shop_content):  # noqa: F811
     long_title = "奥克斯家用大吸尘器 大吸力有线卧式 山姆同款 静音节能新款"
     shop_content.product(
