@@ -240,7 +240,9 @@ class SearchIndex:
     The records are made by a child that lives for one shard's records (~0.1 ms a product), not one
     living through the whole render: a forked child holds a copy of every page of the catalog this
     process writes to while it runs (CPython writes reference counts as it reads), and one child
-    indexing every shard ended up holding a copy of the whole catalog (1.3 GiB at 100,000 products)."""
+    indexing every shard ended up holding a copy of the whole catalog (1.3 GiB at 100,000 products).
+    Each child loads pypinyin's dictionary itself (0.5 s of CPU, while Pagefind indexes the shard
+    before): loaded here for them to share, it held 98 MiB through the build's peak."""
 
     def __init__(self, site: Path, store: Store, guard: NdaGuard, *, siteurl: str, language: str, size: int = SHARD_SIZE):
         self.store, self.guard = store, guard
@@ -256,8 +258,6 @@ class SearchIndex:
         are not indexed: the build fails)."""
         self.fallbacks: list[str] = []
         """Why a shard was indexed by the CLI instead of the service."""
-        if len(self.bundles) > 1:  # pypinyin's dictionary loaded here once (0.5 s), not in each shard's child
-            pinyin_terms("中文")
 
     @property
     def done(self) -> bool:
