@@ -46,7 +46,7 @@ def _app():
             click.echo(
                 say(
                     "连接本机正在运行的商店（plus serve）：邮件链接和退款都用它的设置",
-                    f"using the running plus serve's {', '.join(sorted(served))}",
+                    "using the running plus serve's settings: mail links and refunds go to it",
                 ),
                 err=True,
             )
