@@ -9,6 +9,7 @@ import logging
 import os
 from collections.abc import Container, Iterable
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -288,10 +289,25 @@ list_format = option(
 """`--format` of the list commands (each use makes an option of its own)."""
 
 
+class _OrderStatusChoice(click.Choice):
+    """An order status, as its code or its Chinese word; a wrong one is told the six there are, in the
+    operator's language (click listed all twelve spellings on one line of ~130 columns)."""
+
+    def __init__(self) -> None:
+        super().__init__([*(status.value for status in OrderStatus), *_STATUS_OF])
+
+    def get_invalid_choice_message(self, value: Any, ctx: click.Context | None) -> str:
+        """Which statuses there are."""
+        return say(
+            f"没有“{value}”这个状态。可以写：\n  {'、'.join(_STATUS_OF)}\n  或英文代码（paid 等，见 --help）",
+            f"{value!r} is not an order status; one of:\n  {', '.join(OrderStatus)}",
+        )
+
+
 @orders.command("list", zh="订单列表，最新的在前。")
 @option(
     "--status",
-    type=click.Choice([*(status.value for status in OrderStatus), *_STATUS_OF]),
+    type=_OrderStatusChoice(),
     callback=lambda ctx, param, word: _STATUS_OF.get(word, word),  # 已付款 as the table shows it: paid
     metavar="STATUS",  # (click's [awaiting_payment|paid|…] made the help 82 columns wide)
     help=f"Only orders in this state: {', '.join(OrderStatus)} (or its Chinese word).",

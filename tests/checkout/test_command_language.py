@@ -17,6 +17,7 @@ from sqlalchemy import update
 from admin.cli import cli
 from checkout.db import get_database
 from checkout.models import Order, order_number
+from checkout.status import OrderStatus
 from tests.language import CJK, column_of, columns, stray_chinese, stray_english
 
 from .helpers import ADDRESS, UMBRELLA, buy, flush, paid_member, pay, post_event, spreadsheet, wait_for
@@ -110,6 +111,16 @@ def test_the_order_list_is_a_table_in_the_operators_language(shop):
     assert "    partly refunded ¥8.55" in en and "    ↩ TH00000001 refunded ¥8.55: 24骨全自动雨伞 × 1" in en
     assert "    → 张三 13800138000 浙江省杭州市西湖区文三路 100 号 2 幢 301 室 (delivery ¥8.00)" in en
     assert en[-1] == "3 of 3 order(s)"
+
+
+def test_a_wrong_status_is_told_the_statuses_there_are_in_80_columns(env):  # noqa: F811
+    zh, en = plus("zh", "orders", "list", "--status", "xyz"), plus("en", "orders", "list", "--status", "已付")
+    assert zh.exit_code == en.exit_code == 2
+    zh, en = zh.output.split("错误：", 1)[1], en.output.split("Error: ", 1)[1]  # (after click's usage lines)
+    assert "没有“xyz”这个状态" in zh and all(status.label in zh for status in OrderStatus), zh
+    assert stray_english(zh) == ["xyz", "paid"]  # what was typed, and the example of a code
+    assert "'已付' is not an order status" in en and all(status.value in en for status in OrderStatus), en
+    assert all(columns(line) <= 80 for line in (zh + en).splitlines()), zh + en
 
 
 def test_a_disputed_payment_shows_under_its_order_in_the_operators_words(shop, client):
