@@ -238,21 +238,24 @@ def error_message(error: ErrorDetails, model: type[BaseModel], loc: Loc) -> str:
     zh, en = template
     values = {"field": field, "name": name, "hint": hint, "now": now, **{k: _plain(v, lang) for k, v in ctx.items()}}
     if kind == "missing":
-        values["where"] = _where_to_add(tuple(part for part in error["loc"] if part != "[key]")[:-1])
+        values["where"] = _where_to_add(tuple(part for part in error["loc"] if part != "[key]")[:-1], name)
+        values["about"] = (f". {hint}" if lang == "en" else f"。说明：{hint}") if hint else ""
     return (en if lang == "en" else zh).format_map(_Default(values))
 
 
-def _where_to_add(parent: Loc) -> str:
-    """Where a missing field's line goes: at the left margin of the file, or inside the item or field holding it."""
+def _where_to_add(parent: Loc, name: str) -> str:
+    """The line a missing field needs (`title: …`) and where it goes: at the left margin of the file, or
+    inside the item or field holding it."""
+    line = f"{name}: …"
     if not parent:
-        return say("请在文件里另起一行，顶格（不缩进）写上", "add it as a line of its own at the left margin")
+        return say(f"请在文件里另起一行，顶格（不缩进）写上 {line}", f"add a line `{line}` at the left margin")
     at = parent[-1]
     if isinstance(at, int) and len(parent) > 1:
         return say(
-            f"请在 {parent[-2]} 的第 {at + 1} 项里加上这一行，和这一项的其他字段对齐",
-            f"add it to item {at + 1} of {parent[-2]}, aligned with its other fields",
+            f"请在 {parent[-2]} 的第 {at + 1} 项里加一行 {line}，和这一项的其他字段对齐",
+            f"add `{line}` to item {at + 1} of {parent[-2]}, aligned with its other fields",
         )
-    return say(f"请在 {at}: 下面加上这一行，和同一层的其他字段对齐", f"add it below {at}:, aligned with the fields there")
+    return say(f"请在 {at}: 下面加一行 {line}，和同一层的其他字段对齐", f"add `{line}` below {at}:, aligned with the fields there")
 
 
 class _Default(dict[str, str]):
@@ -274,7 +277,7 @@ _MAPPING = (
     "{field} must be a mapping: write `key: value` lines indented below it{now}",
 )
 _TEMPLATES: dict[str, tuple[str, str]] = {
-    "missing": ("缺少必填项 {name}（{field}）：{where}；{hint}", "{name} is required: {where} ({hint})"),
+    "missing": ("缺少必填项 {name}（{field}）：{where}{about}", "{name} is required: {where}{about}"),
     "string_type": ("{field}要写成文字{now}；如果是数字或日期，请加引号", "{field} must be text{now}; put numbers or dates in quotes"),
     "string_too_short": ("{field}不能为空：{hint}", "{field} must not be empty: {hint}"),
     "string_too_long": ("{field}太长了：最多 {max_length} 个字", "{field} is too long: at most {max_length} characters"),

@@ -34,7 +34,7 @@ def test_unknown_key_is_an_error_at_that_key_with_a_suggestion(content, today):
         "aux-vacuum.yaml",
         1,
         "price",
-        "price is required: add it as a line of its own at the left margin (Price in yuan, 2 decimals, close to the 30-day low)",
+        "price is required: add a line `price: …` at the left margin. Price in yuan, 2 decimals, close to the 30-day low",
     ) in problems
 
 
@@ -45,7 +45,7 @@ def test_missing_nested_field_points_at_its_parent_item(content, today):
         "aux-vacuum.yaml",
         7,
         "compare.0.source",
-        "source is required: add it to item 1 of compare, aligned with its other fields (Where the reference price was seen)",
+        "source is required: add `source: …` to item 1 of compare, aligned with its other fields. Where the reference price was seen",
     ) in problems
 
 

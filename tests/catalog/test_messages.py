@@ -36,7 +36,7 @@ MISTAKES = [
     (
         "\nunit: {quantity: 1, measure: piece}\n",
         "\n",
-        "1:1: unit: 缺少必填项 unit（分量单位）：请在文件里另起一行，顶格（不缩进）写上；一份里有多少（必填），如 unit: {quantity: 1, measure: piece}（1件）或 unit: {quantity: 500, measure: g}；分量不同时按单价对比",
+        "1:1: unit: 缺少必填项 unit（分量单位）：请在文件里另起一行，顶格（不缩进）写上 unit: …。说明：一份里有多少（必填），如 unit: {quantity: 1, measure: piece}（1件）或 unit: {quantity: 500, measure: g}；分量不同时按单价对比",
     ),
     ("sourcing: same-source", "sourcing: same", "4:11: sourcing: 背书类型只能写 same-source 或 same-craft（现在是文字 'same'）"),
     (
@@ -107,7 +107,7 @@ def test_a_common_mistake_is_one_chinese_line_at_its_place(content, today, old, 
 def test_a_dedented_field_is_said_to_belong_to_the_item_above(content, today):
     lines = product_lines(content, today, PRODUCT.replace("    source: 山姆App 截图", "source: 山姆App 截图"))
     assert lines == [
-        "7:5: compare.0.source: 缺少必填项 source（参照价来源）：请在 compare 的第 1 项里加上这一行，和这一项的其他字段对齐；参照价来源，如“山姆App 截图”",
+        "7:5: compare.0.source: 缺少必填项 source（参照价来源）：请在 compare 的第 1 项里加一行 source: …，和这一项的其他字段对齐。说明：参照价来源，如“山姆App 截图”",
         f"{SOURCE}:1: source: source 不是这一层的字段，它属于对比参照（compare）里的每一项：检查缩进，与同一项的其他字段对齐",
     ]
 

@@ -40,7 +40,7 @@ def test_an_integer_with_leading_zeros_is_refused_not_read_as_octal(content, tod
 
 IMPOSSIBLE = "日期 {day} 不存在：检查月份（1–12）和这个月的天数（如 2 月只有 28 天，闰年 29 天），写成 2026-11-25 这样"
 NO_UNIT = (
-    "unit: 缺少必填项 unit（分量单位）：请在文件里另起一行，顶格（不缩进）写上；一份里有多少（必填），"
+    "unit: 缺少必填项 unit（分量单位）：请在文件里另起一行，顶格（不缩进）写上 unit: …。说明：一份里有多少（必填），"
     "如 unit: {quantity: 1, measure: piece}（1件）或 unit: {quantity: 500, measure: g}；分量不同时按单价对比"
 )
 
@@ -113,8 +113,8 @@ def test_a_missing_top_level_field_is_at_the_start_of_the_file_even_below_a_comm
 def test_a_missing_field_of_a_list_item_says_which_item_holds_it(content, today):
     content.product("aux-vacuum", PRODUCT.replace("    source: 山姆App 截图\n", ""))
     assert located(content, today) == [
-        "products/aux-vacuum.yaml:7:5: compare.0.source: 缺少必填项 source（参照价来源）：请在 compare 的第 1 项里加上这一行，"
-        "和这一项的其他字段对齐；参照价来源，如“山姆App 截图”"
+        "products/aux-vacuum.yaml:7:5: compare.0.source: 缺少必填项 source（参照价来源）：请在 compare 的第 1 项里加一行 source: …，"
+        "和这一项的其他字段对齐。说明：参照价来源，如“山姆App 截图”"
     ]
 
 
@@ -123,7 +123,7 @@ def test_a_missing_field_of_a_mapping_says_under_which_key(content, today):
     (problem,) = [p for p in located(content, today) if p.startswith("factories/")]
     assert (
         problem.startswith("factories/aux.yaml:7:1: verification.audited_on: 缺少必填项 audited_on（")
-        and "：请在 verification: 下面加上这一行，和同一层的其他字段对齐；" in problem
+        and "：请在 verification: 下面加一行 audited_on: …，和同一层的其他字段对齐。说明：" in problem
     )
 
 
