@@ -20,7 +20,7 @@ from checkout.status import OrderStatus, dispute_label, partly_refunded
 
 from .bilingual import aligned, columns, command, group, option, shortened
 from .git import content_revision
-from .options import build_failed, content_option
+from .options import build_failed, content_option, left_as_it_was
 from .stopping import STOPPED, raise_if_stopped, stopped_by_signals
 
 
@@ -196,8 +196,8 @@ def serve(content: Path, host: str, port: int, output: Path, no_build: bool, wor
             )
             if replaced
             else say(
-                f"已停止：没有发布，{output} 保持原样；商店没有启动",
-                f"stopped: nothing was published, {output} was left as it was; the store was not started",
+                f"已停止：没有发布，{left_as_it_was(output)}；商店没有启动",
+                f"stopped: nothing was published, {left_as_it_was(output)}; the store was not started",
             ),
             err=True,
         )
@@ -375,6 +375,8 @@ def _echo_orders(page, total: int) -> None:
             order.email or "-",
         ]
         under = [*_bought(order.lines), f"    → {_ship_to(order)}"]
+        if order.parcel:
+            under.append(say(f"    快递：{order.parcel}", f"    parcel: {order.parcel}"))
         if partly_refunded(order.status, order.refunded_amount):
             refunded = price_label(order.refunded_amount, exact=True)
             under.append(say(f"    部分退款 {refunded}", f"    partly refunded {refunded}"))

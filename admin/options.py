@@ -53,4 +53,11 @@ def build_failed(exc: Exception, output: Path) -> str:
     """What `plus build` and `plus serve` say when a build failed after its content passed (an NDA
     name in a file, a template, Pagefind) or its validation child did: nothing was published."""
     reason = validation_child_failed(exc) if isinstance(exc, WorkerFailed) else say(f"生成失败：{exc}", f"build failed: {exc}")
-    return reason + "\n" + say(f"{output} 保持原样，没有发布半成品", f"{output} was left as it was: nothing half-built was published")
+    return reason + "\n" + say(f"{left_as_it_was(output)}，没有发布半成品", f"{left_as_it_was(output)}: nothing half-built was published")
+
+
+def left_as_it_was(output: Path) -> str:
+    """What became of the output folder of a build that published nothing: kept, or never made."""
+    if output.exists():
+        return say(f"{output} 保持原样", f"{output} was left as it was")
+    return say(f"没有生成 {output}", f"{output} was not made")

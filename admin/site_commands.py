@@ -13,7 +13,7 @@ from catalog import ContentError
 from catalog.messages import language, say
 
 from .bilingual import command, option
-from .options import build_failed, content_option, today_option
+from .options import build_failed, content_option, left_as_it_was, today_option
 from .stopping import STOPPED, stopped_by_signals
 
 if TYPE_CHECKING:
@@ -80,14 +80,16 @@ def build(
         errors = sum(1 for p in exc.problems if p.severity.value == "error")
         click.echo(
             say(
-                f"构建失败：内容有 {errors} 个错误（见上面各行）；{output} 保持原样",
-                f"build failed: {errors} content error(s); {output} was left as it was",
+                f"构建失败：内容有 {errors} 个错误（见上面各行）；{left_as_it_was(output)}",
+                f"build failed: {errors} content error(s); {left_as_it_was(output)}",
             ),
             err=True,
         )
         raise SystemExit(1) from None
     except KeyboardInterrupt:
-        click.echo(say(f"已停止：没有发布，{output} 保持原样", f"stopped: nothing was published, {output} was left as it was"), err=True)
+        click.echo(
+            say(f"已停止：没有发布，{left_as_it_was(output)}", f"stopped: nothing was published, {left_as_it_was(output)}"), err=True
+        )
         raise SystemExit(STOPPED) from None
     except (NdaLeak, RenderError, SearchIndexError, WorkerFailed) as exc:  # (WorkerFailed: the validation's child)
         click.echo(build_failed(exc, output), err=True)

@@ -93,9 +93,10 @@ def test_the_order_list_is_a_table_in_the_operators_language(shop):
         assert column_of(line, "buyer@") == column_of(zh[0], "邮箱")
     assert all(columns(line) <= 80 for line in zh if not line.startswith("    →")), zh
     first = zh.index(rows["PLUS00000001"])  # what was bought by its title, under the row, then where it goes and what came back
-    assert zh[first + 1 : first + 6] == [
+    assert zh[first + 1 : first + 7] == [
         "    商品：24骨全自动雨伞 × 3，奥克斯家用大吸尘器 × 1",
         "    → 张三 13800138000 浙江省杭州市西湖区文三路 100 号 2 幢 301 室（配送费 ¥8.00）",
+        "    快递：顺丰 SF1",
         "    部分退款 ¥8.55",
         "    ↩ TH00000001 已退款 ¥8.55：24骨全自动雨伞 × 1",
         "显示 3 笔，共 3 笔订单",  # (the oldest order is last)
@@ -108,7 +109,9 @@ def test_the_order_list_is_a_table_in_the_operators_language(shop):
     rows = {line.split()[0]: line for line in en if line.startswith("PLUS")}
     assert rows["PLUS00000001"].split()[3] == "shipped" and rows["PLUS00000003"].split()[3] == "paid"
     assert "    items: 24骨全自动雨伞 × 3, 奥克斯家用大吸尘器 × 1" in en
-    assert "    partly refunded ¥8.55" in en and "    ↩ TH00000001 refunded ¥8.55: 24骨全自动雨伞 × 1" in en
+    assert (
+        "    parcel: 顺丰 SF1" in en and "    partly refunded ¥8.55" in en and "    ↩ TH00000001 refunded ¥8.55: 24骨全自动雨伞 × 1" in en
+    )
     assert "    → 张三 13800138000 浙江省杭州市西湖区文三路 100 号 2 幢 301 室 (delivery ¥8.00)" in en
     assert en[-1] == "3 of 3 order(s)"
 

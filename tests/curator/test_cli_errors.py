@@ -44,7 +44,11 @@ CHINESE = [
     ),
     (
         ["validate", "--today", "tomorrow"],
-        usage("validate", "[OPTIONS] [PATHS]...") + "错误：--today 的值不对：要写成 YYYY-MM-DD 格式，不能是 tomorrow。\n",
+        usage("validate", "[OPTIONS] [PATHS]...") + "错误：--today 的值不对：要写有效的日期（YYYY-MM-DD），不能是 tomorrow。\n",
+    ),
+    (
+        ["validate", "--today", "2026-13-01"],  # written as YYYY-MM-DD, but no date
+        usage("validate", "[OPTIONS] [PATHS]...") + "错误：--today 的值不对：要写有效的日期（YYYY-MM-DD），不能是 2026-13-01。\n",
     ),
     (
         ["validate", "no-such-file.yaml"],

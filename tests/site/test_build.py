@@ -60,6 +60,9 @@ def test_invalid_content_prints_file_line_col_exits_1_and_keeps_the_old_site(sho
     assert "保持原样" in result.output
     assert snapshot(output) == before
     assert leftovers(tmp_path) == []
+    first = plus_build(shop.root, tmp_path / "new")  # no site there before: none is made, and it says so
+    assert first.exit_code == 1 and f"没有生成 {tmp_path / 'new'}" in first.output and "保持原样" not in first.output
+    assert not (tmp_path / "new").exists()
 
 
 def test_a_template_that_fails_to_render_leaves_the_old_site(shop, tmp_path):
