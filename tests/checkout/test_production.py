@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -134,6 +135,36 @@ def test_access_log_lines_never_show_a_reset_token():
     )
     assert RedactTokens().filter(record)
     assert "SeCrEt" not in record.getMessage() and "/auth/reset/…" in record.getMessage()
+
+
+def test_the_request_log_has_one_clock_no_colours_and_no_reset_token(caplog):
+    import logging
+    import threading
+    import urllib.error
+    import urllib.request
+
+    from werkzeug.serving import make_server
+
+    from admin.serve import RedactTokens, RequestLog
+
+    def app(environ, start_response):
+        found = environ["PATH_INFO"] == "/cart/"
+        start_response("200 OK" if found else "404 Not Found", [("Content-Type", "text/plain")])
+        return [b"ok"]
+
+    caplog.set_level(logging.INFO, logger="werkzeug")
+    logging.getLogger("werkzeug").addFilter(redact := RedactTokens())
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=RequestLog)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        for path in ("/cart/", "/auth/reset/SeCrEt-t0ken"):
+            with contextlib.suppress(urllib.error.HTTPError):
+                urllib.request.urlopen(f"http://127.0.0.1:{server.port}{path}", timeout=5).read()
+    finally:
+        server.shutdown()
+        logging.getLogger("werkzeug").removeFilter(redact)
+    lines = [record.getMessage() for record in caplog.records if record.name == "werkzeug"]
+    assert lines == ['127.0.0.1 "GET /cart/ HTTP/1.1" 200 -', '127.0.0.1 "GET /auth/reset/… HTTP/1.1" 404 -'], lines
 
 
 def test_a_served_site_says_once_where_it_serves_the_static_site_from(monkeypatch, tmp_path, caplog):
