@@ -151,13 +151,14 @@ class HelpFormatter(click.HelpFormatter):
         self.write(f"{'':>{self.current_indent}}{CLICK_ZH.get(heading, heading)}：\n")
 
     def write_text(self, text: str) -> None:
-        super().write_text(self._kept(text, self.width - self.current_indent) if chinese() else text)
+        super().write_text(self._kept(text, self.width - self.current_indent) if _wide(text) else text)
 
     def write_dl(self, rows: Iterable[tuple[str, str]], col_max: int = 30, col_spacing: int = 2) -> None:
-        """click's list of options or commands; in zh mode both columns measured by display width (a Chinese
-        metavar such as 文件夹 takes two columns a character), the second wrapped by `wrap`."""
+        """click's list of options or commands; in zh mode, or with Chinese in English help (顺丰), both
+        columns measured by display width (a Chinese metavar such as 文件夹 takes two columns a
+        character), the second wrapped by `wrap` (click counts a Chinese character as one column)."""
         rows = list(rows)
-        if not chinese():
+        if not any(_wide(first + second) for first, second in rows):
             super().write_dl(rows, col_max, col_spacing)
             return
         first_col = min(max(columns(first) for first, _ in rows), col_max) + col_spacing
@@ -171,7 +172,7 @@ class HelpFormatter(click.HelpFormatter):
             fits = columns(first) <= first_col - col_spacing
             self.write(" " * (first_col - columns(first)) if fits else "\n" + under)
             lines: list[str] = []
-            for i, paragraph in enumerate(_click_zh(second).split("\n\n")):
+            for i, paragraph in enumerate((_click_zh(second) if chinese() else second).split("\n\n")):
                 lines += ([""] if i else []) + wrap(paragraph, width)  # (paragraphs a blank line apart, as click has them)
             self.write(lines[0] + "\n" + "".join(f"{under}{line}\n" for line in lines[1:]))
 
@@ -179,6 +180,11 @@ class HelpFormatter(click.HelpFormatter):
     def _kept(text: str, width: int) -> str:
         """`text` wrapped here, each paragraph marked (\\b) for click to leave as it is."""
         return "\n\n".join("\b\n" + "\n".join(wrap(paragraph, width)) for paragraph in text.split("\n\n"))
+
+
+def _wide(text: str) -> bool:
+    """Whether `text` holds a character taking two columns (zh mode's help always does)."""
+    return chinese() or columns(text) != len(text)
 
 
 def _click_zh(help_text: str) -> str:

@@ -447,12 +447,12 @@ def _bought(lines, width: int = 80) -> list[str]:
 @click.argument("order", callback=lambda _ctx, _param, value: _order_id(value))
 @option(
     "--carrier",
-    help="快递公司 / carrier, e.g. 顺丰 (the buyer's mail and order page show it).",
+    help="The carrier (快递公司), e.g. 顺丰: the buyer's mail and order page show it.",
     zh="快递公司，如 顺丰（买家的邮件和订单页会显示）。",
 )
 @option(
     "--tracking",
-    help="运单号 / tracking number. On a shipped order: corrects it, and the buyer is mailed the new one.",
+    help="The tracking number (运单号); on a shipped order it corrects it, and the buyer is mailed the new one.",
     zh="运单号。对已发货的订单：更正运单号，并把新单号邮件告诉买家。",
 )
 @option(
@@ -515,7 +515,9 @@ def ship(order: int, carrier: str | None, tracking: str | None, no_tracking: boo
 @click.argument("order", callback=lambda _ctx, _param, value: _order_id(value))
 @option("--yes", is_flag=True, help="Do not ask for confirmation (for scripts).", zh="不再确认（用于脚本）。")
 def refund(order: int, yes: bool) -> None:
-    """Refund an order in full through Stripe (全额退款); asks first, naming the order, its amount and status."""
+    """Refund an order in full through Stripe (全额退款).
+
+    Asks first, naming the order, its amount and status."""
     from checkout import orders as service
     from checkout.db import get_database
 
@@ -558,7 +560,9 @@ def refund(order: int, yes: bool) -> None:
     zh="只核对这一天（北京时间）及以后发起的结账。",
 )
 def reconcile(since: dt.datetime | None) -> None:
-    """Record paid Stripe sessions that have no order (a webhook that never arrived); exit 1 on unknown ones."""
+    """Record paid Stripe sessions that have no order.
+
+    Such a session is a webhook that never arrived; exit 1 on paid sessions this store did not start."""
     from checkout.db import get_database
     from checkout.operations import reconcile as run
 
@@ -593,7 +597,9 @@ def sweep() -> None:
 @orders.group("returns", invoke_without_command=True, zh="买家的退货：列出、批准（在 Stripe 退款，可加 --restock）或拒绝。")
 @click.pass_context
 def returns_(ctx: click.Context) -> None:
-    """Buyers' returns: list them, approve (refund at Stripe, --restock) or refuse."""
+    """Buyers' returns: list, approve or refuse.
+
+    Approving refunds the lines at Stripe (--restock puts them back in stock)."""
     if ctx.invoked_subcommand is None:
         ctx.invoke(list_returns)
 
@@ -699,7 +705,9 @@ def refuse_return(number: int, reason: str) -> None:
 @orders.group("invoices", invoke_without_command=True, zh="买家的发票申请：列出，或登记开好的发票号码。")
 @click.pass_context
 def invoices_(ctx: click.Context) -> None:
-    """Buyers' 发票 requests: list them, mark one issued with its number."""
+    """Buyers' 发票 requests: list, mark issued.
+
+    List them, or mark one issued with its number."""
     if ctx.invoked_subcommand is None:
         ctx.invoke(list_invoices)
 

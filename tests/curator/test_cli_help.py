@@ -56,6 +56,14 @@ def test_every_help_page_is_chinese_and_fits_the_terminal():
             assert sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in line) <= 80, line
 
 
+def test_every_english_help_page_fits_the_terminal_with_its_chinese_words():
+    for path, _ in commands():
+        out = plus("--lang", "en", *path, "--help").output
+        assert out.startswith(f"Usage: plus {' '.join(path)}".rstrip()), out
+        for line in out.splitlines():  # (click wraps by characters: 快递公司 takes eight columns, not four)
+            assert sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in line) <= 80, line
+
+
 def test_plus_help_is_chinese_without_any_flag_or_locale():
     env = {name: value for name, value in os.environ.items() if name not in LOCALE}
     done = subprocess.run(
