@@ -313,7 +313,7 @@ class Command(_Bilingual, click.Command):
     context_class = Context
 
     def get_short_help_str(self, limit: int = 45) -> str:
-        return _summary(self) or super().get_short_help_str(limit)
+        return _summary(self) or super().get_short_help_str(FIRST_SENTENCE)
 
 
 class Group(_Bilingual, click.Group):
@@ -322,7 +322,12 @@ class Group(_Bilingual, click.Group):
     group_class = type  # its subgroups are Groups too
 
     def get_short_help_str(self, limit: int = 45) -> str:
-        return _summary(self) or super().get_short_help_str(limit)
+        return _summary(self) or super().get_short_help_str(FIRST_SENTENCE)
+
+
+FIRST_SENTENCE = 200
+"""Characters of a command's English summary in its group's list: its help's whole first sentence,
+wrapped there, as the Chinese one is (click cut it at ~50 characters with '...')."""
 
 
 def _summary(command: Command | Group) -> str:

@@ -56,12 +56,13 @@ def test_every_help_page_is_chinese_and_fits_the_terminal():
             assert sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in line) <= 80, line
 
 
-def test_every_english_help_page_fits_the_terminal_with_its_chinese_words():
+def test_every_english_help_page_fits_the_terminal_with_its_chinese_words_and_whole_summaries():
     for path, _ in commands():
         out = plus("--lang", "en", *path, "--help").output
         assert out.startswith(f"Usage: plus {' '.join(path)}".rstrip()), out
         for line in out.splitlines():  # (click wraps by characters: 快递公司 takes eight columns, not four)
             assert sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in line) <= 80, line
+        assert not re.search(r"\.\.\.$", out.partition("Commands:")[2], re.MULTILINE), out  # (click cut them)
 
 
 def test_plus_help_is_chinese_without_any_flag_or_locale():
@@ -136,20 +137,28 @@ Options:
   --help          Show this message and exit.
 
 Commands:
-  audit       List what to check again; exit 1 when there are findings (in...
-  build       Validate the catalog and build the static store into --output...
-  cms-config  Print the browser editor's config.yml, generated from the...
-  cms-serve   Edit the content in the browser: the editor at /admin/, every...
+  audit       List what to check again; exit 1 when there are findings (in the
+              change, with --base), 2 when the catalog does not validate.
+  build       Validate the catalog and build the static store into --output
+              (atomically).
+  cms-config  Print the browser editor's config.yml, generated from the
+              catalog's models.
+  cms-serve   Edit the content in the browser: the editor at /admin/, every save
+              checked and merged into its file.
   db          The checkout database (DATABASE_URL).
-  deploy      Serve the store from many machines: nginx in front, static...
+  deploy      Serve the store from many machines: nginx in front, static files
+              precompressed.
   evidence    Price proofs (价格凭证) in content/evidence/.
   mail        The mail outbox (order, reset, verification and reminder mails).
   members     PLUS members.
-  new         Start a product or factory file from a template with every...
-  orders      List, ship, refund and reconcile orders; buyers' returns and...
-  report      Markdown report of what changed in the catalog since BASE...
+  new         Start a product or factory file from a template with every field.
+  orders      List, ship, refund and reconcile orders; buyers' returns and
+              invoices.
+  report      Markdown report of what changed in the catalog since BASE (for a
+              pull request comment).
   schema      Write the JSON Schema of product and factory files, for editors.
-  serve       Build the site if needed and serve it with the checkout on...
+  serve       Build the site if needed and serve it with the checkout on one
+              port (no keys needed).
   validate    Check every content file; exit 1 when anything must be fixed.
 """
 
@@ -181,7 +190,7 @@ Options:
         ([], {"PLUS_LANG": None, "LANG": "en_US.UTF-8"}),
     ],
 )
-def test_english_help_is_as_it_was(args, env):
+def test_english_help_is_as_it_was(args, env):  # (but each command's whole first sentence, wrapped: click cut them with ...)
     assert plus(*args, "--help", **env).output == ENGLISH_HELP
     assert plus(*args, "validate", "--help", **env).output == ENGLISH_VALIDATE_HELP
 
