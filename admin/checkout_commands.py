@@ -196,8 +196,8 @@ def serve(content: Path, host: str, port: int, output: Path, no_build: bool, wor
             )
             if replaced
             else say(
-                f"已停止：没有发布，{left_as_it_was(output)}；商店没有启动",
-                f"stopped: nothing was published, {left_as_it_was(output)}; the store was not started",
+                f"已停止：没有发布，{(kept := left_as_it_was(output))}；商店没有启动",
+                f"stopped: nothing was published, {kept}; the store was not started",
             ),
             err=True,
         )

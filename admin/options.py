@@ -53,7 +53,8 @@ def build_failed(exc: Exception, output: Path) -> str:
     """What `plus build` and `plus serve` say when a build failed after its content passed (an NDA
     name in a file, a template, Pagefind) or its validation child did: nothing was published."""
     reason = validation_child_failed(exc) if isinstance(exc, WorkerFailed) else say(f"生成失败：{exc}", f"build failed: {exc}")
-    return reason + "\n" + say(f"{left_as_it_was(output)}，没有发布半成品", f"{left_as_it_was(output)}: nothing half-built was published")
+    kept = left_as_it_was(output)
+    return reason + "\n" + say(f"{kept}，没有发布半成品", f"{kept}: nothing half-built was published")
 
 
 def left_as_it_was(output: Path) -> str:

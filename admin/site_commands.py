@@ -78,18 +78,18 @@ def build(
         for problem in sorted(exc.problems):
             click.echo(problem.as_text(), err=True)
         errors = sum(1 for p in exc.problems if p.severity.value == "error")
+        kept = left_as_it_was(output)
         click.echo(
             say(
-                f"构建失败：内容有 {errors} 个错误（见上面各行）；{left_as_it_was(output)}",
-                f"build failed: {errors} content error(s); {left_as_it_was(output)}",
+                f"构建失败：内容有 {errors} 个错误（见上面各行）；{kept}",
+                f"build failed: {errors} content error(s); {kept}",
             ),
             err=True,
         )
         raise SystemExit(1) from None
     except KeyboardInterrupt:
-        click.echo(
-            say(f"已停止：没有发布，{left_as_it_was(output)}", f"stopped: nothing was published, {left_as_it_was(output)}"), err=True
-        )
+        kept = left_as_it_was(output)
+        click.echo(say(f"已停止：没有发布，{kept}", f"stopped: nothing was published, {kept}"), err=True)
         raise SystemExit(STOPPED) from None
     except (NdaLeak, RenderError, SearchIndexError, WorkerFailed) as exc:  # (WorkerFailed: the validation's child)
         click.echo(build_failed(exc, output), err=True)

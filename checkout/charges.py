@@ -53,12 +53,11 @@ def apply_charge_event(db: Session, kind: str, obj: dict, *, created: int, now: 
     if created < order.dispute_synced_at:
         return "stale"
     order.dispute_synced_at = created
-    order.dispute_status = str(obj.get("status") or "needs_response")[:32]
-    status = order.dispute_status
+    order.dispute_status = status = str(obj.get("status") or "needs_response")[:32]
     log.warning(
         say("订单 %s：付款争议 %s，%s", "order %s: dispute %s is %s"), order.number, obj.get("id"), say(dispute_label(status), status)
     )
-    return f"dispute_{order.dispute_status}"
+    return f"dispute_{status}"
 
 
 def record_refunded_charge(db: Session, order: Order, charge: dict, now: dt.datetime) -> str:

@@ -237,9 +237,9 @@ class StoreGenerator(Generator):
         self.context["SEARCH_SHARDS"] = shard_count(len(self.store.products), shard_size(self.settings))
         # The macros are made once with the build's context and handed to every page (an import
         # `with context` would build the module again for each page).
-        self.context["card_html"] = self.cards = cards = CardCache()
+        self.context["card_html"] = self.cards = CardCache()
         macros = self.env.get_template("_macros.html").make_module(vars=dict(self.context))
-        cards.macro = macros.card
+        self.cards.macro = macros.card
         self.context.update({name: getattr(macros, name) for name in MACROS})
         self.context["fragment"] = FragmentCache()
         self.pages = self.state.pages = plan_pages(self.store, self.settings["SITEURL"], self.settings.get("PLUS_PAGE_SIZE", 48))
