@@ -26,7 +26,7 @@ from .evidence import copy_evidence
 from .help import TOPICS
 from .nda import NdaGuard
 from .search import SearchIndex, filter_panel, shard_count, shard_size
-from .text import FILTERS
+from .text import FILTERS, prepare
 from .views import Group, ProductView, Store
 
 log = logging.getLogger(__name__)
@@ -35,6 +35,8 @@ MACROS = ("card", "grid", "badges", "checks", "crumbs")
 """The macros of _macros.html that templates call (given to them in the context)."""
 SIBLINGS = 4
 """Cards of the same factory shown under a product."""
+TEXT_BATCH = 256
+"""Product pages whose descriptions `text.prepare` makes at once."""
 TRIM_EVERY = 2000
 """Pages rendered between two `malloc_trim`s."""
 
@@ -139,10 +141,12 @@ def plan_pages(store: Store, siteurl: str, page_size: int = 48) -> list[Page]:
         page = Page(f"{f.url}index.html", "factory", f.url, f.factory.verification.audited_on)
         page.build = lambda f=f: {"factory": f, "jsonld": seo.factory_ld(f, siteurl)}
         pages.append(page)
-    for view in store.by_saving:
+    views = store.by_saving
+    for number, view in enumerate(views):
         siblings = view.siblings(SIBLINGS)
+        batch = views[number : number + TEXT_BATCH] if number % TEXT_BATCH == 0 else []
         page = Page(f"{view.url}index.html", "product", view.url, view.updated_on)
-        page.build = lambda view=view, siblings=siblings: _product_values(view, siblings, today, siteurl)
+        page.build = lambda view=view, siblings=siblings, batch=batch: _product_values(view, siblings, today, siteurl, batch)
         pages.append(page)
     pages += [
         Page("membership/index.html", "membership", "membership/", today),
@@ -156,7 +160,11 @@ def plan_pages(store: Store, siteurl: str, page_size: int = 48) -> list[Page]:
     return pages
 
 
-def _product_values(view: ProductView, siblings: list[ProductView], today: dt.date, siteurl: str) -> dict[str, Any]:
+def _product_values(
+    view: ProductView, siblings: list[ProductView], today: dt.date, siteurl: str, batch: list[ProductView]
+) -> dict[str, Any]:
+    if batch:  # the first of `TEXT_BATCH` product pages: their descriptions are made together
+        prepare(v.product.description for v in batch)
     chart = price_chart(view.product.price_history, today=today, chart_id=f"chart-{view.id}")
     return {"product": view, "siblings": siblings, "chart": chart, "jsonld": seo.product_ld(view, siteurl)}
 

@@ -8,7 +8,8 @@ from decimal import Decimal
 import pytest
 
 from catalog import require_catalog
-from storefront.text import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, URL_SCHEMES, json_for_script, markdown_html, plain_text, yuan
+from storefront import text as text_module
+from storefront.text import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, URL_SCHEMES, json_for_script, markdown_html, plain_text, prepare, yuan
 from tests.conftest import SEED, TODAY
 
 
@@ -69,19 +70,20 @@ def test_plain_text_flattens_markdown_and_truncates():
     assert plain_text("一二三四五六", 4) == "一二三…"
 
 
-@pytest.mark.parametrize(
-    "source",
-    [
-        "<a href=\"x>y\" title='a>b'>链接</a> 之后",
-        '[a](https://e.com/?q=a>b "t>i\\"tle") x',
-        "<script>alert(1)</script>看得见<style>p{}</style><!-- c > d -->",
-        "a &lt;b&gt; &amp;amp; &nbsp; c\u00a0d",
-        '<img alt="x>y" src=a>z <p title="&quot;>">q</p> <unknown attr=">">k</unknown>',
-        "| a | b |\n|---|:-:|\n| <x> | y |",
-        "<textarea><b>t</b></textarea><noscript><p>n</p></noscript><svg><title>t</title></svg><template><p>t</p></template>",
-        "<iframe>if</iframe><xmp><b>x</b></xmp>`<code>`<select><option>o</option></select><plaintext><b>pt",
-    ],
-)
+TRICKY_TEXTS = [
+    "<a href=\"x>y\" title='a>b'>链接</a> 之后",
+    '[a](https://e.com/?q=a>b "t>i\\"tle") x',
+    "<script>alert(1)</script>看得见<style>p{}</style><!-- c > d -->",
+    "a &lt;b&gt; &amp;amp; &nbsp; c\u00a0d",
+    '<img alt="x>y" src=a>z <p title="&quot;>">q</p> <unknown attr=">">k</unknown>',
+    "| a | b |\n|---|:-:|\n| <x> | y |",
+    "<textarea><b>t</b></textarea><noscript><p>n</p></noscript><svg><title>t</title></svg><template><p>t</p></template>",
+    "<iframe>if</iframe><xmp><b>x</b></xmp>`<code>`<select><option>o</option></select><plaintext><b>pt",
+]
+"""Markup a sanitiser could misread as text."""
+
+
+@pytest.mark.parametrize("source", TRICKY_TEXTS)
 def test_plain_text_is_the_text_a_text_only_sanitiser_keeps(source):
     assert plain_text(source) == _text_only(source)
 
@@ -89,6 +91,17 @@ def test_plain_text_is_the_text_a_text_only_sanitiser_keeps(source):
 def test_plain_text_of_every_seed_text_is_what_a_text_only_sanitiser_keeps():
     for text in seed_texts():
         assert plain_text(text) == _text_only(text), text[:60]
+
+
+def test_texts_prepared_together_read_as_each_made_alone():
+    texts = [*seed_texts(), *TRICKY_TEXTS]
+    alone = [(str(markdown_html(text)), plain_text(text), plain_text(text, 80)) for text in texts]
+    text_module._sanitised.cache_clear()
+    text_module._flat.cache_clear()
+    prepare(texts[1::2])  # every other one ahead (as for the next pages), the rest made when asked
+    together = [(str(markdown_html(text)), plain_text(text), plain_text(text, 80)) for text in texts]
+    prepare([])
+    assert together == alone
 
 
 def _text_only(source: str) -> str:
