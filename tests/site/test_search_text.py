@@ -10,7 +10,7 @@ import subprocess
 
 import pytest
 
-from storefront.search_text import END, MARKER, han_key, index_terms, pinyin_terms, query_pieces, query_terms, word_pinyin
+from storefront.search_text import END, MARKER, Said, han_key, index_terms, pinyin_terms, query_pieces, query_terms, word_pinyin
 from tests.conftest import REPO
 
 NODE = shutil.which("node")
@@ -61,6 +61,27 @@ def holds(text: str, query: str) -> bool:
 )
 def test_a_query_matches_a_substring_and_never_scattered_characters(text, query, found):
     assert holds(text, query) is found
+
+
+def test_a_part_the_record_already_says_is_left_out_and_every_query_still_finds_it():
+    title = "奥克斯家用大吸尘器 AUXiliary版"
+    parts = ["吸尘器", "家用", "aux", "除尘器", "AUX 吸尘器 旗舰", "旗舰", "吸尘", "Auxi 大吸", "家用大吸尘器 大", "iliary"]
+    kept = Said(title).new(parts)
+    assert kept == ["除尘器", "AUX 吸尘器 旗舰", "iliary"]  # (a word is found by its start only)
+    for part in set(parts) - set(kept):
+        for piece in re.findall(r"[一-龥]+|[0-9a-z]+", part.lower()):
+            queries = (
+                [piece[:n] for n in range(1, len(piece) + 1)]
+                if piece.isascii()
+                else [piece[i:j] for i in range(len(piece)) for j in range(i + 1, len(piece) + 1)]
+            )
+            for query in queries:
+                assert any(holds(text, query) for text in [title, *kept]), (part, query)
+
+
+def test_a_part_holding_anything_new_is_kept_whole():
+    # (a query must find 吸尘器旗舰 side by side: the part cannot lose the run the title already says)
+    assert Said("大吸尘器 aux版").new(["吸尘器旗舰", "auxiliary", "版本"]) == ["吸尘器旗舰", "auxiliary", "版本"]
 
 
 def test_chinese_keys_are_ascii_and_no_index_word_is_a_proper_prefix_of_a_key():
