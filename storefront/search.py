@@ -223,17 +223,20 @@ def shard_size(settings: dict[str, Any]) -> int:
 
 
 TAIL = 4
-"""From a catalog of this many shards on, its last quarter is indexed in half shards (`shard_ranges`)."""
+"""From a catalog of this many shards on, its last quarter is indexed in half shards (`shard_ranges`)…"""
+TAIL_SPLIT = 1000
+"""…when a shard holds this many products or more (smaller ones index in a second or less: halved,
+they would only give the search page more indexes to ask)."""
 
 
 def shard_ranges(products: int, size: int) -> list[range]:
     """Where each index's products stand in `Store.by_saving`: `size` a shard, but from `TAIL` shards
-    on, the last quarter of them as shards half as large. The pages are written before the last index
+    of `TAIL_SPLIT` products on, the last quarter of them as shards half as large. The pages are written before the last index
     (at 100,000 products 33 s before, one core idle meanwhile): then two of those small shards are
     indexed at once, in the memory one shard of `size` takes (the wait fell to 17-19 s). The search
     page asks each shard: 25 indexes instead of 20 at 100,000 products, as many as before below 20,000."""
     shards = max(1, -(-products // size))
-    head = products if shards < TAIL else (shards - shards // TAIL) * size
+    head = products if shards < TAIL or size < TAIL_SPLIT else (shards - shards // TAIL) * size
     half = max(1, size // 2)
     starts = [*range(0, head, size), *range(head, products, half)]
     return [range(start, min(start + (size if start < head else half), products)) for start in starts] or [range(0)]

@@ -148,7 +148,8 @@ def test_records_that_cannot_be_made_fail_the_build_and_keep_the_old_site(shop, 
         (10_000, 5000, [5000, 5000]),
         (100_000, 5000, [5000] * 15 + [2500] * 10),
         (23_456, 5000, [5000] * 4 + [2500, 956]),
-        (12, 3, [3, 3, 3, 1, 1, 1]),
+        (12_000, 1000, [1000] * 9 + [500] * 6),
+        (12_000, 999, [999] * 12 + [12]),  # small shards are not halved
     ],
 )
 def test_the_last_quarter_of_four_shards_or_more_is_indexed_in_half_shards(products, size, shards):
@@ -177,8 +178,10 @@ def test_two_pagefinds_run_at_once_only_once_the_pages_are_written_and_in_one_sh
     assert not index._room()  # never a third
 
 
-def test_a_catalog_of_small_last_shards_is_indexed_whole(tmp_path, pagefind_left):
+def test_a_catalog_of_small_last_shards_is_indexed_whole(tmp_path, pagefind_left, monkeypatch):
     from bench.realistic_gen import write_realistic_catalog
+
+    monkeypatch.setattr(storefront.search, "TAIL_SPLIT", 1)  # (halves of 3 products, as of 5,000)
 
     store = Store(require_catalog(write_realistic_catalog(tmp_path / "content", 12), today=TODAY))
     index = SearchIndex(tmp_path / "site", store, NdaGuard({}), siteurl="", language="zh-cn", size=3)
