@@ -32,7 +32,7 @@ _INPUTS: set[int] = set()
 """The write end of each running service's input. A forked child (validation, search records) closes
 its copies: one held open kept a service from seeing its input end, and so from exiting, until that
 child was done, and a child that waited for this process to read its answer never was (`close` then
-killed the service after 10 s: twice a build at 100,000 products)."""
+killed the service after 10 s: twice a build at 100,000 products, with two services at once)."""
 
 
 def _close_inputs() -> None:

@@ -222,29 +222,9 @@ def shard_size(settings: dict[str, Any]) -> int:
     return size
 
 
-TAIL = 4
-"""From a catalog of this many shards on, its last quarter is indexed in half shards (`shard_ranges`)…"""
-TAIL_SPLIT = 1000
-"""…when a shard holds this many products or more (smaller ones index in a second or less: halved,
-they would only give the search page more indexes to ask)."""
-
-
-def shard_ranges(products: int, size: int) -> list[range]:
-    """Where each index's products stand in `Store.by_saving`: `size` a shard, but from `TAIL` shards
-    of `TAIL_SPLIT` products on, the last quarter of them as shards half as large. The pages are written before the last index
-    (at 100,000 products 33 s before, one core idle meanwhile): then two of those small shards are
-    indexed at once, in the memory one shard of `size` takes (the wait fell to 17-19 s). The search
-    page asks each shard: 25 indexes instead of 20 at 100,000 products, as many as before below 20,000."""
-    shards = max(1, -(-products // size))
-    head = products if shards < TAIL or size < TAIL_SPLIT else (shards - shards // TAIL) * size
-    half = max(1, size // 2)
-    starts = [*range(0, head, size), *range(head, products, half)]
-    return [range(start, min(start + (size if start < head else half), products)) for start in starts] or [range(0)]
-
-
 def shard_count(products: int, size: int) -> int:
-    """How many indexes `products` products make, `size` a shard (see `shard_ranges`)."""
-    return len(shard_ranges(products, size))
+    """How many indexes `products` products make, `size` a shard."""
+    return max(1, -(-products // size))
 
 
 def shard_bundles(site: Path, products: int, size: int) -> list[Path]:
@@ -256,8 +236,7 @@ class SearchIndex:
     """The search index, made shard by shard while the pages render. `pump`, called between pages,
     hands Pagefind (`pagefind --service`, on the other core) the next shard's records once it has
     written the shard before, and has a forked child make the shard after meanwhile: its records,
-    each checked for NDA names. `finish` waits for the last shards (two small ones at a time: the pages'
-    core is free by then) and checks every index.
+    each checked for NDA names. `finish` waits for the last shard and checks every index.
 
     The records are made by a child that lives for one shard's records (~0.1 ms a product), not one
     living through the whole render: a forked child holds a copy of every page of the catalog this
@@ -269,16 +248,12 @@ class SearchIndex:
     def __init__(self, site: Path, store: Store, guard: NdaGuard, *, siteurl: str, language: str, size: int = SHARD_SIZE):
         self.store, self.guard = store, guard
         self.siteurl, self.language, self.size = siteurl, language, size
-        self.ranges = shard_ranges(len(store.by_saving), size)
         self.bundles = shard_bundles(site, len(store.by_saving), size)
         self.maker: Background | None = None
         self.made: dict[str, bytes] | None = None
         """The next shard's records, once made."""
-        self.running: dict[int, Shard] = {}
-        """The shards Pagefind is indexing, by number (the oldest first)."""
-        self.lanes = 1
-        """Pagefinds at once (two once the pages are written, while their shards hold `size` products together)."""
-        self.started = self.handed = self.indexed = 0
+        self.shard: Shard | None = None
+        self.started = self.indexed = 0
         self.leaks: list[list[str]] = []
         """[product, factory] of each record that names a brand under NDA (its shard and those after it
         are not indexed: the build fails)."""
@@ -292,62 +267,37 @@ class SearchIndex:
 
     def pump(self, *, wait: bool = False) -> None:
         """Between pages: start the child for the next shard's records, take them when made, hand them
-        to Pagefind once there is room for them; each only when it need not wait for it (`wait`: waiting,
-        as `finish` does, for the oldest shard when nothing can start)."""
+        to Pagefind once it has written the shard before; each only when it need not wait for it
+        (`wait`: waiting, as `finish` does)."""
         if self.maker is None and self.made is None and self.started < len(self.bundles) and not self.leaks:
             number, self.started = self.started, self.started + 1
             self.maker = Background(f"search records {number + 1}", lambda: self._records(number)).start()
         if self.maker is not None and (wait or self.maker.ready()):
             self._take_records()
-        for number, shard in list(self.running.items()):
-            if shard.sent(False) and shard.written():
-                self._check(number)
+        if self.shard is not None and self.shard.sent(wait) and (wait or self.shard.written()):
+            self._check()  # (waits for the index to be written)
         self._start_shard()
-        if wait and self.running and (self.made is None or not self._room()):
-            number, shard = next(iter(self.running.items()))
-            shard.sent(True)
-            self._check(number)  # (waits for the index to be written)
+
+    def _start_shard(self) -> None:
+        """Hand the next shard's records to a Pagefind of its own, when they are made and none is indexing."""
+        if self.shard is None and self.made is not None and not self.leaks:
+            self.shard, self.made = Shard(self.bundles[self.indexed], self.made), None
 
     def finish(self) -> None:
-        """Wait until every shard is indexed and checked. The pages are written: two small shards may
-        index at once, each fed its records as Pagefind reads them (waiting on one, as `pump(wait=True)`
-        does, starved the other). Should nothing move for `PAGEFIND_TIMEOUT`, it waits as `pump` does,
-        which fails a Pagefind that does not answer."""
-        self.lanes = 2
-        deadline = time.monotonic() + PAGEFIND_TIMEOUT
+        """Wait until every shard is indexed and checked."""
         while not self.done:
-            moved = (self.started, self.handed, self.indexed)
-            self.pump()
-            if (self.started, self.handed, self.indexed) != moved:
-                deadline = time.monotonic() + PAGEFIND_TIMEOUT
-            elif time.monotonic() > deadline:
-                self.pump(wait=True)
-            else:
-                time.sleep(0.005)
+            self.pump(wait=True)
 
     def cancel(self) -> None:
         """Stop the child and Pagefind (the build failed or was stopped)."""
         if self.maker is not None:
             self.maker.cancel()
-        for shard in self.running.values():
-            shard.close()
-
-    def _room(self) -> bool:
-        """Whether Pagefind may take the records made now: none is indexing, or (`lanes`) the shards
-        indexing hold, with these, no more products than one shard of `size`, whose memory it takes."""
-        held = sum(shard.pages for shard in self.running.values())
-        return not self.running or (len(self.running) < self.lanes and held + len(self.made or ()) <= self.size)
-
-    def _start_shard(self) -> None:
-        """Hand the next shard's records to a Pagefind of its own, when they are made and there is room."""
-        if self.made is not None and not self.leaks and self._room():
-            number, self.handed = self.handed, self.handed + 1
-            self.running[number], self.made = Shard(self.bundles[number], self.made), None
+        if self.shard is not None:
+            self.shard.close()
 
     def _records(self, number: int) -> dict[str, Any]:
         """Shard `number`'s records as UTF-8 (in the child), or none and those that name a brand under NDA."""
-        products = self.ranges[number]
-        views = self.store.by_saving[products.start : products.stop]
+        views = self.store.by_saving[number * self.size : (number + 1) * self.size]
         records, leaks = {}, []
         for pid, record in product_records(self.store, siteurl=self.siteurl, language=self.language, views=views):
             records[pid] = data = record.encode("utf-8")  # (as text, Python keeps a record with Chinese in two bytes a character)
@@ -365,8 +315,9 @@ class SearchIndex:
         self.leaks += made["leaks"]
         self.made = made["records"]
 
-    def _check(self, number: int) -> None:
-        shard = self.running.pop(number)
+    def _check(self) -> None:
+        shard, self.shard = self.shard, None
+        assert shard is not None
         self.indexed += 1
         try:
             shard.finish()
@@ -377,7 +328,7 @@ class SearchIndex:
         except ServiceError as exc:
             self.fallbacks.append(str(exc))
             shutil.rmtree(shard.bundle, ignore_errors=True)
-            index_documents(self._records(number)["records"], shard.bundle)  # (made again: rare)
+            index_documents(self._records(self.indexed - 1)["records"], shard.bundle)  # (made again: rare)
 
 
 class Shard:

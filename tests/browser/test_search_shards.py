@@ -14,7 +14,6 @@ from urllib.parse import quote
 import pytest
 from playwright.sync_api import Page
 
-import storefront.search
 from admin.build import build_site
 from catalog import require_catalog
 from storefront.views import Store
@@ -90,17 +89,14 @@ def test_a_query_and_a_filter_find_the_same_products_in_shards(desktop: Page, st
 
 @pytest.fixture(scope="module")
 def paged_sites(tmp_path_factory) -> Iterator[dict[str, str]]:
-    """60 generated products (bench/realistic_gen.py), built once as one index and once in shards
-    (four of 12, then two of 6: see `shard_ranges`), both served as static files: more results than
-    the page shows at first."""
+    """60 generated products (bench/realistic_gen.py), built once as one index and once in shards of
+    20, both served as static files: more results than the page shows at first."""
     from bench.realistic_gen import write_realistic_catalog
 
     base = tmp_path_factory.mktemp("paged")
     content = write_realistic_catalog(base / "content", 60)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(storefront.search, "TAIL_SPLIT", 1)  # (the last two shards halved, as a large catalog's are)
-        for name, shard in (("one", None), ("shards", 12)):
-            build_site(content, base / name, today=TODAY, overrides={"PLUS_SEARCH_SHARD": shard})
+    for name, shard in (("one", None), ("shards", 20)):
+        build_site(content, base / name, today=TODAY, overrides={"PLUS_SEARCH_SHARD": shard})
     with served(base / "one") as one, served(base / "shards") as shards:
         yield {"one": one, "shards": shards}
 

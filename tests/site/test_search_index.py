@@ -14,7 +14,7 @@ import pytest
 import storefront.search
 from catalog import require_catalog
 from storefront.nda import NdaGuard
-from storefront.search import SearchIndex, Shard, check_index, shard_bundles, shard_ranges
+from storefront.search import SearchIndex, check_index, shard_bundles
 from storefront.views import Store
 from tests.conftest import TODAY
 from tests.site.test_parallel import isolated
@@ -35,7 +35,7 @@ def pump_until(index: SearchIndex, condition, seconds: float = 60) -> None:
 
 def test_the_next_shard_goes_to_pagefind_once_the_one_before_is_written(shop, tmp_path, pagefind_left):
     index = index_for(shop, tmp_path / "site", size=2)
-    pump_until(index, lambda: len(index.running) == 1)
+    pump_until(index, lambda: index.shard is not None)
     [pagefind] = pagefind_left()
     os.kill(pagefind, signal.SIGSTOP)  # the first shard is never written now
     try:
@@ -47,7 +47,7 @@ def test_the_next_shard_goes_to_pagefind_once_the_one_before_is_written(shop, tm
     finally:
         os.kill(pagefind, signal.SIGCONT)
     index.finish()
-    assert index.indexed == 3 and not index.running and not index.fallbacks and not index.leaks
+    assert index.indexed == 3 and index.shard is None and not index.fallbacks and not index.leaks
     for bundle, pages in zip(shard_bundles(tmp_path / "site", 5, 2), (2, 2, 1), strict=True):
         check_index(bundle, pages)
     assert pagefind_left() == []
@@ -79,7 +79,7 @@ if sys.argv[4] == "cancel":  # Pagefind's shard is never seen written: the cance
 deadline = time.monotonic() + 60
 while not index.done and time.monotonic() < deadline:  # as between pages
     index.pump()
-    if sys.argv[4] == "cancel" and index.maker is not None and index.running:
+    if sys.argv[4] == "cancel" and index.maker is not None and index.shard is not None:
         index.cancel()
         break
     time.sleep(0.002)
@@ -137,59 +137,6 @@ def test_records_that_cannot_be_made_fail_the_build_and_keep_the_old_site(shop, 
         build_site(shop.root, site, today=TODAY)
     assert [p.name for p in tmp_path.iterdir() if p.name != "content"] == ["site"]
     assert (site / "index.html").read_text(encoding="utf-8") == "the old site"
-    assert pagefind_left() == []
-
-
-@pytest.mark.parametrize(
-    ("products", "size", "shards"),
-    [
-        (5, 2, [2, 2, 1]),
-        (0, 5000, [0]),
-        (10_000, 5000, [5000, 5000]),
-        (100_000, 5000, [5000] * 15 + [2500] * 10),
-        (23_456, 5000, [5000] * 4 + [2500, 956]),
-        (12_000, 1000, [1000] * 9 + [500] * 6),
-        (12_000, 999, [999] * 12 + [12]),  # small shards are not halved
-    ],
-)
-def test_the_last_quarter_of_four_shards_or_more_is_indexed_in_half_shards(products, size, shards):
-    ranges = shard_ranges(products, size)
-    assert [len(r) for r in ranges] == shards
-    assert [i for r in ranges for i in r] == list(range(products))  # every product once, in page order
-
-
-class Held(Shard):
-    def __init__(self, pages: int):  # (no Pagefind: only what `_room` reads)
-        self.pages = pages
-
-
-def test_two_pagefinds_run_at_once_only_once_the_pages_are_written_and_in_one_shards_memory(shop, tmp_path):
-    index = index_for(shop, tmp_path / "site", size=4)
-    index.made = {"a": b"", "b": b""}  # two products' records made
-    assert index._room()  # nothing indexing
-    index.running = {0: Held(2)}
-    assert not index._room()  # the pages are being written: one Pagefind at a time
-    index.lanes = 2  # (`finish`)
-    assert index._room()  # 2 + 2 products, one shard's memory
-    index.running = {0: Held(3)}
-    assert not index._room()  # 3 + 2 would be more
-    index.running = {0: Held(1), 1: Held(1)}
-    index.made = {"a": b""}
-    assert not index._room()  # never a third
-
-
-def test_a_catalog_of_small_last_shards_is_indexed_whole(tmp_path, pagefind_left, monkeypatch):
-    from bench.realistic_gen import write_realistic_catalog
-
-    monkeypatch.setattr(storefront.search, "TAIL_SPLIT", 1)  # (halves of 3 products, as of 5,000)
-
-    store = Store(require_catalog(write_realistic_catalog(tmp_path / "content", 12), today=TODAY))
-    index = SearchIndex(tmp_path / "site", store, NdaGuard({}), siteurl="", language="zh-cn", size=3)
-    pump_until(index, lambda: index.handed == 2)  # as between pages
-    index.finish()
-    assert index.indexed == len(index.bundles) == 6 and not index.running and not index.fallbacks
-    for bundle, products in zip(index.bundles, index.ranges, strict=True):
-        check_index(bundle, len(products))
     assert pagefind_left() == []
 
 
