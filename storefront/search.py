@@ -321,9 +321,8 @@ class SearchIndex:
         self.indexed += 1
         try:
             shard.finish()
-            # The next Pagefind starts before this index is read back (0.26 s a shard, which it
-            # otherwise waited: its indexes are the build's longer path).
-            self._start_shard()
+            # Read back before the next Pagefind starts: a failed first shard's folder is removed
+            # for the CLI's index, and it holds the others (pagefind/shard-2/…).
             check_index(shard.bundle, shard.pages)
         except ServiceError as exc:
             self.fallbacks.append(str(exc))
