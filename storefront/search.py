@@ -276,10 +276,6 @@ class SearchIndex:
             self._take_records()
         if self.shard is not None and self.shard.sent(wait) and (wait or self.shard.written()):
             self._check()  # (waits for the index to be written)
-        self._start_shard()
-
-    def _start_shard(self) -> None:
-        """Hand the next shard's records to a Pagefind of its own, when they are made and none is indexing."""
         if self.shard is None and self.made is not None and not self.leaks:
             self.shard, self.made = Shard(self.bundles[self.indexed], self.made), None
 
@@ -321,9 +317,6 @@ class SearchIndex:
         self.indexed += 1
         try:
             shard.finish()
-            # Read back before the next Pagefind starts: a failed first shard's folder is removed
-            # for the CLI's index, and it holds the others (pagefind/shard-2/…).
-            check_index(shard.bundle, shard.pages)
         except ServiceError as exc:
             self.fallbacks.append(str(exc))
             shutil.rmtree(shard.bundle, ignore_errors=True)
@@ -369,7 +362,7 @@ class Shard:
         return self._error is not None or self._service is None or self._service.answered(self._written or 0)
 
     def finish(self) -> None:
-        """Wait for the index to be written (`check_index` then reads it back); raises `ServiceError` on any failure."""
+        """Wait for the index to be written and check it; raises `ServiceError` on any failure."""
         try:
             if self._error is not None:
                 raise self._error
@@ -380,6 +373,7 @@ class Shard:
             wait_until_written(self.bundle, self.pages, WRITE_GRACE)
         finally:
             self.close()
+        check_index(self.bundle, self.pages)
 
     def close(self) -> None:
         """Stop the process (also when the build failed elsewhere)."""

@@ -80,6 +80,10 @@ def markdown_html(text: str) -> Markup:
 def _sanitised(text: str) -> str:
     if (ready := _prepared.get(text)) is not None:
         return ready[0]
+    return _clean(text)
+
+
+def _clean(text: str) -> str:
     return _SANITISER.clean(_converted(text))
 
 
@@ -95,7 +99,7 @@ def prepare(texts: Iterable[str]) -> None:
     _prepared.clear()
     for text in texts:
         if text:
-            html = _SANITISER.clean(_converted(text))
+            html = _clean(text)
             _prepared[text] = (html, _flatten(html))
 
 
