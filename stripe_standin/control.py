@@ -60,8 +60,9 @@ def advance_clock():
     if not seconds.isdigit():
         raise invalid("advance must be a whole number of seconds", "advance")
     st = standin()
-    now = st.clock.advance(int(seconds))
-    return json_response({"now": now, **st.sweep()})
+    with st.store.transaction():  # the sweeper thread waits: what falls due now is renewed, and counted, here
+        now = st.clock.advance(int(seconds))
+        return json_response({"now": now, **st.sweep()})
 
 
 @bp.post("/webhook_endpoints")

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 
 import pytest
 import requests
 import stripe
 
+from stripe_standin import create_app, serve_in_thread
 from stripe_standin.billing import add_interval
+from tests.conftest import POLL
 
 from .conftest import pay, subscription_params
 
@@ -177,6 +180,31 @@ def test_a_trial_charges_nothing_until_it_ends_then_bills_at_its_end(client, bro
     assert (invoice.amount_paid, invoice.billing_reason) == (9900, "subscription_cycle")
     updated = [e for e in hook.wait_for("customer.subscription.updated") if e.type == "customer.subscription.updated"]
     assert updated[-1].data.previous_attributes.status == "trialing"
+
+
+def test_the_sweeper_cannot_come_between_the_clock_moving_and_its_sweep(standin_config, browser):
+    """The sweeper wakes every 0.05 s: one that woke right after the clock moved renewed first, and the answer said 0."""
+    app = create_app({**standin_config, "SWEEP_INTERVAL": 0})
+    running = serve_in_thread(app, poll_interval=POLL)
+    try:
+        client = stripe.StripeClient("sk_test_standin", base_addresses={"api": running.url}, max_network_retries=0)
+        session = client.v1.checkout.sessions.create(params=subscription_params())
+        assert pay(browser, session).status_code == 303
+        standin = app.extensions["stripe_standin"]
+        advance = standin.clock.advance
+
+        def the_sweeper_wakes_just_after(seconds: int) -> int:
+            now = advance(seconds)
+            sweeper = threading.Thread(target=standin.sweep)
+            sweeper.start()
+            sweeper.join(timeout=0.5)  # it waits for the clock's own sweep, or renews first
+            return now
+
+        standin.clock.advance = the_sweeper_wakes_just_after
+        swept = requests.post(f"{running.url}/_standin/clock", data={"advance": 400 * 86400}).json()
+        assert swept["renewed"] == 1
+    finally:
+        running.stop()
 
 
 @pytest.mark.parametrize("days", [1, 731])
