@@ -73,8 +73,6 @@ class BuildReport:
     seconds: float
     timings: dict[str, float] = field(default_factory=dict)
     rendered: int = 0
-    search_index: str = "new"
-    """`new`; `cli` (the service failed for at least one shard)."""
     warnings: list[str] = field(default_factory=list)
 
 
@@ -123,7 +121,7 @@ def build_site(
                 warnings.append(note)
         progress.stage("建立搜索索引")
         with _timed(timings, "index_wait"):
-            search_index = _finish_index(staging, search, content)
+            _finish_index(staging, search, content)
         progress.stage("检查保密品牌")
         with _timed(timings, "nda_scan"):
             _refuse_nda_names(staging, state, guard, content)
@@ -141,7 +139,7 @@ def build_site(
         gc.unfreeze()
     _remove_retired(retired)
     seconds = time.perf_counter() - started
-    return BuildReport(output, catalog, files, seconds, timings, state.rendered, search_index, warnings)
+    return BuildReport(output, catalog, files, seconds, timings, state.rendered, warnings)
 
 
 def site_settings(
@@ -193,21 +191,12 @@ def write_editor(site: Path, catalog: Catalog, cms_dir: Path | None = None, *, s
     return None
 
 
-def _finish_index(site: Path, search: SearchIndex, content: Path) -> str:
-    """Wait for the index (made while the pages rendered); returns how it was made (see
-    `BuildReport.search_index`). Raises `NdaLeak` naming every record that named a brand."""
+def _finish_index(site: Path, search: SearchIndex, content: Path) -> None:
+    """Wait for the index (made while the pages rendered). Raises `NdaLeak` naming every record
+    that named a brand."""
     search.finish()
     if search.leaks:
         raise NdaLeak([Leak(site / BUNDLE / pid, factory) for pid, factory in search.leaks], site, content)
-    for reason in search.fallbacks:
-        log.warning(
-            say(
-                "storefront: Pagefind 服务出错（%s）；改用 Pagefind 命令行建立搜索索引",
-                "storefront: Pagefind service failed (%s); indexing the search documents with the CLI",
-            ),
-            reason,
-        )
-    return "cli" if search.fallbacks else "new"
 
 
 def _refuse_nda_names(site: Path, state: BuildState, guard: NdaGuard, content: Path) -> None:

@@ -118,14 +118,13 @@ def built(report: BuildReport, output: Path) -> str:
         steps = ", ".join(f"{name} {seconds:.2f}s" for name, seconds in report.timings.items())
         return (
             f"built {len(report.catalog.products)} products, {report.files} files into {output} "
-            f"in {report.seconds:.2f}s ({steps}); {report.rendered} pages rendered, search index {report.search_index}"
+            f"in {report.seconds:.2f}s ({steps}); {report.rendered} pages rendered, search index written"
         )
     steps = "，".join(f"{STEPS.get(name, name)} {seconds:.2f} 秒" for name, seconds in report.timings.items())
-    index = "已建好" if report.search_index == "new" else "由 pagefind 命令行建立（原因见上面的提醒）"
     warned = len(report.catalog.warnings) + len(report.warnings)
     return (
         f"已生成：{len(report.catalog.products)} 个商品，{report.files} 个文件，写入 {output}，"
-        f"用时 {report.seconds:.2f} 秒（{steps}）；渲染 {report.rendered} 页，搜索索引{index}"
+        f"用时 {report.seconds:.2f} 秒（{steps}）；渲染 {report.rendered} 页，搜索索引已建好"
         + (f"；{warned} 条提醒（见上面各行）" if warned else "")
     )
 

@@ -1,11 +1,10 @@
 """The static search index: Pagefind's extended (Chinese-aware) index of every product.
 
-While `plus build` renders the pages, forked children make one record per product from the catalog
+While `plus build` renders the pages, forked children write one record per product from the catalog
 (what a shopper searches for, plus the meta, filters and sort keys the search page uses), a shard at
-a time, and `pagefind --service` indexes them on the other core (`SearchIndex`). Each
-record is a small HTML document (not the product page): weighted fields of search terms (see
-`search_text`), and the meta, filters and sort keys. If the service fails, the CLI indexes the same
-documents instead.
+a time, and the Pagefind CLI indexes them on the other core (`SearchIndex`). Each record is a small
+HTML document (not the product page): weighted fields of search terms (see `search_text`), and the
+meta, filters and sort keys.
 
 Pagefind holds every record of an index in memory until it writes it, ~160 KB a product at its
 peak (12 GiB at 100,000): so a large catalog is indexed in shards of `SHARD_SIZE` products, one
@@ -16,14 +15,12 @@ together (theme/static/js/search-query.js merges their answers).
 from __future__ import annotations
 
 import json
-import logging
 import os
 import re
 import shutil
 import subprocess
 import sys
 import tempfile
-import time
 import zlib
 from collections.abc import Iterator
 from decimal import Decimal
@@ -35,19 +32,19 @@ from catalog.messages import say
 from catalog.search_terms import normalize_term as normalize
 
 from .nda import NdaGuard
-from .pagefind_service import PagefindService, ServiceError
 from .parallel import Background, WorkerFailed
 from .search_text import Said, field_text, pinyin_terms, word_pinyin
 from .text import money, unit_text, yuan
 from .views import ProductView, Store
 
-log = logging.getLogger(__name__)
-
 PAGEFIND_TIMEOUT = 900  # seconds; 10,000 products take about 4 s, so this only catches a hang
-WRITE_GRACE = 60  # seconds Pagefind's last file writes may take after it answered
 BUNDLE = "pagefind"
 SHARD_SIZE = 5000
 """Products per index: Pagefind's peak is ~0.8 GiB for 5,000; a shopper's search asks every shard."""
+SCRATCH, SCRATCH_ROOM = Path("/dev/shm"), 1 << 30
+"""Where the records are written for Pagefind, when there is such a memory-backed folder with
+SCRATCH_ROOM bytes free (Docker gives it 64 MB): 5,000 records took 0.2 s of CPU to write there and
+4.4 s to an ext4 /tmp. One shard's records are ~25 MB; two shards' at most are there at once."""
 
 
 class SearchIndexError(Exception):
@@ -197,13 +194,11 @@ def search_document(view: ProductView, groups: list[tuple[str, ...]], *, siteurl
     return f'<!DOCTYPE html><html lang="{language}"><head><title>{escape(p.title)}</title></head><body><main data-pagefind-body>{fields}</main>{tail}</body></html>'
 
 
-def product_records(store: Store, *, siteurl: str, language: str, views: list[ProductView] | None = None) -> Iterator[tuple[str, str]]:
-    """Each product's id and document (all of them in page order, or `views`), the document as the
-    JSON of the service's `AddFile` payload (without its index id)."""
+def product_documents(store: Store, views: list[ProductView], *, siteurl: str, language: str) -> Iterator[tuple[ProductView, str]]:
+    """Each product of `views` with the document Pagefind indexes for it."""
     groups = store.catalog.search_terms.groups()
-    for view in store.by_saving if views is None else views:
-        document = search_document(view, groups, siteurl=siteurl, language=language)
-        yield view.id, json.dumps({"type": "AddFile", "url": f"/{view.url}", "file_contents": document}, ensure_ascii=False)
+    for view in views:
+        yield view, search_document(view, groups, siteurl=siteurl, language=language)
 
 
 def shard_size(settings: dict[str, Any]) -> int:
@@ -232,33 +227,48 @@ def shard_bundles(site: Path, products: int, size: int) -> list[Path]:
     return [site / BUNDLE if n == 1 else site / BUNDLE / f"shard-{n}" for n in range(1, shard_count(products, size) + 1)]
 
 
+def scratch_folder() -> str | None:
+    """SCRATCH when it can take the records, else None (the system's temporary folder)."""
+    try:
+        room = os.statvfs(SCRATCH)
+    except OSError:
+        return None
+    return str(SCRATCH) if os.access(SCRATCH, os.W_OK) and room.f_bavail * room.f_frsize >= SCRATCH_ROOM else None
+
+
 class SearchIndex:
     """The search index, made shard by shard while the pages render. `pump`, called between pages,
-    hands Pagefind (`pagefind --service`, on the other core) the next shard's records once it has
-    written the shard before, and has a forked child make the shard after meanwhile: its records,
-    each checked for NDA names. `finish` waits for the last shard and checks every index.
+    has a forked child write the next shard's records as HTML files in a scratch folder (each
+    checked for NDA names), and runs the Pagefind CLI over a shard's files once the shard before is
+    indexed. `finish` waits for the last shard and checks every index.
 
-    The records are made by a child that lives for one shard's records (~0.1 ms a product), not one
-    living through the whole render: a forked child holds a copy of every page of the catalog this
-    process writes to while it runs (CPython writes reference counts as it reads), and one child
-    indexing every shard ended up holding a copy of the whole catalog (1.3 GiB at 100,000 products).
-    Each child loads pypinyin's dictionary itself (0.5 s of CPU, while Pagefind indexes the shard
-    before): loaded here for them to share, it held 98 MiB through the build's peak."""
+    The Pagefind CLI over files, not `pagefind --service` fed the same documents: on 5,000 realistic
+    records, with one core kept busy as the pages keep it, the service took 9.0-9.2 s of CPU and the
+    CLI 7.2-8.2 s (four pairs; idle, 6.0-8.6 s and 4.4-6.2 s), and the records no longer travel to
+    this process and on down a pipe (its JSON and base64 ~0.3 s a shard). The CLI reads the files in
+    no set order, so an index's own order (a search with no query) says nothing: the search page
+    sorts such a search itself.
+
+    The records are written by a child that lives for one shard (~0.1 ms a product), not one living
+    through the whole render: a forked child holds a copy of every page of the catalog this process
+    writes to while it runs (CPython writes reference counts as it reads), and one child indexing
+    every shard ended up holding a copy of the whole catalog (1.3 GiB at 100,000 products). Each
+    child loads pypinyin's dictionary itself (0.5 s of CPU, while Pagefind indexes the shard before):
+    loaded here for them to share, it held 98 MiB through the build's peak."""
 
     def __init__(self, site: Path, store: Store, guard: NdaGuard, *, siteurl: str, language: str, size: int = SHARD_SIZE):
         self.store, self.guard = store, guard
         self.siteurl, self.language, self.size = siteurl, language, size
         self.bundles = shard_bundles(site, len(store.by_saving), size)
+        self.scratch = Path(tempfile.mkdtemp(prefix="plus-search-", dir=scratch_folder()))
         self.maker: Background | None = None
-        self.made: dict[str, bytes] | None = None
-        """The next shard's records, once made."""
-        self.shard: Shard | None = None
+        self.written: Path | None = None
+        """The next shard's records, once written."""
+        self.pagefind: Pagefind | None = None
         self.started = self.indexed = 0
         self.leaks: list[list[str]] = []
         """[product, factory] of each record that names a brand under NDA (its shard and those after it
         are not indexed: the build fails)."""
-        self.fallbacks: list[str] = []
-        """Why a shard was indexed by the CLI instead of the service."""
 
     @property
     def done(self) -> bool:
@@ -266,146 +276,138 @@ class SearchIndex:
         return self.indexed == len(self.bundles) or bool(self.leaks)
 
     def pump(self, *, wait: bool = False) -> None:
-        """Between pages: start the child for the next shard's records, take them when made, hand them
-        to Pagefind once it has written the shard before; each only when it need not wait for it
-        (`wait`: waiting, as `finish` does)."""
-        if self.maker is None and self.made is None and self.started < len(self.bundles) and not self.leaks:
+        """Between pages: start the child for the next shard's records, take its answer when written,
+        run Pagefind over them once it has indexed the shard before; each only when it need not wait
+        for it (`wait`: waiting, as `finish` does)."""
+        if self.maker is None and self.written is None and self.started < len(self.bundles) and not self.leaks:
             number, self.started = self.started, self.started + 1
-            self.maker = Background(f"search records {number + 1}", lambda: self._records(number)).start()
+            self.maker = Background(f"search records {number + 1}", lambda: self._write_records(number)).start()
         if self.maker is not None and (wait or self.maker.ready()):
             self._take_records()
-        if self.shard is not None and self.shard.sent(wait) and (wait or self.shard.written()):
-            self._check()  # (waits for the index to be written)
-        if self.shard is None and self.made is not None and not self.leaks:
-            self.shard, self.made = Shard(self.bundles[self.indexed], self.made), None
+        if self.pagefind is not None and (wait or self.pagefind.ended()):
+            self._check()
+        if self.pagefind is None and self.written is not None and not self.leaks:
+            self.pagefind, self.written = Pagefind(self.written, self.bundles[self.indexed]), None
 
     def finish(self) -> None:
         """Wait until every shard is indexed and checked."""
-        while not self.done:
-            self.pump(wait=True)
+        try:
+            while not self.done:
+                self.pump(wait=True)
+        finally:
+            self.cancel()
 
     def cancel(self) -> None:
-        """Stop the child and Pagefind (the build failed or was stopped)."""
+        """Stop the child and Pagefind (the build failed or was stopped) and remove the scratch folder."""
         if self.maker is not None:
             self.maker.cancel()
-        if self.shard is not None:
-            self.shard.close()
+        if self.pagefind is not None:
+            self.pagefind.close()
+        shutil.rmtree(self.scratch, ignore_errors=True)
 
-    def _records(self, number: int) -> dict[str, Any]:
-        """Shard `number`'s records as UTF-8 (in the child), or none and those that name a brand under NDA."""
-        views = self.store.by_saving[number * self.size : (number + 1) * self.size]
-        records, leaks = {}, []
-        for pid, record in product_records(self.store, siteurl=self.siteurl, language=self.language, views=views):
-            records[pid] = data = record.encode("utf-8")  # (as text, Python keeps a record with Chinese in two bytes a character)
+    def _shard(self, number: int) -> list[ProductView]:
+        return self.store.by_saving[number * self.size : (number + 1) * self.size]
+
+    def _write_records(self, number: int) -> list[list[str]]:
+        """Write shard `number`'s records below the scratch folder (in the child), each where its URL
+        says; returns those that name a brand under NDA (then none is written)."""
+        folder, leaks = self.scratch / str(number + 1), []
+        for view, document in product_documents(self.store, self._shard(number), siteurl=self.siteurl, language=self.language):
+            data = document.encode("utf-8")
             if factory := self.guard.factory_named_in(data):
-                leaks.append([pid, factory])
-        return {"records": {} if leaks else records, "leaks": leaks}
+                leaks.append([view.id, factory])
+            elif not leaks:
+                page = folder / view.url / "index.html"
+                page.parent.mkdir(parents=True, exist_ok=True)
+                page.write_bytes(data)
+        folder.mkdir(exist_ok=True)  # (a catalog without products still gets an index)
+        return leaks
 
     def _take_records(self) -> None:
         maker, self.maker = self.maker, None
         assert maker is not None
         try:
-            made = maker.result()
+            self.leaks += maker.result()
         except WorkerFailed as exc:
             raise SearchIndexError(str(exc)) from exc
-        self.leaks += made["leaks"]
-        self.made = made["records"]
+        self.written = self.scratch / str(self.started)
 
     def _check(self) -> None:
-        shard, self.shard = self.shard, None
-        assert shard is not None
+        pagefind, self.pagefind = self.pagefind, None
+        assert pagefind is not None
+        pagefind.finish()
+        check_index(pagefind.bundle, len(self._shard(self.indexed)))
+        shutil.rmtree(pagefind.documents)
         self.indexed += 1
+
+
+def executable() -> Path:
+    """The Pagefind binary the `pagefind` package installed (the extended one, which splits Chinese into words)."""
+    from pagefind.service import get_executable
+
+    path = get_executable()
+    if path is None:
+        raise SearchIndexError(say("找不到 Pagefind：请安装 pagefind[extended]", "no Pagefind binary: install pagefind[extended]"))
+    return Path(path)
+
+
+EMPTY_INDEX = """
+import asyncio, sys
+from pagefind.index import IndexConfig, PagefindIndex
+async def write():
+    async with PagefindIndex(IndexConfig(output_path=sys.argv[1])):  # (written as it closes)
+        pass
+asyncio.run(write())
+"""
+"""Writes an index of no pages at `sys.argv[1]`, with Pagefind's own Python API."""
+
+
+class Pagefind:
+    """The Pagefind CLI indexing a folder of documents into `bundle`, in the background."""
+
+    def __init__(self, documents: Path, bundle: Path):
+        self.documents, self.bundle = documents, bundle
+        self._output = tempfile.TemporaryFile(prefix="pagefind-output-")
+        command = [str(executable()), "--site", str(documents), "--output-path", str(bundle), "--silent"]
+        if not any(documents.iterdir()):  # (the CLI refuses a folder without pages: an empty catalog)
+            command = [sys.executable, "-c", EMPTY_INDEX, str(bundle)]
+        self._process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=self._output, stderr=subprocess.STDOUT)
+
+    def ended(self) -> bool:
+        """Pagefind has exited (without waiting)."""
+        return self._process.poll() is not None
+
+    def finish(self, timeout: float = PAGEFIND_TIMEOUT) -> None:
+        """Wait for Pagefind; `SearchIndexError` when it failed or took longer than `timeout` seconds."""
         try:
-            shard.finish()
-        except ServiceError as exc:
-            self.fallbacks.append(str(exc))
-            shutil.rmtree(shard.bundle, ignore_errors=True)
-            index_documents(self._records(self.indexed - 1)["records"], shard.bundle)  # (made again: rare)
-
-
-class Shard:
-    """One index: its records, handed to a `pagefind --service` of its own as fast as it reads them,
-    then the request to write the index files. The records are not kept: should the service fail,
-    they are made again for the CLI (one shard's took ~40 MiB of the build's peak)."""
-
-    def __init__(self, bundle: Path, records: dict[str, bytes], *, timeout: float = PAGEFIND_TIMEOUT):
-        self.bundle = bundle
-        self.pages = len(records)
-        self.timeout = timeout
-        self._service: PagefindService | None = None
-        self._written: int | None = None
-        self._error: ServiceError | None = None
-        try:
-            self._service = PagefindService()
-            index = int(self._service.request({"type": "NewIndex", "config": None}, timeout)["index_id"])
-            for record in records.values():
-                self._service.send(b'{"index_id":%d,' % index + record[1:])
-            output = str(bundle.resolve())
-            self._written = self._service.send({"type": "WriteFiles", "index_id": index, "output_path": output})
-            self._service.push()
-        except ServiceError as exc:
-            self._error = exc
-
-    def sent(self, wait: bool) -> bool:
-        """Pagefind has read every record (`wait`: wait until it has), or has failed."""
-        try:
-            if self._error is None and self._service is not None:
-                if not wait:
-                    return self._service.push()
-                self._service.flush(self.timeout)
-        except ServiceError as exc:
-            self._error = exc
-        return True
-
-    def written(self) -> bool:
-        """Pagefind has answered the request for the index files, or has failed (without waiting)."""
-        return self._error is not None or self._service is None or self._service.answered(self._written or 0)
-
-    def finish(self) -> None:
-        """Wait for the index to be written and check it; raises `ServiceError` on any failure."""
-        try:
-            if self._error is not None:
-                raise self._error
-            assert self._service is not None and self._written is not None  # started, and every record sent
-            self._service.wait(self._written, self.timeout)
-            # Pagefind answers before its last writes land, and exits the moment its input closes:
-            # closing early is what leaves truncated files. Wait until every file is there.
-            wait_until_written(self.bundle, self.pages, WRITE_GRACE)
+            code = self._process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            raise SearchIndexError(say(f"Pagefind 在 {timeout} 秒内没有建好搜索索引", f"pagefind did not finish in {timeout} s")) from None
         finally:
             self.close()
-        check_index(self.bundle, self.pages)
+        if code != 0:
+            raise SearchIndexError(
+                say(f"Pagefind 没能建立搜索索引（退出码 {code}）：{self._said}", f"pagefind failed (exit {code}): {self._said}")
+            )
 
     def close(self) -> None:
-        """Stop the process (also when the build failed elsewhere)."""
-        if self._service is not None:
-            self._service.close()
-            self._service = None
-
-
-def wait_until_written(bundle: Path, pages: int, grace: float) -> None:
-    """Wait (up to `grace` seconds) until the index looks complete: no empty file, every page counted."""
-    deadline = time.monotonic() + grace
-    while True:
-        try:
-            _check_files(bundle, pages, full=False)
-            return
-        except ServiceError:
-            if time.monotonic() > deadline:
-                return  # check_index says what is wrong
-            time.sleep(0.02)
+        """Stop Pagefind if it still runs, and keep what it said."""
+        if self._process.poll() is None:
+            self._process.kill()
+            self._process.wait()
+        if not self._output.closed:
+            self._output.seek(0)
+            self._said = self._output.read().decode("utf-8", "replace").strip()[-2000:] or "—"
+            self._output.close()
 
 
 def check_index(bundle: Path, pages: int) -> None:
     """Refuse an index folder that does not hold `pages` pages, or any empty or truncated file."""
-    _check_files(bundle, pages, full=True)
-
-
-def _check_files(bundle: Path, pages: int, *, full: bool) -> None:
     try:
         entry = json.loads((bundle / "pagefind-entry.json").read_text(encoding="utf-8"))
         counted = sum(language["page_count"] for language in entry["languages"].values())
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise ServiceError(f"no readable pagefind-entry.json: {exc}") from exc
+        raise _broken(bundle, f"no readable pagefind-entry.json: {exc}") from exc
     fragments = 0
     for folder, subfolders, names in os.walk(bundle):
         subfolders[:] = [name for name in subfolders if not name.startswith("shard-")]  # other indexes
@@ -413,47 +415,16 @@ def _check_files(bundle: Path, pages: int, *, full: bool) -> None:
             path = os.path.join(folder, name)
             fragments += name.endswith(".pf_fragment")
             if os.stat(path).st_size == 0:
-                raise ServiceError(f"{name} is empty")
-            if full and ".pf_" in name:
+                raise _broken(bundle, f"{name} is empty")
+            if ".pf_" in name:
                 with open(path, "rb") as handle:
                     try:
                         zlib.decompress(handle.read(), 31)  # gzip, checked to its CRC
                     except zlib.error as exc:
-                        raise ServiceError(f"{name} is truncated: {exc}") from exc
+                        raise _broken(bundle, f"{name} is truncated: {exc}") from exc
     if counted != pages or fragments != pages or not (bundle / "pagefind.js").is_file():
-        raise ServiceError(f"index holds {counted} pages and {fragments} fragments, expected {pages}")
+        raise _broken(bundle, f"index holds {counted} pages and {fragments} fragments, expected {pages}")
 
 
-def index_documents(records: dict[str, str] | dict[str, bytes], bundle: Path) -> None:
-    """Write each record's document where its URL says, in a scratch folder, and run the Pagefind CLI
-    over them, writing the index to `bundle`."""
-    with tempfile.TemporaryDirectory(prefix="plus-search-") as scratch:
-        for record in records.values():
-            payload = json.loads(record)
-            page = Path(scratch, payload["url"].strip("/"), "index.html")
-            page.parent.mkdir(parents=True, exist_ok=True)
-            page.write_text(payload["file_contents"], encoding="utf-8")
-        index_site(Path(scratch), bundle)
-
-
-def index_site(site: Path, bundle: Path | None = None) -> None:
-    """Run the Pagefind CLI over the HTML in `site`, writing `bundle` (default `site/pagefind/`)."""
-    command = [sys.executable, "-m", "pagefind", "--site", str(site), "--silent"]
-    if bundle is not None:
-        command += ["--output-path", str(bundle)]
-    try:
-        result = subprocess.run(command, capture_output=True, text=True, timeout=PAGEFIND_TIMEOUT)
-    except subprocess.TimeoutExpired as exc:
-        raise SearchIndexError(
-            say(f"Pagefind 在 {PAGEFIND_TIMEOUT} 秒内没有建好搜索索引", f"pagefind did not finish in {PAGEFIND_TIMEOUT} s")
-        ) from exc
-    if result.returncode != 0 or not ((bundle or site / BUNDLE) / "pagefind-entry.json").is_file():
-        detail = (result.stderr or result.stdout).strip()[-2000:]
-        raise SearchIndexError(
-            say(
-                f"Pagefind 没能建立搜索索引（退出码 {result.returncode}）：{detail}",
-                f"pagefind failed (exit {result.returncode}): {detail}",
-            )
-        )
-    if result.stderr.strip():
-        log.warning(say("storefront: Pagefind 提示：%s", "storefront: pagefind: %s"), result.stderr.strip()[-2000:])
+def _broken(bundle: Path, detail: str) -> SearchIndexError:
+    return SearchIndexError(say(f"Pagefind 写出的搜索索引 {bundle} 不完整：{detail}", f"the search index {bundle} is incomplete: {detail}"))

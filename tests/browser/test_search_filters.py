@@ -253,6 +253,21 @@ def assert_ticks_hold_the_results(page: Page) -> None:
         assert sum(shown[(name, value)] for n, value in ticked if n == name) == results, name
 
 
+def test_filters_without_a_query_show_the_biggest_savings_first(desktop: Page, seed_store: tuple[str, int]):
+    """Pagefind's own order is the order it read the records in (the CLI sets none): 综合 with
+    nothing typed is sorted by saving, as the catalog pages are."""
+    url, _ = seed_store
+    views = {f"/{view.url}": view for view in Store(require_catalog(REPO / "content", today=TODAY)).by_saving}
+    open_search(desktop, f"{url}/search/")
+    catalog = counts(desktop)
+    widest = max(catalog, key=lambda key: catalog[key])  # the value most products have
+    click(desktop, *widest)
+    shown = desktop.locator("[data-search-results] a.card-link").evaluate_all("links => links.map((a) => new URL(a.href).pathname)")
+    savings = [views[path].facts.best.saving for path in shown]
+    assert len(shown) == catalog[widest] and len(set(savings)) >= 3
+    assert savings == sorted(savings, reverse=True)
+
+
 def test_filters_without_a_query_count_what_ticking_them_shows(desktop: Page, seed_store: tuple[str, int]):
     url, indexes = seed_store
     open_search(desktop, f"{url}/search/")

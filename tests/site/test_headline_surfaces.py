@@ -17,7 +17,7 @@ import pytest
 from catalog import Catalog, require_catalog
 from catalog.models import ReferenceKind
 from catalog.money import money
-from storefront.search import product_records
+from storefront.search import product_documents
 from storefront.text import yuan
 from storefront.views import Store
 from tests.conftest import SEED, TODAY
@@ -96,9 +96,8 @@ def test_the_feeds_state_the_headline(seed, seed_site):
 
 def test_the_search_records_sort_and_show_the_headline(seed):
     store = Store(seed)
-    for pid, record in product_records(store, siteurl="", language="zh-cn"):
-        document = json.loads(record)["file_contents"]
-        best = seed.facts[pid].best
+    for view, document in product_documents(store, store.by_saving, siteurl="", language="zh-cn"):
+        best = seed.facts[view.id].best
         assert f'data-pagefind-sort="discount">{best.zhe}<' in document
         assert f'data-pagefind-sort="saving">{money(best.saving)}<' in document
         corner = re.search(r'data-pagefind-meta="corner">(.*?)<', document).group(1)

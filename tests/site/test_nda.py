@@ -133,17 +133,14 @@ def test_a_file_no_page_check_saw_is_still_scanned_before_publishing(shop, tmp_p
 def test_a_search_record_naming_an_nda_brand_fails_before_pagefind_sees_it(shop, tmp_path, monkeypatch, pagefind_left):
     import storefront.search
 
-    real = storefront.search.product_records
+    real = storefront.search.product_documents
 
-    def leaking_records(store, **kwargs):  # a mistake in search.py: the factory's NDA brand in a record
-        records = dict(real(store, **kwargs))
-        pid = next(iter(records))
-        record = json.loads(records[pid])
-        page = record["file_contents"].replace("<main data-pagefind-body>", f"<main data-pagefind-body><p>{NDA_BRAND}</p>", 1)
-        records[pid] = json.dumps({**record, "file_contents": page}, ensure_ascii=False)
-        return iter(records.items())
+    def leaking_documents(store, views, **kwargs):  # a mistake in search.py: the factory's NDA brand in a record
+        (view, document), *others = real(store, views, **kwargs)
+        leaked = document.replace("<main data-pagefind-body>", f"<main data-pagefind-body><p>{NDA_BRAND}</p>", 1)
+        return iter([(view, leaked), *others])
 
-    monkeypatch.setattr(storefront.search, "product_records", leaking_records)
+    monkeypatch.setattr(storefront.search, "product_documents", leaking_documents)
     with pytest.raises(NdaLeak) as caught:
         build_site(shop.root, tmp_path / "site", today=TODAY)
     assert [leak.factory for leak in caught.value.leaks] == ["nda-home"]

@@ -1,6 +1,6 @@
-"""The search index is made shard by shard while the pages render: each shard's records made by a
-short-lived forked child, handed to Pagefind between pages once it has written the shard before,
-every shard checked in the end."""
+"""The search index is made shard by shard while the pages render: each shard's records written by a
+short-lived forked child, indexed by Pagefind once it has indexed the shard before, every shard
+checked in the end."""
 
 from __future__ import annotations
 
@@ -33,13 +33,13 @@ def pump_until(index: SearchIndex, condition, seconds: float = 60) -> None:
     assert condition()
 
 
-def test_the_next_shard_goes_to_pagefind_once_the_one_before_is_written(shop, tmp_path, pagefind_left):
+def test_the_next_shard_goes_to_pagefind_once_the_one_before_is_indexed(shop, tmp_path, pagefind_left):
     index = index_for(shop, tmp_path / "site", size=2)
-    pump_until(index, lambda: index.shard is not None)
+    pump_until(index, lambda: index.pagefind is not None)
     [pagefind] = pagefind_left()
-    os.kill(pagefind, signal.SIGSTOP)  # the first shard is never written now
+    os.kill(pagefind, signal.SIGSTOP)  # the first shard is never indexed now
     try:
-        pump_until(index, lambda: index.made is not None)  # the next shard's records are made meanwhile
+        pump_until(index, lambda: index.written is not None)  # the next shard's records are written meanwhile
         for _ in range(20):
             index.pump()
             time.sleep(0.005)
@@ -47,10 +47,10 @@ def test_the_next_shard_goes_to_pagefind_once_the_one_before_is_written(shop, tm
     finally:
         os.kill(pagefind, signal.SIGCONT)
     index.finish()
-    assert index.indexed == 3 and index.shard is None and not index.fallbacks and not index.leaks
+    assert index.indexed == 3 and index.pagefind is None and not index.leaks
     for bundle, pages in zip(shard_bundles(tmp_path / "site", 5, 2), (2, 2, 1), strict=True):
         check_index(bundle, pages)
-    assert pagefind_left() == []
+    assert pagefind_left() == [] and not index.scratch.exists()
 
 
 MAKERS = """
@@ -74,17 +74,19 @@ def noted(self):  # every child, also one that answered before the next pump loo
     makers.append(self._pid)
     return started
 Background.start = noted
-if sys.argv[4] == "cancel":  # Pagefind's shard is never seen written: the cancel comes while it holds one
-    storefront.search.Shard.written = lambda self: False  # (a loaded machine wrote a shard between two pumps)
+if sys.argv[4] == "cancel":  # Pagefind is never seen ended: the cancel comes while it indexes a shard
+    storefront.search.Pagefind.ended = lambda self: False  # (a loaded machine indexed a shard between two pumps)
 deadline = time.monotonic() + 60
 while not index.done and time.monotonic() < deadline:  # as between pages
     index.pump()
-    if sys.argv[4] == "cancel" and index.maker is not None and index.shard is not None:
+    if sys.argv[4] == "cancel" and index.maker is not None and index.pagefind is not None:
         index.cancel()
         break
     time.sleep(0.002)
+if sys.argv[4] == "all":
+    index.finish()  # (as the build does after the last page)
 children = [p.name for p in Path("/proc").glob("[0-9]*") if (p / "stat").read_text().rsplit(")", 1)[1].split()[1] == str(os.getpid())]
-print(json.dumps({"makers": makers, "me": os.getpid(), "done": index.done, "children": children}))
+print(json.dumps({"makers": makers, "me": os.getpid(), "done": index.done, "children": children, "scratch": index.scratch.exists()}))
 """
 
 
@@ -100,25 +102,39 @@ def test_each_shards_records_are_made_by_a_child_of_its_own(shop, tmp_path):
     report = run_makers(shop, tmp_path / "site", "all")
     makers = report["makers"]
     assert report["done"] and len(set(makers)) == 3 and report["me"] not in makers and 0 not in makers  # (0: made here)
-    assert report["children"] == []
+    assert report["children"] == [] and not report["scratch"]
     for bundle, pages in zip(shard_bundles(tmp_path / "site", 5, 2), (2, 2, 1), strict=True):
         check_index(bundle, pages)
 
 
-def test_a_catalog_without_products_still_gets_the_index_the_search_page_loads(shop, tmp_path):
+def test_records_are_written_to_memory_only_where_there_is_room_for_them(tmp_path, monkeypatch):
+    monkeypatch.setattr(storefront.search, "SCRATCH", tmp_path)
+    monkeypatch.setattr(storefront.search, "SCRATCH_ROOM", 1)
+    assert storefront.search.scratch_folder() == str(tmp_path)
+    monkeypatch.setattr(storefront.search, "SCRATCH_ROOM", 1 << 60)  # (Docker's /dev/shm holds 64 MB)
+    assert storefront.search.scratch_folder() is None
+    monkeypatch.setattr(storefront.search, "SCRATCH", tmp_path / "none")
+    assert storefront.search.scratch_folder() is None
+
+
+def test_a_catalog_without_products_still_gets_the_index_the_search_page_loads(shop, tmp_path, monkeypatch):
     for path in (shop.root / "products").glob("*.yaml"):
         path.unlink()
+    where = tmp_path / "cwd"
+    where.mkdir()
+    monkeypatch.chdir(where)
     index = index_for(shop, tmp_path / "site")
     index.pump()
     index.finish()
     check_index(tmp_path / "site" / "pagefind", 0)
+    assert list(where.iterdir()) == []  # (nothing written where it ran)
 
 
 def test_a_cancelled_index_leaves_no_child_or_pagefind_running(shop, tmp_path, pagefind_left):
     report = run_makers(shop, tmp_path / "site", "cancel")
     assert not report["done"] and report["makers"]  # cancelled while a child made records and Pagefind indexed
     assert report["children"] == []  # neither the child nor Pagefind is left, not even unreaped
-    assert pagefind_left() == []
+    assert pagefind_left() == [] and not report["scratch"]
 
 
 def test_records_that_cannot_be_made_fail_the_build_and_keep_the_old_site(shop, tmp_path, monkeypatch, pagefind_left):
@@ -138,25 +154,3 @@ def test_records_that_cannot_be_made_fail_the_build_and_keep_the_old_site(shop, 
     assert [p.name for p in tmp_path.iterdir() if p.name != "content"] == ["site"]
     assert (site / "index.html").read_text(encoding="utf-8") == "the old site"
     assert pagefind_left() == []
-
-
-HELD = """
-import time
-from storefront.pagefind_service import PagefindService
-service = PagefindService()
-service.request({"type": "NewIndex", "config": None}, 30)
-child = os.fork()
-if child == 0:  # as a child making search records, still busy when the service is closed
-    time.sleep(5)
-    os._exit(0)
-started = time.monotonic()
-service.close()
-print(json.dumps({"seconds": time.monotonic() - started}))
-os.waitpid(child, 0)
-"""
-
-
-def test_a_forked_child_does_not_keep_a_closed_pagefind_running():
-    result = isolated(HELD)
-    assert result.returncode == 0, result.stderr
-    assert json.loads(result.stdout)["seconds"] < 2  # (it exits as its input ends, not when the child does)

@@ -133,10 +133,9 @@ async function run(event) {
   // Several values of one filter mean any of them (两个分类 = either category).
   const filters = Object.fromEntries(Object.entries(state.filters).map(([key, values]) => [key, { any: values }]));
   const options = { filters };
-  if (state.sort) {
-    const [key, direction] = state.sort.split(":");
-    options.sort = { [key]: direction };
-  }
+  // 综合 without a query: the biggest savings first (Pagefind's own order is the order it read the records in).
+  const [key, direction] = (state.sort || (hasQuery ? "" : "saving:desc")).split(":");
+  if (key) options.sort = { [key]: direction };
   // The cards shown stay until the new ones are ready (no blank grid, no jump to the top on a tick);
   // "搜索中…" only for a search slow enough to notice.
   resultsBox.setAttribute("aria-busy", "true");
