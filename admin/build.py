@@ -109,7 +109,8 @@ def build_site(
             settings = site_settings(catalog, staging, settings_file=settings_file, overrides=overrides, progress=progress)
             store = Store(catalog)
             size = shard_size(settings)
-            search = SearchIndex(staging, store, guard, siteurl=settings["SITEURL"], language=settings["DEFAULT_LANG"], size=size)
+            with stops_held():  # (its records' folder is made: `search` must know it to remove it)
+                search = SearchIndex(staging, store, guard, siteurl=settings["SITEURL"], language=settings["DEFAULT_LANG"], size=size)
             state = settings["PLUS_BUILD"] = BuildState(store=store, search=search, guard=guard)
             search.pump()  # the first shard's child starts now
         with _timed(timings, "render"):

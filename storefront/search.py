@@ -236,6 +236,20 @@ def scratch_folder() -> str | None:
     return str(SCRATCH) if os.access(SCRATCH, os.W_OK) and room.f_bavail * room.f_frsize >= SCRATCH_ROOM else None
 
 
+def new_scratch() -> Path:
+    """A folder for this build's records, `plus-search-<pid>-…`, made after removing those of builds
+    no longer running (killed: nothing else would free their memory)."""
+    where = scratch_folder()
+    for old in Path(where or tempfile.gettempdir()).glob("plus-search-*-*"):
+        try:
+            os.kill(int(old.name.split("-")[2]), 0)
+        except ProcessLookupError:
+            shutil.rmtree(old, ignore_errors=True)
+        except (ValueError, OSError):
+            pass  # (not ours, or a process of another user: running)
+    return Path(tempfile.mkdtemp(prefix=f"plus-search-{os.getpid()}-", dir=where))
+
+
 class SearchIndex:
     """The search index, made shard by shard while the pages render. `pump`, called between pages,
     has a forked child write the next shard's records as HTML files in a scratch folder (each
@@ -260,7 +274,7 @@ class SearchIndex:
         self.store, self.guard = store, guard
         self.siteurl, self.language, self.size = siteurl, language, size
         self.bundles = shard_bundles(site, len(store.by_saving), size)
-        self.scratch = Path(tempfile.mkdtemp(prefix="plus-search-", dir=scratch_folder()))
+        self.scratch = new_scratch()
         self.maker: Background | None = None
         self.written: Path | None = None
         """The next shard's records, once written."""

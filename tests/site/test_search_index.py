@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import subprocess
 import time
 
 import pytest
@@ -115,6 +116,23 @@ def test_records_are_written_to_memory_only_where_there_is_room_for_them(tmp_pat
     assert storefront.search.scratch_folder() is None
     monkeypatch.setattr(storefront.search, "SCRATCH", tmp_path / "none")
     assert storefront.search.scratch_folder() is None
+
+
+def test_a_killed_builds_records_are_removed_by_the_next_one(tmp_path, monkeypatch):
+    monkeypatch.setattr(storefront.search, "SCRATCH", tmp_path)
+    monkeypatch.setattr(storefront.search, "SCRATCH_ROOM", 1)
+    dead = subprocess.Popen(["true"])  # a build that has ended without removing its folder
+    dead.wait()
+    killed, running, other = (
+        tmp_path / f"plus-search-{dead.pid}-x1",
+        tmp_path / f"plus-search-{os.getpid()}-x2",
+        tmp_path / "plus-search-x3",
+    )
+    for folder in (killed, running, other):
+        (folder / "1").mkdir(parents=True)
+    made = storefront.search.new_scratch()
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([running.name, other.name, made.name])
+    assert made.name.startswith(f"plus-search-{os.getpid()}-")
 
 
 def test_a_catalog_without_products_still_gets_the_index_the_search_page_loads(shop, tmp_path, monkeypatch):
