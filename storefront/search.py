@@ -165,9 +165,10 @@ def search_fields(view: ProductView, groups: list[tuple[str, ...]]) -> dict[str,
     }
 
 
-def search_document(view: ProductView, groups: list[tuple[str, ...]], *, siteurl: str, language: str) -> str:
+def search_document(view: ProductView, groups: list[tuple[str, ...]], *, rank: int, siteurl: str, language: str) -> str:
     """One product as the HTML page Pagefind indexes: weighted fields of search terms in the body,
-    and the result meta, filters and sort keys outside it (so their text is not searched)."""
+    and the result meta, filters and sort keys outside it (so their text is not searched). `rank`:
+    its place in the catalog's order (`Store.by_saving`), the order of a search with no query."""
     p, f = view.product, view.factory
     best = view.facts.best
     fields = "".join(
@@ -181,7 +182,7 @@ def search_document(view: ProductView, groups: list[tuple[str, ...]], *, siteurl
         "image": f"{siteurl}/{view.image_url}",
         "image_alt": view.image.alt,
     }
-    sorts = {"saving": money(best.saving), "price": money(p.price), "discount": str(best.zhe)}
+    sorts = {"saving": money(best.saving), "price": money(p.price), "discount": str(best.zhe), "rank": str(rank)}
     tail = "".join(
         [
             *(f'<span data-pagefind-meta="{key}">{escape(value)}</span>' for key, value in meta.items()),
@@ -194,11 +195,13 @@ def search_document(view: ProductView, groups: list[tuple[str, ...]], *, siteurl
     return f'<!DOCTYPE html><html lang="{language}"><head><title>{escape(p.title)}</title></head><body><main data-pagefind-body>{fields}</main>{tail}</body></html>'
 
 
-def product_documents(store: Store, views: list[ProductView], *, siteurl: str, language: str) -> Iterator[tuple[ProductView, str]]:
-    """Each product of `views` with the document Pagefind indexes for it."""
+def product_documents(
+    store: Store, views: list[ProductView], *, first: int = 0, siteurl: str, language: str
+) -> Iterator[tuple[ProductView, str]]:
+    """Each product of `views` (`store.by_saving` from its `first`) with the document Pagefind indexes for it."""
     groups = store.catalog.search_terms.groups()
-    for view in views:
-        yield view, search_document(view, groups, siteurl=siteurl, language=language)
+    for rank, view in enumerate(views, first):
+        yield view, search_document(view, groups, rank=rank, siteurl=siteurl, language=language)
 
 
 def shard_size(settings: dict[str, Any]) -> int:
@@ -239,15 +242,15 @@ def scratch_folder() -> str | None:
 def new_scratch() -> Path:
     """A folder for this build's records, `plus-search-<pid>-…`, made after removing those of builds
     no longer running (killed: nothing else would free their memory)."""
-    where = scratch_folder()
-    for old in Path(where or tempfile.gettempdir()).glob("plus-search-*-*"):
-        try:
-            os.kill(int(old.name.split("-")[2]), 0)
-        except ProcessLookupError:
-            shutil.rmtree(old, ignore_errors=True)
-        except (ValueError, OSError):
-            pass  # (not ours, or a process of another user: running)
-    return Path(tempfile.mkdtemp(prefix=f"plus-search-{os.getpid()}-", dir=where))
+    for place in {SCRATCH, Path(tempfile.gettempdir())}:  # (a killed build may have used either)
+        for old in place.glob("plus-search-*-*"):
+            try:
+                os.kill(int(old.name.split("-")[2]), 0)
+            except ProcessLookupError:
+                shutil.rmtree(old, ignore_errors=True)
+            except (ValueError, OSError):
+                pass  # (not ours, or a process of another user: running)
+    return Path(tempfile.mkdtemp(prefix=f"plus-search-{os.getpid()}-", dir=scratch_folder()))
 
 
 class SearchIndex:
@@ -295,13 +298,15 @@ class SearchIndex:
         for it (`wait`: waiting, as `finish` does)."""
         if self.maker is None and self.written is None and self.started < len(self.bundles) and not self.leaks:
             number, self.started = self.started, self.started + 1
-            self.maker = Background(f"search records {number + 1}", lambda: self._write_records(number)).start()
+            self.maker = Background(f"search records {number + 1}", lambda: self._write_records(number))
+            self.maker.start()  # (known to `cancel` before it forks: a stop raised as it returns still stops the child)
         if self.maker is not None and (wait or self.maker.ready()):
             self._take_records()
         if self.pagefind is not None and (wait or self.pagefind.ended()):
             self._check()
         if self.pagefind is None and self.written is not None and not self.leaks:
             self.pagefind, self.written = Pagefind(self.written, self.bundles[self.indexed]), None
+            self.pagefind.start()
 
     def finish(self) -> None:
         """Wait until every shard is indexed and checked."""
@@ -326,7 +331,8 @@ class SearchIndex:
         """Write shard `number`'s records below the scratch folder (in the child), each where its URL
         says; returns those that name a brand under NDA (then none is written)."""
         folder, leaks = self.scratch / str(number + 1), []
-        for view, document in product_documents(self.store, self._shard(number), siteurl=self.siteurl, language=self.language):
+        views, first = self._shard(number), number * self.size
+        for view, document in product_documents(self.store, views, first=first, siteurl=self.siteurl, language=self.language):
             data = document.encode("utf-8")
             if factory := self.guard.factory_named_in(data):
                 leaks.append([view.id, factory])
@@ -338,12 +344,19 @@ class SearchIndex:
         return leaks
 
     def _take_records(self) -> None:
-        maker, self.maker = self.maker, None
-        assert maker is not None
+        assert self.maker is not None
         try:
-            self.leaks += maker.result()
+            self.leaks += self.maker.result()  # (the child stays known to `cancel` while this waits)
         except WorkerFailed as exc:
-            raise SearchIndexError(str(exc)) from exc
+            raise SearchIndexError(
+                say(
+                    f"生成搜索记录时出错（{exc}）。若是空间不足（No space left）或内存不足（MemoryError），"
+                    f"腾出 {self.scratch.parent} 或内存的空间后重新运行 plus build；否则是程序的错误，请把这条信息报告给维护者",
+                    f"making the search records failed ({exc}). If space or memory ran out, free some in "
+                    f"{self.scratch.parent} and run plus build again; otherwise it is a bug: please report this message",
+                )
+            ) from exc
+        self.maker = None
         self.written = self.scratch / str(self.started)
 
     def _check(self) -> None:
@@ -377,36 +390,56 @@ asyncio.run(write())
 
 
 class Pagefind:
-    """The Pagefind CLI indexing a folder of documents into `bundle`, in the background."""
+    """The Pagefind CLI indexing a folder of documents into `bundle`, in the background, from `start`."""
 
     def __init__(self, documents: Path, bundle: Path):
         self.documents, self.bundle = documents, bundle
         self._output = tempfile.TemporaryFile(prefix="pagefind-output-")
-        command = [str(executable()), "--site", str(documents), "--output-path", str(bundle), "--silent"]
-        if not any(documents.iterdir()):  # (the CLI refuses a folder without pages: an empty catalog)
-            command = [sys.executable, "-c", EMPTY_INDEX, str(bundle)]
-        self._process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=self._output, stderr=subprocess.STDOUT)
+        self._process: subprocess.Popen | None = None
+        self._said = ""
+
+    def start(self) -> None:
+        """Start it in the documents' folder and without PAGEFIND_* variables: a pagefind.yml where
+        `plus build` runs, or the environment, must not change what the index holds."""
+        command = [str(executable()), "--site", str(self.documents), "--output-path", str(self.bundle), "--silent"]
+        if not any(self.documents.iterdir()):  # (the CLI refuses a folder without pages: an empty catalog)
+            command = [sys.executable, "-c", EMPTY_INDEX, str(self.bundle)]
+        env = {name: value for name, value in os.environ.items() if not name.startswith("PAGEFIND_")}
+        self._process = subprocess.Popen(
+            command, cwd=self.documents, env=env, stdin=subprocess.DEVNULL, stdout=self._output, stderr=subprocess.STDOUT
+        )
 
     def ended(self) -> bool:
         """Pagefind has exited (without waiting)."""
-        return self._process.poll() is not None
+        return self._process is None or self._process.poll() is not None
 
     def finish(self, timeout: float = PAGEFIND_TIMEOUT) -> None:
         """Wait for Pagefind; `SearchIndexError` when it failed or took longer than `timeout` seconds."""
+        assert self._process is not None
         try:
             code = self._process.wait(timeout)
         except subprocess.TimeoutExpired:
-            raise SearchIndexError(say(f"Pagefind 在 {timeout} 秒内没有建好搜索索引", f"pagefind did not finish in {timeout} s")) from None
+            raise SearchIndexError(
+                say(
+                    f"Pagefind 在 {timeout} 秒内没有建好搜索索引：机器可能太忙或内存不足，稍后重新运行 plus build",
+                    f"pagefind did not finish in {timeout} s: the machine may be too busy or short of memory; run plus build again later",
+                )
+            ) from None
         finally:
             self.close()
         if code != 0:
             raise SearchIndexError(
-                say(f"Pagefind 没能建立搜索索引（退出码 {code}）：{self._said}", f"pagefind failed (exit {code}): {self._said}")
+                say(
+                    f"Pagefind 没能建立搜索索引（退出码 {code}）：{self._said}。按它的提示处理后重新运行 plus build；"
+                    "若是找不到或不能运行 Pagefind，重新安装 plus-store 的依赖（pagefind[extended]）",
+                    f"pagefind failed (exit {code}): {self._said}. Do what it says and run plus build again; if it cannot "
+                    "be found or run, install plus-store's dependencies again (pagefind[extended])",
+                )
             )
 
     def close(self) -> None:
         """Stop Pagefind if it still runs, and keep what it said."""
-        if self._process.poll() is None:
+        if self._process is not None and self._process.poll() is None:
             self._process.kill()
             self._process.wait()
         if not self._output.closed:
@@ -441,4 +474,9 @@ def check_index(bundle: Path, pages: int) -> None:
 
 
 def _broken(bundle: Path, detail: str) -> SearchIndexError:
-    return SearchIndexError(say(f"Pagefind 写出的搜索索引 {bundle} 不完整：{detail}", f"the search index {bundle} is incomplete: {detail}"))
+    return SearchIndexError(
+        say(
+            f"Pagefind 写出的搜索索引 {bundle} 不完整：{detail}。看看输出目录所在的磁盘是否已满，再重新运行 plus build",
+            f"the search index {bundle} is incomplete: {detail}. Check that the output's disk is not full and run plus build again",
+        )
+    )

@@ -4,15 +4,17 @@ the way the search page asks it (the query quality over the seed, in Chromium, i
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
+import tempfile
 from html import unescape
 from pathlib import Path
 
 import pytest
 
-from storefront.search import FILTER_LABELS, SearchIndexError, check_index, panel_order, price_bands
+from storefront.search import FILTER_LABELS, SearchIndexError, check_index, panel_order, price_bands, scratch_folder
 from tests.conftest import TODAY
 from tests.site.conftest import make_shop, parse
 
@@ -143,7 +145,7 @@ def test_search_page_loads_its_script_from_the_site(shop_site):
 
 
 @pytest.mark.parametrize("shard", [None, 2])
-def test_a_failing_pagefind_fails_the_build_and_keeps_the_old_site(shop, tmp_path, monkeypatch, shard):
+def test_a_failing_pagefind_fails_the_build_and_keeps_the_old_site(shop, tmp_path, monkeypatch, shard, pagefind_left):
     from admin.build import build_site
 
     site = tmp_path / "site"
@@ -154,6 +156,7 @@ def test_a_failing_pagefind_fails_the_build_and_keeps_the_old_site(shop, tmp_pat
         build_site(shop.root, site, today=TODAY, overrides={"PLUS_SEARCH_SHARD": shard})
     assert [p.name for p in tmp_path.iterdir() if p.name != "content"] == ["site"]
     assert (site / "index.html").read_text(encoding="utf-8") == "the old site"
+    assert pagefind_left() == [] and not list(Path(scratch_folder() or tempfile.gettempdir()).glob(f"plus-search-{os.getpid()}-*"))
 
 
 def test_a_truncated_index_file_is_refused(shop_site, tmp_path):

@@ -123,15 +123,12 @@ def test_a_killed_builds_records_are_removed_by_the_next_one(tmp_path, monkeypat
     monkeypatch.setattr(storefront.search, "SCRATCH_ROOM", 1)
     dead = subprocess.Popen(["true"])  # a build that has ended without removing its folder
     dead.wait()
-    killed, running, other = (
-        tmp_path / f"plus-search-{dead.pid}-x1",
-        tmp_path / f"plus-search-{os.getpid()}-x2",
-        tmp_path / "plus-search-x3",
-    )
-    for folder in (killed, running, other):
+    killed, running = tmp_path / f"plus-search-{dead.pid}-x1", tmp_path / f"plus-search-{os.getpid()}-x2"
+    other, plain = tmp_path / "plus-search-of-someone", tmp_path / "plus-search-x3"
+    for folder in (killed, running, other, plain):
         (folder / "1").mkdir(parents=True)
     made = storefront.search.new_scratch()
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([running.name, other.name, made.name])
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([running.name, other.name, plain.name, made.name])
     assert made.name.startswith(f"plus-search-{os.getpid()}-")
 
 

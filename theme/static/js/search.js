@@ -133,8 +133,9 @@ async function run(event) {
   // Several values of one filter mean any of them (两个分类 = either category).
   const filters = Object.fromEntries(Object.entries(state.filters).map(([key, values]) => [key, { any: values }]));
   const options = { filters };
-  // 综合 without a query: the biggest savings first (Pagefind's own order is the order it read the records in).
-  const [key, direction] = (state.sort || (hasQuery ? "" : "saving:desc")).split(":");
+  // 综合 without a query: the catalog's order, deepest discount first (the index's own order is the
+  // order Pagefind read the records in).
+  const [key, direction] = (state.sort || (hasQuery ? "" : "rank:asc")).split(":");
   if (key) options.sort = { [key]: direction };
   // The cards shown stay until the new ones are ready (no blank grid, no jump to the top on a tick);
   // "搜索中…" only for a search slow enough to notice.
