@@ -31,7 +31,7 @@ from catalog import Catalog, require_catalog
 from catalog.messages import say
 from storefront.generator import BuildState, NoProgress, Progress, RenderError
 from storefront.nda import Leak, NdaGuard, NdaLeak, scan_output
-from storefront.parallel import ErrorCollector, split_forked
+from storefront.parallel import errors_logged, split_forked
 from storefront.search import BUNDLE, SearchIndex, shard_size
 from storefront.views import Store
 
@@ -169,7 +169,7 @@ def render(settings: dict[str, Any]) -> None:
     from jinja2 import TemplateNotFound
     from pelican import Pelican
 
-    with _errors_fail("pelican", "storefront") as errors, _pelican_console_quiet():
+    with errors_logged("pelican", "storefront") as errors, _pelican_console_quiet():
         try:
             Pelican(settings).run()
         except TemplateNotFound as exc:
@@ -270,21 +270,6 @@ def _timed(timings: dict[str, float], name: str) -> Iterator[None]:
         yield
     finally:
         timings[name] = time.perf_counter() - start
-
-
-@contextlib.contextmanager
-def _errors_fail(*logger_names: str) -> Iterator[list[str]]:
-    """Collect ERROR records from these loggers (Pelican's `--fatal errors` idea)."""
-    errors: list[str] = []
-    handler = ErrorCollector(errors)
-    loggers = [logging.getLogger(name) for name in logger_names]
-    for logger in loggers:
-        logger.addHandler(handler)
-    try:
-        yield errors
-    finally:
-        for logger in loggers:
-            logger.removeHandler(handler)
 
 
 @contextlib.contextmanager

@@ -23,7 +23,7 @@ import select
 import signal
 import threading
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -122,19 +122,13 @@ class Background:
 
 def _run(job: Callable[[], Any]) -> dict[str, Any]:
     """Run `job`, its errors (raised or logged) collected."""
-    errors: list[str] = []
-    handler = ErrorCollector(errors)
-    for name in WATCHED_LOGGERS:
-        logging.getLogger(name).addHandler(handler)
     answer = None
-    try:
-        answer = job()
-    except BaseException as exc:  # reported to the parent, which fails the build
-        where = traceback.extract_tb(exc.__traceback__)[-1]  # the child's traceback stays with it: say where
-        errors.append(f"{type(exc).__name__}: {exc} ({where.filename}:{where.lineno})")
-    finally:
-        for name in WATCHED_LOGGERS:
-            logging.getLogger(name).removeHandler(handler)
+    with errors_logged(*WATCHED_LOGGERS) as errors:
+        try:
+            answer = job()
+        except BaseException as exc:  # reported to the parent, which fails the build
+            where = traceback.extract_tb(exc.__traceback__)[-1]  # the child's traceback stays with it: say where
+            errors.append(f"{type(exc).__name__}: {exc} ({where.filename}:{where.lineno})")
     return {"errors": errors, "answer": answer}
 
 
@@ -173,13 +167,22 @@ def _read(pid: int, read_end: int) -> dict[str, Any]:
     return report
 
 
-class ErrorCollector(logging.Handler):
-    """A logging handler that keeps the messages of ERROR records (Pelican's `--fatal errors` idea)."""
+@contextlib.contextmanager
+def errors_logged(*logger_names: str) -> Iterator[list[str]]:
+    """The messages of ERROR records these loggers log meanwhile (Pelican's `--fatal errors` idea)."""
+    errors: list[str] = []
+    handler = logging.Handler(logging.ERROR)
 
-    def __init__(self, sink: list[str]):
-        super().__init__(logging.ERROR)
-        self.sink = sink
+    def keep(record: logging.LogRecord) -> bool:
+        errors.append(record.getMessage())
+        return False  # (kept here, never emitted)
 
-    def emit(self, record: logging.LogRecord) -> None:
-        """Keep the message."""
-        self.sink.append(record.getMessage())
+    handler.addFilter(keep)
+    loggers = [logging.getLogger(name) for name in logger_names]
+    for logger in loggers:
+        logger.addHandler(handler)
+    try:
+        yield errors
+    finally:
+        for logger in loggers:
+            logger.removeHandler(handler)
