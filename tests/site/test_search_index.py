@@ -75,11 +75,28 @@ def noted(self):  # every child, also one that answered before the next pump loo
     makers.append(self._pid)
     return started
 Background.start = noted
+if sys.argv[4] == "stop-start":  # a Ctrl-C raised as the child's start returns
+
+    def stopped_as_started(self):
+        noted(self)
+        raise KeyboardInterrupt
+
+    Background.start = stopped_as_started
+if sys.argv[4] == "stop-wait":  # a Ctrl-C raised while the child's records are awaited
+
+    def stopped_waiting(self):
+        raise KeyboardInterrupt
+
+    Background.result = stopped_waiting
 if sys.argv[4] == "cancel":  # Pagefind is never seen ended: the cancel comes while it indexes a shard
     storefront.search.Pagefind.ended = lambda self: False  # (a loaded machine indexed a shard between two pumps)
 deadline = time.monotonic() + 60
 while not index.done and time.monotonic() < deadline:  # as between pages
-    index.pump()
+    try:
+        index.pump(wait=sys.argv[4].startswith("stop"))
+    except KeyboardInterrupt:  # (as the build does on a stop)
+        index.cancel()
+        break
     if sys.argv[4] == "cancel" and index.maker is not None and index.pagefind is not None:
         index.cancel()
         break
@@ -150,6 +167,14 @@ def test_a_cancelled_index_leaves_no_child_or_pagefind_running(shop, tmp_path, p
     assert not report["done"] and report["makers"]  # cancelled while a child made records and Pagefind indexed
     assert report["children"] == []  # neither the child nor Pagefind is left, not even unreaped
     assert pagefind_left() == [] and not report["scratch"]
+
+
+@pytest.mark.parametrize("mode", ["stop-start", "stop-wait"])
+def test_a_stop_as_a_child_starts_or_is_awaited_leaves_no_child(shop, tmp_path, mode, pagefind_left):
+    report = run_makers(shop, tmp_path / "site", mode)
+    assert report["makers"] and not report["done"]
+    assert report["children"] == [] and not report["scratch"]  # the child was still known, and stopped
+    assert pagefind_left() == []
 
 
 def test_records_that_cannot_be_made_fail_the_build_and_keep_the_old_site(shop, tmp_path, monkeypatch, pagefind_left):
