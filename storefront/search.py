@@ -350,7 +350,7 @@ class SearchIndex:
         except WorkerFailed as exc:
             raise SearchIndexError(
                 say(
-                    f"生成搜索记录时出错（{exc}）。若是空间不足（No space left）或内存不足（MemoryError），"
+                    f"生成搜索记录时出错（{exc}）。若是空间不足（No space left）、内存不足（MemoryError）或被系统终止（killed by SIGKILL，多半也是内存不足），"
                     f"腾出 {self.scratch.parent} 或内存的空间后重新运行 plus build；否则是程序的错误，请把这条信息报告给维护者",
                     f"making the search records failed ({exc}). If space or memory ran out, free some in "
                     f"{self.scratch.parent} and run plus build again; otherwise it is a bug: please report this message",
@@ -375,7 +375,7 @@ def executable() -> Path:
     path = get_executable()
     if path is None:
         raise SearchIndexError(say("找不到 Pagefind：请安装 pagefind[extended]", "no Pagefind binary: install pagefind[extended]"))
-    return Path(path)
+    return Path(path).resolve()  # (Pagefind runs in the records' folder: a relative PAGEFIND_BINARY_PATH would not hold)
 
 
 EMPTY_INDEX = """
@@ -405,9 +405,17 @@ class Pagefind:
         if not any(self.documents.iterdir()):  # (the CLI refuses a folder without pages: an empty catalog)
             command = [sys.executable, "-c", EMPTY_INDEX, str(self.bundle)]
         env = {name: value for name, value in os.environ.items() if not name.startswith("PAGEFIND_")}
-        self._process = subprocess.Popen(
-            command, cwd=self.documents, env=env, stdin=subprocess.DEVNULL, stdout=self._output, stderr=subprocess.STDOUT
-        )
+        try:
+            self._process = subprocess.Popen(
+                command, cwd=self.documents, env=env, stdin=subprocess.DEVNULL, stdout=self._output, stderr=subprocess.STDOUT
+            )
+        except OSError as exc:
+            raise SearchIndexError(
+                say(
+                    f"不能运行 Pagefind（{exc}）：重新安装 plus-store 的依赖（pagefind[extended]）后重新运行 plus build",
+                    f"cannot run Pagefind ({exc}): install plus-store's dependencies again (pagefind[extended]) and run plus build again",
+                )
+            ) from exc
 
     def ended(self) -> bool:
         """Pagefind has exited (without waiting)."""
@@ -444,7 +452,7 @@ class Pagefind:
             self._process.wait()
         if not self._output.closed:
             self._output.seek(0)
-            self._said = self._output.read().decode("utf-8", "replace").strip()[-2000:] or "—"
+            self._said = self._output.read().decode("utf-8", "replace").strip()[-2000:] or say("没有输出", "no output")
             self._output.close()
 
 

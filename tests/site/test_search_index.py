@@ -8,6 +8,7 @@ import json
 import os
 import signal
 import subprocess
+import tempfile
 import time
 
 import pytest
@@ -147,6 +148,31 @@ def test_a_killed_builds_records_are_removed_by_the_next_one(tmp_path, monkeypat
     made = storefront.search.new_scratch()
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([running.name, other.name, plain.name, made.name])
     assert made.name.startswith(f"plus-search-{os.getpid()}-")
+
+
+def test_a_killed_builds_records_are_removed_where_it_kept_them_even_when_this_build_keeps_them_elsewhere(tmp_path, monkeypatch):
+    memory, temporary = tmp_path / "shm", tmp_path / "tmp"
+    memory.mkdir()
+    temporary.mkdir()
+    monkeypatch.setattr(storefront.search, "SCRATCH", memory)
+    monkeypatch.setattr(storefront.search, "SCRATCH_ROOM", 1 << 60)  # too little room left there now
+    monkeypatch.setattr(tempfile, "tempdir", str(temporary))
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    for place in (memory, temporary):
+        (place / f"plus-search-{dead.pid}-x1" / "1").mkdir(parents=True)
+    made = storefront.search.new_scratch()
+    assert list(memory.iterdir()) == [] and list(temporary.iterdir()) == [made]
+
+
+def test_a_pagefind_that_cannot_be_run_says_so_in_chinese(shop, tmp_path, monkeypatch):
+    from storefront.search import SearchIndexError
+
+    monkeypatch.setattr(storefront.search, "executable", lambda: tmp_path / "no-such-pagefind")
+    index = index_for(shop, tmp_path / "site")
+    with pytest.raises(SearchIndexError, match="不能运行 Pagefind.*重新安装 plus-store 的依赖"):
+        index.finish()
+    assert not index.scratch.exists()
 
 
 def test_a_catalog_without_products_still_gets_the_index_the_search_page_loads(shop, tmp_path, monkeypatch):
