@@ -263,8 +263,8 @@ class SearchIndex:
     records, with one core kept busy as the pages keep it, the service took 9.0-9.2 s of CPU and the
     CLI 7.2-8.2 s (four pairs; idle, 6.0-8.6 s and 4.4-6.2 s), and the records no longer travel to
     this process and on down a pipe (its JSON and base64 ~0.3 s a shard). The CLI reads the files in
-    no set order, so an index's own order (a search with no query) says nothing: the search page
-    sorts such a search itself.
+    no set order, so an index's own order (a search with no query) says nothing: each record carries
+    its place in the catalog's order as the `rank` sort key, which the search page asks for then.
 
     The records are written by a child that lives for one shard (~0.1 ms a product), not one living
     through the whole render: a forked child holds a copy of every page of the catalog this process
@@ -327,10 +327,14 @@ class SearchIndex:
     def _shard(self, number: int) -> list[ProductView]:
         return self.store.by_saving[number * self.size : (number + 1) * self.size]
 
+    def _folder(self, number: int) -> Path:
+        """Where shard `number`'s records are written."""
+        return self.scratch / str(number + 1)
+
     def _write_records(self, number: int) -> list[list[str]]:
         """Write shard `number`'s records below the scratch folder (in the child), each where its URL
         says; returns those that name a brand under NDA (then none is written)."""
-        folder, leaks = self.scratch / str(number + 1), []
+        folder, leaks = self._folder(number), []
         views, first = self._shard(number), number * self.size
         for view, document in product_documents(self.store, views, first=first, siteurl=self.siteurl, language=self.language):
             data = document.encode("utf-8")
@@ -357,7 +361,7 @@ class SearchIndex:
                 )
             ) from exc
         self.maker = None
-        self.written = self.scratch / str(self.started)
+        self.written = self._folder(self.started - 1)  # (one child at a time: the last one started)
 
     def _check(self) -> None:
         pagefind, self.pagefind = self.pagefind, None
