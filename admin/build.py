@@ -120,12 +120,12 @@ def build_site(
         with _timed(timings, "editor"):
             if note := write_editor(staging, catalog, cms_dir, site_url=settings["SITEURL"]):
                 warnings.append(note)
-        progress.stage("建立搜索索引")
-        with _timed(timings, "index_wait"):
-            _finish_index(staging, search, content)
         progress.stage("检查保密品牌")
         with _timed(timings, "nda_scan"):
             _refuse_nda_names(staging, state, guard, content)
+        progress.stage("建立搜索索引")
+        with _timed(timings, "index_wait"):
+            _finish_index(staging, search, content)
         files = sum(len(names) for _, _, names in os.walk(staging))
         raise_if_stopped()  # a stopped build never publishes
         retired = _swap_in(staging, output)

@@ -10,13 +10,14 @@ import signal
 import subprocess
 import tempfile
 import time
+from pathlib import Path
 
 import pytest
 
 import storefront.search
 from catalog import require_catalog
 from storefront.nda import NdaGuard
-from storefront.search import SearchIndex, check_index, shard_bundles
+from storefront.search import NICE, SearchIndex, check_index, shard_bundles
 from storefront.views import Store
 from tests.conftest import TODAY
 from tests.site.test_parallel import isolated
@@ -37,7 +38,7 @@ def pump_until(index: SearchIndex, condition, seconds: float = 60) -> None:
 
 def test_the_next_shard_goes_to_pagefind_once_the_one_before_is_indexed(shop, tmp_path, pagefind_left):
     index = index_for(shop, tmp_path / "site", size=2)
-    pump_until(index, lambda: index.pagefind is not None)
+    pump_until(index, lambda: bool(pagefind_left()))  # (not `index.pagefind`: it is `nice` until it runs Pagefind)
     [pagefind] = pagefind_left()
     os.kill(pagefind, signal.SIGSTOP)  # the first shard is never indexed now
     try:
@@ -53,6 +54,32 @@ def test_the_next_shard_goes_to_pagefind_once_the_one_before_is_indexed(shop, tm
     for bundle, pages in zip(shard_bundles(tmp_path / "site", 5, 2), (2, 2, 1), strict=True):
         check_index(bundle, pages)
     assert pagefind_left() == [] and not index.scratch.exists()
+
+
+def test_pagefind_runs_below_the_pages_priority(shop, tmp_path, pagefind_left):
+    index = index_for(shop, tmp_path / "site", size=2)
+    pump_until(index, lambda: bool(pagefind_left()))
+    [pagefind] = pagefind_left()
+    os.kill(pagefind, signal.SIGSTOP)
+    try:
+        niceness = int(Path(f"/proc/{pagefind}/stat").read_text().rsplit(")", 1)[1].split()[16])
+    finally:
+        os.kill(pagefind, signal.SIGCONT)
+    index.finish()
+    assert niceness == min(19, os.nice(0) + NICE)
+
+
+def test_a_shards_index_is_checked_while_pagefind_indexes_the_next(shop, tmp_path, monkeypatch):
+    index = index_for(shop, tmp_path / "site", size=2)
+    indexing = []
+
+    def check(bundle, pages):
+        indexing.append(index.pagefind.bundle.name if index.pagefind is not None else None)
+        check_index(bundle, pages)
+
+    monkeypatch.setattr(storefront.search, "check_index", check)
+    index.finish()
+    assert indexing == ["shard-2", "shard-3", None]  # (the last one with nothing after it)
 
 
 MAKERS = """
