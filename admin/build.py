@@ -122,10 +122,12 @@ def build_site(
                 warnings.append(note)
         progress.stage("检查保密品牌")
         with _timed(timings, "nda_scan"):
-            _refuse_nda_names(staging, state, guard, content)
+            leaks = _nda_leaks(staging, state, guard)  # (while Pagefind indexes the last shard)
         progress.stage("建立搜索索引")
         with _timed(timings, "index_wait"):
-            _finish_index(staging, search, content)
+            search.finish()
+        if leaks := leaks + [Leak(staging / BUNDLE / pid, factory) for pid, factory in search.leaks]:
+            raise NdaLeak(leaks, staging, content)  # (pages and records in one report)
         files = sum(len(names) for _, _, names in os.walk(staging))
         raise_if_stopped()  # a stopped build never publishes
         retired = _swap_in(staging, output)
@@ -192,26 +194,16 @@ def write_editor(site: Path, catalog: Catalog, cms_dir: Path | None = None, *, s
     return None
 
 
-def _finish_index(site: Path, search: SearchIndex, content: Path) -> None:
-    """Wait for the index (made while the pages rendered). Raises `NdaLeak` naming every record
-    that named a brand."""
-    search.finish()
-    if search.leaks:
-        raise NdaLeak([Leak(site / BUNDLE / pid, factory) for pid, factory in search.leaks], site, content)
-
-
-def _refuse_nda_names(site: Path, state: BuildState, guard: NdaGuard, content: Path) -> None:
-    """Raise `NdaLeak` when a page (checked as it was rendered) or any other file below `site` names a
-    brand held under NDA. Not read again (2-9 s of a 10,000-product build): the pages, and what was
-    made from the checked search records alone, the indexes."""
-    leaks = [Leak(site / page, factory) for page, factory in state.leaks]
+def _nda_leaks(site: Path, state: BuildState, guard: NdaGuard) -> list[Leak]:
+    """The pages (checked as they were rendered) and other files below `site` that name a brand held
+    under NDA. Not read again (2-9 s of a 10,000-product build): the pages, and what was made from
+    the checked search records alone, the indexes."""
     pages = {page.save_as for page in state.pages}
 
     def checked(relative: str) -> bool:
         return relative in pages or relative.startswith(f"{BUNDLE}/")
 
-    if leaks := leaks + scan_output(site, guard, checked):
-        raise NdaLeak(leaks, site, content)
+    return [Leak(site / page, factory) for page, factory in state.leaks] + scan_output(site, guard, checked)
 
 
 def _swap_in(staging: Path, output: Path) -> Path | None:

@@ -6,8 +6,9 @@ Errors a child logs or raises fail the build in the parent, as they would have i
 Answers travel pickled (the child is this program: its answers are as trusted as its own objects).
 
 Pages render in this process alone. The search index is the build's longer path: its shards are
-indexed one after another (one Pagefind's memory at a time) beside the pages, and were done 2.7-3.3 s
-after the pages at 10,000 products, 15 s after them at 100,000. Render workers (removed, issue 16)
+indexed one after another (one Pagefind's memory at a time) beside the pages, by a Pagefind niced
+to leave the pages their core (`search.NICE`), and were done ~3 s after the pages at 10,000
+products, ~15 s after them at 100,000. Render workers (removed, issue 16)
 made builds on two cores slower, taking the core Pagefind indexes on (10,000 products: 27.5-30.5 s
 with two, 23.7-25.5 s with one); with more cores they could only have ended the pages sooner.
 """

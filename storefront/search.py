@@ -309,8 +309,8 @@ class SearchIndex:
             self._take_records()
         ended = None
         if self.pagefind is not None and (wait or self.pagefind.ended()):
+            self.pagefind.finish()  # (known to `cancel` while it waits)
             ended, self.pagefind = self.pagefind, None
-            ended.finish()
         if self.pagefind is None and self.written is not None and not self.leaks:
             self.pagefind, self.written = Pagefind(self.written, self.bundles[self.indexed + bool(ended)]), None
             self.pagefind.start()
@@ -411,13 +411,16 @@ class Pagefind:
     def start(self) -> None:
         """Start it in the documents' folder and without PAGEFIND_* variables: a pagefind.yml where
         `plus build` runs, or the environment, must not change what the index holds."""
-        command = [str(executable()), "--site", str(self.documents), "--output-path", str(self.bundle), "--silent"]
+        binary = executable()
+        command = [str(binary), "--site", str(self.documents), "--output-path", str(self.bundle), "--silent"]
         if not any(self.documents.iterdir()):  # (the CLI refuses a folder without pages: an empty catalog)
             command = [sys.executable, "-c", EMPTY_INDEX, str(self.bundle)]
-        if nice := shutil.which("nice"):
-            command = [nice, "-n", str(NICE), *command]
+        if nice := shutil.which("nice"):  # (made absolute, as it runs in the records' folder)
+            command = [os.path.abspath(nice), "-n", str(NICE), *command]
         env = {name: value for name, value in os.environ.items() if not name.startswith("PAGEFIND_")}
         try:
+            if not os.access(binary, os.X_OK):  # (`nice` would start, and only then fail to run it)
+                raise FileNotFoundError(f"{binary} is no program that can be run")
             self._process = subprocess.Popen(
                 command, cwd=self.documents, env=env, stdin=subprocess.DEVNULL, stdout=self._output, stderr=subprocess.STDOUT
             )

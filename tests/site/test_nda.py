@@ -147,6 +147,22 @@ def test_a_search_record_naming_an_nda_brand_fails_before_pagefind_sees_it(shop,
     assert not (tmp_path / "site").exists() and pagefind_left() == []
 
 
+def test_pages_and_records_naming_an_nda_brand_are_named_in_one_report(shop, tmp_path, monkeypatch, leaking_settings):
+    import storefront.search
+
+    real = storefront.search.product_documents
+
+    def leaking_documents(store, views, **kwargs):
+        (view, document), *others = real(store, views, **kwargs)
+        return iter([(view, document.replace("<main data-pagefind-body>", f"<main data-pagefind-body><p>{NDA_BRAND}</p>", 1)), *others])
+
+    monkeypatch.setattr(storefront.search, "product_documents", leaking_documents)
+    with pytest.raises(NdaLeak) as caught:
+        build_site(shop.root, tmp_path / "site", today=TODAY, settings_file=leaking_settings)
+    found = {leak.path.relative_to(tmp_path).parts[1] for leak in caught.value.leaks}  # (below the unpublished build)
+    assert found == {"factory", "pagefind"}
+
+
 @pytest.mark.parametrize(
     ("name", "data"),
     [

@@ -1,6 +1,6 @@
 """The search index is made shard by shard while the pages render: each shard's records written by a
-short-lived forked child, indexed by Pagefind once it has indexed the shard before, every shard
-checked in the end."""
+short-lived forked child, indexed by Pagefind once it has indexed the shard before, whose index is
+checked meanwhile."""
 
 from __future__ import annotations
 
@@ -36,10 +36,19 @@ def pump_until(index: SearchIndex, condition, seconds: float = 60) -> None:
     assert condition()
 
 
+def running_pagefind(index: SearchIndex) -> int:
+    """The process of the first Pagefind `index` starts, once it is Pagefind (it starts as `nice`)."""
+    pump_until(index, lambda: index.pagefind is not None)
+    pid = index.pagefind._process.pid
+    deadline = time.monotonic() + 10
+    while "pagefind" not in Path(f"/proc/{pid}/comm").read_text() and time.monotonic() < deadline:
+        time.sleep(0.001)  # (the name stays when it has ended: a zombie until it is waited for)
+    return pid
+
+
 def test_the_next_shard_goes_to_pagefind_once_the_one_before_is_indexed(shop, tmp_path, pagefind_left):
     index = index_for(shop, tmp_path / "site", size=2)
-    pump_until(index, lambda: bool(pagefind_left()))  # (not `index.pagefind`: it is `nice` until it runs Pagefind)
-    [pagefind] = pagefind_left()
+    pagefind = running_pagefind(index)
     os.kill(pagefind, signal.SIGSTOP)  # the first shard is never indexed now
     try:
         pump_until(index, lambda: index.written is not None)  # the next shard's records are written meanwhile
@@ -56,10 +65,9 @@ def test_the_next_shard_goes_to_pagefind_once_the_one_before_is_indexed(shop, tm
     assert pagefind_left() == [] and not index.scratch.exists()
 
 
-def test_pagefind_runs_below_the_pages_priority(shop, tmp_path, pagefind_left):
+def test_pagefind_runs_below_the_pages_priority(shop, tmp_path):
     index = index_for(shop, tmp_path / "site", size=2)
-    pump_until(index, lambda: bool(pagefind_left()))
-    [pagefind] = pagefind_left()
+    pagefind = running_pagefind(index)
     os.kill(pagefind, signal.SIGSTOP)
     try:
         niceness = int(Path(f"/proc/{pagefind}/stat").read_text().rsplit(")", 1)[1].split()[16])
@@ -197,7 +205,7 @@ def test_a_pagefind_that_cannot_be_run_says_so_in_chinese(shop, tmp_path, monkey
 
     monkeypatch.setattr(storefront.search, "executable", lambda: tmp_path / "no-such-pagefind")
     index = index_for(shop, tmp_path / "site")
-    with pytest.raises(SearchIndexError, match="不能运行 Pagefind.*重新安装 plus-store 的依赖"):
+    with pytest.raises(SearchIndexError, match="^不能运行 Pagefind（.*重新安装 plus-store 的依赖"):
         index.finish()
     assert not index.scratch.exists()
 
