@@ -97,9 +97,11 @@ def pay_page_session(http: requests.Session, base: str, queued: requests.Respons
     raise SystemExit("a queued checkout's pay page did not open within 60 s")
 
 
-def create_sessions(base: str, product: str, clients: int, total: int) -> tuple[list[float], list[str], float]:
+def create_sessions(base: str, product: str, clients: int, total: int, *, proxies: int = 0) -> tuple[list[float], list[str], float]:
     """POST /api/checkout `total` times from `clients` threads; latencies (ms: until the pay page is
-    open, for a checkout queued too), session ids, wall seconds."""
+    open, for a checkout queued too), session ids, wall seconds. Each shopper has an address of its
+    own in X-Forwarded-For (the app trusting it: a guest's holds are capped by address), followed
+    by `proxies` addresses of proxies it came through."""
     local = threading.local()
     body = json.dumps({"items": [{"product": product, "quantity": 1}], "address": ADDRESS})
 
@@ -108,7 +110,7 @@ def create_sessions(base: str, product: str, clients: int, total: int) -> tuple[
         http.cookies.clear()  # each checkout is another shopper's: a shopper's new checkout replaces their unpaid one
         shopper = {
             "Content-Type": "application/json",
-            "X-Forwarded-For": f"10.{number // 65536 % 256}.{number // 256 % 256}.{number % 256}",
+            "X-Forwarded-For": ", ".join([f"10.{number // 65536 % 256}.{number // 256 % 256}.{number % 256}", *["127.0.0.1"] * proxies]),
         }
         started = time.perf_counter()
         answer = http.post(f"{base}/api/checkout", data=body, headers=shopper, timeout=60)

@@ -46,6 +46,7 @@ def plus_serve(work: Path, site: Path, content: Path, port: int, worker_class: s
         "STRIPE_SECRET_KEY": "",
         "DATABASE_URL": "",
         "PLUS_RATE_CHECKOUT": "1000000 per minute",  # all the load comes from this one address
+        "PLUS_TRUSTED_PROXIES": "2",  # the shopper's own address in X-Forwarded-For, before nginx's (or a stand-in's)
     }
     command = [PLUS, "serve", "--no-build", "--output", str(site), "--port", str(port), "--workers", "2", "--worker-class", worker_class]
     return running(command, f"http://127.0.0.1:{port}/api/health", work / f"{name}.log", env)
@@ -84,10 +85,11 @@ def wrk(url: str) -> dict:
     }
 
 
-def sessions(base: str, product: str, clients: int, total: int) -> dict:
-    """Create-session latency from `clients` concurrent clients (after a warm-up)."""
-    create_sessions(base, product, clients, clients)
-    latencies, _, wall = create_sessions(base, product, clients, total)
+def sessions(base: str, product: str, clients: int, total: int, *, proxies: int) -> dict:
+    """Create-session latency from `clients` concurrent clients (after a warm-up); `proxies`: the
+    proxies' addresses the requests bring in X-Forwarded-For (nginx adds its own)."""
+    create_sessions(base, product, clients, clients, proxies=proxies)
+    latencies, _, wall = create_sessions(base, product, clients, total, proxies=proxies)
     return {"p50": statistics.median(latencies), "p99": percentile(latencies, 99), "rate": total / wall}
 
 
@@ -115,11 +117,11 @@ def serving(args: argparse.Namespace, work: Path) -> list[tuple[str, str]]:
         with plus_serve(work, site, content, port, worker_class, f"serve-{worker_class}"):
             static[worker_class] = wrk(f"http://127.0.0.1:{port}{page}")
             if worker_class == "sync":
-                direct = sessions(f"http://127.0.0.1:{port}", product, args.clients, args.sessions)
+                direct = sessions(f"http://127.0.0.1:{port}", product, args.clients, args.sessions, proxies=1)
                 nginx_port = free_port()
                 with nginx(work, site, port, nginx_port):
                     static["nginx"] = wrk(f"http://127.0.0.1:{nginx_port}{page}")
-                    proxied = sessions(f"http://127.0.0.1:{nginx_port}", product, args.clients, args.sessions)
+                    proxied = sessions(f"http://127.0.0.1:{nginx_port}", product, args.clients, args.sessions, proxies=0)
     for name, label in (
         ("sync", "plus serve, gunicorn sync ×2"),
         ("gthread", "plus serve, gunicorn gthread ×2 (4 threads)"),
