@@ -284,8 +284,8 @@ class SearchIndex:
         self.bundles = shard_bundles(site, len(store.by_saving), size)
         self.scratch = new_scratch()
         self.maker: Background | None = None
-        self.written: Path | None = None
-        """The next shard's records, once written."""
+        self.written: int | None = None
+        """The shard whose records are written, until Pagefind is given them."""
         self.pagefind: Pagefind | None = None
         self.started = self.indexed = 0
         self.leaks: list[list[str]] = []
@@ -312,7 +312,7 @@ class SearchIndex:
             self.pagefind.finish()  # (known to `cancel` while it waits)
             ended, self.pagefind = self.pagefind, None
         if self.pagefind is None and self.written is not None and not self.leaks:
-            self.pagefind, self.written = Pagefind(self.written, self.bundles[self.indexed + bool(ended)]), None
+            self.pagefind, self.written = Pagefind(self._folder(self.written), self.bundles[self.written]), None
             self.pagefind.start()
         if ended is not None:  # (checked while Pagefind indexes the next shard: ~0.1 s a shard)
             self._check(ended)
@@ -370,7 +370,7 @@ class SearchIndex:
                 )
             ) from exc
         self.maker = None
-        self.written = self._folder(self.started - 1)  # (one child at a time: the last one started)
+        self.written = self.started - 1  # (one child at a time: the last one started)
 
     def _check(self, pagefind: Pagefind) -> None:
         check_index(pagefind.bundle, len(self._shard(self.indexed)))
