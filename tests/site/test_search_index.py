@@ -139,7 +139,12 @@ while not index.done and time.monotonic() < deadline:  # as between pages
     time.sleep(0.002)
 if sys.argv[4] == "all":
     index.finish()  # (as the build does after the last page)
-children = [p.name for p in Path("/proc").glob("[0-9]*") if (p / "stat").read_text().rsplit(")", 1)[1].split()[1] == str(os.getpid())]
+def parent(proc):
+    try:
+        return (proc / "stat").read_text().rsplit(")", 1)[1].split()[1]
+    except OSError:  # (a process of another test that ended meanwhile)
+        return None
+children = [p.name for p in Path("/proc").glob("[0-9]*") if parent(p) == str(os.getpid())]
 print(json.dumps({"makers": makers, "me": os.getpid(), "done": index.done, "children": children, "scratch": index.scratch.exists()}))
 """
 
