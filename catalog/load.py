@@ -298,8 +298,10 @@ def _load_folder(folder: Path, model: type[BaseModel], log: ProblemLog, digest: 
     if not folder.is_dir():
         log.add(Problem(folder, 1, 1, "", say(f"缺少文件夹 {folder.name}/：请建立它", "folder is missing")))
         return items
-    files = [(path, _misnamed(path)) for path in sorted(folder.iterdir()) if path.suffix in (".yaml", ".yml")]
-    named = [path for path, problem in files if problem is None and path.is_file() and not path.name.startswith(".")]
+    with os.scandir(folder) as entries:  # (a file's kind comes with its name: a stat each took ~1 s at 100,000 products)
+        listed = sorted(e.name for e in entries if e.name.endswith((".yaml", ".yml")) and not e.name.startswith(".") and e.is_file())
+    files = [(folder / name, _misnamed(folder / name)) for name in listed]
+    named = [path for path, problem in files if problem is None]
     clean = dict(zip(named, split(lambda part: [_read_clean(path, model) for path in part], named), strict=True))
     for path, problem in files:
         if problem is not None:
@@ -318,8 +320,6 @@ def _load_folder(folder: Path, model: type[BaseModel], log: ProblemLog, digest: 
 
 def _misnamed(path: Path) -> Problem | None:
     """The problem of a catalog file's name: the file name is the id."""
-    if path.name.startswith(".") or not path.is_file():
-        return None
     if path.suffix == ".yml":
         return Problem(
             path,

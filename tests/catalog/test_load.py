@@ -109,6 +109,20 @@ def test_yml_extension_is_not_silently_ignored(content, today):
     assert any(p[0] == "other.yml" and "rename" in p[3] for p in problems)
 
 
+def test_a_folder_lists_its_yaml_files_not_hidden_ones_nor_folders(content, today):
+    products = content.root / "products"
+    (products / ".draft.yaml").write_text("not: [a product", encoding="utf-8")  # an editor's or a curator's hidden file
+    (products / "folder.yaml").mkdir()
+    (products / "gone.yaml").symlink_to(products / "nowhere.yaml")  # a dangling link: no file to read
+    (content.root / "elsewhere.yaml").write_text(
+        PRODUCT.replace("title: ", "title: 另一件").replace("alt: 白色吸尘器", "alt: 另一台白色吸尘器"), encoding="utf-8"
+    )
+    (products / "linked.yaml").symlink_to(content.root / "elsewhere.yaml")  # read as before (followed, like is_file)
+    result, problems = problems_of(content, today)
+    assert result.catalog is not None, problems
+    assert sorted(result.catalog.products) == ["aux-vacuum", "linked"]
+
+
 def test_every_problem_in_one_run(content, today):
     content.product("one", PRODUCT.replace("price: 69.00", "price: 0"))
     content.product("two", PRODUCT.replace("category: home", "category: nope"))
