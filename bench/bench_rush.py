@@ -26,6 +26,7 @@ import json
 import os
 import random
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -584,6 +585,7 @@ def main(argv: list[str] | None = None) -> None:
     print("|---|---|---|---|---|---|---|---|---|---|---|")
     processes = []
     members: list[str] | None = None
+    finished = False
     try:
         processes.append(
             start(
@@ -652,10 +654,15 @@ def main(argv: list[str] | None = None) -> None:
                 finally:
                     app.terminate()
                     app.wait(timeout=30)
+        finished = True
     finally:
         for process in reversed(processes):
             process.terminate()
             process.wait(timeout=20)
+        if finished:
+            shutil.rmtree(work, ignore_errors=True)
+        else:  # (its logs say what went wrong)
+            print(f"the app's and the stand-in's logs are kept in {work}", file=sys.stderr)
     print("CPU ms/checkout: the app's CPU over the run ÷ shoppers (polls included; bursts: webhooks alongside included too).")
     print(f"webhooks alongside: paid events of opened sessions, else replays, at most {args.webhook_rate:g}/s (0: unpaced).")
     print("members: accounts made in the database before the run, each shopper with the session cookie of its own log-in.")

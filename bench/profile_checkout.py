@@ -19,6 +19,7 @@ import cProfile
 import json
 import os
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -211,6 +212,7 @@ def main(argv: list[str] | None = None) -> None:
     finally:
         standin.terminate()
         standin.wait(timeout=20)
+        shutil.rmtree(work, ignore_errors=True)
     for name, seconds in sorted(by_thread.items(), key=lambda item: -item[1]):
         print(f"  {name}: {seconds * 1000 / args.shoppers:.2f} ms/checkout")
     for kind, seconds in KINDS.seconds.items():  # the requests' thread only (the test client's work included)

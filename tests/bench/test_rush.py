@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -13,11 +14,17 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.slow
-def test_the_quick_rush_serves_every_shopper_without_errors_or_timeouts():
+def test_the_quick_rush_serves_every_shopper_without_errors_or_timeouts(tmp_path):
     run = subprocess.run(
-        [sys.executable, str(REPO / "bench" / "bench_rush.py"), "--quick"], capture_output=True, text=True, timeout=600, cwd=REPO
+        [sys.executable, str(REPO / "bench" / "bench_rush.py"), "--quick"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=REPO,
+        env={**os.environ, "TMPDIR": str(tmp_path)},
     )
     assert run.returncode == 0, run.stderr[-3000:]
+    assert list(tmp_path.iterdir()) == []  # its database, logs and mail are removed
     rows = [line for line in run.stdout.splitlines() if re.match(r"\| \d+ ms, ", line)]
     assert len(rows) == 6, run.stdout
     assert sum(", members, " in row for row in rows) == 3, run.stdout  # logged-in members as well as guests
