@@ -8,7 +8,6 @@ import json
 import re
 from collections.abc import Iterable
 from decimal import Decimal
-from functools import lru_cache
 from typing import Any
 
 import nh3
@@ -72,61 +71,42 @@ _TAG = re.compile(r'<[^>"]*(?:"[^"]*"[^>"]*)*>')
 
 def markdown_html(text: str) -> Markup:
     """Curator Markdown as sanitised HTML: raw HTML, scripts and `javascript:` links are dropped."""
-    return Markup(_sanitised(text)) if text else Markup("")
-
-
-# A product page's body, description, og:description and JSON-LD show the same text: sanitised once.
-@lru_cache(maxsize=64)
-def _sanitised(text: str) -> str:
-    if (ready := _prepared.get(text)) is not None:
-        return ready[0]
-    return _clean(text)
-
-
-def _clean(text: str) -> str:
-    return _SANITISER.clean(_converted(text))
-
-
-_prepared: dict[str, tuple[str, str]] = {}
-"""The texts of the last `prepare`: their sanitised HTML and their flat text."""
-
-
-def prepare(texts: Iterable[str]) -> None:
-    """Make the HTML and flat text of the descriptions the next pages show, all of them now (and forget
-    the last ones'). One at a time between the pages' templates, Markdown, nh3 and the flattening took
-    ~3-5x the CPU they take in a run of texts (~150 µs a product at 100,000 instead of ~30 µs): a
-    10,000-product build rendered its pages in 8.7 s instead of 10.0 s with them made 256 at a time."""
-    _prepared.clear()
-    for text in texts:
-        if text:
-            html = _clean(text)
-            _prepared[text] = (html, _flatten(html))
+    return Markup(_made(text)[0]) if text else Markup("")
 
 
 def plain_text(text: str, limit: int | None = None) -> str:
     """Curator Markdown reduced to one line of plain text (to be escaped by whoever writes it)."""
     if not text:
         return ""
-    flat = _flat(text)
+    flat = _made(text)[1]
     if limit is not None and len(flat) > limit:
         flat = flat[: limit - 1].rstrip() + "…"
     return flat
 
 
-# A product's page description, og:description and JSON-LD share one flattening: at 10,000 realistic
-# products 10,021 texts are flattened once and reused 20,709 times, each on its own page, so a few
-# entries suffice (16,384 kept ~17 MiB to the end of the build for nothing).
-@lru_cache(maxsize=256)
-def _flat(text: str) -> str:
-    """The text of curator Markdown on one line, sanitised once however often a build shows it: the text
-    of the sanitised HTML (the sanitiser keeps the text of every tag it drops, as a text-only one would)."""
-    if (ready := _prepared.get(text)) is not None:
-        return ready[1]
-    return _flatten(_sanitised(text))
+_texts: dict[str, tuple[str, str]] = {}
+"""The texts made since the last `prepare`, each as sanitised HTML and flat text: a product page shows
+its description in the body, og:description and JSON-LD, and a factory page its own twice."""
 
 
-def _flatten(sanitised: str) -> str:
-    return " ".join(html.unescape(_TAG.sub("", sanitised)).split())
+def _made(text: str) -> tuple[str, str]:
+    """The sanitised HTML of curator Markdown, and its text on one line: the text of that HTML (the
+    sanitiser keeps the text of every tag it drops, as a text-only one would)."""
+    if (made := _texts.get(text)) is None:
+        html_text = _SANITISER.clean(_converted(text))
+        made = _texts[text] = (html_text, " ".join(html.unescape(_TAG.sub("", html_text)).split()))
+    return made
+
+
+def prepare(texts: Iterable[str]) -> None:
+    """Make the HTML and flat text of the descriptions the next pages show, all of them now (and forget
+    those made before). One at a time between the pages' templates, Markdown, nh3 and the flattening took
+    ~3-5x the CPU they take in a run of texts (~150 µs a product at 100,000 instead of ~30 µs): a
+    10,000-product build rendered its pages in 8.7 s instead of 10.0 s with them made 256 at a time."""
+    _texts.clear()
+    for text in texts:
+        if text:
+            _made(text)
 
 
 def json_for_script(data: Any) -> Markup:

@@ -8,7 +8,6 @@ from decimal import Decimal
 import pytest
 
 from catalog import require_catalog
-from storefront import text as text_module
 from storefront.text import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, URL_SCHEMES, json_for_script, markdown_html, plain_text, prepare, yuan
 from tests.conftest import SEED, TODAY
 
@@ -96,8 +95,6 @@ def test_plain_text_of_every_seed_text_is_what_a_text_only_sanitiser_keeps():
 def test_texts_prepared_together_read_as_each_made_alone():
     texts = [*seed_texts(), *TRICKY_TEXTS]
     alone = [(str(markdown_html(text)), plain_text(text), plain_text(text, 80)) for text in texts]
-    text_module._sanitised.cache_clear()
-    text_module._flat.cache_clear()
     prepare(texts[1::2])  # every other one ahead (as for the next pages), the rest made when asked
     together = [(str(markdown_html(text)), plain_text(text), plain_text(text, 80)) for text in texts]
     prepare([])
