@@ -114,6 +114,8 @@ def test_a_folder_lists_its_yaml_files_not_hidden_ones_nor_folders(content, toda
     (products / ".draft.yaml").write_text("not: [a product", encoding="utf-8")  # an editor's or a curator's hidden file
     (products / "folder.yaml").mkdir()
     (products / "gone.yaml").symlink_to(products / "nowhere.yaml")  # a dangling link: no file to read
+    (products / "loop.yaml").symlink_to(products / "loop.yaml")  # a link to itself (its kind cannot be read)
+    (products / "through.yaml").symlink_to(products / "aux-vacuum.yaml" / "x.yaml")  # through a file, as if a folder
     (content.root / "elsewhere.yaml").write_text(
         PRODUCT.replace("title: ", "title: 另一件").replace("alt: 白色吸尘器", "alt: 另一台白色吸尘器"), encoding="utf-8"
     )
