@@ -71,25 +71,25 @@ _TAG = re.compile(r'<[^>"]*(?:"[^"]*"[^>"]*)*>')
 
 def markdown_html(text: str) -> Markup:
     """Curator Markdown as sanitised HTML: raw HTML, scripts and `javascript:` links are dropped."""
-    return Markup(_made(text)[0]) if text else Markup("")
+    return Markup(_html_and_flat(text)[0]) if text else Markup("")
 
 
 def plain_text(text: str, limit: int | None = None) -> str:
     """Curator Markdown reduced to one line of plain text (to be escaped by whoever writes it)."""
     if not text:
         return ""
-    flat = _made(text)[1]
+    flat = _html_and_flat(text)[1]
     if limit is not None and len(flat) > limit:
         flat = flat[: limit - 1].rstrip() + "…"
     return flat
 
 
 _texts: dict[str, tuple[str, str]] = {}
-"""The texts made since the last `prepare`, each as sanitised HTML and flat text: a product page shows
-its description in the body, og:description and JSON-LD, and a factory page its own twice."""
+"""The texts made since the last `prepare`, each as sanitised HTML and flat text: a product or factory
+page shows its description four times (body, meta description, og:description, JSON-LD)."""
 
 
-def _made(text: str) -> tuple[str, str]:
+def _html_and_flat(text: str) -> tuple[str, str]:
     """The sanitised HTML of curator Markdown, and its text on one line: the text of that HTML (the
     sanitiser keeps the text of every tag it drops, as a text-only one would)."""
     if (made := _texts.get(text)) is None:
@@ -106,7 +106,7 @@ def prepare(texts: Iterable[str]) -> None:
     _texts.clear()
     for text in texts:
         if text:
-            _made(text)
+            _html_and_flat(text)
 
 
 def json_for_script(data: Any) -> Markup:

@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 
 from catalog import require_catalog
+from storefront import text as text_module
 from storefront.text import ALLOWED_ATTRIBUTES, ALLOWED_TAGS, URL_SCHEMES, json_for_script, markdown_html, plain_text, prepare, yuan
 from tests.conftest import SEED, TODAY
 
@@ -94,11 +95,24 @@ def test_plain_text_of_every_seed_text_is_what_a_text_only_sanitiser_keeps():
 
 def test_texts_prepared_together_read_as_each_made_alone():
     texts = [*seed_texts(), *TRICKY_TEXTS]
-    alone = [(str(markdown_html(text)), plain_text(text), plain_text(text, 80)) for text in texts]
+    alone = []
+    for text in texts:
+        prepare([])  # (forgets every text made before)
+        alone.append((str(markdown_html(text)), plain_text(text), plain_text(text, 80)))
     prepare(texts[1::2])  # every other one ahead (as for the next pages), the rest made when asked
     together = [(str(markdown_html(text)), plain_text(text), plain_text(text, 80)) for text in texts]
     prepare([])
     assert together == alone
+
+
+def test_prepare_keeps_only_the_texts_of_the_next_pages():
+    first, second = ["**一**", "二", ""], ["三", "三", "*四*"]
+    prepare(first)
+    plain_text("store.yaml 的帮助")  # a text of another page, made when asked
+    prepare(second)
+    assert sorted(text_module._texts) == ["*四*", "三"]  # the last run's, each once; none of before
+    prepare([])
+    assert text_module._texts == {}
 
 
 def _text_only(source: str) -> str:
