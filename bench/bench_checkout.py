@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import statistics
 import subprocess
 import sys
@@ -28,7 +27,7 @@ import requests
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bench.serving import free_port, wait_for  # noqa: E402
+from bench.serving import free_port, leave_work_folder, wait_for  # noqa: E402
 from catalog import require_catalog  # noqa: E402
 from checkout.stripe_api import event_payload, sign_payload  # noqa: E402
 
@@ -66,10 +65,16 @@ def pick_product(content: Path, needed: int) -> str:
     return pid
 
 
-def start(args: list[str], env: dict, log: Path, ready: str) -> subprocess.Popen:
+def start(args: list[str], env: dict, log: Path, ready: str, timeout: float = 60) -> subprocess.Popen:
+    """Start a server and wait until `ready` answers; one that does not answer in `timeout` seconds is killed."""
     with log.open("ab") as out:
         process = subprocess.Popen(args, env=env, stdout=out, stderr=subprocess.STDOUT, cwd=REPO)
-    wait_for(ready, timeout=60, process=process)
+    try:
+        wait_for(ready, timeout=timeout, process=process)
+    except BaseException:  # (not yet the caller's to stop)
+        process.kill()
+        process.wait()
+        raise
     return process
 
 
@@ -223,10 +228,12 @@ def main() -> None:
         replay_latencies, replay_wall = deliver(base, payloads, args.senders)
         orders = count_orders(bin_dir, env) - orders_before
     finally:
-        for process in reversed(processes):
-            process.terminate()
-            process.wait(timeout=20)
-        shutil.rmtree(work, ignore_errors=True)
+        try:
+            for process in reversed(processes):
+                process.terminate()
+                process.wait(timeout=20)
+        finally:
+            leave_work_folder(work)
 
     backend = (args.database_url or "sqlite").split(":")[0]
     print(f"checkout benchmark — {args.server}, {backend}, {os.cpu_count()} CPUs, product {product}")

@@ -19,7 +19,6 @@ import cProfile
 import json
 import os
 import resource
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -34,7 +33,7 @@ sys.path.insert(0, str(REPO))
 
 from bench.bench_checkout import ADDRESS, SECRET, paid_event, pick_product, start  # noqa: E402
 from bench.bench_rush import APP_SECRET, make_members  # noqa: E402
-from bench.serving import free_port  # noqa: E402
+from bench.serving import free_port, leave_work_folder  # noqa: E402
 
 
 def cpu_seconds() -> float:
@@ -150,12 +149,8 @@ def main(argv: list[str] | None = None) -> None:
     database_url = args.database_url or f"sqlite:///{work / 'plus.db'}"
     standin_port = free_port()
     standin_url = f"http://127.0.0.1:{standin_port}"
-    standin = start(
-        [sys.executable, "-m", "stripe_standin", "--port", str(standin_port), "--database", ":memory:"],
-        dict(os.environ),
-        work / "standin.log",
-        standin_url + "/_standin/",
-    )
+    standin: subprocess.Popen | None = None
+    standin_env = dict(os.environ)  # (without the app's settings)
     settings = {
         "PLUS_INSTANCE": str(work / "instance"),
         "DATABASE_URL": database_url,
@@ -172,6 +167,12 @@ def main(argv: list[str] | None = None) -> None:
     }
     os.environ.update(settings)
     try:
+        standin = start(
+            [sys.executable, "-m", "stripe_standin", "--port", str(standin_port), "--database", ":memory:"],
+            standin_env,
+            work / "standin.log",
+            standin_url + "/_standin/",
+        )
         subprocess.run([str(Path(sys.executable).parent / "plus"), "db", "upgrade"], check=True, capture_output=True)
         members = make_members(database_url, args.shoppers + 20) if args.who == "members" else None
         from checkout import create_app
@@ -210,9 +211,12 @@ def main(argv: list[str] | None = None) -> None:
         finally:
             close_app(app)
     finally:
-        standin.terminate()
-        standin.wait(timeout=20)
-        shutil.rmtree(work, ignore_errors=True)
+        try:
+            if standin is not None:
+                standin.terminate()
+                standin.wait(timeout=20)
+        finally:
+            leave_work_folder(work)
     for name, seconds in sorted(by_thread.items(), key=lambda item: -item[1]):
         print(f"  {name}: {seconds * 1000 / args.shoppers:.2f} ms/checkout")
     for kind, seconds in KINDS.seconds.items():  # the requests' thread only (the test client's work included)

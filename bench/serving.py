@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -14,6 +15,17 @@ from collections.abc import Iterator
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+
+
+def leave_work_folder(folder: Path) -> None:
+    """In a benchmark's `finally`, once its servers are stopped: remove its temporary folder (database,
+    logs, mail) when the run ended or was stopped with Ctrl-C; when it failed, keep it and say where
+    (its logs say what went wrong)."""
+    failed = sys.exc_info()[1]
+    if failed is None or isinstance(failed, KeyboardInterrupt):
+        shutil.rmtree(folder, ignore_errors=True)
+    else:
+        print(f"the servers' logs are kept in {folder}", file=sys.stderr)
 
 
 def free_port() -> int:
