@@ -299,7 +299,9 @@ def _load_folder(folder: Path, model: type[BaseModel], log: ProblemLog, digest: 
         log.add(Problem(folder, 1, 1, "", say(f"缺少文件夹 {folder.name}/：请建立它", "folder is missing")))
         return items
     with os.scandir(folder) as entries:  # (a file's kind comes with its name: a stat each took ~1 s at 100,000 products)
-        listed = sorted(e.name for e in entries if e.name.endswith((".yaml", ".yml")) and not e.name.startswith(".") and _is_file(e))
+        listed = sorted(
+            e.name for e in entries if e.name.lower().endswith((".yaml", ".yml")) and not e.name.startswith(".") and _is_file(e)
+        )
     files = [(path, _misnamed(path)) for path in (folder / name for name in listed)]
     named = [path for path, problem in files if problem is None]
     clean = dict(zip(named, split(lambda part: [_read_clean(path, model) for path in part], named), strict=True))
@@ -328,7 +330,7 @@ def _is_file(entry: os.DirEntry[str]) -> bool:
 
 def _misnamed(path: Path) -> Problem | None:
     """The problem of a catalog file's name: the file name is the id."""
-    if path.suffix == ".yml":
+    if path.suffix != ".yaml":  # .yml, .YAML: read by no one else, so not silently left out either
         return Problem(
             path,
             1,

@@ -103,10 +103,11 @@ def test_file_name_must_be_a_slug(content, today):
     assert any(p[0] == "Aux_Vacuum.yaml" and "lowercase ASCII slug" in p[3] for p in problems)
 
 
-def test_yml_extension_is_not_silently_ignored(content, today):
-    content.product("other", PRODUCT).rename(content.root / "products" / "other.yml")
+@pytest.mark.parametrize("name", ["other.yml", "other.YAML", "other.Yml"])
+def test_yml_extension_is_not_silently_ignored(content, today, name):
+    content.product("other", PRODUCT).rename(content.root / "products" / name)
     _, problems = problems_of(content, today)
-    assert any(p[0] == "other.yml" and "rename" in p[3] for p in problems)
+    assert any(p[0] == name and "rename it to other.yaml" in p[3] for p in problems), problems
 
 
 def test_a_folder_lists_its_yaml_files_not_hidden_ones_nor_folders(content, today):
