@@ -330,7 +330,7 @@ def _is_file(entry: os.DirEntry[str]) -> bool:
 
 def _misnamed(path: Path) -> Problem | None:
     """The problem of a catalog file's name: the file name is the id."""
-    if path.suffix != ".yaml":  # .yml, .YAML: read by no one else, so not silently left out either
+    if path.suffix != ".yaml":  # (.yml, .YAML: said, with the fix, rather than left out unread)
         return Problem(
             path,
             1,
