@@ -195,13 +195,13 @@ def write_editor(site: Path, catalog: Catalog, cms_dir: Path | None = None, *, s
 
 
 def _nda_leaks(site: Path, state: BuildState, guard: NdaGuard) -> list[Leak]:
-    """The pages (checked as they were rendered) and other files below `site` that name a brand held
-    under NDA. Not read again (2-9 s of a 10,000-product build): the pages, and what was made from
-    the checked search records alone, the indexes."""
-    pages = {page.save_as for page in state.pages}
+    """The pages and products.json (checked as they were written) and other files below `site` that
+    name a brand held under NDA. Not read again (2-9 s of a 10,000-product build): those, and what
+    was made from the checked search records alone, the indexes."""
+    written = {page.save_as for page in state.pages} | set(state.checked)
 
     def checked(relative: str) -> bool:
-        return relative in pages or relative.startswith(f"{BUNDLE}/")
+        return relative in written or relative.startswith(f"{BUNDLE}/")
 
     return [Leak(site / page, factory) for page, factory in state.leaks] + scan_output(site, guard, checked)
 

@@ -97,7 +97,10 @@ class BuildState:
     pages: list[Page] = field(default_factory=list)
     rendered: int = 0
     leaks: list[list[str]] = field(default_factory=list)
-    """(page, factory) for each page that names a brand under NDA."""
+    """(page, factory) for each page or other file that names a brand under NDA."""
+    checked: list[str] = field(default_factory=list)
+    """Files besides the pages checked for NDA names as they were written (site-relative), which the
+    last scan need not read again."""
 
 
 @dataclass(frozen=True)
@@ -274,7 +277,9 @@ class StoreGenerator(Generator):
         feeds.write_feeds(self.store, output, siteurl=siteurl, sitename=self.settings["SITENAME"], timezone=self.settings["TIMEZONE"])
         feeds.write_sitemap([(p.url, p.lastmod) for p in self.pages if p.in_sitemap], output, siteurl=siteurl)
         feeds.write_robots(output, siteurl=siteurl)
-        feeds.write_products_json(self.store, output, siteurl=siteurl)
+        if (factory := feeds.write_products_json(self.store, output, siteurl=siteurl, guard=self.guard)) is not None:
+            self.state.leaks.append(["products.json", factory])
+        self.state.checked.append("products.json")
         copy_evidence(self.store.catalog, output)
         trim(0)  # (the cards, and the feeds' text)
         log.info(say("storefront: %d 个页面，%d 件商品", "storefront: %d pages for %d products"), len(self.pages), len(self.store.products))

@@ -147,6 +147,30 @@ def test_a_search_record_naming_an_nda_brand_fails_before_pagefind_sees_it(shop,
     assert not (tmp_path / "site").exists() and pagefind_left() == []
 
 
+def test_products_json_is_checked_as_it_is_written_not_read_back(shop, tmp_path, monkeypatch):
+    import storefront.feeds
+    import storefront.nda
+
+    real_items, real_texts = storefront.feeds.product_items, storefront.nda.file_texts
+    read = []
+
+    def leaking_items(store, **kwargs):  # a mistake in feeds.py: the factory's NDA brand in an item
+        first, *others = real_items(store, **kwargs)
+        return iter([{**first, "title": f"{first['title']} {NDA_BRAND}"}, *others])
+
+    def reading(path):
+        read.append(path.name)
+        return real_texts(path)
+
+    monkeypatch.setattr(storefront.feeds, "product_items", leaking_items)
+    monkeypatch.setattr(storefront.nda, "file_texts", reading)
+    with pytest.raises(NdaLeak) as caught:
+        build_site(shop.root, tmp_path / "site", today=TODAY)
+    assert [(leak.path.name, leak.factory) for leak in caught.value.leaks] == [("products.json", "nda-home")]
+    assert "products.json" not in read and "sitemap.xml" in read  # (the last scan still reads what nothing checked)
+    assert not (tmp_path / "site").exists()
+
+
 def test_pages_and_records_naming_an_nda_brand_are_named_in_one_report(shop, tmp_path, monkeypatch, leaking_settings):
     import storefront.search
 
