@@ -205,8 +205,9 @@ class CardCache:
         return Markup(html.decode().replace(CARD_LEVEL, heading))
 
     def clear(self) -> None:
-        """Forget every card (the pages are written): 84 MiB at 100,000 products, which the build
-        otherwise held while it waited for the last search shard, its peak."""
+        """Forget every card: 84 MiB at 100,000 products, which the build otherwise held through the
+        product pages (each shows the cards of a few of its factory's best products) and while it
+        waited for the last search shard."""
         self._cards.clear()
 
 
@@ -265,7 +266,10 @@ class StoreGenerator(Generator):
         self.progress.stage("渲染页面", len(self.pages))
         search = self.state.search
         trim = memory_trim()
+        products_from = next((n for n, page in enumerate(self.pages, 1) if page.template == "product"), 0)
         for number, page in enumerate(self.pages, 1):
+            if number == products_from:  # (the listings are written: a product page shows 4 cards of its factory's)
+                self.cards.clear()
             self._write_page(page)
             self.progress.advance(1)
             if search is not None:
