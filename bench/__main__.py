@@ -14,6 +14,9 @@ OPTIONAL = ["bench.bench_search", "bench.bench_checkout", "bench.bench_rush", "b
 
 def main() -> None:
     """Run each benchmark module's `main()` in turn; one that fails is named, and the others still run."""
+    from bench.serving import stop_on_sigterm
+
+    stop_on_sigterm()
     names = BENCHMARKS + [name for name in OPTIONAL if importlib.util.find_spec(name)]
     failed = []
     for name in names:

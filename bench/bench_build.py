@@ -40,6 +40,7 @@ sys.path.insert(0, str(REPO))
 from bench.bench_validate import measure  # noqa: E402
 from bench.catalog_gen import write_catalog  # noqa: E402
 from bench.realistic_gen import write_realistic_catalog  # noqa: E402
+from bench.serving import stop_on_sigterm  # noqa: E402
 from catalog import require_catalog  # noqa: E402
 
 HUGO_SITE = REPO / "bench" / "hugo_site"
@@ -236,13 +237,14 @@ def scale(products: int, with_hugo: bool) -> None:
     Hugo + Pagefind on the same catalog, the anchor, in the same run."""
     base = Path("/dev/shm") if Path("/dev/shm").is_dir() else None
     with tempfile.TemporaryDirectory(dir=base) as tmp:
+        print(f"writing {products:,} realistic products to {tmp} (~1.5 s a thousand), then building them", flush=True)
         content = write_realistic_catalog(Path(tmp) / "content", products)
         before = os.getloadavg()[0]
         run = plus_build(content, Path(tmp) / "output")
         print(
             f"realistic {products:,} products: plus build {run.seconds:.1f} s ({run.cpu_s:.1f} s CPU), "
             f"peak {run.peak_mb:,} MiB; load average {before:.1f} before, {os.getloadavg()[0]:.1f} after; "
-            "goal at 100,000: <= 150 s, <= 2,048 MiB",
+            f"{scale_verdict(products, run)}",
             flush=True,
         )
         shutil.rmtree(Path(tmp) / "output")
@@ -257,6 +259,14 @@ def scale(products: int, with_hugo: bool) -> None:
                 f"plus build is {run.seconds / (hugo_s + pf_s):.2f}x its time",
                 flush=True,
             )
+
+
+def scale_verdict(products: int, run: Timing) -> str:
+    """Issue 16's goal for one large build, met or not: 100,000 products within 150 s and 2 GiB."""
+    if products != 100_000:
+        return "(the goal is set at 100,000 products: <= 150 s, <= 2,048 MiB)"
+    met = {True: "met", False: "NOT MET"}
+    return f"goal at 100,000: <= 150 s {met[run.seconds <= 150]}, <= 2,048 MiB {met[run.peak_mb <= 2048]}"
 
 
 def verdict(row: dict, kind: str) -> str:
@@ -282,6 +292,7 @@ def main() -> None:
     parser.add_argument("--no-hugo", action="store_true", help="skip the Hugo comparison")
     parser.add_argument("--products", type=int, help="instead of the table: one full build of this many realistic products")
     args = parser.parse_args()
+    stop_on_sigterm()
     if args.products:
         scale(args.products, with_hugo=not args.no_hugo)
         return

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -15,6 +16,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+
+
+def stop_on_sigterm() -> None:
+    """A SIGTERM (`kill`, `timeout`) stops a benchmark as Ctrl-C does, so its temporary folders (in
+    /dev/shm, which is memory) and servers are removed on the way out, not left behind."""
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
 
 
 def leave_work_folder(folder: Path) -> None:

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
 from bench.bench_checkout import start
-from bench.serving import free_port, leave_work_folder
+from bench.serving import free_port, leave_work_folder, stop_on_sigterm
 
 
 def ended(folder, raised: BaseException | None) -> None:
@@ -59,3 +61,14 @@ def children() -> list[int]:
             if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == os.getpid():
                 found.append(int(stat.parent.name))
     return found
+
+
+def test_sigterm_stops_a_benchmark_as_ctrl_c_does():
+    before = signal.getsignal(signal.SIGTERM)
+    try:
+        stop_on_sigterm()
+        with pytest.raises(KeyboardInterrupt):  # (so `with` blocks remove their temporary folders)
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(5)
+    finally:
+        signal.signal(signal.SIGTERM, before)
