@@ -40,6 +40,8 @@ from checkout.operations import sweep_reservations
 from checkout.outbox import Report, send_due
 from checkout.stripe_api import StripeNotConfigured, get_stripe
 
+from .stopping import stopped_by_signals
+
 log = logging.getLogger("plus.admin.serve")
 
 SWEEP_EVERY = 15.0  # a queued checkout left by its shopper is released within PLUS_QUEUE_HOLD_SECONDS + this
@@ -394,7 +396,8 @@ def serve(host: str, port: int, settings: dict | None = None, *, workers: int = 
     site.stops.append(announce(site.app, site.standin))
     log.info(say("PLUS 商店：%s（按 Ctrl+C 停止）", "PLUS Store at %s (Ctrl+C to stop)"), site.app.config["PUBLIC_URL"])
     try:
-        server.serve_forever()
+        with stopped_by_signals():  # (SIGTERM too: systemd, `kill`; the record of what is served goes with it)
+            server.serve_forever()
     except KeyboardInterrupt:
         log.info(say("正在停止", "stopping"))
     finally:

@@ -117,3 +117,18 @@ def test_a_refund_from_a_second_terminal_reaches_the_served_stand_in_and_mails_t
     assert not (instance / SERVED_FILE).exists()
     alone = subprocess.run([PLUS, "orders", "reconcile"], env=terminal, capture_output=True, text=True, timeout=60)
     assert alone.returncode == 1 and "./dev serve" in alone.stderr
+
+
+@pytest.mark.slow  # starts `plus serve` (about 3 s)
+def test_a_sigterm_stops_the_store_as_ctrl_c_does_and_removes_its_record(tmp_path, content, servers, today):  # noqa: F811
+    instance = tmp_path / "instance"
+    env = {"PLUS_INSTANCE": str(instance), "PLUS_CONTENT": str(content.root), "PLUS_TODAY": today.isoformat()}
+    env["PLUS_SITE_DIR"] = str(tmp_path / "site")
+    for key in ("STRIPE_SECRET_KEY", "STRIPE_API_BASE", "STRIPE_WEBHOOK_SECRET", "DATABASE_URL", "SECRET_KEY", "PLUS_ENV"):
+        env[key] = ""
+    server = Server(tmp_path, env, ["--no-build"])
+    servers.append(server.start())
+    assert (instance / SERVED_FILE).exists()  # (the stand-in's test key and this process's id, while it runs)
+    server.process.send_signal(signal.SIGTERM)  # systemd, kill
+    server.process.wait(timeout=20)
+    assert not (instance / SERVED_FILE).exists()
