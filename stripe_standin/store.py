@@ -19,6 +19,10 @@ CREATE TABLE IF NOT EXISTS objects (
     body TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS objects_kind ON objects (kind, created);
+-- The sweep (before every read of a session) finds the sessions due to expire or settle through these:
+-- scanning every session's JSON took 86 ms at 15,000 sessions, and a long rush slowed to a crawl.
+CREATE INDEX IF NOT EXISTS objects_expiry ON objects (kind, json_extract(body, '$.status'), json_extract(body, '$.expires_at'));
+CREATE INDEX IF NOT EXISTS objects_settle ON objects (kind, json_extract(body, '$._settle_at'));
 CREATE TABLE IF NOT EXISTS idempotency (
     api_key TEXT NOT NULL,
     key TEXT NOT NULL,
