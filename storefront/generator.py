@@ -283,7 +283,8 @@ class StoreGenerator(Generator):
         feeds.write_robots(output, siteurl=siteurl)
         if (factory := feeds.write_products_json(self.store, output, siteurl=siteurl, guard=self.guard)) is not None:
             self.state.leaks.append(["products.json", factory])
-        self.state.checked.append("products.json")
+        if self.guard is not None:
+            self.state.checked.append("products.json")
         copy_evidence(self.store.catalog, output)
         trim(0)  # (the cards, and the feeds' text)
         log.info(say("storefront: %d 个页面，%d 件商品", "storefront: %d pages for %d products"), len(self.pages), len(self.store.products))

@@ -19,15 +19,13 @@ from urllib.parse import quote, unquote
 
 from catalog import Catalog
 from catalog.messages import say
-from catalog.nda import NdaNames, fold, might_disguise
+from catalog.nda import NdaNames, fold
 
 GZIP_MAGIC = b"\x1f\x8b"
 _ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
 """A JSON \\uXXXX escape."""
 CODE_SUFFIXES = (".js", ".mjs", ".css", ".wasm", ".map")
 """Files of the theme, the search and the editor: scanned byte for byte, not folded (a 5 MB bundle takes 2 s)."""
-_QUOTED_DISGUISE = re.compile(r"%E2%80|%E2%81|%EF%BB|%EF%BC|%EF%BD", re.IGNORECASE)
-"""A URL-quoted zero-width, bidi or full-width character (their UTF-8 leads)."""
 
 
 @dataclass(frozen=True)
@@ -118,17 +116,15 @@ class NdaGuard:
         return self._disguised(data) if folded else None
 
     def _disguised(self, data: bytes) -> str | None:
-        """The factory whose NDA brand `data` names once read as text (entities, escapes and folding undone):
-        only text holding a character folding could change is read that way (see `might_disguise`)."""
+        """The factory whose NDA brand `data` names once read as text: entities, escapes and URL quoting
+        undone, then folded (catalog/nda.py): ＭＩＮＩＳＯ, 名\u200b创优品, ÉCLAT, MINI&shy;SO."""
         if b"\0" in data[:8192]:
             return None  # binary (images, the search index): its bytes were scanned, it holds no text to fold
         text = data.decode("utf-8", "replace")
-        if not might_disguise(text):
-            if "&#" not in text and "\\u" not in text and not _QUOTED_DISGUISE.search(text):
-                return None
+        if "&" in text or "\\u" in text or "%" in text:
             text = _ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), unquote(html.unescape(text)))
-            if not might_disguise(text):
-                return None
+        elif text.isascii():
+            return None  # (ASCII as written folds by case alone, which the bytes' scan covered)
         hit = self._names.folded_hit(text)
         return self._folded.get(hit, next(iter(self._folded.values()))) if hit else None
 

@@ -195,11 +195,14 @@ def test_pages_and_records_naming_an_nda_brand_are_named_in_one_report(shop, tmp
         ("page.html", "<p>ZQX\u200bBRAND-7731</p>".encode()),  # a zero-width space inside
         ("page2.html", "<p>名\u200d创优品</p>".encode()),
         ("sitemap.xml", b"<loc>/p/%EF%BC%BAQXBRAND-7731/</loc>"),  # URL-quoted full-width Z
+        ("page3.html", "<p>ÉCLAT 同厂</p>".encode()),  # upper case beyond ASCII, in a text with nothing full-width
+        ("page4.html", b"<p>ZQX&shy;BRAND-7731</p>"),  # a named entity (a soft hyphen) inside
+        ("page5.html", b"<p>ZQX&#66;RAND-7731</p>"),  # a letter as a numeric entity: ASCII once read
     ],
 )
 def test_the_last_scan_reads_names_as_a_reader_sees_them(tmp_path, name, data):
     (tmp_path / name).write_bytes(data)
-    names = {"home": [NDA_BRAND, "名创优品"]}
+    names = {"home": [NDA_BRAND, "名创优品", "éclat"]}
     assert [(leak.path.name, leak.factory) for leak in scan_output(tmp_path, NdaGuard(names))] == [(name, "home")]
 
 
