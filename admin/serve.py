@@ -393,12 +393,11 @@ def serve(host: str, port: int, settings: dict | None = None, *, workers: int = 
     site = prepare_site(settings)
     logging.getLogger("werkzeug").addFilter(RedactTokens())
     server = make_server(host, port, site.app, threaded=True, request_handler=RequestLog)
-    site.stops.append(announce(site.app, site.standin))
-    log.info(say("PLUS 商店：%s（按 Ctrl+C 停止）", "PLUS Store at %s (Ctrl+C to stop)"), site.app.config["PUBLIC_URL"])
     try:
         with stopped_by_signals():  # (SIGTERM too: systemd, `kill`; the record of what is served goes with it)
-            server.serve_forever()
-    except KeyboardInterrupt:
+            site.stops.append(announce(site.app, site.standin))
+            log.info(say("PLUS 商店：%s（按 Ctrl+C 停止）", "PLUS Store at %s (Ctrl+C to stop)"), site.app.config["PUBLIC_URL"])
+            server.serve_forever()  # (returns on Ctrl-C or SIGTERM: werkzeug catches the KeyboardInterrupt)
         log.info(say("正在停止", "stopping"))
     finally:
         server.server_close()

@@ -132,3 +132,4 @@ def test_a_sigterm_stops_the_store_as_ctrl_c_does_and_removes_its_record(tmp_pat
     server.process.send_signal(signal.SIGTERM)  # systemd, kill
     server.process.wait(timeout=20)
     assert not (instance / SERVED_FILE).exists()
+    assert "正在停止" in server.log.read_text(encoding="utf-8")  # (said, as on Ctrl-C)
