@@ -89,7 +89,13 @@ def timed(command: list[str], **kwargs) -> Timing:
 
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
-        _, status, usage = os.wait4(process.pid, 0)
+        try:
+            _, status, usage = os.wait4(process.pid, 0)
+        except BaseException:  # (stopped: the build stops too, and cleans up its children, before its folder goes)
+            stop.set()
+            process.terminate()
+            process.wait()
+            raise
         elapsed = time.perf_counter() - started
         process.returncode = os.waitstatus_to_exitcode(status)  # reaped here: Popen must not wait again
         stop.set()
