@@ -397,7 +397,8 @@ def serve(host: str, port: int, settings: dict | None = None, *, workers: int = 
         with stopped_by_signals():  # (SIGTERM too: systemd, `kill`; the record of what is served goes with it)
             site.stops.append(announce(site.app, site.standin))
             log.info(say("PLUS 商店：%s（按 Ctrl+C 停止）", "PLUS Store at %s (Ctrl+C to stop)"), site.app.config["PUBLIC_URL"])
-            server.serve_forever()  # (returns on Ctrl-C or SIGTERM: werkzeug catches the KeyboardInterrupt)
+            with contextlib.suppress(KeyboardInterrupt):  # (werkzeug's own serve_forever returns on it)
+                server.serve_forever()
         log.info(say("正在停止", "stopping"))
     finally:
         server.server_close()
