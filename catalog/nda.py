@@ -20,21 +20,6 @@ _INVISIBLE = re.compile(
 """Zero-width characters, the soft hyphen, bidi controls and variation selectors: invisible inside a word."""
 
 
-_DISGUISES = re.compile(
-    _INVISIBLE.pattern[:-1]
-    + "\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\uff61-\uffdc"  # full-width letters and digits, half-width forms
-    + "\u2070-\u209f\u2100-\u214f\u2460-\u24ff\u2e80-\u2fdf\u3200-\u33ff"  # super/subscripts, letterlike, enclosed, radicals
-    + "\uf900-\ufaff\ufb00-\ufb4f\U0001d400-\U0001d7ff\U0001f100-\U0001f1ff\U0002f800-\U0002fa1f]"  # compatibility forms
-)
-"""Characters that fold (NFKC, case) into other letters or vanish: a text without any reads as it is spelled."""
-
-
-def might_disguise(text: str) -> bool:
-    """True when `text` holds a character folding could change into a name's letter (or an invisible one):
-    only such a text needs `fold` before a search; a check on every page of a big build stays cheap."""
-    return _DISGUISES.search(text) is not None
-
-
 _FULL_WIDTH = re.compile("[\uff01-\uff5e]")
 """Full-width ASCII (，：（Ａ１): NFKC makes each the ASCII character. Done first, Chinese text passes
 NFKC's quick check and skips its costly composition pass (7x faster on product texts, same result)."""
