@@ -27,7 +27,7 @@ import requests
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from bench.serving import free_port, leave_work_folder, wait_for  # noqa: E402
+from bench.serving import free_port, stop_and_leave, wait_for  # noqa: E402
 from catalog import require_catalog  # noqa: E402
 from checkout.stripe_api import event_payload, sign_payload  # noqa: E402
 
@@ -228,12 +228,7 @@ def main() -> None:
         replay_latencies, replay_wall = deliver(base, payloads, args.senders)
         orders = count_orders(bin_dir, env) - orders_before
     finally:
-        try:
-            for process in reversed(processes):
-                process.terminate()
-                process.wait(timeout=20)
-        finally:
-            leave_work_folder(work)
+        stop_and_leave(processes, work)
 
     backend = (args.database_url or "sqlite").split(":")[0]
     print(f"checkout benchmark — {args.server}, {backend}, {os.cpu_count()} CPUs, product {product}")

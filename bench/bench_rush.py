@@ -44,7 +44,7 @@ sys.path.insert(0, str(REPO))
 
 from bench.bench_checkout import ADDRESS, SECRET, paid_event, percentile, pick_product, start  # noqa: E402
 from bench.delay_proxy import delaying_process  # noqa: E402
-from bench.serving import free_port, leave_work_folder  # noqa: E402
+from bench.serving import free_port, stop_and_leave  # noqa: E402
 from checkout.stripe_api import sign_payload  # noqa: E402
 from checkout.stripe_pace import Pace  # noqa: E402
 
@@ -653,12 +653,7 @@ def main(argv: list[str] | None = None) -> None:
                     app.terminate()
                     app.wait(timeout=30)
     finally:
-        try:
-            for process in reversed(processes):
-                process.terminate()
-                process.wait(timeout=20)
-        finally:
-            leave_work_folder(work)
+        stop_and_leave(processes, work)
     print("CPU ms/checkout: the app's CPU over the run ÷ shoppers (polls included; bursts: webhooks alongside included too).")
     print(f"webhooks alongside: paid events of opened sessions, else replays, at most {args.webhook_rate:g}/s (0: unpaced).")
     print("members: accounts made in the database before the run, each shopper with the session cookie of its own log-in.")

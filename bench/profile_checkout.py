@@ -33,7 +33,7 @@ sys.path.insert(0, str(REPO))
 
 from bench.bench_checkout import ADDRESS, SECRET, paid_event, pick_product, start  # noqa: E402
 from bench.bench_rush import APP_SECRET, make_members  # noqa: E402
-from bench.serving import free_port, leave_work_folder  # noqa: E402
+from bench.serving import free_port, stop_and_leave  # noqa: E402
 
 
 def cpu_seconds() -> float:
@@ -211,12 +211,7 @@ def main(argv: list[str] | None = None) -> None:
         finally:
             close_app(app)
     finally:
-        try:
-            if standin is not None:
-                standin.terminate()
-                standin.wait(timeout=20)
-        finally:
-            leave_work_folder(work)
+        stop_and_leave([standin] if standin is not None else [], work)
     for name, seconds in sorted(by_thread.items(), key=lambda item: -item[1]):
         print(f"  {name}: {seconds * 1000 / args.shoppers:.2f} ms/checkout")
     for kind, seconds in KINDS.seconds.items():  # the requests' thread only (the test client's work included)

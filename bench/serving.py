@@ -12,7 +12,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -28,10 +28,19 @@ def stop_on_sigterm() -> None:
     signal.signal(signal.SIGTERM, interrupt)
 
 
-def leave_work_folder(folder: Path) -> None:
-    """In a benchmark's `finally`, once its servers are stopped: remove its temporary folder (database,
-    logs, mail) when the run ended or was stopped with Ctrl-C; when it failed, keep it and say where
-    (its logs say what went wrong)."""
+def stop_and_leave(servers: Iterable[subprocess.Popen], folder: Path) -> None:
+    """In a benchmark's `finally`: stop its servers (the last started first), then remove its temporary
+    folder (database, logs, mail) when the run ended or was stopped with Ctrl-C; when it failed, or a
+    server would not stop, keep it and say where (its logs say what went wrong)."""
+    try:
+        for server in reversed(list(servers)):
+            server.terminate()
+            server.wait(timeout=20)
+    finally:
+        _leave_work_folder(folder)
+
+
+def _leave_work_folder(folder: Path) -> None:
     failed = sys.exc_info()[1]
     if failed is None or isinstance(failed, KeyboardInterrupt):
         shutil.rmtree(folder, ignore_errors=True)

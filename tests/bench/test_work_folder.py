@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from bench.bench_checkout import start
-from bench.serving import free_port, leave_work_folder, stop_on_sigterm
+from bench.serving import free_port, stop_and_leave, stop_on_sigterm
 
 
 def ended(folder, raised: BaseException | None) -> None:
@@ -22,7 +22,7 @@ def ended(folder, raised: BaseException | None) -> None:
             if raised is not None:
                 raise raised
         finally:
-            leave_work_folder(folder)
+            stop_and_leave([], folder)
     except BaseException as exc:
         assert exc is raised
 
